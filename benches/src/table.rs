@@ -1,0 +1,112 @@
+//! A printed benchmark table: measure, figure, target, verdict.
+
+use std::fmt;
+
+/// One measured figure.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// What was measured.
+    pub measure: String,
+    /// The figure, with its unit.
+    pub figure: String,
+    /// The target, where there is one.
+    pub target: Option<String>,
+    /// Whether the figure meets the target.
+    pub pass: Option<bool>,
+}
+
+/// The rows of one benchmark run.
+#[derive(Debug, Clone, Default)]
+pub struct BenchTable {
+    /// Title line.
+    pub title: String,
+    /// The figures.
+    pub rows: Vec<Row>,
+}
+
+impl BenchTable {
+    /// Adds a figure with no target.
+    pub fn info(&mut self, measure: impl Into<String>, figure: impl Into<String>) {
+        self.rows.push(Row {
+            measure: measure.into(),
+            figure: figure.into(),
+            target: None,
+            pass: None,
+        });
+    }
+
+    /// Adds a figure checked against a target.
+    pub fn check(
+        &mut self,
+        measure: impl Into<String>,
+        figure: impl Into<String>,
+        target: impl Into<String>,
+        pass: bool,
+    ) {
+        self.rows.push(Row {
+            measure: measure.into(),
+            figure: figure.into(),
+            target: Some(target.into()),
+            pass: Some(pass),
+        });
+    }
+
+    /// Whether every checked figure meets its target.
+    pub fn all_pass(&self) -> bool {
+        self.rows.iter().all(|r| r.pass != Some(false))
+    }
+}
+
+impl fmt::Display for BenchTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let w0 = self
+            .rows
+            .iter()
+            .map(|r| r.measure.len())
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let w1 = self
+            .rows
+            .iter()
+            .map(|r| r.figure.len())
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        let w2 = self
+            .rows
+            .iter()
+            .filter_map(|r| r.target.as_ref().map(String::len))
+            .max()
+            .unwrap_or(0)
+            .max(6);
+        writeln!(f, "{}", self.title)?;
+        writeln!(
+            f,
+            "| {:w0$} | {:>w1$} | {:w2$} | verdict |",
+            "measure", "figure", "target"
+        )?;
+        writeln!(
+            f,
+            "|{}|{}|{}|---------|",
+            "-".repeat(w0 + 2),
+            "-".repeat(w1 + 2),
+            "-".repeat(w2 + 2)
+        )?;
+        for r in &self.rows {
+            let verdict = match r.pass {
+                Some(true) => "pass",
+                Some(false) => "FAIL",
+                None => "",
+            };
+            writeln!(
+                f,
+                "| {:w0$} | {:>w1$} | {:w2$} | {verdict:7} |",
+                r.measure,
+                r.figure,
+                r.target.as_deref().unwrap_or("")
+            )?;
+        }
+        Ok(())
+    }
+}

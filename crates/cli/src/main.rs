@@ -1,0 +1,46 @@
+//! `freshroute`: the one entry point for every freshroute command.
+
+mod bench;
+mod output;
+mod roads;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// freshroute plans the supply chain and last-mile delivery of a multi-store food & beverage chain.
+#[derive(Parser)]
+#[command(name = "freshroute", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Road networks: import OpenStreetMap extracts, snap, route, tables.
+    Roads {
+        #[command(subcommand)]
+        command: roads::RoadsCommand,
+    },
+    /// Benchmarks that print a table of measured figures against their targets.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Roads { command } => roads::run(command),
+        Command::Bench { command } => bench::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::report_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
