@@ -47,10 +47,17 @@ fn pbf_error(path: &Path, e: osmpbf::Error) -> RoadsError {
 }
 
 fn reader(path: &Path) -> Result<ElementReader<std::io::BufReader<std::fs::File>>, RoadsError> {
-    let file = std::fs::File::open(path).map_err(|source| RoadsError::Io {
+    let io = |source| RoadsError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.len() == 0 {
+        return Err(RoadsError::PbfInvalid {
+            path: path.to_owned(),
+            reason: "the file is empty".into(),
+        });
+    }
     Ok(ElementReader::new(std::io::BufReader::new(file)))
 }
 
