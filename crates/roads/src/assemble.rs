@@ -2,7 +2,7 @@
 //! largest strongly connected component.
 
 use geo::{Distance, Haversine, Point};
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::DiGraph;
 use serde::{Deserialize, Serialize};
 
@@ -138,7 +138,9 @@ pub(crate) fn assemble(data: &RoadData, profile: Profile) -> Option<(BaseGraph, 
             g.add_edge(t.into(), h.into(), ());
         }
     }
-    let components = tarjan_scc(&g);
+    // Kosaraju runs on petgraph's iterative DFS; its Tarjan recurses once per node and
+    // overflows the stack on a city.
+    let components = kosaraju_scc(&g);
     report.components_dropped = components.len().saturating_sub(1) as u64;
     let largest = components.iter().max_by_key(|c| c.len())?;
     let mut keep = vec![UNSEEN; lat_e7.len()];

@@ -4,6 +4,7 @@
 //! the first keeps the ways some profile may use, the second only the positions
 //! of the nodes those ways refer to.
 
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use osmpbf::{Element, ElementReader};
@@ -51,14 +52,33 @@ fn reader(path: &Path) -> Result<ElementReader<std::io::BufReader<std::fs::File>
         path: path.to_owned(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    if file.metadata().map_err(io)?.len() == 0 {
-        return Err(RoadsError::PbfInvalid {
-            path: path.to_owned(),
-            reason: "the file is empty".into(),
-        });
-    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    check_signature(&mut file).map_err(|reason| RoadsError::PbfInvalid {
+        path: path.to_owned(),
+        reason,
+    })?;
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
     Ok(ElementReader::new(std::io::BufReader::new(file)))
+}
+
+/// A PBF file opens with a blob header (its length as 4 big-endian bytes) of type `OSMHeader`.
+fn check_signature(file: &mut std::fs::File) -> Result<(), String> {
+    let mut len = [0u8; 4];
+    file.read_exact(&mut len)
+        .map_err(|_| "the file is shorter than a PBF header".to_owned())?;
+    let len = u32::from_be_bytes(len);
+    if len == 0 || len > 64 * 1024 {
+        return Err(format!(
+            "it does not start with a PBF blob header (length field {len})"
+        ));
+    }
+    let mut header = vec![0u8; len as usize];
+    file.read_exact(&mut header)
+        .map_err(|_| "the file ends inside its first blob header".to_owned())?;
+    if !header.windows(9).any(|w| w == b"OSMHeader") {
+        return Err("its first blob is not an OSMHeader".into());
+    }
+    Ok(())
 }
 
 /// Reads the road ways of `path` and the positions of their nodes.

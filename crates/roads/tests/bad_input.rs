@@ -35,6 +35,8 @@ fn files_that_are_not_pbf_extracts_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = write(&dir, "notes.osm.pbf", b"<?xml version='1.0'?><osm></osm>\n");
     assert_eq!(import_err(&text).code(), "pbf_invalid");
+    let short = write(&dir, "hostname.osm.pbf", b"courier-07\n");
+    assert_eq!(import_err(&short).code(), "pbf_invalid");
     let empty = write(&dir, "empty.osm.pbf", b"");
     assert_eq!(import_err(&empty).code(), "pbf_invalid");
     assert_eq!(

@@ -1,0 +1,290 @@
+//! The `freshroute` binary as a newcomer meets it: JSON on stdout, errors with codes on stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data")
+        .join(name)
+}
+
+fn freshroute(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_freshroute"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+fn refused(out: &Output, code: &str) -> String {
+    assert!(
+        !out.status.success(),
+        "expected failure, got {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.contains(&format!("error[{code}]")),
+        "expected {code}, got: {stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+    stderr
+}
+
+/// Monaco imported once for all the tests of this file.
+fn monaco_graph() -> &'static str {
+    static GRAPH: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
+    &GRAPH
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let out = dir.path().join("monaco.frgraph");
+            let out_s = out.to_string_lossy().into_owned();
+            let monaco = data("monaco.osm.pbf");
+            let report = json(&freshroute(&[
+                "roads",
+                "import",
+                &monaco.to_string_lossy(),
+                "--out",
+                &out_s,
+            ]));
+            assert_eq!(report["profiles"].as_array().map(Vec::len), Some(3));
+            (dir, out_s)
+        })
+        .1
+}
+
+#[test]
+fn import_reports_what_each_profile_kept_and_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("m.frgraph");
+    let run = freshroute(&[
+        "roads",
+        "import",
+        &data("monaco.osm.pbf").to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let report = json(&run);
+    let car = &report["profiles"][0];
+    assert_eq!(car["profile"], "car");
+    assert!(
+        car["nodes"]
+            .as_u64()
+            .is_some_and(|n| (13_000..16_000).contains(&n)),
+        "{car}"
+    );
+    assert!(
+        car["nodes_dropped"].as_u64().is_some_and(|n| n > 0),
+        "{car}"
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("contracting the car graph"),
+        "progress on stderr"
+    );
+    assert!(out.exists());
+}
+
+#[test]
+fn route_prints_duration_distance_and_a_geojson_line() {
+    let r = json(&freshroute(&[
+        "roads",
+        "route",
+        "--graph",
+        monaco_graph(),
+        "--profile",
+        "scooter",
+        "--from",
+        "43.7384,7.4246",
+        "--to",
+        "43.7311,7.4197",
+    ]));
+    let (d, m) = (
+        r["duration_s"].as_i64().expect("s"),
+        r["distance_m"].as_i64().expect("m"),
+    );
+    assert!((60..900).contains(&d) && (900..3_000).contains(&m), "{r}");
+    assert_eq!(r["geometry"]["type"], "LineString");
+    let coords = r["geometry"]["coordinates"]
+        .as_array()
+        .expect("coordinates");
+    assert!(coords.len() > 2);
+    // GeoJSON order: longitude first.
+    assert!(
+        (coords[0][0].as_f64().expect("lon") - 7.4246).abs() < 0.01,
+        "{}",
+        coords[0]
+    );
+}
+
+#[test]
+fn table_prints_square_row_major_arrays() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let points = dir.path().join("points.txt");
+    std::fs::write(
+        &points,
+        "# three places in Monaco\n43.7384,7.4246\n43.7311,7.4197\n43.7396,7.4272\n",
+    )
+    .expect("write");
+    let t = json(&freshroute(&[
+        "roads",
+        "table",
+        "--graph",
+        monaco_graph(),
+        "--profile",
+        "car",
+        "--points",
+        &points.to_string_lossy(),
+    ]));
+    let durations = t["durations"].as_array().expect("durations");
+    let distances = t["distances"].as_array().expect("distances");
+    assert_eq!((durations.len(), distances.len()), (9, 9));
+    for i in 0..3 {
+        assert_eq!(durations[i * 3 + i], 0, "diagonal");
+    }
+    assert!(durations[1].as_i64().is_some_and(|s| s > 0), "{t}");
+}
+
+#[test]
+fn bad_input_gets_a_code_a_hint_and_a_non_zero_exit() {
+    let g = monaco_graph();
+    let route = |profile: &str, from: &str, to: &str| {
+        freshroute(&[
+            "roads",
+            "route",
+            "--graph",
+            g,
+            "--profile",
+            profile,
+            "--from",
+            from,
+            "--to",
+            to,
+        ])
+    };
+    refused(
+        &route("boat", "43.7384,7.4246", "43.7311,7.4197"),
+        "unknown_profile",
+    );
+    refused(
+        &route("car", "95,7.4246", "43.7311,7.4197"),
+        "invalid_latitude",
+    );
+    refused(
+        &route("car", "43.7384,NaN", "43.7311,7.4197"),
+        "invalid_longitude",
+    );
+    refused(
+        &route("car", "43.7384 7.4246", "43.7311,7.4197"),
+        "invalid_coordinate_syntax",
+    );
+    let sea = refused(
+        &route("car", "43.7000,7.4500", "43.7311,7.4197"),
+        "too_far_from_road",
+    );
+    assert!(sea.contains("43.700000,7.450000"), "names the point: {sea}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let points = dir.path().join("points.txt");
+    std::fs::write(&points, "43.7384,7.4246\n43.73;7.41\n").expect("write");
+    let bad = refused(
+        &freshroute(&[
+            "roads",
+            "table",
+            "--graph",
+            g,
+            "--points",
+            &points.to_string_lossy(),
+        ]),
+        "points_line_invalid",
+    );
+    assert!(bad.contains("points.txt:2"), "{bad}");
+
+    let not_pbf = dir.path().join("x.osm.pbf");
+    std::fs::write(&not_pbf, "this is not a PBF file at all").expect("write");
+    refused(
+        &freshroute(&["roads", "import", &not_pbf.to_string_lossy()]),
+        "pbf_invalid",
+    );
+    refused(
+        &freshroute(&[
+            "roads",
+            "route",
+            "--graph",
+            &not_pbf.to_string_lossy(),
+            "--from",
+            "1,1",
+            "--to",
+            "1,1",
+        ]),
+        "graph_file_invalid",
+    );
+    refused(
+        &freshroute(&["roads", "cell", "--at", "43.7,7.4", "--resolution", "16"]),
+        "invalid_resolution",
+    );
+}
+
+#[test]
+fn cell_names_the_h3_cell_of_a_position() {
+    let c = json(&freshroute(&[
+        "roads",
+        "cell",
+        "--at",
+        "41.1466,-8.6112",
+        "--resolution",
+        "9",
+    ]));
+    let cell = c["cell"].as_str().expect("cell");
+    assert_eq!(cell.len(), 15, "{cell}");
+    assert!(
+        cell.starts_with("89"),
+        "resolution 9 cells start with 89: {cell}"
+    );
+}
+
+#[test]
+fn without_a_graph_the_bundled_city_is_imported_once_then_reused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        data("porto_portugal.osm.pbf"),
+        dir.path().join("porto_portugal.osm.pbf"),
+    )
+    .expect("copy");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_freshroute"))
+            .args([
+                "roads",
+                "route",
+                "--profile",
+                "scooter",
+                "--from",
+                "41.1466,-8.6112",
+                "--to",
+                "41.1579,-8.6291",
+            ])
+            .env("FRESHROUTE_DATA_DIR", dir.path())
+            .output()
+            .expect("runs")
+    };
+    let first = run();
+    assert!(String::from_utf8_lossy(&first.stderr).contains("importing the bundled city"));
+    let second = run();
+    assert!(
+        !String::from_utf8_lossy(&second.stderr).contains("importing"),
+        "cached"
+    );
+    assert_eq!(json(&first), json(&second));
+    assert!(dir.path().join("cache/porto_portugal.frgraph").exists());
+}
