@@ -173,22 +173,14 @@ fn bad_input_gets_a_code_a_hint_and_a_non_zero_exit() {
             to,
         ])
     };
-    refused(
-        &route("boat", "43.7384,7.4246", "43.7311,7.4197"),
-        "unknown_profile",
-    );
-    refused(
-        &route("car", "95,7.4246", "43.7311,7.4197"),
-        "invalid_latitude",
-    );
-    refused(
-        &route("car", "43.7384,NaN", "43.7311,7.4197"),
-        "invalid_longitude",
-    );
-    refused(
-        &route("car", "43.7384 7.4246", "43.7311,7.4197"),
-        "invalid_coordinate_syntax",
-    );
+    for (profile, from, code) in [
+        ("boat", "43.7384,7.4246", "unknown_profile"),
+        ("car", "95,7.4246", "invalid_latitude"),
+        ("car", "43.7384,NaN", "invalid_longitude"),
+        ("car", "43.7384 7.4246", "invalid_coordinate_syntax"),
+    ] {
+        refused(&route(profile, from, "43.7311,7.4197"), code);
+    }
     let sea = refused(
         &route("car", "43.7000,7.4500", "43.7311,7.4197"),
         "too_far_from_road",

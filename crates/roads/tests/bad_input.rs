@@ -74,14 +74,20 @@ fn a_corrupted_extract_fails_cleanly_or_imports_without_panicking() {
     }
 }
 
-#[test]
-fn graph_files_that_are_foreign_damaged_or_from_another_version_are_refused() {
+/// The oneway fixture imported and saved: its folder, path and bytes.
+fn saved_graph() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
     let (network, _) =
         RoadNetwork::import(&fixture("oneway.osm.pbf"), &mut Silent).expect("import");
     let dir = tempfile::tempdir().expect("tempdir");
     let good = dir.path().join("good.frgraph");
     network.save(&good).expect("save");
     let bytes = std::fs::read(&good).expect("read");
+    (dir, good, bytes)
+}
+
+#[test]
+fn graph_files_that_are_foreign_damaged_or_from_another_version_are_refused() {
+    let (dir, good, bytes) = saved_graph();
     assert!(RoadNetwork::load(&good).is_ok());
 
     let foreign = write(
@@ -103,12 +109,7 @@ fn graph_files_that_are_foreign_damaged_or_from_another_version_are_refused() {
 
 #[test]
 fn a_graph_file_with_flipped_bytes_never_panics_on_load_or_query() {
-    let (network, _) =
-        RoadNetwork::import(&fixture("oneway.osm.pbf"), &mut Silent).expect("import");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let good = dir.path().join("good.frgraph");
-    network.save(&good).expect("save");
-    let original = std::fs::read(&good).expect("read");
+    let (dir, _, original) = saved_graph();
     let mut rng = StdRng::seed_from_u64(5);
     let from = LatLon::new(41.150, -8.610).expect("valid");
     let to = LatLon::new(41.149, -8.609).expect("valid");
