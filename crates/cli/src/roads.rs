@@ -11,6 +11,9 @@ use freshroute_roads::Progress;
 
 use crate::output::{StderrProgress, print_json};
 
+/// Largest table the CLI computes: 5,000² cells take 200 MB as weights.
+const MAX_TABLE_POINTS: usize = 5_000;
+
 /// The bundled demo city.
 const BUNDLED_EXTRACT: &str = "porto_portugal.osm.pbf";
 
@@ -71,8 +74,9 @@ pub(crate) struct GraphArgs {
     /// Travel profile: car, scooter or bike.
     #[arg(long, default_value = "scooter")]
     profile: String,
-    /// Refuse positions farther than this from a road, in metres.
-    #[arg(long, default_value_t = DEFAULT_SNAP_RADIUS.0)]
+    /// Refuse positions farther than this from a road, in metres (1 to 100000).
+    #[arg(long, default_value_t = DEFAULT_SNAP_RADIUS.0,
+          value_parser = clap::value_parser!(i64).range(1..=100_000))]
     snap_radius: i64,
 }
 
@@ -162,6 +166,12 @@ pub(crate) fn run(command: RoadsCommand) -> Result<(), RoadsError> {
         }
         RoadsCommand::Table { graph, points } => {
             let points = read_points(&points)?;
+            if points.len() > MAX_TABLE_POINTS {
+                return Err(RoadsError::TooManyPoints {
+                    count: points.len(),
+                    limit: MAX_TABLE_POINTS,
+                });
+            }
             let (network, profile) = graph.open()?;
             let g = network.profile(profile)?;
             let radius = Metres(graph.snap_radius);

@@ -226,6 +226,25 @@ fn bad_input_gets_a_code_a_hint_and_a_non_zero_exit() {
         &freshroute(&["roads", "cell", "--at", "43.7,7.4", "--resolution", "16"]),
         "invalid_resolution",
     );
+
+    let many = dir.path().join("many.txt");
+    std::fs::write(&many, "43.7384,7.4246\n".repeat(5_001)).expect("write");
+    let many = many.to_string_lossy().into_owned();
+    refused(
+        &freshroute(&["roads", "table", "--graph", g, "--points", &many]),
+        "too_many_points",
+    );
+    let radius = freshroute(&[
+        "roads",
+        "snap",
+        "--graph",
+        g,
+        "--at",
+        "43.7384,7.4246",
+        "--snap-radius",
+        "0",
+    ]);
+    assert!(!radius.status.success(), "a zero snap radius is refused");
 }
 
 #[test]

@@ -89,6 +89,14 @@ pub enum RoadsError {
     /// An H3 resolution outside 0–15.
     #[error("H3 resolution {0} is not in 0..=15")]
     InvalidResolution(u8),
+    /// More points than one table may hold.
+    #[error("{count} points; a table takes at most {limit}")]
+    TooManyPoints {
+        /// Points given.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A points file with no points.
     #[error("{0} holds no points")]
     PointsEmpty(PathBuf),
@@ -110,6 +118,7 @@ impl RoadsError {
             Self::PointsEmpty(_) => "points_empty",
             Self::NoRoute { .. } => "no_route",
             Self::InvalidResolution(_) => "invalid_resolution",
+            Self::TooManyPoints { .. } => "too_many_points",
         }
     }
 
@@ -141,6 +150,7 @@ impl RoadsError {
             Self::NoRoute { .. } => {
                 "try another profile: the roads between these points are closed to this one"
             }
+            Self::TooManyPoints { .. } => "split the points into several tables",
             Self::InvalidResolution(_) => {
                 "use a resolution from 0 (coarsest) to 15 (finest); 9 is about 0.1 km²"
             }

@@ -115,6 +115,12 @@ pub(crate) fn read_roads(path: &Path, progress: &mut dyn Progress) -> Result<Roa
     let mut positions = vec![None; node_ids.len()];
     progress.stage("reading node positions");
     let mut record = |id: i64, lat: i32, lon: i32| {
+        // A node off the globe (a damaged file) counts as missing, like a clipped one.
+        let on_globe = (-900_000_000..=900_000_000).contains(&lat)
+            && (-1_800_000_000..=1_800_000_000).contains(&lon);
+        if !on_globe {
+            return;
+        }
         if let Ok(i) = node_ids.binary_search(&id) {
             positions[i] = Some((lat, lon));
         }
