@@ -20,6 +20,9 @@ pub struct Row {
 pub struct BenchTable {
     /// Title line.
     pub title: String,
+    /// Whether targets are judged; they are set for one data set, and elsewhere
+    /// the figures are shown beside them without a verdict.
+    pub judge: bool,
     /// The figures.
     pub rows: Vec<Row>,
 }
@@ -47,6 +50,22 @@ impl BenchTable {
             measure: measure.into(),
             figure: figure.into(),
             target: Some(target.into()),
+            pass: self.judge.then_some(pass),
+        });
+    }
+
+    /// Adds a correctness check, judged on every data set.
+    pub fn verify(
+        &mut self,
+        measure: impl Into<String>,
+        figure: impl Into<String>,
+        expected: impl Into<String>,
+        pass: bool,
+    ) {
+        self.rows.push(Row {
+            measure: measure.into(),
+            figure: figure.into(),
+            target: Some(expected.into()),
             pass: Some(pass),
         });
     }

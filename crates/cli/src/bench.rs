@@ -51,7 +51,15 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), RoadsError> {
             if cfg!(debug_assertions) {
                 eprintln!("warning: a debug build; timings mean little (use cargo run --release)");
             }
+            // The targets are set for the bundled city; elsewhere figures are shown without verdicts.
+            let judge = extract.is_none();
+            if !judge {
+                eprintln!(
+                    "note: targets are set for the bundled city; no verdicts on other extracts"
+                );
+            }
             let opts = RoadsBenchOptions {
+                judge,
                 extract: extract.unwrap_or_else(bundled_extract),
                 profile: profile.parse::<Profile>()?,
                 pairs,
@@ -63,7 +71,16 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), RoadsError> {
             let mut progress = StderrProgress::new();
             let table = run_roads(&opts, &mut progress)?;
             progress.finish();
-            print_text(&table.to_string())
+            print_text(&table.to_string())?;
+            if judge {
+                let verdict = if table.all_pass() {
+                    "every target met"
+                } else {
+                    "SOME TARGETS MISSED"
+                };
+                eprintln!("{verdict}");
+            }
+            Ok(())
         }
     }
 }
