@@ -1,24 +1,28 @@
 //! Courier travel profiles and the OSM tag rules that decide where and how fast each may go.
 //!
-//! Default speeds are typical travel speeds in a European city for each highway
-//! class, not legal limits (junctions and traffic included). Where a way carries a
-//! `maxspeed`, a car goes at 80 % of it and a scooter or bike never faster than it.
+//! Speeds are average speeds of a courier in European city traffic, traffic lights
+//! and junctions included, not legal limits: an ETA a customer sees must not be
+//! optimistic.
+//! A tagged `maxspeed` can slow a way down, never speed it up: a car or scooter
+//! goes at most 70 % of it (traffic and junctions), a bike at most the limit itself.
+//! A scooter goes as a car would but never faster than 40 km/h. Outside cities these
+//! speeds are pessimistic, which errs on the side of a kept promise. Turn costs and
+//! turn restrictions are not modelled.
 //!
 //! | highway class | car km/h | scooter km/h | bike km/h |
 //! |---|---|---|---|
-//! | motorway | 90 | — | — |
+//! | motorway | 85 | — | — |
 //! | motorway_link | 45 | — | — |
-//! | trunk | 70 | — | — (unless `bicycle=yes`) |
-//! | trunk_link | 40 | — | — (unless `bicycle=yes`) |
-//! | primary | 50 | 40 | 16 |
-//! | primary_link, secondary_link | 30 | 30 | 16 |
-//! | secondary | 45 | 40 | 16 |
-//! | tertiary | 40 | 35 | 16 |
-//! | tertiary_link | 25 | 25 | 16 |
-//! | unclassified | 30 | 30 | 16 |
-//! | residential | 25 | 25 | 16 |
-//! | living_street | 10 | 10 | 10 |
-//! | service | 15 | 15 | 12 |
+//! | trunk | 55 | — | — (unless `bicycle=yes`) |
+//! | trunk_link | 35 | — | — (unless `bicycle=yes`) |
+//! | primary | 30 | 30 | 16 |
+//! | secondary | 27 | 27 | 16 |
+//! | tertiary | 24 | 24 | 16 |
+//! | primary_link, secondary_link, tertiary_link | 22 | 22 | 16 |
+//! | unclassified | 20 | 20 | 16 |
+//! | residential | 18 | 18 | 16 |
+//! | service | 10 | 10 | 12 |
+//! | living_street | 8 | 8 | 8 |
 //! | track | — | — | 12 |
 //! | cycleway | — | — | 18 |
 //! | path, footway, pedestrian | — | — | 8, only with `bicycle=yes` or `designated` |
@@ -44,7 +48,7 @@ use crate::RoadsError;
 pub enum Profile {
     /// A car or van.
     Car,
-    /// A moped or e-scooter: no motorways, trunk roads or motorroads, at most 45 km/h.
+    /// A moped or e-scooter: no motorways, trunk roads or motorroads, at most 40 km/h.
     Scooter,
     /// A bicycle or e-bike.
     Bike,
@@ -78,36 +82,41 @@ impl Profile {
     }
 
     fn default_speed_kmh(self, highway: &str, bicycle_tag: Option<&str>) -> Option<f64> {
-        let bike_allowed_explicitly = matches!(bicycle_tag, Some("yes" | "designated"));
-        let speed = match (self, highway) {
-            (Self::Car, "motorway") => 90.0,
-            (Self::Car, "motorway_link") => 45.0,
-            (Self::Car, "trunk") => 70.0,
-            (Self::Car, "trunk_link") => 40.0,
-            (Self::Car, "primary") => 50.0,
-            (Self::Car, "secondary") => 45.0,
-            (Self::Car, "tertiary") => 40.0,
-            (Self::Scooter, "primary" | "secondary") => 40.0,
-            (Self::Scooter, "tertiary") => 35.0,
-            (Self::Car | Self::Scooter, "primary_link" | "secondary_link") => 30.0,
-            (Self::Car | Self::Scooter, "tertiary_link") => 25.0,
-            (Self::Car | Self::Scooter, "unclassified") => 30.0,
-            (Self::Car | Self::Scooter, "residential") => 25.0,
-            (Self::Car | Self::Scooter, "living_street") => 10.0,
-            (Self::Car | Self::Scooter, "service") => 15.0,
-            (Self::Bike, "trunk" | "trunk_link") if bike_allowed_explicitly => 16.0,
-            (
-                Self::Bike,
-                "primary" | "primary_link" | "secondary" | "secondary_link" | "tertiary"
-                | "tertiary_link" | "unclassified" | "residential",
-            ) => 16.0,
-            (Self::Bike, "living_street") => 10.0,
-            (Self::Bike, "service" | "track") => 12.0,
-            (Self::Bike, "cycleway") => 18.0,
-            (Self::Bike, "path" | "footway" | "pedestrian") if bike_allowed_explicitly => 8.0,
-            _ => return None,
+        let motor = || {
+            Some(match highway {
+                "motorway" => 85.0,
+                "motorway_link" => 45.0,
+                "trunk" => 55.0,
+                "trunk_link" => 35.0,
+                "primary" => 30.0,
+                "secondary" => 27.0,
+                "tertiary" => 24.0,
+                "primary_link" | "secondary_link" | "tertiary_link" => 22.0,
+                "unclassified" => 20.0,
+                "residential" => 18.0,
+                "service" => 10.0,
+                "living_street" => 8.0,
+                _ => return None,
+            })
         };
-        Some(speed)
+        let bike_allowed_explicitly = matches!(bicycle_tag, Some("yes" | "designated"));
+        match self {
+            Self::Car => motor(),
+            Self::Scooter if highway.starts_with("motorway") || highway.starts_with("trunk") => {
+                None
+            }
+            Self::Scooter => motor(),
+            Self::Bike => Some(match highway {
+                "trunk" | "trunk_link" if bike_allowed_explicitly => 16.0,
+                "primary" | "primary_link" | "secondary" | "secondary_link" | "tertiary"
+                | "tertiary_link" | "unclassified" | "residential" => 16.0,
+                "service" | "track" => 12.0,
+                "living_street" => 8.0,
+                "cycleway" => 18.0,
+                "path" | "footway" | "pedestrian" if bike_allowed_explicitly => 8.0,
+                _ => return None,
+            }),
+        }
     }
 }
 
@@ -166,12 +175,12 @@ impl Profile {
         }
         if let Some(limit) = tags.get("maxspeed").and_then(parse_maxspeed_kmh) {
             speed = match self {
-                Self::Car => limit * 0.8,
-                Self::Scooter | Self::Bike => speed.min(limit),
+                Self::Car | Self::Scooter => speed.min(limit * 0.7),
+                Self::Bike => speed.min(limit),
             };
         }
         if self == Self::Scooter {
-            speed = speed.min(45.0);
+            speed = speed.min(40.0);
         }
         let (forward, backward) = self.directions(highway, tags)?;
         Some(WayUse {
@@ -323,13 +332,22 @@ mod tests {
         assert_eq!(parse_maxspeed_kmh("PT:urban"), Some(50.0));
         assert_eq!(parse_maxspeed_kmh("none"), None);
         assert_eq!(parse_maxspeed_kmh("-5"), None);
-        let slow = way(
-            &[("highway", "primary"), ("maxspeed", "20")],
-            Profile::Scooter,
+        let speed = |tags: &[(&str, &str)], p: Profile| way(tags, p).map(|w| w.speed_kmh);
+        // A limit slows a way down...
+        let zone = [("highway", "primary"), ("maxspeed", "20")];
+        assert_eq!(speed(&zone, Profile::Scooter), Some(14.0));
+        assert_eq!(speed(&zone, Profile::Bike), Some(16.0));
+        let walk = [("highway", "residential"), ("maxspeed", "walk")];
+        assert_eq!(speed(&walk, Profile::Bike), Some(6.0));
+        // ...but never speeds a city street up beyond its class.
+        let fast = [("highway", "primary"), ("maxspeed", "100")];
+        assert_eq!(speed(&fast, Profile::Car), Some(30.0));
+        let motorway = [("highway", "motorway"), ("maxspeed", "100")];
+        assert_eq!(speed(&motorway, Profile::Car), Some(70.0));
+        assert_eq!(
+            speed(&[("highway", "motorway_link")], Profile::Scooter),
+            None
         );
-        assert_eq!(slow.map(|w| w.speed_kmh), Some(20.0));
-        let car = way(&[("highway", "primary"), ("maxspeed", "100")], Profile::Car);
-        assert_eq!(car.map(|w| w.speed_kmh), Some(80.0));
     }
 
     #[test]
