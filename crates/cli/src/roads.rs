@@ -93,10 +93,12 @@ impl GraphArgs {
 
 /// The folder with the bundled data: `FRESHROUTE_DATA_DIR`, else the workspace's `data/`.
 pub(crate) fn data_dir() -> PathBuf {
-    std::env::var_os("FRESHROUTE_DATA_DIR").map_or_else(
+    let dir = std::env::var_os("FRESHROUTE_DATA_DIR").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
         PathBuf::from,
-    )
+    );
+    // Cleaner paths in messages; a folder that does not exist is reported as given.
+    std::fs::canonicalize(&dir).unwrap_or(dir)
 }
 
 /// The bundled extract's path.

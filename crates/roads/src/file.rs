@@ -14,7 +14,7 @@ use crate::network::{ProfileData, ProfileGraph, RoadNetwork};
 
 const MAGIC: &[u8; 8] = b"FRROADS\0";
 /// Bumped whenever the stored layout or the meaning of a stored value changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Body {

@@ -20,11 +20,44 @@ pub const DEFAULT_SNAP_RADIUS: Metres = Metres(500);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ProfileData {
     pub(crate) profile: Profile,
+    #[serde(with = "deltas")]
     pub(crate) lat_e7: Vec<i32>,
+    #[serde(with = "deltas")]
     pub(crate) lon_e7: Vec<i32>,
     pub(crate) segments: Vec<Segment>,
     pub(crate) hierarchy: Hierarchy,
     pub(crate) report: ProfileReport,
+}
+
+/// Stores a coordinate column as differences from the previous value: nodes are
+/// numbered along their ways, so neighbours differ by little and varints stay short.
+mod deltas {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(values: &[i32], s: S) -> Result<S::Ok, S::Error> {
+        let mut previous = 0i32;
+        let d: Vec<i32> = values
+            .iter()
+            .map(|&v| {
+                let delta = v.wrapping_sub(previous);
+                previous = v;
+                delta
+            })
+            .collect();
+        d.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i32>, D::Error> {
+        let mut previous = 0i32;
+        let values = Vec::<i32>::deserialize(d)?
+            .into_iter()
+            .map(|delta| {
+                previous = previous.wrapping_add(delta);
+                previous
+            })
+            .collect();
+        Ok(values)
+    }
 }
 
 impl ProfileData {

@@ -11,9 +11,23 @@ use freshroute_model::{Metres, Seconds};
 use serde::{Deserialize, Serialize};
 
 /// Duration (ms) and distance (dm) of a path, packed so that sums stay exact.
+///
+/// Stored as its two parts, which varint encodings keep short.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(from = "(u32, u32)", into = "(u32, u32)")]
 pub struct Weight(pub u64);
+
+impl From<(u32, u32)> for Weight {
+    fn from((ms, dm): (u32, u32)) -> Self {
+        Self::new(ms, dm)
+    }
+}
+
+impl From<Weight> for (u32, u32) {
+    fn from(w: Weight) -> Self {
+        (w.duration_ms() as u32, w.distance_dm() as u32)
+    }
+}
 
 impl Weight {
     /// The weight of an empty path.
@@ -88,6 +102,14 @@ mod tests {
     fn faster_beats_shorter_and_shorter_breaks_ties() {
         assert!(Weight::new(10, 900) < Weight::new(11, 1));
         assert!(Weight::new(10, 5) < Weight::new(10, 6));
+    }
+
+    #[test]
+    fn weights_split_into_parts_and_back_exactly() {
+        for w in [Weight::ZERO, Weight::new(123_456, 789), Weight::INFINITY] {
+            let parts: (u32, u32) = w.into();
+            assert_eq!(Weight::from(parts), w);
+        }
     }
 
     #[test]

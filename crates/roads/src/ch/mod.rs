@@ -32,7 +32,21 @@ pub(crate) struct ChEdge {
     /// Weight of the edge.
     pub(crate) weight: Weight,
     /// The contracted node this shortcut bypasses, or [`ORIGINAL`].
+    #[serde(with = "mid_plus_one")]
     pub(crate) mid: u32,
+}
+
+/// Stores `mid + 1`, so that the most common value, [`ORIGINAL`], is one varint byte, not five.
+mod mid_plus_one {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(mid: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u32(mid.wrapping_add(1))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+        u32::deserialize(d).map(|v| v.wrapping_sub(1))
+    }
 }
 
 /// Adjacency in compressed rows: the edges of node `v` are `edges[first[v]..first[v + 1]]`.
