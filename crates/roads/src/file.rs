@@ -10,7 +10,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::RoadsError;
-use crate::network::{ProfileData, ProfileGraph, RoadNetwork};
+use crate::graph::ProfileGraph;
+use crate::network::{ProfileData, RoadNetwork};
 
 const MAGIC: &[u8; 8] = b"FRROADS\0";
 /// Bumped whenever the stored layout or the meaning of a stored value changes.

@@ -13,22 +13,24 @@ mod assemble;
 mod ch;
 mod error;
 mod file;
+mod graph;
 mod network;
 mod osm;
 mod points;
 mod profile;
 pub mod reference;
+mod router;
 mod snap;
 mod weight;
 
 pub use assemble::{ProfileReport, Segment};
 pub use error::RoadsError;
 pub use file::FORMAT_VERSION;
-pub use network::{
-    DEFAULT_SNAP_RADIUS, ImportReport, ProfileGraph, RoadNetwork, Route, Router, Snap, Table,
-};
+pub use graph::{DEFAULT_SNAP_RADIUS, ProfileGraph, Snap, Table};
+pub use network::{ImportReport, RoadNetwork};
 pub use points::read_points;
 pub use profile::{Profile, WayUse, parse_maxspeed_kmh};
+pub use router::{Route, Router};
 pub use weight::Weight;
 
 use freshroute_model::LatLon;
