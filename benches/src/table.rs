@@ -28,17 +28,27 @@ pub struct BenchTable {
 }
 
 impl BenchTable {
-    /// Adds a figure with no target.
-    pub fn info(&mut self, measure: impl Into<String>, figure: impl Into<String>) {
+    fn push(
+        &mut self,
+        measure: String,
+        figure: String,
+        target: Option<String>,
+        pass: Option<bool>,
+    ) {
         self.rows.push(Row {
-            measure: measure.into(),
-            figure: figure.into(),
-            target: None,
-            pass: None,
+            measure,
+            figure,
+            target,
+            pass,
         });
     }
 
-    /// Adds a figure checked against a target.
+    /// Adds a figure with no target.
+    pub fn info(&mut self, measure: impl Into<String>, figure: impl Into<String>) {
+        self.push(measure.into(), figure.into(), None, None);
+    }
+
+    /// Adds a speed or size figure beside its target, judged only where targets apply.
     pub fn check(
         &mut self,
         measure: impl Into<String>,
@@ -46,12 +56,8 @@ impl BenchTable {
         target: impl Into<String>,
         pass: bool,
     ) {
-        self.rows.push(Row {
-            measure: measure.into(),
-            figure: figure.into(),
-            target: Some(target.into()),
-            pass: self.judge.then_some(pass),
-        });
+        let pass = self.judge.then_some(pass);
+        self.push(measure.into(), figure.into(), Some(target.into()), pass);
     }
 
     /// Adds a correctness check, judged on every data set.
@@ -62,12 +68,12 @@ impl BenchTable {
         expected: impl Into<String>,
         pass: bool,
     ) {
-        self.rows.push(Row {
-            measure: measure.into(),
-            figure: figure.into(),
-            target: Some(expected.into()),
-            pass: Some(pass),
-        });
+        self.push(
+            measure.into(),
+            figure.into(),
+            Some(expected.into()),
+            Some(pass),
+        );
     }
 
     /// Whether every checked figure meets its target.
