@@ -3,5 +3,6 @@
 
 pub mod roads;
 mod table;
+pub mod vrp;
 
 pub use table::{BenchTable, Row};

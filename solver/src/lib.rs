@@ -1,7 +1,31 @@
-//! freshroute's optimisation core: courier routing and purchase-order planning.
+//! freshroute's optimisation core: courier routing (and, later, purchase-order planning).
 //!
-//! The crate is pure computation: it takes problems built from unit-typed
-//! quantities and returns plans, with no file, network or database access.
-//! Its models arrive with the routing-solver and procurement work; for now it
-//! only fixes the crate's place in the workspace and its dependency rule
-//! (it may depend on `freshroute-model` and nothing that does I/O).
+//! Pure computation: problems built from unit-typed quantities go in, plans come
+//! out; no file, network or database access.
+//!
+//! Routing: build a [`Problem`] with a [`ProblemBuilder`] (jobs, shipments with
+//! cold-chain ride limits, vehicles, travel matrices), [`solve`] it within
+//! [`Limits`], and verify any plan with the independent [`check`].
+
+// Loads are parallel fixed-size arrays indexed by capacity dimension; an index loop says that best.
+#![allow(clippy::needless_range_loop)]
+
+mod checker;
+mod plan;
+mod problem;
+mod reasons;
+mod search;
+
+pub use checker::{CheckReport, check, check_routes};
+pub use plan::{PlannedRoute, PlannedStop, Solution, Unassigned, UnassignedReason};
+pub use problem::{
+    Job, Load, MAX_DIMS, Problem, ProblemBuilder, ProblemError, Shipment, Stop, StopKind, TaskId,
+    TimeWindow, TravelMatrix, Vehicle,
+};
+pub use search::{Limits, Quiet, SearchProgress};
+
+/// Solves a problem within the limits and returns the best plan found.
+pub fn solve(problem: &Problem, limits: &Limits, progress: &mut dyn SearchProgress) -> Solution {
+    let best = search::search(problem, limits, progress);
+    Solution::from_state(problem, &best)
+}

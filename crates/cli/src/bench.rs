@@ -2,12 +2,18 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use clap::Subcommand;
 use freshroute_benches::roads::{RoadsBenchOptions, run as run_roads};
-use freshroute_roads::{Profile, RoadsError};
+use freshroute_benches::vrp::run_set;
+use freshroute_formats::read_reference_csv;
+use freshroute_roads::Profile;
 
+use crate::error::CliError;
 use crate::output::{StderrProgress, print_text};
 use crate::roads::bundled_extract;
+use crate::solve::InstanceOptions;
 
 #[derive(Subcommand)]
 pub(crate) enum BenchCommand {
@@ -35,9 +41,23 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Routing solver: every instance of a folder, checked, against reference distances.
+    Vrp {
+        /// Folder of instance files (.txt).
+        #[arg(long)]
+        set: PathBuf,
+        /// CSV of reference distances (`instance` and `ref_distance` or `distance` columns).
+        #[arg(long)]
+        bks: Option<PathBuf>,
+        /// Seconds per instance.
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
+        #[command(flatten)]
+        options: InstanceOptions,
+    },
 }
 
-pub(crate) fn run(command: BenchCommand) -> Result<(), RoadsError> {
+pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
         BenchCommand::Roads {
             extract,
@@ -80,6 +100,50 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), RoadsError> {
                 };
                 eprintln!("{verdict}");
             }
+            Ok(())
+        }
+        BenchCommand::Vrp {
+            set,
+            bks,
+            time_limit,
+            options,
+        } => {
+            if cfg!(debug_assertions) {
+                eprintln!("warning: a debug build; results mean little (use cargo run --release)");
+            }
+            if !(time_limit.is_finite() && time_limit > 0.0) {
+                return Err(CliError::Usage(format!(
+                    "--time-limit {time_limit} must be positive"
+                )));
+            }
+            let opts = options.build_options()?;
+            let refs = match bks {
+                Some(path) => read_reference_csv(&path)?,
+                None => Default::default(),
+            };
+            let mut on_row = |r: &freshroute_benches::vrp::VrpRow| {
+                let gap = r
+                    .gap()
+                    .map_or_else(String::new, |g| format!(" gap {g:+.2} %"));
+                let ok = if r.violations.is_empty() {
+                    "ok"
+                } else {
+                    "INVALID"
+                };
+                eprintln!(
+                    "  {}: {} vehicles, {:.2}{gap}, {ok}",
+                    r.name, r.vehicles, r.distance
+                );
+            };
+            let table = run_set(
+                &set,
+                &refs,
+                &opts,
+                Duration::from_secs_f64(time_limit),
+                options.seed,
+                &mut on_row,
+            )?;
+            print_text(&table.to_string())?;
             Ok(())
         }
     }

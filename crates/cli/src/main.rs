@@ -1,8 +1,10 @@
 //! `freshroute`: the one entry point for every freshroute command.
 
 mod bench;
+mod error;
 mod output;
 mod roads;
+mod solve;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,8 @@ enum Command {
         #[command(subcommand)]
         command: roads::RoadsCommand,
     },
+    /// Solve a routing benchmark instance (Solomon / Gehring & Homberger VRPTW, Li & Lim PDPTW).
+    Solve(solve::SolveArgs),
     /// Benchmarks that print a table of measured figures against their targets.
     Bench {
         #[command(subcommand)]
@@ -33,7 +37,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Roads { command } => roads::run(command),
+        Command::Roads { command } => roads::run(command).map_err(error::CliError::from),
+        Command::Solve(args) => solve::run(&args),
         Command::Bench { command } => bench::run(command),
     };
     match result {

@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use freshroute_roads::{Progress, RoadsError};
 
+use crate::error::CliError;
+
 /// Writes one JSON value and a newline to stdout.
 pub(crate) fn print_json(value: &serde_json::Value) -> Result<(), RoadsError> {
     let mut out = std::io::stdout().lock();
@@ -29,7 +31,7 @@ pub(crate) fn print_text(text: &str) -> Result<(), RoadsError> {
 }
 
 /// `error[code]: message` and a hint, on stderr.
-pub(crate) fn report_error(e: &RoadsError) {
+pub(crate) fn report_error(e: &CliError) {
     eprintln!("error[{}]: {e}", e.code());
     eprintln!("  hint: {}", e.hint());
 }

@@ -1,0 +1,20 @@
+//! Benchmark instance formats, kept outside the solver core.
+//!
+//! Readers for Solomon / Gehring & Homberger VRPTW and Li & Lim PDPTW files, the
+//! translation into a solver [`Problem`] (Euclidean distances in double
+//! precision, scaled to integers with travel times rounded up so that feasibility
+//! stays exact), an independent check of a plan under the benchmark's own rules
+//! in double precision, and the SINTEF solution text (`Route 1 : 12 5 7`).
+
+mod instance;
+mod sintef;
+mod translate;
+mod verify;
+
+pub use instance::{FormatError, Instance, InstanceKind, Site, read_instance};
+pub use sintef::{read_reference_csv, write_sintef};
+pub use translate::{BuildOptions, SCALE, Translated};
+pub use verify::verify;
+
+#[doc(no_inline)]
+pub use freshroute_solver::Problem;

@@ -1,0 +1,631 @@
+//! The routing problem: what the builder takes in, and the compact form the search reads.
+//!
+//! Units: durations and times in [`Seconds`], distances in [`Metres`], costs in
+//! abstract integer cost units (the caller picks, e.g. millicents). A benchmark
+//! that needs finer units scales its values before building (see `freshroute-formats`).
+
+use freshroute_model::{Metres, Seconds};
+
+/// Largest number of capacity dimensions (e.g. volume, frozen slots, weight).
+pub const MAX_DIMS: usize = 4;
+
+/// An amount in every capacity dimension.
+pub type Load = [i64; MAX_DIMS];
+
+/// No ride limit.
+pub(crate) const NO_LIMIT: i64 = i64::MAX / 4;
+
+/// A time window: service may start at any time in `[start, end]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeWindow {
+    /// Earliest service start.
+    pub start: Seconds,
+    /// Latest service start.
+    pub end: Seconds,
+}
+
+/// Where and when a stop is served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stop {
+    /// Index of the location in the travel matrices.
+    pub location: usize,
+    /// Time spent serving.
+    pub service: Seconds,
+    /// When service may start; empty means at any time.
+    pub windows: Vec<TimeWindow>,
+}
+
+/// A single stop to serve: drop goods loaded at the start, pick up goods brought to the end, or both.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// The stop.
+    pub stop: Stop,
+    /// Amount loaded at the vehicle's start and dropped here.
+    pub delivery: Vec<i64>,
+    /// Amount picked up here and carried to the vehicle's end.
+    pub pickup: Vec<i64>,
+    /// Skills the vehicle must have (e.g. `frozen`).
+    pub skills: Vec<String>,
+    /// Cost of leaving it unassigned.
+    pub unassigned_penalty: i64,
+}
+
+/// Goods moved from a pickup to a delivery by one vehicle, pickup first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shipment {
+    /// Where the goods are picked up.
+    pub pickup: Stop,
+    /// Where they are delivered.
+    pub delivery: Stop,
+    /// The amount carried.
+    pub amount: Vec<i64>,
+    /// Skills the vehicle must have.
+    pub skills: Vec<String>,
+    /// Longest allowed time from leaving the pickup to starting the delivery (the cold-chain limit).
+    pub max_ride: Option<Seconds>,
+    /// Cost of leaving it unassigned.
+    pub unassigned_penalty: i64,
+}
+
+/// A courier or van.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vehicle {
+    /// Start location.
+    pub start: usize,
+    /// End location; `None` for an open route that ends at its last stop.
+    pub end: Option<usize>,
+    /// The vehicle leaves its start at `shift.start` and must be at its end by `shift.end`.
+    pub shift: TimeWindow,
+    /// Capacity per dimension.
+    pub capacity: Vec<i64>,
+    /// Skills it has.
+    pub skills: Vec<String>,
+    /// Cost of using it at all.
+    pub fixed_cost: i64,
+    /// Cost per second of route duration.
+    pub cost_per_second: i64,
+    /// Cost per metre driven.
+    pub cost_per_metre: i64,
+    /// Longest route duration.
+    pub max_duration: Option<Seconds>,
+    /// Index of its travel matrix (its profile).
+    pub profile: usize,
+}
+
+/// Durations and distances between every pair of locations, for one profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TravelMatrix {
+    size: usize,
+    durations: Vec<i64>,
+    distances: Vec<i64>,
+}
+
+/// Why a problem was refused; nothing is solved on invalid data.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProblemError {
+    /// A matrix whose data does not match its size.
+    #[error("matrix {profile}: {what} has {got} entries, a {size}x{size} matrix needs {}", size * size)]
+    MatrixSize {
+        /// Which matrix.
+        profile: usize,
+        /// Durations or distances.
+        what: &'static str,
+        /// Entries given.
+        got: usize,
+        /// Locations.
+        size: usize,
+    },
+    /// A negative travel time or distance.
+    #[error("matrix {profile}: negative {what} {value} from location {from} to {to}")]
+    NegativeTravel {
+        /// Which matrix.
+        profile: usize,
+        /// Duration or distance.
+        what: &'static str,
+        /// From location.
+        from: usize,
+        /// To location.
+        to: usize,
+        /// The value.
+        value: i64,
+    },
+    /// A location index outside the matrices.
+    #[error("{record}: location {location} is outside the {size} locations of the matrices")]
+    UnknownLocation {
+        /// The record.
+        record: String,
+        /// The location.
+        location: usize,
+        /// Matrix size.
+        size: usize,
+    },
+    /// A window that closes before it opens, or windows that overlap.
+    #[error("{record}: time windows must be ordered, disjoint and open before they close")]
+    BadTimeWindow {
+        /// The record.
+        record: String,
+    },
+    /// A negative amount, or more dimensions than supported.
+    #[error("{record}: {reason}")]
+    BadAmount {
+        /// The record.
+        record: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A vehicle profile with no matrix.
+    #[error("vehicle {vehicle}: profile {profile} has no matrix")]
+    UnknownProfile {
+        /// The vehicle.
+        vehicle: usize,
+        /// The profile.
+        profile: usize,
+    },
+    /// A ride limit shorter than the direct ride.
+    #[error("shipment {shipment}: ride limit {limit} s is below the direct ride of {direct} s")]
+    RideBelowDirect {
+        /// The shipment.
+        shipment: usize,
+        /// The limit.
+        limit: i64,
+        /// The fastest direct ride over all profiles.
+        direct: i64,
+    },
+    /// Negative service time or cost.
+    #[error("{record}: {reason}")]
+    Negative {
+        /// The record.
+        record: String,
+        /// What is negative.
+        reason: String,
+    },
+    /// More distinct skills than supported.
+    #[error("{0} distinct skills; at most 64 are supported")]
+    TooManySkills(usize),
+    /// No vehicle at all.
+    #[error("the problem has no vehicle")]
+    NoVehicle,
+}
+
+impl ProblemError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MatrixSize { .. } => "matrix_size",
+            Self::NegativeTravel { .. } => "negative_travel",
+            Self::UnknownLocation { .. } => "unknown_location",
+            Self::BadTimeWindow { .. } => "bad_time_window",
+            Self::BadAmount { .. } => "bad_amount",
+            Self::UnknownProfile { .. } => "unknown_profile",
+            Self::RideBelowDirect { .. } => "ride_below_direct",
+            Self::Negative { .. } => "negative_value",
+            Self::TooManySkills(_) => "too_many_skills",
+            Self::NoVehicle => "no_vehicle",
+        }
+    }
+}
+
+impl TravelMatrix {
+    /// A matrix of `size` locations from row-major durations and distances.
+    pub fn new(size: usize, durations: Vec<Seconds>, distances: Vec<Metres>) -> Self {
+        Self {
+            size,
+            durations: durations.into_iter().map(|s| s.0).collect(),
+            distances: distances.into_iter().map(|m| m.0).collect(),
+        }
+    }
+
+    /// Number of locations.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    #[inline]
+    pub(crate) fn duration(&self, from: u32, to: u32) -> i64 {
+        self.durations[from as usize * self.size + to as usize]
+    }
+
+    #[inline]
+    pub(crate) fn distance(&self, from: u32, to: u32) -> i64 {
+        self.distances[from as usize * self.size + to as usize]
+    }
+
+    fn check(&self, profile: usize) -> Result<(), ProblemError> {
+        for (what, v) in [
+            ("durations", &self.durations),
+            ("distances", &self.distances),
+        ] {
+            if v.len() != self.size * self.size {
+                return Err(ProblemError::MatrixSize {
+                    profile,
+                    what,
+                    got: v.len(),
+                    size: self.size,
+                });
+            }
+            if let Some(i) = v.iter().position(|&x| x < 0) {
+                return Err(ProblemError::NegativeTravel {
+                    profile,
+                    what: &what[..what.len() - 1],
+                    from: i / self.size,
+                    to: i % self.size,
+                    value: v[i],
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a stop is to its task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopKind {
+    /// The one stop of a job.
+    Job,
+    /// A shipment's pickup.
+    Pickup,
+    /// A shipment's delivery.
+    Delivery,
+}
+
+/// A stop as the search reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub(crate) location: u32,
+    pub(crate) service: i64,
+    /// Ordered, disjoint windows; never empty.
+    pub(crate) windows: Vec<(i64, i64)>,
+    /// Loaded at the start, dropped here.
+    pub(crate) delivery: Load,
+    /// Picked up here (negative: dropped here, for a shipment's delivery).
+    pub(crate) pickup: Load,
+    pub(crate) task: u32,
+    pub(crate) kind: StopKind,
+    pub(crate) skills: u64,
+}
+
+impl Node {
+    /// The earliest service start at or after `arrival`, if a window allows one.
+    #[inline]
+    pub(crate) fn start_at(&self, arrival: i64) -> Option<i64> {
+        self.windows
+            .iter()
+            .find(|w| arrival <= w.1)
+            .map(|w| arrival.max(w.0))
+    }
+
+    /// The latest service start at or before `bound`, if a window allows one.
+    #[inline]
+    pub(crate) fn latest_at(&self, bound: i64) -> Option<i64> {
+        self.windows
+            .iter()
+            .rev()
+            .find(|w| w.0 <= bound)
+            .map(|w| bound.min(w.1))
+    }
+}
+
+/// A task: what is assigned or left unassigned as a whole.
+#[derive(Debug, Clone)]
+pub(crate) struct Task {
+    /// Its nodes: one for a job, pickup then delivery for a shipment.
+    pub(crate) nodes: Vec<u32>,
+    pub(crate) max_ride: i64,
+    pub(crate) penalty: i64,
+}
+
+/// A vehicle as the search reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct VehicleData {
+    pub(crate) start: u32,
+    pub(crate) end: Option<u32>,
+    pub(crate) shift: (i64, i64),
+    pub(crate) capacity: Load,
+    pub(crate) skills: u64,
+    pub(crate) fixed_cost: i64,
+    pub(crate) cost_per_second: i64,
+    pub(crate) cost_per_metre: i64,
+    pub(crate) max_duration: i64,
+    pub(crate) profile: usize,
+}
+
+/// A validated problem, ready to solve.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) tasks: Vec<Task>,
+    pub(crate) vehicles: Vec<VehicleData>,
+    pub(crate) matrices: Vec<TravelMatrix>,
+}
+
+/// Handle of a task added to a [`ProblemBuilder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub u32);
+
+/// Collects jobs, shipments, vehicles and matrices, then validates them into a [`Problem`].
+#[derive(Debug, Clone, Default)]
+pub struct ProblemBuilder {
+    jobs: Vec<(u32, Job)>,
+    shipments: Vec<(u32, Shipment)>,
+    vehicles: Vec<Vehicle>,
+    matrices: Vec<TravelMatrix>,
+    next: u32,
+}
+
+impl ProblemBuilder {
+    /// An empty problem.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the travel matrix of the next profile (profiles are numbered from 0).
+    pub fn add_matrix(&mut self, m: TravelMatrix) -> &mut Self {
+        self.matrices.push(m);
+        self
+    }
+
+    /// Adds a vehicle; vehicles are numbered from 0 in the order added.
+    pub fn add_vehicle(&mut self, v: Vehicle) -> &mut Self {
+        self.vehicles.push(v);
+        self
+    }
+
+    /// Adds a job.
+    pub fn add_job(&mut self, job: Job) -> TaskId {
+        let id = self.next;
+        self.next += 1;
+        self.jobs.push((id, job));
+        TaskId(id)
+    }
+
+    /// Adds a shipment.
+    pub fn add_shipment(&mut self, s: Shipment) -> TaskId {
+        let id = self.next;
+        self.next += 1;
+        self.shipments.push((id, s));
+        TaskId(id)
+    }
+
+    /// Validates everything and builds the problem.
+    pub fn build(&self) -> Result<Problem, ProblemError> {
+        if self.vehicles.is_empty() {
+            return Err(ProblemError::NoVehicle);
+        }
+        for (p, m) in self.matrices.iter().enumerate() {
+            m.check(p)?;
+        }
+        let size = self
+            .matrices
+            .iter()
+            .map(TravelMatrix::size)
+            .min()
+            .unwrap_or(0);
+        let mut skill_names: Vec<String> = Vec::new();
+        let mut skill_bits = |names: &[String]| -> Result<u64, ProblemError> {
+            let mut bits = 0u64;
+            for n in names {
+                let i = match skill_names.iter().position(|s| s == n) {
+                    Some(i) => i,
+                    None => {
+                        skill_names.push(n.clone());
+                        skill_names.len() - 1
+                    }
+                };
+                if i >= 64 {
+                    return Err(ProblemError::TooManySkills(skill_names.len()));
+                }
+                bits |= 1 << i;
+            }
+            Ok(bits)
+        };
+        let mut vehicles = Vec::with_capacity(self.vehicles.len());
+        for (i, v) in self.vehicles.iter().enumerate() {
+            let record = format!("vehicle {i}");
+            if v.profile >= self.matrices.len() {
+                return Err(ProblemError::UnknownProfile {
+                    vehicle: i,
+                    profile: v.profile,
+                });
+            }
+            let msize = self.matrices[v.profile].size();
+            for loc in std::iter::once(v.start).chain(v.end) {
+                check_location(&record, loc, msize)?;
+            }
+            if v.shift.end < v.shift.start {
+                return Err(ProblemError::BadTimeWindow { record });
+            }
+            if v.fixed_cost < 0 || v.cost_per_second < 0 || v.cost_per_metre < 0 {
+                return Err(ProblemError::Negative {
+                    record,
+                    reason: "costs must not be negative".into(),
+                });
+            }
+            vehicles.push(VehicleData {
+                start: v.start as u32,
+                end: v.end.map(|e| e as u32),
+                shift: (v.shift.start.0, v.shift.end.0),
+                capacity: load(&record, &v.capacity)?,
+                skills: skill_bits(&v.skills)?,
+                fixed_cost: v.fixed_cost,
+                cost_per_second: v.cost_per_second,
+                cost_per_metre: v.cost_per_metre,
+                max_duration: v.max_duration.map_or(NO_LIMIT, |d| d.0),
+                profile: v.profile,
+            });
+        }
+        let mut entries: Vec<(u32, TaskInput<'_>)> = self
+            .jobs
+            .iter()
+            .map(|(i, j)| (*i, TaskInput::Job(j)))
+            .chain(
+                self.shipments
+                    .iter()
+                    .map(|(i, s)| (*i, TaskInput::Shipment(s))),
+            )
+            .collect();
+        entries.sort_by_key(|(i, _)| *i);
+        let mut nodes = Vec::new();
+        let mut tasks = Vec::with_capacity(entries.len());
+        for (id, input) in entries {
+            let record = format!("task {id}");
+            match input {
+                TaskInput::Job(j) => {
+                    if j.unassigned_penalty < 0 {
+                        return Err(ProblemError::Negative {
+                            record,
+                            reason: "unassigned penalty must not be negative".into(),
+                        });
+                    }
+                    let skills = skill_bits(&j.skills)?;
+                    let n = node(&record, &j.stop, size, id, StopKind::Job, skills)?;
+                    nodes.push(Node {
+                        delivery: load(&record, &j.delivery)?,
+                        pickup: load(&record, &j.pickup)?,
+                        ..n
+                    });
+                    tasks.push(Task {
+                        nodes: vec![nodes.len() as u32 - 1],
+                        max_ride: NO_LIMIT,
+                        penalty: j.unassigned_penalty,
+                    });
+                }
+                TaskInput::Shipment(s) => {
+                    if s.unassigned_penalty < 0 {
+                        return Err(ProblemError::Negative {
+                            record,
+                            reason: "unassigned penalty must not be negative".into(),
+                        });
+                    }
+                    let skills = skill_bits(&s.skills)?;
+                    let amount = load(&record, &s.amount)?;
+                    let p = node(&record, &s.pickup, size, id, StopKind::Pickup, skills)?;
+                    let d = node(&record, &s.delivery, size, id, StopKind::Delivery, skills)?;
+                    let max_ride = s.max_ride.map_or(NO_LIMIT, |r| r.0);
+                    if s.max_ride.is_some() {
+                        let direct = self
+                            .matrices
+                            .iter()
+                            .map(|m| m.duration(p.location, d.location))
+                            .min()
+                            .unwrap_or(0);
+                        if max_ride < direct {
+                            return Err(ProblemError::RideBelowDirect {
+                                shipment: id as usize,
+                                limit: max_ride,
+                                direct,
+                            });
+                        }
+                    }
+                    nodes.push(Node {
+                        pickup: amount,
+                        ..p
+                    });
+                    nodes.push(Node {
+                        pickup: amount.map(|a| -a),
+                        ..d
+                    });
+                    let k = nodes.len() as u32;
+                    tasks.push(Task {
+                        nodes: vec![k - 2, k - 1],
+                        max_ride,
+                        penalty: s.unassigned_penalty,
+                    });
+                }
+            }
+        }
+        Ok(Problem {
+            nodes,
+            tasks,
+            vehicles,
+            matrices: self.matrices.clone(),
+        })
+    }
+}
+
+enum TaskInput<'a> {
+    Job(&'a Job),
+    Shipment(&'a Shipment),
+}
+
+fn check_location(record: &str, location: usize, size: usize) -> Result<(), ProblemError> {
+    if location >= size {
+        return Err(ProblemError::UnknownLocation {
+            record: record.to_owned(),
+            location,
+            size,
+        });
+    }
+    Ok(())
+}
+
+fn load(record: &str, amount: &[i64]) -> Result<Load, ProblemError> {
+    if amount.len() > MAX_DIMS {
+        return Err(ProblemError::BadAmount {
+            record: record.to_owned(),
+            reason: format!("{} capacity dimensions; at most {MAX_DIMS}", amount.len()),
+        });
+    }
+    if let Some(v) = amount.iter().find(|&&v| v < 0) {
+        return Err(ProblemError::BadAmount {
+            record: record.to_owned(),
+            reason: format!("negative amount {v}"),
+        });
+    }
+    let mut l = [0; MAX_DIMS];
+    l[..amount.len()].copy_from_slice(amount);
+    Ok(l)
+}
+
+fn node(
+    record: &str,
+    stop: &Stop,
+    size: usize,
+    task: u32,
+    kind: StopKind,
+    skills: u64,
+) -> Result<Node, ProblemError> {
+    check_location(record, stop.location, size)?;
+    if stop.service.0 < 0 {
+        return Err(ProblemError::Negative {
+            record: record.to_owned(),
+            reason: "service time must not be negative".into(),
+        });
+    }
+    let mut windows: Vec<(i64, i64)> = stop.windows.iter().map(|w| (w.start.0, w.end.0)).collect();
+    if windows.is_empty() {
+        windows.push((i64::MIN / 4, NO_LIMIT));
+    }
+    let ordered = windows.iter().all(|w| w.0 <= w.1) && windows.windows(2).all(|p| p[0].1 < p[1].0);
+    if !ordered {
+        return Err(ProblemError::BadTimeWindow {
+            record: record.to_owned(),
+        });
+    }
+    Ok(Node {
+        location: stop.location as u32,
+        service: stop.service.0,
+        windows,
+        delivery: [0; MAX_DIMS],
+        pickup: [0; MAX_DIMS],
+        task,
+        kind,
+        skills,
+    })
+}
+
+impl Problem {
+    /// Number of tasks (jobs and shipments).
+    pub fn task_count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Number of vehicles.
+    pub fn vehicle_count(&self) -> usize {
+        self.vehicles.len()
+    }
+
+    #[inline]
+    pub(crate) fn matrix(&self, vehicle: usize) -> &TravelMatrix {
+        &self.matrices[self.vehicles[vehicle].profile]
+    }
+}

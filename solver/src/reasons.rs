@@ -1,0 +1,80 @@
+//! Why a task was left out: tried against each able vehicle, alone on an empty route.
+
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+
+use crate::UnassignedReason;
+use crate::problem::{MAX_DIMS, Problem};
+use crate::search::State;
+
+/// The most telling reason a task is unassigned.
+pub(crate) fn why_unassigned(pb: &Problem, t: u32) -> UnassignedReason {
+    let task = &pb.tasks[t as usize];
+    let first = &pb.nodes[task.nodes[0] as usize];
+    let able: Vec<usize> = (0..pb.vehicles.len())
+        .filter(|&v| first.skills & !pb.vehicles[v].skills == 0)
+        .collect();
+    if able.is_empty() {
+        return UnassignedReason::NoSkill;
+    }
+    let amount = |d: usize| {
+        task.nodes
+            .iter()
+            .map(|&u| {
+                let n = &pb.nodes[u as usize];
+                n.delivery[d].max(n.pickup[d])
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let fits_some = able
+        .iter()
+        .any(|&v| (0..MAX_DIMS).all(|d| amount(d) <= pb.vehicles[v].capacity[d]));
+    if !fits_some {
+        return UnassignedReason::Capacity;
+    }
+    // Alone on an empty route of some able vehicle?
+    let mut rng = SmallRng::seed_from_u64(0);
+    for &v in &able {
+        let mut alone = State::empty(pb);
+        alone.routes.retain(|r| r.vehicle == v);
+        alone.class_of = vec![0];
+        alone.recreate(pb, &[t], crate::search::no_blink(), &mut rng);
+        if !alone.unassigned.contains(&t) {
+            return UnassignedReason::NoRoom;
+        }
+    }
+    // Which constraint stops it, on the most favourable able vehicle.
+    let mut reachable = false;
+    let mut ride_ok = false;
+    for &v in &able {
+        let veh = &pb.vehicles[v];
+        let m = &pb.matrices[veh.profile];
+        let mut time = veh.shift.0;
+        let mut here = veh.start;
+        let mut on_time = true;
+        let mut leave_pickup = 0;
+        for &u in &task.nodes {
+            let n = &pb.nodes[u as usize];
+            match n.start_at(time + m.duration(here, n.location)) {
+                Some(s) => {
+                    if n.kind == crate::StopKind::Delivery {
+                        ride_ok |= s - leave_pickup <= task.max_ride;
+                    }
+                    time = s + n.service;
+                    leave_pickup = time;
+                    here = n.location;
+                }
+                None => on_time = false,
+            }
+        }
+        reachable |= on_time;
+    }
+    if !reachable {
+        UnassignedReason::TimeWindow
+    } else if task.nodes.len() == 2 && !ride_ok {
+        UnassignedReason::RideLimit
+    } else {
+        UnassignedReason::ShiftTooShort
+    }
+}

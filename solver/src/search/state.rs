@@ -1,0 +1,140 @@
+//! A solution during the search: one route per vehicle and the tasks left out.
+
+use rand::rngs::SmallRng;
+
+use super::insert::{Blink, Insertion, best_job, best_shipment, try_apply};
+use super::route::Route;
+use crate::problem::Problem;
+
+#[derive(Debug, Clone)]
+pub(crate) struct State {
+    pub(crate) routes: Vec<Route>,
+    pub(crate) unassigned: Vec<u32>,
+    /// Vehicles grouped by what makes them interchangeable when empty.
+    pub(crate) class_of: Vec<usize>,
+}
+
+impl State {
+    pub(crate) fn empty(pb: &Problem) -> Self {
+        let mut classes: Vec<usize> = Vec::new();
+        let mut class_of = Vec::with_capacity(pb.vehicles.len());
+        for (i, v) in pb.vehicles.iter().enumerate() {
+            let same = classes.iter().position(|&c| {
+                let w = &pb.vehicles[c];
+                (w.start, w.end, w.shift, w.capacity, w.skills, w.profile)
+                    == (v.start, v.end, v.shift, v.capacity, v.skills, v.profile)
+                    && (
+                        w.fixed_cost,
+                        w.cost_per_metre,
+                        w.cost_per_second,
+                        w.max_duration,
+                    ) == (
+                        v.fixed_cost,
+                        v.cost_per_metre,
+                        v.cost_per_second,
+                        v.max_duration,
+                    )
+            });
+            match same {
+                Some(c) => class_of.push(c),
+                None => {
+                    classes.push(i);
+                    class_of.push(classes.len() - 1);
+                }
+            }
+        }
+        Self {
+            routes: (0..pb.vehicles.len()).map(|v| Route::new(pb, v)).collect(),
+            unassigned: (0..pb.tasks.len() as u32).collect(),
+            class_of,
+        }
+    }
+
+    /// Total cost: routes plus the penalties of unassigned tasks.
+    pub(crate) fn cost(&self, pb: &Problem) -> i64 {
+        let routes: i64 = self.routes.iter().map(|r| r.cost).sum();
+        let penalties: i64 = self
+            .unassigned
+            .iter()
+            .map(|&t| pb.tasks[t as usize].penalty)
+            .sum();
+        routes + penalties
+    }
+
+    /// Removes tasks from their routes and marks them unassigned.
+    pub(crate) fn remove_tasks(&mut self, pb: &Problem, tasks: &[u32]) {
+        let mut touched = Vec::new();
+        for (ri, r) in self.routes.iter_mut().enumerate() {
+            let before = r.nodes.len();
+            r.nodes
+                .retain(|&u| !tasks.contains(&pb.nodes[u as usize].task));
+            if r.nodes.len() != before {
+                touched.push(ri);
+            }
+        }
+        self.unassigned.extend_from_slice(tasks);
+        // A removal can move a pickup earlier while its delivery still waits for its
+        // window, stretching the ride: such shipments come out too, for reinsertion.
+        for ri in touched {
+            loop {
+                self.routes[ri].update(pb);
+                let broken = self.routes[ri].ride_violations(pb);
+                if broken.is_empty() {
+                    break;
+                }
+                self.routes[ri]
+                    .nodes
+                    .retain(|&u| !broken.contains(&pb.nodes[u as usize].task));
+                for t in broken {
+                    if !self.unassigned.contains(&t) {
+                        self.unassigned.push(t);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inserts each task in order at its cheapest feasible place; leaves out those that fit nowhere.
+    pub(crate) fn recreate(
+        &mut self,
+        pb: &Problem,
+        order: &[u32],
+        blink: Blink,
+        rng: &mut SmallRng,
+    ) {
+        let n_classes = self.class_of.iter().max().map_or(0, |m| m + 1);
+        let mut options: Vec<(i64, usize, Insertion)> = Vec::new();
+        for &t in order {
+            let task = &pb.tasks[t as usize];
+            options.clear();
+            let mut empty_seen = vec![false; n_classes];
+            for (ri, r) in self.routes.iter().enumerate() {
+                if r.is_empty() {
+                    // One empty route per class is enough: the others would cost the same.
+                    let c = self.class_of[ri];
+                    if empty_seen[c] {
+                        continue;
+                    }
+                    empty_seen[c] = true;
+                }
+                let found = match task.nodes[..] {
+                    [u] => best_job(pb, r, u, blink, rng),
+                    [p, d] => best_shipment(pb, r, p, d, task.max_ride, blink, rng),
+                    _ => None,
+                };
+                if let Some(ins) = found {
+                    options.push((ins.delta, ri, ins));
+                }
+            }
+            options.sort_by_key(|&(delta, ri, _)| (delta, ri));
+            let placed = options
+                .iter()
+                .any(|&(_, ri, ins)| try_apply(pb, &mut self.routes[ri], &task.nodes, ins));
+            if placed && let Some(k) = self.unassigned.iter().position(|&u| u == t) {
+                self.unassigned.swap_remove(k);
+            }
+        }
+        // Keep the unassigned list in a stable order so that runs repeat exactly.
+        self.unassigned.sort_unstable();
+    }
+}

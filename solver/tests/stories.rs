@@ -1,0 +1,314 @@
+//! The routing solver as a dispatcher meets it: small named instances, each a story.
+
+use freshroute_model::{Metres, Seconds};
+use freshroute_solver::{
+    Job, Limits, Problem, ProblemBuilder, Quiet, Shipment, Solution, Stop, StopKind, TimeWindow,
+    TravelMatrix, UnassignedReason, Vehicle, check, solve,
+};
+
+/// Locations on a line, 1 km apart, 60 s per km: index = kilometre.
+fn line_matrix(n: usize) -> TravelMatrix {
+    let mut durations = Vec::new();
+    let mut distances = Vec::new();
+    for a in 0..n {
+        for b in 0..n {
+            let km = a.abs_diff(b) as i64;
+            durations.push(Seconds(60 * km));
+            distances.push(Metres(1000 * km));
+        }
+    }
+    TravelMatrix::new(n, durations, distances)
+}
+
+fn window(start: i64, end: i64) -> Vec<TimeWindow> {
+    vec![TimeWindow {
+        start: Seconds(start),
+        end: Seconds(end),
+    }]
+}
+
+fn stop(location: usize) -> Stop {
+    Stop {
+        location,
+        service: Seconds(60),
+        windows: Vec::new(),
+    }
+}
+
+fn courier(skills: &[&str]) -> Vehicle {
+    Vehicle {
+        start: 0,
+        end: Some(0),
+        shift: TimeWindow {
+            start: Seconds(0),
+            end: Seconds(4 * 3600),
+        },
+        capacity: vec![10],
+        skills: skills.iter().map(|s| s.to_string()).collect(),
+        fixed_cost: 0,
+        cost_per_second: 0,
+        cost_per_metre: 1,
+        max_duration: None,
+        profile: 0,
+    }
+}
+
+fn job(location: usize, amount: i64) -> Job {
+    Job {
+        stop: stop(location),
+        delivery: vec![amount],
+        pickup: vec![0],
+        skills: Vec::new(),
+        unassigned_penalty: 1_000_000_000,
+    }
+}
+
+fn run(pb: &Problem) -> Solution {
+    let limits = Limits {
+        time: None,
+        iterations: Some(300),
+        seed: 7,
+    };
+    let s = solve(pb, &limits, &mut Quiet);
+    let report = check(pb, &s);
+    assert!(report.is_valid(), "checker: {:?}", report.violations);
+    s
+}
+
+#[test]
+fn one_courier_serves_a_line_of_customers_in_one_sweep() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5)).add_vehicle(courier(&[]));
+    for loc in [3, 1, 4, 2] {
+        b.add_job(job(loc, 1));
+    }
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(s.routes.len(), 1);
+    assert_eq!(s.distance(), Metres(8_000), "out to km 4 and back");
+}
+
+#[test]
+fn a_frozen_order_goes_only_to_a_courier_with_a_freezer_box() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5))
+        .add_vehicle(courier(&[]))
+        .add_vehicle(courier(&["frozen"]));
+    let ice_cream = b.add_job(Job {
+        skills: vec!["frozen".into()],
+        ..job(2, 1)
+    });
+    let s = run(&b.build().expect("valid"));
+    let route = s
+        .routes
+        .iter()
+        .find(|r| r.stops.iter().any(|st| st.task == ice_cream))
+        .expect("served");
+    assert_eq!(route.vehicle, 1);
+}
+
+#[test]
+fn an_order_nobody_can_carry_is_left_out_with_its_reason() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5)).add_vehicle(courier(&[]));
+    let frozen = b.add_job(Job {
+        skills: vec!["frozen".into()],
+        ..job(2, 1)
+    });
+    let huge = b.add_job(job(3, 50));
+    let late = b.add_job(Job {
+        stop: Stop {
+            windows: window(-100, -50),
+            ..stop(4)
+        },
+        ..job(4, 1)
+    });
+    let s = run(&b.build().expect("valid"));
+    let reason = |t| s.unassigned.iter().find(|u| u.task == t).map(|u| u.reason);
+    assert_eq!(reason(frozen), Some(UnassignedReason::NoSkill));
+    assert_eq!(reason(huge), Some(UnassignedReason::Capacity));
+    assert_eq!(reason(late), Some(UnassignedReason::TimeWindow));
+}
+
+#[test]
+fn a_frozen_shipment_is_never_planned_past_its_ride_limit() {
+    // A store at km 1, customers at km 4 and km 2. Without the limit one courier
+    // would pick both up and deliver km 2 on the way out (a 240 s ride for the far
+    // one); with a 200 s limit on the far customer's ice cream, it must go there first.
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(6)).add_vehicle(courier(&[]));
+    let far = b.add_shipment(Shipment {
+        pickup: stop(1),
+        delivery: stop(4),
+        amount: vec![1],
+        skills: Vec::new(),
+        max_ride: Some(Seconds(200)),
+        unassigned_penalty: 1_000_000_000,
+    });
+    b.add_shipment(Shipment {
+        pickup: stop(1),
+        delivery: stop(2),
+        amount: vec![1],
+        skills: Vec::new(),
+        max_ride: None,
+        unassigned_penalty: 1_000_000_000,
+    });
+    let s = run(&b.build().expect("valid"));
+    assert!(s.unassigned.is_empty());
+    let stops = &s.routes[0].stops;
+    let deliveries: Vec<_> = stops
+        .iter()
+        .filter(|st| st.kind == StopKind::Delivery)
+        .collect();
+    assert_eq!(
+        deliveries[0].task, far,
+        "the frozen order is delivered first"
+    );
+    assert!(deliveries[0].ride.is_some_and(|r| r <= Seconds(200)));
+}
+
+#[test]
+fn a_courier_waits_at_the_store_rather_than_with_the_ice_cream_on_board() {
+    // The customer opens at 20 minutes; the store is 1 minute from the depot and
+    // 3 minutes from the customer. Picking up at once would put 16 minutes of
+    // waiting on the ride; waiting at the store keeps the ride at 3 minutes.
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(6)).add_vehicle(courier(&[]));
+    b.add_shipment(Shipment {
+        pickup: stop(1),
+        delivery: Stop {
+            windows: window(1200, 1500),
+            ..stop(4)
+        },
+        amount: vec![1],
+        skills: Vec::new(),
+        max_ride: Some(Seconds(300)),
+        unassigned_penalty: 1_000_000_000,
+    });
+    let s = run(&b.build().expect("valid"));
+    assert!(s.unassigned.is_empty(), "{:?}", s.unassigned);
+    let stops = &s.routes[0].stops;
+    assert_eq!(stops[1].ride, Some(Seconds(180)));
+    assert_eq!(stops[0].start, Seconds(1200 - 180 - 60));
+}
+
+#[test]
+fn the_same_seed_and_iteration_budget_give_the_same_plan() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(8))
+        .add_vehicle(courier(&[]))
+        .add_vehicle(courier(&[]));
+    for loc in 1..8 {
+        b.add_job(job(loc, 3));
+    }
+    let pb = b.build().expect("valid");
+    assert_eq!(run(&pb), run(&pb));
+}
+
+#[test]
+fn capacity_splits_the_work_between_couriers() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5))
+        .add_vehicle(courier(&[]))
+        .add_vehicle(courier(&[]));
+    for loc in 1..5 {
+        b.add_job(job(loc, 4));
+    }
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(s.routes.len(), 2, "16 units, 10 per courier");
+    for r in &s.routes {
+        assert!(r.stops.first().is_some_and(|st| st.load[0] <= 10));
+    }
+}
+
+#[test]
+fn an_open_route_ends_at_its_last_stop() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5)).add_vehicle(Vehicle {
+        end: None,
+        ..courier(&[])
+    });
+    for loc in [2, 4] {
+        b.add_job(job(loc, 1));
+    }
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(s.distance(), Metres(4_000));
+}
+
+#[test]
+fn a_short_shift_leaves_out_what_it_cannot_reach_back_from() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(6)).add_vehicle(Vehicle {
+        max_duration: Some(Seconds(500)),
+        ..courier(&[])
+    });
+    let far = b.add_job(job(5, 1));
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(
+        s.unassigned.first().map(|u| (u.task, u.reason)),
+        Some((far, UnassignedReason::ShiftTooShort))
+    );
+}
+
+#[test]
+fn invalid_problems_are_refused_with_a_stable_code() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(TravelMatrix::new(
+        3,
+        vec![Seconds(0); 8],
+        vec![Metres(0); 9],
+    ))
+    .add_vehicle(courier(&[]));
+    assert_eq!(b.build().map_err(|e| e.code()).err(), Some("matrix_size"));
+
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(3)).add_vehicle(courier(&[]));
+    b.add_job(Job {
+        stop: Stop {
+            windows: window(500, 100),
+            ..stop(1)
+        },
+        ..job(1, 1)
+    });
+    assert_eq!(
+        b.build().map_err(|e| e.code()).err(),
+        Some("bad_time_window")
+    );
+
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(3)).add_vehicle(courier(&[]));
+    b.add_job(job(7, 1));
+    assert_eq!(
+        b.build().map_err(|e| e.code()).err(),
+        Some("unknown_location")
+    );
+
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5)).add_vehicle(courier(&[]));
+    b.add_shipment(Shipment {
+        pickup: stop(0),
+        delivery: stop(4),
+        amount: vec![1],
+        skills: Vec::new(),
+        max_ride: Some(Seconds(100)),
+        unassigned_penalty: 1,
+    });
+    assert_eq!(
+        b.build().map_err(|e| e.code()).err(),
+        Some("ride_below_direct")
+    );
+
+    let mut d = vec![Seconds(0); 4];
+    d[1] = Seconds(-5);
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(TravelMatrix::new(2, d, vec![Metres(0); 4]))
+        .add_vehicle(courier(&[]));
+    assert_eq!(
+        b.build().map_err(|e| e.code()).err(),
+        Some("negative_travel")
+    );
+
+    assert_eq!(
+        ProblemBuilder::new().build().map_err(|e| e.code()).err(),
+        Some("no_vehicle")
+    );
+}
