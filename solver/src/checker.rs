@@ -51,7 +51,7 @@ pub fn check_routes(
             continue;
         }
         let m = &pb.matrices[veh.profile];
-        let mut load = [0i64; MAX_DIMS];
+        let mut load = veh.initial_load;
         let mut nodes = Vec::with_capacity(stops.len());
         for &(task, kind) in stops {
             let Some(t) = pb.tasks.get(task.0 as usize) else {
@@ -59,15 +59,28 @@ pub fn check_routes(
                 continue;
             };
             let node = match (t.nodes.len(), kind) {
-                (1, StopKind::Job) => t.nodes[0],
+                (1, StopKind::Job) if pb.nodes[t.nodes[0] as usize].kind == StopKind::Job => {
+                    t.nodes[0]
+                }
                 (2, StopKind::Pickup) => t.nodes[0],
                 (2, StopKind::Delivery) => t.nodes[1],
+                (1, StopKind::Dropoff)
+                    if pb.nodes[t.nodes[0] as usize].kind == StopKind::Dropoff =>
+                {
+                    t.nodes[0]
+                }
                 _ => {
                     v.push(format!("task {} has no {kind:?} stop", task.0));
                     continue;
                 }
             };
             let n = &pb.nodes[node as usize];
+            if n.vehicle.is_some_and(|only| only as usize != *vehicle) {
+                v.push(format!(
+                    "task {} is on board vehicle {:?}, not {vehicle}",
+                    task.0, n.vehicle
+                ));
+            }
             if n.skills & !veh.skills != 0 {
                 v.push(format!(
                     "vehicle {vehicle} lacks a skill task {} needs",
@@ -146,7 +159,7 @@ pub fn check_routes(
             let count = &mut seen[task.0 as usize];
             *count += 1;
             match kind {
-                StopKind::Job => {}
+                StopKind::Job | StopKind::Dropoff => {}
                 StopKind::Pickup => left_pickup.push((task.0, served[k] + n.service)),
                 StopKind::Delivery => match left_pickup.iter().find(|(t, _)| *t == task.0) {
                     Some(&(_, left)) => {

@@ -67,6 +67,21 @@ pub struct Shipment {
     pub unassigned_penalty: i64,
 }
 
+/// Goods already on board a vehicle, which it alone must deliver (a courier in motion).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnBoard {
+    /// The vehicle carrying them.
+    pub vehicle: usize,
+    /// Where they are delivered.
+    pub delivery: Stop,
+    /// The amount on board.
+    pub amount: Vec<i64>,
+    /// Latest delivery start that keeps the ride limit (pickup departure + limit); `None` for no limit.
+    pub deadline: Option<Seconds>,
+    /// Cost of leaving them undelivered in this plan.
+    pub unassigned_penalty: i64,
+}
+
 /// A courier or van.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vehicle {
@@ -266,6 +281,8 @@ pub enum StopKind {
     Pickup,
     /// A shipment's delivery.
     Delivery,
+    /// The delivery of goods already on board.
+    Dropoff,
 }
 
 /// A stop as the search reads it.
@@ -273,7 +290,7 @@ pub enum StopKind {
 pub(crate) struct Node {
     pub(crate) location: u32,
     pub(crate) service: i64,
-    /// Ordered, disjoint windows; never empty.
+    /// Ordered, disjoint windows; empty only for goods on board whose deadline has passed.
     pub(crate) windows: Vec<(i64, i64)>,
     /// Loaded at the start, dropped here.
     pub(crate) delivery: Load,
@@ -282,6 +299,8 @@ pub(crate) struct Node {
     pub(crate) task: u32,
     pub(crate) kind: StopKind,
     pub(crate) skills: u64,
+    /// The only vehicle that may serve it.
+    pub(crate) vehicle: Option<u32>,
 }
 
 impl Node {
@@ -327,6 +346,8 @@ pub(crate) struct VehicleData {
     pub(crate) cost_per_metre: i64,
     pub(crate) max_duration: i64,
     pub(crate) profile: usize,
+    /// Goods on board at the start.
+    pub(crate) initial_load: Load,
 }
 
 /// A validated problem, ready to solve.
@@ -347,6 +368,7 @@ pub struct TaskId(pub u32);
 pub struct ProblemBuilder {
     jobs: Vec<(u32, Job)>,
     shipments: Vec<(u32, Shipment)>,
+    on_board: Vec<(u32, OnBoard)>,
     vehicles: Vec<Vehicle>,
     matrices: Vec<TravelMatrix>,
     next: u32,
@@ -383,6 +405,14 @@ impl ProblemBuilder {
         let id = self.next;
         self.next += 1;
         self.shipments.push((id, s));
+        TaskId(id)
+    }
+
+    /// Adds goods already on board a vehicle.
+    pub fn add_on_board(&mut self, o: OnBoard) -> TaskId {
+        let id = self.next;
+        self.next += 1;
+        self.on_board.push((id, o));
         TaskId(id)
     }
 
@@ -451,6 +481,7 @@ impl ProblemBuilder {
                 cost_per_metre: v.cost_per_metre,
                 max_duration: v.max_duration.map_or(NO_LIMIT, |d| d.0),
                 profile: v.profile,
+                initial_load: [0; MAX_DIMS],
             });
         }
         let mut entries: Vec<(u32, TaskInput<'_>)> = self
@@ -461,6 +492,11 @@ impl ProblemBuilder {
                 self.shipments
                     .iter()
                     .map(|(i, s)| (*i, TaskInput::Shipment(s))),
+            )
+            .chain(
+                self.on_board
+                    .iter()
+                    .map(|(i, o)| (*i, TaskInput::OnBoard(o))),
             )
             .collect();
         entries.sort_by_key(|(i, _)| *i);
@@ -531,6 +567,52 @@ impl ProblemBuilder {
                         penalty: s.unassigned_penalty,
                     });
                 }
+                TaskInput::OnBoard(o) => {
+                    if o.unassigned_penalty < 0 {
+                        return Err(ProblemError::Negative {
+                            record,
+                            reason: "unassigned penalty must not be negative".into(),
+                        });
+                    }
+                    let Some(v) = vehicles.get_mut(o.vehicle) else {
+                        return Err(ProblemError::BadAmount {
+                            record,
+                            reason: format!("on board vehicle {}, which does not exist", o.vehicle),
+                        });
+                    };
+                    let amount = load(&record, &o.amount)?;
+                    for d in 0..MAX_DIMS {
+                        v.initial_load[d] += amount[d];
+                        if v.initial_load[d] > v.capacity[d] {
+                            return Err(ProblemError::BadAmount {
+                                record,
+                                reason: format!(
+                                    "vehicle {} would carry more than its capacity",
+                                    o.vehicle
+                                ),
+                            });
+                        }
+                    }
+                    let mut n = node(&record, &o.delivery, size, id, StopKind::Dropoff, 0)?;
+                    if let Some(deadline) = o.deadline {
+                        // The ride limit becomes a deadline on the delivery's start.
+                        n.windows.retain(|w| w.0 <= deadline.0);
+                        if let Some(last) = n.windows.last_mut() {
+                            last.1 = last.1.min(deadline.0);
+                        }
+                        // No window left means already too late: it stays unassigned.
+                    }
+                    nodes.push(Node {
+                        pickup: amount.map(|a| -a),
+                        vehicle: Some(o.vehicle as u32),
+                        ..n
+                    });
+                    tasks.push(Task {
+                        nodes: vec![nodes.len() as u32 - 1],
+                        max_ride: NO_LIMIT,
+                        penalty: o.unassigned_penalty,
+                    });
+                }
             }
         }
         Ok(Problem {
@@ -545,6 +627,7 @@ impl ProblemBuilder {
 enum TaskInput<'a> {
     Job(&'a Job),
     Shipment(&'a Shipment),
+    OnBoard(&'a OnBoard),
 }
 
 fn check_location(record: &str, location: usize, size: usize) -> Result<(), ProblemError> {
@@ -610,6 +693,7 @@ fn node(
         task,
         kind,
         skills,
+        vehicle: None,
     })
 }
 

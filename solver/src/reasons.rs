@@ -13,6 +13,7 @@ pub(crate) fn why_unassigned(pb: &Problem, t: u32) -> UnassignedReason {
     let first = &pb.nodes[task.nodes[0] as usize];
     let able: Vec<usize> = (0..pb.vehicles.len())
         .filter(|&v| first.skills & !pb.vehicles[v].skills == 0)
+        .filter(|&v| first.vehicle.is_none_or(|only| only as usize == v))
         .collect();
     if able.is_empty() {
         return UnassignedReason::NoSkill;

@@ -2,8 +2,8 @@
 
 use freshroute_model::{Metres, Seconds};
 use freshroute_solver::{
-    Job, Limits, Problem, ProblemBuilder, Quiet, Shipment, Solution, Stop, StopKind, TimeWindow,
-    TravelMatrix, UnassignedReason, Vehicle, check, solve,
+    Job, Limits, OnBoard, Problem, ProblemBuilder, Quiet, Shipment, Solution, Stop, StopKind,
+    TimeWindow, TravelMatrix, UnassignedReason, Vehicle, check, solve,
 };
 
 /// Locations on a line, 1 km apart, 60 s per km: index = kilometre.
@@ -310,5 +310,66 @@ fn invalid_problems_are_refused_with_a_stable_code() {
     assert_eq!(
         ProblemBuilder::new().build().map_err(|e| e.code()).err(),
         Some("no_vehicle")
+    );
+}
+
+#[test]
+fn goods_on_board_stay_with_their_courier_and_fill_its_box() {
+    // Courier 1 carries 8 of its 10 units for a customer at km 3; a new order of 5
+    // units at km 3 must go to courier 0, which has room, even though courier 1 passes by.
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5))
+        .add_vehicle(courier(&[]))
+        .add_vehicle(courier(&[]));
+    let carried = b.add_on_board(OnBoard {
+        vehicle: 1,
+        delivery: stop(3),
+        amount: vec![8],
+        deadline: Some(Seconds(600)),
+        unassigned_penalty: 1_000_000_000,
+    });
+    let order = b.add_job(job(3, 5));
+    let s = run(&b.build().expect("valid"));
+    assert!(s.unassigned.is_empty(), "{:?}", s.unassigned);
+    let vehicle_of = |t| {
+        s.routes
+            .iter()
+            .find(|r| r.stops.iter().any(|st| st.task == t))
+            .map(|r| r.vehicle)
+    };
+    assert_eq!(vehicle_of(carried), Some(1));
+    assert_eq!(vehicle_of(order), Some(0));
+}
+
+#[test]
+fn goods_on_board_past_their_deadline_are_reported_not_planned_late() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5)).add_vehicle(courier(&[]));
+    let melted = b.add_on_board(OnBoard {
+        vehicle: 0,
+        delivery: stop(4),
+        amount: vec![1],
+        deadline: Some(Seconds(120)),
+        unassigned_penalty: 1_000_000_000,
+    });
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(
+        s.unassigned.first().map(|u| (u.task, u.reason)),
+        Some((melted, UnassignedReason::TimeWindow))
+    );
+
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5)).add_vehicle(courier(&[]));
+    b.add_on_board(OnBoard {
+        vehicle: 0,
+        delivery: stop(2),
+        amount: vec![11],
+        deadline: None,
+        unassigned_penalty: 1,
+    });
+    assert_eq!(
+        b.build().map_err(|e| e.code()).err(),
+        Some("bad_amount"),
+        "more than the box holds"
     );
 }

@@ -30,7 +30,7 @@ impl Blink {
 fn allowed(pb: &Problem, route: &Route, node: u32) -> bool {
     let n = &pb.nodes[node as usize];
     let v = &pb.vehicles[route.vehicle];
-    n.skills & !v.skills == 0
+    n.skills & !v.skills == 0 && n.vehicle.is_none_or(|only| only as usize == route.vehicle)
 }
 
 /// The new start at position `pos` of the old route when it is reached at `arrival`, if feasible.

@@ -120,7 +120,7 @@ impl Route {
         }
         self.latest[0] = v.shift.0;
 
-        let mut start_load = [0; MAX_DIMS];
+        let mut start_load = v.initial_load;
         for &u in &self.nodes {
             add(&mut start_load, &pb.nodes[u as usize].delivery);
         }

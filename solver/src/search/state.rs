@@ -21,19 +21,33 @@ impl State {
         for (i, v) in pb.vehicles.iter().enumerate() {
             let same = classes.iter().position(|&c| {
                 let w = &pb.vehicles[c];
-                (w.start, w.end, w.shift, w.capacity, w.skills, w.profile)
-                    == (v.start, v.end, v.shift, v.capacity, v.skills, v.profile)
-                    && (
-                        w.fixed_cost,
-                        w.cost_per_metre,
-                        w.cost_per_second,
-                        w.max_duration,
-                    ) == (
-                        v.fixed_cost,
-                        v.cost_per_metre,
-                        v.cost_per_second,
-                        v.max_duration,
-                    )
+                (
+                    w.start,
+                    w.end,
+                    w.shift,
+                    w.capacity,
+                    w.skills,
+                    w.profile,
+                    w.initial_load,
+                ) == (
+                    v.start,
+                    v.end,
+                    v.shift,
+                    v.capacity,
+                    v.skills,
+                    v.profile,
+                    v.initial_load,
+                ) && (
+                    w.fixed_cost,
+                    w.cost_per_metre,
+                    w.cost_per_second,
+                    w.max_duration,
+                ) == (
+                    v.fixed_cost,
+                    v.cost_per_metre,
+                    v.cost_per_second,
+                    v.max_duration,
+                )
             });
             match same {
                 Some(c) => class_of.push(c),
@@ -106,10 +120,16 @@ impl State {
         let mut options: Vec<(i64, usize, Insertion)> = Vec::new();
         for &t in order {
             let task = &pb.tasks[t as usize];
+            // A task bound to one vehicle (goods on board) tries that vehicle only.
+            let only = pb.nodes[task.nodes[0] as usize].vehicle;
             options.clear();
             let mut empty_seen = vec![false; n_classes];
             for (ri, r) in self.routes.iter().enumerate() {
-                if r.is_empty() {
+                if let Some(v) = only {
+                    if r.vehicle != v as usize {
+                        continue;
+                    }
+                } else if r.is_empty() {
                     // One empty route per class is enough: the others would cost the same.
                     let c = self.class_of[ri];
                     if empty_seen[c] {
