@@ -37,12 +37,20 @@ pub(crate) fn why_unassigned(pb: &Problem, t: u32) -> UnassignedReason {
     // Alone on an empty route of some able vehicle?
     let mut rng = SmallRng::seed_from_u64(0);
     for &v in &able {
-        let mut alone = State::empty(pb);
-        alone.routes.retain(|r| r.vehicle == v);
-        alone.class_of = vec![0];
-        alone.recreate(pb, &[t], crate::search::no_blink(), &mut rng);
-        if !alone.unassigned.contains(&t) {
-            return UnassignedReason::NoRoom;
+        // Alone, or after the goods this vehicle already carries are delivered (freeing room).
+        let dropoffs: Vec<u32> = (0..pb.tasks.len() as u32)
+            .filter(|&o| o != t)
+            .filter(|&o| pb.nodes[pb.tasks[o as usize].nodes[0] as usize].vehicle == Some(v as u32))
+            .collect();
+        let with_dropoffs: Vec<u32> = dropoffs.iter().copied().chain([t]).collect();
+        for order in [vec![t], with_dropoffs] {
+            let mut alone = State::empty(pb);
+            alone.routes.retain(|r| r.vehicle == v);
+            alone.class_of = vec![0];
+            alone.recreate(pb, &order, crate::search::no_blink(), &mut rng);
+            if !alone.unassigned.contains(&t) {
+                return UnassignedReason::NoRoom;
+            }
         }
     }
     // Which constraint stops it, on the most favourable able vehicle.

@@ -262,7 +262,12 @@ fn build(matrix: &TravelMatrix, vehicles: &[Vehicle], tasks: &[&Task]) -> Proble
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // A fixed seed keeps CI repeatable; run with PROPTEST_CASES and another seed to explore.
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261123),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn every_plan_passes_the_checker_and_every_reason_is_true(seed in 0u64..1_000_000) {
