@@ -506,12 +506,7 @@ impl ProblemBuilder {
             let record = format!("task {id}");
             match input {
                 TaskInput::Job(j) => {
-                    if j.unassigned_penalty < 0 {
-                        return Err(ProblemError::Negative {
-                            record,
-                            reason: "unassigned penalty must not be negative".into(),
-                        });
-                    }
+                    check_penalty(&record, j.unassigned_penalty)?;
                     let skills = skill_bits(&j.skills)?;
                     let n = node(&record, &j.stop, size, id, StopKind::Job, skills)?;
                     nodes.push(Node {
@@ -526,12 +521,7 @@ impl ProblemBuilder {
                     });
                 }
                 TaskInput::Shipment(s) => {
-                    if s.unassigned_penalty < 0 {
-                        return Err(ProblemError::Negative {
-                            record,
-                            reason: "unassigned penalty must not be negative".into(),
-                        });
-                    }
+                    check_penalty(&record, s.unassigned_penalty)?;
                     let skills = skill_bits(&s.skills)?;
                     let amount = load(&record, &s.amount)?;
                     let p = node(&record, &s.pickup, size, id, StopKind::Pickup, skills)?;
@@ -568,12 +558,7 @@ impl ProblemBuilder {
                     });
                 }
                 TaskInput::OnBoard(o) => {
-                    if o.unassigned_penalty < 0 {
-                        return Err(ProblemError::Negative {
-                            record,
-                            reason: "unassigned penalty must not be negative".into(),
-                        });
-                    }
+                    check_penalty(&record, o.unassigned_penalty)?;
                     let Some(v) = vehicles.get_mut(o.vehicle) else {
                         return Err(ProblemError::BadAmount {
                             record,
@@ -628,6 +613,16 @@ enum TaskInput<'a> {
     Job(&'a Job),
     Shipment(&'a Shipment),
     OnBoard(&'a OnBoard),
+}
+
+fn check_penalty(record: &str, penalty: i64) -> Result<(), ProblemError> {
+    if penalty < 0 {
+        return Err(ProblemError::Negative {
+            record: record.to_owned(),
+            reason: "unassigned penalty must not be negative".into(),
+        });
+    }
+    Ok(())
 }
 
 fn check_location(record: &str, location: usize, size: usize) -> Result<(), ProblemError> {
