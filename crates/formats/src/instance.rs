@@ -143,6 +143,25 @@ fn numbers(path: &Path, line_no: usize, line: &str) -> Result<Vec<f64>, FormatEr
         .collect()
 }
 
+/// A line of exactly `expected` numbers.
+fn numbers_exact(
+    path: &Path,
+    line: usize,
+    text: &str,
+    expected: usize,
+) -> Result<Vec<f64>, FormatError> {
+    let v = numbers(path, line, text)?;
+    if v.len() != expected {
+        return Err(FormatError::Columns {
+            path: path.to_owned(),
+            line,
+            got: v.len(),
+            expected,
+        });
+    }
+    Ok(v)
+}
+
 fn site(path: &Path, line: usize, v: &[f64], pdptw: bool) -> Result<Site, FormatError> {
     let bad = |what: String| FormatError::BadValue {
         path: path.to_owned(),
@@ -231,15 +250,7 @@ pub fn read_instance(path: &Path) -> Result<Instance, FormatError> {
                 path: path.to_owned(),
                 section: "VEHICLE numbers",
             })?;
-        let fleet = numbers(path, line, fleet)?;
-        if fleet.len() != 2 {
-            return Err(FormatError::Columns {
-                path: path.to_owned(),
-                line,
-                got: fleet.len(),
-                expected: 2,
-            });
-        }
+        let fleet = numbers_exact(path, line, fleet, 2)?;
         // CUSTOMER, a header line, then the sites.
         (
             InstanceKind::Vrptw,
@@ -253,28 +264,12 @@ pub fn read_instance(path: &Path) -> Result<Instance, FormatError> {
             path: path.to_owned(),
             section: "fleet (first line: vehicles capacity speed)",
         })?;
-        let fleet = numbers(path, line, first)?;
-        if fleet.len() != 3 {
-            return Err(FormatError::Columns {
-                path: path.to_owned(),
-                line,
-                got: fleet.len(),
-                expected: 3,
-            });
-        }
+        let fleet = numbers_exact(path, line, first, 3)?;
         (InstanceKind::Pdptw, fleet[0], fleet[1], &lines[1..], 9)
     };
     let mut sites = Vec::with_capacity(body.len());
     for &(line, text) in body {
-        let v = numbers(path, line, text)?;
-        if v.len() != columns {
-            return Err(FormatError::Columns {
-                path: path.to_owned(),
-                line,
-                got: v.len(),
-                expected: columns,
-            });
-        }
+        let v = numbers_exact(path, line, text, columns)?;
         sites.push(site(path, line, &v, kind == InstanceKind::Pdptw)?);
     }
     if sites.len() < 2 {

@@ -68,41 +68,26 @@ const SOLOMON_HEAD: &str = "T1\n\nVEHICLE\nNUMBER     CAPACITY\n  2         50\n
 fn broken_instances_are_refused_with_the_record_and_a_code() {
     let missing = refused("a.txt", "T1\nVEHICLE\nNUMBER CAPACITY\n2 50\n");
     assert!(missing.starts_with("missing_section"), "{missing}");
-    let columns = refused(
-        "b.txt",
-        &format!("{SOLOMON_HEAD}    1      45         68         10        912        967\n"),
-    );
-    assert!(
-        columns.starts_with("column_count") && columns.contains(":11:"),
-        "{columns}"
-    );
-    let negative = refused(
-        "c.txt",
-        &format!(
-            "{SOLOMON_HEAD}    1      45         68        -10        912        967         90\n"
+    // One bad customer line after a valid header: what it says, and the code and words expected.
+    for (file, customer, code, words) in [
+        ("b.txt", "1 45 68 10 912 967", "column_count", ":11:"),
+        (
+            "c.txt",
+            "1 45 68 -10 912 967 90",
+            "bad_value",
+            "negative demand",
         ),
-    );
-    assert!(
-        negative.starts_with("bad_value") && negative.contains("negative demand"),
-        "{negative}"
-    );
-    let window = refused(
-        "d.txt",
-        &format!(
-            "{SOLOMON_HEAD}    1      45         68         10        967        912         90\n"
+        (
+            "d.txt",
+            "1 45 68 10 967 912 90",
+            "bad_value",
+            "closes at 912 before it opens at 967",
         ),
-    );
-    assert!(
-        window.contains("closes at 912 before it opens at 967"),
-        "{window}"
-    );
-    let nan = refused(
-        "e.txt",
-        &format!(
-            "{SOLOMON_HEAD}    1      NaN         68         10        912        967         90\n"
-        ),
-    );
-    assert!(nan.starts_with("bad_value") && nan.contains("NaN"), "{nan}");
+        ("e.txt", "1 NaN 68 10 912 967 90", "bad_value", "NaN"),
+    ] {
+        let e = refused(file, &format!("{SOLOMON_HEAD}{customer}\n"));
+        assert!(e.starts_with(code) && e.contains(words), "{file}: {e}");
+    }
     let unpaired = refused(
         "f.txt",
         "2\t50\t1\n0\t40\t50\t0\t0\t1236\t0\t0\t0\n1\t45\t68\t10\t0\t967\t90\t0\t2\n2\t45\t70\t-10\t0\t870\t90\t0\t0\n",
