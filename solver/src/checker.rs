@@ -1,11 +1,12 @@
 //! An independent check of any plan against its problem.
 //!
-//! It shares no code with the search: it rebuilds each route's schedule from the
-//! stop sequence (serve as early as the windows allow, except that a pickup waits
-//! at the store until as late as the next stop allows), then verifies coverage,
-//! pairing and order, skills, capacity at every stop, time windows, shifts and
-//! route durations, and ride limits, and recomputes the cost. A plan the solver
-//! returns that fails here is a solver bug.
+//! It shares no code with the search: it finds each route's earliest schedule
+//! from the stop sequence alone, by Bellman–Ford over the route's difference
+//! constraints (drive and service between stops, windows, ride limits, waiting
+//! allowed anywhere), then verifies coverage, pairing and order, skills, capacity
+//! at every stop, time windows, shifts and route durations, and ride limits, and
+//! recomputes the cost. For a solution it also verifies every time, load and ride
+//! the plan states. A plan the solver returns that fails here is a solver bug.
 
 use crate::Solution;
 use crate::problem::{MAX_DIMS, NO_LIMIT, Problem, StopKind, TaskId};
@@ -100,50 +101,18 @@ pub fn check_routes(
                 ));
             }
         }
-        // Earliest schedule: serve as soon as the windows allow.
-        let mut time = veh.shift.0;
-        let mut here = veh.start;
         let mut distance = 0;
-        let mut starts = Vec::with_capacity(nodes.len());
-        for &(task, kind, node) in &nodes {
-            let n = &pb.nodes[node as usize];
-            distance += m.distance(here, n.location);
-            let arrival = time + m.duration(here, n.location);
-            let start = match n.windows.iter().find(|w| arrival <= w.1) {
-                Some(w) => arrival.max(w.0),
-                None => {
-                    v.push(format!(
-                        "task {} ({kind:?}) reached at {arrival}, after its last window",
-                        task.0
-                    ));
-                    arrival
-                }
-            };
-            starts.push(start);
-            time = start + n.service;
-            here = n.location;
+        let mut here = veh.start;
+        for &(_, _, node) in &nodes {
+            let loc = pb.nodes[node as usize].location;
+            distance += m.distance(here, loc);
+            here = loc;
         }
-        let end_arrival = time + veh.end.map_or(0, |e| m.duration(here, e));
-        // Pickups wait at the store: as late as their window and the next start allow.
-        let mut served = starts.clone();
-        for k in (0..nodes.len()).rev() {
-            let (_, kind, node) = nodes[k];
-            if kind != StopKind::Pickup {
-                continue;
-            }
-            let n = &pb.nodes[node as usize];
-            let (next_start, next_loc) = match nodes.get(k + 1) {
-                Some(&(_, _, next)) => (served[k + 1], Some(pb.nodes[next as usize].location)),
-                None => (end_arrival, veh.end),
-            };
-            let travel = next_loc.map_or(0, |l| m.duration(n.location, l));
-            let window_end = n
-                .windows
-                .iter()
-                .find(|w| w.0 <= starts[k] && starts[k] <= w.1)
-                .map_or(starts[k], |w| w.1);
-            served[k] = starts[k].max(window_end.min(next_start - n.service - travel));
-        }
+        // Without a feasible schedule the times are not checked further; the rest is.
+        let served = schedule(pb, veh, &nodes).unwrap_or_else(|why| {
+            v.push(format!("vehicle {vehicle}: {why}"));
+            vec![veh.shift.0; nodes.len() + 1]
+        });
         let mut left_pickup: Vec<(u32, i64)> = Vec::new();
         for (k, &(task, kind, node)) in nodes.iter().enumerate() {
             let n = &pb.nodes[node as usize];
@@ -182,7 +151,7 @@ pub fn check_routes(
         if let Some(e) = veh.end {
             distance += m.distance(here, e);
         }
-        let end = end_arrival;
+        let end = served[nodes.len()];
         if end > veh.shift.1 {
             v.push(format!(
                 "vehicle {vehicle} ends at {end}, after its shift ends at {}",
@@ -223,7 +192,90 @@ pub fn check_routes(
     }
 }
 
-/// Checks a solution returned by the solver, including the cost it claims.
+/// The earliest service starts of a stop sequence (and, last, the arrival at the
+/// route's end), by Bellman–Ford on its difference constraints: each start at least
+/// the previous departure plus the drive, inside a window of its stop, and each
+/// pickup at least its delivery's start minus the ride limit and the pickup's service.
+fn schedule(
+    pb: &Problem,
+    veh: &crate::problem::VehicleData,
+    nodes: &[(TaskId, StopKind, u32)],
+) -> Result<Vec<i64>, String> {
+    let m = &pb.matrices[veh.profile];
+    let n = nodes.len();
+    // Constraint edges: time[to] >= time[from] + weight; index n is the route's end,
+    // and `None` the vehicle's departure at its shift start.
+    let mut edges: Vec<(Option<usize>, usize, i64)> = Vec::new();
+    let mut here = veh.start;
+    for (k, &(_, _, node)) in nodes.iter().enumerate() {
+        let nd = &pb.nodes[node as usize];
+        let from = k.checked_sub(1);
+        let leave = from.map_or(0, |f| pb.nodes[nodes[f].2 as usize].service);
+        edges.push((from, k, leave + m.duration(here, nd.location)));
+        here = nd.location;
+    }
+    let last_service = nodes.last().map_or(0, |l| pb.nodes[l.2 as usize].service);
+    edges.push((
+        n.checked_sub(1),
+        n,
+        last_service + veh.end.map_or(0, |e| m.duration(here, e)),
+    ));
+    for (b, &(task, kind, _)) in nodes.iter().enumerate() {
+        let limit = pb.tasks[task.0 as usize].max_ride;
+        if kind != StopKind::Delivery || limit >= NO_LIMIT {
+            continue;
+        }
+        if let Some(a) = nodes[..b]
+            .iter()
+            .position(|&(t, k, _)| t == task && k == StopKind::Pickup)
+        {
+            let service = pb.nodes[nodes[a].2 as usize].service;
+            edges.push((Some(b), a, -(limit + service)));
+        }
+    }
+    let snap = |k: usize, t: i64| -> Result<i64, String> {
+        if k == n {
+            return Ok(t);
+        }
+        let (task, kind, node) = nodes[k];
+        pb.nodes[node as usize]
+            .windows
+            .iter()
+            .find(|w| t <= w.1)
+            .map(|w| t.max(w.0))
+            .ok_or_else(|| {
+                format!(
+                    "task {} ({kind:?}) cannot start before its last window closes (earliest {t})",
+                    task.0
+                )
+            })
+    };
+    let mut time = vec![i64::MIN / 4; n + 1];
+    for (k, t) in time.iter_mut().enumerate() {
+        *t = snap(k, veh.shift.0)?;
+    }
+    let windows: usize = nodes
+        .iter()
+        .map(|&(_, _, u)| pb.nodes[u as usize].windows.len())
+        .sum();
+    for _ in 0..=(n + 1) * (windows + 1) {
+        let mut changed = false;
+        for &(from, to, weight) in &edges {
+            let bound = from.map_or(veh.shift.0, |f| time[f]) + weight;
+            if bound > time[to] {
+                time[to] = snap(to, bound)?;
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(time);
+        }
+    }
+    Err("its ride limits push each other later without end".to_string())
+}
+
+/// Checks a solution returned by the solver: its routes and unassigned tasks as
+/// [`check_routes`] does, the cost it claims, and every time, load and ride it states.
 pub fn check(pb: &Problem, s: &Solution) -> CheckReport {
     let routes: Vec<(usize, Vec<(TaskId, StopKind)>)> = s
         .routes
@@ -237,6 +289,9 @@ pub fn check(pb: &Problem, s: &Solution) -> CheckReport {
         .collect();
     let unassigned: Vec<TaskId> = s.unassigned.iter().map(|u| u.task).collect();
     let mut report = check_routes(pb, &routes, &unassigned);
+    for r in &s.routes {
+        check_stated_times(pb, r, &mut report.violations);
+    }
     if report.cost != s.cost {
         report.violations.push(format!(
             "the plan claims cost {}, recomputed {}",
@@ -244,4 +299,104 @@ pub fn check(pb: &Problem, s: &Solution) -> CheckReport {
         ));
     }
     report
+}
+
+/// Verifies the times, loads and rides a planned route states, as given.
+fn check_stated_times(pb: &Problem, r: &crate::PlannedRoute, v: &mut Vec<String>) {
+    let Some(veh) = pb.vehicles.get(r.vehicle) else {
+        return;
+    };
+    let m = &pb.matrices[veh.profile];
+    let mut here = veh.start;
+    let mut leave = veh.shift.0;
+    let node_of = |st: &crate::PlannedStop| {
+        let task = pb.tasks.get(st.task.0 as usize)?;
+        let node = match st.kind {
+            StopKind::Delivery => task.nodes.get(1),
+            _ => task.nodes.first(),
+        };
+        node.map(|&u| (task, &pb.nodes[u as usize]))
+    };
+    let mut load = veh.initial_load;
+    for st in &r.stops {
+        let Some((_, n)) = node_of(st) else {
+            return;
+        };
+        for d in 0..MAX_DIMS {
+            load[d] += n.delivery[d];
+        }
+    }
+    for st in &r.stops {
+        let Some((task, n)) = node_of(st) else {
+            return;
+        };
+        for d in 0..MAX_DIMS {
+            load[d] += n.pickup[d] - n.delivery[d];
+        }
+        if st.load[..] != load[..st.load.len()] {
+            v.push(format!(
+                "task {} ({:?}): stated load {:?}, the stops give {:?}",
+                st.task.0,
+                st.kind,
+                st.load,
+                &load[..st.load.len()]
+            ));
+        }
+        let (task_id, kind) = (st.task.0, st.kind);
+        let arrival = leave + m.duration(here, n.location);
+        if st.arrival.0 != arrival {
+            v.push(format!(
+                "task {task_id} ({kind:?}): stated arrival {} but the drive gives {arrival}",
+                st.arrival.0
+            ));
+        }
+        let start = st.start.0;
+        if start < arrival || !n.windows.iter().any(|w| w.0 <= start && start <= w.1) {
+            v.push(format!(
+                "task {task_id} ({kind:?}): stated start {start} is before the arrival or outside every window"
+            ));
+        }
+        if st.departure.0 != start + n.service {
+            v.push(format!(
+                "task {task_id} ({kind:?}): stated departure {} is not start + service",
+                st.departure.0
+            ));
+        }
+        if kind == StopKind::Delivery {
+            let pickup = r
+                .stops
+                .iter()
+                .find(|p| p.task == st.task && p.kind == StopKind::Pickup);
+            let ride = pickup.map(|p| start - p.departure.0);
+            if st.ride.map(|s| s.0) != ride {
+                v.push(format!(
+                    "task {task_id}: stated ride {:?}, the stated times give {ride:?}",
+                    st.ride
+                ));
+            }
+            if ride.is_some_and(|ride| ride > task.max_ride) {
+                v.push(format!(
+                    "task {task_id}: stated ride {ride:?} exceeds its limit {} s",
+                    task.max_ride
+                ));
+            }
+        }
+        leave = st.departure.0;
+        here = n.location;
+    }
+    let end = leave + veh.end.map_or(0, |e| m.duration(here, e));
+    if end > veh.shift.1 {
+        v.push(format!(
+            "vehicle {}: stated times end at {end}, after its shift ends at {}",
+            r.vehicle, veh.shift.1
+        ));
+    }
+    if r.duration.0 != end - veh.shift.0 {
+        v.push(format!(
+            "vehicle {}: stated duration {} s, the stated times give {} s",
+            r.vehicle,
+            r.duration.0,
+            end - veh.shift.0
+        ));
+    }
 }

@@ -123,15 +123,16 @@ impl Solution {
 
 fn planned_route(pb: &Problem, r: &Route) -> PlannedRoute {
     let m = pb.matrix(r.vehicle);
+    let starts = planned_starts(pb, r);
     let mut stops: Vec<PlannedStop> = Vec::with_capacity(r.len());
     for (k, &u) in r.nodes.iter().enumerate() {
         let pos = k + 1;
         let node = &pb.nodes[u as usize];
-        let prev_leave = r.start[pos - 1] + r.service(pb, pos - 1);
+        let prev_leave = starts[pos - 1] + r.service(pb, pos - 1);
         let travel = r
             .location(pb, pos - 1)
             .map_or(0, |a| m.duration(a, node.location));
-        let start = r.start[pos] + r.lateness[pos];
+        let start = starts[pos];
         let ride = (node.kind == StopKind::Delivery)
             .then(|| {
                 stops
@@ -158,6 +159,33 @@ fn planned_route(pb: &Problem, r: &Route) -> PlannedRoute {
         duration: Seconds(r.duration),
         cost: r.cost,
     }
+}
+
+/// Each position's planned service start: the route's earliest feasible schedule,
+/// except that a pickup is served as late as its window and the next stop allow, so
+/// that the courier waits at the store rather than with the goods on board. No other
+/// stop moves, so every rule still holds and rides only get shorter.
+fn planned_starts(pb: &Problem, r: &Route) -> Vec<i64> {
+    let m = pb.matrix(r.vehicle);
+    let mut starts = r.start.clone();
+    // Backwards, so that a run of pickups waits as one.
+    for p in (1..=r.len()).rev() {
+        let node = &pb.nodes[r.nodes[p - 1] as usize];
+        if node.kind != StopKind::Pickup {
+            continue;
+        }
+        let window_end = node
+            .windows
+            .iter()
+            .find(|w| w.0 <= starts[p] && starts[p] <= w.1)
+            .map_or(starts[p], |w| w.1);
+        let travel = r
+            .location(pb, p + 1)
+            .map_or(0, |next| m.duration(node.location, next));
+        let latest = starts[p + 1] - node.service - travel;
+        starts[p] = starts[p].max(window_end.min(latest));
+    }
+    starts
 }
 
 /// Dimensions in use: the highest one any vehicle has capacity in.

@@ -62,22 +62,32 @@ pub(crate) fn why_unassigned(pb: &Problem, t: u32) -> UnassignedReason {
         let mut time = veh.shift.0;
         let mut here = veh.start;
         let mut on_time = true;
-        let mut leave_pickup = 0;
         for &u in &task.nodes {
             let n = &pb.nodes[u as usize];
             match n.start_at(time + m.duration(here, n.location)) {
                 Some(s) => {
-                    if n.kind == crate::StopKind::Delivery {
-                        ride_ok |= s - leave_pickup <= task.max_ride;
-                    }
                     time = s + n.service;
-                    leave_pickup = time;
                     here = n.location;
                 }
                 None => on_time = false,
             }
         }
         reachable |= on_time;
+        if let (&[p, d], true) = (&task.nodes[..], on_time) {
+            // The shortest ride waits at the pickup as long as the delivery's windows allow.
+            let (pn, dn) = (&pb.nodes[p as usize], &pb.nodes[d as usize]);
+            let drive = m.duration(pn.location, dn.location);
+            let earliest = pn
+                .start_at(veh.shift.0 + m.duration(veh.start, pn.location))
+                .unwrap_or(i64::MAX);
+            let last_delivery = dn.windows.last().map_or(i64::MIN / 4, |w| w.1);
+            if let Some(x) = pn.latest_at(last_delivery - drive - pn.service)
+                && x >= earliest
+                && let Some(sd) = dn.start_at(x + pn.service + drive)
+            {
+                ride_ok |= sd - (x + pn.service) <= task.max_ride;
+            }
+        }
     }
     if !reachable {
         UnassignedReason::TimeWindow

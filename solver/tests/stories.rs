@@ -192,6 +192,86 @@ fn a_courier_waits_at_the_store_rather_than_with_the_ice_cream_on_board() {
 }
 
 #[test]
+fn a_courier_may_wait_before_an_earlier_stop_to_keep_a_ride_short() {
+    // Store at km 1, a pastry drop at km 2 (open until 1100 s), the ice cream's
+    // customer at km 3 (opens at 1200 s), ride limit 300 s. The one-sweep route
+    // store, pastry, customer keeps the ride only if the courier waits before the
+    // store so that the pastry is served late in its window: then the ice cream
+    // rides 180 s. Serving the pastry early would leave it 660 s on board.
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(6)).add_vehicle(courier(&[]));
+    let ice = b.add_shipment(Shipment {
+        pickup: stop(1),
+        delivery: Stop {
+            windows: window(1200, 1300),
+            ..stop(3)
+        },
+        amount: vec![1],
+        skills: Vec::new(),
+        max_ride: Some(Seconds(300)),
+        unassigned_penalty: 1_000_000_000,
+    });
+    let pastry = b.add_job(Job {
+        stop: Stop {
+            windows: window(600, 1100),
+            ..stop(2)
+        },
+        ..job(2, 1)
+    });
+    let s = run(&b.build().expect("valid"));
+    assert!(s.unassigned.is_empty(), "{:?}", s.unassigned);
+    let route = &s.routes[0];
+    let order: Vec<_> = route.stops.iter().map(|st| (st.task, st.kind)).collect();
+    assert_eq!(
+        order,
+        [
+            (ice, StopKind::Pickup),
+            (pastry, StopKind::Job),
+            (ice, StopKind::Delivery)
+        ]
+    );
+    assert_eq!(s.distance(), Metres(6000), "one sweep out and back");
+    assert!(route.stops[2].ride.is_some_and(|r| r <= Seconds(300)));
+}
+
+#[test]
+fn a_plan_whose_stated_times_break_a_rule_fails_the_checker() {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(6)).add_vehicle(courier(&[]));
+    b.add_shipment(Shipment {
+        pickup: stop(1),
+        delivery: Stop {
+            windows: window(1200, 1500),
+            ..stop(4)
+        },
+        amount: vec![1],
+        skills: Vec::new(),
+        max_ride: Some(Seconds(300)),
+        unassigned_penalty: 1_000_000_000,
+    });
+    let pb = b.build().expect("valid");
+    let good = run(&pb);
+    // Picking up at once is the same stop sequence but a ride far past the limit.
+    let mut early = good.clone();
+    let pickup = &mut early.routes[0].stops[0];
+    pickup.start = pickup.arrival;
+    pickup.departure = Seconds(pickup.arrival.0 + 60);
+    let report = check(&pb, &early);
+    assert!(
+        report
+            .violations
+            .iter()
+            .any(|v| v.contains("exceeds its limit")),
+        "{:?}",
+        report.violations
+    );
+    // A start before the stated arrival is refused too.
+    let mut rushed = good.clone();
+    rushed.routes[0].stops[1].start = Seconds(rushed.routes[0].stops[1].arrival.0 - 1);
+    assert!(!check(&pb, &rushed).is_valid());
+}
+
+#[test]
 fn the_same_seed_and_iteration_budget_give_the_same_plan() {
     let mut b = ProblemBuilder::new();
     b.add_matrix(line_matrix(8))

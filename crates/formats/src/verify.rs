@@ -19,38 +19,24 @@ pub fn verify(
     }
     let mut visits = vec![0u32; inst.sites.len()];
     let mut total = 0.0;
-    let depot = &inst.sites[0];
     for (r, route) in routes.iter().enumerate() {
-        let mut time = depot.ready;
         let mut here = 0;
         let mut load: i64 = if inst.kind == InstanceKind::Vrptw {
-            route.iter().map(|&i| inst.sites[i].demand).sum()
+            route
+                .iter()
+                .filter_map(|&i| inst.sites.get(i))
+                .map(|s| s.demand)
+                .sum()
         } else {
             0
         };
-        // Earliest schedule, then each pickup as late as its window and the next start allow.
-        let mut starts = Vec::with_capacity(route.len());
         for &i in route {
             let Some(s) = inst.sites.get(i).filter(|_| i > 0) else {
                 errors.push(format!("route {}: site index {i} is not a customer", r + 1));
-                starts.push(time);
                 continue;
             };
             visits[i] += 1;
-            let d = euclid(inst, here, i);
-            total += d;
-            let arrival = time + d;
-            if arrival > s.due + EPS {
-                errors.push(format!(
-                    "route {}: site {} reached at {arrival:.4} after {}",
-                    r + 1,
-                    s.id,
-                    s.due
-                ));
-            }
-            let start = arrival.max(s.ready);
-            starts.push(start);
-            time = start + s.service;
+            total += euclid(inst, here, i);
             here = i;
             load += if inst.kind == InstanceKind::Vrptw {
                 -s.demand
@@ -66,61 +52,12 @@ pub fn verify(
                 ));
             }
         }
-        let back = time + euclid(inst, here, 0);
-        // Backwards, so that a run of pickups waits as one.
-        for k in (0..route.len()).rev() {
-            let i = route[k];
-            let Some(s) = inst.sites.get(i).filter(|_| i > 0) else {
-                continue;
-            };
-            if inst.kind == InstanceKind::Pdptw && s.delivery > 0 {
-                let (next_start, next) = match route.get(k + 1) {
-                    Some(&j) => (starts[k + 1], j),
-                    None => (back, 0),
-                };
-                starts[k] =
-                    starts[k].max(s.due.min(next_start - s.service - euclid(inst, i, next)));
-            }
+        total += euclid(inst, here, 0);
+        if route.iter().any(|&i| i == 0 || i >= inst.sites.len()) {
+            continue;
         }
-        let mut started = vec![None; inst.sites.len()];
-        for (k, &i) in route.iter().enumerate() {
-            let Some(s) = inst.sites.get(i).filter(|_| i > 0) else {
-                continue;
-            };
-            let start = starts[k];
-            started[i] = Some(start);
-            if inst.kind == InstanceKind::Pdptw && s.pickup > 0 {
-                match started[s.pickup] {
-                    None => errors.push(format!(
-                        "route {}: site {} delivered before its pickup",
-                        r + 1,
-                        s.id
-                    )),
-                    Some(p_start) => {
-                        if let Some(f) = opts.max_ride_factor {
-                            let limit = ride_limit(inst, s.pickup, i, f);
-                            if start - p_start > limit + EPS {
-                                errors.push(format!(
-                                    "route {}: ride of site {} is {:.4} > limit {limit:.4}",
-                                    r + 1,
-                                    s.id,
-                                    start - p_start
-                                ));
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let d = euclid(inst, here, 0);
-        total += d;
-        if time + d > depot.due + EPS {
-            errors.push(format!(
-                "route {}: back at the depot at {:.4} after {}",
-                r + 1,
-                time + d,
-                depot.due
-            ));
+        if let Err(e) = schedule(inst, opts, route) {
+            errors.push(format!("route {}: {e}", r + 1));
         }
     }
     for (i, &v) in visits.iter().enumerate().skip(1) {
@@ -133,4 +70,74 @@ pub fn verify(
     } else {
         Err(errors)
     }
+}
+
+/// Finds the earliest schedule of a route (customer site indices) with waiting
+/// allowed anywhere: serve each site as soon as it is reached and open, and when
+/// a delivery starts more than its ride limit after its pickup started, start
+/// that pickup later and serve the route again, until every rule holds or a
+/// site or the depot is reached too late.
+fn schedule(inst: &Instance, opts: &BuildOptions, route: &[usize]) -> Result<(), String> {
+    let depot = &inst.sites[0];
+    let pickup_at: Vec<Option<(usize, f64)>> = route
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            let s = &inst.sites[i];
+            let f = opts.max_ride_factor?;
+            if inst.kind != InstanceKind::Pdptw || s.pickup == 0 {
+                return None;
+            }
+            let a = route[..k].iter().position(|&j| j == s.pickup)?;
+            Some((a, ride_limit(inst, s.pickup, i, f)))
+        })
+        .collect();
+    if inst.kind == InstanceKind::Pdptw {
+        for (k, &i) in route.iter().enumerate() {
+            let s = &inst.sites[i];
+            if s.pickup > 0 && !route[..k].contains(&s.pickup) {
+                return Err(format!("site {} delivered before its pickup", s.id));
+            }
+        }
+    }
+    let mut not_before = vec![f64::NEG_INFINITY; route.len()];
+    let mut starts = vec![0.0; route.len()];
+    for _ in 0..route.len() + 2 {
+        let mut time = depot.ready;
+        let mut here = 0;
+        for (k, &i) in route.iter().enumerate() {
+            let s = &inst.sites[i];
+            let arrival = time + euclid(inst, here, i);
+            let start = arrival.max(s.ready).max(not_before[k]);
+            if start > s.due + EPS {
+                return Err(format!(
+                    "site {} cannot start before {start:.4}, after its due time {}",
+                    s.id, s.due
+                ));
+            }
+            starts[k] = start;
+            time = start + s.service;
+            here = i;
+        }
+        let back = time + euclid(inst, here, 0);
+        if back > depot.due + EPS {
+            return Err(format!(
+                "back at the depot at {back:.4} at the earliest, after {}",
+                depot.due
+            ));
+        }
+        let mut moved = false;
+        for (k, p) in pickup_at.iter().enumerate() {
+            if let &Some((a, limit)) = p
+                && starts[k] - starts[a] > limit + EPS
+            {
+                not_before[a] = not_before[a].max(starts[k] - limit);
+                moved = true;
+            }
+        }
+        if !moved {
+            return Ok(());
+        }
+    }
+    Err("the ride limits cannot all be kept".to_string())
 }

@@ -96,3 +96,43 @@ fn broken_instances_are_refused_with_the_record_and_a_code() {
     let io = read_instance(Path::new("/nonexistent/x.txt")).expect_err("missing file");
     assert_eq!(io.code(), "io_error");
 }
+
+/// Two shipments on a line; the first one's customer (site 3) opens at 200, and
+/// its ice cream may ride 40. The route 1, 2, 4, 3 keeps that ride only if the
+/// vehicle waits before site 1 so that it picks up at 160; site 2 must then be
+/// served by `second_pickup_due`.
+fn waiting_instance(second_pickup_due: u32) -> String {
+    format!(
+        "1\t100\t1\n\
+         0\t0\t0\t0\t0\t1000\t0\t0\t0\n\
+         1\t10\t0\t10\t0\t1000\t0\t0\t3\n\
+         2\t20\t0\t10\t0\t{second_pickup_due}\t0\t0\t4\n\
+         3\t30\t0\t-10\t200\t210\t0\t1\t0\n\
+         4\t25\t0\t-10\t0\t1000\t0\t2\t0\n"
+    )
+}
+
+#[test]
+fn the_benchmark_rules_let_a_vehicle_wait_before_an_earlier_stop_to_keep_a_ride() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cold = BuildOptions {
+        fleet_factor: 1.0,
+        max_ride_factor: Some(2.0),
+        hierarchical: false,
+    };
+    let path = dir.path().join("wait.txt");
+    std::fs::write(&path, waiting_instance(180)).expect("write");
+    let inst = read_instance(&path).expect("readable");
+    let distance = verify(&inst, &cold, &[vec![1, 2, 4, 3]]).expect("feasible by waiting");
+    assert!((distance - 60.0).abs() < 1e-9, "{distance}");
+    // The solver finds that route, and both checkers accept it.
+    let (solved, vehicles, _) = solve_file(&path, &cold);
+    assert_eq!((solved, vehicles), (60.0, 1));
+
+    // Site 2 closing at 150 leaves no schedule: the rules refuse the same route.
+    let tight = dir.path().join("tight.txt");
+    std::fs::write(&tight, waiting_instance(150)).expect("write");
+    let inst = read_instance(&tight).expect("readable");
+    let errors = verify(&inst, &cold, &[vec![1, 2, 4, 3]]).expect_err("infeasible");
+    assert!(errors[0].contains("site"), "{errors:?}");
+}

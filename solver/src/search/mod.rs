@@ -4,6 +4,7 @@
 mod insert;
 mod route;
 mod ruin;
+mod schedule;
 mod state;
 
 use std::time::{Duration, Instant};

@@ -1,17 +1,19 @@
 //! One vehicle's route with the cached data that make insertion checks O(1).
 //!
 //! Positions: 0 is the vehicle's start, 1..=n its stops, n + 1 its end. For
-//! every position the route keeps the earliest service start (the schedule
-//! freshroute plans: serve as soon as the window allows), the latest start that
-//! keeps the rest of the route feasible, the load after it with running maxima
-//! from both ends, and the ride slack: how much later it may start before a
-//! shipment on board breaks its ride limit.
+//! every position the route keeps the earliest service start of the route's
+//! earliest feasible schedule ([`schedule::earliest`]), the latest start that
+//! keeps the rest of the route within its windows and shift, the load after it
+//! with running maxima from both ends, and the ride room: how much more driving
+//! and service the shipments on board at that point could take before even a
+//! ride without any waiting breaks their limit.
 //!
-//! A pickup is served as late as its window and the next stop allow (`lateness`
-//! past its earliest start): the courier waits at the store, not with the goods
-//! on board. This never moves any other stop.
+//! The latest starts and the ride room ignore what a change does to waiting, so
+//! checks against them only ever refuse what is surely infeasible; a route with
+//! ride limits confirms a candidate on the rebuilt schedule.
 
-use crate::problem::{Load, MAX_DIMS, NO_LIMIT, Problem, StopKind};
+use super::schedule::{self, Broken};
+use crate::problem::{Load, MAX_DIMS, NO_LIMIT, Problem};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
@@ -22,9 +24,14 @@ pub(crate) struct Route {
     pub(crate) load: Vec<Load>,
     pub(crate) pre_max: Vec<Load>,
     pub(crate) suf_max: Vec<Load>,
-    pub(crate) ride_slack: Vec<i64>,
-    /// How much later than `start` a pickup is served; 0 for other positions.
-    pub(crate) lateness: Vec<i64>,
+    /// For each position k, the least spare ride, without waiting, of the
+    /// ride-limited shipments on board between positions k - 1 and k.
+    pub(crate) ride_room: Vec<i64>,
+    /// Whether any shipment on this route has a ride limit.
+    pub(crate) has_ride_limits: bool,
+    /// Where the sequence breaks, if it is infeasible (only after a removal on a
+    /// travel matrix that breaks the triangle inequality).
+    pub(crate) broken: Option<Broken>,
     pub(crate) distance: i64,
     pub(crate) duration: i64,
     pub(crate) cost: i64,
@@ -40,8 +47,9 @@ impl Route {
             load: Vec::new(),
             pre_max: Vec::new(),
             suf_max: Vec::new(),
-            ride_slack: Vec::new(),
-            lateness: Vec::new(),
+            ride_room: Vec::new(),
+            has_ride_limits: false,
+            broken: None,
             distance: 0,
             duration: 0,
             cost: 0,
@@ -93,20 +101,10 @@ impl Route {
             (Some(a), Some(b)) => m.distance(a, b),
             _ => 0,
         };
-        self.start.clear();
-        self.start.push(v.shift.0);
+        self.broken = schedule::earliest(pb, self.vehicle, &self.nodes, &mut self.start).err();
         let mut distance = 0;
         for p in 1..=n + 1 {
-            let (from, to) = (self.location(pb, p - 1), self.location(pb, p));
-            distance += dd(from, to);
-            let arrival = self.start[p - 1] + self.service(pb, p - 1) + tt(from, to);
-            let s = if p <= n {
-                let node = &pb.nodes[self.nodes[p - 1] as usize];
-                node.start_at(arrival).unwrap_or(arrival)
-            } else {
-                arrival
-            };
-            self.start.push(s);
+            distance += dd(self.location(pb, p - 1), self.location(pb, p));
         }
         self.latest.clear();
         self.latest.resize(n + 2, 0);
@@ -149,43 +147,25 @@ impl Route {
             self.suf_max[p] = running;
         }
 
-        self.lateness.clear();
-        self.lateness.resize(n + 2, 0);
-        // Backwards, so that a run of pickups waits as one: each as late as the next one's late start.
-        for p in (1..=n).rev() {
-            let node = &pb.nodes[self.nodes[p - 1] as usize];
-            if node.kind != StopKind::Pickup {
-                continue;
-            }
-            let window_end = node
-                .windows
-                .iter()
-                .find(|w| w.0 <= self.start[p] && self.start[p] <= w.1)
-                .map_or(self.start[p], |w| w.1);
-            let latest = self.start[p + 1] + self.lateness[p + 1]
-                - node.service
-                - tt(self.location(pb, p), self.location(pb, p + 1));
-            self.lateness[p] = (window_end.min(latest) - self.start[p]).max(0);
+        // Time to reach each position from the start without waiting anywhere.
+        let mut no_wait = Vec::with_capacity(n + 2);
+        no_wait.push(0);
+        for p in 1..=n + 1 {
+            let step = self.service(pb, p - 1) + tt(self.location(pb, p - 1), self.location(pb, p));
+            no_wait.push(no_wait[p - 1] + step);
         }
-
-        self.ride_slack.clear();
-        self.ride_slack.resize(n + 2, NO_LIMIT);
+        self.ride_room.clear();
+        self.ride_room.resize(n + 2, NO_LIMIT);
+        self.has_ride_limits = false;
         for b in 1..=n {
-            let delivery = &pb.nodes[self.nodes[b - 1] as usize];
-            if delivery.kind != StopKind::Delivery {
-                continue;
-            }
-            let task = &pb.tasks[delivery.task as usize];
-            if task.max_ride >= NO_LIMIT {
-                continue;
-            }
-            let Some(a) = (1..b).rev().find(|&a| self.nodes[a - 1] == task.nodes[0]) else {
+            let Some(a) = schedule::pickup_of(pb, &self.nodes, b) else {
                 continue;
             };
-            let ride = self.start[b] - (self.start[a] + self.lateness[a] + self.service(pb, a));
-            let slack = task.max_ride - ride;
+            self.has_ride_limits = true;
+            let task = &pb.tasks[pb.nodes[self.nodes[b - 1] as usize].task as usize];
+            let room = task.max_ride - (no_wait[b] - no_wait[a] - self.service(pb, a));
             for k in a + 1..=b {
-                self.ride_slack[k] = self.ride_slack[k].min(slack);
+                self.ride_room[k] = self.ride_room[k].min(room);
             }
         }
 
@@ -198,13 +178,11 @@ impl Route {
         };
     }
 
-    /// Shipments whose ride exceeds its limit (after a removal moved a pickup earlier).
-    pub(crate) fn ride_violations(&self, pb: &Problem) -> Vec<u32> {
-        (1..=self.len())
-            .filter(|&k| self.ride_slack[k] < 0)
-            .map(|k| pb.nodes[self.nodes[k - 1] as usize].task)
-            .filter(|&t| pb.tasks[t as usize].nodes.len() == 2)
-            .collect()
+    /// The task at the position where the sequence breaks, if it is infeasible.
+    pub(crate) fn broken_task(&self, pb: &Problem) -> Option<u32> {
+        let Broken(pos) = self.broken?;
+        let k = pos.min(self.len()).max(1);
+        self.nodes.get(k - 1).map(|&u| pb.nodes[u as usize].task)
     }
 
     /// How much later the end is reached when position `pos` starts at `new_start` instead.

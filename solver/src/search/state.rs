@@ -87,22 +87,17 @@ impl State {
             }
         }
         self.unassigned.extend_from_slice(tasks);
-        // A removal can move a pickup earlier while its delivery still waits for its
-        // window, stretching the ride: such shipments come out too, for reinsertion.
+        // Leaving stops out keeps a schedule feasible when travel times obey the
+        // triangle inequality; on a matrix that does not, take out what breaks.
         for ri in touched {
-            loop {
-                self.routes[ri].update(pb);
-                let broken = self.routes[ri].ride_violations(pb);
-                if broken.is_empty() {
-                    break;
-                }
+            self.routes[ri].update(pb);
+            while let Some(t) = self.routes[ri].broken_task(pb) {
                 self.routes[ri]
                     .nodes
-                    .retain(|&u| !broken.contains(&pb.nodes[u as usize].task));
-                for t in broken {
-                    if !self.unassigned.contains(&t) {
-                        self.unassigned.push(t);
-                    }
+                    .retain(|&u| pb.nodes[u as usize].task != t);
+                self.routes[ri].update(pb);
+                if !self.unassigned.contains(&t) {
+                    self.unassigned.push(t);
                 }
             }
         }
