@@ -17,6 +17,15 @@ pub(crate) enum CliError {
     },
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Store(#[from] freshroute_store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("the service stopped: {0}")]
+    Serve(std::io::Error),
 }
 
 impl CliError {
@@ -26,6 +35,9 @@ impl CliError {
             Self::Format(e) => e.code(),
             Self::Write { .. } => "io_error",
             Self::Usage(_) => "invalid_argument",
+            Self::Store(e) => e.code(),
+            Self::Listen { .. } => "cannot_listen",
+            Self::Serve(_) => "service_failed",
         }
     }
 
@@ -35,6 +47,11 @@ impl CliError {
             Self::Format(e) => e.hint(),
             Self::Write { .. } => "check that the folder exists and is writable",
             Self::Usage(_) => "see --help",
+            Self::Store(_) => {
+                "check --database-url: a writable file path or sqlite://PATH, or a reachable postgres://USER@HOST/DB"
+            }
+            Self::Listen { .. } => "pick a free address with --listen HOST:PORT",
+            Self::Serve(_) => "see the log above",
         }
     }
 }

@@ -4,6 +4,7 @@ mod bench;
 mod error;
 mod output;
 mod roads;
+mod service;
 mod solve;
 
 use std::process::ExitCode;
@@ -32,6 +33,13 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// Run the HTTP service (couriers, API keys, GPS fixes).
+    Serve(service::ServeArgs),
+    /// API keys for the service.
+    Keys {
+        #[command(subcommand)]
+        command: service::KeysCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -40,6 +48,8 @@ fn main() -> ExitCode {
         Command::Roads { command } => roads::run(command).map_err(error::CliError::from),
         Command::Solve(args) => solve::run(&args),
         Command::Bench { command } => bench::run(command),
+        Command::Serve(args) => service::serve(&args),
+        Command::Keys { command } => service::keys(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

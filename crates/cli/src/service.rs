@@ -1,0 +1,140 @@
+//! `freshroute serve` and `freshroute keys`.
+
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+use freshroute_service::rules::FixRules;
+use freshroute_service::{AppState, auth, router};
+use freshroute_store::{AnyStore, ApiKey, Role, Storage, connect};
+
+use crate::error::CliError;
+use crate::roads::data_dir;
+
+/// Where the service keeps its data.
+#[derive(Args)]
+pub(crate) struct DatabaseArg {
+    /// `sqlite://PATH` or a file path (created and migrated if needed), or
+    /// `postgres://USER@HOST/DB`. Default: `freshroute.db` in the data folder.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+impl DatabaseArg {
+    fn url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            data_dir()
+                .join("freshroute.db")
+                .to_string_lossy()
+                .into_owned()
+        })
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    database: DatabaseArg,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Make a new API key and print it (it is stored only as a hash: keep it).
+    Create {
+        /// admin, dispatcher, planner or courier.
+        #[arg(long)]
+        role: String,
+        /// For a courier key: the courier it speaks for.
+        #[arg(long)]
+        courier: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Serve)
+}
+
+pub(crate) fn serve(args: &ServeArgs) -> Result<(), CliError> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    runtime()?.block_on(async {
+        match connect(&args.database.url()).await? {
+            AnyStore::Sqlite(s) => run(s, &args.listen).await,
+            AnyStore::Postgres(s) => run(s, &args.listen).await,
+        }
+    })
+}
+
+async fn run<S: Storage>(store: S, listen: &str) -> Result<(), CliError> {
+    let backend = store.backend();
+    let state = AppState::load(store, FixRules::default()).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| CliError::Listen {
+            addr: listen.to_string(),
+            source,
+        })?;
+    eprintln!("freshroute serving on http://{listen} (storage: {backend})");
+    freshroute_service::serve(listener, router(state))
+        .await
+        .map_err(CliError::Serve)
+}
+
+pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {
+    let KeysCommand::Create {
+        role,
+        courier,
+        database,
+    } = command;
+    let role: Role = role.parse().map_err(CliError::Usage)?;
+    if (role == Role::Courier) != courier.is_some() {
+        return Err(CliError::Usage(
+            "--courier ID is needed for a courier key, and only for one".to_string(),
+        ));
+    }
+    let key = auth::new_secret("fr_key_");
+    let record = ApiKey {
+        key_hash: auth::hash(&key),
+        role,
+        courier_id: courier.clone(),
+        created_ms: freshroute_service::now_ms(),
+    };
+    runtime()?.block_on(async {
+        match connect(&database.url()).await? {
+            AnyStore::Sqlite(s) => insert_key(&s, &record, courier.as_deref()).await,
+            AnyStore::Postgres(s) => insert_key(&s, &record, courier.as_deref()).await,
+        }
+    })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{key}").map_err(|source| CliError::Write {
+        path: "stdout".into(),
+        source,
+    })
+}
+
+async fn insert_key<S: Storage>(
+    store: &S,
+    record: &ApiKey,
+    courier: Option<&str>,
+) -> Result<(), CliError> {
+    if let Some(id) = courier
+        && store.courier(id).await?.is_none()
+    {
+        return Err(CliError::Usage(format!(
+            "no courier has id {id:?}: add it first (POST /v1/couriers)"
+        )));
+    }
+    store.insert_api_key(record).await?;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! API keys and secrets: made from the OS's randomness, stored only as SHA-256 hashes.
+//!
+//! A request names its key as `Authorization: Bearer KEY`. The Traccar Client cannot
+//! send headers, so a courier's OsmAnd endpoint carries a per-courier secret in its
+//! path instead; a device id alone never authenticates anything.
+
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use freshroute_store::{ApiKey, Role, Storage};
+use sha2::{Digest, Sha256};
+
+use crate::ApiError;
+use crate::state::AppState;
+
+/// A new secret: 32 random bytes, hex, with a prefix saying what it is (`fr_key_`, `fr_trk_`).
+pub fn new_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    // The OS's randomness is there on every platform freshroute runs on; without it no
+    // key can be made safely, so stopping is right.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// The stored form of a secret.
+pub fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Who is calling: the role of the key presented, and its courier for a courier key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// What the key may do.
+    pub role: Role,
+    /// For a courier key, its courier.
+    pub courier_id: Option<String>,
+}
+
+impl Caller {
+    /// Refuses with 403 unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_role",
+                format!(
+                    "a {} key may not do this; it needs one of: {}",
+                    self.role,
+                    allowed.join(", ")
+                ),
+            ))
+        }
+    }
+
+    /// Refuses with 403 a courier key acting for another courier.
+    pub fn may_act_for(&self, courier_id: &str) -> Result<(), ApiError> {
+        match (&self.role, &self.courier_id) {
+            (Role::Courier, Some(own)) if own != courier_id => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_your_courier",
+                format!("this key speaks for courier {own:?}, not {courier_id:?}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<S: Storage> FromRequestParts<AppState<S>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState<S>,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized = |code, message: &str| {
+            ApiError::new(StatusCode::UNAUTHORIZED, code, message.to_string())
+        };
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| {
+                unauthorized(
+                    "missing_api_key",
+                    "send an API key as `Authorization: Bearer KEY` (freshroute keys create makes one)",
+                )
+            })?;
+        let key = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| {
+                unauthorized(
+                    "malformed_authorization",
+                    "the Authorization header must read `Bearer KEY`",
+                )
+            })?;
+        let found: Option<ApiKey> = state.store.api_key(&hash(key)).await?;
+        let key =
+            found.ok_or_else(|| unauthorized("invalid_api_key", "this API key is not known"))?;
+        Ok(Caller {
+            role: key.role,
+            courier_id: key.courier_id,
+        })
+    }
+}

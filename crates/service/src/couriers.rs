@@ -1,0 +1,216 @@
+//! Couriers: added by dispatchers, each with a secret tracking URL for its phone.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use freshroute_store::{Courier, FixRecord, Role, Storage};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::ApiError;
+use crate::auth::{Caller, hash, new_secret};
+use crate::ingest::now_ms;
+use crate::state::AppState;
+use crate::time::{format_ms, parse_timestamp};
+
+/// Travel profiles of the road engine.
+pub(crate) const PROFILES: [&str; 3] = ["car", "scooter", "bike"];
+
+/// A courier to add.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewCourier {
+    id: String,
+    name: String,
+    profile: String,
+    box_capacity: i64,
+    #[serde(default)]
+    skills: Vec<String>,
+    shift_start: String,
+    shift_end: String,
+    device_id: String,
+}
+
+/// A courier as the API shows it (never its secret).
+#[derive(Debug, Serialize)]
+pub(crate) struct CourierView {
+    id: String,
+    name: String,
+    profile: String,
+    box_capacity: i64,
+    skills: Vec<String>,
+    shift_start: String,
+    shift_end: String,
+    device_id: String,
+    /// The latest accepted fix, as a GeoJSON Feature.
+    position: Option<Value>,
+}
+
+/// A fix as a GeoJSON Feature.
+pub(crate) fn fix_feature(f: &FixRecord) -> Value {
+    json!({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+        "properties": {
+            "courier_id": f.courier_id,
+            "time": format_ms(f.fix_ms),
+            "received": format_ms(f.server_ms),
+            "speed_mps": f.speed_mps,
+            "bearing_deg": f.bearing_deg,
+            "altitude_m": f.altitude_m,
+            "accuracy_m": f.accuracy_m,
+            "battery_pct": f.battery_pct,
+            "source": f.source,
+            "filtered": f.reason,
+        }
+    })
+}
+
+fn view(c: Courier, position: Option<&FixRecord>) -> CourierView {
+    CourierView {
+        id: c.id,
+        name: c.name,
+        profile: c.profile,
+        box_capacity: c.box_capacity,
+        skills: c.skills,
+        shift_start: format_ms(c.shift_start_ms),
+        shift_end: format_ms(c.shift_end_ms),
+        device_id: c.device_id,
+        position: position.map(fix_feature),
+    }
+}
+
+fn valid_id(field: &str, value: &str) -> Result<(), ApiError> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_identifier",
+            format!("{field} must be 1 to 64 letters, digits, '-', '_' or '.'"),
+        )
+        .at(field))
+    }
+}
+
+fn time_field(field: &str, value: &str) -> Result<i64, ApiError> {
+    parse_timestamp(value).map_err(|m| ApiError::bad_request("invalid_timestamp", m).at(field))
+}
+
+/// `POST /v1/couriers`: adds a courier; the answer carries its tracking secret, once.
+pub(crate) async fn create<S: Storage>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    body: Result<Json<NewCourier>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher])?;
+    let Json(n) = body?;
+    valid_id("id", &n.id)?;
+    valid_id("device_id", &n.device_id)?;
+    if !PROFILES.contains(&n.profile.as_str()) {
+        return Err(ApiError::bad_request(
+            "unknown_profile",
+            format!("profile {:?} is not one of car, scooter, bike", n.profile),
+        )
+        .at("profile"));
+    }
+    if n.box_capacity < 0 {
+        return Err(
+            ApiError::bad_request("negative_capacity", "box_capacity must be 0 or more")
+                .at("box_capacity"),
+        );
+    }
+    let (start, end) = (
+        time_field("shift_start", &n.shift_start)?,
+        time_field("shift_end", &n.shift_end)?,
+    );
+    if end <= start {
+        return Err(ApiError::bad_request(
+            "shift_ends_before_start",
+            "shift_end must come after shift_start",
+        )
+        .at("shift_end"));
+    }
+    let secret = new_secret("fr_trk_");
+    let courier = Courier {
+        id: n.id,
+        name: n.name,
+        profile: n.profile,
+        box_capacity: n.box_capacity,
+        skills: n.skills,
+        shift_start_ms: start,
+        shift_end_ms: end,
+        device_id: n.device_id,
+        secret_hash: hash(&secret),
+        created_ms: now_ms(),
+    };
+    state.store.insert_courier(&courier).await?;
+    let path = format!("/osmand/{secret}");
+    let mut answer = serde_json::to_value(view(courier, None)).unwrap_or_default();
+    answer["tracking_url_path"] = Value::String(path);
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+async fn known_courier<S: Storage>(state: &AppState<S>, id: &str) -> Result<Courier, ApiError> {
+    state.store.courier(id).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_courier",
+            format!("no courier has id {id:?}"),
+        )
+    })
+}
+
+/// `GET /v1/couriers/{id}`: a courier with its latest position.
+pub(crate) async fn get<S: Storage>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CourierView>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
+    caller.may_act_for(&id)?;
+    let courier = known_courier(&state, &id).await?;
+    let latest = state.latest.read().await;
+    Ok(Json(view(courier, latest.get(&id))))
+}
+
+/// Time range of a fix listing.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Range {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /v1/couriers/{id}/fixes?from=&to=`: every fix received, as a GeoJSON FeatureCollection.
+pub(crate) async fn fixes<S: Storage>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(range): Query<Range>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
+    caller.may_act_for(&id)?;
+    known_courier(&state, &id).await?;
+    let from = range
+        .from
+        .as_deref()
+        .map(|t| time_field("from", t))
+        .transpose()?;
+    let to = range
+        .to
+        .as_deref()
+        .map(|t| time_field("to", t))
+        .transpose()?;
+    let list = state
+        .store
+        .fixes(&id, from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX))
+        .await?;
+    let features: Vec<Value> = list.iter().map(fix_feature).collect();
+    Ok(Json(
+        json!({"type": "FeatureCollection", "features": features}),
+    ))
+}

@@ -1,0 +1,223 @@
+//! GPS ingest endpoints: a JSON batch for gateways and couriers' own apps, and the
+//! OsmAnd protocol for phones running the Traccar Client.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use freshroute_store::{Courier, Role, Storage};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::{Caller, hash};
+use crate::ingest::{IncomingFix, ingest, now_ms};
+use crate::rules::Filtered;
+use crate::state::AppState;
+use crate::time::parse_timestamp;
+use crate::{ApiError, osmand};
+
+/// Most fixes one batch may carry.
+pub(crate) const MAX_BATCH: usize = 10_000;
+
+/// A time as epoch milliseconds (a JSON integer) or ISO 8601 text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Millis(i64);
+
+impl<'de> Deserialize<'de> for Millis {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Number(n) => n
+                .as_i64()
+                .map(Millis)
+                .ok_or_else(|| serde::de::Error::custom("time must be whole epoch milliseconds")),
+            Value::String(s) => parse_timestamp(&s)
+                .map(Millis)
+                .map_err(serde::de::Error::custom),
+            _ => Err(serde::de::Error::custom(
+                "time must be epoch milliseconds or ISO 8601 text",
+            )),
+        }
+    }
+}
+
+/// One fix of a batch.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BatchFix {
+    courier_id: String,
+    time: Millis,
+    lat: f64,
+    lon: f64,
+    speed_mps: Option<f64>,
+    bearing_deg: Option<f64>,
+    altitude_m: Option<f64>,
+    accuracy_m: Option<f64>,
+    battery_pct: Option<f64>,
+}
+
+/// A batch of fixes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Batch {
+    fixes: Vec<BatchFix>,
+}
+
+/// The verdict on one fix of a batch.
+#[derive(Debug, Serialize)]
+struct Outcome {
+    index: usize,
+    status: &'static str,
+    reason: Option<String>,
+}
+
+/// `POST /v1/fixes`: stores a batch; every fix is durable when the answer comes.
+pub(crate) async fn batch<S: Storage>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    body: Result<Json<Batch>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
+    let Json(batch) = body?;
+    if batch.fixes.len() > MAX_BATCH {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            format!(
+                "{} fixes in one batch; send at most {MAX_BATCH}",
+                batch.fixes.len()
+            ),
+        )
+        .at("fixes"));
+    }
+    let mut couriers: Vec<Courier> = Vec::new();
+    let mut fixes = Vec::with_capacity(batch.fixes.len());
+    for (i, f) in batch.fixes.into_iter().enumerate() {
+        caller
+            .may_act_for(&f.courier_id)
+            .map_err(|e| e.at(format!("fixes[{i}].courier_id")))?;
+        let c = match couriers.iter().position(|c| c.id == f.courier_id) {
+            Some(c) => c,
+            None => {
+                let found = state.store.courier(&f.courier_id).await?.ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::NOT_FOUND,
+                        "unknown_courier",
+                        format!("no courier has id {:?}; nothing was stored", f.courier_id),
+                    )
+                    .at(format!("fixes[{i}].courier_id"))
+                })?;
+                couriers.push(found);
+                couriers.len() - 1
+            }
+        };
+        fixes.push((
+            c,
+            IncomingFix {
+                fix_ms: f.time.0,
+                lat: f.lat,
+                lon: f.lon,
+                speed_mps: f.speed_mps,
+                bearing_deg: f.bearing_deg,
+                altitude_m: f.altitude_m,
+                accuracy_m: f.accuracy_m,
+                battery_pct: f.battery_pct,
+            },
+        ));
+    }
+    let verdicts = ingest(&state, &couriers, &fixes, "batch").await?;
+    let accepted = verdicts.iter().filter(|v| v.is_none()).count();
+    let results: Vec<Outcome> = verdicts
+        .into_iter()
+        .enumerate()
+        .map(|(index, reason)| Outcome {
+            index,
+            status: if reason.is_none() {
+                "accepted"
+            } else {
+                "filtered"
+            },
+            reason,
+        })
+        .collect();
+    Ok(Json(json!({
+        "accepted": accepted,
+        "filtered": results.len() - accepted,
+        "results": results,
+    })))
+}
+
+/// `GET|POST /osmand/{secret}`: one report of the Traccar Client, in any of its forms.
+/// The secret in the path names the courier; the device id must be that courier's.
+pub(crate) async fn osmand<S: Storage>(
+    State(state): State<AppState<S>>,
+    Path(secret): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let now = now_ms();
+    let courier = state
+        .store
+        .courier_by_secret(&hash(&secret))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_tracking_secret",
+                "this tracking URL is not known: copy the courier's tracking_url_path into the app's server URL",
+            )
+        })?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+        || body.first() == Some(&b'{');
+    let report = match query.as_deref().filter(|q| !q.is_empty()) {
+        Some(q) => osmand::from_params(&form(q.as_bytes())?, now)?,
+        None if is_json => osmand::from_json(&body, now)?,
+        None => osmand::from_params(&form(&body)?, now)?,
+    };
+    if report.device_id != courier.device_id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "device_mismatch",
+            format!(
+                "device {:?} is not the device of this tracking URL's courier",
+                report.device_id
+            ),
+        )
+        .at("id"));
+    }
+    let verdicts = ingest(
+        &state,
+        std::slice::from_ref(&courier),
+        &[(0, report.fix)],
+        "osmand",
+    )
+    .await?;
+    let reason = verdicts.into_iter().next().flatten();
+    // The fix is stored either way; a device that sends what can never be right hears so.
+    if let Some(r) = reason.as_deref()
+        && let Some(refusal) = [Filtered::InvalidCoordinates, Filtered::TimestampInFuture]
+            .into_iter()
+            .find(|f| f.code() == r && f.is_refusal())
+    {
+        return Err(ApiError::bad_request(
+            refusal.code(),
+            format!("the fix was recorded but not used: {r}"),
+        ));
+    }
+    Ok(Json(json!({
+        "status": if reason.is_none() { "accepted" } else { "filtered" },
+        "reason": reason,
+    })))
+}
+
+fn form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_bytes(bytes).map_err(|e| {
+        ApiError::bad_request(
+            "malformed_parameters",
+            format!("the parameters are not URL-encoded: {e}"),
+        )
+    })
+}

@@ -1,0 +1,137 @@
+//! The one path every GPS fix takes, whatever endpoint brought it: judged against the
+//! rules and the courier's previous accepted fix, stored (accepted or with its reason)
+//! in one transaction, and only then acknowledged and cached as the latest position.
+
+use std::collections::HashMap;
+
+use freshroute_store::{Courier, FixRecord, Storage};
+
+use crate::ApiError;
+use crate::rules::{Filtered, Position};
+use crate::state::AppState;
+
+/// A fix as an endpoint parsed it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IncomingFix {
+    /// Fix time, epoch ms.
+    pub(crate) fix_ms: i64,
+    /// Latitude, degrees.
+    pub(crate) lat: f64,
+    /// Longitude, degrees.
+    pub(crate) lon: f64,
+    /// Speed, metres per second.
+    pub(crate) speed_mps: Option<f64>,
+    /// Heading, degrees clockwise from north.
+    pub(crate) bearing_deg: Option<f64>,
+    /// Altitude, metres.
+    pub(crate) altitude_m: Option<f64>,
+    /// Horizontal accuracy, metres.
+    pub(crate) accuracy_m: Option<f64>,
+    /// Battery level, percent.
+    pub(crate) battery_pct: Option<f64>,
+}
+
+impl IncomingFix {
+    fn position(&self) -> Position {
+        Position {
+            fix_ms: self.fix_ms,
+            lat: self.lat,
+            lon: self.lon,
+            accuracy_m: self.accuracy_m,
+        }
+    }
+}
+
+fn position_of(f: &FixRecord) -> Position {
+    Position {
+        fix_ms: f.fix_ms,
+        lat: f.lat,
+        lon: f.lon,
+        accuracy_m: f.accuracy_m,
+    }
+}
+
+/// The server's clock, epoch ms.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// What became of one fix: `None` if accepted, else the reason it was filtered.
+pub(crate) type Verdict = Option<String>;
+
+/// Judges and stores fixes of known couriers (`fixes[i].0` indexes `couriers`); returns
+/// each fix's verdict, in order, once all are durable.
+pub(crate) async fn ingest<S: Storage>(
+    state: &AppState<S>,
+    couriers: &[Courier],
+    fixes: &[(usize, IncomingFix)],
+    source: &str,
+) -> Result<Vec<Verdict>, ApiError> {
+    let now = now_ms();
+    // In fix-time order per courier, so that each is judged against the one before it.
+    let mut order: Vec<usize> = (0..fixes.len()).collect();
+    order.sort_by_key(|&i| (fixes[i].0, fixes[i].1.fix_ms));
+    let cached: HashMap<String, Position> = {
+        let latest = state.latest.read().await;
+        couriers
+            .iter()
+            .filter_map(|c| latest.get(&c.id).map(|f| (c.id.clone(), position_of(f))))
+            .collect()
+    };
+    let mut accepted_in_batch: HashMap<usize, Position> = HashMap::new();
+    let mut records: Vec<Option<FixRecord>> = vec![None; fixes.len()];
+    for i in order {
+        let (c, fix) = &fixes[i];
+        let courier = &couriers[*c];
+        let pos = fix.position();
+        let previous = match accepted_in_batch.get(c) {
+            Some(p) if p.fix_ms < fix.fix_ms => Some(*p),
+            _ => match cached.get(&courier.id) {
+                Some(p) if p.fix_ms < fix.fix_ms => Some(*p),
+                // Out of order: the accepted fix just before it, from storage.
+                _ => state
+                    .store
+                    .accepted_fix_before(&courier.id, fix.fix_ms)
+                    .await?
+                    .map(|f| position_of(&f)),
+            },
+        };
+        let reason = state
+            .rules
+            .judge(&pos, now, &courier.profile, previous.as_ref())
+            .map(Filtered::code);
+        if reason.is_none() {
+            accepted_in_batch.insert(*c, pos);
+        }
+        records[i] = Some(FixRecord {
+            courier_id: courier.id.clone(),
+            fix_ms: fix.fix_ms,
+            server_ms: now,
+            lat: fix.lat,
+            lon: fix.lon,
+            speed_mps: fix.speed_mps,
+            bearing_deg: fix.bearing_deg,
+            altitude_m: fix.altitude_m,
+            accuracy_m: fix.accuracy_m,
+            battery_pct: fix.battery_pct,
+            source: source.to_string(),
+            reason: reason.map(str::to_string),
+        });
+    }
+    let records: Vec<FixRecord> = records.into_iter().flatten().collect();
+    let verdicts = state.store.insert_fixes(&records).await?;
+    // Durable now: the newest accepted fix per courier becomes its latest position.
+    let mut latest = state.latest.write().await;
+    for (record, verdict) in records.into_iter().zip(&verdicts) {
+        if verdict.is_some() {
+            continue;
+        }
+        let newer = latest
+            .get(&record.courier_id)
+            .is_none_or(|old| old.fix_ms < record.fix_ms);
+        if newer {
+            latest.insert(record.courier_id.clone(), record);
+        }
+    }
+    Ok(verdicts)
+}

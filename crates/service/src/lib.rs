@@ -1,0 +1,51 @@
+//! freshroute's HTTP service: couriers, API keys and GPS fixes, stored through
+//! [`freshroute_store::Storage`].
+//!
+//! Every answer that is not a success has one shape, `{code, message, field}`
+//! ([`ApiError`]). A fix is acknowledged only once it is committed to storage.
+
+mod app;
+pub mod auth;
+mod couriers;
+mod error;
+mod fixes;
+mod ingest;
+mod osmand;
+pub mod rules;
+mod state;
+mod time;
+
+pub use app::{MAX_BODY_BYTES, REQUEST_TIMEOUT, router};
+pub use error::ApiError;
+pub use ingest::now_ms;
+pub use state::AppState;
+
+/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then finishes what is in flight.
+pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,65 @@
+//! Timestamps as clients send them, to epoch milliseconds.
+
+use chrono::{DateTime, NaiveDateTime};
+
+/// Epoch seconds below this are taken as seconds, at or above as milliseconds (the
+/// OsmAnd convention: 2^31 seconds is the year 2038).
+const SECONDS_BELOW: i64 = i32::MAX as i64;
+
+/// Parses epoch seconds or milliseconds (integer or decimal), RFC 3339 / ISO 8601
+/// (`2026-11-25T10:00:00Z`, offsets allowed) or `YYYY-MM-DD HH:MM:SS` taken as UTC.
+pub(crate) fn parse_timestamp(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<i64>() {
+        return Ok(if n.abs() < SECONDS_BELOW { n * 1000 } else { n });
+    }
+    if let Ok(x) = t.parse::<f64>()
+        && x.is_finite()
+        && x.abs() < 1e15
+    {
+        let ms = if x.abs() < SECONDS_BELOW as f64 {
+            x * 1000.0
+        } else {
+            x
+        };
+        return Ok(ms.round() as i64);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Ok(d.timestamp_millis());
+    }
+    if let Ok(d) = NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S") {
+        return Ok(d.and_utc().timestamp_millis());
+    }
+    Err(format!(
+        "{t:?} is not a time: send epoch seconds or milliseconds, or ISO 8601 such as 2026-11-25T10:00:00Z"
+    ))
+}
+
+/// Epoch milliseconds as RFC 3339 UTC.
+pub(crate) fn format_ms(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), |d| d.to_rfc3339())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_the_tracking_apps_send_is_read() {
+        let ms = 1_764_064_800_000; // 2025-11-25T10:00:00Z
+        for text in [
+            "1764064800",
+            "1764064800000",
+            "1764064800.0",
+            "2025-11-25T10:00:00Z",
+            "2025-11-25T10:00:00.000Z",
+            "2025-11-25T11:00:00+01:00",
+            "2025-11-25 10:00:00",
+        ] {
+            assert_eq!(parse_timestamp(text), Ok(ms), "{text}");
+        }
+        assert!(parse_timestamp("yesterday").is_err());
+        assert!(parse_timestamp("nan").is_err());
+        assert_eq!(format_ms(ms), "2025-11-25T10:00:00+00:00");
+    }
+}

@@ -1,0 +1,381 @@
+//! The service over HTTP, as clients meet it: roles, the Traccar Client's two formats,
+//! batches, and bad input. Each test runs against a temporary SQLite file, and again
+//! against PostgreSQL when `FRESHROUTE_TEST_POSTGRES_URL` is set.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use freshroute_service::rules::FixRules;
+use freshroute_service::{AppState, auth, now_ms, router};
+use freshroute_store::testing::TempPgDatabase;
+use freshroute_store::{ApiKey, PgStore, Role, SqliteStore, Storage};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Client {
+    app: Router,
+}
+
+struct Reply {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Client {
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.app.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, body }
+    }
+
+    async fn call(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = Request::builder().method(method).uri(uri);
+        if let Some(k) = key {
+            req = req.header("authorization", format!("Bearer {k}"));
+        }
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        self.send(req.expect("request")).await
+    }
+}
+
+async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>) -> String {
+    let key = auth::new_secret("fr_key_");
+    store
+        .insert_api_key(&ApiKey {
+            key_hash: auth::hash(&key),
+            role,
+            courier_id: courier.map(str::to_string),
+            created_ms: 0,
+        })
+        .await
+        .expect("key");
+    key
+}
+
+fn new_courier(id: &str, device: &str) -> Value {
+    json!({
+        "id": id, "name": "Ana", "profile": "bike", "box_capacity": 12, "skills": ["frozen"],
+        "shift_start": "2026-11-25T08:00:00Z", "shift_end": "2026-11-25T16:00:00Z",
+        "device_id": device
+    })
+}
+
+/// Every scenario, against one backend.
+async fn scenarios<S: Storage>(store: S) {
+    let admin = key(&store, Role::Admin, None).await;
+    let dispatcher = key(&store, Role::Dispatcher, None).await;
+    let planner = key(&store, Role::Planner, None).await;
+    let state = AppState::load(store.clone(), FixRules::default())
+        .await
+        .expect("state");
+    let c = Client { app: router(state) };
+
+    // Couriers: 401 without a key, 403 for a planner, 201 for a dispatcher.
+    let add = |k: Option<String>, body: Value| {
+        let c = &c;
+        async move {
+            c.call("POST", "/v1/couriers", k.as_deref(), Some(body))
+                .await
+        }
+    };
+    let r = add(None, new_courier("c1", "864")).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("missing_api_key"))
+    );
+    let r = add(Some("fr_key_wrong".into()), new_courier("c1", "864")).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_api_key"))
+    );
+    let r = add(Some(planner.clone()), new_courier("c1", "864")).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_role"))
+    );
+    let r = add(Some(dispatcher.clone()), new_courier("c1", "864")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let tracking = r.body["tracking_url_path"]
+        .as_str()
+        .expect("tracking path")
+        .to_string();
+    let r = add(Some(admin.clone()), new_courier("c2", "865")).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = add(Some(admin.clone()), new_courier("c1", "866")).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
+    let mut bad = new_courier("c3", "867");
+    bad["profile"] = json!("rocket");
+    let r = add(Some(admin.clone()), bad).await;
+    assert_eq!(
+        (r.body["code"].as_str(), r.body["field"].as_str()),
+        (Some("unknown_profile"), Some("profile"))
+    );
+
+    let courier1 = key(&store, Role::Courier, Some("c1")).await;
+
+    // The Traccar Client's query string, exactly as the app sends it.
+    let t = now_ms() / 1000 - 60;
+    let uri = format!(
+        "{tracking}?id=864&timestamp={t}&lat=41.1466&lon=-8.6112&speed=3.0&bearing=87.5&altitude=81.2&accuracy=4.8&batt=76.0"
+    );
+    let r = c.call("GET", &uri, None, None).await;
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::OK, Some("accepted")),
+        "{:?}",
+        r.body
+    );
+    // The same as a form POST, repeated: stored, but as a duplicate.
+    let form = format!("id=864&timestamp={t}&lat=41.1466&lon=-8.6112");
+    let req = Request::post(tracking.as_str())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .expect("request");
+    let r = c.send(req).await;
+    assert_eq!(
+        (r.status, r.body["reason"].as_str()),
+        (StatusCode::OK, Some("duplicate"))
+    );
+    // Traccar Client 9's JSON, 30 s later and 100 m on.
+    let iso = chrono_iso(now_ms() - 30_000);
+    let body = json!({"location": {"timestamp": iso, "coords": {"latitude": 41.1475, "longitude": -8.6112,
+        "accuracy": 5.0, "speed": -1, "heading": -1, "altitude": 80}, "is_moving": true, "odometer": 10,
+        "battery": {"level": 0.75, "is_charging": false}, "activity": {"type": "on_bicycle"}}, "device_id": "864"});
+    let r = c.call("POST", &tracking, None, Some(body)).await;
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::OK, Some("accepted")),
+        "{:?}",
+        r.body
+    );
+
+    // Knowing a device id is not enough: a wrong or missing secret, or another device.
+    let r = c
+        .call(
+            "GET",
+            "/osmand/fr_trk_guess?id=864&lat=41&lon=-8",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_tracking_secret"))
+    );
+    let r = c
+        .call(
+            "GET",
+            &format!("{tracking}?id=865&lat=41.1&lon=-8.6"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("device_mismatch"))
+    );
+    // A clock in the year 3000 and a position out of range: 400, and recorded.
+    for year_3000 in ["32503680000000", "3000-01-01T00:00:00Z"] {
+        let uri = format!("{tracking}?id=864&timestamp={year_3000}&lat=41.1&lon=-8.6");
+        let r = c.call("GET", &uri, None, None).await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("timestamp_in_future"))
+        );
+    }
+    let r = c
+        .call(
+            "GET",
+            &format!("{tracking}?id=864&lat=141.1&lon=-8.6"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_coordinates"))
+    );
+
+    // The courier's position is the newest accepted fix, as GeoJSON.
+    let r = c
+        .call("GET", "/v1/couriers/c1", Some(&courier1), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body["position"]["geometry"]["coordinates"],
+        json!([-8.6112, 41.1475])
+    );
+    assert_eq!(r.body["position"]["properties"]["battery_pct"], json!(75.0));
+    // A courier key sees only its own courier.
+    let r = c
+        .call("GET", "/v1/couriers/c2", Some(&courier1), None)
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_your_courier"))
+    );
+    let r = c.call("GET", "/v1/couriers/c1", Some(&planner), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Batches: a courier posts its own; out of order is fine; each fix gets a verdict.
+    let base = now_ms() - 20 * 60_000;
+    let batch = json!({"fixes": [
+        {"courier_id": "c1", "time": base + 120_000, "lat": 41.1500, "lon": -8.6100, "accuracy_m": 5.0},
+        {"courier_id": "c1", "time": base, "lat": 41.1490, "lon": -8.6100},
+        {"courier_id": "c1", "time": chrono_iso(base + 60_000), "lat": 41.1495, "lon": -8.6100, "accuracy_m": 900.0},
+        {"courier_id": "c1", "time": base + 130_000, "lat": 41.2500, "lon": -8.6100},
+    ]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(&courier1), Some(batch))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let reasons: Vec<Value> = r.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|x| x["reason"].clone())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            Value::Null,
+            Value::Null,
+            json!("low_accuracy"),
+            json!("impossible_speed")
+        ]
+    );
+    // Another courier's fix in a courier's batch: 403, and nothing of the batch is stored.
+    let before = store.fixes("c1", 0, i64::MAX).await.expect("fixes").len();
+    let batch = json!({"fixes": [
+        {"courier_id": "c1", "time": base + 200_000, "lat": 41.15, "lon": -8.61},
+        {"courier_id": "c2", "time": base + 200_000, "lat": 41.15, "lon": -8.61}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(&courier1), Some(batch))
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str(), r.body["field"].as_str()),
+        (
+            StatusCode::FORBIDDEN,
+            Some("not_your_courier"),
+            Some("fixes[1].courier_id")
+        )
+    );
+    assert_eq!(
+        store.fixes("c1", 0, i64::MAX).await.expect("fixes").len(),
+        before
+    );
+    // A dispatcher may post for anyone; unknown couriers are named.
+    let batch =
+        json!({"fixes": [{"courier_id": "ghost", "time": base, "lat": 41.15, "lon": -8.61}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(&dispatcher), Some(batch))
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_courier"))
+    );
+    // Malformed JSON, a wrong content type, an unknown field, an oversized body.
+    let req = Request::post("/v1/fixes")
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "application/json")
+        .body(Body::from("{\"fixes\": ["))
+        .expect("request");
+    assert_eq!(c.send(req).await.body["code"], json!("malformed_json"));
+    let req = Request::post("/v1/fixes")
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "text/plain")
+        .body(Body::from("{}"))
+        .expect("request");
+    let r = c.send(req).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("unsupported_content_type")
+        )
+    );
+    let r = c.call("POST", "/v1/fixes", Some(&admin), Some(json!({"fixes": [{"courier_id": "c1", "time": 1, "lat": 1, "lon": 1, "colour": "red"}]}))).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+    let huge = "x".repeat(freshroute_service::MAX_BODY_BYTES + 1);
+    let req = Request::post("/v1/fixes")
+        .header("authorization", format!("Bearer {admin}"))
+        .header("content-type", "application/json")
+        .body(Body::from(huge))
+        .expect("request");
+    let r = c.send(req).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large"))
+    );
+    let r = c.call("GET", "/v2/nothing", None, None).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+
+    // Everything received is kept, accepted or not, with its reason.
+    let r = c
+        .call("GET", "/v1/couriers/c1/fixes", Some(&dispatcher), None)
+        .await;
+    let filtered: Vec<Value> = r.body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"]["filtered"].clone())
+        .filter(|f| !f.is_null())
+        .collect();
+    for reason in [
+        "duplicate",
+        "timestamp_in_future",
+        "invalid_coordinates",
+        "low_accuracy",
+        "impossible_speed",
+    ] {
+        assert!(
+            filtered.contains(&json!(reason)),
+            "{reason} missing from {filtered:?}"
+        );
+    }
+}
+
+fn chrono_iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .expect("a time in range")
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[tokio::test]
+async fn the_api_behaves_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("api.db");
+    let store = SqliteStore::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("open");
+    scenarios(store).await;
+}
+
+#[tokio::test]
+async fn the_api_behaves_on_postgres() {
+    let Ok(url) = std::env::var("FRESHROUTE_TEST_POSTGRES_URL") else {
+        eprintln!("FRESHROUTE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let db = TempPgDatabase::create(&url).await.expect("database");
+    let store = PgStore::connect(db.url()).await.expect("connect");
+    scenarios(store).await;
+    db.drop_now().await.expect("drop");
+}

@@ -1,0 +1,351 @@
+//! The SQLite and PostgreSQL backends: the same SQL (`$n` placeholders, which both
+//! accept) behind one implementation generated for each pool type.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::{ApiKey, Courier, FixRecord, Role, Storage, StoreError};
+
+/// The embedded default: one SQLite file, WAL journal, every commit synced.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// PostgreSQL, for deployments that outgrow one machine.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// A store of either kind, as a database URL chooses.
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    /// `sqlite://PATH` or a plain file path.
+    Sqlite(SqliteStore),
+    /// `postgres://…` or `postgresql://…`.
+    Postgres(PgStore),
+}
+
+/// Opens (creating and migrating as needed) the database a URL names.
+pub async fn connect(url: &str) -> Result<AnyStore, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(AnyStore::Postgres(PgStore::connect(url).await?))
+    } else if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| (!url.contains("://")).then_some(url))
+    {
+        Ok(AnyStore::Sqlite(SqliteStore::open(path).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+impl SqliteStore {
+    /// Opens the file at `path`, creating it if needed, and migrates it.
+    pub async fn open(path: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` and migrates the database.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&pool)
+            .await?;
+        Ok(Self { pool })
+    }
+}
+
+fn conflict(e: sqlx::Error, what: &'static str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Database(e),
+    }
+}
+
+fn role(s: String) -> Result<Role, StoreError> {
+    s.parse().map_err(|detail| StoreError::Corrupt {
+        what: "role",
+        detail,
+    })
+}
+
+fn skills(s: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt {
+        what: "skills",
+        detail: e.to_string(),
+    })
+}
+
+const COURIER_COLUMNS: &str = "id, name, profile, box_capacity, skills, shift_start_ms, \
+     shift_end_ms, device_id, secret_hash, created_ms";
+const FIX_COLUMNS: &str = "courier_id, fix_ms, server_ms, lat, lon, speed_mps, bearing_deg, \
+     altitude_m, accuracy_m, battery_pct, source, reason";
+
+macro_rules! storage_impl {
+    ($store:ty, $name:literal) => {
+        impl $store {
+            fn courier_row(row: &<$store as Backend>::Row) -> Result<Courier, StoreError> {
+                Ok(Courier {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    profile: row.try_get("profile")?,
+                    box_capacity: row.try_get("box_capacity")?,
+                    skills: skills(row.try_get::<&str, _>("skills")?)?,
+                    shift_start_ms: row.try_get("shift_start_ms")?,
+                    shift_end_ms: row.try_get("shift_end_ms")?,
+                    device_id: row.try_get("device_id")?,
+                    secret_hash: row.try_get("secret_hash")?,
+                    created_ms: row.try_get("created_ms")?,
+                })
+            }
+
+            fn fix_row(row: &<$store as Backend>::Row) -> Result<FixRecord, StoreError> {
+                Ok(FixRecord {
+                    courier_id: row.try_get("courier_id")?,
+                    fix_ms: row.try_get("fix_ms")?,
+                    server_ms: row.try_get("server_ms")?,
+                    lat: row.try_get("lat")?,
+                    lon: row.try_get("lon")?,
+                    speed_mps: row.try_get("speed_mps")?,
+                    bearing_deg: row.try_get("bearing_deg")?,
+                    altitude_m: row.try_get("altitude_m")?,
+                    accuracy_m: row.try_get("accuracy_m")?,
+                    battery_pct: row.try_get("battery_pct")?,
+                    source: row.try_get("source")?,
+                    reason: row.try_get("reason")?,
+                })
+            }
+
+            async fn courier_where(
+                &self,
+                column: &'static str,
+                value: &str,
+            ) -> Result<Option<Courier>, StoreError> {
+                let sql = format!("SELECT {COURIER_COLUMNS} FROM couriers WHERE {column} = $1");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(value)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::courier_row)
+                    .transpose()
+            }
+        }
+
+        impl Storage for $store {
+            fn backend(&self) -> &'static str {
+                $name
+            }
+
+            async fn insert_courier(&self, c: &Courier) -> Result<(), StoreError> {
+                let skills = serde_json::Value::from(c.skills.clone()).to_string();
+                let sql = format!(
+                    "INSERT INTO couriers ({COURIER_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&c.id)
+                    .bind(&c.name)
+                    .bind(&c.profile)
+                    .bind(c.box_capacity)
+                    .bind(skills)
+                    .bind(c.shift_start_ms)
+                    .bind(c.shift_end_ms)
+                    .bind(&c.device_id)
+                    .bind(&c.secret_hash)
+                    .bind(c.created_ms)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| conflict(e, "a courier with this id or device id"))?;
+                Ok(())
+            }
+
+            async fn courier(&self, id: &str) -> Result<Option<Courier>, StoreError> {
+                self.courier_where("id", id).await
+            }
+
+            async fn courier_by_secret(
+                &self,
+                secret_hash: &str,
+            ) -> Result<Option<Courier>, StoreError> {
+                self.courier_where("secret_hash", secret_hash).await
+            }
+
+            async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO api_keys (key_hash, role, courier_id, created_ms) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&key.key_hash)
+                .bind(key.role.as_str())
+                .bind(&key.courier_id)
+                .bind(key.created_ms)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| conflict(e, "this API key"))?;
+                Ok(())
+            }
+
+            async fn api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT key_hash, role, courier_id, created_ms FROM api_keys \
+                     WHERE key_hash = $1",
+                )
+                .bind(key_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                Ok(Some(ApiKey {
+                    key_hash: row.try_get("key_hash")?,
+                    role: role(row.try_get("role")?)?,
+                    courier_id: row.try_get("courier_id")?,
+                    created_ms: row.try_get("created_ms")?,
+                }))
+            }
+
+            async fn accepted_fix_before(
+                &self,
+                courier_id: &str,
+                fix_ms: i64,
+            ) -> Result<Option<FixRecord>, StoreError> {
+                let sql = format!(
+                    "SELECT {FIX_COLUMNS} FROM fixes WHERE courier_id = $1 AND reason IS NULL \
+                     AND fix_ms < $2 ORDER BY fix_ms DESC LIMIT 1"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(courier_id)
+                    .bind(fix_ms)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::fix_row)
+                    .transpose()
+            }
+
+            async fn insert_fixes(
+                &self,
+                fixes: &[FixRecord],
+            ) -> Result<Vec<Option<String>>, StoreError> {
+                let sql = format!(
+                    "INSERT INTO fixes ({FIX_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                     ON CONFLICT DO NOTHING"
+                );
+                let mut tx = self.pool.begin().await?;
+                let mut reasons = Vec::with_capacity(fixes.len());
+                for f in fixes {
+                    let mut reason = f.reason.clone();
+                    loop {
+                        let done = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                            .bind(&f.courier_id)
+                            .bind(f.fix_ms)
+                            .bind(f.server_ms)
+                            .bind(f.lat)
+                            .bind(f.lon)
+                            .bind(f.speed_mps)
+                            .bind(f.bearing_deg)
+                            .bind(f.altitude_m)
+                            .bind(f.accuracy_m)
+                            .bind(f.battery_pct)
+                            .bind(&f.source)
+                            .bind(&reason)
+                            .execute(&mut *tx)
+                            .await?;
+                        if done.rows_affected() == 1 {
+                            break;
+                        }
+                        // Only the accepted-once index can refuse a row: it repeats an accepted fix.
+                        reason = Some("duplicate".to_string());
+                    }
+                    reasons.push(reason);
+                }
+                tx.commit().await?;
+                Ok(reasons)
+            }
+
+            async fn latest_fixes(&self) -> Result<Vec<FixRecord>, StoreError> {
+                let sql = format!(
+                    "SELECT {FIX_COLUMNS} FROM fixes f WHERE reason IS NULL AND fix_ms = \
+                     (SELECT MAX(fix_ms) FROM fixes g WHERE g.courier_id = f.courier_id \
+                     AND g.reason IS NULL) ORDER BY courier_id"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::fix_row)
+                    .collect()
+            }
+
+            async fn fixes(
+                &self,
+                courier_id: &str,
+                from_ms: i64,
+                to_ms: i64,
+            ) -> Result<Vec<FixRecord>, StoreError> {
+                let sql = format!(
+                    "SELECT {FIX_COLUMNS} FROM fixes WHERE courier_id = $1 AND fix_ms >= $2 \
+                     AND fix_ms <= $3 ORDER BY fix_ms, id"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(courier_id)
+                    .bind(from_ms)
+                    .bind(to_ms)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::fix_row)
+                    .collect()
+            }
+
+            async fn delete_fixes_before(&self, server_ms: i64) -> Result<u64, StoreError> {
+                let done = sqlx::query("DELETE FROM fixes WHERE server_ms < $1")
+                    .bind(server_ms)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+        }
+    };
+}
+
+/// The row type of each backend, for the generated implementation.
+trait Backend {
+    type Row: Row;
+}
+impl Backend for SqliteStore {
+    type Row = sqlx::sqlite::SqliteRow;
+}
+impl Backend for PgStore {
+    type Row = sqlx::postgres::PgRow;
+}
+
+storage_impl!(SqliteStore, "sqlite");
+storage_impl!(PgStore, "postgres");

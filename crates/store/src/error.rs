@@ -1,0 +1,41 @@
+//! Storage errors.
+
+/// What went wrong in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL names no backend freshroute has.
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://PATH (or a file path) or postgres://USER@HOST/DB"
+    )]
+    UnsupportedUrl(String),
+    /// A unique key is taken.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A stored value could not be read back.
+    #[error("stored {what} is invalid: {detail}")]
+    Corrupt {
+        /// Which value.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Migrating the schema failed.
+    #[error("migrating the database failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database failed or is unreachable.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnsupportedUrl(_) => "unsupported_database_url",
+            Self::Conflict(_) => "conflict",
+            Self::Corrupt { .. } => "stored_value_invalid",
+            Self::Migrate(_) => "migration_failed",
+            Self::Database(_) => "database_error",
+        }
+    }
+}

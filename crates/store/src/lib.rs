@@ -1,0 +1,77 @@
+//! freshroute's storage: couriers, API keys and GPS fixes behind one trait.
+//!
+//! [`Storage`] is what the service needs; [`SqliteStore`] (the embedded default, one
+//! file in WAL mode) and [`PgStore`] implement it, each migrated at connect time from its
+//! own folder under `migrations/`. Queries are checked at run time, so building needs no
+//! database. Every write that returns `Ok` is committed: a caller may acknowledge it.
+
+mod backend;
+mod error;
+mod records;
+pub mod testing;
+
+use std::future::Future;
+
+pub use backend::{AnyStore, PgStore, SqliteStore, connect};
+pub use error::StoreError;
+pub use records::{ApiKey, Courier, FixRecord, Role};
+
+/// What the service stores and reads back.
+pub trait Storage: Clone + Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Adds a courier; [`StoreError::Conflict`] if its id, device id or secret is taken.
+    fn insert_courier(&self, c: &Courier) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A courier by id.
+    fn courier(&self, id: &str)
+    -> impl Future<Output = Result<Option<Courier>, StoreError>> + Send;
+
+    /// A courier by the hash of the secret in its tracking URL.
+    fn courier_by_secret(
+        &self,
+        secret_hash: &str,
+    ) -> impl Future<Output = Result<Option<Courier>, StoreError>> + Send;
+
+    /// Adds an API key (its hash).
+    fn insert_api_key(&self, key: &ApiKey) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// An API key by its hash.
+    fn api_key(
+        &self,
+        key_hash: &str,
+    ) -> impl Future<Output = Result<Option<ApiKey>, StoreError>> + Send;
+
+    /// The courier's accepted fix closest before `fix_ms`, if any.
+    fn accepted_fix_before(
+        &self,
+        courier_id: &str,
+        fix_ms: i64,
+    ) -> impl Future<Output = Result<Option<FixRecord>, StoreError>> + Send;
+
+    /// Stores fixes in one transaction. A fix given as accepted whose courier already
+    /// has an accepted fix at the same time is stored as filtered with reason
+    /// `duplicate`. Returns each fix's final reason (`None`: accepted).
+    fn insert_fixes(
+        &self,
+        fixes: &[FixRecord],
+    ) -> impl Future<Output = Result<Vec<Option<String>>, StoreError>> + Send;
+
+    /// Every courier's latest accepted fix (by fix time).
+    fn latest_fixes(&self) -> impl Future<Output = Result<Vec<FixRecord>, StoreError>> + Send;
+
+    /// A courier's fixes, accepted or not, with fix times in `[from_ms, to_ms]`, by fix time.
+    fn fixes(
+        &self,
+        courier_id: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> impl Future<Output = Result<Vec<FixRecord>, StoreError>> + Send;
+
+    /// Deletes fixes received before `server_ms`; returns how many.
+    fn delete_fixes_before(
+        &self,
+        server_ms: i64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}

@@ -1,0 +1,160 @@
+//! One suite for every backend: always against a temporary SQLite file, and against
+//! PostgreSQL when `FRESHROUTE_TEST_POSTGRES_URL` names a server (each run gets its own
+//! fresh database there, dropped at the end).
+
+use freshroute_store::{ApiKey, Courier, FixRecord, PgStore, Role, SqliteStore, Storage};
+
+fn courier(id: &str) -> Courier {
+    Courier {
+        id: id.to_string(),
+        name: format!("Courier {id}"),
+        profile: "scooter".to_string(),
+        box_capacity: 12,
+        skills: vec!["frozen".to_string()],
+        shift_start_ms: 1_700_000_000_000,
+        shift_end_ms: 1_700_028_800_000,
+        device_id: format!("device-{id}"),
+        secret_hash: format!("secret-hash-{id}"),
+        created_ms: 1_700_000_000_000,
+    }
+}
+
+fn fix(courier_id: &str, fix_ms: i64, reason: Option<&str>) -> FixRecord {
+    FixRecord {
+        courier_id: courier_id.to_string(),
+        fix_ms,
+        server_ms: fix_ms + 500,
+        lat: 41.1466,
+        lon: -8.6112,
+        speed_mps: Some(4.2),
+        bearing_deg: None,
+        altitude_m: Some(80.0),
+        accuracy_m: Some(6.0),
+        battery_pct: Some(77.0),
+        source: "batch".to_string(),
+        reason: reason.map(str::to_string),
+    }
+}
+
+async fn suite(s: impl Storage) {
+    // Couriers: stored, read back by id and by secret; ids and devices are unique.
+    s.insert_courier(&courier("c1")).await.expect("insert c1");
+    s.insert_courier(&courier("c2")).await.expect("insert c2");
+    assert_eq!(s.courier("c1").await.expect("read"), Some(courier("c1")));
+    assert_eq!(s.courier("nobody").await.expect("read"), None);
+    assert_eq!(
+        s.courier_by_secret("secret-hash-c2").await.expect("read"),
+        Some(courier("c2"))
+    );
+    let again = s.insert_courier(&courier("c1")).await.expect_err("taken");
+    assert_eq!(again.code(), "conflict", "{again}");
+
+    // API keys: stored by hash, read back with role and courier.
+    let key = ApiKey {
+        key_hash: "abc".to_string(),
+        role: Role::Courier,
+        courier_id: Some("c1".to_string()),
+        created_ms: 5,
+    };
+    s.insert_api_key(&key).await.expect("insert key");
+    assert_eq!(s.api_key("abc").await.expect("read"), Some(key));
+    assert_eq!(s.api_key("abd").await.expect("read"), None);
+    // A courier key must name a courier, and only a courier key may.
+    let unbound = ApiKey {
+        key_hash: "k2".to_string(),
+        role: Role::Courier,
+        courier_id: None,
+        created_ms: 5,
+    };
+    assert!(s.insert_api_key(&unbound).await.is_err());
+
+    // Fixes: out of order is fine; a repeated accepted fix becomes a duplicate; filtered ones are kept.
+    let batch = [
+        fix("c1", 3_000, None),
+        fix("c1", 1_000, None),
+        fix("c1", 2_000, Some("low_accuracy")),
+        fix("c1", 3_000, None),
+        fix("c2", 1_500, None),
+    ];
+    let reasons = s.insert_fixes(&batch).await.expect("insert fixes");
+    assert_eq!(
+        reasons,
+        [
+            None,
+            None,
+            Some("low_accuracy".into()),
+            Some("duplicate".into()),
+            None
+        ]
+    );
+    let stored = s.fixes("c1", 0, 10_000).await.expect("read fixes");
+    let times: Vec<_> = stored
+        .iter()
+        .map(|f| (f.fix_ms, f.reason.clone()))
+        .collect();
+    assert_eq!(
+        times,
+        [
+            (1_000, None),
+            (2_000, Some("low_accuracy".into())),
+            (3_000, None),
+            (3_000, Some("duplicate".into()))
+        ]
+    );
+    assert_eq!(stored[0], batch[1], "every field comes back as stored");
+    let before = s.accepted_fix_before("c1", 3_000).await.expect("read");
+    assert_eq!(
+        before.map(|f| f.fix_ms),
+        Some(1_000),
+        "skips the filtered fix"
+    );
+    let latest = s.latest_fixes().await.expect("latest");
+    let latest: Vec<_> = latest
+        .iter()
+        .map(|f| (f.courier_id.as_str(), f.fix_ms))
+        .collect();
+    assert_eq!(latest, [("c1", 3_000), ("c2", 1_500)]);
+
+    // A fix for an unknown courier is refused, and the whole batch with it.
+    assert!(
+        s.insert_fixes(&[fix("c2", 9_000, None), fix("ghost", 1, None)])
+            .await
+            .is_err()
+    );
+    assert!(s.fixes("c2", 9_000, 9_000).await.expect("read").is_empty());
+
+    // Retention deletes by server time.
+    assert_eq!(s.delete_fixes_before(2_001).await.expect("delete"), 2);
+    assert_eq!(s.fixes("c1", 0, 10_000).await.expect("read").len(), 3);
+}
+
+#[tokio::test]
+async fn sqlite_backend_conforms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("freshroute.db");
+    let store = SqliteStore::open(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("open");
+    assert_eq!(store.backend(), "sqlite");
+    suite(store).await;
+    // Reopening migrates nothing twice and finds the data.
+    let again = SqliteStore::open(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("reopen");
+    assert!(again.courier("c1").await.expect("read").is_some());
+}
+
+#[tokio::test]
+async fn postgres_backend_conforms() {
+    let Ok(url) = std::env::var("FRESHROUTE_TEST_POSTGRES_URL") else {
+        eprintln!("FRESHROUTE_TEST_POSTGRES_URL is not set: PostgreSQL suite skipped");
+        return;
+    };
+    let db = freshroute_store::testing::TempPgDatabase::create(&url)
+        .await
+        .expect("create a database for this run");
+    let store = PgStore::connect(db.url()).await.expect("connect");
+    assert_eq!(store.backend(), "postgres");
+    suite(store).await;
+    db.drop_now().await.expect("drop the run's database");
+}
