@@ -55,10 +55,70 @@ pub(crate) enum BenchCommand {
         #[command(flatten)]
         options: InstanceOptions,
     },
+    /// GPS ingest: fixes per second through the batch endpoint, OsmAnd reports per second
+    /// with latency, and every acknowledged fix counted back from storage.
+    Ingest {
+        /// Run against a fresh database on this PostgreSQL server instead of a temporary SQLite file.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Seconds of each phase.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Fixes per batch.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+        /// Concurrent batch senders.
+        #[arg(long, default_value_t = 4)]
+        batch_clients: usize,
+        /// Concurrent OsmAnd senders (one courier each).
+        #[arg(long, default_value_t = 64)]
+        osmand_clients: usize,
+    },
 }
 
 pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
+        BenchCommand::Ingest {
+            postgres,
+            seconds,
+            batch_size,
+            batch_clients,
+            osmand_clients,
+        } => {
+            if cfg!(debug_assertions) {
+                eprintln!("warning: a debug build; rates mean little (use cargo run --release)");
+            }
+            let positive = seconds.is_finite() && seconds > 0.0;
+            if !positive
+                || batch_size == 0
+                || batch_size > 10_000
+                || batch_clients == 0
+                || osmand_clients == 0
+            {
+                return Err(CliError::Usage(
+                    "--seconds must be positive, --batch-size within 1..=10000, and the client counts at least 1"
+                        .to_string(),
+                ));
+            }
+            eprintln!("measuring: {seconds} s of batches, then {seconds} s of OsmAnd reports");
+            let opts = freshroute_benches::ingest::IngestOptions {
+                postgres_url: postgres,
+                seconds,
+                batch_size,
+                batch_clients,
+                osmand_clients,
+            };
+            let table = freshroute_benches::ingest::run_ingest(&opts)
+                .map_err(|e| CliError::Usage(format!("the ingest benchmark failed: {e}")))?;
+            print_text(&table.to_string())?;
+            let verdict = if table.all_pass() {
+                "every target met"
+            } else {
+                "SOME TARGETS MISSED"
+            };
+            eprintln!("{verdict}");
+            Ok(())
+        }
         BenchCommand::Roads {
             extract,
             profile,

@@ -157,7 +157,6 @@ pub(crate) async fn osmand<S: Storage>(
 ) -> Result<Json<Value>, ApiError> {
     let now = now_ms();
     let courier = state
-        .store
         .courier_by_secret(&hash(&secret))
         .await?
         .ok_or_else(|| {

@@ -119,7 +119,7 @@ pub(crate) async fn ingest<S: Storage>(
         });
     }
     let records: Vec<FixRecord> = records.into_iter().flatten().collect();
-    let verdicts = state.store.insert_fixes(&records).await?;
+    let (records, verdicts) = state.writer.write(records).await?;
     // Durable now: the newest accepted fix per courier becomes its latest position.
     let mut latest = state.latest.write().await;
     for (record, verdict) in records.into_iter().zip(&verdicts) {

@@ -14,6 +14,7 @@ mod osmand;
 pub mod rules;
 mod state;
 mod time;
+mod writer;
 
 pub use app::{MAX_BODY_BYTES, REQUEST_TIMEOUT, router};
 pub use error::ApiError;

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use freshroute_store::{FixRecord, Storage};
+use freshroute_store::{Courier, FixRecord, Storage};
 use tokio::sync::RwLock;
 
 use crate::rules::FixRules;
+use crate::writer::Writer;
 
 /// Shared state of the service.
 #[derive(Debug, Clone)]
@@ -17,10 +18,16 @@ pub struct AppState<S> {
     pub latest: Arc<RwLock<HashMap<String, FixRecord>>>,
     /// How fixes are judged.
     pub rules: FixRules,
+    /// Where fixes are written, committed in groups.
+    pub(crate) writer: Writer,
+    /// Couriers by the hash of their tracking secret, as they were first looked up
+    /// (a courier's secret and device never change).
+    by_secret: Arc<RwLock<HashMap<String, Courier>>>,
 }
 
 impl<S: Storage> AppState<S> {
-    /// State over `store`, with the latest positions read back from it.
+    /// State over `store`, with the latest positions read back from it; starts the
+    /// fix writer on the current runtime.
     pub async fn load(store: S, rules: FixRules) -> Result<Self, freshroute_store::StoreError> {
         let latest = store
             .latest_fixes()
@@ -29,9 +36,29 @@ impl<S: Storage> AppState<S> {
             .map(|f| (f.courier_id.clone(), f))
             .collect();
         Ok(Self {
+            writer: Writer::spawn(store.clone()),
             store,
             latest: Arc::new(RwLock::new(latest)),
             rules,
+            by_secret: Arc::default(),
         })
+    }
+
+    /// The courier whose tracking secret hashes to `secret_hash`.
+    pub(crate) async fn courier_by_secret(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<Courier>, freshroute_store::StoreError> {
+        if let Some(c) = self.by_secret.read().await.get(secret_hash) {
+            return Ok(Some(c.clone()));
+        }
+        let found = self.store.courier_by_secret(secret_hash).await?;
+        if let Some(c) = &found {
+            self.by_secret
+                .write()
+                .await
+                .insert(secret_hash.to_string(), c.clone());
+        }
+        Ok(found)
     }
 }

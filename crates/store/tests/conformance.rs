@@ -123,6 +123,18 @@ async fn suite(s: impl Storage) {
     );
     assert!(s.fixes("c2", 9_000, 9_000).await.expect("read").is_empty());
 
+    // Large batches go in several statements: repeats are found within and across them.
+    let big: Vec<FixRecord> = (0..1_200)
+        .map(|k| fix("c2", 100_000 + if k % 7 == 6 { k - 600 } else { k }, None))
+        .collect();
+    let reasons = s.insert_fixes(&big).await.expect("insert a large batch");
+    let expected: Vec<Option<String>> = (0..1_200)
+        .map(|k| (k % 7 == 6 && k >= 600 && (k - 600) % 7 != 6).then(|| "duplicate".into()))
+        .collect();
+    assert_eq!(reasons, expected);
+    let stored = s.fixes("c2", 99_000, 200_000).await.expect("read");
+    assert_eq!(stored.len(), 1_200, "repeats are kept too, as duplicates");
+
     // Retention deletes by server time.
     assert_eq!(s.delete_fixes_before(2_001).await.expect("delete"), 2);
     assert_eq!(s.fixes("c1", 0, 10_000).await.expect("read").len(), 3);

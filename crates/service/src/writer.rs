@@ -1,0 +1,102 @@
+//! Group commit: one task writes the fixes of every request. It takes whatever requests
+//! are waiting, stores all their fixes in one transaction (one sync to disk for all),
+//! and only then answers each request with its own verdicts. With SQLite this also
+//! keeps writers from contending for the database lock.
+
+use freshroute_store::{FixRecord, Storage};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::ApiError;
+use crate::ingest::Verdict;
+
+/// Most fixes committed together.
+const MAX_GROUP_FIXES: usize = 20_000;
+/// Requests that may wait for the writer before senders are slowed down.
+const QUEUE: usize = 4096;
+
+struct Job {
+    records: Vec<FixRecord>,
+    reply: oneshot::Sender<Result<Written, ApiError>>,
+}
+
+/// The fixes of one request, handed back with their verdicts.
+pub(crate) type Written = (Vec<FixRecord>, Vec<Verdict>);
+
+/// The handle requests write through.
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Job({} fixes)", self.records.len())
+    }
+}
+
+impl Writer {
+    /// Starts the writer task on the current runtime.
+    pub(crate) fn spawn<S: Storage>(store: S) -> Self {
+        let (jobs, mut queue) = mpsc::channel::<Job>(QUEUE);
+        tokio::spawn(async move {
+            let mut group: Vec<Job> = Vec::new();
+            while let Some(first) = queue.recv().await {
+                let mut fixes = first.records.len();
+                group.push(first);
+                while fixes < MAX_GROUP_FIXES {
+                    match queue.try_recv() {
+                        Ok(job) => {
+                            fixes += job.records.len();
+                            group.push(job);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let mut all = Vec::with_capacity(fixes);
+                let mut sizes = Vec::with_capacity(group.len());
+                for job in &mut group {
+                    sizes.push(job.records.len());
+                    all.append(&mut job.records);
+                }
+                match store.insert_fixes(&all).await {
+                    Ok(verdicts) => {
+                        let mut verdicts = verdicts.into_iter();
+                        let mut records = all.into_iter();
+                        for (job, n) in group.drain(..).zip(sizes) {
+                            let mine = (
+                                records.by_ref().take(n).collect(),
+                                verdicts.by_ref().take(n).collect(),
+                            );
+                            let _ = job.reply.send(Ok(mine));
+                        }
+                    }
+                    Err(e) => {
+                        let e = ApiError::from(e);
+                        for job in group.drain(..) {
+                            let _ = job.reply.send(Err(e.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { jobs }
+    }
+
+    /// Stores `records` with the next group; once they are committed, hands them back
+    /// with their verdicts.
+    pub(crate) async fn write(&self, records: Vec<FixRecord>) -> Result<Written, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        let gone = || {
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "writer_stopped",
+                "the service is shutting down; nothing was stored, retry",
+            )
+        };
+        self.jobs
+            .send(Job { records, reply })
+            .await
+            .map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
