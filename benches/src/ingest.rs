@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use freshroute_service::rules::FixRules;
-use freshroute_service::{AppState, auth, now_ms, router};
+use freshroute_service::{AppState, RateLimit, auth, now_ms, router};
 use freshroute_store::testing::TempPgDatabase;
 use freshroute_store::{ApiKey, Courier, PgStore, Role, SqliteStore, Storage, StoreError};
 use http_body_util::{BodyExt, Full};
@@ -45,6 +45,9 @@ pub enum IngestError {
 }
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// Devices each OsmAnd sender reports for, in turn.
+const DEVICES_PER_SENDER: usize = 50;
 
 struct Phase {
     acknowledged: u64,
@@ -100,7 +103,11 @@ async fn measure<S: Storage>(store: S, opts: &IngestOptions) -> Result<BenchTabl
             created_ms: now_ms(),
         })
         .await?;
-    let couriers = opts.batch_clients.max(opts.osmand_clients);
+    // Each OsmAnd sender speaks for many devices in turn, each about once a second or
+    // less, as phones do, so the per-device flood limit is never what is measured.
+    let couriers = opts
+        .batch_clients
+        .max(opts.osmand_clients * DEVICES_PER_SENDER);
     let mut secrets = Vec::with_capacity(couriers);
     for i in 0..couriers {
         let secret = auth::new_secret("fr_trk_");
@@ -120,7 +127,7 @@ async fn measure<S: Storage>(store: S, opts: &IngestOptions) -> Result<BenchTabl
             .await?;
         secrets.push(secret);
     }
-    let state = AppState::load(store.clone(), FixRules::default()).await?;
+    let state = AppState::load(store.clone(), FixRules::default(), RateLimit::default()).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
@@ -154,11 +161,13 @@ async fn measure<S: Storage>(store: S, opts: &IngestOptions) -> Result<BenchTabl
     let osmand_from_s = (start_ms + 24 * 3600 * 1000) / 1000;
     let secrets = Arc::new(secrets);
     let make_report: Arc<MakeRequest> = Arc::new(move |i, round| {
-        let t = osmand_from_s + round as i64;
-        let lat = 41.0 + round as f64 * 1e-5;
+        let device = i * DEVICES_PER_SENDER + round % DEVICES_PER_SENDER;
+        let nth = (round / DEVICES_PER_SENDER) as i64;
+        let t = osmand_from_s + nth;
+        let lat = 41.0 + nth as f64 * 1e-5;
         let req = hyper::Request::get(format!(
-            "http://127.0.0.1:{port}/osmand/{}?id=dev{i}&timestamp={t}&lat={lat:.6}&lon=-8.61&speed=10&accuracy=5&batt=80",
-            secrets[i]
+            "http://127.0.0.1:{port}/osmand/{}?id=dev{device}&timestamp={t}&lat={lat:.6}&lon=-8.61&speed=10&accuracy=5&batt=80",
+            secrets[device]
         ))
         .body(Full::new(Bytes::new()));
         (req, 1)

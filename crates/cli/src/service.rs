@@ -4,7 +4,9 @@ use std::io::Write;
 
 use clap::{Args, Subcommand};
 use freshroute_service::rules::FixRules;
-use freshroute_service::{AppState, auth, router};
+use std::time::Duration;
+
+use freshroute_service::{AppState, RateLimit, auth, retention, router};
 use freshroute_store::{AnyStore, ApiKey, Role, Storage, connect};
 
 use crate::error::CliError;
@@ -35,6 +37,9 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Days GPS fixes are kept (by the time they were received); 0 keeps them forever.
+    #[arg(long, default_value_t = 30)]
+    retention_days: u32,
     #[command(flatten)]
     database: DatabaseArg,
 }
@@ -70,15 +75,20 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<(), CliError> {
         .init();
     runtime()?.block_on(async {
         match connect(&args.database.url()).await? {
-            AnyStore::Sqlite(s) => run(s, &args.listen).await,
-            AnyStore::Postgres(s) => run(s, &args.listen).await,
+            AnyStore::Sqlite(s) => run(s, args).await,
+            AnyStore::Postgres(s) => run(s, args).await,
         }
     })
 }
 
-async fn run<S: Storage>(store: S, listen: &str) -> Result<(), CliError> {
+async fn run<S: Storage>(store: S, args: &ServeArgs) -> Result<(), CliError> {
+    let listen = args.listen.as_str();
     let backend = store.backend();
-    let state = AppState::load(store, FixRules::default()).await?;
+    if args.retention_days > 0 {
+        let keep = Duration::from_secs(u64::from(args.retention_days) * 24 * 3600);
+        tokio::spawn(retention::prune_forever(store.clone(), keep));
+    }
+    let state = AppState::load(store, FixRules::default(), RateLimit::default()).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| CliError::Listen {

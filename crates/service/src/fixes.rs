@@ -176,6 +176,13 @@ pub(crate) async fn osmand<S: Storage>(
         None if is_json => osmand::from_json(&body, now)?,
         None => osmand::from_params(&form(&body)?, now)?,
     };
+    if !state.limiter.allow(&courier.id) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "this device sends reports faster than any phone should; slow down and retry",
+        ));
+    }
     if report.device_id != courier.device_id {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -10,7 +10,9 @@ mod couriers;
 mod error;
 mod fixes;
 mod ingest;
+mod limiter;
 mod osmand;
+pub mod retention;
 pub mod rules;
 mod state;
 mod time;
@@ -19,6 +21,7 @@ mod writer;
 pub use app::{MAX_BODY_BYTES, REQUEST_TIMEOUT, router};
 pub use error::ApiError;
 pub use ingest::now_ms;
+pub use limiter::RateLimit;
 pub use state::AppState;
 
 /// Serves `router` on `listener` until Ctrl-C or SIGTERM, then finishes what is in flight.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use freshroute_store::{Courier, FixRecord, Storage};
 use tokio::sync::RwLock;
 
+use crate::limiter::{Limiter, RateLimit};
 use crate::rules::FixRules;
 use crate::writer::Writer;
 
@@ -20,6 +21,8 @@ pub struct AppState<S> {
     pub rules: FixRules,
     /// Where fixes are written, committed in groups.
     pub(crate) writer: Writer,
+    /// Flood control for single reports, per courier.
+    pub(crate) limiter: Limiter,
     /// Couriers by the hash of their tracking secret, as they were first looked up
     /// (a courier's secret and device never change).
     by_secret: Arc<RwLock<HashMap<String, Courier>>>,
@@ -28,7 +31,11 @@ pub struct AppState<S> {
 impl<S: Storage> AppState<S> {
     /// State over `store`, with the latest positions read back from it; starts the
     /// fix writer on the current runtime.
-    pub async fn load(store: S, rules: FixRules) -> Result<Self, freshroute_store::StoreError> {
+    pub async fn load(
+        store: S,
+        rules: FixRules,
+        rate: RateLimit,
+    ) -> Result<Self, freshroute_store::StoreError> {
         let latest = store
             .latest_fixes()
             .await?
@@ -40,6 +47,7 @@ impl<S: Storage> AppState<S> {
             store,
             latest: Arc::new(RwLock::new(latest)),
             rules,
+            limiter: Limiter::new(rate),
             by_secret: Arc::default(),
         })
     }

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use freshroute_service::rules::FixRules;
-use freshroute_service::{AppState, auth, now_ms, router};
+use freshroute_service::{AppState, RateLimit, auth, now_ms, router};
 use freshroute_store::testing::TempPgDatabase;
 use freshroute_store::{ApiKey, PgStore, Role, SqliteStore, Storage};
 use http_body_util::BodyExt;
@@ -73,7 +73,7 @@ async fn scenarios<S: Storage>(store: S) {
     let admin = key(&store, Role::Admin, None).await;
     let dispatcher = key(&store, Role::Dispatcher, None).await;
     let planner = key(&store, Role::Planner, None).await;
-    let state = AppState::load(store.clone(), FixRules::default())
+    let state = AppState::load(store.clone(), FixRules::default(), RateLimit::default())
         .await
         .expect("state");
     let c = Client { app: router(state) };
@@ -109,6 +109,10 @@ async fn scenarios<S: Storage>(store: S) {
         .to_string();
     let r = add(Some(admin.clone()), new_courier("c2", "865")).await;
     assert_eq!(r.status, StatusCode::CREATED);
+    let tracking2 = r.body["tracking_url_path"]
+        .as_str()
+        .expect("tracking path")
+        .to_string();
     let r = add(Some(admin.clone()), new_courier("c1", "866")).await;
     assert_eq!(
         (r.status, r.body["code"].as_str()),
@@ -350,6 +354,25 @@ async fn scenarios<S: Storage>(store: S) {
             "{reason} missing from {filtered:?}"
         );
     }
+
+    // A flood from one device is refused with 429; another device is still served.
+    let flood = RateLimit::default().burst as usize + 20;
+    let t0 = now_ms() / 1000 - 10 * 60;
+    let mut limited = 0;
+    for k in 0..flood {
+        let uri = format!(
+            "{tracking}?id=864&timestamp={}&lat=41.1466&lon=-8.6112",
+            t0 + k as i64
+        );
+        let r = c.call("GET", &uri, None, None).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(r.body["code"], json!("rate_limited"));
+            limited += 1;
+        }
+    }
+    assert!(limited >= 15, "{limited} of {flood} refused");
+    let uri = format!("{tracking2}?id=865&timestamp={t0}&lat=41.1466&lon=-8.6112");
+    assert_eq!(c.call("GET", &uri, None, None).await.status, StatusCode::OK);
 }
 
 fn chrono_iso(ms: i64) -> String {
