@@ -14,7 +14,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
-use crate::{ApiError, couriers, fixes};
+use crate::{ApiError, couriers, fixes, telemetry};
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -23,9 +23,11 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every route of the service.
 pub fn router<S: Storage>(state: AppState<S>) -> Router {
+    telemetry::handle();
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(healthz::<S>))
+        .route("/metrics", get(telemetry::render))
         .route("/v1/couriers", post(couriers::create::<S>))
         .route("/v1/couriers/{id}", get(couriers::get::<S>))
         .route("/v1/couriers/{id}/fixes", get(couriers::fixes::<S>))
@@ -37,6 +39,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .route_layer(axum::middleware::from_fn(telemetry::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

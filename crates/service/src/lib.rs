@@ -15,6 +15,7 @@ mod osmand;
 pub mod retention;
 pub mod rules;
 mod state;
+mod telemetry;
 mod time;
 mod writer;
 

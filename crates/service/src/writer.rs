@@ -3,11 +3,13 @@
 //! and only then answers each request with its own verdicts. With SQLite this also
 //! keeps writers from contending for the database lock.
 
+use std::collections::HashMap;
+
 use freshroute_store::{FixRecord, Storage};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::ApiError;
 use crate::ingest::Verdict;
+use crate::{ApiError, telemetry};
 
 /// Most fixes committed together.
 const MAX_GROUP_FIXES: usize = 20_000;
@@ -60,6 +62,16 @@ impl Writer {
                 }
                 match store.insert_fixes(&all).await {
                     Ok(verdicts) => {
+                        telemetry::group_committed(all.len(), group.len());
+                        let mut counts: HashMap<(&str, Option<&str>), u64> = HashMap::new();
+                        for (record, verdict) in all.iter().zip(&verdicts) {
+                            *counts
+                                .entry((record.source.as_str(), verdict.as_deref()))
+                                .or_default() += 1;
+                        }
+                        for ((source, verdict), n) in counts {
+                            telemetry::fixes_stored(source, verdict, n);
+                        }
                         let mut verdicts = verdicts.into_iter();
                         let mut records = all.into_iter();
                         for (job, n) in group.drain(..).zip(sizes) {

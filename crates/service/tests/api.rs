@@ -355,6 +355,34 @@ async fn scenarios<S: Storage>(store: S) {
         );
     }
 
+    // Prometheus metrics: requests by route pattern (never a secret), fixes by verdict.
+    let req = Request::get("/metrics")
+        .body(Body::empty())
+        .expect("request");
+    let res = c.app.clone().oneshot(req).await.expect("infallible");
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = String::from_utf8(
+        res.into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec(),
+    )
+    .expect("utf-8");
+    assert!(
+        text.contains(r#"freshroute_http_requests_total{route="/osmand/{secret}""#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"freshroute_fixes_total{source="batch",verdict="impossible_speed"}"#),
+        "{text}"
+    );
+    assert!(
+        !text.contains("fr_trk_"),
+        "a tracking secret leaked into the metrics"
+    );
+
     // A flood from one device is refused with 429; another device is still served.
     let flood = RateLimit::default().burst as usize + 20;
     let t0 = now_ms() / 1000 - 10 * 60;
