@@ -111,12 +111,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             let table = freshroute_benches::ingest::run_ingest(&opts)
                 .map_err(|e| CliError::Usage(format!("the ingest benchmark failed: {e}")))?;
             print_text(&table.to_string())?;
-            let verdict = if table.all_pass() {
-                "every target met"
-            } else {
-                "SOME TARGETS MISSED"
-            };
-            eprintln!("{verdict}");
+            print_verdict(&table);
             Ok(())
         }
         BenchCommand::Roads {
@@ -153,12 +148,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             progress.finish();
             print_text(&table.to_string())?;
             if judge {
-                let verdict = if table.all_pass() {
-                    "every target met"
-                } else {
-                    "SOME TARGETS MISSED"
-                };
-                eprintln!("{verdict}");
+                print_verdict(&table);
             }
             Ok(())
         }
@@ -207,4 +197,14 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// Says on stderr whether every judged figure of `table` meets its target.
+fn print_verdict(table: &freshroute_benches::BenchTable) {
+    let verdict = if table.all_pass() {
+        "every target met"
+    } else {
+        "SOME TARGETS MISSED"
+    };
+    eprintln!("{verdict}");
 }

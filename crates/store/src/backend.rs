@@ -136,6 +136,29 @@ fn insert_sql(rows: usize) -> String {
 const FIX_COLUMNS: &str = "courier_id, fix_ms, server_ms, lat, lon, speed_mps, bearing_deg, \
      altitude_m, accuracy_m, battery_pct, source, reason";
 
+/// Binds the columns of `FIX_COLUMNS` for every fix of a chunk, in order.
+macro_rules! bind_fixes {
+    ($query:expr, $chunk:expr) => {{
+        let mut query = $query;
+        for f in $chunk {
+            query = query
+                .bind(&f.courier_id)
+                .bind(f.fix_ms)
+                .bind(f.server_ms)
+                .bind(f.lat)
+                .bind(f.lon)
+                .bind(f.speed_mps)
+                .bind(f.bearing_deg)
+                .bind(f.altitude_m)
+                .bind(f.accuracy_m)
+                .bind(f.battery_pct)
+                .bind(&f.source)
+                .bind(&f.reason);
+        }
+        query
+    }};
+}
+
 macro_rules! storage_impl {
     ($store:ty, $name:literal) => {
         impl $store {
@@ -288,22 +311,10 @@ macro_rules! storage_impl {
                     fixes.iter().map(|f| f.reason.clone()).collect();
                 let mut duplicates: Vec<FixRecord> = Vec::new();
                 for (c, chunk) in fixes.chunks(ROWS_PER_INSERT).enumerate() {
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_sql(chunk.len())));
-                    for f in chunk {
-                        query = query
-                            .bind(&f.courier_id)
-                            .bind(f.fix_ms)
-                            .bind(f.server_ms)
-                            .bind(f.lat)
-                            .bind(f.lon)
-                            .bind(f.speed_mps)
-                            .bind(f.bearing_deg)
-                            .bind(f.altitude_m)
-                            .bind(f.accuracy_m)
-                            .bind(f.battery_pct)
-                            .bind(&f.source)
-                            .bind(&f.reason);
-                    }
+                    let query = bind_fixes!(
+                        sqlx::query(sqlx::AssertSqlSafe(insert_sql(chunk.len()))),
+                        chunk
+                    );
                     let rows = query.fetch_all(&mut *tx).await?;
                     // Accepted fixes that went in; the others hit the accepted-once index.
                     let mut inserted: HashMap<(String, i64), usize> = HashMap::new();
@@ -332,22 +343,10 @@ macro_rules! storage_impl {
                     }
                 }
                 for chunk in duplicates.chunks(ROWS_PER_INSERT) {
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_sql(chunk.len())));
-                    for f in chunk {
-                        query = query
-                            .bind(&f.courier_id)
-                            .bind(f.fix_ms)
-                            .bind(f.server_ms)
-                            .bind(f.lat)
-                            .bind(f.lon)
-                            .bind(f.speed_mps)
-                            .bind(f.bearing_deg)
-                            .bind(f.altitude_m)
-                            .bind(f.accuracy_m)
-                            .bind(f.battery_pct)
-                            .bind(&f.source)
-                            .bind(&f.reason);
-                    }
+                    let query = bind_fixes!(
+                        sqlx::query(sqlx::AssertSqlSafe(insert_sql(chunk.len()))),
+                        chunk
+                    );
                     query.fetch_all(&mut *tx).await?;
                 }
                 tx.commit().await?;
