@@ -49,6 +49,7 @@ type HttpClient = Client<HttpConnector, Full<Bytes>>;
 /// Devices each OsmAnd sender reports for, in turn.
 const DEVICES_PER_SENDER: usize = 50;
 
+#[derive(Debug, Default)]
 struct Phase {
     acknowledged: u64,
     requests: u64,
@@ -262,13 +263,7 @@ async fn run_phase(
     for i in 0..clients {
         let (request, http) = (request.clone(), http.clone());
         senders.spawn(async move {
-            let mut phase = Phase {
-                acknowledged: 0,
-                requests: 0,
-                failures: 0,
-                seconds: 0.0,
-                latencies_us: Vec::new(),
-            };
+            let mut phase = Phase::default();
             let mut round = 0;
             while started.elapsed() < duration {
                 let (req, fixes) = request(i, round);
@@ -297,13 +292,7 @@ async fn run_phase(
             phase
         });
     }
-    let mut total = Phase {
-        acknowledged: 0,
-        requests: 0,
-        failures: 0,
-        seconds: 0.0,
-        latencies_us: Vec::new(),
-    };
+    let mut total = Phase::default();
     while let Some(done) = senders.join_next().await {
         match done {
             Ok(p) => {

@@ -63,6 +63,22 @@ fn job(location: usize, amount: i64) -> Job {
     }
 }
 
+/// One tub of ice cream from the store at km 1 to a customer at km `to`, who takes
+/// it within `opens`, with a ride limit in seconds.
+fn ice_cream_from_store(opens: (i64, i64), to: usize, max_ride: i64) -> Shipment {
+    Shipment {
+        pickup: stop(1),
+        delivery: Stop {
+            windows: window(opens.0, opens.1),
+            ..stop(to)
+        },
+        amount: vec![1],
+        skills: Vec::new(),
+        max_ride: Some(Seconds(max_ride)),
+        unassigned_penalty: 1_000_000_000,
+    }
+}
+
 fn run(pb: &Problem) -> Solution {
     let limits = Limits {
         time: None,
@@ -173,17 +189,7 @@ fn a_courier_waits_at_the_store_rather_than_with_the_ice_cream_on_board() {
     // waiting on the ride; waiting at the store keeps the ride at 3 minutes.
     let mut b = ProblemBuilder::new();
     b.add_matrix(line_matrix(6)).add_vehicle(courier(&[]));
-    b.add_shipment(Shipment {
-        pickup: stop(1),
-        delivery: Stop {
-            windows: window(1200, 1500),
-            ..stop(4)
-        },
-        amount: vec![1],
-        skills: Vec::new(),
-        max_ride: Some(Seconds(300)),
-        unassigned_penalty: 1_000_000_000,
-    });
+    b.add_shipment(ice_cream_from_store((1200, 1500), 4, 300));
     let s = run(&b.build().expect("valid"));
     assert!(s.unassigned.is_empty(), "{:?}", s.unassigned);
     let stops = &s.routes[0].stops;
@@ -200,17 +206,7 @@ fn a_courier_may_wait_before_an_earlier_stop_to_keep_a_ride_short() {
     // rides 180 s. Serving the pastry early would leave it 660 s on board.
     let mut b = ProblemBuilder::new();
     b.add_matrix(line_matrix(6)).add_vehicle(courier(&[]));
-    let ice = b.add_shipment(Shipment {
-        pickup: stop(1),
-        delivery: Stop {
-            windows: window(1200, 1300),
-            ..stop(3)
-        },
-        amount: vec![1],
-        skills: Vec::new(),
-        max_ride: Some(Seconds(300)),
-        unassigned_penalty: 1_000_000_000,
-    });
+    let ice = b.add_shipment(ice_cream_from_store((1200, 1300), 3, 300));
     let pastry = b.add_job(Job {
         stop: Stop {
             windows: window(600, 1100),
@@ -238,17 +234,7 @@ fn a_courier_may_wait_before_an_earlier_stop_to_keep_a_ride_short() {
 fn a_plan_whose_stated_times_break_a_rule_fails_the_checker() {
     let mut b = ProblemBuilder::new();
     b.add_matrix(line_matrix(6)).add_vehicle(courier(&[]));
-    b.add_shipment(Shipment {
-        pickup: stop(1),
-        delivery: Stop {
-            windows: window(1200, 1500),
-            ..stop(4)
-        },
-        amount: vec![1],
-        skills: Vec::new(),
-        max_ride: Some(Seconds(300)),
-        unassigned_penalty: 1_000_000_000,
-    });
+    b.add_shipment(ice_cream_from_store((1200, 1500), 4, 300));
     let pb = b.build().expect("valid");
     let good = run(&pb);
     // Picking up at once is the same stop sequence but a ride far past the limit.

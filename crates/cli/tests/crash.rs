@@ -194,7 +194,7 @@ fn a_killed_server_keeps_every_acknowledged_fix() {
     let lost: Vec<&i64> = acked
         .iter()
         .filter(|t| {
-            let iso = chrono_like(**t);
+            let iso = service_time(**t);
             !times.contains(&iso)
         })
         .collect();
@@ -209,7 +209,7 @@ fn a_killed_server_keeps_every_acknowledged_fix() {
 }
 
 /// The service's time format for epoch ms (RFC 3339, UTC, `+00:00`).
-fn chrono_like(ms: i64) -> String {
+fn service_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .expect("in range")
         .to_rfc3339()

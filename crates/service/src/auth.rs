@@ -18,7 +18,6 @@ pub fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     // The OS's randomness is there on every platform freshroute runs on; without it no
     // key can be made safely, so stopping is right.
-    #[allow(clippy::expect_used)]
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     format!("{prefix}{}", hex::encode(bytes))
 }

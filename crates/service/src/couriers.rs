@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use freshroute_roads::Profile;
 use freshroute_store::{Courier, FixRecord, Role, Storage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -12,9 +13,6 @@ use crate::auth::{Caller, hash, new_secret};
 use crate::ingest::now_ms;
 use crate::state::AppState;
 use crate::time::{format_ms, parse_timestamp};
-
-/// Travel profiles of the road engine.
-pub(crate) const PROFILES: [&str; 3] = ["car", "scooter", "bike"];
 
 /// A courier to add.
 #[derive(Debug, Deserialize)]
@@ -44,6 +42,9 @@ pub(crate) struct CourierView {
     device_id: String,
     /// The latest accepted fix, as a GeoJSON Feature.
     position: Option<Value>,
+    /// Where its phone posts fixes; shown only when the courier is created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tracking_url_path: Option<String>,
 }
 
 /// A fix as a GeoJSON Feature.
@@ -77,6 +78,7 @@ fn view(c: Courier, position: Option<&FixRecord>) -> CourierView {
         shift_end: format_ms(c.shift_end_ms),
         device_id: c.device_id,
         position: position.map(fix_feature),
+        tracking_url_path: None,
     }
 }
 
@@ -106,15 +108,16 @@ pub(crate) async fn create<S: Storage>(
     State(state): State<AppState<S>>,
     caller: Caller,
     body: Result<Json<NewCourier>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CourierView>), ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(n) = body?;
     valid_id("id", &n.id)?;
     valid_id("device_id", &n.device_id)?;
-    if !PROFILES.contains(&n.profile.as_str()) {
+    if n.profile.parse::<Profile>().is_err() {
+        let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
         return Err(ApiError::bad_request(
             "unknown_profile",
-            format!("profile {:?} is not one of car, scooter, bike", n.profile),
+            format!("profile {:?} is not one of {}", n.profile, names.join(", ")),
         )
         .at("profile"));
     }
@@ -149,9 +152,10 @@ pub(crate) async fn create<S: Storage>(
         created_ms: now_ms(),
     };
     state.store.insert_courier(&courier).await?;
-    let path = format!("/osmand/{secret}");
-    let mut answer = serde_json::to_value(view(courier, None)).unwrap_or_default();
-    answer["tracking_url_path"] = Value::String(path);
+    let answer = CourierView {
+        tracking_url_path: Some(format!("/osmand/{secret}")),
+        ..view(courier, None)
+    };
     Ok((StatusCode::CREATED, Json(answer)))
 }
 

@@ -204,7 +204,7 @@ pub(crate) async fn osmand<S: Storage>(
     let reason = verdicts.into_iter().next().flatten();
     // The fix is stored either way; a device that sends what can never be right hears so.
     if let Some(r) = reason.as_deref()
-        && let Some(refusal) = [Filtered::InvalidCoordinates, Filtered::TimestampInFuture]
+        && let Some(refusal) = Filtered::ALL
             .into_iter()
             .find(|f| f.code() == r && f.is_refusal())
     {

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use freshroute_store::{Courier, FixRecord, Storage};
+use freshroute_roads::Profile;
+use freshroute_store::{Courier, FixRecord, Storage, StoreError};
 
 use crate::ApiError;
 use crate::rules::{Filtered, Position};
@@ -80,6 +81,17 @@ pub(crate) async fn ingest<S: Storage>(
     };
     let mut accepted_in_batch: HashMap<usize, Position> = HashMap::new();
     let mut records: Vec<Option<FixRecord>> = vec![None; fixes.len()];
+    let profiles = couriers
+        .iter()
+        .map(|c| {
+            c.profile
+                .parse::<Profile>()
+                .map_err(|e| StoreError::Corrupt {
+                    what: "courier profile",
+                    detail: e.to_string(),
+                })
+        })
+        .collect::<Result<Vec<Profile>, StoreError>>()?;
     for i in order {
         let (c, fix) = &fixes[i];
         let courier = &couriers[*c];
@@ -98,7 +110,7 @@ pub(crate) async fn ingest<S: Storage>(
         };
         let reason = state
             .rules
-            .judge(&pos, now, &courier.profile, previous.as_ref())
+            .judge(&pos, now, profiles[*c], previous.as_ref())
             .map(Filtered::code);
         if reason.is_none() {
             accepted_in_batch.insert(*c, pos);

@@ -1,5 +1,7 @@
 //! How a GPS fix is judged: refused outright, kept but filtered with a reason, or accepted.
 
+use freshroute_model::LatLon;
+use freshroute_roads::Profile;
 use geo::{Distance, Haversine, Point};
 
 /// Thresholds for judging fixes.
@@ -42,6 +44,15 @@ pub enum Filtered {
 }
 
 impl Filtered {
+    /// Every reason.
+    pub const ALL: [Filtered; 5] = [
+        Filtered::InvalidCoordinates,
+        Filtered::TimestampInFuture,
+        Filtered::TooOld,
+        Filtered::LowAccuracy,
+        Filtered::ImpossibleSpeed,
+    ];
+
     /// Stable code, stored with the fix.
     pub fn code(self) -> &'static str {
         match self {
@@ -60,12 +71,13 @@ impl Filtered {
     }
 }
 
-/// The fastest a courier on `profile` plausibly moves, metres per second.
-pub fn max_speed_mps(profile: &str) -> f64 {
+/// The fastest a courier on `profile` plausibly moves, metres per second (GPS
+/// plausibility, well above the road engine's planning speeds).
+pub fn max_speed_mps(profile: Profile) -> f64 {
     match profile {
-        "bike" => 15.0,
-        "scooter" => 30.0,
-        _ => 50.0,
+        Profile::Bike => 15.0,
+        Profile::Scooter => 30.0,
+        Profile::Car => 50.0,
     }
 }
 
@@ -88,13 +100,11 @@ impl FixRules {
         &self,
         fix: &Position,
         now_ms: i64,
-        profile: &str,
+        profile: Profile,
         previous: Option<&Position>,
     ) -> Option<Filtered> {
-        let coordinates_ok = (-90.0..=90.0).contains(&fix.lat)
-            && (-180.0..=180.0).contains(&fix.lon)
-            && !(fix.lat == 0.0 && fix.lon == 0.0);
-        if !coordinates_ok {
+        // 0, 0 is what a phone sends when it has no position at all.
+        if LatLon::new(fix.lat, fix.lon).is_err() || (fix.lat == 0.0 && fix.lon == 0.0) {
             return Some(Filtered::InvalidCoordinates);
         }
         if fix.fix_ms > now_ms + self.max_future_ms {
@@ -140,7 +150,7 @@ mod tests {
     fn each_rule_filters_with_its_reason() {
         let r = FixRules::default();
         let ok = at(NOW - 1000, 41.15, -8.61);
-        assert_eq!(r.judge(&ok, NOW, "scooter", None), None);
+        assert_eq!(r.judge(&ok, NOW, Profile::Scooter, None), None);
         let cases = [
             (at(NOW, 0.0, 0.0), Filtered::InvalidCoordinates),
             (at(NOW, 91.0, 0.5), Filtered::InvalidCoordinates),
@@ -169,7 +179,11 @@ mod tests {
             ),
         ];
         for (fix, reason) in cases {
-            assert_eq!(r.judge(&fix, NOW, "scooter", None), Some(reason), "{fix:?}");
+            assert_eq!(
+                r.judge(&fix, NOW, Profile::Scooter, None),
+                Some(reason),
+                "{fix:?}"
+            );
         }
     }
 
@@ -180,12 +194,12 @@ mod tests {
         // About 1.1 km in a minute: 18.5 m/s, too fast by bike, fine by scooter.
         let next = at(NOW, 41.16, -8.61);
         assert_eq!(
-            r.judge(&next, NOW, "bike", Some(&before)),
+            r.judge(&next, NOW, Profile::Bike, Some(&before)),
             Some(Filtered::ImpossibleSpeed)
         );
-        assert_eq!(r.judge(&next, NOW, "scooter", Some(&before)), None);
+        assert_eq!(r.judge(&next, NOW, Profile::Scooter, Some(&before)), None);
         // 100 m in a second is jitter, not speed.
         let jitter = at(NOW - 59_000, 41.1509, -8.61);
-        assert_eq!(r.judge(&jitter, NOW, "bike", Some(&before)), None);
+        assert_eq!(r.judge(&jitter, NOW, Profile::Bike, Some(&before)), None);
     }
 }

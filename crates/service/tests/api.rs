@@ -152,7 +152,7 @@ async fn scenarios<S: Storage>(store: S) {
         (StatusCode::OK, Some("duplicate"))
     );
     // Traccar Client 9's JSON, 30 s later and 100 m on.
-    let iso = chrono_iso(now_ms() - 30_000);
+    let iso = iso_ms(now_ms() - 30_000);
     let body = json!({"location": {"timestamp": iso, "coords": {"latitude": 41.1475, "longitude": -8.6112,
         "accuracy": 5.0, "speed": -1, "heading": -1, "altitude": 80}, "is_moving": true, "odometer": 10,
         "battery": {"level": 0.75, "is_charging": false}, "activity": {"type": "on_bicycle"}}, "device_id": "864"});
@@ -237,7 +237,7 @@ async fn scenarios<S: Storage>(store: S) {
     let batch = json!({"fixes": [
         {"courier_id": "c1", "time": base + 120_000, "lat": 41.1500, "lon": -8.6100, "accuracy_m": 5.0},
         {"courier_id": "c1", "time": base, "lat": 41.1490, "lon": -8.6100},
-        {"courier_id": "c1", "time": chrono_iso(base + 60_000), "lat": 41.1495, "lon": -8.6100, "accuracy_m": 900.0},
+        {"courier_id": "c1", "time": iso_ms(base + 60_000), "lat": 41.1495, "lon": -8.6100, "accuracy_m": 900.0},
         {"courier_id": "c1", "time": base + 130_000, "lat": 41.2500, "lon": -8.6100},
     ]});
     let r = c
@@ -403,7 +403,7 @@ async fn scenarios<S: Storage>(store: S) {
     assert_eq!(c.call("GET", &uri, None, None).await.status, StatusCode::OK);
 }
 
-fn chrono_iso(ms: i64) -> String {
+fn iso_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .expect("a time in range")
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

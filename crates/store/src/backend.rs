@@ -108,7 +108,7 @@ const COURIER_COLUMNS: &str = "id, name, profile, box_capacity, skills, shift_st
 /// with SQLite here: 1,000 fixes take 14 ms in 25-row statements, 32 ms one by one and
 /// 90 ms in 500-row statements (binding cost grows faster than the row count).
 /// PostgreSQL takes column arrays instead (`PgStore::insert_chunk`).
-const ROWS_PER_INSERT: usize = 25;
+const SQLITE_ROWS_PER_INSERT: usize = 25;
 /// The reason given to a repeat of an accepted fix.
 const DUPLICATE: &str = "duplicate";
 
@@ -377,7 +377,7 @@ trait Backend {
 }
 impl Backend for SqliteStore {
     type Row = sqlx::sqlite::SqliteRow;
-    const ROWS_PER_INSERT: usize = ROWS_PER_INSERT;
+    const ROWS_PER_INSERT: usize = SQLITE_ROWS_PER_INSERT;
 }
 impl Backend for PgStore {
     type Row = sqlx::postgres::PgRow;
