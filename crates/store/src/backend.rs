@@ -11,7 +11,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::{ApiKey, Courier, FixRecord, Role, Storage, StoreError};
+use crate::{
+    ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop, Storage, StoreError,
+};
 
 /// The embedded default: one SQLite file, WAL journal, every commit synced.
 #[derive(Debug, Clone)]
@@ -87,6 +89,38 @@ fn conflict(e: sqlx::Error, what: &'static str) -> StoreError {
         _ => StoreError::Database(e),
     }
 }
+
+/// A refused insert of an order: a taken id, or a store or courier that does not exist.
+fn order_refused(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            StoreError::MissingReference("the order's store or courier")
+        }
+        _ => conflict(e, "an order with this id"),
+    }
+}
+
+fn json(what: &'static str, s: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+fn status(s: &str) -> Result<OrderStatus, StoreError> {
+    s.parse().map_err(|detail| StoreError::Corrupt {
+        what: "order status",
+        detail,
+    })
+}
+
+const SHOP_COLUMNS: &str = "id, name, address, lat, lon, snapped, opening_hours, \
+     frozen_litres, chilled_litres, ambient_litres, created_ms";
+const ORDER_COLUMNS: &str = "id, shop_id, customer_name, customer_address, lat, lon, snapped, \
+     items, box_units, coldest_class, ready_ms, promised_ms, status, courier_id, tracking_hash, \
+     tracking_expires_ms, created_ms, updated_ms";
+const EVENT_INSERT: &str = "INSERT INTO order_events \
+     (order_id, status, courier_id, reason, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6)";
 
 fn role(s: String) -> Result<Role, StoreError> {
     s.parse().map_err(|detail| StoreError::Corrupt {
@@ -169,6 +203,60 @@ macro_rules! storage_impl {
                     source: row.try_get("source")?,
                     reason: row.try_get("reason")?,
                 })
+            }
+
+            fn shop_row(row: &<$store as Backend>::Row) -> Result<Shop, StoreError> {
+                Ok(Shop {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    address: row.try_get("address")?,
+                    lat: row.try_get("lat")?,
+                    lon: row.try_get("lon")?,
+                    snapped: json("snapped position", row.try_get("snapped")?)?,
+                    opening_hours: json("opening hours", row.try_get("opening_hours")?)?,
+                    frozen_litres: row.try_get("frozen_litres")?,
+                    chilled_litres: row.try_get("chilled_litres")?,
+                    ambient_litres: row.try_get("ambient_litres")?,
+                    created_ms: row.try_get("created_ms")?,
+                })
+            }
+
+            fn order_row(row: &<$store as Backend>::Row) -> Result<Order, StoreError> {
+                Ok(Order {
+                    id: row.try_get("id")?,
+                    shop_id: row.try_get("shop_id")?,
+                    customer_name: row.try_get("customer_name")?,
+                    customer_address: row.try_get("customer_address")?,
+                    lat: row.try_get("lat")?,
+                    lon: row.try_get("lon")?,
+                    snapped: json("snapped position", row.try_get("snapped")?)?,
+                    items: json("order items", row.try_get("items")?)?,
+                    box_units: row.try_get("box_units")?,
+                    coldest_class: row.try_get("coldest_class")?,
+                    ready_ms: row.try_get("ready_ms")?,
+                    promised_ms: row.try_get("promised_ms")?,
+                    status: status(row.try_get("status")?)?,
+                    courier_id: row.try_get("courier_id")?,
+                    tracking_hash: row.try_get("tracking_hash")?,
+                    tracking_expires_ms: row.try_get("tracking_expires_ms")?,
+                    created_ms: row.try_get("created_ms")?,
+                    updated_ms: row.try_get("updated_ms")?,
+                })
+            }
+
+            async fn order_where(
+                &self,
+                column: &'static str,
+                value: &str,
+            ) -> Result<Option<Order>, StoreError> {
+                let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE {column} = $1");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(value)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::order_row)
+                    .transpose()
             }
 
             async fn courier_where(
@@ -365,6 +453,194 @@ macro_rules! storage_impl {
                     .await?;
                 Ok(done.rows_affected())
             }
+
+            async fn insert_shop(&self, shop: &Shop) -> Result<(), StoreError> {
+                let sql = format!(
+                    "INSERT INTO shops ({SHOP_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&shop.id)
+                    .bind(&shop.name)
+                    .bind(&shop.address)
+                    .bind(shop.lat)
+                    .bind(shop.lon)
+                    .bind(shop.snapped.to_string())
+                    .bind(shop.opening_hours.to_string())
+                    .bind(shop.frozen_litres)
+                    .bind(shop.chilled_litres)
+                    .bind(shop.ambient_litres)
+                    .bind(shop.created_ms)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| conflict(e, "a store with this id"))?;
+                Ok(())
+            }
+
+            async fn shop(&self, id: &str) -> Result<Option<Shop>, StoreError> {
+                let sql = format!("SELECT {SHOP_COLUMNS} FROM shops WHERE id = $1");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::shop_row)
+                    .transpose()
+            }
+
+            async fn shops(&self) -> Result<Vec<Shop>, StoreError> {
+                let sql = format!("SELECT {SHOP_COLUMNS} FROM shops ORDER BY id");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::shop_row)
+                    .collect()
+            }
+
+            async fn couriers(&self) -> Result<Vec<Courier>, StoreError> {
+                let sql = format!("SELECT {COURIER_COLUMNS} FROM couriers ORDER BY id");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::courier_row)
+                    .collect()
+            }
+
+            async fn insert_order(&self, o: &Order, actor: &str) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let sql = format!(
+                    "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&o.id)
+                    .bind(&o.shop_id)
+                    .bind(&o.customer_name)
+                    .bind(&o.customer_address)
+                    .bind(o.lat)
+                    .bind(o.lon)
+                    .bind(o.snapped.to_string())
+                    .bind(o.items.to_string())
+                    .bind(o.box_units)
+                    .bind(&o.coldest_class)
+                    .bind(o.ready_ms)
+                    .bind(o.promised_ms)
+                    .bind(o.status.as_str())
+                    .bind(&o.courier_id)
+                    .bind(&o.tracking_hash)
+                    .bind(o.tracking_expires_ms)
+                    .bind(o.created_ms)
+                    .bind(o.updated_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(order_refused)?;
+                sqlx::query(EVENT_INSERT)
+                    .bind(&o.id)
+                    .bind(o.status.as_str())
+                    .bind(&o.courier_id)
+                    .bind(None::<String>)
+                    .bind(actor)
+                    .bind(o.created_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
+                self.order_where("id", id).await
+            }
+
+            async fn order_by_tracking(
+                &self,
+                tracking_hash: &str,
+            ) -> Result<Option<Order>, StoreError> {
+                self.order_where("tracking_hash", tracking_hash).await
+            }
+
+            async fn orders(
+                &self,
+                status: Option<OrderStatus>,
+                shop_id: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<Order>, StoreError> {
+                let sql = format!(
+                    "SELECT {ORDER_COLUMNS} FROM orders WHERE ($1 IS NULL OR status = $1) \
+                     AND ($2 IS NULL OR shop_id = $2) ORDER BY created_ms DESC, id LIMIT $3"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(status.map(OrderStatus::as_str))
+                    .bind(shop_id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::order_row)
+                    .collect()
+            }
+
+            async fn update_order_status(
+                &self,
+                from: OrderStatus,
+                e: &OrderEvent,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(
+                    "UPDATE orders SET status = $1, courier_id = $2, updated_ms = $3 \
+                     WHERE id = $4 AND status = $5",
+                )
+                .bind(e.status.as_str())
+                .bind(&e.courier_id)
+                .bind(e.at_ms)
+                .bind(&e.order_id)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(|err| match &err {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                        StoreError::MissingReference("the courier")
+                    }
+                    _ => StoreError::Database(err),
+                })?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                sqlx::query(EVENT_INSERT)
+                    .bind(&e.order_id)
+                    .bind(e.status.as_str())
+                    .bind(&e.courier_id)
+                    .bind(&e.reason)
+                    .bind(&e.actor)
+                    .bind(e.at_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn order_events(&self, order_id: &str) -> Result<Vec<OrderEvent>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT order_id, status, courier_id, reason, actor, at_ms \
+                     FROM order_events WHERE order_id = $1 ORDER BY id",
+                )
+                .bind(order_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(OrderEvent {
+                            order_id: row.try_get("order_id")?,
+                            status: status(row.try_get("status")?)?,
+                            courier_id: row.try_get("courier_id")?,
+                            reason: row.try_get("reason")?,
+                            actor: row.try_get("actor")?,
+                            at_ms: row.try_get("at_ms")?,
+                        })
+                    })
+                    .collect()
+            }
         }
     };
 }
@@ -452,3 +728,60 @@ impl PgStore {
 
 storage_impl!(SqliteStore, "sqlite");
 storage_impl!(PgStore, "postgres");
+
+/// `AnyStore` answers each call with the backend it holds.
+macro_rules! delegate {
+    ($( fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
+        impl Storage for AnyStore {
+            fn backend(&self) -> &'static str {
+                match self {
+                    AnyStore::Sqlite(s) => s.backend(),
+                    AnyStore::Postgres(s) => s.backend(),
+                }
+            }
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> Result<$ret, StoreError> {
+                    match self {
+                        AnyStore::Sqlite(s) => s.$name($($arg),*).await,
+                        AnyStore::Postgres(s) => s.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+delegate! {
+    fn insert_courier(&self, c: &Courier) -> ();
+    fn courier(&self, id: &str) -> Option<Courier>;
+    fn courier_by_secret(&self, secret_hash: &str) -> Option<Courier>;
+    fn insert_api_key(&self, key: &ApiKey) -> ();
+    fn api_key(&self, key_hash: &str) -> Option<ApiKey>;
+    fn accepted_fix_before(&self, courier_id: &str, fix_ms: i64) -> Option<FixRecord>;
+    fn insert_fixes(&self, fixes: &[FixRecord]) -> Vec<Option<String>>;
+    fn latest_fixes(&self) -> Vec<FixRecord>;
+    fn fixes(&self, courier_id: &str, from_ms: i64, to_ms: i64) -> Vec<FixRecord>;
+    fn delete_fixes_before(&self, server_ms: i64) -> u64;
+    fn insert_shop(&self, shop: &Shop) -> ();
+    fn shop(&self, id: &str) -> Option<Shop>;
+    fn shops(&self) -> Vec<Shop>;
+    fn couriers(&self) -> Vec<Courier>;
+    fn insert_order(&self, order: &Order, actor: &str) -> ();
+    fn order(&self, id: &str) -> Option<Order>;
+    fn order_by_tracking(&self, tracking_hash: &str) -> Option<Order>;
+    fn orders(&self, status: Option<OrderStatus>, shop_id: Option<&str>, limit: u32) -> Vec<Order>;
+    fn update_order_status(&self, from: OrderStatus, event: &OrderEvent) -> bool;
+    fn order_events(&self, order_id: &str) -> Vec<OrderEvent>;
+}
+
+impl From<SqliteStore> for AnyStore {
+    fn from(s: SqliteStore) -> Self {
+        AnyStore::Sqlite(s)
+    }
+}
+
+impl From<PgStore> for AnyStore {
+    fn from(s: PgStore) -> Self {
+        AnyStore::Postgres(s)
+    }
+}

@@ -11,6 +11,9 @@ pub enum StoreError {
     /// A unique key is taken.
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// A row refers to one that does not exist.
+    #[error("{0} does not exist")]
+    MissingReference(&'static str),
     /// A stored value could not be read back.
     #[error("stored {what} is invalid: {detail}")]
     Corrupt {
@@ -33,6 +36,7 @@ impl StoreError {
         match self {
             Self::UnsupportedUrl(_) => "unsupported_database_url",
             Self::Conflict(_) => "conflict",
+            Self::MissingReference(_) => "missing_reference",
             Self::Corrupt { .. } => "stored_value_invalid",
             Self::Migrate(_) => "migration_failed",
             Self::Database(_) => "database_error",

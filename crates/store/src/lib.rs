@@ -1,4 +1,4 @@
-//! freshroute's storage: couriers, API keys and GPS fixes behind one trait.
+//! freshroute's storage: stores, couriers, orders, API keys and GPS fixes behind one trait.
 //!
 //! [`Storage`] is what the service needs; [`SqliteStore`] (the embedded default, one
 //! file in WAL mode) and [`PgStore`] implement it, each migrated at connect time from its
@@ -14,7 +14,7 @@ use std::future::Future;
 
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
-pub use records::{ApiKey, Courier, FixRecord, Role};
+pub use records::{ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop};
 
 /// What the service stores and reads back.
 pub trait Storage: Clone + Send + Sync + 'static {
@@ -74,4 +74,57 @@ pub trait Storage: Clone + Send + Sync + 'static {
         &self,
         server_ms: i64,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Adds a store of the chain; [`StoreError::Conflict`] if its id is taken.
+    fn insert_shop(&self, shop: &Shop) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A store by id.
+    fn shop(&self, id: &str) -> impl Future<Output = Result<Option<Shop>, StoreError>> + Send;
+
+    /// Every store, by id.
+    fn shops(&self) -> impl Future<Output = Result<Vec<Shop>, StoreError>> + Send;
+
+    /// Every courier, by id.
+    fn couriers(&self) -> impl Future<Output = Result<Vec<Courier>, StoreError>> + Send;
+
+    /// Adds an order with its first event (its status, set by `actor`), in one
+    /// transaction; [`StoreError::Conflict`] if its id is taken,
+    /// [`StoreError::MissingReference`] if its store or courier is unknown.
+    fn insert_order(
+        &self,
+        order: &Order,
+        actor: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// An order by id.
+    fn order(&self, id: &str) -> impl Future<Output = Result<Option<Order>, StoreError>> + Send;
+
+    /// The order whose tracking token hashes to `tracking_hash`.
+    fn order_by_tracking(
+        &self,
+        tracking_hash: &str,
+    ) -> impl Future<Output = Result<Option<Order>, StoreError>> + Send;
+
+    /// Orders, newest first, at most `limit`, optionally of one status or one store.
+    fn orders(
+        &self,
+        status: Option<OrderStatus>,
+        shop_id: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Order>, StoreError>> + Send;
+
+    /// Moves an order from status `from` to the event's status and courier, and records
+    /// the event, in one transaction. Returns `false`, changing nothing, when the order
+    /// is no longer in status `from` (another change came first).
+    fn update_order_status(
+        &self,
+        from: OrderStatus,
+        event: &OrderEvent,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// An order's events, oldest first.
+    fn order_events(
+        &self,
+        order_id: &str,
+    ) -> impl Future<Output = Result<Vec<OrderEvent>, StoreError>> + Send;
 }

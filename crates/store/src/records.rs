@@ -114,3 +114,160 @@ pub struct FixRecord {
     /// Why it is not used; `None` if accepted.
     pub reason: Option<String>,
 }
+
+/// One of the chain's stores (a shop, in code, so that "store" keeps meaning storage).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shop {
+    /// Chosen by the chain.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Street address.
+    pub address: String,
+    /// Latitude, as entered.
+    pub lat: f64,
+    /// Longitude, as entered.
+    pub lon: f64,
+    /// The nearest road point per travel profile, as the service wrote it.
+    pub snapped: serde_json::Value,
+    /// Opening hours, as the service wrote them.
+    pub opening_hours: serde_json::Value,
+    /// Freezer space, litres.
+    pub frozen_litres: i64,
+    /// Refrigerated space, litres.
+    pub chilled_litres: i64,
+    /// Shelf space at room temperature, litres.
+    pub ambient_litres: i64,
+    /// When it was added.
+    pub created_ms: i64,
+}
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    /// Taken, waiting for a courier.
+    Placed,
+    /// A courier is on the way to the store for it.
+    Assigned,
+    /// On board a courier.
+    PickedUp,
+    /// Handed to the customer.
+    Delivered,
+    /// Could not be delivered (the reason is in its events).
+    Failed,
+    /// Called off before pickup.
+    Cancelled,
+}
+
+impl OrderStatus {
+    /// Every status, in life order.
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::Placed,
+        OrderStatus::Assigned,
+        OrderStatus::PickedUp,
+        OrderStatus::Delivered,
+        OrderStatus::Failed,
+        OrderStatus::Cancelled,
+    ];
+
+    /// The stored and displayed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "placed",
+            OrderStatus::Assigned => "assigned",
+            OrderStatus::PickedUp => "picked_up",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Failed => "failed",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the order's life is over.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Delivered | OrderStatus::Failed | OrderStatus::Cancelled
+        )
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = OrderStatus::ALL.iter().map(|s| s.as_str()).collect();
+                format!(
+                    "unknown order status {s:?}: use one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// A customer's order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// Chosen by the chain (its point-of-sale id, say).
+    pub id: String,
+    /// The store that prepares it.
+    pub shop_id: String,
+    /// Whom to hand it to.
+    pub customer_name: String,
+    /// Where, in words.
+    pub customer_address: String,
+    /// Delivery latitude, as entered.
+    pub lat: f64,
+    /// Delivery longitude, as entered.
+    pub lon: f64,
+    /// The nearest road point per travel profile, as the service wrote it.
+    pub snapped: serde_json::Value,
+    /// The items, as the service wrote them.
+    pub items: serde_json::Value,
+    /// Room it takes in a courier's box, in the chain's box units.
+    pub box_units: i64,
+    /// Cold-chain class of its most demanding item: `frozen`, `chilled`, `hot` or `ambient`.
+    pub coldest_class: String,
+    /// When the store will have it ready.
+    pub ready_ms: i64,
+    /// When the customer was promised it.
+    pub promised_ms: i64,
+    /// Where it is in its life.
+    pub status: OrderStatus,
+    /// The courier it is assigned to, if any.
+    pub courier_id: Option<String>,
+    /// SHA-256 of the customer's tracking token, hex.
+    pub tracking_hash: String,
+    /// When the tracking token stops working.
+    pub tracking_expires_ms: i64,
+    /// When it was taken.
+    pub created_ms: i64,
+    /// When it last changed.
+    pub updated_ms: i64,
+}
+
+/// One change of an order's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEvent {
+    /// The order.
+    pub order_id: String,
+    /// The status it took.
+    pub status: OrderStatus,
+    /// Its courier after the change.
+    pub courier_id: Option<String>,
+    /// Why, for a failure or a cancellation.
+    pub reason: Option<String>,
+    /// Who: the role of the key (`dispatcher`), or `courier:ID`.
+    pub actor: String,
+    /// When.
+    pub at_ms: i64,
+}

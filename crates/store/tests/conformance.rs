@@ -2,7 +2,11 @@
 //! PostgreSQL when `FRESHROUTE_TEST_POSTGRES_URL` names a server (each run gets its own
 //! fresh database there, dropped at the end).
 
-use freshroute_store::{ApiKey, Courier, FixRecord, PgStore, Role, SqliteStore, Storage};
+use freshroute_store::{
+    AnyStore, ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, PgStore, Role, Shop,
+    SqliteStore, Storage,
+};
+use serde_json::json;
 
 fn courier(id: &str) -> Courier {
     Courier {
@@ -34,6 +38,170 @@ fn fix(courier_id: &str, fix_ms: i64, reason: Option<&str>) -> FixRecord {
         source: "batch".to_string(),
         reason: reason.map(str::to_string),
     }
+}
+
+fn shop(id: &str) -> Shop {
+    Shop {
+        id: id.to_string(),
+        name: format!("Store {id}"),
+        address: "Rua de Santa Catarina 100, Porto".to_string(),
+        lat: 41.1496,
+        lon: -8.6066,
+        snapped: json!({"scooter": {"coordinates": [-8.6067, 41.1495], "distance_m": 9}}),
+        opening_hours: json!([{"days": ["mon", "tue"], "opens": "08:00", "closes": "20:00"}]),
+        frozen_litres: 400,
+        chilled_litres: 900,
+        ambient_litres: 3_000,
+        created_ms: 1_700_000_000_000,
+    }
+}
+
+fn order(id: &str, shop_id: &str, created_ms: i64) -> Order {
+    Order {
+        id: id.to_string(),
+        shop_id: shop_id.to_string(),
+        customer_name: "Ana".to_string(),
+        customer_address: "Rua do Almada 10".to_string(),
+        lat: 41.1480,
+        lon: -8.6110,
+        snapped: json!({"bike": {"coordinates": [-8.6111, 41.1481], "distance_m": 4}}),
+        items: json!([{"sku": "ice-cream-500ml", "quantity": 2, "class": "frozen"}]),
+        box_units: 2,
+        coldest_class: "frozen".to_string(),
+        ready_ms: created_ms + 600_000,
+        promised_ms: created_ms + 1_800_000,
+        status: OrderStatus::Placed,
+        courier_id: None,
+        tracking_hash: format!("tracking-{id}"),
+        tracking_expires_ms: created_ms + 86_400_000,
+        created_ms,
+        updated_ms: created_ms,
+    }
+}
+
+async fn shops_and_orders(s: &impl Storage) {
+    // Stores: stored and read back whole, ids unique.
+    s.insert_shop(&shop("s2")).await.expect("insert s2");
+    s.insert_shop(&shop("s1")).await.expect("insert s1");
+    assert_eq!(s.shop("s1").await.expect("read"), Some(shop("s1")));
+    assert_eq!(s.shop("nowhere").await.expect("read"), None);
+    let ids: Vec<String> = s
+        .shops()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(ids, ["s1", "s2"]);
+    let again = s.insert_shop(&shop("s1")).await.expect_err("taken");
+    assert_eq!(again.code(), "conflict", "{again}");
+
+    // Orders: stored with their first event, found by id and tracking hash.
+    s.insert_order(&order("o1", "s1", 10), "dispatcher")
+        .await
+        .expect("insert o1");
+    s.insert_order(&order("o2", "s2", 20), "dispatcher")
+        .await
+        .expect("insert o2");
+    assert_eq!(
+        s.order("o1").await.expect("read"),
+        Some(order("o1", "s1", 10))
+    );
+    assert_eq!(
+        s.order_by_tracking("tracking-o2")
+            .await
+            .expect("read")
+            .map(|o| o.id),
+        Some("o2".to_string())
+    );
+    assert_eq!(s.order_by_tracking("tracking-x").await.expect("read"), None);
+    let taken = s
+        .insert_order(&order("o1", "s1", 30), "admin")
+        .await
+        .expect_err("taken");
+    assert_eq!(taken.code(), "conflict", "{taken}");
+    let orphan = s
+        .insert_order(&order("o3", "ghost", 30), "admin")
+        .await
+        .expect_err("no store");
+    assert_eq!(orphan.code(), "missing_reference", "{orphan}");
+    assert_eq!(
+        s.order("o3").await.expect("read"),
+        None,
+        "nothing of it stays"
+    );
+
+    // Listing: newest first, filtered by status and store.
+    let list = |st, shop: Option<&'static str>| async move {
+        s.orders(st, shop, 10)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|o| o.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list(None, None).await, ["o2", "o1"]);
+    assert_eq!(list(None, Some("s1")).await, ["o1"]);
+    assert_eq!(
+        list(Some(OrderStatus::Assigned), None).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(s.orders(None, None, 1).await.expect("list").len(), 1);
+
+    // Status changes: only from the status the caller saw; each one recorded.
+    let assign = OrderEvent {
+        order_id: "o1".to_string(),
+        status: OrderStatus::Assigned,
+        courier_id: Some("c1".to_string()),
+        reason: None,
+        actor: "dispatcher".to_string(),
+        at_ms: 40,
+    };
+    assert!(
+        s.update_order_status(OrderStatus::Placed, &assign)
+            .await
+            .expect("assign")
+    );
+    assert!(
+        !s.update_order_status(OrderStatus::Placed, &assign)
+            .await
+            .expect("stale"),
+        "a change from a status the order no longer has is refused"
+    );
+    let ghost = OrderEvent {
+        courier_id: Some("ghost".to_string()),
+        ..assign.clone()
+    };
+    let refused = s
+        .update_order_status(OrderStatus::Assigned, &ghost)
+        .await
+        .expect_err("unknown courier");
+    assert_eq!(refused.code(), "missing_reference", "{refused}");
+    let o1 = s.order("o1").await.expect("read").expect("o1");
+    assert_eq!(
+        (o1.status, o1.courier_id.as_deref(), o1.updated_ms),
+        (OrderStatus::Assigned, Some("c1"), 40)
+    );
+    let failed = OrderEvent {
+        status: OrderStatus::Failed,
+        reason: Some("customer absent".to_string()),
+        actor: "courier:c1".to_string(),
+        at_ms: 50,
+        ..assign.clone()
+    };
+    assert!(
+        s.update_order_status(OrderStatus::Assigned, &failed)
+            .await
+            .expect("fail")
+    );
+    let events = s.order_events("o1").await.expect("events");
+    let first = OrderEvent {
+        status: OrderStatus::Placed,
+        courier_id: None,
+        at_ms: 10,
+        ..assign.clone()
+    };
+    assert_eq!(events, [first, assign, failed]);
 }
 
 async fn suite(s: impl Storage) {
@@ -135,6 +303,16 @@ async fn suite(s: impl Storage) {
     let stored = s.fixes("c2", 99_000, 200_000).await.expect("read");
     assert_eq!(stored.len(), 1_200, "repeats are kept too, as duplicates");
 
+    shops_and_orders(&s).await;
+    let everyone: Vec<String> = s
+        .couriers()
+        .await
+        .expect("couriers")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(everyone, ["c1", "c2"]);
+
     // Retention deletes by server time.
     assert_eq!(s.delete_fixes_before(2_001).await.expect("delete"), 2);
     assert_eq!(s.fixes("c1", 0, 10_000).await.expect("read").len(), 3);
@@ -148,7 +326,7 @@ async fn sqlite_backend_conforms() {
         .await
         .expect("open");
     assert_eq!(store.backend(), "sqlite");
-    suite(store).await;
+    suite(AnyStore::from(store)).await;
     // Reopening migrates nothing twice and finds the data.
     let again = SqliteStore::open(path.to_str().expect("utf-8 path"))
         .await
