@@ -6,10 +6,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use freshroute_roads::RoadNetwork;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, auth, now_ms, router};
 use freshroute_store::testing::TempPgDatabase;
-use freshroute_store::{ApiKey, Courier, PgStore, Role, SqliteStore, Storage, StoreError};
+use freshroute_store::{
+    AnyStore, ApiKey, Courier, PgStore, Role, SqliteStore, Storage, StoreError,
+};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
@@ -70,7 +73,11 @@ impl Phase {
 }
 
 /// Runs both phases and returns the table.
-pub fn run_ingest(opts: &IngestOptions) -> Result<BenchTable, IngestError> {
+/// `roads` is the city the service snaps positions to (ingest itself does not snap).
+pub fn run_ingest(
+    opts: &IngestOptions,
+    roads: Arc<RoadNetwork>,
+) -> Result<BenchTable, IngestError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -79,7 +86,7 @@ pub fn run_ingest(opts: &IngestOptions) -> Result<BenchTable, IngestError> {
             Some(url) => {
                 let db = TempPgDatabase::create(url).await?;
                 let store = PgStore::connect(db.url()).await?;
-                let table = measure(store, opts).await;
+                let table = measure(store.into(), opts, roads).await;
                 db.drop_now().await?;
                 table
             }
@@ -87,13 +94,17 @@ pub fn run_ingest(opts: &IngestOptions) -> Result<BenchTable, IngestError> {
                 let dir = tempfile::tempdir()?;
                 let path = dir.path().join("ingest.db");
                 let store = SqliteStore::open(&path.to_string_lossy()).await?;
-                measure(store, opts).await
+                measure(store.into(), opts, roads).await
             }
         }
     })
 }
 
-async fn measure<S: Storage>(store: S, opts: &IngestOptions) -> Result<BenchTable, IngestError> {
+async fn measure(
+    store: AnyStore,
+    opts: &IngestOptions,
+    roads: Arc<RoadNetwork>,
+) -> Result<BenchTable, IngestError> {
     let backend = store.backend();
     let admin = auth::new_secret("fr_key_");
     store
@@ -128,7 +139,13 @@ async fn measure<S: Storage>(store: S, opts: &IngestOptions) -> Result<BenchTabl
             .await?;
         secrets.push(secret);
     }
-    let state = AppState::load(store.clone(), FixRules::default(), RateLimit::default()).await?;
+    let state = AppState::load(
+        store.clone(),
+        roads,
+        FixRules::default(),
+        RateLimit::default(),
+    )
+    .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });

@@ -25,7 +25,6 @@ CREATE TABLE orders (
     snapped              TEXT NOT NULL,      -- JSON, as for shops
     items                TEXT NOT NULL,      -- JSON array of items with quantity and cold-chain class
     box_units            BIGINT NOT NULL CHECK (box_units > 0),
-    coldest_class        TEXT NOT NULL CHECK (coldest_class IN ('frozen', 'chilled', 'hot', 'ambient')),
     ready_ms             BIGINT NOT NULL,
     promised_ms          BIGINT NOT NULL,
     status               TEXT NOT NULL CHECK (status IN ('placed', 'assigned', 'picked_up', 'delivered', 'failed', 'cancelled')),

@@ -12,7 +12,7 @@ use freshroute_roads::Profile;
 
 use crate::error::CliError;
 use crate::output::{StderrProgress, print_text};
-use crate::roads::bundled_extract;
+use crate::roads::{bundled_extract, bundled_network};
 use crate::solve::InstanceOptions;
 
 #[derive(Subcommand)]
@@ -108,8 +108,11 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
                 batch_clients,
                 osmand_clients,
             };
-            let table = freshroute_benches::ingest::run_ingest(&opts)
-                .map_err(|e| CliError::Usage(format!("the ingest benchmark failed: {e}")))?;
+            let table = freshroute_benches::ingest::run_ingest(
+                &opts,
+                std::sync::Arc::new(bundled_network()?),
+            )
+            .map_err(|e| CliError::Usage(format!("the ingest benchmark failed: {e}")))?;
             print_text(&table.to_string())?;
             print_verdict(&table);
             Ok(())

@@ -108,7 +108,7 @@ pub(crate) fn bundled_extract() -> PathBuf {
 
 /// The bundled city's graph, imported into `data/cache/` on first use and
 /// re-imported when the extract is newer or the cached file is unusable.
-fn bundled_network() -> Result<RoadNetwork, RoadsError> {
+pub(crate) fn bundled_network() -> Result<RoadNetwork, RoadsError> {
     let extract = bundled_extract();
     let cache = data_dir().join("cache").join("porto_portugal.frgraph");
     let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();

@@ -1,16 +1,19 @@
 //! `freshroute serve` and `freshroute keys`.
 
 use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use freshroute_service::rules::FixRules;
 use std::time::Duration;
 
+use freshroute_roads::RoadNetwork;
 use freshroute_service::{AppState, RateLimit, auth, retention, router};
 use freshroute_store::{AnyStore, ApiKey, Role, Storage, connect};
 
 use crate::error::CliError;
-use crate::roads::data_dir;
+use crate::roads::{bundled_network, data_dir};
 
 /// Where the service keeps its data.
 #[derive(Args)]
@@ -37,6 +40,9 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// A graph file from `roads import` [default: the bundled city, imported on first use].
+    #[arg(long)]
+    graph: Option<PathBuf>,
     /// Days GPS fixes are kept (by the time they were received); 0 keeps them forever.
     #[arg(long, default_value_t = 30)]
     retention_days: u32,
@@ -73,22 +79,24 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<(), CliError> {
                 .unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .init();
+    let roads = Arc::new(match &args.graph {
+        Some(path) => RoadNetwork::load(path)?,
+        None => bundled_network()?,
+    });
     runtime()?.block_on(async {
-        match connect(&args.database.url()).await? {
-            AnyStore::Sqlite(s) => run(s, args).await,
-            AnyStore::Postgres(s) => run(s, args).await,
-        }
+        let store = connect(&args.database.url()).await?;
+        run(store, roads, args).await
     })
 }
 
-async fn run<S: Storage>(store: S, args: &ServeArgs) -> Result<(), CliError> {
+async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Result<(), CliError> {
     let listen = args.listen.as_str();
     let backend = store.backend();
     if args.retention_days > 0 {
         let keep = Duration::from_secs(u64::from(args.retention_days) * 24 * 3600);
         tokio::spawn(retention::prune_forever(store.clone(), keep));
     }
-    let state = AppState::load(store, FixRules::default(), RateLimit::default()).await?;
+    let state = AppState::load(store, roads, FixRules::default(), RateLimit::default()).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| CliError::Listen {

@@ -3,39 +3,98 @@
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, StatusCode};
-use axum::routing::{get, post};
+use axum::{Json, Router};
 use freshroute_store::Storage;
-use serde_json::json;
+use serde_json::{Value, json};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
-use crate::{ApiError, couriers, fixes, telemetry};
+use crate::{ApiError, couriers, fixes, orders, shops, telemetry};
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Longest a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The OpenAPI document's frame; the paths and schemas come from the handlers themselves.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "freshroute",
+        description = "Stores, couriers, orders and GPS fixes of a food and beverage chain's \
+            delivery. Errors are always `{code, message, field}` with a stable code. Send an API \
+            key as `Authorization: Bearer KEY` (`freshroute keys create` makes one); the OsmAnd \
+            endpoint authenticates by the secret in its path and `/track/{token}` by its token."
+    ),
+    modifiers(&ApiKeyScheme),
+    tags(
+        (name = "stores", description = "The chain's stores"),
+        (name = "couriers", description = "Couriers and their positions"),
+        (name = "orders", description = "Customers' orders and their statuses"),
+        (name = "fixes", description = "GPS fixes: JSON batches and the Traccar Client"),
+        (name = "tracking", description = "What a customer sees"),
+        (name = "operations", description = "Health, metrics and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the bearer API key the paths name as `api_key`.
+struct ApiKeyScheme;
+
+impl utoipa::Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key made by `freshroute keys create`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every route with its OpenAPI description, from one list so the two cannot drift.
+fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(telemetry::render))
+        .routes(routes!(openapi_json))
+        .routes(routes!(shops::create, shops::list))
+        .routes(routes!(shops::get))
+        .routes(routes!(couriers::create))
+        .routes(routes!(couriers::get))
+        .routes(routes!(couriers::fixes))
+        .routes(routes!(orders::create, orders::list))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::change_status))
+        .routes(routes!(fixes::batch))
+        .routes(routes!(fixes::osmand))
+        .routes(routes!(orders::track))
+        .split_for_parts()
+}
+
+/// The OpenAPI document of the service.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
 /// Every route of the service.
-pub fn router<S: Storage>(state: AppState<S>) -> Router {
+pub fn router(state: AppState) -> Router {
     telemetry::handle();
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
-        .route("/healthz", get(healthz::<S>))
-        .route("/metrics", get(telemetry::render))
-        .route("/v1/couriers", post(couriers::create::<S>))
-        .route("/v1/couriers/{id}", get(couriers::get::<S>))
-        .route("/v1/couriers/{id}/fixes", get(couriers::fixes::<S>))
-        .route("/v1/fixes", post(fixes::batch::<S>))
-        .route(
-            "/osmand/{secret}",
-            get(fixes::osmand::<S>).post(fixes::osmand::<S>),
-        )
+    let (routes, _) = routes();
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -50,10 +109,19 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-async fn healthz<S: Storage>(
-    axum::extract::State(state): axum::extract::State<AppState<S>>,
-) -> axum::Json<serde_json::Value> {
-    axum::Json(json!({"status": "ok", "storage": state.store.backend()}))
+/// Whether the service is up, and which storage it uses.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`{\"status\": \"ok\", \"storage\": \"sqlite\"}`", body = Value)))]
+async fn healthz(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({"status": "ok", "storage": state.store.backend()}))
+}
+
+/// This document: the OpenAPI 3.1 description of every endpoint, generated from the code.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", body = Value)))]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    Json(DOC.get_or_init(openapi).clone())
 }
 
 async fn not_found() -> ApiError {

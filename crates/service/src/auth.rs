@@ -7,7 +7,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use freshroute_store::{ApiKey, Role, Storage};
+use freshroute_store::{ApiKey, Order, Role, Storage};
 use sha2::{Digest, Sha256};
 
 use crate::ApiError;
@@ -68,12 +68,36 @@ impl Caller {
     }
 }
 
-impl<S: Storage> FromRequestParts<AppState<S>> for Caller {
+impl Caller {
+    /// Refuses with 403 a courier key acting on an order that is not assigned to it.
+    pub fn may_carry(&self, order: &Order) -> Result<(), ApiError> {
+        match (&self.role, &self.courier_id) {
+            (Role::Courier, Some(own)) if order.courier_id.as_ref() != Some(own) => {
+                Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "not_your_order",
+                    format!("order {:?} is not assigned to courier {own:?}", order.id),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Who this is, as order events record it: the role, or `courier:ID`.
+    pub fn actor(&self) -> String {
+        match &self.courier_id {
+            Some(id) => format!("courier:{id}"),
+            None => self.role.to_string(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState<S>,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let unauthorized = |code, message: &str| {
             ApiError::new(StatusCode::UNAUTHORIZED, code, message.to_string())

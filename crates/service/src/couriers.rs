@@ -8,29 +8,43 @@ use freshroute_store::{Courier, FixRecord, Role, Storage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::ApiError;
 use crate::auth::{Caller, hash, new_secret};
+use crate::fields::{time_field, valid_id};
 use crate::ingest::now_ms;
 use crate::state::AppState;
-use crate::time::{format_ms, parse_timestamp};
+use crate::time::format_ms;
+use crate::{ApiError, ErrorBody};
 
 /// A courier to add.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewCourier {
+    #[schema(example = "c-ana")]
     id: String,
+    #[schema(example = "Ana")]
     name: String,
+    /// Travel profile of the road engine: `car`, `scooter` or `bike`.
+    #[schema(example = "scooter")]
     profile: String,
+    /// Room in the courier's box, in the chain's box units.
+    #[schema(example = 12)]
     box_capacity: i64,
+    /// Such as `frozen` (a frozen box) and `insulated`.
     #[serde(default)]
+    #[schema(example = json!(["insulated", "frozen"]))]
     skills: Vec<String>,
+    /// ISO 8601, or epoch seconds or milliseconds.
+    #[schema(example = "2026-11-25T08:00:00Z")]
     shift_start: String,
+    #[schema(example = "2026-11-25T16:00:00Z")]
     shift_end: String,
+    /// What the courier's tracking app sends as its device id.
+    #[schema(example = "428817")]
     device_id: String,
 }
 
 /// A courier as the API shows it (never its secret).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct CourierView {
     id: String,
     name: String,
@@ -82,30 +96,16 @@ fn view(c: Courier, position: Option<&FixRecord>) -> CourierView {
     }
 }
 
-fn valid_id(field: &str, value: &str) -> Result<(), ApiError> {
-    let ok = !value.is_empty()
-        && value.len() <= 64
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
-            "invalid_identifier",
-            format!("{field} must be 1 to 64 letters, digits, '-', '_' or '.'"),
-        )
-        .at(field))
-    }
-}
-
-fn time_field(field: &str, value: &str) -> Result<i64, ApiError> {
-    parse_timestamp(value).map_err(|m| ApiError::bad_request("invalid_timestamp", m).at(field))
-}
-
-/// `POST /v1/couriers`: adds a courier; the answer carries its tracking secret, once.
-pub(crate) async fn create<S: Storage>(
-    State(state): State<AppState<S>>,
+/// Adds a courier; the answer carries its tracking URL path (with its secret), once.
+#[utoipa::path(post, path = "/v1/couriers", tag = "couriers", request_body = NewCourier,
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "The courier, with `tracking_url_path` shown this once", body = CourierView),
+        (status = 400, description = "An invalid value", body = ErrorBody),
+        (status = 409, description = "The id or device id is taken", body = ErrorBody),
+    ))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<NewCourier>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<CourierView>), ApiError> {
@@ -159,7 +159,7 @@ pub(crate) async fn create<S: Storage>(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-async fn known_courier<S: Storage>(state: &AppState<S>, id: &str) -> Result<Courier, ApiError> {
+async fn known_courier(state: &AppState, id: &str) -> Result<Courier, ApiError> {
     state.store.courier(id).await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -169,9 +169,15 @@ async fn known_courier<S: Storage>(state: &AppState<S>, id: &str) -> Result<Cour
     })
 }
 
-/// `GET /v1/couriers/{id}`: a courier with its latest position.
-pub(crate) async fn get<S: Storage>(
-    State(state): State<AppState<S>>,
+/// A courier with its latest position.
+#[utoipa::path(get, path = "/v1/couriers/{id}", tag = "couriers", security(("api_key" = [])),
+    params(("id" = String, Path, description = "The courier's id")),
+    responses(
+        (status = 200, description = "The courier", body = CourierView),
+        (status = 404, description = "No such courier", body = ErrorBody),
+    ))]
+pub(crate) async fn get(
+    State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CourierView>, ApiError> {
@@ -183,15 +189,23 @@ pub(crate) async fn get<S: Storage>(
 }
 
 /// Time range of a fix listing.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(crate) struct Range {
+    /// Earliest fix time (ISO 8601, or epoch seconds or milliseconds).
     from: Option<String>,
+    /// Latest fix time.
     to: Option<String>,
 }
 
-/// `GET /v1/couriers/{id}/fixes?from=&to=`: every fix received, as a GeoJSON FeatureCollection.
-pub(crate) async fn fixes<S: Storage>(
-    State(state): State<AppState<S>>,
+/// Every fix received from a courier, accepted or filtered (with the reason), by fix time.
+#[utoipa::path(get, path = "/v1/couriers/{id}/fixes", tag = "couriers", security(("api_key" = [])),
+    params(("id" = String, Path, description = "The courier's id"), Range),
+    responses(
+        (status = 200, description = "A GeoJSON FeatureCollection of fixes", body = Value),
+        (status = 404, description = "No such courier", body = ErrorBody),
+    ))]
+pub(crate) async fn fixes(
+    State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Query(range): Query<Range>,

@@ -19,10 +19,15 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody<'a> {
+    /// Stable machine-readable code, e.g. `invalid_latitude`.
+    #[schema(example = "too_far_from_road")]
     code: &'a str,
+    /// What is wrong and how to fix it.
     message: &'a str,
+    /// The offending field, as a path into the request (`items[2].quantity`), if one.
     field: Option<&'a str>,
 }
 
@@ -51,7 +56,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
+        let body = ErrorBody {
             code: self.code,
             message: &self.message,
             field: self.field.as_deref(),

@@ -14,13 +14,14 @@ use crate::ingest::{IncomingFix, ingest, now_ms};
 use crate::rules::Filtered;
 use crate::state::AppState;
 use crate::time::parse_timestamp;
-use crate::{ApiError, osmand};
+use crate::{ApiError, ErrorBody, osmand};
 
 /// Most fixes one batch may carry.
 pub(crate) const MAX_BATCH: usize = 10_000;
 
 /// A time as epoch milliseconds (a JSON integer) or ISO 8601 text.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, utoipa::ToSchema)]
+#[schema(value_type = String, example = "2026-11-25T18:12:31Z")]
 pub(crate) struct Millis(i64);
 
 impl<'de> Deserialize<'de> for Millis {
@@ -41,7 +42,7 @@ impl<'de> Deserialize<'de> for Millis {
 }
 
 /// One fix of a batch.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BatchFix {
     courier_id: String,
@@ -56,7 +57,7 @@ pub(crate) struct BatchFix {
 }
 
 /// A batch of fixes.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Batch {
     fixes: Vec<BatchFix>,
@@ -70,9 +71,18 @@ struct Outcome {
     reason: Option<String>,
 }
 
-/// `POST /v1/fixes`: stores a batch; every fix is durable when the answer comes.
-pub(crate) async fn batch<S: Storage>(
-    State(state): State<AppState<S>>,
+/// Stores a batch of up to 10,000 fixes; every fix is durable when the answer comes, and
+/// the answer gives each one's verdict (accepted, or filtered with the reason).
+#[utoipa::path(post, path = "/v1/fixes", tag = "fixes", request_body = Batch,
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "`accepted`, `filtered`, and `results` with each fix's `index`, `status` and `reason`", body = Value),
+        (status = 403, description = "A courier key posting another courier's fix", body = ErrorBody),
+        (status = 404, description = "An unknown courier; nothing was stored", body = ErrorBody),
+        (status = 413, description = "More than 10,000 fixes, or more than 4 MiB", body = ErrorBody),
+    ))]
+pub(crate) async fn batch(
+    State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<Batch>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -146,10 +156,23 @@ pub(crate) async fn batch<S: Storage>(
     })))
 }
 
-/// `GET|POST /osmand/{secret}`: one report of the Traccar Client, in any of its forms.
+/// One report of the Traccar Client (OsmAnd protocol), in any of its forms: query or
+/// form parameters (`id`, `timestamp`, `lat`, `lon` or `location`, `speed` in knots,
+/// `bearing`, `altitude`, `accuracy`, `batt`), or the JSON body of Traccar Client 9+.
+#[utoipa::path(method(get, post), path = "/osmand/{secret}", tag = "fixes",
+    params(("secret" = String, Path, description = "The courier's tracking secret, from `tracking_url_path`")),
+    request_body(description = "Nothing (parameters in the query), form parameters, or Traccar Client 9 JSON",
+        content((String = "application/x-www-form-urlencoded"), (Value = "application/json"))),
+    responses(
+        (status = 200, description = "`status` accepted or filtered, with the `reason`", body = Value),
+        (status = 400, description = "Malformed parameters, or a fix that can never be right", body = ErrorBody),
+        (status = 401, description = "Unknown tracking secret", body = ErrorBody),
+        (status = 403, description = "The device is not this courier's", body = ErrorBody),
+        (status = 429, description = "Reports faster than any phone sends", body = ErrorBody),
+    ))]
 /// The secret in the path names the courier; the device id must be that courier's.
-pub(crate) async fn osmand<S: Storage>(
-    State(state): State<AppState<S>>,
+pub(crate) async fn osmand(
+    State(state): State<AppState>,
     Path(secret): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

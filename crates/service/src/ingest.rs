@@ -62,8 +62,8 @@ pub(crate) type Verdict = Option<String>;
 
 /// Judges and stores fixes of known couriers (`fixes[i].0` indexes `couriers`); returns
 /// each fix's verdict, in order, once all are durable.
-pub(crate) async fn ingest<S: Storage>(
-    state: &AppState<S>,
+pub(crate) async fn ingest(
+    state: &AppState,
     couriers: &[Courier],
     fixes: &[(usize, IncomingFix)],
     source: &str,

@@ -1,9 +1,11 @@
-//! What every handler shares: the store, each courier's latest position, the rules.
+//! What every handler shares: the store, the road network, each courier's latest
+//! position, the rules.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use freshroute_store::{Courier, FixRecord, Storage};
+use freshroute_roads::RoadNetwork;
+use freshroute_store::{AnyStore, Courier, FixRecord, Storage};
 use tokio::sync::RwLock;
 
 use crate::limiter::{Limiter, RateLimit};
@@ -11,10 +13,12 @@ use crate::rules::FixRules;
 use crate::writer::Writer;
 
 /// Shared state of the service.
-#[derive(Debug, Clone)]
-pub struct AppState<S> {
+#[derive(Clone)]
+pub struct AppState {
     /// Where everything is stored.
-    pub store: S,
+    pub store: AnyStore,
+    /// The city's roads: positions entering the service are snapped to them.
+    pub roads: Arc<RoadNetwork>,
     /// Each courier's latest accepted fix (by fix time), loaded at start and kept current.
     pub latest: Arc<RwLock<HashMap<String, FixRecord>>>,
     /// How fixes are judged.
@@ -28,11 +32,22 @@ pub struct AppState<S> {
     by_secret: Arc<RwLock<HashMap<String, Courier>>>,
 }
 
-impl<S: Storage> AppState<S> {
-    /// State over `store`, with the latest positions read back from it; starts the
-    /// fix writer on the current runtime.
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("roads", &self.roads.source())
+            .field("rules", &self.rules)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// State over `store` and `roads`, with the latest positions read back from the
+    /// store; starts the fix writer on the current runtime.
     pub async fn load(
-        store: S,
+        store: AnyStore,
+        roads: Arc<RoadNetwork>,
         rules: FixRules,
         rate: RateLimit,
     ) -> Result<Self, freshroute_store::StoreError> {
@@ -45,6 +60,7 @@ impl<S: Storage> AppState<S> {
         Ok(Self {
             writer: Writer::spawn(store.clone()),
             store,
+            roads,
             latest: Arc::new(RwLock::new(latest)),
             rules,
             limiter: Limiter::new(rate),

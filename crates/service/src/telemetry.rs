@@ -57,6 +57,8 @@ pub(crate) fn group_committed(fixes: usize, requests: usize) {
 }
 
 /// `GET /metrics`: the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub(crate) async fn render() -> String {
     handle().map_or_else(
         || "# metrics unavailable: another recorder is installed in this process\n".to_string(),

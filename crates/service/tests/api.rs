@@ -1,14 +1,18 @@
 //! The service over HTTP, as clients meet it: roles, the Traccar Client's two formats,
-//! batches, and bad input. Each test runs against a temporary SQLite file, and again
-//! against PostgreSQL when `FRESHROUTE_TEST_POSTGRES_URL` is set.
+//! batches, stores, orders and their tracking, and bad input. Each test runs against a
+//! temporary SQLite file, and again against PostgreSQL when `FRESHROUTE_TEST_POSTGRES_URL`
+//! is set, on the road network of the bundled Monaco extract.
+
+use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use freshroute_roads::{RoadNetwork, Silent};
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, auth, now_ms, router};
 use freshroute_store::testing::TempPgDatabase;
-use freshroute_store::{ApiKey, PgStore, Role, SqliteStore, Storage};
+use freshroute_store::{ApiKey, OrderStatus, PgStore, Role, SqliteStore, Storage};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -46,6 +50,22 @@ impl Client {
     }
 }
 
+/// The Monaco extract's roads, imported once per test run.
+fn monaco() -> Arc<RoadNetwork> {
+    static NETWORK: OnceLock<Arc<RoadNetwork>> = OnceLock::new();
+    NETWORK
+        .get_or_init(|| {
+            let pbf =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/monaco.osm.pbf");
+            Arc::new(
+                RoadNetwork::import(&pbf, &mut Silent)
+                    .expect("import Monaco")
+                    .0,
+            )
+        })
+        .clone()
+}
+
 async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>) -> String {
     let key = auth::new_secret("fr_key_");
     store
@@ -69,13 +89,18 @@ fn new_courier(id: &str, device: &str) -> Value {
 }
 
 /// Every scenario, against one backend.
-async fn scenarios<S: Storage>(store: S) {
+async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
     let admin = key(&store, Role::Admin, None).await;
     let dispatcher = key(&store, Role::Dispatcher, None).await;
     let planner = key(&store, Role::Planner, None).await;
-    let state = AppState::load(store.clone(), FixRules::default(), RateLimit::default())
-        .await
-        .expect("state");
+    let state = AppState::load(
+        store.clone().into(),
+        monaco(),
+        FixRules::default(),
+        RateLimit::default(),
+    )
+    .await
+    .expect("state");
     let c = Client { app: router(state) };
 
     // Couriers: 401 without a key, 403 for a planner, 201 for a dispatcher.
@@ -401,6 +426,473 @@ async fn scenarios<S: Storage>(store: S) {
     assert!(limited >= 15, "{limited} of {flood} refused");
     let uri = format!("{tracking2}?id=865&timestamp={t0}&lat=41.1466&lon=-8.6112");
     assert_eq!(c.call("GET", &uri, None, None).await.status, StatusCode::OK);
+
+    stores_and_orders(&c, &store, &admin, &dispatcher, &planner, &courier1).await;
+    openapi_document(&c).await;
+}
+
+fn new_store(id: &str, lon: f64, lat: f64) -> Value {
+    json!({
+        "id": id, "name": "Casino", "address": "Place du Casino, Monaco",
+        "location": {"type": "Point", "coordinates": [lon, lat]},
+        "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "08:00", "closes": "23:00"}],
+        "storage": {"frozen_litres": 300, "chilled_litres": 600, "ambient_litres": 2000}
+    })
+}
+
+fn new_order(id: &str, store: &str, class: &str) -> Value {
+    let ready = now_ms() + 10 * 60_000;
+    json!({
+        "id": id, "store_id": store,
+        "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+            "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+        "items": [
+            {"sku": "gelato-500", "name": "Gelato 500 ml", "quantity": 2, "class": class},
+            {"sku": "espresso", "quantity": 1, "class": "hot", "box_units": 1}
+        ],
+        "ready_at": iso_ms(ready),
+        "promised_by": iso_ms(ready + 25 * 60_000),
+    })
+}
+
+async fn stores_and_orders<S: Storage>(
+    c: &Client,
+    store: &S,
+    admin: &str,
+    dispatcher: &str,
+    planner: &str,
+    courier1: &str,
+) {
+    let code = |r: &Reply| {
+        (
+            r.status,
+            r.body["code"].as_str().map(str::to_string),
+            r.body["field"].as_str().map(str::to_string),
+        )
+    };
+    let err = |status, code: &str, field: Option<&str>| {
+        (status, Some(code.to_string()), field.map(str::to_string))
+    };
+
+    // Stores: snapped to the roads on entry; far from any road, refused.
+    let r = c
+        .call(
+            "POST",
+            "/v1/stores",
+            Some(dispatcher),
+            Some(new_store("mc-casino", 7.4276, 43.7394)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["type"], json!("Feature"));
+    let snapped = &r.body["properties"]["snapped"];
+    for profile in ["car", "scooter", "bike"] {
+        let d = snapped[profile]["distance_m"].as_i64().unwrap_or(i64::MAX);
+        assert!(d <= 200, "{profile}: {snapped}");
+    }
+    let r = c
+        .call(
+            "POST",
+            "/v1/stores",
+            Some(planner),
+            Some(new_store("mc-x", 7.4276, 43.7394)),
+        )
+        .await;
+    assert_eq!(code(&r), err(StatusCode::FORBIDDEN, "forbidden_role", None));
+    let r = c
+        .call(
+            "POST",
+            "/v1/stores",
+            Some(admin),
+            Some(new_store("mc-sea", 7.46, 43.70)),
+        )
+        .await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_far_from_road",
+            Some("location")
+        )
+    );
+    let r = c
+        .call(
+            "POST",
+            "/v1/stores",
+            Some(admin),
+            Some(new_store("mc-flip", 43.7394, 7.4276)),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "latitude and longitude swapped: {:?}",
+        r.body
+    );
+    let r = c
+        .call(
+            "POST",
+            "/v1/stores",
+            Some(admin),
+            Some(new_store("mc-bad", 7.4276, 143.7)),
+        )
+        .await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::BAD_REQUEST,
+            "invalid_latitude",
+            Some("location")
+        )
+    );
+    let mut closed = new_store("mc-closed", 7.4276, 43.7394);
+    closed["opening_hours"][0]["closes"] = json!("07:00");
+    let r = c
+        .call("POST", "/v1/stores", Some(admin), Some(closed))
+        .await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::BAD_REQUEST,
+            "invalid_opening_hours",
+            Some("opening_hours[0].closes")
+        )
+    );
+    let r = c.call("GET", "/v1/stores", Some(courier1), None).await;
+    assert_eq!(r.body["features"].as_array().map(Vec::len), Some(1));
+    let r = c
+        .call("GET", "/v1/stores/nowhere", Some(planner), None)
+        .await;
+    assert_eq!(code(&r), err(StatusCode::NOT_FOUND, "unknown_store", None));
+
+    // Orders: taken by dispatchers, with a tracking token shown once.
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders",
+            Some(dispatcher),
+            Some(new_order("o1", "mc-casino", "frozen")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["properties"]["status"], json!("placed"));
+    assert_eq!(r.body["properties"]["box_units"], json!(3));
+    let track = r.body["properties"]["tracking"]["path"]
+        .as_str()
+        .expect("tracking path")
+        .to_string();
+    assert!(
+        track.starts_with("/track/fr_ord_") && track.len() > 70,
+        "{track}"
+    );
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders",
+            Some(dispatcher),
+            Some(new_order("o1", "mc-casino", "frozen")),
+        )
+        .await;
+    assert_eq!(code(&r), err(StatusCode::CONFLICT, "conflict", None));
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders",
+            Some(courier1),
+            Some(new_order("o2", "mc-casino", "frozen")),
+        )
+        .await;
+    assert_eq!(code(&r), err(StatusCode::FORBIDDEN, "forbidden_role", None));
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders",
+            Some(dispatcher),
+            Some(new_order("o2", "nowhere", "frozen")),
+        )
+        .await;
+    assert_eq!(
+        code(&r),
+        err(StatusCode::NOT_FOUND, "unknown_store", Some("store_id"))
+    );
+    let mut bad = new_order("o2", "mc-casino", "frozen");
+    bad["items"][0]["class"] = json!("lukewarm");
+    let r = c
+        .call("POST", "/v1/orders", Some(dispatcher), Some(bad))
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+    );
+    let mut bad = new_order("o2", "mc-casino", "frozen");
+    bad["items"][1]["quantity"] = json!(0);
+    let r = c
+        .call("POST", "/v1/orders", Some(dispatcher), Some(bad))
+        .await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::BAD_REQUEST,
+            "invalid_quantity",
+            Some("items[1].quantity")
+        )
+    );
+    let mut bad = new_order("o2", "mc-casino", "frozen");
+    bad["promised_by"] = json!("3000-01-01T00:00:00Z");
+    let r = c
+        .call("POST", "/v1/orders", Some(dispatcher), Some(bad))
+        .await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::BAD_REQUEST,
+            "time_out_of_range",
+            Some("promised_by")
+        )
+    );
+    let mut bad = new_order("o2", "mc-casino", "frozen");
+    bad["customer"]["location"]["coordinates"] = json!([7.46, 43.70]);
+    let r = c
+        .call("POST", "/v1/orders", Some(dispatcher), Some(bad))
+        .await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_far_from_road",
+            Some("customer.location")
+        )
+    );
+    assert!(
+        store.order("o2").await.expect("read").is_none(),
+        "nothing refused is stored"
+    );
+
+    // The customer's view: status and promise, no courier before pickup.
+    let r = c.call("GET", &track, None, None).await;
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::OK, Some("placed")),
+        "{:?}",
+        r.body
+    );
+    assert_eq!(r.body["courier_position"], Value::Null);
+    let r = c.call("GET", "/track/fr_ord_guess", None, None).await;
+    assert_eq!(
+        code(&r),
+        err(StatusCode::NOT_FOUND, "unknown_tracking_token", None)
+    );
+
+    // Assignment needs a courier with the skills the items need.
+    let r = c.call("POST", "/v1/couriers", Some(dispatcher), Some(json!({
+        "id": "c-warm", "name": "Rui", "profile": "scooter", "box_capacity": 8, "skills": ["insulated"],
+        "shift_start": "2026-11-25T08:00:00Z", "shift_end": "2026-11-25T16:00:00Z", "device_id": "870"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let status = |k: &str, body: Value| {
+        let k = k.to_string();
+        async move {
+            c.call("POST", "/v1/orders/o1/status", Some(&k), Some(body))
+                .await
+        }
+    };
+    let r = status(
+        dispatcher,
+        json!({"status": "assigned", "courier_id": "c-warm"}),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "courier_lacks_skill",
+            Some("courier_id")
+        )
+    );
+    let r = status(dispatcher, json!({"status": "assigned"})).await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::BAD_REQUEST,
+            "courier_required",
+            Some("courier_id")
+        )
+    );
+    // c1 has a frozen box but no insulated one: the espresso needs one too.
+    let r = status(
+        dispatcher,
+        json!({"status": "assigned", "courier_id": "c1"}),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        err(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "courier_lacks_skill",
+            Some("courier_id")
+        )
+    );
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders",
+            Some(dispatcher),
+            Some(json!({
+        "id": "o3", "store_id": "mc-casino",
+        "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+            "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+        "items": [{"sku": "gelato-500", "quantity": 1, "class": "frozen"}],
+        "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let track3 = r.body["properties"]["tracking"]["path"]
+        .as_str()
+        .expect("path")
+        .to_string();
+    let o3 = |k: &str, body: Value| {
+        let k = k.to_string();
+        async move {
+            c.call("POST", "/v1/orders/o3/status", Some(&k), Some(body))
+                .await
+        }
+    };
+    // A courier may not pick up what is not assigned to it, nor assign itself.
+    let r = o3(courier1, json!({"status": "picked_up"})).await;
+    assert_eq!(code(&r), err(StatusCode::FORBIDDEN, "not_your_order", None));
+    let r = o3(
+        dispatcher,
+        json!({"status": "assigned", "courier_id": "c1"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["properties"]["courier_id"].as_str()),
+        (StatusCode::OK, Some("c1")),
+        "{:?}",
+        r.body
+    );
+    let r = o3(courier1, json!({"status": "assigned", "courier_id": "c1"})).await;
+    assert_eq!(code(&r), err(StatusCode::FORBIDDEN, "forbidden_role", None));
+    let r = o3(courier1, json!({"status": "delivered"})).await;
+    assert_eq!(
+        code(&r),
+        err(StatusCode::CONFLICT, "invalid_transition", Some("status"))
+    );
+    let r = o3(courier1, json!({"status": "picked_up"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // While it is on the way, the customer sees the courier.
+    let r = c.call("GET", &track3, None, None).await;
+    assert_eq!(r.body["status"], json!("picked_up"));
+    assert_eq!(
+        r.body["courier_position"]["geometry"]["type"],
+        json!("Point"),
+        "{:?}",
+        r.body
+    );
+    let r = o3(courier1, json!({"status": "failed"})).await;
+    assert_eq!(
+        code(&r),
+        err(StatusCode::BAD_REQUEST, "reason_required", Some("reason"))
+    );
+    let r = o3(courier1, json!({"status": "delivered"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = o3(dispatcher, json!({"status": "cancelled", "reason": "late"})).await;
+    assert_eq!(
+        code(&r),
+        err(StatusCode::CONFLICT, "invalid_transition", Some("status"))
+    );
+    // The history says who did what.
+    let r = c.call("GET", "/v1/orders/o3", Some(courier1), None).await;
+    let events: Vec<(String, String)> = r.body["properties"]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            (
+                e["status"].as_str().unwrap_or("").to_string(),
+                e["by"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("placed", "dispatcher"),
+        ("assigned", "dispatcher"),
+        ("picked_up", "courier:c1"),
+        ("delivered", "courier:c1"),
+    ];
+    assert_eq!(
+        events,
+        expected.map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let r = c.call("GET", "/v1/orders/o1", Some(courier1), None).await;
+    assert_eq!(code(&r), err(StatusCode::FORBIDDEN, "not_your_order", None));
+    // Listing, filtered by status.
+    let r = c
+        .call("GET", "/v1/orders?status=delivered", Some(dispatcher), None)
+        .await;
+    let ids: Vec<&str> = r.body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["o3"]);
+    let r = c
+        .call("GET", "/v1/orders?status=lost", Some(dispatcher), None)
+        .await;
+    assert_eq!(
+        code(&r),
+        err(StatusCode::BAD_REQUEST, "invalid_status", Some("status"))
+    );
+    let r = c.call("GET", "/v1/orders", Some(courier1), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        store.order("o3").await.expect("read").map(|o| o.status),
+        Some(OrderStatus::Delivered)
+    );
+}
+
+/// The OpenAPI document lists every route the router serves.
+async fn openapi_document(c: &Client) {
+    let r = c.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.")),
+        "{:?}",
+        r.body["openapi"]
+    );
+    let paths = r.body["paths"].as_object().expect("paths");
+    for (path, method) in [
+        ("/v1/stores", "post"),
+        ("/v1/stores/{id}", "get"),
+        ("/v1/couriers", "post"),
+        ("/v1/orders", "post"),
+        ("/v1/orders/{id}/status", "post"),
+        ("/v1/fixes", "post"),
+        ("/osmand/{secret}", "get"),
+        ("/osmand/{secret}", "post"),
+        ("/track/{token}", "get"),
+        ("/healthz", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
+    }
+    let schemas = &r.body["components"]["schemas"];
+    for schema in [
+        "NewOrder",
+        "Item",
+        "ColdChain",
+        "NewShop",
+        "ErrorBody",
+        "BatchFix",
+    ] {
+        assert!(schemas.get(schema).is_some(), "schema {schema} missing");
+    }
+    assert!(r.body["components"]["securitySchemes"]["api_key"].is_object());
 }
 
 fn iso_ms(ms: i64) -> String {

@@ -117,7 +117,7 @@ fn status(s: &str) -> Result<OrderStatus, StoreError> {
 const SHOP_COLUMNS: &str = "id, name, address, lat, lon, snapped, opening_hours, \
      frozen_litres, chilled_litres, ambient_litres, created_ms";
 const ORDER_COLUMNS: &str = "id, shop_id, customer_name, customer_address, lat, lon, snapped, \
-     items, box_units, coldest_class, ready_ms, promised_ms, status, courier_id, tracking_hash, \
+     items, box_units, ready_ms, promised_ms, status, courier_id, tracking_hash, \
      tracking_expires_ms, created_ms, updated_ms";
 const EVENT_INSERT: &str = "INSERT INTO order_events \
      (order_id, status, courier_id, reason, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -232,7 +232,6 @@ macro_rules! storage_impl {
                     snapped: json("snapped position", row.try_get("snapped")?)?,
                     items: json("order items", row.try_get("items")?)?,
                     box_units: row.try_get("box_units")?,
-                    coldest_class: row.try_get("coldest_class")?,
                     ready_ms: row.try_get("ready_ms")?,
                     promised_ms: row.try_get("promised_ms")?,
                     status: status(row.try_get("status")?)?,
@@ -512,7 +511,7 @@ macro_rules! storage_impl {
                 let mut tx = self.pool.begin().await?;
                 let sql = format!(
                     "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&o.id)
@@ -524,7 +523,6 @@ macro_rules! storage_impl {
                     .bind(o.snapped.to_string())
                     .bind(o.items.to_string())
                     .bind(o.box_units)
-                    .bind(&o.coldest_class)
                     .bind(o.ready_ms)
                     .bind(o.promised_ms)
                     .bind(o.status.as_str())

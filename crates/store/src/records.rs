@@ -235,8 +235,6 @@ pub struct Order {
     pub items: serde_json::Value,
     /// Room it takes in a courier's box, in the chain's box units.
     pub box_units: i64,
-    /// Cold-chain class of its most demanding item: `frozen`, `chilled`, `hot` or `ambient`.
-    pub coldest_class: String,
     /// When the store will have it ready.
     pub ready_ms: i64,
     /// When the customer was promised it.

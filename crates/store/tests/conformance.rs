@@ -67,7 +67,6 @@ fn order(id: &str, shop_id: &str, created_ms: i64) -> Order {
         snapped: json!({"bike": {"coordinates": [-8.6111, 41.1481], "distance_m": 4}}),
         items: json!([{"sku": "ice-cream-500ml", "quantity": 2, "class": "frozen"}]),
         box_units: 2,
-        coldest_class: "frozen".to_string(),
         ready_ms: created_ms + 600_000,
         promised_ms: created_ms + 1_800_000,
         status: OrderStatus::Placed,

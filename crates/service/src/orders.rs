@@ -1,0 +1,592 @@
+//! Customers' orders: taken with their items' cold-chain classes and a promise, moved
+//! through their statuses by dispatchers and by the courier carrying them, followed by
+//! the customer through an expiring tracking token.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use freshroute_store::{Order, OrderEvent, OrderStatus, Role, Storage};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::{Caller, hash, new_secret};
+use crate::fields::{text, time_near, valid_id};
+use crate::ingest::now_ms;
+use crate::places::{Point, point, snap};
+use crate::shops::unknown_shop;
+use crate::state::AppState;
+use crate::time::format_ms;
+use crate::{ApiError, ErrorBody};
+
+/// Most items one order may hold.
+const MAX_ITEMS: usize = 100;
+/// Most of one item.
+const MAX_QUANTITY: i64 = 1_000;
+/// How long a tracking token works after the promised time.
+pub(crate) const TRACKING_GRACE_MS: i64 = 24 * 3_600_000;
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// How an item must travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ColdChain {
+    /// Ice cream and frozen desserts: a frozen box.
+    Frozen,
+    /// Cakes, cream, milk: an insulated box.
+    Chilled,
+    /// Hot drinks and food: an insulated box.
+    Hot,
+    /// Anything else.
+    Ambient,
+}
+
+impl ColdChain {
+    /// The courier skill this class needs, if any.
+    pub(crate) fn skill(self) -> Option<&'static str> {
+        match self {
+            ColdChain::Frozen => Some("frozen"),
+            ColdChain::Chilled | ColdChain::Hot => Some("insulated"),
+            ColdChain::Ambient => None,
+        }
+    }
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Item {
+    /// The chain's product code.
+    #[schema(example = "gelato-pistachio-500ml")]
+    sku: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Pistachio gelato, 500 ml")]
+    name: Option<String>,
+    /// How many, 1 to 1,000.
+    #[schema(example = 2)]
+    quantity: i64,
+    /// How it must travel.
+    class: ColdChain,
+    /// Room one unit takes in a courier's box, in the chain's box units (default 1).
+    #[serde(default = "one")]
+    #[schema(example = 1)]
+    box_units: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// Who receives an order, and where.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Customer {
+    #[schema(example = "Ana Costa")]
+    name: String,
+    #[schema(example = "Rua do Almada 210, Porto")]
+    address: String,
+    /// Where to deliver; snapped to the roads of every profile.
+    location: Point,
+}
+
+/// An order to take.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewOrder {
+    /// Chosen by the chain (its point-of-sale id, say); posting the same id again is refused.
+    #[schema(example = "o-1001")]
+    id: String,
+    /// The store that prepares it.
+    #[schema(example = "porto-aliados")]
+    store_id: String,
+    customer: Customer,
+    items: Vec<Item>,
+    /// When the store will have it ready (ISO 8601, or epoch seconds or milliseconds).
+    #[schema(example = "2026-11-25T18:10:00Z")]
+    ready_at: String,
+    /// When the customer was promised it.
+    #[schema(example = "2026-11-25T18:35:00Z")]
+    promised_by: String,
+}
+
+/// A status change.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusChange {
+    /// `assigned`, `placed` (unassign), `picked_up`, `delivered`, `failed` or `cancelled`.
+    #[schema(example = "picked_up")]
+    status: String,
+    /// The courier, for `assigned`.
+    #[serde(default)]
+    courier_id: Option<String>,
+    /// Why, for `failed` and `cancelled`.
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Filters of an order listing.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Listing {
+    /// Only orders in this status.
+    status: Option<String>,
+    /// Only orders of this store.
+    store_id: Option<String>,
+    /// At most this many, newest first (1 to 1,000; default 100).
+    limit: Option<u32>,
+}
+
+/// Whether `caller` may move an order from `from` to `to`; `Ok` means the move is allowed.
+fn transition(caller: Role, from: OrderStatus, to: OrderStatus) -> Result<(), ApiError> {
+    use OrderStatus::{Assigned, Cancelled, Delivered, Failed, PickedUp, Placed};
+    let dispatching = matches!(caller, Role::Admin | Role::Dispatcher);
+    let carrying = dispatching || caller == Role::Courier;
+    let allowed = match (from, to) {
+        (Placed | Assigned, Assigned) | (Assigned, Placed) | (Placed | Assigned, Cancelled) => {
+            dispatching
+        }
+        (Assigned, PickedUp) | (PickedUp, Delivered) | (Assigned | PickedUp, Failed) => carrying,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                format!("an order that is {from} cannot become {to}"),
+            )
+            .at("status"));
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden_role",
+            format!("a {caller} key may not make an order {to}"),
+        ))
+    }
+}
+
+/// The skills a courier needs for these items.
+fn needed_skills(items: &[Item]) -> Vec<&'static str> {
+    let mut skills: Vec<&'static str> = items.iter().filter_map(|i| i.class.skill()).collect();
+    skills.sort_unstable();
+    skills.dedup();
+    skills
+}
+
+/// An order as a GeoJSON Feature (the customer's position), with its events if given.
+fn feature(o: &Order, events: Option<&[OrderEvent]>) -> Value {
+    let mut f = json!({
+        "type": "Feature",
+        "id": o.id,
+        "geometry": point(o.lat, o.lon),
+        "properties": {
+            "store_id": o.shop_id,
+            "customer": {"name": o.customer_name, "address": o.customer_address},
+            "items": o.items,
+            "box_units": o.box_units,
+            "ready_at": format_ms(o.ready_ms),
+            "promised_by": format_ms(o.promised_ms),
+            "status": o.status.as_str(),
+            "courier_id": o.courier_id,
+            "snapped": o.snapped,
+            "created": format_ms(o.created_ms),
+            "updated": format_ms(o.updated_ms),
+        }
+    });
+    if let Some(events) = events {
+        f["properties"]["events"] = events
+            .iter()
+            .map(|e| {
+                json!({
+                    "status": e.status.as_str(),
+                    "courier_id": e.courier_id,
+                    "reason": e.reason,
+                    "by": e.actor,
+                    "at": format_ms(e.at_ms),
+                })
+            })
+            .collect();
+    }
+    f
+}
+
+async fn known_order(state: &AppState, id: &str) -> Result<Order, ApiError> {
+    state.store.order(id).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_order",
+            format!("no order has id {id:?}"),
+        )
+    })
+}
+
+/// Validates a new order against the store it names and places it on the roads.
+/// Returns the order and its tracking token.
+pub(crate) async fn order_from(
+    state: &AppState,
+    n: NewOrder,
+    now: i64,
+) -> Result<(Order, String), ApiError> {
+    valid_id("id", &n.id)?;
+    valid_id("store_id", &n.store_id)?;
+    text("customer.name", &n.customer.name, 200)?;
+    text("customer.address", &n.customer.address, 500)?;
+    if n.items.is_empty() || n.items.len() > MAX_ITEMS {
+        return Err(ApiError::bad_request(
+            "invalid_items",
+            format!("an order holds 1 to {MAX_ITEMS} items"),
+        )
+        .at("items"));
+    }
+    let mut box_units: i64 = 0;
+    for (i, item) in n.items.iter().enumerate() {
+        text(&format!("items[{i}].sku"), &item.sku, 100)?;
+        if !(1..=MAX_QUANTITY).contains(&item.quantity) {
+            return Err(ApiError::bad_request(
+                "invalid_quantity",
+                format!("quantity must be 1 to {MAX_QUANTITY}"),
+            )
+            .at(format!("items[{i}].quantity")));
+        }
+        if !(1..=100).contains(&item.box_units) {
+            return Err(ApiError::bad_request(
+                "invalid_box_units",
+                "box_units must be 1 to 100 per unit",
+            )
+            .at(format!("items[{i}].box_units")));
+        }
+        box_units += item.quantity * item.box_units;
+    }
+    let ready = time_near("ready_at", &n.ready_at, now, 6 * HOUR_MS, 7 * DAY_MS)?;
+    let promised = time_near("promised_by", &n.promised_by, now, 6 * HOUR_MS, 8 * DAY_MS)?;
+    if promised <= ready || promised - ready > DAY_MS {
+        return Err(ApiError::bad_request(
+            "invalid_promise",
+            "promised_by must come after ready_at, within a day of it",
+        )
+        .at("promised_by"));
+    }
+    let at = n.customer.location.lat_lon("customer.location")?;
+    state
+        .store
+        .shop(&n.store_id)
+        .await?
+        .ok_or_else(|| unknown_shop(&n.store_id).at("store_id"))?;
+    let snapped = snap(&state.roads, at, "customer.location")?;
+    let token = new_secret("fr_ord_");
+    let order = Order {
+        id: n.id,
+        shop_id: n.store_id,
+        customer_name: n.customer.name,
+        customer_address: n.customer.address,
+        lat: at.lat(),
+        lon: at.lon(),
+        snapped,
+        items: serde_json::to_value(&n.items).unwrap_or(Value::Null),
+        box_units,
+        ready_ms: ready,
+        promised_ms: promised,
+        status: OrderStatus::Placed,
+        courier_id: None,
+        tracking_hash: hash(&token),
+        tracking_expires_ms: promised + TRACKING_GRACE_MS,
+        created_ms: now,
+        updated_ms: now,
+    };
+    Ok((order, token))
+}
+
+/// Takes an order. The answer carries the customer's tracking token, once.
+#[utoipa::path(post, path = "/v1/orders", tag = "orders", request_body = NewOrder,
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "The order as a GeoJSON Feature, with `tracking` (token, path, expiry) shown this once", body = Value),
+        (status = 400, description = "An invalid value", body = ErrorBody),
+        (status = 404, description = "Unknown store", body = ErrorBody),
+        (status = 409, description = "The id is taken", body = ErrorBody),
+        (status = 422, description = "No road near the customer", body = ErrorBody),
+    ))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewOrder>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher])?;
+    let Json(n) = body?;
+    let (order, token) = order_from(&state, n, now_ms()).await?;
+    state.store.insert_order(&order, &caller.actor()).await?;
+    let mut answer = feature(&order, None);
+    answer["properties"]["tracking"] = json!({
+        "token": token,
+        "path": format!("/track/{token}"),
+        "expires": format_ms(order.tracking_expires_ms),
+    });
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// Orders, newest first.
+#[utoipa::path(get, path = "/v1/orders", tag = "orders", params(Listing),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "A GeoJSON FeatureCollection of orders", body = Value),
+        (status = 400, description = "An invalid filter", body = ErrorBody),
+    ))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<Listing>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher])?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            s.parse::<OrderStatus>()
+                .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))
+        })
+        .transpose()?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1_000).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_limit", "limit must be 1 to 1000").at("limit"));
+    }
+    let orders = state
+        .store
+        .orders(status, q.store_id.as_deref(), limit)
+        .await?;
+    let features: Vec<Value> = orders.iter().map(|o| feature(o, None)).collect();
+    Ok(Json(
+        json!({"type": "FeatureCollection", "features": features}),
+    ))
+}
+
+/// One order with its history. A courier key sees only the orders assigned to it.
+#[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders", security(("api_key" = [])),
+    params(("id" = String, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The order as a GeoJSON Feature with its events", body = Value),
+        (status = 403, description = "Not this courier's order", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+    ))]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
+    let order = known_order(&state, &id).await?;
+    caller.may_carry(&order)?;
+    let events = state.store.order_events(&id).await?;
+    Ok(Json(feature(&order, Some(&events))))
+}
+
+/// Moves an order to a new status. Dispatchers assign, unassign and cancel; the courier
+/// carrying an order (or a dispatcher) marks it picked up, delivered or failed.
+#[utoipa::path(post, path = "/v1/orders/{id}/status", tag = "orders", request_body = StatusChange,
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The order after the change, with its events", body = Value),
+        (status = 403, description = "Not allowed for this key, or not this courier's order", body = ErrorBody),
+        (status = 404, description = "No such order or courier", body = ErrorBody),
+        (status = 409, description = "Not allowed from the order's status, or it changed meanwhile", body = ErrorBody),
+        (status = 422, description = "The courier lacks a skill the items need", body = ErrorBody),
+    ))]
+pub(crate) async fn change_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<StatusChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
+    let Json(change) = body?;
+    let to: OrderStatus = change
+        .status
+        .parse()
+        .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))?;
+    let order = known_order(&state, &id).await?;
+    caller.may_carry(&order)?;
+    transition(caller.role, order.status, to)?;
+    let courier_id = match to {
+        OrderStatus::Assigned => {
+            let cid = change.courier_id.as_deref().ok_or_else(|| {
+                ApiError::bad_request("courier_required", "name the courier to assign")
+                    .at("courier_id")
+            })?;
+            let courier = state.store.courier(cid).await?.ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown_courier",
+                    format!("no courier has id {cid:?}"),
+                )
+                .at("courier_id")
+            })?;
+            let items: Vec<Item> = serde_json::from_value(order.items.clone()).unwrap_or_default();
+            if let Some(skill) = needed_skills(&items)
+                .into_iter()
+                .find(|s| !courier.skills.iter().any(|c| c == s))
+            {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "courier_lacks_skill",
+                    format!(
+                        "the items need a courier with skill {skill:?}; {cid:?} has {:?}",
+                        courier.skills
+                    ),
+                )
+                .at("courier_id"));
+            }
+            Some(courier.id)
+        }
+        OrderStatus::Placed | OrderStatus::Cancelled => None,
+        _ => order.courier_id.clone(),
+    };
+    if change.courier_id.is_some() && to != OrderStatus::Assigned {
+        return Err(ApiError::bad_request(
+            "unexpected_courier",
+            "courier_id goes only with status assigned",
+        )
+        .at("courier_id"));
+    }
+    let reason = change.reason.filter(|r| !r.trim().is_empty());
+    if matches!(to, OrderStatus::Failed | OrderStatus::Cancelled) && reason.is_none() {
+        return Err(
+            ApiError::bad_request("reason_required", format!("say why the order is {to}"))
+                .at("reason"),
+        );
+    }
+    let event = OrderEvent {
+        order_id: order.id.clone(),
+        status: to,
+        courier_id,
+        reason,
+        actor: caller.actor(),
+        at_ms: now_ms(),
+    };
+    if !state
+        .store
+        .update_order_status(order.status, &event)
+        .await?
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "status_changed",
+            "the order changed while this request was handled; read it again and retry",
+        ));
+    }
+    let order = known_order(&state, &id).await?;
+    let events = state.store.order_events(&id).await?;
+    Ok(Json(feature(&order, Some(&events))))
+}
+
+/// What a customer sees of an order.
+#[utoipa::path(get, path = "/track/{token}", tag = "tracking",
+    params(("token" = String, Path, description = "The tracking token given when the order was taken")),
+    responses(
+        (status = 200, description = "Status, promise, store, and the courier's position while it is on the way to this customer", body = Value),
+        (status = 404, description = "Unknown token", body = ErrorBody),
+        (status = 410, description = "The token has expired", body = ErrorBody),
+    ))]
+pub(crate) async fn track(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let order = state
+        .store
+        .order_by_tracking(&hash(&token))
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_tracking_token",
+                "this tracking link is not known; check it was copied whole",
+            )
+        })?;
+    if now_ms() > order.tracking_expires_ms {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "tracking_expired",
+            format!(
+                "this tracking link expired at {}",
+                format_ms(order.tracking_expires_ms)
+            ),
+        ));
+    }
+    let shop = state.store.shop(&order.shop_id).await?;
+    let courier_position = match (&order.courier_id, order.status) {
+        (Some(c), OrderStatus::PickedUp) => state
+            .latest
+            .read()
+            .await
+            .get(c)
+            .map(|f| json!({"geometry": point(f.lat, f.lon), "time": format_ms(f.fix_ms)})),
+        _ => None,
+    };
+    Ok(Json(json!({
+        "order_id": order.id,
+        "status": order.status.as_str(),
+        "promised_by": format_ms(order.promised_ms),
+        "store": shop.map(|s| json!({"name": s.name, "geometry": point(s.lat, s.lon)})),
+        "courier_position": courier_position,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrderStatus::*;
+
+    #[test]
+    fn who_may_move_an_order_where() {
+        let ok = |role, from, to| transition(role, from, to).is_ok();
+        let code = |role, from, to| transition(role, from, to).expect_err("refused").code;
+        assert!(ok(Role::Dispatcher, Placed, Assigned));
+        assert!(ok(Role::Dispatcher, Assigned, Assigned), "reassign");
+        assert!(ok(Role::Dispatcher, Assigned, Placed), "unassign");
+        assert!(ok(Role::Courier, Assigned, PickedUp));
+        assert!(ok(Role::Courier, PickedUp, Delivered));
+        assert!(ok(Role::Courier, PickedUp, Failed));
+        assert_eq!(code(Role::Courier, Placed, Assigned), "forbidden_role");
+        assert_eq!(code(Role::Courier, Assigned, Cancelled), "forbidden_role");
+        assert_eq!(code(Role::Planner, Assigned, PickedUp), "forbidden_role");
+        assert_eq!(
+            code(Role::Dispatcher, Placed, Delivered),
+            "invalid_transition"
+        );
+        assert_eq!(
+            code(Role::Dispatcher, PickedUp, Cancelled),
+            "invalid_transition"
+        );
+        for end in [Delivered, Failed, Cancelled] {
+            for to in OrderStatus::ALL {
+                assert_eq!(
+                    code(Role::Admin, end, to),
+                    "invalid_transition",
+                    "{end} → {to}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn frozen_items_need_a_frozen_box() {
+        let item = |class| Item {
+            sku: "x".into(),
+            name: None,
+            quantity: 1,
+            class,
+            box_units: 1,
+        };
+        assert_eq!(
+            needed_skills(&[
+                item(ColdChain::Hot),
+                item(ColdChain::Frozen),
+                item(ColdChain::Chilled)
+            ]),
+            ["frozen", "insulated"]
+        );
+        assert!(needed_skills(&[item(ColdChain::Ambient)]).is_empty());
+    }
+}
