@@ -26,6 +26,16 @@ pub(crate) enum CliError {
     },
     #[error("the service stopped: {0}")]
     Serve(std::io::Error),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a sample chain: {detail}")]
+    SampleChain {
+        path: std::path::PathBuf,
+        detail: String,
+    },
 }
 
 impl CliError {
@@ -38,6 +48,8 @@ impl CliError {
             Self::Store(e) => e.code(),
             Self::Listen { .. } => "cannot_listen",
             Self::Serve(_) => "service_failed",
+            Self::Read { .. } => "io_error",
+            Self::SampleChain { .. } => "invalid_sample_chain",
         }
     }
 
@@ -52,6 +64,10 @@ impl CliError {
             }
             Self::Listen { .. } => "pick a free address with --listen HOST:PORT",
             Self::Serve(_) => "see the log above",
+            Self::Read { .. } => "check the path",
+            Self::SampleChain { .. } => {
+                "regenerate it with `freshroute sample-chain`, or start without it (--no-sample-chain)"
+            }
         }
     }
 }

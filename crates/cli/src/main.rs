@@ -33,8 +33,11 @@ enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
-    /// Run the HTTP service (couriers, API keys, GPS fixes).
+    /// Run the HTTP service (stores, couriers, orders, GPS fixes); loads the sample chain
+    /// into a new database.
     Serve(service::ServeArgs),
+    /// Write the seeded sample chain (stores at real Porto addresses, a courier fleet).
+    SampleChain(service::SampleChainArgs),
     /// API keys for the service.
     Keys {
         #[command(subcommand)]
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Bench { command } => bench::run(command),
         Command::Serve(args) => service::serve(&args),
         Command::Keys { command } => service::keys(command),
+        Command::SampleChain(args) => service::sample_chain(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

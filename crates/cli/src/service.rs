@@ -9,7 +9,8 @@ use freshroute_service::rules::FixRules;
 use std::time::Duration;
 
 use freshroute_roads::RoadNetwork;
-use freshroute_service::{AppState, RateLimit, auth, retention, router};
+use freshroute_sample::SampleChain;
+use freshroute_service::{AppState, RateLimit, auth, load_sample_chain, retention, router};
 use freshroute_store::{AnyStore, ApiKey, Role, Storage, connect};
 
 use crate::error::CliError;
@@ -43,6 +44,13 @@ pub(crate) struct ServeArgs {
     /// A graph file from `roads import` [default: the bundled city, imported on first use].
     #[arg(long)]
     graph: Option<PathBuf>,
+    /// The sample chain loaded while the database has no store of its own
+    /// [default: sample-chain.json in the data folder].
+    #[arg(long, conflicts_with = "no_sample_chain")]
+    sample_chain: Option<PathBuf>,
+    /// Start without the sample chain.
+    #[arg(long)]
+    no_sample_chain: bool,
     /// Days GPS fixes are kept (by the time they were received); 0 keeps them forever.
     #[arg(long, default_value_t = 30)]
     retention_days: u32,
@@ -97,6 +105,29 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
         tokio::spawn(retention::prune_forever(store.clone(), keep));
     }
     let state = AppState::load(store, roads, FixRules::default(), RateLimit::default()).await?;
+    if let Some((path, chain)) = chosen_sample_chain(args)? {
+        let loaded = load_sample_chain(&state, &chain, freshroute_service::now_ms())
+            .await
+            .map_err(|e| CliError::SampleChain {
+                path: path.clone(),
+                detail: format!(
+                    "{} at {}: {}",
+                    e.code,
+                    e.field.as_deref().unwrap_or("the top"),
+                    e.message
+                ),
+            })?;
+        match loaded {
+            Some(l) if l.stores + l.couriers > 0 => eprintln!(
+                "loaded the sample chain from {}: {} stores, {} couriers",
+                path.display(),
+                l.stores,
+                l.couriers
+            ),
+            Some(_) => {}
+            None => eprintln!("the database holds a chain of its own: sample chain not loaded"),
+        }
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| CliError::Listen {
@@ -107,6 +138,76 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
     freshroute_service::serve(listener, router(state))
         .await
         .map_err(CliError::Serve)
+}
+
+/// The sample chain `serve` should load, read and parsed; `None` when told not to, or
+/// when the default file is absent.
+fn chosen_sample_chain(args: &ServeArgs) -> Result<Option<(PathBuf, SampleChain)>, CliError> {
+    if args.no_sample_chain {
+        return Ok(None);
+    }
+    let path = match &args.sample_chain {
+        Some(p) => p.clone(),
+        None => {
+            let p = data_dir().join(SAMPLE_CHAIN_FILE);
+            if !p.exists() {
+                return Ok(None);
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| CliError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let chain = serde_json::from_str(&text).map_err(|e| CliError::SampleChain {
+        path: path.clone(),
+        detail: e.to_string(),
+    })?;
+    Ok(Some((path, chain)))
+}
+
+/// The bundled sample chain's file name in the data folder.
+const SAMPLE_CHAIN_FILE: &str = "sample-chain.json";
+
+#[derive(Args)]
+pub(crate) struct SampleChainArgs {
+    /// Seed of the generator.
+    #[arg(long, default_value_t = freshroute_sample::DEFAULT_SEED)]
+    seed: u64,
+    /// How many couriers (1 to 1000).
+    #[arg(long, default_value_t = freshroute_sample::DEFAULT_COURIERS as u16,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    couriers: u16,
+    /// Where to write it [default: sample-chain.json in the data folder].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// `freshroute sample-chain`: writes the seeded chain as JSON, atomically.
+pub(crate) fn sample_chain(args: &SampleChainArgs) -> Result<(), CliError> {
+    let chain = freshroute_sample::generate(args.seed, usize::from(args.couriers));
+    let path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| data_dir().join(SAMPLE_CHAIN_FILE));
+    let write = |source| CliError::Write {
+        path: path.clone(),
+        source,
+    };
+    let mut text = serde_json::to_string_pretty(&chain).map_err(|e| write(e.into()))?;
+    text.push('\n');
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(write)?;
+    std::fs::rename(&tmp, &path).map_err(write)?;
+    eprintln!(
+        "wrote {}: {} stores, {} couriers (seed {})",
+        path.display(),
+        chain.stores.len(),
+        chain.couriers.len(),
+        args.seed
+    );
+    Ok(())
 }
 
 pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {

@@ -1,5 +1,6 @@
-//! `kill -9` of a real `freshroute serve` while fixes stream in loses nothing that was
-//! acknowledged: on restart, every fix answered 200 is there.
+//! `kill -9` of a real `freshroute serve` while fixes and orders stream in loses nothing
+//! that was acknowledged: on restart, every fix answered 200 and every order answered 201
+//! is there. The server runs on the bundled Monaco extract's roads.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -52,14 +53,17 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn start(db: &Path, port: u16) -> Child {
+fn start(db: &Path, graph: &Path, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_freshroute"))
         .args([
             "serve",
+            "--no-sample-chain",
             "--listen",
             &format!("127.0.0.1:{port}"),
-            "--database-url",
+            "--graph",
         ])
+        .arg(graph)
+        .arg("--database-url")
         .arg(db)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -74,9 +78,23 @@ fn start(db: &Path, port: u16) -> Child {
 }
 
 #[test]
-fn a_killed_server_keeps_every_acknowledged_fix() {
+fn a_killed_server_keeps_every_acknowledged_fix_and_order() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("crash.db");
+    let graph = dir.path().join("monaco.frgraph");
+    let monaco = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/monaco.osm.pbf");
+    let import = Command::new(env!("CARGO_BIN_EXE_freshroute"))
+        .args(["roads", "import"])
+        .arg(&monaco)
+        .arg("--out")
+        .arg(&graph)
+        .output()
+        .expect("roads import runs");
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
     let key_out = Command::new(env!("CARGO_BIN_EXE_freshroute"))
         .args(["keys", "create", "--role", "admin", "--database-url"])
         .arg(&db)
@@ -93,7 +111,10 @@ fn a_killed_server_keeps_every_acknowledged_fix() {
         .to_string();
 
     let port = free_port();
-    let mut server = start(&db, port);
+    let mut server = start(&db, &graph, port);
+    let shop = r#"{"id":"mc-casino","name":"Casino","address":"Place du Casino, Monaco","location":{"type":"Point","coordinates":[7.4276,43.7394]},"opening_hours":[],"storage":{"frozen_litres":100,"chilled_litres":100,"ambient_litres":100}}"#;
+    let (status, body) = http(port, "POST", "/v1/stores", Some(&key), Some(shop)).expect("answer");
+    assert_eq!(status, 201, "{body}");
     let courier = r#"{"id":"c1","name":"Ana","profile":"car","box_capacity":10,"shift_start":"2026-01-01T08:00:00Z","shift_end":"2026-01-01T16:00:00Z","device_id":"864"}"#;
     let (status, body) =
         http(port, "POST", "/v1/couriers", Some(&key), Some(courier)).expect("answer");
@@ -155,27 +176,59 @@ fn a_killed_server_keeps_every_acknowledged_fix() {
             acked
         })
     };
+    let orders = {
+        let (stop, key) = (stop.clone(), key.clone());
+        std::thread::spawn(move || {
+            let mut acked = Vec::new();
+            for k in 0..100_000 {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let id = format!("o-{k}");
+                let ready = now_s + 600;
+                let body = format!(
+                    r#"{{"id":"{id}","store_id":"mc-casino","customer":{{"name":"Léa","address":"Quai Antoine 1er","location":{{"type":"Point","coordinates":[7.4206,43.7347]}}}},"items":[{{"sku":"gelato","quantity":1,"class":"frozen"}}],"ready_at":"{ready}","promised_by":"{}"}}"#,
+                    ready + 1500
+                );
+                match http(port, "POST", "/v1/orders", Some(&key), Some(&body)) {
+                    Some((201, _)) => acked.push(id),
+                    _ => break,
+                }
+            }
+            acked
+        })
+    };
     std::thread::sleep(Duration::from_millis(1500));
     server.kill().expect("SIGKILL"); // kill -9
     server.wait().expect("reaped");
     stop.store(true, Ordering::Relaxed);
     let mut acked = osmand.join().expect("osmand stream");
     let from_batches = batches.join().expect("batch stream");
+    let acked_orders = orders.join().expect("order stream");
     assert!(
-        acked.len() >= 10 && from_batches.len() >= 20,
-        "{} reports, {} batch fixes",
+        acked.len() >= 10 && from_batches.len() >= 20 && acked_orders.len() >= 5,
+        "{} reports, {} batch fixes, {} orders",
         acked.len(),
-        from_batches.len()
+        from_batches.len(),
+        acked_orders.len()
     );
     eprintln!(
-        "acknowledged before the kill: {} single reports, {} batch fixes",
+        "acknowledged before the kill: {} single reports, {} batch fixes, {} orders",
         acked.len(),
-        from_batches.len()
+        from_batches.len(),
+        acked_orders.len()
     );
     acked.extend(from_batches);
 
     let port = free_port();
-    let mut server = start(&db, port);
+    let mut server = start(&db, &graph, port);
+    let lost_orders: Vec<&String> = acked_orders
+        .iter()
+        .filter(|id| {
+            http(port, "GET", &format!("/v1/orders/{id}"), Some(&key), None)
+                .is_none_or(|(s, _)| s != 200)
+        })
+        .collect();
     let (status, body) =
         http(port, "GET", "/v1/couriers/c1/fixes", Some(&key), None).expect("answer");
     assert_eq!(status, 200);
@@ -205,6 +258,12 @@ fn a_killed_server_keeps_every_acknowledged_fix() {
         "{} of {} acknowledged fixes lost",
         lost.len(),
         acked.len()
+    );
+    assert!(
+        lost_orders.is_empty(),
+        "{} of {} acknowledged orders lost: {lost_orders:?}",
+        lost_orders.len(),
+        acked_orders.len()
     );
 }
 

@@ -75,6 +75,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(couriers::create))
         .routes(routes!(couriers::get))
         .routes(routes!(couriers::fixes))
+        .routes(routes!(couriers::new_tracking_secret))
         .routes(routes!(orders::create, orders::list))
         .routes(routes!(orders::get))
         .routes(routes!(orders::change_status))

@@ -111,6 +111,17 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<CourierView>), ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(n) = body?;
+    let (courier, secret) = courier_from(n, now_ms())?;
+    state.store.insert_courier(&courier).await?;
+    let answer = CourierView {
+        tracking_url_path: Some(format!("/osmand/{secret}")),
+        ..view(courier, None)
+    };
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// Validates a new courier; returns it with the secret of its tracking URL.
+pub(crate) fn courier_from(n: NewCourier, now: i64) -> Result<(Courier, String), ApiError> {
     valid_id("id", &n.id)?;
     valid_id("device_id", &n.device_id)?;
     if n.profile.parse::<Profile>().is_err() {
@@ -149,24 +160,54 @@ pub(crate) async fn create(
         shift_end_ms: end,
         device_id: n.device_id,
         secret_hash: hash(&secret),
-        created_ms: now_ms(),
+        created_ms: now,
     };
-    state.store.insert_courier(&courier).await?;
-    let answer = CourierView {
+    Ok((courier, secret))
+}
+
+/// Gives a courier a new tracking secret (a lost phone, a newcomer's setup): the old
+/// tracking URL stops working at once.
+#[utoipa::path(post, path = "/v1/couriers/{id}/tracking-secret", tag = "couriers",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The courier's id")),
+    responses(
+        (status = 200, description = "The courier with its new `tracking_url_path`, shown this once", body = CourierView),
+        (status = 404, description = "No such courier", body = ErrorBody),
+    ))]
+pub(crate) async fn new_tracking_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CourierView>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher])?;
+    let courier = known_courier(&state, &id).await?;
+    let secret = new_secret("fr_trk_");
+    if !state.store.set_courier_secret(&id, &hash(&secret)).await? {
+        return Err(unknown_courier(&id));
+    }
+    state.forget_secret_of(&id).await;
+    let latest = state.latest.read().await;
+    Ok(Json(CourierView {
         tracking_url_path: Some(format!("/osmand/{secret}")),
-        ..view(courier, None)
-    };
-    Ok((StatusCode::CREATED, Json(answer)))
+        ..view(courier, latest.get(&id))
+    }))
 }
 
 async fn known_courier(state: &AppState, id: &str) -> Result<Courier, ApiError> {
-    state.store.courier(id).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_courier",
-            format!("no courier has id {id:?}"),
-        )
-    })
+    state
+        .store
+        .courier(id)
+        .await?
+        .ok_or_else(|| unknown_courier(id))
+}
+
+/// 404 for a courier id no courier has.
+pub(crate) fn unknown_courier(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_courier",
+        format!("no courier has id {id:?}"),
+    )
 }
 
 /// A courier with its latest position.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::{Caller, hash};
+use crate::couriers::unknown_courier;
 use crate::ingest::{IncomingFix, ingest, now_ms};
 use crate::rules::Filtered;
 use crate::state::AppState;
@@ -109,12 +110,9 @@ pub(crate) async fn batch(
             Some(c) => c,
             None => {
                 let found = state.store.courier(&f.courier_id).await?.ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "unknown_courier",
-                        format!("no courier has id {:?}; nothing was stored", f.courier_id),
-                    )
-                    .at(format!("fixes[{i}].courier_id"))
+                    let e = unknown_courier(&f.courier_id);
+                    let message = format!("{}; nothing was stored", e.message);
+                    ApiError { message, ..e }.at(format!("fixes[{i}].courier_id"))
                 })?;
                 couriers.push(found);
                 couriers.len() - 1

@@ -17,6 +17,7 @@ mod osmand;
 mod places;
 pub mod retention;
 pub mod rules;
+mod sample;
 mod shops;
 mod state;
 mod telemetry;
@@ -28,6 +29,7 @@ pub use error::ApiError;
 pub(crate) use error::ErrorBody;
 pub use ingest::now_ms;
 pub use limiter::RateLimit;
+pub use sample::{SampleLoad, load_sample_chain};
 pub use state::AppState;
 
 /// Serves `router` on `listener` until Ctrl-C or SIGTERM, then finishes what is in flight.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::{Caller, hash, new_secret};
+use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
 use crate::ingest::now_ms;
 use crate::places::{Point, point, snap};
@@ -415,14 +416,11 @@ pub(crate) async fn change_status(
                 ApiError::bad_request("courier_required", "name the courier to assign")
                     .at("courier_id")
             })?;
-            let courier = state.store.courier(cid).await?.ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "unknown_courier",
-                    format!("no courier has id {cid:?}"),
-                )
-                .at("courier_id")
-            })?;
+            let courier = state
+                .store
+                .courier(cid)
+                .await?
+                .ok_or_else(|| unknown_courier(cid).at("courier_id"))?;
             let items: Vec<Item> = serde_json::from_value(order.items.clone()).unwrap_or_default();
             if let Some(skill) = needed_skills(&items)
                 .into_iter()

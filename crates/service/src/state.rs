@@ -27,8 +27,8 @@ pub struct AppState {
     pub(crate) writer: Writer,
     /// Flood control for single reports, per courier.
     pub(crate) limiter: Limiter,
-    /// Couriers by the hash of their tracking secret, as they were first looked up
-    /// (a courier's secret and device never change).
+    /// Couriers by the hash of their tracking secret, as they were first looked up; an
+    /// entry goes when the courier's secret is replaced (a courier's device never changes).
     by_secret: Arc<RwLock<HashMap<String, Courier>>>,
 }
 
@@ -66,6 +66,11 @@ impl AppState {
             limiter: Limiter::new(rate),
             by_secret: Arc::default(),
         })
+    }
+
+    /// Forgets the cached secret of courier `id` (after it changed).
+    pub(crate) async fn forget_secret_of(&self, id: &str) {
+        self.by_secret.write().await.retain(|_, c| c.id != id);
     }
 
     /// The courier whose tracking secret hashes to `secret_hash`.

@@ -427,6 +427,52 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
     let uri = format!("{tracking2}?id=865&timestamp={t0}&lat=41.1466&lon=-8.6112");
     assert_eq!(c.call("GET", &uri, None, None).await.status, StatusCode::OK);
 
+    // A new tracking secret: the old URL stops working at once, the new one works.
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers/c2/tracking-secret",
+            Some(&courier1),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers/c2/tracking-secret",
+            Some(&dispatcher),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let renewed = r.body["tracking_url_path"]
+        .as_str()
+        .expect("new path")
+        .to_string();
+    let uri = format!(
+        "{tracking2}?id=865&timestamp={}&lat=41.1466&lon=-8.6112",
+        t0 + 5
+    );
+    assert_eq!(
+        c.call("GET", &uri, None, None).await.body["code"],
+        json!("invalid_tracking_secret")
+    );
+    let uri = format!(
+        "{renewed}?id=865&timestamp={}&lat=41.1466&lon=-8.6112",
+        t0 + 5
+    );
+    assert_eq!(c.call("GET", &uri, None, None).await.status, StatusCode::OK);
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers/ghost/tracking-secret",
+            Some(&dispatcher),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["code"], json!("unknown_courier"));
+
     stores_and_orders(&c, &store, &admin, &dispatcher, &planner, &courier1).await;
     openapi_document(&c).await;
 }

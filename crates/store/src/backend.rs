@@ -313,6 +313,19 @@ macro_rules! storage_impl {
                 self.courier_where("secret_hash", secret_hash).await
             }
 
+            async fn set_courier_secret(
+                &self,
+                id: &str,
+                secret_hash: &str,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE couriers SET secret_hash = $1 WHERE id = $2")
+                    .bind(secret_hash)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO api_keys (key_hash, role, courier_id, created_ms) \
@@ -753,6 +766,7 @@ delegate! {
     fn insert_courier(&self, c: &Courier) -> ();
     fn courier(&self, id: &str) -> Option<Courier>;
     fn courier_by_secret(&self, secret_hash: &str) -> Option<Courier>;
+    fn set_courier_secret(&self, id: &str, secret_hash: &str) -> bool;
     fn insert_api_key(&self, key: &ApiKey) -> ();
     fn api_key(&self, key_hash: &str) -> Option<ApiKey>;
     fn accepted_fix_before(&self, courier_id: &str, fix_ms: i64) -> Option<FixRecord>;

@@ -34,6 +34,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
         secret_hash: &str,
     ) -> impl Future<Output = Result<Option<Courier>, StoreError>> + Send;
 
+    /// Replaces a courier's tracking secret (its hash); `false` if no courier has `id`.
+    fn set_courier_secret(
+        &self,
+        id: &str,
+        secret_hash: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Adds an API key (its hash).
     fn insert_api_key(&self, key: &ApiKey) -> impl Future<Output = Result<(), StoreError>> + Send;
 

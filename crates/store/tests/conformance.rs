@@ -213,6 +213,21 @@ async fn suite(s: impl Storage) {
         s.courier_by_secret("secret-hash-c2").await.expect("read"),
         Some(courier("c2"))
     );
+    assert!(
+        s.set_courier_secret("c2", "new-hash")
+            .await
+            .expect("rotate")
+    );
+    assert!(!s.set_courier_secret("nobody", "x").await.expect("rotate"));
+    assert_eq!(
+        s.courier_by_secret("secret-hash-c2").await.expect("read"),
+        None
+    );
+    assert!(
+        s.set_courier_secret("c2", "secret-hash-c2")
+            .await
+            .expect("rotate back")
+    );
     let again = s.insert_courier(&courier("c1")).await.expect_err("taken");
     assert_eq!(again.code(), "conflict", "{again}");
 

@@ -1,0 +1,438 @@
+//! A seeded sample chain for the bundled city (Porto): a dozen coffee and dessert stores
+//! at real addresses, and a courier fleet of mixed profiles, boxes and shifts.
+//!
+//! [`generate`] is pure: the same seed gives the same chain, byte for byte once
+//! serialised. The shapes are those of the service's `POST /v1/stores` and
+//! `POST /v1/couriers` bodies, except that a courier's shift is given as times of day
+//! (`HH:MM`, UTC, which is Porto's winter time), anchored to the day the chain is loaded.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+/// The seed of the chain bundled in `data/sample-chain.json`.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// What a store mostly sells, which sets its hours and its freezer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Coffee, pastries and cakes: opens early.
+    Coffee,
+    /// Ice cream and desserts: opens late, big freezer.
+    Dessert,
+}
+
+/// A real place in Porto and Matosinhos where a store of the chain plausibly stands
+/// (positions on the street in front, WGS84).
+struct Site {
+    id: &'static str,
+    name: &'static str,
+    address: &'static str,
+    lat: f64,
+    lon: f64,
+    kind: Kind,
+}
+
+const SITES: [Site; 12] = [
+    Site {
+        id: "porto-aliados",
+        name: "Aliados",
+        address: "Avenida dos Aliados 120, 4000-065 Porto",
+        lat: 41.14795,
+        lon: -8.61100,
+        kind: Kind::Coffee,
+    },
+    Site {
+        id: "porto-santa-catarina",
+        name: "Santa Catarina",
+        address: "Rua de Santa Catarina 210, 4000-443 Porto",
+        lat: 41.14880,
+        lon: -8.60630,
+        kind: Kind::Dessert,
+    },
+    Site {
+        id: "porto-ribeira",
+        name: "Ribeira",
+        address: "Cais da Ribeira 24, 4050-510 Porto",
+        lat: 41.14055,
+        lon: -8.61260,
+        kind: Kind::Dessert,
+    },
+    Site {
+        id: "porto-cedofeita",
+        name: "Cedofeita",
+        address: "Rua de Cedofeita 330, 4050-174 Porto",
+        lat: 41.15330,
+        lon: -8.61790,
+        kind: Kind::Coffee,
+    },
+    Site {
+        id: "porto-boavista",
+        name: "Boavista",
+        address: "Avenida da Boavista 1277, 4100-130 Porto",
+        lat: 41.15790,
+        lon: -8.63150,
+        kind: Kind::Coffee,
+    },
+    Site {
+        id: "porto-foz",
+        name: "Foz",
+        address: "Avenida do Brasil 60, 4150-153 Porto",
+        lat: 41.15330,
+        lon: -8.67640,
+        kind: Kind::Dessert,
+    },
+    Site {
+        id: "matosinhos-brito-capelo",
+        name: "Matosinhos",
+        address: "Rua Brito Capelo 150, 4450-073 Matosinhos",
+        lat: 41.18390,
+        lon: -8.69330,
+        kind: Kind::Dessert,
+    },
+    Site {
+        id: "porto-campanha",
+        name: "Campanhã",
+        address: "Rua de Pinto Bessa 10, 4300-428 Porto",
+        lat: 41.14870,
+        lon: -8.58630,
+        kind: Kind::Coffee,
+    },
+    Site {
+        id: "porto-antas",
+        name: "Antas",
+        address: "Avenida Fernão de Magalhães 1800, 4350-158 Porto",
+        lat: 41.16150,
+        lon: -8.58950,
+        kind: Kind::Coffee,
+    },
+    Site {
+        id: "porto-costa-cabral",
+        name: "Costa Cabral",
+        address: "Rua de Costa Cabral 750, 4200-212 Porto",
+        lat: 41.16590,
+        lon: -8.60220,
+        kind: Kind::Coffee,
+    },
+    Site {
+        id: "porto-asprela",
+        name: "Asprela",
+        address: "Rua Dr. Roberto Frias 200, 4200-465 Porto",
+        lat: 41.17800,
+        lon: -8.59790,
+        kind: Kind::Coffee,
+    },
+    Site {
+        id: "gaia-republica",
+        name: "Gaia",
+        address: "Avenida da República 700, 4430-190 Vila Nova de Gaia",
+        lat: 41.12830,
+        lon: -8.61120,
+        kind: Kind::Dessert,
+    },
+];
+
+const FIRST_NAMES: [&str; 24] = [
+    "Ana",
+    "Beatriz",
+    "Bruno",
+    "Carla",
+    "Daniel",
+    "Diogo",
+    "Eduarda",
+    "Filipe",
+    "Gonçalo",
+    "Inês",
+    "João",
+    "Joana",
+    "Leonor",
+    "Luís",
+    "Mariana",
+    "Miguel",
+    "Nuno",
+    "Patrícia",
+    "Pedro",
+    "Rafael",
+    "Rita",
+    "Rui",
+    "Sofia",
+    "Tiago",
+];
+
+/// A GeoJSON Point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Always `Point`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `[longitude, latitude]`.
+    pub coordinates: [f64; 2],
+}
+
+/// Opening hours on some days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hours {
+    /// `mon` … `sun`.
+    pub days: Vec<String>,
+    /// `HH:MM`.
+    pub opens: String,
+    /// `HH:MM`.
+    pub closes: String,
+}
+
+/// Storage room per temperature zone, litres.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Zones {
+    /// Freezer.
+    pub frozen_litres: i64,
+    /// Refrigerated.
+    pub chilled_litres: i64,
+    /// Room temperature.
+    pub ambient_litres: i64,
+}
+
+/// A store, as `POST /v1/stores` takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Store {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Street address.
+    pub address: String,
+    /// Position.
+    pub location: Point,
+    /// Opening hours.
+    pub opening_hours: Vec<Hours>,
+    /// Storage room.
+    pub storage: Zones,
+}
+
+/// A shift as times of day, UTC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shift {
+    /// `HH:MM`.
+    pub start: String,
+    /// `HH:MM`, after `start`.
+    pub end: String,
+}
+
+/// A courier, as `POST /v1/couriers` takes it but with its shift as times of day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Courier {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `car`, `scooter` or `bike`.
+    pub profile: String,
+    /// Box room, in the chain's box units.
+    pub box_capacity: i64,
+    /// `insulated`, `frozen`.
+    pub skills: Vec<String>,
+    /// Daily shift.
+    pub shift: Shift,
+    /// What the tracking app sends as its id.
+    pub device_id: String,
+}
+
+/// The whole sample chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleChain {
+    /// What this is and where its data come from.
+    pub about: String,
+    /// The seed it was generated from.
+    pub seed: u64,
+    /// The city its positions lie in.
+    pub city: String,
+    /// Stores.
+    pub stores: Vec<Store>,
+    /// Couriers.
+    pub couriers: Vec<Courier>,
+}
+
+fn hhmm(minutes: u32) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+fn days(list: &[&str]) -> Vec<String> {
+    list.iter().map(|d| d.to_string()).collect()
+}
+
+/// Litres between `lo` and `hi`, in steps of 50.
+fn litres(rng: &mut StdRng, lo: i64, hi: i64) -> i64 {
+    rng.random_range(lo / 50..=hi / 50) * 50
+}
+
+fn store(site: &Site, rng: &mut StdRng) -> Store {
+    let weekdays = days(&["mon", "tue", "wed", "thu", "fri"]);
+    let weekend = days(&["sat", "sun"]);
+    let (opening_hours, storage) = match site.kind {
+        Kind::Coffee => {
+            let opens = 7 * 60 + 30 * rng.random_range(0..=2u32);
+            let closes = 19 * 60 + 30 * rng.random_range(0..=3u32);
+            (
+                vec![
+                    Hours {
+                        days: weekdays,
+                        opens: hhmm(opens),
+                        closes: hhmm(closes),
+                    },
+                    Hours {
+                        days: weekend,
+                        opens: hhmm(opens + 60),
+                        closes: hhmm(closes),
+                    },
+                ],
+                Zones {
+                    frozen_litres: litres(rng, 150, 400),
+                    chilled_litres: litres(rng, 600, 1_200),
+                    ambient_litres: litres(rng, 2_000, 4_000),
+                },
+            )
+        }
+        Kind::Dessert => {
+            let opens = 11 * 60 + 30 * rng.random_range(0..=2u32);
+            let closes = 22 * 60 + 30 * rng.random_range(0..=2u32);
+            (
+                vec![
+                    Hours {
+                        days: weekdays,
+                        opens: hhmm(opens),
+                        closes: hhmm(closes),
+                    },
+                    Hours {
+                        days: weekend,
+                        opens: hhmm(opens - 60),
+                        closes: hhmm(closes + 30),
+                    },
+                ],
+                Zones {
+                    frozen_litres: litres(rng, 600, 1_500),
+                    chilled_litres: litres(rng, 500, 1_000),
+                    ambient_litres: litres(rng, 1_000, 2_500),
+                },
+            )
+        }
+    };
+    Store {
+        id: site.id.to_string(),
+        name: format!("freshroute {}", site.name),
+        address: site.address.to_string(),
+        location: Point {
+            kind: "Point".to_string(),
+            coordinates: [site.lon, site.lat],
+        },
+        opening_hours,
+        storage,
+    }
+}
+
+fn courier(k: usize, rng: &mut StdRng) -> Courier {
+    // Half on scooters, a third on bikes, the rest in small cars, as urban fleets run.
+    let roll: f64 = rng.random();
+    let (profile, box_capacity) = if roll < 0.5 {
+        ("scooter", rng.random_range(12..=20))
+    } else if roll < 0.83 {
+        ("bike", rng.random_range(8..=12))
+    } else {
+        ("car", rng.random_range(30..=40))
+    };
+    // Every box keeps warm or cold; about two in five also carry a frozen compartment,
+    // every car does.
+    let mut skills = vec!["insulated".to_string()];
+    if profile == "car" || rng.random_bool(0.4) {
+        skills.push("frozen".to_string());
+    }
+    let (start, end) = match rng.random_range(0..4) {
+        0 => (7 * 60, 15 * 60),
+        1 => (11 * 60, 15 * 60),
+        2 => (15 * 60, 23 * 60),
+        _ => (10 * 60, 18 * 60),
+    };
+    Courier {
+        id: format!("c-{:02}", k + 1),
+        name: FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())].to_string(),
+        profile: profile.to_string(),
+        box_capacity,
+        skills,
+        shift: Shift {
+            start: hhmm(start),
+            end: hhmm(end),
+        },
+        device_id: format!("{}", rng.random_range(100_000..1_000_000u32)),
+    }
+}
+
+/// The sample chain of `seed` with `couriers` couriers.
+pub fn generate(seed: u64, couriers: usize) -> SampleChain {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let stores = SITES.iter().map(|s| store(s, &mut rng)).collect();
+    let couriers = (0..couriers).map(|k| courier(k, &mut rng)).collect();
+    SampleChain {
+        about: "freshroute's sample coffee-and-dessert chain, generated by `freshroute sample-chain`. \
+                Store positions are real street addresses in Porto, Matosinhos and Vila Nova de Gaia; \
+                everything else is invented."
+            .to_string(),
+        seed,
+        city: "Porto".to_string(),
+        stores,
+        couriers,
+    }
+}
+
+/// Couriers in the bundled chain.
+pub const DEFAULT_COURIERS: usize = 30;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_chain_and_another_a_different_one() {
+        assert_eq!(generate(7, 30), generate(7, 30));
+        assert_ne!(generate(7, 30).couriers, generate(8, 30).couriers);
+    }
+
+    #[test]
+    fn the_chain_is_plausible() {
+        let chain = generate(DEFAULT_SEED, DEFAULT_COURIERS);
+        assert_eq!(chain.stores.len(), 12);
+        assert_eq!(chain.couriers.len(), 30);
+        let mut ids: Vec<&str> = chain.couriers.iter().map(|c| c.id.as_str()).collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 30, "courier ids are unique");
+        for profile in ["scooter", "bike", "car"] {
+            assert!(
+                chain.couriers.iter().any(|c| c.profile == profile),
+                "no {profile}"
+            );
+        }
+        assert!(
+            chain
+                .couriers
+                .iter()
+                .any(|c| c.skills.contains(&"frozen".to_string()))
+        );
+        assert!(
+            chain
+                .couriers
+                .iter()
+                .any(|c| !c.skills.contains(&"frozen".to_string()))
+        );
+        for s in &chain.stores {
+            let [lon, lat] = s.location.coordinates;
+            assert!(
+                (41.0..41.3).contains(&lat) && (-8.8..-8.5).contains(&lon),
+                "{} is not in Porto",
+                s.id
+            );
+            for h in &s.opening_hours {
+                assert!(h.opens < h.closes, "{}: {h:?}", s.id);
+            }
+        }
+        for c in &chain.couriers {
+            assert!(c.shift.start < c.shift.end);
+        }
+    }
+}
