@@ -113,6 +113,7 @@ async fn measure(
             role: Role::Admin,
             courier_id: None,
             created_ms: now_ms(),
+            revoked_ms: None,
         })
         .await?;
     // Each OsmAnd sender speaks for many devices in turn, each about once a second or

@@ -47,3 +47,6 @@ CREATE TABLE order_events (
     at_ms       INTEGER NOT NULL
 );
 CREATE INDEX order_events_by_order ON order_events (order_id, id);
+
+-- A revoked key is kept (for the record) but refused.
+ALTER TABLE api_keys ADD COLUMN revoked_ms INTEGER;

@@ -118,6 +118,7 @@ async fn the_readme_walkthrough_works_on_the_sample_chain() {
             role: Role::Dispatcher,
             courier_id: None,
             created_ms: 0,
+            revoked_ms: None,
         })
         .await
         .expect("key");

@@ -14,6 +14,7 @@ use freshroute_service::{AppState, RateLimit, auth, load_sample_chain, retention
 use freshroute_store::{AnyStore, ApiKey, Role, Storage, connect};
 
 use crate::error::CliError;
+use crate::output::print_text;
 use crate::roads::{bundled_network, data_dir};
 
 /// Where the service keeps its data.
@@ -68,6 +69,18 @@ pub(crate) enum KeysCommand {
         /// For a courier key: the courier it speaks for.
         #[arg(long)]
         courier: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// List the keys: id (the start of the key's hash), role, courier, when made and revoked.
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Revoke a key at once, by the id `keys list` shows (or the key itself).
+    Revoke {
+        /// The id from `keys list` (8 or more characters), or the whole key.
+        id: String,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -211,11 +224,15 @@ pub(crate) fn sample_chain(args: &SampleChainArgs) -> Result<(), CliError> {
 }
 
 pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {
-    let KeysCommand::Create {
-        role,
-        courier,
-        database,
-    } = command;
+    let (role, courier, database) = match command {
+        KeysCommand::Create {
+            role,
+            courier,
+            database,
+        } => (role, courier, database),
+        KeysCommand::List { database } => return list_keys(&database),
+        KeysCommand::Revoke { id, database } => return revoke_key(&id, &database),
+    };
     let role: Role = role.parse().map_err(CliError::Usage)?;
     if (role == Role::Courier) != courier.is_some() {
         return Err(CliError::Usage(
@@ -228,6 +245,7 @@ pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {
         role,
         courier_id: courier.clone(),
         created_ms: freshroute_service::now_ms(),
+        revoked_ms: None,
     };
     runtime()?.block_on(async {
         match connect(&database.url()).await? {
@@ -239,6 +257,73 @@ pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {
     writeln!(out, "{key}").map_err(|source| CliError::Write {
         path: "stdout".into(),
         source,
+    })
+}
+
+/// Characters of a key's hash shown as its id.
+const KEY_ID_CHARS: usize = 12;
+
+fn list_keys(database: &DatabaseArg) -> Result<(), CliError> {
+    let keys = runtime()?.block_on(async { connect(&database.url()).await?.api_keys().await })?;
+    let mut text = format!(
+        "{:<14}{:<12}{:<16}{:<27}revoked\n",
+        "id", "role", "courier", "created"
+    );
+    for k in &keys {
+        text += &format!(
+            "{:<14}{:<12}{:<16}{:<27}{}\n",
+            &k.key_hash[..KEY_ID_CHARS.min(k.key_hash.len())],
+            k.role,
+            k.courier_id.as_deref().unwrap_or("-"),
+            utc(k.created_ms),
+            k.revoked_ms.map_or_else(|| "-".to_string(), utc)
+        );
+    }
+    Ok(print_text(&text)?)
+}
+
+fn utc(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
+}
+
+fn revoke_key(id: &str, database: &DatabaseArg) -> Result<(), CliError> {
+    let by_key = auth::hash(id);
+    runtime()?.block_on(async {
+        let store = connect(&database.url()).await?;
+        let keys = store.api_keys().await?;
+        let matching: Vec<&ApiKey> = keys
+            .iter()
+            .filter(|k| k.key_hash == by_key || (id.len() >= 8 && k.key_hash.starts_with(id)))
+            .collect();
+        let key = match matching[..] {
+            [k] => k,
+            [] => {
+                return Err(CliError::Usage(format!(
+                    "no key has id {id:?}: `freshroute keys list` shows them"
+                )));
+            }
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "{} keys start with {id:?}: give more of the id",
+                    matching.len()
+                )));
+            }
+        };
+        if !store
+            .revoke_api_key(&key.key_hash, freshroute_service::now_ms())
+            .await?
+        {
+            return Err(CliError::Usage(format!("key {id:?} is already revoked")));
+        }
+        eprintln!(
+            "revoked the {} key {}",
+            key.role,
+            &key.key_hash[..KEY_ID_CHARS]
+        );
+        Ok(())
     })
 }
 

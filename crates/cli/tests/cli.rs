@@ -299,3 +299,58 @@ fn without_a_graph_the_bundled_city_is_imported_once_then_reused() {
     assert_eq!(json(&first), json(&second));
     assert!(dir.path().join("cache/porto_portugal.frgraph").exists());
 }
+
+#[test]
+fn keys_are_made_listed_and_revoked_from_the_shell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("keys.db");
+    let db = db.to_str().expect("utf-8");
+    let made = freshroute(&[
+        "keys",
+        "create",
+        "--role",
+        "dispatcher",
+        "--database-url",
+        db,
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let key = String::from_utf8(made.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string();
+    assert!(key.starts_with("fr_key_") && key.len() == 7 + 64, "{key}");
+    let refused_role = freshroute(&["keys", "create", "--role", "boss", "--database-url", db]);
+    refused(&refused_role, "invalid_argument");
+    let unbound = freshroute(&["keys", "create", "--role", "courier", "--database-url", db]);
+    refused(&unbound, "invalid_argument");
+
+    let listed = freshroute(&["keys", "list", "--database-url", db]);
+    let text = String::from_utf8(listed.stdout).expect("utf-8");
+    let row = text.lines().nth(1).expect("one key listed");
+    assert!(row.contains("dispatcher") && row.ends_with('-'), "{text}");
+    assert!(!text.contains(&key[7..]), "the key itself is never shown");
+    let id = row.split_whitespace().next().expect("id");
+
+    refused(
+        &freshroute(&["keys", "revoke", "abc", "--database-url", db]),
+        "invalid_argument",
+    );
+    let revoked = freshroute(&["keys", "revoke", id, "--database-url", db]);
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    let again = freshroute(&["keys", "revoke", &key, "--database-url", db]);
+    assert!(refused(&again, "invalid_argument").contains("already revoked"));
+    let listed = freshroute(&["keys", "list", "--database-url", db]);
+    let text = String::from_utf8(listed.stdout).expect("utf-8");
+    assert!(
+        text.lines().nth(1).is_some_and(|r| r.ends_with("UTC")),
+        "{text}"
+    );
+}

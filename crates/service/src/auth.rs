@@ -126,6 +126,12 @@ impl FromRequestParts<AppState> for Caller {
         let found: Option<ApiKey> = state.store.api_key(&hash(key)).await?;
         let key =
             found.ok_or_else(|| unauthorized("invalid_api_key", "this API key is not known"))?;
+        if key.revoked_ms.is_some() {
+            return Err(unauthorized(
+                "revoked_api_key",
+                "this API key was revoked; ask an admin for a new one",
+            ));
+        }
         Ok(Caller {
             role: key.role,
             courier_id: key.courier_id,

@@ -74,6 +74,7 @@ async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>) -> String
             role,
             courier_id: courier.map(str::to_string),
             created_ms: 0,
+            revoked_ms: None,
         })
         .await
         .expect("key");
@@ -475,6 +476,19 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
 
     stores_and_orders(&c, &store, &admin, &dispatcher, &planner, &courier1).await;
     openapi_document(&c).await;
+
+    // A revoked key is refused at once.
+    assert!(
+        store
+            .revoke_api_key(&auth::hash(&planner), now_ms())
+            .await
+            .expect("revoke")
+    );
+    let r = c.call("GET", "/v1/stores", Some(&planner), None).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("revoked_api_key"))
+    );
 }
 
 fn new_store(id: &str, lon: f64, lat: f64) -> Value {

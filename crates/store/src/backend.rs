@@ -114,6 +114,7 @@ fn status(s: &str) -> Result<OrderStatus, StoreError> {
     })
 }
 
+const KEY_COLUMNS: &str = "key_hash, role, courier_id, created_ms, revoked_ms";
 const SHOP_COLUMNS: &str = "id, name, address, lat, lon, snapped, opening_hours, \
      frozen_litres, chilled_litres, ambient_litres, created_ms";
 const ORDER_COLUMNS: &str = "id, shop_id, customer_name, customer_address, lat, lon, snapped, \
@@ -202,6 +203,16 @@ macro_rules! storage_impl {
                     battery_pct: row.try_get("battery_pct")?,
                     source: row.try_get("source")?,
                     reason: row.try_get("reason")?,
+                })
+            }
+
+            fn key_row(row: &<$store as Backend>::Row) -> Result<ApiKey, StoreError> {
+                Ok(ApiKey {
+                    key_hash: row.try_get("key_hash")?,
+                    role: role(row.try_get("role")?)?,
+                    courier_id: row.try_get("courier_id")?,
+                    created_ms: row.try_get("created_ms")?,
+                    revoked_ms: row.try_get("revoked_ms")?,
                 })
             }
 
@@ -328,13 +339,14 @@ macro_rules! storage_impl {
 
             async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO api_keys (key_hash, role, courier_id, created_ms) \
-                     VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO api_keys (key_hash, role, courier_id, created_ms, revoked_ms) \
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&key.key_hash)
                 .bind(key.role.as_str())
                 .bind(&key.courier_id)
                 .bind(key.created_ms)
+                .bind(key.revoked_ms)
                 .execute(&self.pool)
                 .await
                 .map_err(|e| conflict(e, "this API key"))?;
@@ -342,22 +354,35 @@ macro_rules! storage_impl {
             }
 
             async fn api_key(&self, key_hash: &str) -> Result<Option<ApiKey>, StoreError> {
-                let row = sqlx::query(
-                    "SELECT key_hash, role, courier_id, created_ms FROM api_keys \
-                     WHERE key_hash = $1",
+                let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .as_ref()
+                    .map(Self::key_row)
+                    .transpose()
+            }
+
+            async fn api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+                let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_ms, key_hash");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(Self::key_row)
+                    .collect()
+            }
+
+            async fn revoke_api_key(&self, key_hash: &str, at_ms: i64) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE api_keys SET revoked_ms = $1 WHERE key_hash = $2 AND revoked_ms IS NULL",
                 )
+                .bind(at_ms)
                 .bind(key_hash)
-                .fetch_optional(&self.pool)
+                .execute(&self.pool)
                 .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                Ok(Some(ApiKey {
-                    key_hash: row.try_get("key_hash")?,
-                    role: role(row.try_get("role")?)?,
-                    courier_id: row.try_get("courier_id")?,
-                    created_ms: row.try_get("created_ms")?,
-                }))
+                Ok(done.rows_affected() == 1)
             }
 
             async fn accepted_fix_before(
@@ -769,6 +794,8 @@ delegate! {
     fn set_courier_secret(&self, id: &str, secret_hash: &str) -> bool;
     fn insert_api_key(&self, key: &ApiKey) -> ();
     fn api_key(&self, key_hash: &str) -> Option<ApiKey>;
+    fn api_keys(&self) -> Vec<ApiKey>;
+    fn revoke_api_key(&self, key_hash: &str, at_ms: i64) -> bool;
     fn accepted_fix_before(&self, courier_id: &str, fix_ms: i64) -> Option<FixRecord>;
     fn insert_fixes(&self, fixes: &[FixRecord]) -> Vec<Option<String>>;
     fn latest_fixes(&self) -> Vec<FixRecord>;

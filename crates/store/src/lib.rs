@@ -44,6 +44,16 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// Adds an API key (its hash).
     fn insert_api_key(&self, key: &ApiKey) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Every API key, oldest first.
+    fn api_keys(&self) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
+
+    /// Marks a key revoked at `at_ms`; `false` if no unrevoked key has this hash.
+    fn revoke_api_key(
+        &self,
+        key_hash: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// An API key by its hash.
     fn api_key(
         &self,

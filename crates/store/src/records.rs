@@ -59,6 +59,8 @@ pub struct ApiKey {
     pub courier_id: Option<String>,
     /// When it was made.
     pub created_ms: i64,
+    /// When it was revoked; a revoked key is refused.
+    pub revoked_ms: Option<i64>,
 }
 
 /// A courier.

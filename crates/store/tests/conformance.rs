@@ -237,6 +237,7 @@ async fn suite(s: impl Storage) {
         role: Role::Courier,
         courier_id: Some("c1".to_string()),
         created_ms: 5,
+        revoked_ms: None,
     };
     s.insert_api_key(&key).await.expect("insert key");
     assert_eq!(s.api_key("abc").await.expect("read"), Some(key));
@@ -247,8 +248,19 @@ async fn suite(s: impl Storage) {
         role: Role::Courier,
         courier_id: None,
         created_ms: 5,
+        revoked_ms: None,
     };
     assert!(s.insert_api_key(&unbound).await.is_err());
+    // Revoking: once, kept on record.
+    assert!(s.revoke_api_key("abc", 9).await.expect("revoke"));
+    assert!(
+        !s.revoke_api_key("abc", 10).await.expect("again"),
+        "already revoked"
+    );
+    assert!(!s.revoke_api_key("nope", 10).await.expect("unknown"));
+    let keys = s.api_keys().await.expect("list");
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].revoked_ms, Some(9));
 
     // Fixes: out of order is fine; a repeated accepted fix becomes a duplicate; filtered ones are kept.
     let batch = [
