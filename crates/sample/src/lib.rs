@@ -264,56 +264,61 @@ fn litres(rng: &mut StdRng, lo: i64, hi: i64) -> i64 {
     rng.random_range(lo / 50..=hi / 50) * 50
 }
 
+/// How a kind of store keeps its hours and what room it has (litre ranges).
+struct Habits {
+    /// Earliest weekday opening, minutes after midnight, and how many half hours later it may be.
+    opens: (u32, u32),
+    /// Earliest weekday closing, and how many half hours later it may be.
+    closes: (u32, u32),
+    /// Weekend opening and closing, minutes after the weekday's.
+    weekend_shift: (i64, i64),
+    frozen: (i64, i64),
+    chilled: (i64, i64),
+    ambient: (i64, i64),
+}
+
+const COFFEE: Habits = Habits {
+    opens: (7 * 60, 2),
+    closes: (19 * 60, 3),
+    weekend_shift: (60, 0),
+    frozen: (150, 400),
+    chilled: (600, 1_200),
+    ambient: (2_000, 4_000),
+};
+
+const DESSERT: Habits = Habits {
+    opens: (11 * 60, 2),
+    closes: (22 * 60, 2),
+    weekend_shift: (-60, 30),
+    frozen: (600, 1_500),
+    chilled: (500, 1_000),
+    ambient: (1_000, 2_500),
+};
+
 fn store(site: &Site, rng: &mut StdRng) -> Store {
-    let weekdays = days(&["mon", "tue", "wed", "thu", "fri"]);
-    let weekend = days(&["sat", "sun"]);
-    let (opening_hours, storage) = match site.kind {
-        Kind::Coffee => {
-            let opens = 7 * 60 + 30 * rng.random_range(0..=2u32);
-            let closes = 19 * 60 + 30 * rng.random_range(0..=3u32);
-            (
-                vec![
-                    Hours {
-                        days: weekdays,
-                        opens: hhmm(opens),
-                        closes: hhmm(closes),
-                    },
-                    Hours {
-                        days: weekend,
-                        opens: hhmm(opens + 60),
-                        closes: hhmm(closes),
-                    },
-                ],
-                Zones {
-                    frozen_litres: litres(rng, 150, 400),
-                    chilled_litres: litres(rng, 600, 1_200),
-                    ambient_litres: litres(rng, 2_000, 4_000),
-                },
-            )
-        }
-        Kind::Dessert => {
-            let opens = 11 * 60 + 30 * rng.random_range(0..=2u32);
-            let closes = 22 * 60 + 30 * rng.random_range(0..=2u32);
-            (
-                vec![
-                    Hours {
-                        days: weekdays,
-                        opens: hhmm(opens),
-                        closes: hhmm(closes),
-                    },
-                    Hours {
-                        days: weekend,
-                        opens: hhmm(opens - 60),
-                        closes: hhmm(closes + 30),
-                    },
-                ],
-                Zones {
-                    frozen_litres: litres(rng, 600, 1_500),
-                    chilled_litres: litres(rng, 500, 1_000),
-                    ambient_litres: litres(rng, 1_000, 2_500),
-                },
-            )
-        }
+    let h = match site.kind {
+        Kind::Coffee => &COFFEE,
+        Kind::Dessert => &DESSERT,
+    };
+    let opens = h.opens.0 + 30 * rng.random_range(0..=h.opens.1);
+    let closes = h.closes.0 + 30 * rng.random_range(0..=h.closes.1);
+    let shifted = |m: u32, by: i64| hhmm((i64::from(m) + by).clamp(0, 24 * 60) as u32);
+    let opening_hours = vec![
+        Hours {
+            days: days(&["mon", "tue", "wed", "thu", "fri"]),
+            opens: hhmm(opens),
+            closes: hhmm(closes),
+        },
+        Hours {
+            days: days(&["sat", "sun"]),
+            opens: shifted(opens, h.weekend_shift.0),
+            closes: shifted(closes, h.weekend_shift.1),
+        },
+    ];
+    let storage = Zones {
+        frozen_litres: litres(rng, h.frozen.0, h.frozen.1),
+        chilled_litres: litres(rng, h.chilled.0, h.chilled.1),
+        ambient_litres: litres(rng, h.ambient.0, h.ambient.1),
     };
     Store {
         id: site.id.to_string(),
