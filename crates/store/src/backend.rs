@@ -290,6 +290,10 @@ macro_rules! storage_impl {
                 $name
             }
 
+            fn concurrent_writes(&self) -> usize {
+                <$store as Backend>::CONCURRENT_WRITES
+            }
+
             async fn insert_courier(&self, c: &Courier) -> Result<(), StoreError> {
                 let skills = serde_json::Value::from(c.skills.clone()).to_string();
                 let sql = format!(
@@ -408,12 +412,20 @@ macro_rules! storage_impl {
                 &self,
                 fixes: &[FixRecord],
             ) -> Result<Vec<Option<String>>, StoreError> {
+                // In key order, so that concurrent transactions lock index entries in the
+                // same order and cannot deadlock; answers go back in the caller's order.
+                let mut order: Vec<usize> = (0..fixes.len()).collect();
+                order.sort_by(|&a, &b| {
+                    (&fixes[a].courier_id, fixes[a].fix_ms)
+                        .cmp(&(&fixes[b].courier_id, fixes[b].fix_ms))
+                });
+                let sorted: Vec<FixRecord> = order.iter().map(|&i| fixes[i].clone()).collect();
                 let mut tx = self.pool.begin().await?;
                 let mut reasons: Vec<Option<String>> =
                     fixes.iter().map(|f| f.reason.clone()).collect();
                 let mut duplicates: Vec<FixRecord> = Vec::new();
                 let per = <$store as Backend>::ROWS_PER_INSERT;
-                for (c, chunk) in fixes.chunks(per).enumerate() {
+                for (c, chunk) in sorted.chunks(per).enumerate() {
                     let rows = Self::insert_chunk(&mut tx, chunk).await?;
                     // Accepted fixes that went in; the others hit the accepted-once index.
                     let mut inserted: HashMap<(String, i64), usize> = HashMap::new();
@@ -432,7 +444,7 @@ macro_rules! storage_impl {
                         match inserted.get_mut(&(f.courier_id.clone(), f.fix_ms)) {
                             Some(n) if *n > 0 => *n -= 1,
                             _ => {
-                                reasons[c * per + k] = Some(DUPLICATE.to_string());
+                                reasons[order[c * per + k]] = Some(DUPLICATE.to_string());
                                 duplicates.push(FixRecord {
                                     reason: Some(DUPLICATE.to_string()),
                                     ..f.clone()
@@ -686,15 +698,19 @@ trait Backend {
     type Row: Row;
     /// Fixes per insert statement.
     const ROWS_PER_INSERT: usize;
+    /// Write transactions worth running at once.
+    const CONCURRENT_WRITES: usize;
 }
 impl Backend for SqliteStore {
     type Row = sqlx::sqlite::SqliteRow;
     const ROWS_PER_INSERT: usize = SQLITE_ROWS_PER_INSERT;
+    const CONCURRENT_WRITES: usize = 1;
 }
 impl Backend for PgStore {
     type Row = sqlx::postgres::PgRow;
     /// One statement of column arrays: its cost hardly grows with the rows.
     const ROWS_PER_INSERT: usize = 5_000;
+    const CONCURRENT_WRITES: usize = 2;
 }
 
 impl SqliteStore {
@@ -773,6 +789,12 @@ macro_rules! delegate {
                 match self {
                     AnyStore::Sqlite(s) => s.backend(),
                     AnyStore::Postgres(s) => s.backend(),
+                }
+            }
+            fn concurrent_writes(&self) -> usize {
+                match self {
+                    AnyStore::Sqlite(s) => s.concurrent_writes(),
+                    AnyStore::Postgres(s) => s.concurrent_writes(),
                 }
             }
             $(

@@ -21,6 +21,11 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
+    /// How many write transactions are worth running at once: one for SQLite (a single
+    /// writer holds the file's lock), more for PostgreSQL (one commit's sync to disk
+    /// overlaps the next one's inserts).
+    fn concurrent_writes(&self) -> usize;
+
     /// Adds a courier; [`StoreError::Conflict`] if its id, device id or secret is taken.
     fn insert_courier(&self, c: &Courier) -> impl Future<Output = Result<(), StoreError>> + Send;
 
