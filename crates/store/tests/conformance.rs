@@ -339,6 +339,20 @@ async fn suite(s: impl Storage) {
         .collect();
     assert_eq!(everyone, ["c1", "c2"]);
 
+    // Two writers storing the same fixes in opposite orders at once: neither fails, and
+    // each fix is accepted exactly once.
+    let forward: Vec<FixRecord> = (0..300).map(|k| fix("c1", 500_000 + k, None)).collect();
+    let backward: Vec<FixRecord> = forward.iter().rev().cloned().collect();
+    let (a, b) = tokio::join!(s.insert_fixes(&forward), s.insert_fixes(&backward));
+    let (a, b) = (a.expect("first writer"), b.expect("second writer"));
+    for k in 0..300 {
+        let pair = (a[k].as_deref(), b[299 - k].as_deref());
+        assert!(
+            pair == (None, Some("duplicate")) || pair == (Some("duplicate"), None),
+            "fix {k}: {pair:?}"
+        );
+    }
+
     // Retention deletes by server time.
     assert_eq!(s.delete_fixes_before(2_001).await.expect("delete"), 2);
     assert_eq!(s.fixes("c1", 0, 10_000).await.expect("read").len(), 3);
