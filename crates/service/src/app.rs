@@ -72,7 +72,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(openapi_json))
         .routes(routes!(shops::create, shops::list))
         .routes(routes!(shops::get))
-        .routes(routes!(couriers::create))
+        .routes(routes!(couriers::create, couriers::list))
         .routes(routes!(couriers::get))
         .routes(routes!(couriers::fixes))
         .routes(routes!(couriers::new_tracking_secret))

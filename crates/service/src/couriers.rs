@@ -165,6 +165,26 @@ pub(crate) fn courier_from(n: NewCourier, now: i64) -> Result<(Courier, String),
     Ok((courier, secret))
 }
 
+/// Every courier with its latest position: the dispatcher's live view.
+#[utoipa::path(get, path = "/v1/couriers", tag = "couriers", security(("api_key" = [])),
+    responses((status = 200, description = "`{\"couriers\": [...]}`, by id", body = Value)))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher])?;
+    let couriers = state.store.couriers().await?;
+    let latest = state.latest.read().await;
+    let views: Vec<CourierView> = couriers
+        .into_iter()
+        .map(|c| {
+            let position = latest.get(&c.id);
+            view(c, position)
+        })
+        .collect();
+    Ok(Json(json!({ "couriers": views })))
+}
+
 /// Gives a courier a new tracking secret (a lost phone, a newcomer's setup): the old
 /// tracking URL stops working at once.
 #[utoipa::path(post, path = "/v1/couriers/{id}/tracking-secret", tag = "couriers",

@@ -477,6 +477,26 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
     stores_and_orders(&c, &store, &admin, &dispatcher, &planner, &courier1).await;
     openapi_document(&c).await;
 
+    // The dispatcher's live view: every courier, with its latest position.
+    let r = c.call("GET", "/v1/couriers", Some(&dispatcher), None).await;
+    let ids: Vec<&str> = r.body["couriers"]
+        .as_array()
+        .expect("couriers")
+        .iter()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["c-warm", "c1", "c2"]);
+    assert_eq!(
+        r.body["couriers"][1]["position"]["geometry"]["type"],
+        json!("Point")
+    );
+    assert_eq!(
+        c.call("GET", "/v1/couriers", Some(&courier1), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
     // A revoked key is refused at once.
     assert!(
         store
@@ -742,6 +762,14 @@ async fn stores_and_orders<S: Storage>(
         code(&r),
         err(StatusCode::NOT_FOUND, "unknown_tracking_token", None)
     );
+    // A token stops working a day after the promise: an order of last week's.
+    let mut old = store.order("o1").await.expect("read").expect("o1");
+    old.id = "o-last-week".to_string();
+    old.tracking_hash = auth::hash("fr_ord_last_week");
+    old.tracking_expires_ms = now_ms() - 6 * 24 * 3_600_000;
+    store.insert_order(&old, "admin").await.expect("insert");
+    let r = c.call("GET", "/track/fr_ord_last_week", None, None).await;
+    assert_eq!(code(&r), err(StatusCode::GONE, "tracking_expired", None));
 
     // Assignment needs a courier with the skills the items need.
     let r = c.call("POST", "/v1/couriers", Some(dispatcher), Some(json!({
