@@ -2,6 +2,7 @@
 //! figures beside their targets, printed by `freshroute bench`.
 
 pub mod ingest;
+pub mod mdrp;
 pub mod roads;
 mod table;
 pub mod vrp;

@@ -55,6 +55,28 @@ pub(crate) enum BenchCommand {
         #[command(flatten)]
         options: InstanceOptions,
     },
+    /// The Grubhub meal-delivery instances (MDRP) replayed through the dispatcher: the
+    /// MDRP papers' figures per instance.
+    Mdrp {
+        /// One instance folder (with orders.txt, couriers.txt, restaurants.txt,
+        /// instance_parameters.txt), or a folder of them.
+        dir: PathBuf,
+        /// Print one JSON object (one instance) or array (several) instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Most orders one courier carries at once.
+        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().max_bundle)]
+        max_bundle: usize,
+        /// Orders of a store are bundled when ready within this many minutes of each other.
+        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().bundle_window_s / 60)]
+        bundle_window_min: i64,
+        /// A courier is sent when it reaches the store at most this many minutes before ready.
+        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().early_s / 60)]
+        early_min: i64,
+        /// Couriers finishing their trip within this many minutes are offered work too.
+        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().lookahead_s / 60)]
+        lookahead_min: i64,
+    },
     /// GPS ingest: fixes per second through the batch endpoint, OsmAnd reports per second
     /// with latency, and every acknowledged fix counted back from storage.
     Ingest {
@@ -78,6 +100,28 @@ pub(crate) enum BenchCommand {
 
 pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
+        BenchCommand::Mdrp {
+            dir,
+            json,
+            max_bundle,
+            bundle_window_min,
+            early_min,
+            lookahead_min,
+        } => {
+            if max_bundle == 0 || bundle_window_min < 0 || early_min < 0 || lookahead_min < 0 {
+                return Err(CliError::Usage(
+                    "--max-bundle must be at least 1, and the minutes not negative".to_string(),
+                ));
+            }
+            let policy = freshroute_dispatch::Policy {
+                max_bundle,
+                bundle_window_s: bundle_window_min * 60,
+                early_s: early_min * 60,
+                lookahead_s: lookahead_min * 60,
+                ..freshroute_dispatch::Policy::default()
+            };
+            mdrp(&dir, json, &policy)
+        }
         BenchCommand::Ingest {
             postgres,
             seconds,
@@ -210,4 +254,80 @@ fn print_verdict(table: &freshroute_benches::BenchTable) {
         "SOME TARGETS MISSED"
     };
     eprintln!("{verdict}");
+}
+
+/// `bench mdrp`: every instance under `dir` (or `dir` itself), replayed and reported.
+fn mdrp(
+    dir: &std::path::Path,
+    json: bool,
+    policy: &freshroute_dispatch::Policy,
+) -> Result<(), CliError> {
+    use freshroute_benches::mdrp::{MdrpResult, simulate, table};
+    let folders: Vec<PathBuf> = if dir.join("orders.txt").exists() {
+        vec![dir.to_path_buf()]
+    } else {
+        let entries = std::fs::read_dir(dir).map_err(|source| CliError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("orders.txt").exists())
+            .collect();
+        found.sort();
+        found
+    };
+    if folders.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{} holds no MDRP instance (a folder with orders.txt, couriers.txt, restaurants.txt and instance_parameters.txt)",
+            dir.display()
+        )));
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; decision times mean little (use cargo run --release)");
+    }
+    let mut results: Vec<MdrpResult> = Vec::new();
+    for (k, folder) in folders.iter().enumerate() {
+        let inst = freshroute_formats::read_mdrp(folder)?;
+        eprintln!(
+            "[{}/{}] {}: {} orders, {} couriers",
+            k + 1,
+            folders.len(),
+            inst.name,
+            inst.orders.len(),
+            inst.couriers.len()
+        );
+        results.push(simulate(&inst, policy));
+    }
+    if json {
+        let one = |x: &MdrpResult| {
+            serde_json::json!({
+                "instance": x.instance,
+                "orders": x.orders,
+                "delivered": x.delivered,
+                "undelivered_share": x.undelivered_share(),
+                "c2d_mean_min": x.c2d_mean_min,
+                "c2d_p50_min": x.c2d_p50_min,
+                "c2d_p90_min": x.c2d_p90_min,
+                "over_40_share": x.over_target_share,
+                "over_90_share": x.over_max_share,
+                "ready_to_pickup_min": x.ready_to_pickup_min,
+                "ride_max_min": x.ride_max_min,
+                "orders_per_trip": x.orders_per_trip,
+                "utilisation": x.utilisation,
+                "orders_per_courier_hour": x.orders_per_courier_hour,
+                "decide_p99_ms": x.decide_p99_ms,
+            })
+        };
+        let value = match &results[..] {
+            [x] => one(x),
+            many => serde_json::Value::Array(many.iter().map(one).collect()),
+        };
+        crate::output::print_json(&value)?;
+        return Ok(());
+    }
+    let t = table(&results);
+    print_text(&t.to_string())?;
+    print_verdict(&t);
+    Ok(())
 }

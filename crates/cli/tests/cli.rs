@@ -354,3 +354,16 @@ fn keys_are_made_listed_and_revoked_from_the_shell() {
         "{text}"
     );
 }
+
+#[test]
+fn bench_mdrp_refuses_a_folder_without_instances() {
+    refused(
+        &freshroute(&["bench", "mdrp", "/nonexistent/mdrp"]),
+        "io_error",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().to_str().expect("utf-8");
+    refused(&freshroute(&["bench", "mdrp", empty]), "invalid_argument");
+    std::fs::write(dir.path().join("orders.txt"), "order\tx\n").expect("write");
+    refused(&freshroute(&["bench", "mdrp", empty]), "io_error");
+}

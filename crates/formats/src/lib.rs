@@ -4,14 +4,17 @@
 //! translation into a solver [`Problem`] (Euclidean distances in double
 //! precision, scaled to integers with travel times rounded up so that feasibility
 //! stays exact), an independent check of a plan under the benchmark's own rules
-//! in double precision, and the SINTEF solution text (`Route 1 : 12 5 7`).
+//! in double precision, and the SINTEF solution text (`Route 1 : 12 5 7`); and the
+//! Grubhub meal-delivery (MDRP) instances.
 
 mod instance;
+mod mdrp;
 mod sintef;
 mod translate;
 mod verify;
 
 pub use instance::{FormatError, Instance, InstanceKind, Site, read_instance};
+pub use mdrp::{MdrpCourier, MdrpInstance, MdrpOrder, MdrpParams, Xy, read_mdrp};
 pub use sintef::{read_reference_csv, write_sintef};
 pub use translate::{BuildOptions, SCALE, Translated};
 pub use verify::verify;
