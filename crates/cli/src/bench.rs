@@ -76,6 +76,9 @@ pub(crate) enum BenchCommand {
         /// Couriers finishing their trip within this many minutes are offered work too.
         #[arg(long, default_value_t = freshroute_dispatch::Policy::default().lookahead_s / 60)]
         lookahead_min: i64,
+        /// How much an order's wait weighs against trip time when couriers are short, percent.
+        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().age_weight_pct)]
+        age_weight_pct: i64,
     },
     /// GPS ingest: fixes per second through the batch endpoint, OsmAnd reports per second
     /// with latency, and every acknowledged fix counted back from storage.
@@ -107,6 +110,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             bundle_window_min,
             early_min,
             lookahead_min,
+            age_weight_pct,
         } => {
             if max_bundle == 0 || bundle_window_min < 0 || early_min < 0 || lookahead_min < 0 {
                 return Err(CliError::Usage(
@@ -118,6 +122,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
                 bundle_window_s: bundle_window_min * 60,
                 early_s: early_min * 60,
                 lookahead_s: lookahead_min * 60,
+                age_weight_pct: age_weight_pct.clamp(0, 10_000),
                 ..freshroute_dispatch::Policy::default()
             };
             mdrp(&dir, json, &policy)
@@ -308,6 +313,7 @@ fn mdrp(
                 "undelivered_share": x.undelivered_share(),
                 "c2d_mean_min": x.c2d_mean_min,
                 "c2d_p50_min": x.c2d_p50_min,
+                "c2d_bound_min": x.c2d_bound_min,
                 "c2d_p90_min": x.c2d_p90_min,
                 "over_40_share": x.over_target_share,
                 "over_90_share": x.over_max_share,
