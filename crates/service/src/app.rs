@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
-use crate::{ApiError, couriers, fixes, orders, shops, telemetry};
+use crate::{ApiError, couriers, fixes, orders, shops, telemetry, vroom};
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -40,6 +40,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         (name = "orders", description = "Customers' orders and their statuses"),
         (name = "fixes", description = "GPS fixes: JSON batches and the Traccar Client"),
         (name = "tracking", description = "What a customer sees"),
+        (name = "planning", description = "Route planning: VROOM-compatible solving"),
         (name = "operations", description = "Health, metrics and this document"),
     )
 )]
@@ -82,6 +83,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(fixes::batch))
         .routes(routes!(fixes::osmand))
         .routes(routes!(orders::track))
+        .routes(routes!(vroom::solve_vroom))
         .split_for_parts()
 }
 

@@ -22,6 +22,7 @@ mod shops;
 mod state;
 mod telemetry;
 mod time;
+mod vroom;
 mod writer;
 
 pub use app::{MAX_BODY_BYTES, REQUEST_TIMEOUT, openapi, router};

@@ -475,6 +475,7 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
     assert_eq!(r.body["code"], json!("unknown_courier"));
 
     stores_and_orders(&c, &store, &admin, &dispatcher, &planner, &courier1).await;
+    vroom_problems(&c, &dispatcher, &courier1).await;
     openapi_document(&c).await;
 
     // The dispatcher's live view: every courier, with its latest position.
@@ -936,6 +937,148 @@ async fn stores_and_orders<S: Storage>(
     assert_eq!(
         store.order("o3").await.expect("read").map(|o| o.status),
         Some(OrderStatus::Delivered)
+    );
+}
+
+/// VROOM's format in and out: the documentation's custom-matrix example (VROOM
+/// `docs/example_2.json`, BSD-2-Clause) answers exactly VROOM's own solution; a problem
+/// on Monaco's roads; what the solver cannot honour is refused.
+async fn vroom_problems(c: &Client, dispatcher: &str, courier1: &str) {
+    let example = json!({
+        "vehicles": [{"id": 0, "start_index": 0, "end_index": 3}],
+        "jobs": [{"id": 1414, "location_index": 1}, {"id": 1515, "location_index": 2}],
+        "matrix": [[0, 2104, 197, 1299], [2103, 0, 2255, 3152], [197, 2256, 0, 1102], [1299, 3153, 1102, 0]]
+    });
+    let r = c
+        .call(
+            "POST",
+            "/v1/solve/vroom",
+            Some(dispatcher),
+            Some(example.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["code"], json!(0));
+    assert_eq!(r.body["summary"]["cost"], json!(5461), "{}", r.body);
+    assert_eq!(r.body["summary"]["unassigned"], json!(0));
+    let steps: Vec<(String, Value, Value, Value)> = r.body["routes"][0]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["type"].as_str().unwrap_or("").to_string(),
+                s["id"].clone(),
+                s["arrival"].clone(),
+                s["duration"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("start".to_string(), Value::Null, json!(0), json!(0)),
+            ("job".to_string(), json!(1414), json!(2104), json!(2104)),
+            ("job".to_string(), json!(1515), json!(4359), json!(4359)),
+            ("end".to_string(), Value::Null, json!(5461), json!(5461)),
+        ]
+    );
+    assert_eq!(
+        c.call(
+            "POST",
+            "/v1/solve/vroom",
+            Some(courier1),
+            Some(example.clone())
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // On the roads: a van from the casino with two deliveries and a shipment, skills,
+    // capacity and windows; a second job too big for it is left out with its reason.
+    let problem = json!({
+        "vehicles": [{"id": 7, "profile": "car", "start": [7.4276, 43.7394], "end": [7.4276, 43.7394],
+            "capacity": [4], "skills": [1], "time_window": [28800, 43200]}],
+        "jobs": [
+            {"id": 1, "location": [7.4206, 43.7347], "service": 120, "delivery": [1], "skills": [1],
+             "time_windows": [[28800, 36000]]},
+            {"id": 2, "location": [7.4180, 43.7320], "service": 120, "delivery": [2]},
+            {"id": 3, "location": [7.4180, 43.7320], "service": 120, "delivery": [9]}
+        ],
+        "shipments": [{"amount": [1], "pickup": {"id": 10, "location": [7.4230, 43.7370], "service": 60},
+            "delivery": {"id": 11, "location": [7.4206, 43.7347], "service": 60}}]
+    });
+    let r = c
+        .call(
+            "POST",
+            "/v1/solve/vroom?time_limit=0.2",
+            Some(dispatcher),
+            Some(problem),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let kinds: Vec<&str> = r.body["routes"][0]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["type"].as_str())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"start"));
+    assert_eq!(kinds.last(), Some(&"end"));
+    assert_eq!(kinds.iter().filter(|k| **k == "job").count(), 2);
+    assert!(
+        kinds.iter().position(|k| *k == "pickup") < kinds.iter().position(|k| *k == "delivery"),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        r.body["unassigned"],
+        json!([{"id": 3, "type": "job", "location": [7.418, 43.732], "reason": "capacity"}])
+    );
+    assert_eq!(
+        r.body["routes"][0]["steps"][0]["load"],
+        json!([3]),
+        "two deliveries loaded at the start"
+    );
+
+    // Refused, never ignored.
+    let mut with_break = example.clone();
+    with_break["vehicles"][0]["breaks"] =
+        json!([{"id": 1, "service": 300, "time_windows": [[0, 100]]}]);
+    let r = c
+        .call(
+            "POST",
+            "/v1/solve/vroom",
+            Some(dispatcher),
+            Some(with_break),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("breaks_unsupported"))
+    );
+    let mut no_index = example.clone();
+    no_index["jobs"][1] = json!({"id": 1515});
+    let r = c
+        .call("POST", "/v1/solve/vroom", Some(dispatcher), Some(no_index))
+        .await;
+    assert_eq!(
+        (r.body["code"].as_str(), r.body["field"].as_str()),
+        (Some("location_index_required"), Some("jobs[1]"))
+    );
+    let mut short = example;
+    short["matrix"] = json!([[0, 1], [1, 0]]);
+    let r = c
+        .call("POST", "/v1/solve/vroom", Some(dispatcher), Some(short))
+        .await;
+    assert_eq!(r.body["code"], json!("invalid_matrix"));
+    let sea = json!({"vehicles": [{"id": 1, "start": [7.46, 43.70]}], "jobs": [{"id": 1, "location": [7.4206, 43.7347]}]});
+    let r = c
+        .call("POST", "/v1/solve/vroom", Some(dispatcher), Some(sea))
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("too_far_from_road"))
     );
 }
 
