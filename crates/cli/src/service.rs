@@ -52,6 +52,9 @@ pub(crate) struct ServeArgs {
     /// Start without the sample chain.
     #[arg(long)]
     no_sample_chain: bool,
+    /// Seconds between automatic re-plans of the dispatch plan; 0 plans only on request.
+    #[arg(long, default_value_t = 30)]
+    replan_every: u64,
     /// Days GPS fixes are kept (by the time they were received); 0 keeps them forever.
     #[arg(long, default_value_t = 30)]
     retention_days: u32,
@@ -147,6 +150,12 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
             addr: listen.to_string(),
             source,
         })?;
+    if args.replan_every > 0 {
+        tokio::spawn(freshroute_service::planner::replan_forever(
+            state.clone(),
+            Duration::from_secs(args.replan_every),
+        ));
+    }
     eprintln!("freshroute serving on http://{listen} (storage: {backend})");
     freshroute_service::serve(listener, router(state))
         .await

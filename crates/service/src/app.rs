@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
-use crate::{ApiError, couriers, fixes, orders, shops, telemetry, vroom};
+use crate::{ApiError, couriers, fixes, orders, planner, shops, telemetry, vroom};
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -84,6 +84,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(fixes::osmand))
         .routes(routes!(orders::track))
         .routes(routes!(vroom::solve_vroom))
+        .routes(routes!(planner::trigger, planner::current))
         .split_for_parts()
 }
 

@@ -15,6 +15,7 @@ mod limiter;
 mod orders;
 mod osmand;
 mod places;
+pub mod planner;
 pub mod retention;
 pub mod rules;
 mod sample;

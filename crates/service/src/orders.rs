@@ -169,11 +169,24 @@ fn transition(caller: Role, from: OrderStatus, to: OrderStatus) -> Result<(), Ap
 }
 
 /// The skills a courier needs for these items.
-fn needed_skills(items: &[Item]) -> Vec<&'static str> {
+/// The skills a courier needs for these items, each once.
+pub(crate) fn needed_skills(items: &[Item]) -> Vec<&'static str> {
     let mut skills: Vec<&'static str> = items.iter().filter_map(|i| i.class.skill()).collect();
     skills.sort_unstable();
     skills.dedup();
     skills
+}
+
+/// An order's items as stored (they were checked when the order was taken).
+pub(crate) fn stored_items(order: &Order) -> Vec<Item> {
+    serde_json::from_value(order.items.clone()).unwrap_or_default()
+}
+
+impl Item {
+    /// How it must travel.
+    pub(crate) fn class(&self) -> ColdChain {
+        self.class
+    }
 }
 
 /// An order as a GeoJSON Feature (the customer's position), with its events if given.
@@ -421,8 +434,7 @@ pub(crate) async fn change_status(
                 .courier(cid)
                 .await?
                 .ok_or_else(|| unknown_courier(cid).at("courier_id"))?;
-            let items: Vec<Item> = serde_json::from_value(order.items.clone()).unwrap_or_default();
-            if let Some(skill) = needed_skills(&items)
+            if let Some(skill) = needed_skills(&stored_items(&order))
                 .into_iter()
                 .find(|s| !courier.skills.iter().any(|c| c == s))
             {
@@ -513,6 +525,16 @@ pub(crate) async fn track(
         ));
     }
     let shop = state.store.shop(&order.shop_id).await?;
+    let eta = match order.status {
+        OrderStatus::Placed | OrderStatus::Assigned | OrderStatus::PickedUp => state
+            .plan
+            .read()
+            .await
+            .as_ref()
+            .and_then(|p| p.eta_ms(&order.id))
+            .map(format_ms),
+        _ => None,
+    };
     let courier_position = match (&order.courier_id, order.status) {
         (Some(c), OrderStatus::PickedUp) => state
             .latest
@@ -526,6 +548,7 @@ pub(crate) async fn track(
         "order_id": order.id,
         "status": order.status.as_str(),
         "promised_by": format_ms(order.promised_ms),
+        "eta": eta,
         "store": shop.map(|s| json!({"name": s.name, "geometry": point(s.lat, s.lon)})),
         "courier_position": courier_position,
     })))

@@ -23,6 +23,10 @@ pub struct AppState {
     pub latest: Arc<RwLock<HashMap<String, FixRecord>>>,
     /// How fixes are judged.
     pub rules: FixRules,
+    /// How the planner plans.
+    pub planner: crate::planner::PlannerConfig,
+    /// The current dispatch plan, once one is made.
+    pub(crate) plan: Arc<RwLock<Option<Arc<crate::planner::Plan>>>>,
     /// Where fixes are written, committed in groups.
     pub(crate) writer: Writer,
     /// Flood control for single reports, per courier.
@@ -61,6 +65,8 @@ impl AppState {
             writer: Writer::spawn(store.clone()),
             store,
             roads,
+            planner: crate::planner::PlannerConfig::default(),
+            plan: Arc::default(),
             latest: Arc::new(RwLock::new(latest)),
             rules,
             limiter: Limiter::new(rate),

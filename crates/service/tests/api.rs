@@ -476,6 +476,7 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
 
     stores_and_orders(&c, &store, &admin, &dispatcher, &planner, &courier1).await;
     vroom_problems(&c, &dispatcher, &courier1).await;
+    planning(&c, &dispatcher).await;
     openapi_document(&c).await;
 
     // The dispatcher's live view: every courier, with its latest position.
@@ -486,9 +487,9 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
         .iter()
         .filter_map(|x| x["id"].as_str())
         .collect();
-    assert_eq!(ids, ["c-warm", "c1", "c2"]);
+    assert_eq!(ids, ["c-plan", "c-warm", "c1", "c2"]);
     assert_eq!(
-        r.body["couriers"][1]["position"]["geometry"]["type"],
+        r.body["couriers"][2]["position"]["geometry"]["type"],
         json!("Point")
     );
     assert_eq!(
@@ -938,6 +939,95 @@ async fn stores_and_orders<S: Storage>(
         store.order("o3").await.expect("read").map(|o| o.status),
         Some(OrderStatus::Delivered)
     );
+}
+
+/// The dispatch plan: a courier on Monaco's roads with a frozen box takes an ice-cream
+/// order within its cold-chain limit, and the customer's tracking shows the plan's ETA.
+async fn planning(c: &Client, dispatcher: &str) {
+    let r = c.call("GET", "/v1/plan", Some(dispatcher), None).await;
+    assert_eq!(r.body["code"], json!("no_plan"));
+    let hour = 3_600_000;
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers",
+            Some(dispatcher),
+            Some(json!({
+            "id": "c-plan", "name": "Inès", "profile": "scooter", "box_capacity": 10,
+            "skills": ["insulated", "frozen"], "shift_start": iso_ms(now_ms() - hour),
+            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": "990"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let fix = json!({"fixes": [{"courier_id": "c-plan", "time": now_ms() - 5_000, "lat": 43.7380, "lon": 7.4250}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(dispatcher), Some(fix))
+        .await;
+    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    let ready = now_ms() + 5 * 60_000;
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders",
+            Some(dispatcher),
+            Some(json!({
+            "id": "o-plan", "store_id": "mc-casino",
+            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+            "items": [{"sku": "gelato-500", "quantity": 2, "class": "frozen"}],
+            "ready_at": iso_ms(ready), "promised_by": iso_ms(ready + 25 * 60_000)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let track = r.body["properties"]["tracking"]["path"]
+        .as_str()
+        .expect("path")
+        .to_string();
+
+    let r = c.call("POST", "/v1/plan", Some(dispatcher), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let stops: Vec<&Value> = r.body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["order_id"] == json!("o-plan"))
+        .collect();
+    assert_eq!(stops.len(), 2, "{}", r.body);
+    let time = |f: &Value, key: &str| {
+        freshroute_service_time(f["properties"][key].as_str().expect("time"))
+    };
+    let (pickup, delivery) = (stops[0], stops[1]);
+    assert_eq!(pickup["properties"]["kind"], json!("pickup"));
+    assert_eq!(pickup["properties"]["courier_id"], json!("c-plan"));
+    assert!(
+        time(pickup, "start") >= ready - 1_000,
+        "not before the food is ready"
+    );
+    let ride = time(delivery, "start") - time(pickup, "departure");
+    assert!((0..=20 * 60_000).contains(&ride), "frozen ride {ride} ms");
+    assert!(
+        r.body["properties"]["idle_couriers"]
+            .as_array()
+            .expect("idle")
+            .iter()
+            .any(|x| x["courier_id"] == json!("c-warm") && x["reason"] == json!("no_position")),
+        "{}",
+        r.body["properties"]
+    );
+    let again = c.call("GET", "/v1/plan", Some(dispatcher), None).await;
+    assert_eq!(again.body, r.body);
+    let seen = c.call("GET", &track, None, None).await;
+    assert_eq!(
+        seen.body["eta"], delivery["properties"]["start"],
+        "{}",
+        seen.body
+    );
+}
+
+fn freshroute_service_time(text: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .expect("RFC 3339")
+        .timestamp_millis()
 }
 
 /// VROOM's format in and out: the documentation's custom-matrix example (VROOM

@@ -1,0 +1,484 @@
+//! The dispatch plan: open orders and couriers on shift, as they stand, turned into a
+//! routing problem (pickup at the store not before the order is ready, delivery by the
+//! promise plus an allowed lateness, the ride limit of the order's strictest cold-chain
+//! class, box room and skills; orders on board stay with their courier), solved within a
+//! time budget on the city's roads, and kept as the current plan with each order's ETA.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use freshroute_model::{LatLon, Metres, Seconds};
+use freshroute_roads::{Profile, RoadNetwork, Snap};
+use freshroute_solver::{
+    Limits, OnBoard, ProblemBuilder, Quiet, Shipment, StopKind, TimeWindow, TravelMatrix, Vehicle,
+    solve,
+};
+use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Role, Shop, Storage};
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::ingest::now_ms;
+use crate::orders::{ColdChain, Item, needed_skills, stored_items};
+use crate::places::{MAX_ROAD_DISTANCE, point};
+use crate::state::AppState;
+use crate::time::format_ms;
+use crate::{ApiError, ErrorBody};
+
+/// How the planner plans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannerConfig {
+    /// Longest ride of frozen goods, seconds (pickup to delivery).
+    pub frozen_ride_s: i64,
+    /// Of hot food and drinks.
+    pub hot_ride_s: i64,
+    /// Of chilled goods.
+    pub chilled_ride_s: i64,
+    /// How late past its promise an order may still be planned, seconds.
+    pub lateness_s: i64,
+    /// Time the solver may take per plan.
+    pub time_limit: Duration,
+}
+
+impl Default for PlannerConfig {
+    fn default() -> Self {
+        Self {
+            frozen_ride_s: 20 * 60,
+            hot_ride_s: 25 * 60,
+            chilled_ride_s: 45 * 60,
+            lateness_s: 15 * 60,
+            time_limit: Duration::from_secs(1),
+        }
+    }
+}
+
+impl PlannerConfig {
+    /// The ride limit of an order's items: that of its strictest class.
+    fn ride_limit(&self, items: &[Item]) -> Option<i64> {
+        items
+            .iter()
+            .filter_map(|i| match i.class() {
+                ColdChain::Frozen => Some(self.frozen_ride_s),
+                ColdChain::Hot => Some(self.hot_ride_s),
+                ColdChain::Chilled => Some(self.chilled_ride_s),
+                ColdChain::Ambient => None,
+            })
+            .min()
+    }
+}
+
+/// One planned stop.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PlannedStop {
+    order_id: String,
+    /// `pickup` or `delivery`.
+    kind: &'static str,
+    lat: f64,
+    lon: f64,
+    arrival_ms: i64,
+    start_ms: i64,
+    departure_ms: i64,
+}
+
+/// One courier's planned route.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PlannedRoute {
+    courier_id: String,
+    /// Its latest position, then each stop, in order (straight lines between them).
+    geometry: Vec<[f64; 2]>,
+    stops: Vec<PlannedStop>,
+}
+
+/// The current plan.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Plan {
+    created_ms: i64,
+    solve_ms: u128,
+    routes: Vec<PlannedRoute>,
+    /// Orders left out, with the solver's reason.
+    unassigned: Vec<(String, &'static str)>,
+    /// Couriers on shift the plan could not use, with why.
+    idle: Vec<(String, &'static str)>,
+}
+
+impl Plan {
+    /// The planned delivery start of an order, if it is planned.
+    pub(crate) fn eta_ms(&self, order_id: &str) -> Option<i64> {
+        self.routes
+            .iter()
+            .flat_map(|r| &r.stops)
+            .find(|s| s.order_id == order_id && s.kind == "delivery")
+            .map(|s| s.start_ms)
+    }
+
+    /// The plan as a GeoJSON FeatureCollection: a LineString per courier route, a Point
+    /// per stop with its planned times.
+    fn geojson(&self) -> Value {
+        let mut features = Vec::new();
+        for r in &self.routes {
+            features.push(json!({
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": r.geometry},
+                "properties": {"courier_id": r.courier_id, "stops": r.stops.len()},
+            }));
+            for (k, s) in r.stops.iter().enumerate() {
+                features.push(json!({
+                    "type": "Feature",
+                    "geometry": point(s.lat, s.lon),
+                    "properties": {
+                        "courier_id": r.courier_id, "sequence": k + 1, "order_id": s.order_id,
+                        "kind": s.kind, "arrival": format_ms(s.arrival_ms),
+                        "start": format_ms(s.start_ms), "departure": format_ms(s.departure_ms),
+                    },
+                }));
+            }
+        }
+        json!({
+            "type": "FeatureCollection",
+            "features": features,
+            "properties": {
+                "created": format_ms(self.created_ms),
+                "solve_ms": self.solve_ms,
+                "unassigned": self.unassigned.iter().map(|(id, why)| json!({"order_id": id, "reason": why})).collect::<Vec<_>>(),
+                "idle_couriers": self.idle.iter().map(|(id, why)| json!({"courier_id": id, "reason": why})).collect::<Vec<_>>(),
+            }
+        })
+    }
+}
+
+/// What the plan is built from, read from storage.
+struct Snapshot {
+    now_ms: i64,
+    shops: Vec<Shop>,
+    couriers: Vec<Courier>,
+    latest: HashMap<String, FixRecord>,
+    orders: Vec<Order>,
+}
+
+async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
+    let mut orders = Vec::new();
+    for status in [
+        OrderStatus::Placed,
+        OrderStatus::Assigned,
+        OrderStatus::PickedUp,
+    ] {
+        orders.extend(state.store.orders(Some(status), None, 1_000).await?);
+    }
+    Ok(Snapshot {
+        now_ms: now_ms(),
+        shops: state.store.shops().await?,
+        couriers: state.store.couriers().await?,
+        latest: state.latest.read().await.clone(),
+        orders,
+    })
+}
+
+/// A place of the problem.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    lat: f64,
+    lon: f64,
+}
+
+/// Seconds since the plan's origin (now).
+fn rel(ms: i64, now_ms: i64) -> Seconds {
+    Seconds((ms - now_ms).div_euclid(1000))
+}
+
+/// Travel times between every pair of places on a profile's roads; a place the
+/// profile cannot reach gets times no window allows.
+fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatrix {
+    const NEVER: i64 = 1_000_000_000;
+    let n = places.len();
+    let Ok(graph) = roads.profile(profile) else {
+        return TravelMatrix::new(n, vec![Seconds(NEVER); n * n], vec![Metres(0); n * n]);
+    };
+    let snaps: Vec<Option<Snap>> = places
+        .iter()
+        .map(|p| {
+            LatLon::new(p.lat, p.lon)
+                .ok()
+                .and_then(|at| graph.snap(at, MAX_ROAD_DISTANCE).ok())
+        })
+        .collect();
+    let known: Vec<usize> = (0..n).filter(|&i| snaps[i].is_some()).collect();
+    let list: Vec<Snap> = known.iter().filter_map(|&i| snaps[i]).collect();
+    let table = graph.table(&list, &list);
+    let (d, m) = (table.durations(), table.distances());
+    let mut durations = vec![Seconds(NEVER); n * n];
+    let mut distances = vec![Metres(0); n * n];
+    for (a, &i) in known.iter().enumerate() {
+        for (b, &j) in known.iter().enumerate() {
+            if let (Some(t), Some(x)) = (d[a * known.len() + b], m[a * known.len() + b]) {
+                durations[i * n + j] = t;
+                distances[i * n + j] = x;
+            }
+        }
+        durations[i * n + i] = Seconds(0);
+    }
+    for i in 0..n {
+        durations[i * n + i] = Seconds(0);
+    }
+    TravelMatrix::new(n, durations, distances)
+}
+
+/// Builds, solves and reads back one plan.
+fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
+    let now = snap.now_ms;
+    let mut places: Vec<Place> = Vec::new();
+    let mut add = |lat: f64, lon: f64| {
+        places.push(Place { lat, lon });
+        places.len() - 1
+    };
+    let mut idle = Vec::new();
+    let mut vehicles: Vec<&Courier> = Vec::new();
+    let mut builder = ProblemBuilder::new();
+    let mut profiles: Vec<Profile> = Vec::new();
+    for c in &snap.couriers {
+        if c.shift_end_ms <= now {
+            continue;
+        }
+        let Ok(profile) = c.profile.parse::<Profile>() else {
+            idle.push((c.id.clone(), "unknown_profile"));
+            continue;
+        };
+        let Some(fix) = snap.latest.get(&c.id) else {
+            idle.push((c.id.clone(), "no_position"));
+            continue;
+        };
+        let k = profiles
+            .iter()
+            .position(|p| *p == profile)
+            .unwrap_or_else(|| {
+                profiles.push(profile);
+                profiles.len() - 1
+            });
+        builder.add_vehicle(Vehicle {
+            start: add(fix.lat, fix.lon),
+            end: None,
+            shift: TimeWindow {
+                start: rel(c.shift_start_ms.max(now), now),
+                end: rel(c.shift_end_ms, now),
+            },
+            capacity: vec![c.box_capacity],
+            skills: c.skills.clone(),
+            fixed_cost: 0,
+            cost_per_second: 1,
+            cost_per_metre: 0,
+            max_duration: None,
+            profile: k,
+        });
+        vehicles.push(c);
+    }
+    let shop_place: HashMap<&str, usize> = snap
+        .shops
+        .iter()
+        .map(|s| (s.id.as_str(), add(s.lat, s.lon)))
+        .collect();
+    // Task index → order (each order is one task: a shipment, or goods on board).
+    let mut task_orders: Vec<&Order> = Vec::new();
+    let mut unassigned = Vec::new();
+    for o in &snap.orders {
+        let items = stored_items(o);
+        let ride = config.ride_limit(&items);
+        let skills: Vec<String> = needed_skills(&items)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let deadline = rel(o.promised_ms + config.lateness_s * 1000, now);
+        let delivery = freshroute_solver::Stop {
+            location: add(o.lat, o.lon),
+            service: Seconds(120),
+            windows: vec![TimeWindow {
+                start: Seconds(0),
+                end: deadline.max(Seconds(0)),
+            }],
+        };
+        if o.status == OrderStatus::PickedUp {
+            let Some(v) = o
+                .courier_id
+                .as_deref()
+                .and_then(|id| vehicles.iter().position(|c| c.id == id))
+            else {
+                unassigned.push((o.id.clone(), "courier_not_planned"));
+                continue;
+            };
+            builder.add_on_board(OnBoard {
+                vehicle: v,
+                delivery,
+                amount: vec![o.box_units],
+                deadline: ride.map(|r| rel(o.updated_ms + r * 1000, now).max(Seconds(0))),
+                unassigned_penalty: 10_000_000,
+            });
+            task_orders.push(o);
+            continue;
+        }
+        let Some(&store) = shop_place.get(o.shop_id.as_str()) else {
+            unassigned.push((o.id.clone(), "unknown_store"));
+            continue;
+        };
+        builder.add_shipment(Shipment {
+            pickup: freshroute_solver::Stop {
+                location: store,
+                service: Seconds(60),
+                windows: vec![TimeWindow {
+                    start: rel(o.ready_ms, now).max(Seconds(0)),
+                    end: deadline.max(Seconds(0)),
+                }],
+            },
+            delivery,
+            amount: vec![o.box_units],
+            skills,
+            max_ride: ride.map(Seconds),
+            unassigned_penalty: 1_000_000,
+        });
+        task_orders.push(o);
+    }
+    let clock = Instant::now();
+    for p in &profiles {
+        builder.add_matrix(matrix(roads, *p, &places));
+    }
+    let mut out = Plan {
+        created_ms: now,
+        solve_ms: 0,
+        routes: Vec::new(),
+        unassigned,
+        idle,
+    };
+    if vehicles.is_empty() {
+        out.unassigned
+            .extend(task_orders.iter().map(|o| (o.id.clone(), "no_courier")));
+        return out;
+    }
+    let problem = match builder.build() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "the plan's problem was refused");
+            out.unassigned
+                .extend(task_orders.iter().map(|o| (o.id.clone(), e.code())));
+            return out;
+        }
+    };
+    let limits = Limits {
+        time: Some(config.time_limit),
+        iterations: None,
+        seed: 1,
+    };
+    let solution = solve(&problem, &limits, &mut Quiet);
+    out.solve_ms = clock.elapsed().as_millis();
+    let at = |s: Seconds| now + s.0 * 1000;
+    for r in &solution.routes {
+        let courier = vehicles[r.vehicle];
+        let mut geometry: Vec<[f64; 2]> = Vec::new();
+        let start = snap.latest.get(&courier.id).map(|f| [f.lon, f.lat]);
+        geometry.extend(start);
+        let stops: Vec<PlannedStop> = r
+            .stops
+            .iter()
+            .map(|s| {
+                let o = task_orders[s.task.0 as usize];
+                let p = places[s.location];
+                geometry.push([p.lon, p.lat]);
+                PlannedStop {
+                    order_id: o.id.clone(),
+                    kind: if s.kind == StopKind::Pickup {
+                        "pickup"
+                    } else {
+                        "delivery"
+                    },
+                    lat: p.lat,
+                    lon: p.lon,
+                    arrival_ms: at(s.arrival),
+                    start_ms: at(s.start),
+                    departure_ms: at(s.departure),
+                }
+            })
+            .collect();
+        out.routes.push(PlannedRoute {
+            courier_id: courier.id.clone(),
+            geometry,
+            stops,
+        });
+    }
+    out.unassigned.extend(
+        solution
+            .unassigned
+            .iter()
+            .map(|u| (task_orders[u.task.0 as usize].id.clone(), u.reason.code())),
+    );
+    out
+}
+
+/// Plans now and keeps the plan as the current one.
+pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
+    let snap = snapshot(state).await?;
+    let roads = state.roads.clone();
+    let config = state.planner;
+    let new = tokio::task::spawn_blocking(move || plan(&snap, &roads, &config))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "planner_failed",
+                "the planner stopped unexpectedly; the previous plan stays in force",
+            )
+        })?;
+    let new = Arc::new(new);
+    *state.plan.write().await = Some(new.clone());
+    Ok(new)
+}
+
+/// Re-plans every `every`, for ever; a failed round is logged and the previous plan stays.
+pub async fn replan_forever(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match replan(&state).await {
+            Ok(p) => tracing::info!(
+                routes = p.routes.len(),
+                unassigned = p.unassigned.len(),
+                solve_ms = p.solve_ms as u64,
+                "re-planned"
+            ),
+            Err(e) => tracing::warn!(code = e.code, "re-planning failed; the previous plan stays"),
+        }
+    }
+}
+
+/// Re-plans now.
+#[utoipa::path(post, path = "/v1/plan", tag = "planning", security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The new plan as a GeoJSON FeatureCollection", body = Value),
+        (status = 403, description = "Not a dispatcher", body = ErrorBody),
+    ))]
+pub(crate) async fn trigger(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher])?;
+    Ok(Json(replan(&state).await?.geojson()))
+}
+
+/// The current plan.
+#[utoipa::path(get, path = "/v1/plan", tag = "planning", security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The current plan as a GeoJSON FeatureCollection: a LineString per courier route and a Point per stop with planned times; unassigned orders and idle couriers with reasons", body = Value),
+        (status = 404, description = "No plan yet", body = ErrorBody),
+    ))]
+pub(crate) async fn current(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher])?;
+    let plan = state.plan.read().await.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_plan",
+            "nothing is planned yet: POST /v1/plan plans now",
+        )
+    })?;
+    Ok(Json(plan.geojson()))
+}
