@@ -3,6 +3,7 @@
 
 pub mod ingest;
 pub mod mdrp;
+pub mod replan;
 pub mod roads;
 mod table;
 pub mod vrp;

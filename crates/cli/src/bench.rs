@@ -80,6 +80,25 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = freshroute_dispatch::Policy::default().age_weight_pct)]
         age_weight_pct: i64,
     },
+    /// Re-planning a busy region of the bundled city: the planner's time per round
+    /// (travel tables and solver) and every plan checked for cold-chain limits.
+    Replan {
+        /// Open orders.
+        #[arg(long, default_value_t = 300)]
+        orders: usize,
+        /// Couriers on shift.
+        #[arg(long, default_value_t = 100)]
+        couriers: usize,
+        /// Rounds planned.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// The solver's budget per round, seconds.
+        #[arg(long, default_value_t = 0.6)]
+        time_limit: f64,
+        /// Seed of the generated region.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// GPS ingest: fixes per second through the batch endpoint, OsmAnd reports per second
     /// with latency, and every acknowledged fix counted back from storage.
     Ingest {
@@ -103,6 +122,47 @@ pub(crate) enum BenchCommand {
 
 pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
+        BenchCommand::Replan {
+            orders,
+            couriers,
+            rounds,
+            time_limit,
+            seed,
+        } => {
+            if orders == 0
+                || couriers == 0
+                || rounds == 0
+                || orders > 5_000
+                || couriers > 2_000
+                || !(0.01..=60.0).contains(&time_limit)
+            {
+                return Err(CliError::Usage(
+                    "--orders 1 to 5000, --couriers 1 to 2000, --rounds at least 1, --time-limit 0.01 to 60 s"
+                        .to_string(),
+                ));
+            }
+            let path = crate::roads::data_dir().join("sample-chain.json");
+            let text = std::fs::read_to_string(&path).map_err(|source| CliError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let chain = serde_json::from_str(&text).map_err(|e| CliError::SampleChain {
+                path,
+                detail: e.to_string(),
+            })?;
+            let roads = bundled_network()?;
+            let opts = freshroute_benches::replan::ReplanOptions {
+                orders,
+                couriers,
+                rounds,
+                time_limit: Duration::from_secs_f64(time_limit),
+                seed,
+            };
+            let table = freshroute_benches::replan::run_replan(&roads, &chain, &opts);
+            print_text(&table.to_string())?;
+            print_verdict(&table);
+            Ok(())
+        }
         BenchCommand::Mdrp {
             dir,
             json,

@@ -120,6 +120,10 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
         let keep = Duration::from_secs(u64::from(args.retention_days) * 24 * 3600);
         tokio::spawn(retention::prune_forever(store.clone(), keep));
     }
+    // Snapping indexes are built lazily; build them now, not on the first order or plan.
+    for g in roads.profiles() {
+        g.prepare_snapping();
+    }
     let state = AppState::load(store, roads, FixRules::default(), RateLimit::default()).await?;
     if let Some((path, chain)) = chosen_sample_chain(args)? {
         let loaded = load_sample_chain(&state, &chain, freshroute_service::now_ms())

@@ -72,41 +72,52 @@ impl PlannerConfig {
 
 /// One planned stop.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PlannedStop {
-    order_id: String,
+pub struct PlannedStop {
+    /// The order served.
+    pub order_id: String,
     /// `pickup` or `delivery`.
-    kind: &'static str,
-    lat: f64,
-    lon: f64,
-    arrival_ms: i64,
-    start_ms: i64,
-    departure_ms: i64,
+    pub kind: &'static str,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// Planned arrival, epoch ms.
+    pub arrival_ms: i64,
+    /// Planned service start, epoch ms.
+    pub start_ms: i64,
+    /// Planned departure, epoch ms.
+    pub departure_ms: i64,
 }
 
 /// One courier's planned route.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct PlannedRoute {
-    courier_id: String,
+pub struct PlannedRoute {
+    /// The courier.
+    pub courier_id: String,
     /// Its latest position, then each stop, in order (straight lines between them).
-    geometry: Vec<[f64; 2]>,
-    stops: Vec<PlannedStop>,
+    pub geometry: Vec<[f64; 2]>,
+    /// Its stops in order.
+    pub stops: Vec<PlannedStop>,
 }
 
 /// The current plan.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Plan {
-    created_ms: i64,
-    solve_ms: u128,
-    routes: Vec<PlannedRoute>,
+pub struct Plan {
+    /// When it was made, epoch ms.
+    pub created_ms: i64,
+    /// Time spent on travel tables and the solver, milliseconds.
+    pub solve_ms: u128,
+    /// Each used courier's route.
+    pub routes: Vec<PlannedRoute>,
     /// Orders left out, with the solver's reason.
-    unassigned: Vec<(String, &'static str)>,
+    pub unassigned: Vec<(String, &'static str)>,
     /// Couriers on shift the plan could not use, with why.
-    idle: Vec<(String, &'static str)>,
+    pub idle: Vec<(String, &'static str)>,
 }
 
 impl Plan {
     /// The planned delivery start of an order, if it is planned.
-    pub(crate) fn eta_ms(&self, order_id: &str) -> Option<i64> {
+    pub fn eta_ms(&self, order_id: &str) -> Option<i64> {
         self.routes
             .iter()
             .flat_map(|r| &r.stops)
@@ -149,13 +160,19 @@ impl Plan {
     }
 }
 
-/// What the plan is built from, read from storage.
-struct Snapshot {
-    now_ms: i64,
-    shops: Vec<Shop>,
-    couriers: Vec<Courier>,
-    latest: HashMap<String, FixRecord>,
-    orders: Vec<Order>,
+/// What a plan is built from, as storage holds it.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The plan's time origin, epoch ms.
+    pub now_ms: i64,
+    /// The chain's stores.
+    pub shops: Vec<Shop>,
+    /// Every courier (those off shift or without a position are left out).
+    pub couriers: Vec<Courier>,
+    /// Each courier's latest accepted fix.
+    pub latest: HashMap<String, FixRecord>,
+    /// Open orders: placed, assigned or picked up.
+    pub orders: Vec<Order>,
 }
 
 async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
@@ -183,9 +200,14 @@ struct Place {
     lon: f64,
 }
 
-/// Seconds since the plan's origin (now).
+/// Seconds since the plan's origin (now), rounded down: for deadlines.
 fn rel(ms: i64, now_ms: i64) -> Seconds {
     Seconds((ms - now_ms).div_euclid(1000))
+}
+
+/// Seconds since the plan's origin, rounded up: for "not before" times.
+fn rel_up(ms: i64, now_ms: i64) -> Seconds {
+    Seconds((ms - now_ms + 999).div_euclid(1000))
 }
 
 /// Travel times between every pair of places on a profile's roads; a place the
@@ -225,8 +247,8 @@ fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatr
     TravelMatrix::new(n, durations, distances)
 }
 
-/// Builds, solves and reads back one plan.
-fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
+/// Builds, solves and reads back one plan (travel tables included in `solve_ms`).
+pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
     let now = snap.now_ms;
     let mut places: Vec<Place> = Vec::new();
     let mut add = |lat: f64, lon: f64| {
@@ -235,6 +257,7 @@ fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
     };
     let mut idle = Vec::new();
     let mut vehicles: Vec<&Courier> = Vec::new();
+    let clock = Instant::now();
     let mut builder = ProblemBuilder::new();
     let mut profiles: Vec<Profile> = Vec::new();
     for c in &snap.couriers {
@@ -260,7 +283,7 @@ fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
             start: add(fix.lat, fix.lon),
             end: None,
             shift: TimeWindow {
-                start: rel(c.shift_start_ms.max(now), now),
+                start: rel_up(c.shift_start_ms.max(now), now),
                 end: rel(c.shift_end_ms, now),
             },
             capacity: vec![c.box_capacity],
@@ -325,7 +348,7 @@ fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
                 location: store,
                 service: Seconds(60),
                 windows: vec![TimeWindow {
-                    start: rel(o.ready_ms, now).max(Seconds(0)),
+                    start: rel_up(o.ready_ms, now).max(Seconds(0)),
                     end: deadline.max(Seconds(0)),
                 }],
             },
@@ -337,7 +360,6 @@ fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
         });
         task_orders.push(o);
     }
-    let clock = Instant::now();
     for p in &profiles {
         builder.add_matrix(matrix(roads, *p, &places));
     }
