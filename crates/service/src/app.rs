@@ -85,6 +85,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::track))
         .routes(routes!(vroom::solve_vroom))
         .routes(routes!(planner::trigger, planner::current))
+        .routes(routes!(planner::courier_stops))
         .split_for_parts()
 }
 

@@ -476,7 +476,7 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
 
     stores_and_orders(&c, &store, &admin, &dispatcher, &planner, &courier1).await;
     vroom_problems(&c, &dispatcher, &courier1).await;
-    planning(&c, &dispatcher).await;
+    planning(&c, &dispatcher, &courier1).await;
     openapi_document(&c).await;
 
     // The dispatcher's live view: every courier, with its latest position.
@@ -943,7 +943,7 @@ async fn stores_and_orders<S: Storage>(
 
 /// The dispatch plan: a courier on Monaco's roads with a frozen box takes an ice-cream
 /// order within its cold-chain limit, and the customer's tracking shows the plan's ETA.
-async fn planning(c: &Client, dispatcher: &str) {
+async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
     let r = c.call("GET", "/v1/plan", Some(dispatcher), None).await;
     assert_eq!(r.body["code"], json!("no_plan"));
     let hour = 3_600_000;
@@ -1022,6 +1022,26 @@ async fn planning(c: &Client, dispatcher: &str) {
         "{}",
         seen.body
     );
+    // The courier's phone reads its next stops; another courier's key may not.
+    let mine = c
+        .call("GET", "/v1/couriers/c-plan/plan", Some(dispatcher), None)
+        .await;
+    let kinds: Vec<(&str, &str)> = mine.body["stops"]
+        .as_array()
+        .expect("stops")
+        .iter()
+        .filter(|s| s["order_id"] == json!("o-plan"))
+        .filter_map(|s| Some((s["kind"].as_str()?, s["start"].as_str()?)))
+        .collect();
+    assert_eq!(kinds.len(), 2, "{}", mine.body);
+    assert_eq!(
+        kinds[1].1,
+        delivery["properties"]["start"].as_str().unwrap_or("")
+    );
+    let other = c
+        .call("GET", "/v1/couriers/c-plan/plan", Some(courier1), None)
+        .await;
+    assert_eq!(other.body["code"], json!("not_your_courier"));
 }
 
 fn freshroute_service_time(text: &str) -> i64 {
