@@ -28,18 +28,11 @@ use crate::places::MAX_ROAD_DISTANCE;
 use crate::state::AppState;
 use crate::{ApiError, ErrorBody};
 
-/// A VROOM job.
+/// A VROOM job: a task of its own, with amounts, skills and a priority.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct VroomJob {
-    id: u64,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    location: Option<[f64; 2]>,
-    #[serde(default)]
-    location_index: Option<usize>,
-    #[serde(default)]
-    service: u32,
+    #[serde(flatten)]
+    task: VroomStep,
     #[serde(default)]
     delivery: Vec<i64>,
     #[serde(default)]
@@ -48,11 +41,9 @@ pub(crate) struct VroomJob {
     skills: Vec<u32>,
     #[serde(default)]
     priority: u32,
-    #[serde(default)]
-    time_windows: Vec<[i64; 2]>,
 }
 
-/// One end of a VROOM shipment.
+/// Where and when a task is served: a shipment's end, or the place and time of a job.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct VroomStep {
     id: u64,
@@ -287,22 +278,22 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
     let mut seen: HashMap<(u64, &'static str), ()> = HashMap::new();
     for (i, j) in p.jobs.iter().enumerate() {
         let field = format!("jobs[{i}]");
-        if seen.insert((j.id, "job"), ()).is_some() {
+        if seen.insert((j.task.id, "job"), ()).is_some() {
             return Err(bad(
                 &field,
                 "duplicate_id",
-                format!("two jobs have id {}", j.id),
+                format!("two jobs have id {}", j.task.id),
             ));
         }
         if j.delivery.iter().chain(&j.pickup).any(|a| *a < 0) {
             return Err(bad(&field, "invalid_amount", "amounts are 0 or more"));
         }
-        let pl = place(&field, j.location, j.location_index, matrix_given)?;
+        let pl = place(&field, j.task.location, j.task.location_index, matrix_given)?;
         builder.add_job(Job {
             stop: Stop {
                 location: index_of(pl),
-                service: Seconds(i64::from(j.service)),
-                windows: windows(&format!("{field}.time_windows"), &j.time_windows)?,
+                service: Seconds(i64::from(j.task.service)),
+                windows: windows(&format!("{field}.time_windows"), &j.task.time_windows)?,
             },
             delivery: pad(&j.delivery),
             pickup: pad(&j.pickup),
@@ -310,7 +301,7 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
             unassigned_penalty: UNASSIGNED * (1 + i64::from(j.priority.min(100))),
         });
         tasks.push(TaskInfo {
-            stops: vec![(j.id, TaskKind::Job, pl, j.description.clone())],
+            stops: vec![(j.task.id, TaskKind::Job, pl, j.task.description.clone())],
             delivery: pad(&j.delivery),
         });
     }
