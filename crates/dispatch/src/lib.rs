@@ -4,10 +4,10 @@
 //! courier when orders outnumber free couriers); bundles and free couriers are matched by
 //! an optimal assignment (Kuhn–Munkres) that carries as many orders as it can, each with
 //! the courier that brings it to the door soonest (the longest-waiting first, if the
-//! policy weighs waiting); couriers about to finish a trip are offered work too, their
-//! next trip starting where the current one ends. A match is committed only when the
-//! courier would not reach the store long before the food is ready, so that a courier
-//! freeing up later can still take it.
+//! policy weighs waiting). Couriers about to finish a trip take part in the matching but
+//! are not sent until free, so that a free courier is not sent where a soon-free one
+//! would do better; and a match is committed only when the courier would not reach the
+//! store long before the food is ready.
 //! Pure computation: times are integer seconds, places are indices the caller's travel
 //! function understands.
 
@@ -64,8 +64,10 @@ pub struct Policy {
     pub urgent_s: i64,
     /// Orders are considered when ready within this of now, seconds.
     pub horizon_s: i64,
-    /// Couriers finishing their trip within this of now are offered work too (their next
-    /// trip starts where and when the current one ends), seconds.
+    /// Couriers finishing their trip within this of now take part in the matching (their
+    /// next trip would start where and when the current one ends), so that a free courier
+    /// is not sent to an order a soon-free one would bring sooner; only free couriers are
+    /// sent, seconds.
     pub lookahead_s: i64,
     /// How much an order's wait counts against leaving it for later, in percent of the
     /// trip time it would take (100: a minute waited weighs as a minute to the door; 0:
@@ -81,7 +83,7 @@ impl Default for Policy {
             early_s: 5 * 60,
             urgent_s: 25 * 60,
             horizon_s: 30 * 60,
-            lookahead_s: 10 * 60,
+            lookahead_s: 15 * 60,
             // Measured on the ten base MDRP instances: favouring the longest-waiting
             // orders makes couriers drive farther, and more orders end up late.
             age_weight_pct: 0,
@@ -248,7 +250,13 @@ pub fn dispatch(
         let b = &bundles[row];
         let ready = b.iter().map(|o| o.ready_s).max().unwrap_or(now_s);
         let oldest = b.iter().map(|o| o.placed_s).min().unwrap_or(now_s);
-        if trip.arrive_s >= ready - policy.early_s || now_s - oldest >= policy.urgent_s {
+        // A courier still on a trip only reserves its match: it is sent when free, if the
+        // match still holds then.
+        let free_now = couriers
+            .iter()
+            .any(|c| c.id == trip.courier && c.free_s <= now_s);
+        let timely = trip.arrive_s >= ready - policy.early_s || now_s - oldest >= policy.urgent_s;
+        if free_now && timely {
             out.push(trip.clone());
         }
     }
@@ -346,5 +354,21 @@ mod tests {
         let mut carried: Vec<Vec<usize>> = trips.iter().map(|t| t.orders.clone()).collect();
         carried.sort();
         assert_eq!(carried, [vec![1, 2], vec![3, 4]]);
+    }
+
+    #[test]
+    fn a_courier_about_to_be_free_nearby_keeps_a_far_free_one_from_being_sent() {
+        let orders = [order(1, 10, 11, 0)];
+        let soon = FreeCourier {
+            free_s: 60,
+            ..courier(0, 10)
+        };
+        let far = courier(1, 40);
+        let policy = Policy::default();
+        let trips = dispatch(0, &[soon, far], &orders, &line, SERVICE, &policy);
+        assert!(trips.is_empty(), "{trips:?}");
+        // Once free, it goes.
+        let trips = dispatch(60, &[soon, far], &orders, &line, SERVICE, &policy);
+        assert_eq!(trips.iter().map(|t| t.courier).collect::<Vec<_>>(), [0]);
     }
 }
