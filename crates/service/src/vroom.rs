@@ -523,7 +523,7 @@ fn matrices(
                         )
                     }
                     (None, Some(m)) => ("matrix".to_string(), m, None),
-                    (None, None) => unreachable!("one of them is given"),
+                    (None, None) => return Err(bad("matrix", "invalid_matrix", "no matrix given")),
                 };
                 let full = square(&format!("{field}.durations"), durations, needed)?;
                 let full_distances = distances
@@ -565,7 +565,11 @@ fn matrices(
                 .enumerate()
                 .map(|(k, pl)| {
                     let Place::At([lon, lat]) = *pl else {
-                        unreachable!("positions without a matrix")
+                        return Err(bad(
+                            format!("locations[{k}]"),
+                            "location_required",
+                            "without a matrix, every location needs its [lon, lat] coordinates",
+                        ));
                     };
                     let at = LatLon::new(lat, lon)
                         .map_err(|e| bad(format!("locations[{k}]"), e.code(), e.to_string()))?;
