@@ -241,7 +241,6 @@ fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatr
                 distances[i * n + j] = x;
             }
         }
-        durations[i * n + i] = Seconds(0);
     }
     for i in 0..n {
         durations[i * n + i] = Seconds(0);
