@@ -39,6 +39,8 @@ pub struct PlannerConfig {
     pub chilled_ride_s: i64,
     /// How late past its promise an order may still be planned, seconds.
     pub lateness_s: i64,
+    /// A courier whose latest fix is older than this is taken as offline, seconds.
+    pub stale_fix_s: i64,
     /// Time the solver may take per plan.
     pub time_limit: Duration,
 }
@@ -50,6 +52,7 @@ impl Default for PlannerConfig {
             hot_ride_s: 25 * 60,
             chilled_ride_s: 45 * 60,
             lateness_s: 15 * 60,
+            stale_fix_s: 10 * 60,
             // With travel tables, a region of 300 orders and 100 couriers re-plans in
             // about 0.65 s on two cores (`bench replan`): within the 1 s target.
             time_limit: Duration::from_millis(600),
@@ -273,6 +276,11 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
             idle.push((c.id.clone(), "no_position"));
             continue;
         };
+        if now - fix.fix_ms > config.stale_fix_s * 1000 {
+            // Its phone has gone quiet: what it carries is reported, not planned blind.
+            idle.push((c.id.clone(), "position_stale"));
+            continue;
+        }
         let k = profiles
             .iter()
             .position(|p| *p == profile)
@@ -327,7 +335,15 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
                 .as_deref()
                 .and_then(|id| vehicles.iter().position(|c| c.id == id))
             else {
-                unassigned.push((o.id.clone(), "courier_not_planned"));
+                let why = match idle
+                    .iter()
+                    .find(|(id, _)| Some(id.as_str()) == o.courier_id.as_deref())
+                {
+                    Some((_, "position_stale")) => "courier_offline",
+                    Some(_) => "courier_unavailable",
+                    None => "courier_off_shift",
+                };
+                unassigned.push((o.id.clone(), why));
                 continue;
             };
             builder.add_on_board(OnBoard {

@@ -487,9 +487,9 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
         .iter()
         .filter_map(|x| x["id"].as_str())
         .collect();
-    assert_eq!(ids, ["c-plan", "c-warm", "c1", "c2"]);
+    assert_eq!(ids, ["c-plan", "c-quiet", "c-warm", "c1", "c2"]);
     assert_eq!(
-        r.body["couriers"][2]["position"]["geometry"]["type"],
+        r.body["couriers"][3]["position"]["geometry"]["type"],
         json!("Point")
     );
     assert_eq!(
@@ -984,8 +984,71 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         .expect("path")
         .to_string();
 
+    // A courier whose phone went quiet half an hour ago, with an order on board.
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers",
+            Some(dispatcher),
+            Some(json!({
+            "id": "c-quiet", "name": "Rui", "profile": "bike", "box_capacity": 6,
+            "skills": ["insulated"], "shift_start": iso_ms(now_ms() - hour),
+            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": "991"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let fix = json!({"fixes": [{"courier_id": "c-quiet", "time": now_ms() - 30 * 60_000, "lat": 43.7390, "lon": 7.4270}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(dispatcher), Some(fix))
+        .await;
+    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders",
+            Some(dispatcher),
+            Some(json!({
+            "id": "o-quiet", "store_id": "mc-casino",
+            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+            "items": [{"sku": "croissant", "quantity": 2, "class": "ambient"}],
+            "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    for change in [
+        json!({"status": "assigned", "courier_id": "c-quiet"}),
+        json!({"status": "picked_up"}),
+    ] {
+        let r = c
+            .call(
+                "POST",
+                "/v1/orders/o-quiet/status",
+                Some(dispatcher),
+                Some(change),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    }
+
     let r = c.call("POST", "/v1/plan", Some(dispatcher), None).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let listed = |key: &str, id_key: &str, id: &str, reason: &str| {
+        r.body["properties"][key].as_array().is_some_and(|l| {
+            l.iter()
+                .any(|x| x[id_key] == json!(id) && x["reason"] == json!(reason))
+        })
+    };
+    assert!(
+        listed("idle_couriers", "courier_id", "c-quiet", "position_stale"),
+        "{}",
+        r.body["properties"]
+    );
+    assert!(
+        listed("unassigned", "order_id", "o-quiet", "courier_offline"),
+        "{}",
+        r.body["properties"]
+    );
     let stops: Vec<&Value> = r.body["features"]
         .as_array()
         .expect("features")
