@@ -208,7 +208,7 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
         rows: Vec::new(),
     };
     t.info(
-        "re-plan time p50, ms (tables + solver)",
+        "re-plan time p50, ms (tables, solver, geometry)",
         format!("{p50:.0}"),
     );
     t.check(

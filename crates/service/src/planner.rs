@@ -99,7 +99,8 @@ pub struct PlannedStop {
 pub struct PlannedRoute {
     /// The courier.
     pub courier_id: String,
-    /// Its latest position, then each stop, in order (straight lines between them).
+    /// From its latest position through each stop, in order, along the roads of its
+    /// profile (a straight line where a leg cannot be routed).
     pub geometry: Vec<[f64; 2]>,
     /// Its stops in order.
     pub stops: Vec<PlannedStop>,
@@ -110,7 +111,7 @@ pub struct PlannedRoute {
 pub struct Plan {
     /// When it was made, epoch ms.
     pub created_ms: i64,
-    /// Time spent on travel tables and the solver, milliseconds.
+    /// Time spent planning, milliseconds: travel tables, solver and route geometry.
     pub solve_ms: u128,
     /// Each used courier's route.
     pub routes: Vec<PlannedRoute>,
@@ -251,7 +252,36 @@ fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatr
     TravelMatrix::new(n, durations, distances)
 }
 
-/// Builds, solves and reads back one plan (travel tables included in `solve_ms`).
+/// The road path through `waypoints`, leg by leg, as `[lon, lat]` pairs; a leg that
+/// cannot be routed is drawn straight.
+fn road_geometry(roads: &RoadNetwork, profile: Profile, waypoints: &[Place]) -> Vec<[f64; 2]> {
+    let straight = |p: &Place| [p.lon, p.lat];
+    let Ok(graph) = roads.profile(profile) else {
+        return waypoints.iter().map(straight).collect();
+    };
+    let snap = |p: &Place| {
+        LatLon::new(p.lat, p.lon)
+            .ok()
+            .and_then(|at| graph.snap(at, MAX_ROAD_DISTANCE).ok())
+    };
+    let mut router = graph.router();
+    let mut line: Vec<[f64; 2]> = waypoints.first().map(straight).into_iter().collect();
+    for leg in waypoints.windows(2) {
+        let path = match (snap(&leg[0]), snap(&leg[1])) {
+            (Some(a), Some(b)) => router.route(&a, &b).ok().flatten(),
+            _ => None,
+        };
+        match path {
+            Some(route) => line.extend(route.geometry.iter().map(|p| [p.lon(), p.lat()])),
+            None => line.push(straight(&leg[1])),
+        }
+    }
+    line.dedup();
+    line
+}
+
+/// Builds, solves and reads back one plan (`solve_ms` counts travel tables, solver
+/// and route geometry).
 pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
     let now = snap.now_ms;
     let mut places: Vec<Place> = Vec::new();
@@ -407,20 +437,22 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
         seed: 1,
     };
     let solution = solve(&problem, &limits, &mut Quiet);
-    out.solve_ms = clock.elapsed().as_millis();
     let at = |s: Seconds| now + s.0 * 1000;
     for r in &solution.routes {
         let courier = vehicles[r.vehicle];
-        let mut geometry: Vec<[f64; 2]> = Vec::new();
-        let start = snap.latest.get(&courier.id).map(|f| [f.lon, f.lat]);
-        geometry.extend(start);
+        let mut waypoints: Vec<Place> = Vec::new();
+        let start = snap.latest.get(&courier.id).map(|f| Place {
+            lat: f.lat,
+            lon: f.lon,
+        });
+        waypoints.extend(start);
         let stops: Vec<PlannedStop> = r
             .stops
             .iter()
             .map(|s| {
                 let o = task_orders[s.task.0 as usize];
                 let p = places[s.location];
-                geometry.push([p.lon, p.lat]);
+                waypoints.push(p);
                 PlannedStop {
                     order_id: o.id.clone(),
                     kind: if s.kind == StopKind::Pickup {
@@ -436,12 +468,14 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
                 }
             })
             .collect();
+        let profile = courier.profile.parse().unwrap_or(Profile::Car);
         out.routes.push(PlannedRoute {
             courier_id: courier.id.clone(),
-            geometry,
+            geometry: road_geometry(roads, profile, &waypoints),
             stops,
         });
     }
+    out.solve_ms = clock.elapsed().as_millis();
     out.unassigned.extend(
         solution
             .unassigned

@@ -1077,6 +1077,21 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         "{}",
         r.body["properties"]
     );
+    // The courier's line follows the roads: more points than its stops.
+    let line = r.body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| {
+            f["geometry"]["type"] == json!("LineString")
+                && f["properties"]["courier_id"] == json!("c-plan")
+        })
+        .expect("c-plan's route");
+    let points = line["geometry"]["coordinates"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let stops = line["properties"]["stops"].as_u64().unwrap_or(0) as usize;
+    assert!(points > stops + 1, "{points} points for {stops} stops");
     let again = c.call("GET", "/v1/plan", Some(dispatcher), None).await;
     assert_eq!(again.body, r.body);
     let seen = c.call("GET", &track, None, None).await;
