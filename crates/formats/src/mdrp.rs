@@ -257,25 +257,28 @@ mod tests {
     }
 
     const PARAMS: &str = "meters_per_minute\tpickup service minutes\tdropoff service minutes\ttarget click-to-door\tmaximum click-to-door\tpay per order\tguaranteed pay per hour\n320\t4\t4\t40\t90\t10\t15\n";
+    const ORDERS: &str = "order\tx\ty\tplacement_time\trestaurant\tready_time\n";
 
-    #[test]
-    fn a_small_instance_reads_with_times_in_seconds() {
-        let dir = tempfile::tempdir().expect("tempdir");
+    /// A valid one-order instance in `dir`.
+    fn valid(dir: &Path) {
         write(
-            dir.path(),
+            dir,
             &[
                 ("instance_parameters.txt", PARAMS),
                 ("restaurants.txt", "restaurant\tx\ty\nr1\t100\t200\n"),
-                (
-                    "orders.txt",
-                    "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t740\t200\t10\tr1\t20\n",
-                ),
+                ("orders.txt", &format!("{ORDERS}o1\t740\t200\t10\tr1\t20\n")),
                 (
                     "couriers.txt",
                     "courier\tx\ty\ton_time\toff_time\nc1\t0\t0\t0\t90\n",
                 ),
             ],
         );
+    }
+
+    #[test]
+    fn a_small_instance_reads_with_times_in_seconds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        valid(dir.path());
         let inst = read_mdrp(dir.path()).expect("read");
         assert_eq!(inst.orders[0].placed_s, 600);
         assert_eq!(inst.orders[0].ready_s, 1200);
@@ -295,33 +298,16 @@ mod tests {
     #[test]
     fn broken_files_are_refused_with_their_line() {
         let dir = tempfile::tempdir().expect("tempdir");
-        write(
-            dir.path(),
-            &[
-                ("instance_parameters.txt", PARAMS),
-                ("restaurants.txt", "restaurant\tx\ty\nr1\t100\t200\n"),
-                (
-                    "orders.txt",
-                    "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t740\t200\t10\tr9\t20\n",
-                ),
-                (
-                    "couriers.txt",
-                    "courier\tx\ty\ton_time\toff_time\nc1\t0\t0\t0\t90\n",
-                ),
-            ],
-        );
+        valid(dir.path());
+        let unknown = format!("{ORDERS}o1\t740\t200\t10\tr9\t20\n");
+        write(dir.path(), &[("orders.txt", &unknown)]);
         let e = read_mdrp(dir.path()).expect_err("unknown restaurant");
         assert_eq!(e.code(), "bad_value");
         assert!(e.to_string().contains("orders.txt:2"), "{e}");
+        valid(dir.path());
         write(
             dir.path(),
-            &[
-                (
-                    "orders.txt",
-                    "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t740\t200\t10\tr1\t20\n",
-                ),
-                ("couriers.txt", "courier\tx\ty\ton_time\nc1\t0\t0\t0\n"),
-            ],
+            &[("couriers.txt", "courier\tx\ty\ton_time\nc1\t0\t0\t0\n")],
         );
         let e = read_mdrp(dir.path()).expect_err("a column short");
         assert_eq!(e.code(), "column_count");

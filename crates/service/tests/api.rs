@@ -27,6 +27,11 @@ struct Reply {
 }
 
 impl Client {
+    /// `POST /v1/orders` with `key`.
+    async fn order(&self, key: &str, body: Value) -> Reply {
+        self.call("POST", "/v1/orders", Some(key), Some(body)).await
+    }
+
     async fn send(&self, req: Request<Body>) -> Reply {
         let res = self.app.clone().oneshot(req).await.expect("infallible");
         let status = res.status();
@@ -649,12 +654,7 @@ async fn stores_and_orders<S: Storage>(
 
     // Orders: taken by dispatchers, with a tracking token shown once.
     let r = c
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(dispatcher),
-            Some(new_order("o1", "mc-casino", "frozen")),
-        )
+        .order(dispatcher, new_order("o1", "mc-casino", "frozen"))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert_eq!(r.body["properties"]["status"], json!("placed"));
@@ -668,30 +668,15 @@ async fn stores_and_orders<S: Storage>(
         "{track}"
     );
     let r = c
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(dispatcher),
-            Some(new_order("o1", "mc-casino", "frozen")),
-        )
+        .order(dispatcher, new_order("o1", "mc-casino", "frozen"))
         .await;
     assert_eq!(code(&r), err(StatusCode::CONFLICT, "conflict", None));
     let r = c
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(courier1),
-            Some(new_order("o2", "mc-casino", "frozen")),
-        )
+        .order(courier1, new_order("o2", "mc-casino", "frozen"))
         .await;
     assert_eq!(code(&r), err(StatusCode::FORBIDDEN, "forbidden_role", None));
     let r = c
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(dispatcher),
-            Some(new_order("o2", "nowhere", "frozen")),
-        )
+        .order(dispatcher, new_order("o2", "nowhere", "frozen"))
         .await;
     assert_eq!(
         code(&r),
@@ -699,18 +684,14 @@ async fn stores_and_orders<S: Storage>(
     );
     let mut bad = new_order("o2", "mc-casino", "frozen");
     bad["items"][0]["class"] = json!("lukewarm");
-    let r = c
-        .call("POST", "/v1/orders", Some(dispatcher), Some(bad))
-        .await;
+    let r = c.order(dispatcher, bad).await;
     assert_eq!(
         (r.status, r.body["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
     );
     let mut bad = new_order("o2", "mc-casino", "frozen");
     bad["items"][1]["quantity"] = json!(0);
-    let r = c
-        .call("POST", "/v1/orders", Some(dispatcher), Some(bad))
-        .await;
+    let r = c.order(dispatcher, bad).await;
     assert_eq!(
         code(&r),
         err(
@@ -721,9 +702,7 @@ async fn stores_and_orders<S: Storage>(
     );
     let mut bad = new_order("o2", "mc-casino", "frozen");
     bad["promised_by"] = json!("3000-01-01T00:00:00Z");
-    let r = c
-        .call("POST", "/v1/orders", Some(dispatcher), Some(bad))
-        .await;
+    let r = c.order(dispatcher, bad).await;
     assert_eq!(
         code(&r),
         err(
@@ -734,9 +713,7 @@ async fn stores_and_orders<S: Storage>(
     );
     let mut bad = new_order("o2", "mc-casino", "frozen");
     bad["customer"]["location"]["coordinates"] = json!([7.46, 43.70]);
-    let r = c
-        .call("POST", "/v1/orders", Some(dispatcher), Some(bad))
-        .await;
+    let r = c.order(dispatcher, bad).await;
     assert_eq!(
         code(&r),
         err(
@@ -822,16 +799,14 @@ async fn stores_and_orders<S: Storage>(
         )
     );
     let r = c
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(dispatcher),
-            Some(json!({
+        .order(
+            dispatcher,
+            json!({
         "id": "o3", "store_id": "mc-casino",
         "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
             "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
         "items": [{"sku": "gelato-500", "quantity": 1, "class": "frozen"}],
-        "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)})),
+        "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
@@ -966,16 +941,14 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
     assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
     let ready = now_ms() + 5 * 60_000;
     let r = c
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(dispatcher),
-            Some(json!({
+        .order(
+            dispatcher,
+            json!({
             "id": "o-plan", "store_id": "mc-casino",
             "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
                 "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
             "items": [{"sku": "gelato-500", "quantity": 2, "class": "frozen"}],
-            "ready_at": iso_ms(ready), "promised_by": iso_ms(ready + 25 * 60_000)})),
+            "ready_at": iso_ms(ready), "promised_by": iso_ms(ready + 25 * 60_000)}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
@@ -1003,16 +976,14 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         .await;
     assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
     let r = c
-        .call(
-            "POST",
-            "/v1/orders",
-            Some(dispatcher),
-            Some(json!({
+        .order(
+            dispatcher,
+            json!({
             "id": "o-quiet", "store_id": "mc-casino",
             "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
                 "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
             "items": [{"sku": "croissant", "quantity": 2, "class": "ambient"}],
-            "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)})),
+            "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
