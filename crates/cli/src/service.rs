@@ -160,6 +160,10 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
             Duration::from_secs(args.replan_every),
         ));
     }
+    tokio::spawn(freshroute_service::webhooks::deliver_forever(
+        state.clone(),
+        freshroute_service::webhooks::WebhookPolicy::default(),
+    ));
     eprintln!("freshroute serving on http://{listen} (storage: {backend})");
     freshroute_service::serve(listener, router(state))
         .await

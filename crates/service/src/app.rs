@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
-use crate::{ApiError, couriers, fixes, orders, planner, shops, telemetry, vroom};
+use crate::{ApiError, couriers, fixes, orders, planner, shops, telemetry, vroom, webhooks};
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -41,6 +41,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         (name = "fixes", description = "GPS fixes: JSON batches and the Traccar Client"),
         (name = "tracking", description = "What a customer sees"),
         (name = "planning", description = "Route planning: VROOM-compatible solving"),
+        (name = "notices", description = "Webhooks: signed notices of what happens to orders"),
         (name = "operations", description = "Health, metrics and this document"),
     )
 )]
@@ -86,6 +87,9 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(vroom::solve_vroom))
         .routes(routes!(planner::trigger, planner::current))
         .routes(routes!(planner::courier_stops))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::disable))
+        .routes(routes!(webhooks::attempts))
         .split_for_parts()
 }
 

@@ -12,6 +12,7 @@ mod fields;
 mod fixes;
 mod ingest;
 mod limiter;
+mod notices;
 mod orders;
 mod osmand;
 mod places;
@@ -24,6 +25,7 @@ mod state;
 mod telemetry;
 mod time;
 mod vroom;
+pub mod webhooks;
 mod writer;
 
 pub use app::{MAX_BODY_BYTES, REQUEST_TIMEOUT, openapi, router};
@@ -31,6 +33,7 @@ pub use error::ApiError;
 pub(crate) use error::ErrorBody;
 pub use ingest::now_ms;
 pub use limiter::RateLimit;
+pub use notices::NoticePolicy;
 pub use sample::{SampleLoad, load_sample_chain};
 pub use state::AppState;
 

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use freshroute_store::{Order, OrderEvent, OrderStatus, Role, Storage};
+use freshroute_store::{Coupon, Order, OrderEvent, OrderStatus, Outbox, Role, Storage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -13,6 +13,7 @@ use crate::auth::{Caller, hash, new_secret};
 use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
 use crate::ingest::now_ms;
+use crate::notices;
 use crate::places::{Point, point, snap};
 use crate::shops::unknown_shop;
 use crate::state::AppState;
@@ -380,7 +381,7 @@ pub(crate) async fn list(
 #[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders", security(("api_key" = [])),
     params(("id" = String, Path, description = "The order's id")),
     responses(
-        (status = 200, description = "The order as a GeoJSON Feature with its events", body = Value),
+        (status = 200, description = "The order as a GeoJSON Feature with its status events, the notices sent about it and its compensation coupon if it earned one", body = Value),
         (status = 403, description = "Not this courier's order", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
     ))]
@@ -393,7 +394,24 @@ pub(crate) async fn get(
     let order = known_order(&state, &id).await?;
     caller.may_carry(&order)?;
     let events = state.store.order_events(&id).await?;
-    Ok(Json(feature(&order, Some(&events))))
+    let mut answer = feature(&order, Some(&events));
+    let notices: Vec<Value> = state
+        .store
+        .notices(&id)
+        .await?
+        .iter()
+        .map(|n| json!({"id": n.id, "event": n.kind.as_str(), "at": format_ms(n.at_ms), "eta": n.eta_ms.map(format_ms)}))
+        .collect();
+    answer["properties"]["notices"] = json!(notices);
+    answer["properties"]["coupon"] = coupon_view(state.store.coupon(&id).await?.as_ref());
+    Ok(Json(answer))
+}
+
+/// A coupon as the dispatcher and the customer see it.
+fn coupon_view(c: Option<&Coupon>) -> Value {
+    c.map_or(Value::Null, |c| {
+        json!({"code": c.code, "value_cents": c.value_cents, "reason": c.reason, "created": format_ms(c.created_ms)})
+    })
 }
 
 /// Moves an order to a new status. Dispatchers assign, unassign and cancel; the courier
@@ -475,9 +493,16 @@ pub(crate) async fn change_status(
         actor: caller.actor(),
         at_ms: now_ms(),
     };
+    let eta = state
+        .plan
+        .read()
+        .await
+        .as_ref()
+        .and_then(|p| p.eta_ms(&order.id));
+    let notice = notices::status_notice(&order, &event, eta);
     if !state
         .store
-        .update_order_status(order.status, &event)
+        .update_order_status(order.status, &event, Some(&notice))
         .await?
     {
         return Err(ApiError::new(
@@ -485,6 +510,10 @@ pub(crate) async fn change_status(
             "status_changed",
             "the order changed while this request was handled; read it again and retry",
         ));
+    }
+    state.outbox_wake.notify_one();
+    if to.is_final() {
+        state.eta_watch.lock().await.forget(&id);
     }
     let order = known_order(&state, &id).await?;
     let events = state.store.order_events(&id).await?;
@@ -495,7 +524,7 @@ pub(crate) async fn change_status(
 #[utoipa::path(get, path = "/track/{token}", tag = "tracking",
     params(("token" = String, Path, description = "The tracking token given when the order was taken")),
     responses(
-        (status = 200, description = "Status, promise, store, and the courier's position while it is on the way to this customer", body = Value),
+        (status = 200, description = "Status, promise, ETA, store, the courier's position while it is on the way to this customer, and the coupon a delay earned", body = Value),
         (status = 404, description = "Unknown token", body = ErrorBody),
         (status = 410, description = "The token has expired", body = ErrorBody),
     ))]
@@ -551,6 +580,7 @@ pub(crate) async fn track(
         "eta": eta,
         "store": shop.map(|s| json!({"name": s.name, "geometry": point(s.lat, s.lon)})),
         "courier_position": courier_position,
+        "coupon": coupon_view(state.store.coupon(&order.id).await?.as_ref()),
     })))
 }
 

@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::ingest::now_ms;
+use crate::notices::{self, EtaUpdate};
 use crate::orders::{ColdChain, Item, needed_skills, stored_items};
 use crate::places::{MAX_ROAD_DISTANCE, point};
 use crate::state::AppState;
@@ -488,6 +489,11 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
 /// Plans now and keeps the plan as the current one.
 pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
     let snap = snapshot(state).await?;
+    let promises: Vec<(String, i64)> = snap
+        .orders
+        .iter()
+        .map(|o| (o.id.clone(), o.promised_ms))
+        .collect();
     let roads = state.roads.clone();
     let config = state.planner;
     let new = tokio::task::spawn_blocking(move || plan(&snap, &roads, &config))
@@ -501,6 +507,20 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
         })?;
     let new = Arc::new(new);
     *state.plan.write().await = Some(new.clone());
+    let etas: Vec<EtaUpdate> = promises
+        .into_iter()
+        .map(|(order_id, promised_ms)| EtaUpdate {
+            eta_ms: new.eta_ms(&order_id),
+            order_id,
+            promised_ms,
+        })
+        .collect();
+    if let Err(e) = notices::watch(state, &etas).await {
+        tracing::warn!(
+            code = e.code,
+            "the plan's ETAs could not be checked against promises"
+        );
+    }
     Ok(new)
 }
 

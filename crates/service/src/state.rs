@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use freshroute_roads::RoadNetwork;
 use freshroute_store::{AnyStore, Courier, FixRecord, Storage};
-use tokio::sync::RwLock;
+use tokio::sync::{Mutex, Notify, RwLock};
 
 use crate::limiter::{Limiter, RateLimit};
 use crate::rules::FixRules;
@@ -25,6 +25,12 @@ pub struct AppState {
     pub rules: FixRules,
     /// How the planner plans.
     pub planner: crate::planner::PlannerConfig,
+    /// When customers are told of delays and changed ETAs.
+    pub notices: crate::notices::NoticePolicy,
+    /// What each open order's customer was last told.
+    pub(crate) eta_watch: Arc<Mutex<crate::notices::EtaWatch>>,
+    /// Woken when a notice is stored, so the webhook sender sends it at once.
+    pub(crate) outbox_wake: Arc<Notify>,
     /// The current dispatch plan, once one is made.
     pub(crate) plan: Arc<RwLock<Option<Arc<crate::planner::Plan>>>>,
     /// Where fixes are written, committed in groups.
@@ -67,6 +73,9 @@ impl AppState {
             roads,
             planner: crate::planner::PlannerConfig::default(),
             plan: Arc::default(),
+            notices: crate::notices::NoticePolicy::default(),
+            eta_watch: Arc::default(),
+            outbox_wake: Arc::default(),
             latest: Arc::new(RwLock::new(latest)),
             rules,
             limiter: Limiter::new(rate),

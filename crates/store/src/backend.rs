@@ -12,19 +12,20 @@ use sqlx::sqlite::{
 };
 
 use crate::{
-    ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop, Storage, StoreError,
+    ApiKey, Courier, FixRecord, Notice, Order, OrderEvent, OrderStatus, Role, Shop, Storage,
+    StoreError,
 };
 
 /// The embedded default: one SQLite file, WAL journal, every commit synced.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 /// PostgreSQL, for deployments that outgrow one machine.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
 /// A store of either kind, as a database URL chooses.
@@ -633,6 +634,7 @@ macro_rules! storage_impl {
                 &self,
                 from: OrderStatus,
                 e: &OrderEvent,
+                notice: Option<&Notice>,
             ) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(
@@ -664,6 +666,9 @@ macro_rules! storage_impl {
                     .bind(e.at_ms)
                     .execute(&mut *tx)
                     .await?;
+                if let Some(n) = notice {
+                    Self::notice_in(&mut tx, n).await?;
+                }
                 tx.commit().await?;
                 Ok(true)
             }
@@ -831,7 +836,7 @@ delegate! {
     fn order(&self, id: &str) -> Option<Order>;
     fn order_by_tracking(&self, tracking_hash: &str) -> Option<Order>;
     fn orders(&self, status: Option<OrderStatus>, shop_id: Option<&str>, limit: u32) -> Vec<Order>;
-    fn update_order_status(&self, from: OrderStatus, event: &OrderEvent) -> bool;
+    fn update_order_status(&self, from: OrderStatus, event: &OrderEvent, notice: Option<&Notice>) -> bool;
     fn order_events(&self, order_id: &str) -> Vec<OrderEvent>;
 }
 

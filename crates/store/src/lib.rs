@@ -1,4 +1,5 @@
-//! freshroute's storage: stores, couriers, orders, API keys and GPS fixes behind one trait.
+//! freshroute's storage: stores, couriers, orders, API keys and GPS fixes behind one trait,
+//! and what goes out (notices, webhooks, coupons) behind a second, [`Outbox`].
 //!
 //! [`Storage`] is what the service needs; [`SqliteStore`] (the embedded default, one
 //! file in WAL mode) and [`PgStore`] implement it, each migrated at connect time from its
@@ -7,6 +8,8 @@
 
 mod backend;
 mod error;
+mod outbox;
+mod outbox_sql;
 mod records;
 pub mod testing;
 
@@ -14,6 +17,7 @@ use std::future::Future;
 
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
+pub use outbox::{AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook};
 pub use records::{ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop};
 
 /// What the service stores and reads back.
@@ -136,12 +140,14 @@ pub trait Storage: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Order>, StoreError>> + Send;
 
     /// Moves an order from status `from` to the event's status and courier, and records
-    /// the event, in one transaction. Returns `false`, changing nothing, when the order
-    /// is no longer in status `from` (another change came first).
+    /// the event and `notice` (with its webhook deliveries, see [`Outbox`]), in one
+    /// transaction. Returns `false`, changing nothing, when the order is no longer in
+    /// status `from` (another change came first).
     fn update_order_status(
         &self,
         from: OrderStatus,
         event: &OrderEvent,
+        notice: Option<&Notice>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// An order's events, oldest first.

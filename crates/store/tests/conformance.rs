@@ -3,8 +3,8 @@
 //! fresh database there, dropped at the end).
 
 use freshroute_store::{
-    AnyStore, ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, PgStore, Role, Shop,
-    SqliteStore, Storage,
+    AfterAttempt, AnyStore, ApiKey, Attempt, Coupon, Courier, FixRecord, Notice, NoticeKind, Order,
+    OrderEvent, OrderStatus, Outbox, PgStore, Role, Shop, SqliteStore, Storage, Webhook,
 };
 use serde_json::json;
 
@@ -157,12 +157,12 @@ async fn shops_and_orders(s: &impl Storage) {
         at_ms: 40,
     };
     assert!(
-        s.update_order_status(OrderStatus::Placed, &assign)
+        s.update_order_status(OrderStatus::Placed, &assign, None)
             .await
             .expect("assign")
     );
     assert!(
-        !s.update_order_status(OrderStatus::Placed, &assign)
+        !s.update_order_status(OrderStatus::Placed, &assign, None)
             .await
             .expect("stale"),
         "a change from a status the order no longer has is refused"
@@ -172,7 +172,7 @@ async fn shops_and_orders(s: &impl Storage) {
         ..assign.clone()
     };
     let refused = s
-        .update_order_status(OrderStatus::Assigned, &ghost)
+        .update_order_status(OrderStatus::Assigned, &ghost, None)
         .await
         .expect_err("unknown courier");
     assert_eq!(refused.code(), "missing_reference", "{refused}");
@@ -189,7 +189,7 @@ async fn shops_and_orders(s: &impl Storage) {
         ..assign.clone()
     };
     assert!(
-        s.update_order_status(OrderStatus::Assigned, &failed)
+        s.update_order_status(OrderStatus::Assigned, &failed, None)
             .await
             .expect("fail")
     );
@@ -203,7 +203,159 @@ async fn shops_and_orders(s: &impl Storage) {
     assert_eq!(events, [first, assign, failed]);
 }
 
-async fn suite(s: impl Storage) {
+/// Notices reach every webhook that wants them, with their status change; one delay per
+/// order; attempts are logged and move deliveries on.
+async fn outbox(s: &impl Outbox) {
+    let hook = |id: &str, events: Vec<NoticeKind>| Webhook {
+        id: id.to_string(),
+        url: format!("http://127.0.0.1:9/{id}"),
+        secret: format!("secret-{id}"),
+        events,
+        created_ms: 1,
+        disabled_ms: None,
+    };
+    s.insert_webhook(&hook("all", vec![])).await.expect("all");
+    s.insert_webhook(&hook("delays", vec![NoticeKind::Delayed]))
+        .await
+        .expect("delays");
+    s.insert_webhook(&hook("off", vec![])).await.expect("off");
+    assert!(s.disable_webhook("off", 2).await.expect("disable"));
+    assert!(!s.disable_webhook("off", 3).await.expect("twice"));
+    let refused = s
+        .insert_webhook(&hook("all", vec![]))
+        .await
+        .expect_err("taken");
+    assert_eq!(refused.code(), "conflict");
+    let hooks = s.webhooks().await.expect("webhooks");
+    assert_eq!(hooks.len(), 3);
+    assert_eq!(hooks[1].events, [NoticeKind::Delayed]);
+    assert_eq!(hooks[2].disabled_ms, Some(2));
+
+    s.insert_order(&order("o9", "s1", 100), "dispatcher")
+        .await
+        .expect("o9");
+    let assign = OrderEvent {
+        order_id: "o9".to_string(),
+        status: OrderStatus::Assigned,
+        courier_id: Some("c1".to_string()),
+        reason: None,
+        actor: "dispatcher".to_string(),
+        at_ms: 200,
+    };
+    let assigned = Notice {
+        id: 0,
+        order_id: "o9".to_string(),
+        kind: NoticeKind::Assigned,
+        eta_ms: Some(900),
+        payload: json!({"courier_id": "c1"}),
+        at_ms: 200,
+    };
+    assert!(
+        s.update_order_status(OrderStatus::Placed, &assign, Some(&assigned))
+            .await
+            .expect("assign")
+    );
+    let delayed = Notice {
+        kind: NoticeKind::Delayed,
+        eta_ms: Some(2_000),
+        at_ms: 300,
+        ..assigned.clone()
+    };
+    let coupon = Coupon {
+        code: "FR-TEST".to_string(),
+        order_id: "o9".to_string(),
+        value_cents: 300,
+        reason: "late".to_string(),
+        created_ms: 300,
+    };
+    let first = s
+        .record_notice(&delayed, Some(&coupon))
+        .await
+        .expect("delay");
+    assert!(first.is_some());
+    assert_eq!(
+        s.record_notice(&delayed, Some(&coupon))
+            .await
+            .expect("again"),
+        None,
+        "one delay per order"
+    );
+    assert_eq!(s.coupon("o9").await.expect("coupon"), Some(coupon));
+    let notices = s.notices("o9").await.expect("notices");
+    assert_eq!(
+        notices
+            .iter()
+            .map(|n| (n.kind, n.eta_ms))
+            .collect::<Vec<_>>(),
+        [
+            (NoticeKind::Assigned, Some(900)),
+            (NoticeKind::Delayed, Some(2_000))
+        ]
+    );
+    assert_eq!(notices[0].payload, json!({"courier_id": "c1"}));
+
+    // The assignment goes to "all"; the delay to "all" and "delays"; nothing to "off".
+    let due = s.due_deliveries(1_000, 10).await.expect("due");
+    let mut pairs: Vec<(NoticeKind, &str)> = due
+        .iter()
+        .map(|d| (d.notice.kind, d.webhook_id.as_str()))
+        .collect();
+    pairs.sort_by_key(|p| (p.0.as_str(), p.1));
+    assert_eq!(
+        pairs,
+        [
+            (NoticeKind::Assigned, "all"),
+            (NoticeKind::Delayed, "all"),
+            (NoticeKind::Delayed, "delays")
+        ]
+    );
+    assert!(s.due_deliveries(250, 10).await.expect("early").len() == 1);
+    let attempt = |webhook: &str, notice_id: i64, at_ms: i64, http_status: Option<i64>| Attempt {
+        notice_id,
+        webhook_id: webhook.to_string(),
+        at_ms,
+        http_status,
+        error: http_status
+            .is_none()
+            .then(|| "connection refused".to_string()),
+        duration_ms: 5,
+    };
+    let delay_id = first.expect("id");
+    s.record_attempt(
+        &attempt("delays", delay_id, 1_000, None),
+        AfterAttempt::RetryAt(5_000),
+    )
+    .await
+    .expect("retry");
+    s.record_attempt(
+        &attempt("all", delay_id, 1_000, Some(204)),
+        AfterAttempt::Delivered,
+    )
+    .await
+    .expect("delivered");
+    s.record_attempt(
+        &attempt("all", notices[0].id, 1_000, Some(500)),
+        AfterAttempt::GiveUp,
+    )
+    .await
+    .expect("give up");
+    assert!(s.due_deliveries(4_999, 10).await.expect("due").is_empty());
+    let later = s.due_deliveries(5_000, 10).await.expect("due later");
+    assert_eq!(later.len(), 1);
+    assert_eq!(
+        (later[0].webhook_id.as_str(), later[0].attempts),
+        ("delays", 1)
+    );
+    assert_eq!(later[0].secret, "secret-delays");
+    let log = s.attempts("all", 10).await.expect("log");
+    assert_eq!(
+        log.iter().map(|a| a.http_status).collect::<Vec<_>>(),
+        [Some(500), Some(204)],
+        "newest first"
+    );
+}
+
+async fn suite(s: impl Outbox) {
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
     s.insert_courier(&courier("c1")).await.expect("insert c1");
     s.insert_courier(&courier("c2")).await.expect("insert c2");
@@ -330,6 +482,7 @@ async fn suite(s: impl Storage) {
     assert_eq!(stored.len(), 1_200, "repeats are kept too, as duplicates");
 
     shops_and_orders(&s).await;
+    outbox(&s).await;
     let everyone: Vec<String> = s
         .couriers()
         .await

@@ -1,0 +1,381 @@
+//! Notices end to end, over real sockets: the service on a local port, a webhook
+//! receiver that is down at first and comes up later, orders moved through their life
+//! and one whose promise cannot be kept. Every notice must arrive, signed, after its
+//! failed attempts were logged; the late order earns one coupon its customer sees.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use freshroute_roads::{RoadNetwork, Silent};
+use freshroute_service::rules::FixRules;
+use freshroute_service::webhooks::{WebhookPolicy, deliver_forever, signature};
+use freshroute_service::{AppState, NoticePolicy, RateLimit, auth, now_ms, router};
+use freshroute_store::{ApiKey, Role, SqliteStore, Storage};
+use serde_json::{Value, json};
+
+/// One request the receiver got: its headers and body.
+type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .expect("in range")
+        .to_rfc3339()
+}
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(key);
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let res = req.send().await.expect("the service answers");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+async fn key(store: &SqliteStore, role: Role) -> String {
+    let key = auth::new_secret("fr_key_");
+    store
+        .insert_api_key(&ApiKey {
+            key_hash: auth::hash(&key),
+            role,
+            courier_id: None,
+            created_ms: 0,
+            revoked_ms: None,
+        })
+        .await
+        .expect("key");
+    key
+}
+
+/// Serves the webhook receiver on `addr`: records every request, answers 204.
+async fn receiver(addr: SocketAddr, got: Received) {
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: String| {
+            let got = got.clone();
+            async move {
+                got.lock().expect("lock").push((headers, body));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .expect("the receiver's port is free again");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path().join("n.db").to_str().expect("utf-8"))
+        .await
+        .expect("open");
+    let admin = key(&store, Role::Admin).await;
+    let dispatcher = key(&store, Role::Dispatcher).await;
+    let pbf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/monaco.osm.pbf");
+    let roads = Arc::new(RoadNetwork::import(&pbf, &mut Silent).expect("Monaco").0);
+    let mut state = AppState::load(
+        store.into(),
+        roads,
+        FixRules::default(),
+        RateLimit::default(),
+    )
+    .await
+    .expect("state");
+    state.notices = NoticePolicy {
+        delay_margin_s: 60,
+        ..NoticePolicy::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let api = Api {
+        base: format!("http://{}", listener.local_addr().expect("addr")),
+        http: reqwest::Client::new(),
+    };
+    let app = router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(deliver_forever(
+        state,
+        WebhookPolicy {
+            first_retry: Duration::from_millis(200),
+            max_backoff: Duration::from_millis(800),
+            max_attempts: 100,
+            poll: Duration::from_millis(100),
+            timeout: Duration::from_secs(2),
+        },
+    ));
+
+    // The receiver's port, reserved and let go: nothing listens there yet.
+    let hook_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+
+    // Webhooks: bad input refused with its field; a good one gets its secret once.
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            &admin,
+            Some(json!({"url": "ftp://x"})),
+        )
+        .await;
+    assert_eq!((s, b["code"].as_str()), (400, Some("invalid_url")), "{b}");
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            &admin,
+            Some(json!({"url": "http://127.0.0.1:1/x", "events": ["teleported"]})),
+        )
+        .await;
+    assert_eq!((s, b["code"].as_str()), (400, Some("unknown_event")), "{b}");
+    let (s, _) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            &dispatcher,
+            Some(json!({"url": "http://127.0.0.1:1/x"})),
+        )
+        .await;
+    assert_eq!(s, 403, "only admins add webhooks");
+    let (s, hook) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            &admin,
+            Some(json!({"url": format!("http://{hook_addr}/hook")})),
+        )
+        .await;
+    assert_eq!(s, 201, "{hook}");
+    let hook_id = hook["id"].as_str().expect("id").to_string();
+    let secret = hook["secret"].as_str().expect("secret").to_string();
+    let (_, listed) = api.call("GET", "/v1/webhooks", &admin, None).await;
+    assert!(
+        listed["webhooks"][0].get("secret").is_none(),
+        "secrets are shown once"
+    );
+
+    // A store, a courier near it, and two orders: one easy, one promised in a minute.
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/stores",
+            &dispatcher,
+            Some(json!({
+                "id": "mc-casino", "name": "Casino", "address": "Place du Casino, Monaco",
+                "location": {"type": "Point", "coordinates": [7.4275, 43.7396]},
+                "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "23:59"}],
+                "storage": {"frozen_litres": 300, "chilled_litres": 600, "ambient_litres": 2000}
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let hour = 3_600_000;
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/couriers",
+            &dispatcher,
+            Some(json!({
+                "id": "c1", "name": "Inès", "profile": "scooter", "box_capacity": 10,
+                "skills": ["insulated", "frozen"], "shift_start": iso(now_ms() - hour),
+                "shift_end": iso(now_ms() + 8 * hour), "device_id": "990"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let fix = json!({"fixes": [{"courier_id": "c1", "time": now_ms() - 2_000, "lat": 43.7310, "lon": 7.4180}]});
+    let (_, b) = api.call("POST", "/v1/fixes", &dispatcher, Some(fix)).await;
+    assert_eq!(b["accepted"], json!(1), "{b}");
+    let order = |id: &str, ready: i64, promised: i64| {
+        json!({
+            "id": id, "store_id": "mc-casino",
+            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+            "items": [{"sku": "gelato-500", "quantity": 1, "class": "frozen"}],
+            "ready_at": iso(ready), "promised_by": iso(promised)})
+    };
+    let now = now_ms();
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/orders",
+            &dispatcher,
+            Some(order("o-easy", now, now + 40 * 60_000)),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/orders",
+            &dispatcher,
+            Some(order("o-late", now, now + 60_000)),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let late_track = b["properties"]["tracking"]["path"]
+        .as_str()
+        .expect("tracking path")
+        .to_string();
+
+    // The plan cannot bring o-late within a minute: one delay, one coupon, however often
+    // it is planned again.
+    for _ in 0..2 {
+        let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    let (s, late) = api
+        .call("GET", "/v1/orders/o-late", &dispatcher, None)
+        .await;
+    assert_eq!(s, 200, "{late}");
+    let kinds: Vec<&str> = late["properties"]["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .filter_map(|n| n["event"].as_str())
+        .collect();
+    assert_eq!(kinds, ["delayed"], "{late}");
+    let code = late["properties"]["coupon"]["code"]
+        .as_str()
+        .expect("a coupon")
+        .to_string();
+    let (s, tracked) = api.call("GET", &late_track, "", None).await;
+    assert_eq!(s, 200, "{tracked}");
+    assert_eq!(tracked["coupon"]["code"].as_str(), Some(code.as_str()));
+    assert!(tracked["eta"].is_string(), "{tracked}");
+
+    // o-easy through its life while the receiver is down.
+    for change in [
+        json!({"status": "assigned", "courier_id": "c1"}),
+        json!({"status": "picked_up"}),
+        json!({"status": "delivered"}),
+    ] {
+        let (s, b) = api
+            .call(
+                "POST",
+                "/v1/orders/o-easy/status",
+                &dispatcher,
+                Some(change),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
+
+    // Failed attempts are logged while nothing listens.
+    let mut failures = 0;
+    for _ in 0..50 {
+        let (_, log) = api
+            .call(
+                "GET",
+                &format!("/v1/webhooks/{hook_id}/attempts"),
+                &admin,
+                None,
+            )
+            .await;
+        failures = log["attempts"]
+            .as_array()
+            .expect("attempts")
+            .iter()
+            .filter(|a| a["http_status"].is_null() && a["error"].is_string())
+            .count();
+        if failures >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(failures >= 4, "each of the 4 notices failed at least once");
+
+    // The receiver comes up: every notice arrives, signed with the webhook's secret.
+    let got: Received = Arc::default();
+    receiver(hook_addr, got.clone()).await;
+    let mut events = Vec::new();
+    for _ in 0..100 {
+        events = got
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(h, body)| {
+                let v: Value = serde_json::from_str(body).expect("JSON body");
+                let t: i64 = h["freshroute-signature"]
+                    .to_str()
+                    .expect("ascii")
+                    .split(',')
+                    .find_map(|p| p.strip_prefix("t="))
+                    .expect("t=")
+                    .parse()
+                    .expect("seconds");
+                assert_eq!(
+                    h["freshroute-signature"].to_str().expect("ascii"),
+                    signature(&secret, t, body.as_bytes()),
+                    "signed with the webhook's secret"
+                );
+                assert_eq!(h["freshroute-event"], v["event"].as_str().expect("event"));
+                (
+                    v["order_id"].as_str().expect("order").to_string(),
+                    v["event"].as_str().expect("event").to_string(),
+                )
+            })
+            .collect::<Vec<_>>();
+        if events.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    events.sort();
+    let expected: Vec<(String, String)> = [
+        ("o-easy", "assigned"),
+        ("o-easy", "delivered"),
+        ("o-easy", "picked_up"),
+        ("o-late", "delayed"),
+    ]
+    .iter()
+    .map(|(o, e)| (o.to_string(), e.to_string()))
+    .collect();
+    assert_eq!(events, expected, "every notice once, none lost");
+    let (_, log) = api
+        .call(
+            "GET",
+            &format!("/v1/webhooks/{hook_id}/attempts"),
+            &admin,
+            None,
+        )
+        .await;
+    let delivered = log["attempts"]
+        .as_array()
+        .expect("attempts")
+        .iter()
+        .filter(|a| a["http_status"] == json!(204))
+        .count();
+    assert_eq!(delivered, 4, "{log}");
+
+    // Switched off: once.
+    let (s, _) = api
+        .call("DELETE", &format!("/v1/webhooks/{hook_id}"), &admin, None)
+        .await;
+    assert_eq!(s, 204);
+    let (s, b) = api
+        .call("DELETE", &format!("/v1/webhooks/{hook_id}"), &admin, None)
+        .await;
+    assert_eq!((s, b["code"].as_str()), (404, Some("unknown_webhook")));
+}
