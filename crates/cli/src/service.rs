@@ -160,6 +160,7 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
             Duration::from_secs(args.replan_every),
         ));
     }
+    tokio::spawn(freshroute_service::live::refresh_forever(state.clone()));
     tokio::spawn(freshroute_service::webhooks::deliver_forever(
         state.clone(),
         freshroute_service::webhooks::WebhookPolicy::default(),

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 
 use crate::auth::{Caller, hash, new_secret};
 use crate::fields::{time_field, valid_id};
-use crate::ingest::now_ms;
 use crate::state::AppState;
 use crate::time::format_ms;
 use crate::{ApiError, ErrorBody};
@@ -111,7 +110,7 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<CourierView>), ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(n) = body?;
-    let (courier, secret) = courier_from(n, now_ms())?;
+    let (courier, secret) = courier_from(n, state.clock.now_ms())?;
     state.store.insert_courier(&courier).await?;
     let answer = CourierView {
         tracking_url_path: Some(format!("/osmand/{secret}")),

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Caller, hash};
 use crate::couriers::unknown_courier;
-use crate::ingest::{IncomingFix, ingest, now_ms};
+use crate::ingest::{IncomingFix, ingest};
 use crate::rules::Filtered;
 use crate::state::AppState;
 use crate::time::parse_timestamp;
@@ -176,7 +176,7 @@ pub(crate) async fn osmand(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let courier = state
         .courier_by_secret(&hash(&secret))
         .await?

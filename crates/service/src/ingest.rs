@@ -68,7 +68,7 @@ pub(crate) async fn ingest(
     fixes: &[(usize, IncomingFix)],
     source: &str,
 ) -> Result<Vec<Verdict>, ApiError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     // In fix-time order per courier, so that each is judged against the one before it.
     let mut order: Vec<usize> = (0..fixes.len()).collect();
     order.sort_by_key(|&i| (fixes[i].0, fixes[i].1.fix_ms));
@@ -133,17 +133,28 @@ pub(crate) async fn ingest(
     let records: Vec<FixRecord> = records.into_iter().flatten().collect();
     let (records, verdicts) = state.writer.write(records).await?;
     // Durable now: the newest accepted fix per courier becomes its latest position.
-    let mut latest = state.latest.write().await;
-    for (record, verdict) in records.into_iter().zip(&verdicts) {
-        if verdict.is_some() {
-            continue;
+    let mut moved = Vec::new();
+    {
+        let mut latest = state.latest.write().await;
+        for (record, verdict) in records.into_iter().zip(&verdicts) {
+            if verdict.is_some() {
+                continue;
+            }
+            let newer = latest
+                .get(&record.courier_id)
+                .is_none_or(|old| old.fix_ms < record.fix_ms);
+            if newer {
+                moved.push(record.courier_id.clone());
+                latest.insert(record.courier_id.clone(), record);
+            }
         }
-        let newer = latest
-            .get(&record.courier_id)
-            .is_none_or(|old| old.fix_ms < record.fix_ms);
-        if newer {
-            latest.insert(record.courier_id.clone(), record);
+    }
+    if !moved.is_empty() {
+        let mut live = state.live.lock().expect("live routes lock");
+        for c in &moved {
+            live.mark(c);
         }
+        state.live_wake.notify_one();
     }
     Ok(verdicts)
 }

@@ -12,6 +12,7 @@ mod fields;
 mod fixes;
 mod ingest;
 mod limiter;
+pub mod live;
 mod notices;
 mod orders;
 mod osmand;
@@ -36,6 +37,7 @@ pub use limiter::RateLimit;
 pub use notices::NoticePolicy;
 pub use sample::{SampleLoad, load_sample_chain};
 pub use state::AppState;
+pub use time::Clock;
 
 /// Serves `router` on `listener` until Ctrl-C or SIGTERM, then finishes what is in flight.
 pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {

@@ -11,7 +11,6 @@ use serde_json::json;
 
 use crate::ApiError;
 use crate::auth::new_secret;
-use crate::ingest::now_ms;
 use crate::state::AppState;
 use crate::time::format_ms;
 
@@ -102,7 +101,7 @@ fn coupon_code() -> String {
 /// coupons) that follow; wakes the webhook sender when any was stored.
 pub(crate) async fn watch(state: &AppState, updates: &[EtaUpdate]) -> Result<(), ApiError> {
     let policy = state.notices;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let mut stored = 0;
     let mut watch = state.eta_watch.lock().await;
     for u in updates {

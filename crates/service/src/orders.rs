@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use crate::auth::{Caller, hash, new_secret};
 use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
-use crate::ingest::now_ms;
 use crate::notices;
 use crate::places::{Point, point, snap};
 use crate::shops::unknown_shop;
@@ -330,7 +329,7 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(n) = body?;
-    let (order, token) = order_from(&state, n, now_ms()).await?;
+    let (order, token) = order_from(&state, n, state.clock.now_ms()).await?;
     state.store.insert_order(&order, &caller.actor()).await?;
     let mut answer = feature(&order, None);
     answer["properties"]["tracking"] = json!({
@@ -405,6 +404,19 @@ pub(crate) async fn get(
     answer["properties"]["notices"] = json!(notices);
     answer["properties"]["coupon"] = coupon_view(state.store.coupon(&id).await?.as_ref());
     Ok(Json(answer))
+}
+
+/// An order's ETA: from its courier's latest fix along the live route, else the plan's.
+pub(crate) async fn eta_ms(state: &AppState, order_id: &str) -> Option<i64> {
+    let live = state
+        .live
+        .lock()
+        .expect("live routes lock")
+        .eta_ms(order_id);
+    match live {
+        Some(eta) => Some(eta),
+        None => state.plan.read().await.as_ref()?.eta_ms(order_id),
+    }
 }
 
 /// A coupon as the dispatcher and the customer see it.
@@ -491,14 +503,9 @@ pub(crate) async fn change_status(
         courier_id,
         reason,
         actor: caller.actor(),
-        at_ms: now_ms(),
+        at_ms: state.clock.now_ms(),
     };
-    let eta = state
-        .plan
-        .read()
-        .await
-        .as_ref()
-        .and_then(|p| p.eta_ms(&order.id));
+    let eta = eta_ms(&state, &order.id).await;
     let notice = notices::status_notice(&order, &event, eta);
     if !state
         .store
@@ -512,6 +519,11 @@ pub(crate) async fn change_status(
         ));
     }
     state.outbox_wake.notify_one();
+    state
+        .live
+        .lock()
+        .expect("live routes lock")
+        .order_moved(&id, to);
     if to.is_final() {
         state.eta_watch.lock().await.forget(&id);
     }
@@ -543,7 +555,7 @@ pub(crate) async fn track(
                 "this tracking link is not known; check it was copied whole",
             )
         })?;
-    if now_ms() > order.tracking_expires_ms {
+    if state.clock.now_ms() > order.tracking_expires_ms {
         return Err(ApiError::new(
             StatusCode::GONE,
             "tracking_expired",
@@ -555,17 +567,19 @@ pub(crate) async fn track(
     }
     let shop = state.store.shop(&order.shop_id).await?;
     let eta = match order.status {
-        OrderStatus::Placed | OrderStatus::Assigned | OrderStatus::PickedUp => state
-            .plan
-            .read()
-            .await
-            .as_ref()
-            .and_then(|p| p.eta_ms(&order.id))
-            .map(format_ms),
+        OrderStatus::Placed | OrderStatus::Assigned | OrderStatus::PickedUp => {
+            eta_ms(&state, &order.id).await.map(format_ms)
+        }
         _ => None,
     };
+    // The courier is shown only on its way to this customer: not while it still serves
+    // another (whose address its position would give away).
+    let on_the_way = |c: &str| {
+        let live = state.live.lock().expect("live routes lock");
+        live.heading_to(c, &order.id) || live.stops_of(c).is_none()
+    };
     let courier_position = match (&order.courier_id, order.status) {
-        (Some(c), OrderStatus::PickedUp) => state
+        (Some(c), OrderStatus::PickedUp) if on_the_way(c) => state
             .latest
             .read()
             .await

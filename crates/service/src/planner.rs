@@ -21,13 +21,17 @@ use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Role, Shop, Stora
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
-use crate::ingest::now_ms;
 use crate::notices::{self, EtaUpdate};
 use crate::orders::{ColdChain, Item, needed_skills, stored_items};
 use crate::places::{MAX_ROAD_DISTANCE, point};
 use crate::state::AppState;
 use crate::time::format_ms;
 use crate::{ApiError, ErrorBody};
+
+/// Time at the store to take an order, seconds.
+pub const PICKUP_SERVICE_S: i64 = 60;
+/// Time at the door to hand it over, seconds.
+pub const DELIVERY_SERVICE_S: i64 = 120;
 
 /// How the planner plans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +97,21 @@ pub struct PlannedStop {
     pub start_ms: i64,
     /// Planned departure, epoch ms.
     pub departure_ms: i64,
+    /// Not served before this, epoch ms (the order's ready time, for a pickup).
+    pub not_before_ms: i64,
+    /// Time spent at the stop, seconds.
+    pub service_s: i64,
+    /// The order's promise, epoch ms.
+    pub promised_ms: i64,
+}
+
+/// The road from one stop (or the courier's position) to the next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leg {
+    /// `[lon, lat]` pairs along the roads (straight when the leg cannot be routed).
+    pub geometry: Vec<[f64; 2]>,
+    /// Driving time, seconds.
+    pub duration_s: i64,
 }
 
 /// One courier's planned route.
@@ -105,6 +124,8 @@ pub struct PlannedRoute {
     pub geometry: Vec<[f64; 2]>,
     /// Its stops in order.
     pub stops: Vec<PlannedStop>,
+    /// The road to each stop: `legs[k]` ends at `stops[k]`.
+    pub legs: Vec<Leg>,
 }
 
 /// The current plan.
@@ -192,7 +213,7 @@ async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
         orders.extend(state.store.orders(Some(status), None, 1_000).await?);
     }
     Ok(Snapshot {
-        now_ms: now_ms(),
+        now_ms: state.clock.now_ms(),
         shops: state.store.shops().await?,
         couriers: state.store.couriers().await?,
         latest: state.latest.read().await.clone(),
@@ -253,32 +274,49 @@ fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatr
     TravelMatrix::new(n, durations, distances)
 }
 
-/// The road path through `waypoints`, leg by leg, as `[lon, lat]` pairs; a leg that
-/// cannot be routed is drawn straight.
-fn road_geometry(roads: &RoadNetwork, profile: Profile, waypoints: &[Place]) -> Vec<[f64; 2]> {
+/// The roads through `waypoints`, leg by leg, as `[lon, lat]` pairs with driving times;
+/// a leg that cannot be routed is drawn straight and takes `fallback_s[k]`.
+fn road_legs(
+    roads: &RoadNetwork,
+    profile: Profile,
+    waypoints: &[Place],
+    fallback_s: &[i64],
+) -> Vec<Leg> {
     let straight = |p: &Place| [p.lon, p.lat];
-    let Ok(graph) = roads.profile(profile) else {
-        return waypoints.iter().map(straight).collect();
-    };
+    let graph = roads.profile(profile).ok();
     let snap = |p: &Place| {
+        let g = graph?;
         LatLon::new(p.lat, p.lon)
             .ok()
-            .and_then(|at| graph.snap(at, MAX_ROAD_DISTANCE).ok())
+            .and_then(|at| g.snap(at, MAX_ROAD_DISTANCE).ok())
     };
-    let mut router = graph.router();
-    let mut line: Vec<[f64; 2]> = waypoints.first().map(straight).into_iter().collect();
-    for leg in waypoints.windows(2) {
-        let path = match (snap(&leg[0]), snap(&leg[1])) {
-            (Some(a), Some(b)) => router.route(&a, &b).ok().flatten(),
-            _ => None,
-        };
-        match path {
-            Some(route) => line.extend(route.geometry.iter().map(|p| [p.lon(), p.lat()])),
-            None => line.push(straight(&leg[1])),
-        }
-    }
-    line.dedup();
-    line
+    let mut router = graph.map(|g| g.router());
+    waypoints
+        .windows(2)
+        .zip(fallback_s)
+        .map(|(leg, &fallback)| {
+            let path = match (snap(&leg[0]), snap(&leg[1]), router.as_mut()) {
+                (Some(a), Some(b), Some(r)) => r.route(&a, &b).ok().flatten(),
+                _ => None,
+            };
+            match path {
+                Some(route) => {
+                    let mut geometry = vec![straight(&leg[0])];
+                    geometry.extend(route.geometry.iter().map(|p| [p.lon(), p.lat()]));
+                    geometry.push(straight(&leg[1]));
+                    geometry.dedup();
+                    Leg {
+                        geometry,
+                        duration_s: route.duration.0,
+                    }
+                }
+                None => Leg {
+                    geometry: vec![straight(&leg[0]), straight(&leg[1])],
+                    duration_s: fallback,
+                },
+            }
+        })
+        .collect()
 }
 
 /// Builds, solves and reads back one plan (`solve_ms` counts travel tables, solver
@@ -354,7 +392,7 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
         let deadline = rel(o.promised_ms + config.lateness_s * 1000, now);
         let delivery = freshroute_solver::Stop {
             location: add(o.lat, o.lon),
-            service: Seconds(120),
+            service: Seconds(DELIVERY_SERVICE_S),
             windows: vec![TimeWindow {
                 start: Seconds(0),
                 end: deadline.max(Seconds(0)),
@@ -394,7 +432,7 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
         builder.add_shipment(Shipment {
             pickup: freshroute_solver::Stop {
                 location: store,
-                service: Seconds(60),
+                service: Seconds(PICKUP_SERVICE_S),
                 windows: vec![TimeWindow {
                     start: rel_up(o.ready_ms, now).max(Seconds(0)),
                     end: deadline.max(Seconds(0)),
@@ -446,7 +484,7 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
             lat: f.lat,
             lon: f.lon,
         });
-        waypoints.extend(start);
+        waypoints.extend(start.or_else(|| r.stops.first().map(|s| places[s.location])));
         let stops: Vec<PlannedStop> = r
             .stops
             .iter()
@@ -454,26 +492,43 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
                 let o = task_orders[s.task.0 as usize];
                 let p = places[s.location];
                 waypoints.push(p);
+                let pickup = s.kind == StopKind::Pickup;
                 PlannedStop {
                     order_id: o.id.clone(),
-                    kind: if s.kind == StopKind::Pickup {
-                        "pickup"
-                    } else {
-                        "delivery"
-                    },
+                    kind: if pickup { "pickup" } else { "delivery" },
                     lat: p.lat,
                     lon: p.lon,
                     arrival_ms: at(s.arrival),
                     start_ms: at(s.start),
                     departure_ms: at(s.departure),
+                    not_before_ms: if pickup { o.ready_ms } else { now },
+                    service_s: if pickup {
+                        PICKUP_SERVICE_S
+                    } else {
+                        DELIVERY_SERVICE_S
+                    },
+                    promised_ms: o.promised_ms,
                 }
             })
             .collect();
         let profile = courier.profile.parse().unwrap_or(Profile::Car);
+        // Where a leg cannot be routed, the plan's own time for it.
+        let fallback_s: Vec<i64> = stops
+            .iter()
+            .scan(now, |left, s| {
+                let leg = (s.arrival_ms - *left).max(0) / 1000;
+                *left = s.departure_ms;
+                Some(leg)
+            })
+            .collect();
+        let legs = road_legs(roads, profile, &waypoints, &fallback_s);
+        let mut geometry: Vec<[f64; 2]> = legs.iter().flat_map(|l| l.geometry.clone()).collect();
+        geometry.dedup();
         out.routes.push(PlannedRoute {
             courier_id: courier.id.clone(),
-            geometry: road_geometry(roads, profile, &waypoints),
+            geometry,
             stops,
+            legs,
         });
     }
     out.solve_ms = clock.elapsed().as_millis();
@@ -489,6 +544,11 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
 /// Plans now and keeps the plan as the current one.
 pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
     let snap = snapshot(state).await?;
+    let profiles: HashMap<String, Profile> = snap
+        .couriers
+        .iter()
+        .filter_map(|c| Some((c.id.clone(), c.profile.parse().ok()?)))
+        .collect();
     let promises: Vec<(String, i64)> = snap
         .orders
         .iter()
@@ -507,6 +567,11 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
         })?;
     let new = Arc::new(new);
     *state.plan.write().await = Some(new.clone());
+    state
+        .live
+        .lock()
+        .expect("live routes lock")
+        .adopt(&new, &profiles);
     let etas: Vec<EtaUpdate> = promises
         .into_iter()
         .map(|(order_id, promised_ms)| EtaUpdate {
@@ -559,7 +624,7 @@ pub(crate) async fn trigger(
 #[utoipa::path(get, path = "/v1/couriers/{id}/plan", tag = "planning", security(("api_key" = [])),
     params(("id" = String, Path, description = "The courier's id")),
     responses(
-        (status = 200, description = "`courier_id`, `planned_at`, and `stops` in order with order id, kind, position and planned times (empty when the plan gives it nothing)", body = Value),
+        (status = 200, description = "`courier_id`, `planned_at`, `reroutes` (times it was found off its route and routed again) and its remaining `stops` in order: order id, kind, position, planned start, `eta` (from its latest fix), and the `road` there as a LineString with its driving time; empty when the plan gives it nothing", body = Value),
         (status = 403, description = "Another courier's key", body = ErrorBody),
         (status = 404, description = "No plan yet", body = ErrorBody),
     ))]
@@ -571,22 +636,27 @@ pub(crate) async fn courier_stops(
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     caller.may_act_for(&id)?;
     let plan = state.plan.read().await.clone().ok_or_else(no_plan)?;
-    let stops: Vec<Value> = plan
-        .routes
+    let (live, reroutes) = {
+        let live = state.live.lock().expect("live routes lock");
+        (live.stops_of(&id), live.reroutes_of(&id))
+    };
+    let stops: Vec<Value> = live
+        .unwrap_or_default()
         .iter()
-        .filter(|r| r.courier_id == id)
-        .flat_map(|r| &r.stops)
-        .map(|s| {
+        .map(|n| {
+            let s = &n.stop;
             json!({
                 "order_id": s.order_id, "kind": s.kind, "geometry": point(s.lat, s.lon),
-                "arrival": format_ms(s.arrival_ms), "start": format_ms(s.start_ms),
-                "departure": format_ms(s.departure_ms),
+                "planned_start": format_ms(s.start_ms), "eta": format_ms(n.eta_ms),
+                "road": {"type": "LineString", "coordinates": n.road.geometry},
+                "drive_s": n.road.duration_s,
             })
         })
         .collect();
     Ok(Json(json!({
         "courier_id": id,
         "planned_at": format_ms(plan.created_ms),
+        "reroutes": reroutes,
         "stops": stops,
     })))
 }

@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::fields::valid_id;
-use crate::ingest::now_ms;
 use crate::places::{Point, point, snap};
 use crate::state::AppState;
 use crate::{ApiError, ErrorBody};
@@ -158,7 +157,7 @@ pub(crate) fn shop_from(state: &AppState, n: NewShop) -> Result<Shop, ApiError> 
         frozen_litres: z.frozen_litres,
         chilled_litres: z.chilled_litres,
         ambient_litres: z.ambient_litres,
-        created_ms: now_ms(),
+        created_ms: state.clock.now_ms(),
     })
 }
 

@@ -21,6 +21,8 @@ pub struct AppState {
     pub roads: Arc<RoadNetwork>,
     /// Each courier's latest accepted fix (by fix time), loaded at start and kept current.
     pub latest: Arc<RwLock<HashMap<String, FixRecord>>>,
+    /// The time the service goes by.
+    pub clock: crate::time::Clock,
     /// How fixes are judged.
     pub rules: FixRules,
     /// How the planner plans.
@@ -31,6 +33,10 @@ pub struct AppState {
     pub(crate) eta_watch: Arc<Mutex<crate::notices::EtaWatch>>,
     /// Woken when a notice is stored, so the webhook sender sends it at once.
     pub(crate) outbox_wake: Arc<Notify>,
+    /// Each courier's remaining stops, re-timed from its fixes.
+    pub(crate) live: Arc<std::sync::Mutex<crate::live::Live>>,
+    /// Woken when a fix comes in for a courier with a live route.
+    pub(crate) live_wake: Arc<Notify>,
     /// The current dispatch plan, once one is made.
     pub(crate) plan: Arc<RwLock<Option<Arc<crate::planner::Plan>>>>,
     /// Where fixes are written, committed in groups.
@@ -74,8 +80,11 @@ impl AppState {
             planner: crate::planner::PlannerConfig::default(),
             plan: Arc::default(),
             notices: crate::notices::NoticePolicy::default(),
+            clock: crate::time::Clock::system(),
             eta_watch: Arc::default(),
             outbox_wake: Arc::default(),
+            live: Arc::default(),
+            live_wake: Arc::default(),
             latest: Arc::new(RwLock::new(latest)),
             rules,
             limiter: Limiter::new(rate),

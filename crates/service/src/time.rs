@@ -1,6 +1,46 @@
-//! Timestamps as clients send them, to epoch milliseconds.
+//! Timestamps as clients send them, to epoch milliseconds; the service's clock.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, NaiveDateTime};
+
+/// The time every handler, the planner and the notices go by: the system's, or one a
+/// simulation sets (so that a day can be replayed faster than it passes).
+#[derive(Debug, Clone, Default)]
+pub struct Clock(Option<Arc<AtomicI64>>);
+
+impl Clock {
+    /// The system's clock.
+    pub fn system() -> Self {
+        Self(None)
+    }
+
+    /// A clock that shows `start_ms` until [`Clock::set_ms`] moves it.
+    pub fn manual(start_ms: i64) -> Self {
+        Self(Some(Arc::new(AtomicI64::new(start_ms))))
+    }
+
+    /// Now, epoch milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        match &self.0 {
+            Some(t) => t.load(Ordering::Relaxed),
+            None => chrono::Utc::now().timestamp_millis(),
+        }
+    }
+
+    /// Sets a manual clock (never backwards); `false` on the system's clock, which
+    /// nothing sets.
+    pub fn set_ms(&self, ms: i64) -> bool {
+        match &self.0 {
+            Some(t) => {
+                t.fetch_max(ms, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+}
 
 /// Epoch seconds below this are taken as seconds, at or above as milliseconds (the
 /// OsmAnd convention: 2^31 seconds is the year 2038).

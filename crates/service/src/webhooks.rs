@@ -139,7 +139,7 @@ pub async fn deliver_forever(state: AppState, policy: WebhookPolicy) {
         }
     };
     loop {
-        let due = match state.store.due_deliveries(now_ms(), 64).await {
+        let due = match state.store.due_deliveries(state.clock.now_ms(), 64).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!(error = %e, "could not read due webhook deliveries");
@@ -151,12 +151,12 @@ pub async fn deliver_forever(state: AppState, policy: WebhookPolicy) {
             let (client, state) = (client.clone(), state.clone());
             round.spawn(async move {
                 let started = Instant::now();
-                let at_ms = now_ms();
+                let at_ms = state.clock.now_ms();
                 let (http_status, error) = attempt(&client, &d).await;
                 let after = if error.is_none() {
                     AfterAttempt::Delivered
                 } else {
-                    policy.after_failure(d.attempts + 1, now_ms())
+                    policy.after_failure(d.attempts + 1, state.clock.now_ms())
                 };
                 let log = Attempt {
                     notice_id: d.notice.id,
@@ -251,7 +251,7 @@ pub(crate) async fn create(
         url: new.url,
         secret: new_secret("whsec_"),
         events,
-        created_ms: now_ms(),
+        created_ms: state.clock.now_ms(),
         disabled_ms: None,
     };
     state.store.insert_webhook(&hook).await?;
@@ -290,7 +290,11 @@ pub(crate) async fn disable(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     caller.require(&[Role::Admin])?;
-    if state.store.disable_webhook(&id, now_ms()).await? {
+    if state
+        .store
+        .disable_webhook(&id, state.clock.now_ms())
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(unknown_webhook(&id))

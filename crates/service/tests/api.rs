@@ -107,6 +107,7 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
     )
     .await
     .expect("state");
+    tokio::spawn(freshroute_service::live::refresh_forever(state.clone()));
     let c = Client { app: router(state) };
 
     // Couriers: 401 without a key, 403 for a planner, 201 for a dispatcher.
@@ -934,7 +935,8 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let fix = json!({"fixes": [{"courier_id": "c-plan", "time": now_ms() - 5_000, "lat": 43.7380, "lon": 7.4250}]});
+    // Five minutes old: room for the fixes that follow to be newer and still possible.
+    let fix = json!({"fixes": [{"courier_id": "c-plan", "time": now_ms() - 300_000, "lat": 43.7380, "lon": 7.4250}]});
     let r = c
         .call("POST", "/v1/fixes", Some(dispatcher), Some(fix))
         .await;
@@ -1080,12 +1082,69 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         .expect("stops")
         .iter()
         .filter(|s| s["order_id"] == json!("o-plan"))
-        .filter_map(|s| Some((s["kind"].as_str()?, s["start"].as_str()?)))
+        .filter_map(|s| Some((s["kind"].as_str()?, s["eta"].as_str()?)))
         .collect();
     assert_eq!(kinds.len(), 2, "{}", mine.body);
     assert_eq!(
         kinds[1].1,
-        delivery["properties"]["start"].as_str().unwrap_or("")
+        delivery["properties"]["start"].as_str().unwrap_or(""),
+        "before any new fix, the ETA is the plan's"
+    );
+    assert_eq!(mine.body["reroutes"], json!(0));
+    // Each stop comes with the road to it.
+    let road = mine.body["stops"][0]["road"]["coordinates"]
+        .as_array()
+        .expect("road")
+        .clone();
+    assert!(road.len() >= 2, "{}", mine.body);
+
+    // A fix on the road to the first stop, further along: ETAs re-timed, no re-route.
+    let along = &road[road.len() / 2];
+    let t = now_ms() - 200_000;
+    let fix =
+        json!({"fixes": [{"courier_id": "c-plan", "time": t, "lon": along[0], "lat": along[1]}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(dispatcher), Some(fix))
+        .await;
+    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = c
+            .call("GET", "/v1/couriers/c-plan/plan", Some(dispatcher), None)
+            .await
+            .body;
+        if seen["stops"][0]["eta"] != mine.body["stops"][0]["eta"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_ne!(
+        seen["stops"][0]["eta"], mine.body["stops"][0]["eta"],
+        "re-timed from the fix"
+    );
+    assert_eq!(seen["reroutes"], json!(0), "on its road: {seen}");
+    // A fix far from that road (across the harbour): routed again from there.
+    let fix = json!({"fixes": [{"courier_id": "c-plan", "time": t + 140_000, "lat": 43.7335, "lon": 7.4215}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(dispatcher), Some(fix))
+        .await;
+    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    for _ in 0..100 {
+        seen = c
+            .call("GET", "/v1/couriers/c-plan/plan", Some(dispatcher), None)
+            .await
+            .body;
+        if seen["reroutes"] == json!(1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen["reroutes"], json!(1), "off its road: {seen}");
+    let first = seen["stops"][0]["road"]["coordinates"][0].clone();
+    assert_eq!(
+        first,
+        json!([7.4215, 43.7335]),
+        "the new road starts at the fix"
     );
     let other = c
         .call("GET", "/v1/couriers/c-plan/plan", Some(courier1), None)
