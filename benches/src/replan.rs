@@ -145,13 +145,14 @@ fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i
         couriers,
         latest,
         orders,
+        previous: HashMap::new(),
     }
 }
 
 /// Plans the region `rounds` times and reports time and checks.
 pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions) -> BenchTable {
     let now = 1_800_000_000_000;
-    let snap = region(roads, chain, opts, now);
+    let mut snap = region(roads, chain, opts, now);
     let config = PlannerConfig {
         time_limit: opts.time_limit,
         ..PlannerConfig::default()
@@ -170,10 +171,31 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
         // As the service does when it starts.
         g.prepare_snapping();
     }
+    let mut flips = Vec::new();
     for _ in 0..opts.rounds.max(1) {
         let p = plan(&snap, roads, &config);
         times.push(p.solve_ms as f64);
         planned = snap.orders.len() - p.unassigned.len();
+        // Each round plans again from the previous plan, as the service does: orders
+        // that change courier for no change in the world are flip-flops.
+        let now_with: HashMap<String, String> = p
+            .routes
+            .iter()
+            .flat_map(|r| {
+                r.stops
+                    .iter()
+                    .map(|s| (s.order_id.clone(), r.courier_id.clone()))
+            })
+            .collect();
+        if !snap.previous.is_empty() {
+            flips.push(
+                now_with
+                    .iter()
+                    .filter(|(o, c)| snap.previous.get(*o).is_some_and(|was| was != *c))
+                    .count(),
+            );
+        }
+        snap.previous = now_with;
         for r in &p.routes {
             let mut departed: HashMap<&str, i64> = HashMap::new();
             for s in &r.stops {
@@ -220,6 +242,14 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
     t.info(
         "orders planned (last round)",
         format!("{planned} of {}", opts.orders),
+    );
+    t.info(
+        "orders moved to another courier between rounds (nothing changed)",
+        format!(
+            "{} (switching cost {} s)",
+            flips.iter().max().copied().unwrap_or(0),
+            config.switch_cost_s
+        ),
     );
     t.verify(
         "cold-chain ride limits broken",

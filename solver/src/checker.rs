@@ -167,6 +167,12 @@ pub fn check_routes(
         }
         total_distance += distance;
         cost += veh.fixed_cost + veh.cost_per_metre * distance + veh.cost_per_second * duration;
+        // The switching cost of each task served by a vehicle other than its preferred one.
+        for &(task, kind, _) in &nodes {
+            if matches!(kind, StopKind::Job | StopKind::Pickup | StopKind::Dropoff) {
+                cost += pb.tasks[task.0 as usize].switch_cost(*vehicle);
+            }
+        }
     }
     for t in unassigned {
         match seen.get_mut(t.0 as usize) {

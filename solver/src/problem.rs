@@ -200,6 +200,15 @@ pub enum ProblemError {
     /// No vehicle at all.
     #[error("the problem has no vehicle")]
     NoVehicle,
+    /// A pin or preference naming a task or vehicle that does not exist, or pinning
+    /// goods on board one vehicle to another.
+    #[error("{record}: {reason}")]
+    BadBinding {
+        /// The task.
+        record: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl ProblemError {
@@ -216,6 +225,7 @@ impl ProblemError {
             Self::Negative { .. } => "negative_value",
             Self::TooManySkills(_) => "too_many_skills",
             Self::NoVehicle => "no_vehicle",
+            Self::BadBinding { .. } => "bad_binding",
         }
     }
 }
@@ -331,6 +341,19 @@ pub(crate) struct Task {
     pub(crate) nodes: Vec<u32>,
     pub(crate) max_ride: i64,
     pub(crate) penalty: i64,
+    /// The vehicle it had before and the cost of serving it with another.
+    pub(crate) prefer: Option<(u32, i64)>,
+}
+
+impl Task {
+    /// What serving it with `vehicle` adds to the cost: the switching cost, if it
+    /// prefers another.
+    pub(crate) fn switch_cost(&self, vehicle: usize) -> i64 {
+        match self.prefer {
+            Some((v, cost)) if v as usize != vehicle => cost,
+            _ => 0,
+        }
+    }
 }
 
 /// A vehicle as the search reads it.
@@ -372,6 +395,8 @@ pub struct ProblemBuilder {
     vehicles: Vec<Vehicle>,
     matrices: Vec<TravelMatrix>,
     next: u32,
+    pins: Vec<(TaskId, usize)>,
+    preferences: Vec<(TaskId, usize, i64)>,
 }
 
 impl ProblemBuilder {
@@ -414,6 +439,21 @@ impl ProblemBuilder {
         self.next += 1;
         self.on_board.push((id, o));
         TaskId(id)
+    }
+
+    /// Binds a task to one vehicle: no other may serve it (a dispatcher's pin, an order the
+    /// courier was already given). If that vehicle cannot, the task stays unassigned with
+    /// the reason.
+    pub fn pin(&mut self, task: TaskId, vehicle: usize) -> &mut Self {
+        self.pins.push((task, vehicle));
+        self
+    }
+
+    /// Makes serving a task with any vehicle but `vehicle` cost `switch_cost` more: the
+    /// plan keeps it where it was unless moving it gains more than that.
+    pub fn prefer(&mut self, task: TaskId, vehicle: usize, switch_cost: i64) -> &mut Self {
+        self.preferences.push((task, vehicle, switch_cost));
+        self
     }
 
     /// Validates everything and builds the problem.
@@ -518,6 +558,7 @@ impl ProblemBuilder {
                         nodes: vec![nodes.len() as u32 - 1],
                         max_ride: NO_LIMIT,
                         penalty: j.unassigned_penalty,
+                        prefer: None,
                     });
                 }
                 TaskInput::Shipment(s) => {
@@ -555,6 +596,7 @@ impl ProblemBuilder {
                         nodes: vec![k - 2, k - 1],
                         max_ride,
                         penalty: s.unassigned_penalty,
+                        prefer: None,
                     });
                 }
                 TaskInput::OnBoard(o) => {
@@ -596,9 +638,50 @@ impl ProblemBuilder {
                         nodes: vec![nodes.len() as u32 - 1],
                         max_ride: NO_LIMIT,
                         penalty: o.unassigned_penalty,
+                        prefer: None,
                     });
                 }
             }
+        }
+        let (n_tasks, n_vehicles) = (tasks.len(), vehicles.len());
+        let binding = |task: TaskId, vehicle: usize| {
+            let record = format!("task {}", task.0);
+            if task.0 as usize >= n_tasks {
+                return Err(ProblemError::BadBinding {
+                    record,
+                    reason: "no such task".into(),
+                });
+            }
+            if vehicle >= n_vehicles {
+                return Err(ProblemError::BadBinding {
+                    record,
+                    reason: format!("vehicle {vehicle} does not exist"),
+                });
+            }
+            Ok(())
+        };
+        for &(task, vehicle) in &self.pins {
+            binding(task, vehicle)?;
+            for &u in &tasks[task.0 as usize].nodes {
+                let n: &mut Node = &mut nodes[u as usize];
+                if n.vehicle.is_some_and(|v| v as usize != vehicle) {
+                    return Err(ProblemError::BadBinding {
+                        record: format!("task {}", task.0),
+                        reason: format!("on board another vehicle, cannot be pinned to {vehicle}"),
+                    });
+                }
+                n.vehicle = Some(vehicle as u32);
+            }
+        }
+        for &(task, vehicle, cost) in &self.preferences {
+            binding(task, vehicle)?;
+            if cost < 0 {
+                return Err(ProblemError::Negative {
+                    record: format!("task {}", task.0),
+                    reason: "switching cost must not be negative".into(),
+                });
+            }
+            tasks[task.0 as usize].prefer = Some((vehicle as u32, cost));
         }
         Ok(Problem {
             nodes,

@@ -439,3 +439,87 @@ fn goods_on_board_past_their_deadline_are_reported_not_planned_late() {
         "more than the box holds"
     );
 }
+
+/// Courier 0 starts at km 0, courier 1 at km 3; one order from the store at km 1 to
+/// km 2. Courier 0 is 2 km closer all told.
+fn two_couriers_one_order() -> (ProblemBuilder, freshroute_solver::TaskId) {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5))
+        .add_vehicle(Vehicle {
+            end: None,
+            ..courier(&[])
+        })
+        .add_vehicle(Vehicle {
+            start: 3,
+            end: None,
+            ..courier(&["frozen"])
+        });
+    let order = b.add_shipment(ice_cream_from_store((0, 3600), 2, 1200));
+    (b, order)
+}
+
+fn served_by(s: &Solution, task: freshroute_solver::TaskId) -> Option<usize> {
+    s.routes
+        .iter()
+        .find(|r| r.stops.iter().any(|st| st.task == task))
+        .map(|r| r.vehicle)
+}
+
+#[test]
+fn an_order_stays_with_its_courier_unless_moving_it_gains_more_than_the_switching_cost() {
+    // Courier 0 drives 2 km, courier 1 drives 3 km (back to km 1, then km 2).
+    let (b, order) = two_couriers_one_order();
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(served_by(&s, order), Some(0), "the nearer courier");
+
+    // It was courier 1's: switching to courier 0 gains 1,000 (metres), less than 5,000.
+    let (mut b, order) = two_couriers_one_order();
+    b.prefer(order, 1, 5_000);
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(
+        served_by(&s, order),
+        Some(1),
+        "kept: the gain is below the switching cost"
+    );
+    assert_eq!(s.cost, 3_000, "no switching cost paid");
+
+    // A small switching cost does not hold it back.
+    let (mut b, order) = two_couriers_one_order();
+    b.prefer(order, 1, 500);
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(served_by(&s, order), Some(0));
+    assert_eq!(s.cost, 2_000 + 500, "the switch is paid for");
+}
+
+#[test]
+fn a_pinned_order_goes_to_its_courier_or_is_left_out_with_the_reason() {
+    let (mut b, order) = two_couriers_one_order();
+    b.pin(order, 1);
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(served_by(&s, order), Some(1), "the pin wins over distance");
+
+    // Pinned to a courier without the frozen box the order needs.
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5))
+        .add_vehicle(courier(&[]))
+        .add_vehicle(courier(&["frozen"]));
+    let order = b.add_shipment(Shipment {
+        skills: vec!["frozen".into()],
+        ..ice_cream_from_store((0, 3600), 2, 1200)
+    });
+    b.pin(order, 0);
+    let s = run(&b.build().expect("valid"));
+    assert_eq!(served_by(&s, order), None);
+    assert_eq!(s.unassigned[0].reason, UnassignedReason::NoSkill);
+
+    // Pins and preferences must name what exists.
+    let (mut b, order) = two_couriers_one_order();
+    b.pin(order, 7);
+    assert_eq!(b.build().expect_err("no vehicle 7").code(), "bad_binding");
+    let (mut b, _) = two_couriers_one_order();
+    b.prefer(freshroute_solver::TaskId(9), 0, 10);
+    assert_eq!(b.build().expect_err("no task 9").code(), "bad_binding");
+    let (mut b, order) = two_couriers_one_order();
+    b.prefer(order, 0, -1);
+    assert_eq!(b.build().expect_err("negative").code(), "negative_value");
+}

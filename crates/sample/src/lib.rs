@@ -5,6 +5,9 @@
 //! serialised. The shapes are those of the service's `POST /v1/stores` and
 //! `POST /v1/couriers` bodies, except that a courier's shift is given as times of day
 //! (`HH:MM`, UTC, which is Porto's winter time), anchored to the day the chain is loaded.
+//! [`orders::day`] draws a day of customers' orders for the chain.
+
+pub mod orders;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

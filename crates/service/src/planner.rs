@@ -48,6 +48,12 @@ pub struct PlannerConfig {
     pub stale_fix_s: i64,
     /// Time the solver may take per plan.
     pub time_limit: Duration,
+    /// What moving an order planned for one courier to another must gain, seconds of
+    /// driving: below it, the plan keeps the order where it was (no flip-flopping).
+    pub switch_cost_s: i64,
+    /// A courier's first stop is committed (its order assigned to it, and so pinned)
+    /// once the plan has it start within this, seconds; 0 commits nothing.
+    pub commit_within_s: i64,
 }
 
 impl Default for PlannerConfig {
@@ -61,6 +67,8 @@ impl Default for PlannerConfig {
             // With travel tables and road geometry, a region of 300 orders and 100 couriers
             // re-plans in about 0.7 s on two cores (`bench replan`): within the 1 s target.
             time_limit: Duration::from_millis(600),
+            switch_cost_s: 120,
+            commit_within_s: 10 * 60,
         }
     }
 }
@@ -141,6 +149,8 @@ pub struct Plan {
     pub unassigned: Vec<(String, &'static str)>,
     /// Couriers on shift the plan could not use, with why.
     pub idle: Vec<(String, &'static str)>,
+    /// Assigned orders their courier cannot serve: order, courier and the rule in the way.
+    pub broken_pins: Vec<(String, String, &'static str)>,
 }
 
 impl Plan {
@@ -183,6 +193,7 @@ impl Plan {
                 "solve_ms": self.solve_ms,
                 "unassigned": self.unassigned.iter().map(|(id, why)| json!({"order_id": id, "reason": why})).collect::<Vec<_>>(),
                 "idle_couriers": self.idle.iter().map(|(id, why)| json!({"courier_id": id, "reason": why})).collect::<Vec<_>>(),
+                "broken_pins": self.broken_pins.iter().map(|(o, c, why)| json!({"order_id": o, "courier_id": c, "reason": why})).collect::<Vec<_>>(),
             }
         })
     }
@@ -201,6 +212,8 @@ pub struct Snapshot {
     pub latest: HashMap<String, FixRecord>,
     /// Open orders: placed, assigned or picked up.
     pub orders: Vec<Order>,
+    /// The courier each order had in the previous plan.
+    pub previous: HashMap<String, String>,
 }
 
 async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
@@ -212,7 +225,24 @@ async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
     ] {
         orders.extend(state.store.orders(Some(status), None, 1_000).await?);
     }
+    let previous = state
+        .plan
+        .read()
+        .await
+        .as_ref()
+        .map(|p| {
+            p.routes
+                .iter()
+                .flat_map(|r| {
+                    r.stops
+                        .iter()
+                        .map(|s| (s.order_id.clone(), r.courier_id.clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Snapshot {
+        previous,
         now_ms: state.clock.now_ms(),
         shops: state.store.shops().await?,
         couriers: state.store.couriers().await?,
@@ -382,6 +412,8 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
     // Task index → order (each order is one task: a shipment, or goods on board).
     let mut task_orders: Vec<&Order> = Vec::new();
     let mut unassigned = Vec::new();
+    // Pinned tasks (by index) and their couriers.
+    let mut pinned: Vec<(usize, String)> = Vec::new();
     for o in &snap.orders {
         let items = stored_items(o);
         let ride = config.ride_limit(&items);
@@ -398,23 +430,31 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
                 end: deadline.max(Seconds(0)),
             }],
         };
+        // The courier an order is bound to (on board, or assigned: pinned), if it can plan.
+        let bound = match o.status {
+            OrderStatus::PickedUp | OrderStatus::Assigned => {
+                let found = o
+                    .courier_id
+                    .as_deref()
+                    .and_then(|id| vehicles.iter().position(|c| c.id == id));
+                if found.is_none() {
+                    let why = match idle
+                        .iter()
+                        .find(|(id, _)| Some(id.as_str()) == o.courier_id.as_deref())
+                    {
+                        Some((_, "position_stale")) => "courier_offline",
+                        Some(_) => "courier_unavailable",
+                        None => "courier_off_shift",
+                    };
+                    unassigned.push((o.id.clone(), why));
+                    continue;
+                }
+                found
+            }
+            _ => None,
+        };
         if o.status == OrderStatus::PickedUp {
-            let Some(v) = o
-                .courier_id
-                .as_deref()
-                .and_then(|id| vehicles.iter().position(|c| c.id == id))
-            else {
-                let why = match idle
-                    .iter()
-                    .find(|(id, _)| Some(id.as_str()) == o.courier_id.as_deref())
-                {
-                    Some((_, "position_stale")) => "courier_offline",
-                    Some(_) => "courier_unavailable",
-                    None => "courier_off_shift",
-                };
-                unassigned.push((o.id.clone(), why));
-                continue;
-            };
+            let Some(v) = bound else { continue };
             builder.add_on_board(OnBoard {
                 vehicle: v,
                 delivery,
@@ -429,7 +469,7 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
             unassigned.push((o.id.clone(), "unknown_store"));
             continue;
         };
-        builder.add_shipment(Shipment {
+        let task = builder.add_shipment(Shipment {
             pickup: freshroute_solver::Stop {
                 location: store,
                 service: Seconds(PICKUP_SERVICE_S),
@@ -444,6 +484,16 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
             max_ride: ride.map(Seconds),
             unassigned_penalty: 1_000_000,
         });
+        if let Some(v) = bound {
+            builder.pin(task, v);
+            pinned.push((task_orders.len(), vehicles[v].id.clone()));
+        } else if let Some(v) = snap
+            .previous
+            .get(&o.id)
+            .and_then(|id| vehicles.iter().position(|c| &c.id == id))
+        {
+            builder.prefer(task, v, config.switch_cost_s);
+        }
         task_orders.push(o);
     }
     for p in &profiles {
@@ -455,6 +505,7 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
         routes: Vec::new(),
         unassigned,
         idle,
+        broken_pins: Vec::new(),
     };
     if vehicles.is_empty() {
         out.unassigned
@@ -532,12 +583,14 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
         });
     }
     out.solve_ms = clock.elapsed().as_millis();
-    out.unassigned.extend(
-        solution
-            .unassigned
-            .iter()
-            .map(|u| (task_orders[u.task.0 as usize].id.clone(), u.reason.code())),
-    );
+    for u in &solution.unassigned {
+        let t = u.task.0 as usize;
+        let id = task_orders[t].id.clone();
+        match pinned.iter().find(|(k, _)| *k == t) {
+            Some((_, courier)) => out.broken_pins.push((id, courier.clone(), u.reason.code())),
+            None => out.unassigned.push((id, u.reason.code())),
+        }
+    }
     out
 }
 
@@ -549,10 +602,10 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
         .iter()
         .filter_map(|c| Some((c.id.clone(), c.profile.parse().ok()?)))
         .collect();
-    let promises: Vec<(String, i64)> = snap
+    let orders: HashMap<String, Order> = snap
         .orders
         .iter()
-        .map(|o| (o.id.clone(), o.promised_ms))
+        .map(|o| (o.id.clone(), o.clone()))
         .collect();
     let roads = state.roads.clone();
     let config = state.planner;
@@ -572,12 +625,15 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
         .lock()
         .expect("live routes lock")
         .adopt(&new, &profiles);
-    let etas: Vec<EtaUpdate> = promises
-        .into_iter()
-        .map(|(order_id, promised_ms)| EtaUpdate {
-            eta_ms: new.eta_ms(&order_id),
-            order_id,
-            promised_ms,
+    if config.commit_within_s > 0 {
+        commit(state, &new, &orders, config.commit_within_s).await;
+    }
+    let etas: Vec<EtaUpdate> = orders
+        .values()
+        .map(|o| EtaUpdate {
+            eta_ms: new.eta_ms(&o.id),
+            order_id: o.id.clone(),
+            promised_ms: o.promised_ms,
         })
         .collect();
     if let Err(e) = notices::watch(state, &etas).await {
@@ -587,6 +643,50 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
         );
     }
     Ok(new)
+}
+
+/// Commits each courier's first stop when it is a pickup the plan starts within
+/// `within_s`: its order (and those picked up with it at the same store) is assigned to
+/// the courier, by the planner, and from then on pinned there. A change that races
+/// another is left to the next plan.
+async fn commit(state: &AppState, plan: &Plan, orders: &HashMap<String, Order>, within_s: i64) {
+    for r in &plan.routes {
+        let Some(first) = r.stops.first() else {
+            continue;
+        };
+        if first.kind != "pickup" || first.start_ms - plan.created_ms > within_s * 1000 {
+            continue;
+        }
+        let batch = r
+            .stops
+            .iter()
+            .take_while(|s| s.kind == "pickup" && s.lat == first.lat && s.lon == first.lon);
+        for s in batch {
+            let Some(o) = orders.get(&s.order_id) else {
+                continue;
+            };
+            if o.status != OrderStatus::Placed {
+                continue;
+            }
+            let event = freshroute_store::OrderEvent {
+                order_id: o.id.clone(),
+                status: OrderStatus::Assigned,
+                courier_id: Some(r.courier_id.clone()),
+                reason: None,
+                actor: "planner".to_string(),
+                at_ms: state.clock.now_ms(),
+            };
+            let notice = notices::status_notice(o, &event, plan.eta_ms(&o.id));
+            match state
+                .store
+                .update_order_status(OrderStatus::Placed, &event, Some(&notice))
+                .await
+            {
+                Ok(_) => state.outbox_wake.notify_one(),
+                Err(e) => tracing::warn!(error = %e, order = %o.id, "could not commit an order"),
+            }
+        }
+    }
 }
 
 /// Re-plans every `every`, for ever; a failed round is logged and the previous plan stays.

@@ -89,7 +89,8 @@ async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>) -> String
 fn new_courier(id: &str, device: &str) -> Value {
     json!({
         "id": id, "name": "Ana", "profile": "bike", "box_capacity": 12, "skills": ["frozen"],
-        "shift_start": "2026-11-25T08:00:00Z", "shift_end": "2026-11-25T16:00:00Z",
+        // A shift long past: these couriers never take part in a plan.
+        "shift_start": "2026-01-05T08:00:00Z", "shift_end": "2026-01-05T16:00:00Z",
         "device_id": device
     })
 }
@@ -754,7 +755,7 @@ async fn stores_and_orders<S: Storage>(
     // Assignment needs a courier with the skills the items need.
     let r = c.call("POST", "/v1/couriers", Some(dispatcher), Some(json!({
         "id": "c-warm", "name": "Rui", "profile": "scooter", "box_capacity": 8, "skills": ["insulated"],
-        "shift_start": "2026-11-25T08:00:00Z", "shift_end": "2026-11-25T16:00:00Z", "device_id": "870"}))).await;
+        "shift_start": iso_ms(now_ms() - 3_600_000), "shift_end": iso_ms(now_ms() + 8 * 3_600_000), "device_id": "870"}))).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let status = |k: &str, body: Value| {
         let k = k.to_string();
@@ -1146,6 +1147,57 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         json!([7.4215, 43.7335]),
         "the new road starts at the fix"
     );
+
+    // The plan committed c-plan's first stop: o-plan is assigned to it, by the planner.
+    let r = c
+        .call("GET", "/v1/orders/o-plan", Some(dispatcher), None)
+        .await;
+    assert_eq!(
+        r.body["properties"]["status"],
+        json!("assigned"),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["properties"]["courier_id"], json!("c-plan"));
+    let events = r.body["properties"]["events"].as_array().expect("events");
+    assert_eq!(events.last().map(|e| &e["by"]), Some(&json!("planner")));
+
+    // A dispatcher pins an order to a courier whose box it does not fit: the plan says so.
+    let r = c
+        .order(
+            dispatcher,
+            json!({
+            "id": "o-big", "store_id": "mc-casino",
+            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+            "items": [{"sku": "croissant", "quantity": 12, "class": "ambient"}],
+            "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders/o-big/status",
+            Some(dispatcher),
+            Some(json!({"status": "assigned", "courier_id": "c-plan"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = c.call("POST", "/v1/plan", Some(dispatcher), None).await;
+    assert_eq!(
+        r.body["properties"]["broken_pins"],
+        json!([{"order_id": "o-big", "courier_id": "c-plan", "reason": "capacity"}]),
+        "{}",
+        r.body["properties"]
+    );
+    let still = r.body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["order_id"] == json!("o-plan"))
+        .all(|f| f["properties"]["courier_id"] == json!("c-plan"));
+    assert!(still, "the committed order stays with its courier");
     let other = c
         .call("GET", "/v1/couriers/c-plan/plan", Some(courier1), None)
         .await;

@@ -53,6 +53,11 @@ pub(crate) fn search(pb: &Problem, limits: &Limits, progress: &mut dyn SearchPro
 
     let mut current = State::empty(pb);
     let mut order: Vec<u32> = (0..pb.tasks.len() as u32).collect();
+    // Starting from the previous plan: what it gave each vehicle, put back first.
+    if pb.tasks.iter().any(|t| t.prefer.is_some()) {
+        current.restore_preferred(pb, &order, &mut rng);
+        order.retain(|t| current.unassigned.contains(t));
+    }
     ruin::order(pb, &mut order, &mut rng);
     current.recreate(pb, &order, insert::Blink(0.0), &mut rng);
     let mut current_cost = current.cost(pb);
@@ -104,7 +109,8 @@ pub(crate) fn search(pb: &Problem, limits: &Limits, progress: &mut dyn SearchPro
     best
 }
 
-/// Start and end temperatures, in cost units, from the typical distance to a nearest neighbour.
+/// Start and end temperatures, in cost units, from the typical cost of the trip to a
+/// nearest neighbour (in metres, seconds or both, as the vehicles are paid).
 fn temperatures(pb: &Problem) -> (f64, f64) {
     let m = pb.matrix(0);
     let per_metre = pb
@@ -112,8 +118,20 @@ fn temperatures(pb: &Problem) -> (f64, f64) {
         .iter()
         .map(|v| v.cost_per_metre)
         .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+        .unwrap_or(0);
+    let per_second = pb
+        .vehicles
+        .iter()
+        .map(|v| v.cost_per_second)
+        .max()
+        .unwrap_or(0);
+    // Vehicles that cost nothing to run still need a scale: their distance.
+    let per_metre = if per_metre == 0 && per_second == 0 {
+        1
+    } else {
+        per_metre
+    };
+    let trip = |a: u32, b: u32| per_metre * m.distance(a, b) + per_second * m.duration(a, b);
     let n = pb.nodes.len();
     if n < 2 {
         return (1.0, 0.1);
@@ -124,12 +142,12 @@ fn temperatures(pb: &Problem) -> (f64, f64) {
             .nodes
             .iter()
             .filter(|v| v.location != u.location)
-            .map(|v| m.distance(u.location, v.location))
+            .map(|v| trip(u.location, v.location))
             .min()
             .unwrap_or(0);
         total += nearest as f64;
     }
-    let typical = (total / n as f64).max(1.0) * per_metre;
+    let typical = (total / n as f64).max(1.0);
     // Measured on Solomon and Li & Lim at 3 s: 10x / 0.1x beat 1x / 0.01x and 30x / 0.3x.
     (typical * 10.0, typical * 0.1)
 }

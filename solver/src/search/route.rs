@@ -171,10 +171,26 @@ impl Route {
 
         self.distance = distance;
         self.duration = self.start[n + 1] - self.start[0];
+        // Each task counted once, at its first node.
+        let switching: i64 = self
+            .nodes
+            .iter()
+            .map(|&u| {
+                let task = &pb.tasks[pb.nodes[u as usize].task as usize];
+                if task.nodes[0] == u {
+                    task.switch_cost(self.vehicle)
+                } else {
+                    0
+                }
+            })
+            .sum();
         self.cost = if n == 0 {
             0
         } else {
-            v.fixed_cost + v.cost_per_metre * distance + v.cost_per_second * self.duration
+            v.fixed_cost
+                + v.cost_per_metre * distance
+                + v.cost_per_second * self.duration
+                + switching
         };
     }
 

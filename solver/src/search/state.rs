@@ -111,12 +111,39 @@ impl State {
         blink: Blink,
         rng: &mut SmallRng,
     ) {
+        self.recreate_within(pb, order, blink, rng, false);
+    }
+
+    /// The warm start: each task that prefers a vehicle (it had it in the previous plan)
+    /// goes back to that vehicle if it fits there; the rest are left for [`Self::recreate`].
+    pub(crate) fn restore_preferred(&mut self, pb: &Problem, order: &[u32], rng: &mut SmallRng) {
+        self.recreate_within(pb, order, Blink(0.0), rng, true);
+    }
+
+    fn recreate_within(
+        &mut self,
+        pb: &Problem,
+        order: &[u32],
+        blink: Blink,
+        rng: &mut SmallRng,
+        preferred_only: bool,
+    ) {
         let n_classes = self.class_of.iter().max().map_or(0, |m| m + 1);
         let mut options: Vec<(i64, usize, Insertion)> = Vec::new();
         for &t in order {
             let task = &pb.tasks[t as usize];
-            // A task bound to one vehicle (goods on board) tries that vehicle only.
-            let only = pb.nodes[task.nodes[0] as usize].vehicle;
+            // A task bound to one vehicle (goods on board, a pin) tries that vehicle only;
+            // so does a task going back to its preferred vehicle.
+            let only = pb.nodes[task.nodes[0] as usize]
+                .vehicle
+                .or(if preferred_only {
+                    task.prefer.map(|(v, _)| v)
+                } else {
+                    None
+                });
+            if preferred_only && only.is_none() {
+                continue;
+            }
             options.clear();
             let mut empty_seen = vec![false; n_classes];
             for (ri, r) in self.routes.iter().enumerate() {
@@ -138,7 +165,7 @@ impl State {
                     _ => None,
                 };
                 if let Some(ins) = found {
-                    options.push((ins.delta, ri, ins));
+                    options.push((ins.delta + task.switch_cost(r.vehicle), ri, ins));
                 }
             }
             options.sort_by_key(|&(delta, ri, _)| (delta, ri));
