@@ -5,6 +5,7 @@ pub mod ingest;
 pub mod mdrp;
 pub mod replan;
 pub mod roads;
+pub mod simulate;
 mod table;
 pub mod vrp;
 

@@ -141,15 +141,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
                         .to_string(),
                 ));
             }
-            let path = crate::roads::data_dir().join("sample-chain.json");
-            let text = std::fs::read_to_string(&path).map_err(|source| CliError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            let chain = serde_json::from_str(&text).map_err(|e| CliError::SampleChain {
-                path,
-                detail: e.to_string(),
-            })?;
+            let chain = crate::service::bundled_sample_chain()?;
             let roads = bundled_network()?;
             let opts = freshroute_benches::replan::ReplanOptions {
                 orders,

@@ -5,6 +5,7 @@ mod error;
 mod output;
 mod roads;
 mod service;
+mod simulate;
 mod solve;
 
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ enum Command {
     Serve(service::ServeArgs),
     /// Write the seeded sample chain (stores at real Porto addresses, a courier fleet).
     SampleChain(service::SampleChainArgs),
+    /// Replay the sample chain's busiest hour (or any window) against the service in
+    /// process: orders, plans, couriers driving with GPS noise; prints the day's figures.
+    Simulate(simulate::SimulateArgs),
     /// API keys for the service.
     Keys {
         #[command(subcommand)]
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => service::serve(&args),
         Command::Keys { command } => service::keys(command),
         Command::SampleChain(args) => service::sample_chain(&args),
+        Command::Simulate(args) => simulate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -89,7 +89,7 @@ pub(crate) enum KeysCommand {
     },
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -187,19 +187,29 @@ fn chosen_sample_chain(args: &ServeArgs) -> Result<Option<(PathBuf, SampleChain)
             p
         }
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| CliError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let chain = serde_json::from_str(&text).map_err(|e| CliError::SampleChain {
-        path: path.clone(),
-        detail: e.to_string(),
-    })?;
+    let chain = read_sample_chain(&path)?;
     Ok(Some((path, chain)))
 }
 
 /// The bundled sample chain's file name in the data folder.
 const SAMPLE_CHAIN_FILE: &str = "sample-chain.json";
+
+/// A sample chain read from `path`.
+pub(crate) fn read_sample_chain(path: &std::path::Path) -> Result<SampleChain, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| CliError::SampleChain {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+/// The bundled sample chain.
+pub(crate) fn bundled_sample_chain() -> Result<SampleChain, CliError> {
+    read_sample_chain(&data_dir().join(SAMPLE_CHAIN_FILE))
+}
 
 #[derive(Args)]
 pub(crate) struct SampleChainArgs {

@@ -364,7 +364,15 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
     let mut builder = ProblemBuilder::new();
     let mut profiles: Vec<Profile> = Vec::new();
     for c in &snap.couriers {
-        if c.shift_end_ms <= now {
+        // A courier whose shift is over still delivers what it carries, and takes nothing new.
+        let carrying: i64 = snap
+            .orders
+            .iter()
+            .filter(|o| o.status == OrderStatus::PickedUp && o.courier_id.as_deref() == Some(&c.id))
+            .map(|o| o.box_units)
+            .sum();
+        let off_shift = c.shift_end_ms <= now;
+        if off_shift && carrying == 0 {
             continue;
         }
         let Ok(profile) = c.profile.parse::<Profile>() else {
@@ -392,9 +400,13 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
             end: None,
             shift: TimeWindow {
                 start: rel_up(c.shift_start_ms.max(now), now),
-                end: rel(c.shift_end_ms, now),
+                end: if off_shift {
+                    Seconds(config.lateness_s + 3_600)
+                } else {
+                    rel(c.shift_end_ms, now)
+                },
             },
-            capacity: vec![c.box_capacity],
+            capacity: vec![if off_shift { carrying } else { c.box_capacity }],
             skills: c.skills.clone(),
             fixed_cost: 0,
             cost_per_second: 1,

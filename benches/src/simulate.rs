@@ -1,0 +1,794 @@
+//! A simulated day (or hour) of the sample chain against the service, in process: the
+//! service's own router, storage and planner, on a clock the simulation moves.
+//!
+//! Orders are revealed at their placing time through `POST /v1/orders`; the plan is made
+//! again every `replan_every_s` through `POST /v1/plan` (which also commits couriers'
+//! first stops); each courier reads its next stops through `GET /v1/couriers/{id}/plan`,
+//! drives the road it is given at the speed the road engine expects times a traffic
+//! factor, posts a GPS fix with noise through `POST /v1/fixes` every step, waits at the
+//! store until the kitchen really has the order ready, and marks it picked up and
+//! delivered through `POST /v1/orders/{id}/status`. What customers see is read through
+//! `GET /track/{token}`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use freshroute_roads::RoadNetwork;
+use freshroute_sample::SampleChain;
+use freshroute_sample::orders::{self, SampleOrder};
+use freshroute_service::rules::FixRules;
+use freshroute_service::{AppState, Clock, RateLimit, auth, load_sample_chain, router};
+use freshroute_store::{ApiKey, Role, SqliteStore, Storage};
+use http_body_util::BodyExt;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::BenchTable;
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Midnight (UTC) of the simulated day, epoch ms.
+    pub day_ms: i64,
+    /// First second simulated, after midnight.
+    pub start_s: i64,
+    /// Seconds during which orders are revealed; the run goes on until they are done.
+    pub length_s: i64,
+    /// Orders in the busiest hour of the day, over the chain.
+    pub peak_per_hour: f64,
+    /// Seed of the orders, the traffic and the GPS noise.
+    pub seed: u64,
+    /// Simulated seconds per step (one GPS fix per courier per step).
+    pub step_s: i64,
+    /// Seconds between plans.
+    pub replan_every_s: i64,
+    /// Standard deviation of GPS noise, metres.
+    pub gps_noise_m: f64,
+    /// Standard deviation of the log of the traffic factor on each leg.
+    pub traffic_sigma: f64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            // Wednesday 25 November 2026.
+            day_ms: 1_795_996_800_000,
+            start_s: orders::BUSIEST_HOUR_S,
+            length_s: 3_600,
+            peak_per_hour: 90.0,
+            seed: 42,
+            step_s: 10,
+            replan_every_s: 30,
+            gps_noise_m: 5.0,
+            traffic_sigma: 0.12,
+        }
+    }
+}
+
+/// What a simulation measured.
+#[derive(Debug, Clone, Default)]
+pub struct SimResult {
+    /// Orders revealed.
+    pub orders: usize,
+    /// Orders the service refused (each with its code).
+    pub refused: Vec<String>,
+    /// Orders delivered.
+    pub delivered: usize,
+    /// Delivered by their promise.
+    pub on_time: usize,
+    /// Click to door of each delivered order, minutes.
+    pub c2d_min: Vec<f64>,
+    /// Deliveries whose ride from the store passed the limit of their coldest item.
+    pub cold_chain_violations: usize,
+    /// Courier hours on shift within the simulated window.
+    pub courier_hours: f64,
+    /// Metres driven by all couriers.
+    pub distance_m: f64,
+    /// At each pickup, the customer's ETA minus the real arrival, seconds.
+    pub eta_error_s: Vec<i64>,
+    /// Time of each re-plan request, milliseconds.
+    pub replan_ms: Vec<f64>,
+    /// Simulated seconds until the last order was done.
+    pub span_s: i64,
+}
+
+impl SimResult {
+    fn percentile(v: &[f64], p: f64) -> f64 {
+        if v.is_empty() {
+            return f64::NAN;
+        }
+        let mut s = v.to_vec();
+        s.sort_by(f64::total_cmp);
+        s[((s.len() as f64 - 1.0) * p).round() as usize]
+    }
+
+    fn share(n: usize, of: usize) -> f64 {
+        if of == 0 { 0.0 } else { n as f64 / of as f64 }
+    }
+
+    /// The figures as one JSON object.
+    pub fn to_json(&self) -> Value {
+        let c2d_mean = self.c2d_min.iter().sum::<f64>() / self.c2d_min.len().max(1) as f64;
+        let abs: Vec<f64> = self
+            .eta_error_s
+            .iter()
+            .map(|e| e.unsigned_abs() as f64)
+            .collect();
+        let within = |s: u64| {
+            Self::share(
+                self.eta_error_s
+                    .iter()
+                    .filter(|e| e.unsigned_abs() <= s)
+                    .count(),
+                self.eta_error_s.len(),
+            )
+        };
+        json!({
+            "orders": self.orders,
+            "refused": self.refused.len(),
+            "delivered": self.delivered,
+            "undelivered": self.orders - self.refused.len() - self.delivered,
+            "on_time_share": Self::share(self.on_time, self.delivered),
+            "c2d_mean_min": c2d_mean,
+            "c2d_p50_min": Self::percentile(&self.c2d_min, 0.5),
+            "c2d_p90_min": Self::percentile(&self.c2d_min, 0.9),
+            "cold_chain_violations": self.cold_chain_violations,
+            "orders_per_courier_hour": self.delivered as f64 / self.courier_hours.max(1e-9),
+            "courier_km": self.distance_m / 1000.0,
+            "eta_mae_min": abs.iter().sum::<f64>() / abs.len().max(1) as f64 / 60.0,
+            "eta_within_2min_share": within(120),
+            "eta_within_5min_share": within(300),
+            "replan_p50_ms": Self::percentile(&self.replan_ms, 0.5),
+            "replan_p99_ms": Self::percentile(&self.replan_ms, 0.99),
+            "replans": self.replan_ms.len(),
+            "span_min": self.span_s as f64 / 60.0,
+        })
+    }
+}
+
+/// The figures beside their targets.
+pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
+    let j = r.to_json();
+    let f = |k: &str| j[k].as_f64().unwrap_or(f64::NAN);
+    let mut t = BenchTable {
+        title: format!(
+            "freshroute simulate — sample chain, {} orders revealed from {:02}:{:02} for {} min (peak {} an hour), seed {}",
+            r.orders,
+            opts.start_s / 3600,
+            opts.start_s % 3600 / 60,
+            opts.length_s / 60,
+            opts.peak_per_hour,
+            opts.seed
+        ),
+        judge: true,
+        rows: Vec::new(),
+    };
+    t.info("orders revealed", r.orders.to_string());
+    t.verify(
+        "orders refused by the service",
+        r.refused.len().to_string(),
+        "0",
+        r.refused.is_empty(),
+    );
+    t.info("orders delivered", r.delivered.to_string());
+    t.info(
+        "delivered by the promise",
+        format!("{:.1} %", 100.0 * f("on_time_share")),
+    );
+    t.info(
+        "click to door mean / p50 / p90, min",
+        format!(
+            "{:.1} / {:.1} / {:.1}",
+            f("c2d_mean_min"),
+            f("c2d_p50_min"),
+            f("c2d_p90_min")
+        ),
+    );
+    t.verify(
+        "cold-chain violations",
+        r.cold_chain_violations.to_string(),
+        "0",
+        r.cold_chain_violations == 0,
+    );
+    t.info(
+        "orders per courier-hour",
+        format!("{:.2}", f("orders_per_courier_hour")),
+    );
+    t.info("courier distance, km", format!("{:.1}", f("courier_km")));
+    t.info(
+        "ETA at pickup: mean absolute error, min",
+        format!("{:.2}", f("eta_mae_min")),
+    );
+    t.info(
+        "ETA at pickup within ±2 min",
+        format!("{:.1} %", 100.0 * f("eta_within_2min_share")),
+    );
+    t.check(
+        "ETA at pickup within ±5 min",
+        format!("{:.1} %", 100.0 * f("eta_within_5min_share")),
+        "≥ 90 %",
+        f("eta_within_5min_share") >= 0.9,
+    );
+    t.info(
+        "re-plan time p50, ms",
+        format!("{:.0} ({} plans)", f("replan_p50_ms"), r.replan_ms.len()),
+    );
+    t.check(
+        "re-plan time p99, ms",
+        format!("{:.0}", f("replan_p99_ms")),
+        "≤ 1000",
+        f("replan_p99_ms") <= 1000.0,
+    );
+    t
+}
+
+/// Why a simulation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// Storage could not be opened.
+    #[error("storage: {0}")]
+    Store(#[from] freshroute_store::StoreError),
+    /// The sample chain was refused.
+    #[error("the sample chain was refused: {0}")]
+    Chain(String),
+    /// The service answered what the simulation cannot go on from.
+    #[error("{what}: the service answered {status} {body}")]
+    Service {
+        /// The request.
+        what: String,
+        /// Its status.
+        status: u16,
+        /// Its body.
+        body: String,
+    },
+    /// A temporary folder could not be made.
+    #[error("temporary folder: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The service in process, called as a client would.
+struct Client {
+    app: Router,
+    key: String,
+}
+
+impl Client {
+    async fn call(&self, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {}", self.key));
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        };
+        let Ok(req) = req else {
+            return (0, Value::Null);
+        };
+        let Ok(res) = self.app.clone().oneshot(req).await;
+        let status = res.status().as_u16();
+        let bytes = res
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn must(&self, method: &str, uri: &str, body: Option<Value>) -> Result<Value, SimError> {
+        let (status, v) = self.call(method, uri, body).await;
+        if (200..300).contains(&status) {
+            Ok(v)
+        } else {
+            Err(SimError::Service {
+                what: format!("{method} {uri}"),
+                status,
+                body: v.to_string(),
+            })
+        }
+    }
+}
+
+/// Metres between two `[lon, lat]` points, on a local plane (city distances).
+fn metres(a: [f64; 2], b: [f64; 2]) -> f64 {
+    let k = ((a[1] + b[1]) / 2.0).to_radians().cos();
+    let dx = (b[0] - a[0]) * 111_320.0 * k;
+    let dy = (b[1] - a[1]) * 110_540.0;
+    (dx * dx + dy * dy).sqrt()
+}
+
+/// The point `d` metres along `path`.
+fn along(path: &[[f64; 2]], mut d: f64) -> [f64; 2] {
+    for w in path.windows(2) {
+        let l = metres(w[0], w[1]);
+        if d <= l && l > 0.0 {
+            let f = d / l;
+            return [
+                w[0][0] + (w[1][0] - w[0][0]) * f,
+                w[0][1] + (w[1][1] - w[0][1]) * f,
+            ];
+        }
+        d -= l;
+    }
+    path.last().copied().unwrap_or([0.0, 0.0])
+}
+
+fn length(path: &[[f64; 2]]) -> f64 {
+    path.windows(2).map(|w| metres(w[0], w[1])).sum()
+}
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let u1: f64 = rng.random_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Where a courier is in its work.
+#[derive(Debug, Clone, PartialEq)]
+enum Doing {
+    /// Nothing planned.
+    Idle,
+    /// Driving `path` towards a stop; `done_m` along it, at `speed` m/s.
+    Driving {
+        order: String,
+        kind: String,
+        path: Vec<[f64; 2]>,
+        done_m: f64,
+        speed: f64,
+    },
+    /// At a stop since `since_ms`.
+    AtStop {
+        order: String,
+        kind: String,
+        since_ms: i64,
+    },
+}
+
+struct SimCourier {
+    id: String,
+    shift: (i64, i64),
+    at: [f64; 2],
+    doing: Doing,
+    /// Orders in its box.
+    carrying: usize,
+}
+
+struct SimOrder {
+    placed_ms: i64,
+    ready_ms: i64,
+    promised_ms: i64,
+    track: String,
+    ride_limit_ms: Option<i64>,
+    left_store_ms: Option<i64>,
+    eta_at_pickup_ms: Option<i64>,
+    arrived_ms: Option<i64>,
+}
+
+fn ride_limit_ms(sample: &SampleOrder) -> Option<i64> {
+    sample
+        .items
+        .iter()
+        .filter_map(|i| match i.class.as_str() {
+            "frozen" => Some(20),
+            "hot" => Some(25),
+            "chilled" => Some(45),
+            _ => None,
+        })
+        .min()
+        .map(|m| m * 60_000)
+}
+
+fn parse_ms(v: &Value) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str()?)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// Runs the simulation; `progress` hears about it every simulated ten minutes.
+pub async fn simulate(
+    roads: Arc<RoadNetwork>,
+    chain: &SampleChain,
+    opts: &SimOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<SimResult, SimError> {
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(&dir.path().join("simulate.db").to_string_lossy()).await?;
+    let key = auth::new_secret("fr_key_");
+    store
+        .insert_api_key(&ApiKey {
+            key_hash: auth::hash(&key),
+            role: Role::Dispatcher,
+            courier_id: None,
+            created_ms: opts.day_ms,
+            revoked_ms: None,
+        })
+        .await?;
+    for g in roads.profiles() {
+        g.prepare_snapping();
+    }
+    let start_ms = opts.day_ms + opts.start_s * 1000;
+    let clock = Clock::manual(start_ms);
+    let mut state = AppState::load(
+        store.into(),
+        roads,
+        FixRules::default(),
+        RateLimit::default(),
+    )
+    .await?;
+    state.clock = clock.clone();
+    // Commits are made by the plan requests the simulation sends.
+    load_sample_chain(&state, chain, start_ms)
+        .await
+        .map_err(|e| SimError::Chain(format!("{}: {}", e.code, e.message)))?;
+    let api = Client {
+        app: router(state.clone()),
+        key,
+    };
+
+    let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x5151);
+    let day = orders::day(chain, opts.seed, opts.peak_per_hour);
+    let window = (opts.start_s, opts.start_s + opts.length_s);
+    let mut upcoming: Vec<SampleOrder> = day
+        .into_iter()
+        .filter(|o| (window.0..window.1).contains(&o.placed_s))
+        .collect();
+    upcoming.reverse();
+    let stores: HashMap<&str, [f64; 2]> = chain
+        .stores
+        .iter()
+        .map(|s| (s.id.as_str(), s.location.coordinates))
+        .collect();
+    let mut couriers: Vec<SimCourier> = Vec::new();
+    for (k, c) in chain.couriers.iter().enumerate() {
+        let v = api
+            .must("GET", &format!("/v1/couriers/{}", c.id), None)
+            .await?;
+        let shift = (
+            parse_ms(&v["shift_start"]).unwrap_or(i64::MAX),
+            parse_ms(&v["shift_end"]).unwrap_or(i64::MIN),
+        );
+        let home = chain.stores[k % chain.stores.len()].location.coordinates;
+        couriers.push(SimCourier {
+            id: c.id.clone(),
+            shift,
+            at: home,
+            doing: Doing::Idle,
+            carrying: 0,
+        });
+    }
+    let window_ms = (start_ms, opts.day_ms + window.1 * 1000);
+    let mut result = SimResult {
+        courier_hours: couriers
+            .iter()
+            .map(|c| {
+                let a = c.shift.0.max(window_ms.0);
+                let b = c.shift.1.min(window_ms.1);
+                (b - a).max(0) as f64 / 3_600_000.0
+            })
+            .sum(),
+        ..SimResult::default()
+    };
+    let mut live: HashMap<String, SimOrder> = HashMap::new();
+    let mut now = start_ms;
+    let step_ms = opts.step_s * 1000;
+    let mut next_plan = now;
+    let mut next_report = now + 600_000;
+    let give_up = window_ms.1 + 3 * 3_600_000;
+    loop {
+        clock.set_ms(now);
+        // New orders.
+        while upcoming
+            .last()
+            .is_some_and(|o| opts.day_ms + o.placed_s * 1000 <= now)
+        {
+            let Some(o) = upcoming.pop() else { break };
+            result.orders += 1;
+            let placed_ms = opts.day_ms + o.placed_s * 1000;
+            let store_at = stores.get(o.store_id.as_str()).copied();
+            let mut location = o.location.coordinates;
+            let mut taken = None;
+            for _ in 0..4 {
+                let body = json!({
+                    "id": o.id, "store_id": o.store_id,
+                    "customer": {"name": "Customer", "address": format!("near {}", o.store_id),
+                        "location": {"type": "Point", "coordinates": location}},
+                    "items": o.items,
+                    "ready_at": iso(placed_ms + o.prep_s * 1000),
+                    "promised_by": iso(placed_ms + o.promise_s * 1000),
+                });
+                let (status, v) = api.call("POST", "/v1/orders", Some(body)).await;
+                match (status, v["code"].as_str(), store_at) {
+                    (201, _, _) => {
+                        taken = Some(v);
+                        break;
+                    }
+                    // In the river or a park: a little nearer the store.
+                    (422, Some("too_far_from_road"), Some(s)) => {
+                        location = [(location[0] + s[0]) / 2.0, (location[1] + s[1]) / 2.0];
+                    }
+                    (_, code, _) => {
+                        result.refused.push(code.unwrap_or("no_code").to_string());
+                        break;
+                    }
+                }
+            }
+            let Some(v) = taken else {
+                if !result
+                    .refused
+                    .last()
+                    .is_some_and(|c| c != "too_far_from_road")
+                {
+                    result.refused.push("too_far_from_road".to_string());
+                }
+                continue;
+            };
+            live.insert(
+                o.id.clone(),
+                SimOrder {
+                    placed_ms,
+                    ready_ms: placed_ms + o.actual_prep_s * 1000,
+                    promised_ms: placed_ms + o.promise_s * 1000,
+                    track: v["properties"]["tracking"]["path"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    ride_limit_ms: ride_limit_ms(&o),
+                    left_store_ms: None,
+                    eta_at_pickup_ms: None,
+                    arrived_ms: None,
+                },
+            );
+        }
+        // The plan.
+        if now >= next_plan {
+            let started = Instant::now();
+            api.must("POST", "/v1/plan", None).await?;
+            result
+                .replan_ms
+                .push(started.elapsed().as_secs_f64() * 1000.0);
+            next_plan = now + opts.replan_every_s * 1000;
+        }
+        // Couriers move, work and report.
+        let mut fixes = Vec::new();
+        for c in &mut couriers {
+            let on_shift = (c.shift.0..c.shift.1).contains(&now);
+            if !on_shift && c.doing == Doing::Idle && c.carrying == 0 {
+                continue;
+            }
+            let plan = api
+                .must("GET", &format!("/v1/couriers/{}/plan", c.id), None)
+                .await?;
+            let next = &plan["stops"][0];
+            let serving = matches!(c.doing, Doing::AtStop { .. });
+            // Take up the plan's first stop (or its new road there), unless serving one.
+            if !serving
+                && let (Some(order), Some(kind)) =
+                    (next["order_id"].as_str(), next["kind"].as_str())
+            {
+                let road: Vec<[f64; 2]> = next["road"]["coordinates"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|p| Some([p[0].as_f64()?, p[1].as_f64()?]))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let same_stop = match &c.doing {
+                    Doing::Driving {
+                        order: o,
+                        kind: k,
+                        path,
+                        ..
+                    } => o == order && k == kind && path.first() == road.first(),
+                    Doing::AtStop {
+                        order: o, kind: k, ..
+                    } => o == order && k == kind,
+                    Doing::Idle => false,
+                };
+                if !same_stop {
+                    let drive_s = next["drive_s"].as_f64().unwrap_or(0.0).max(1.0);
+                    let len = length(&road);
+                    let traffic = (opts.traffic_sigma * normal(&mut rng)).exp();
+                    c.doing = Doing::Driving {
+                        order: order.to_string(),
+                        kind: kind.to_string(),
+                        speed: len / drive_s / traffic,
+                        path: road,
+                        done_m: 0.0,
+                    };
+                }
+            } else if matches!(c.doing, Doing::Driving { .. }) {
+                c.doing = Doing::Idle;
+            }
+            'work: {
+                match &mut c.doing {
+                    Doing::Driving {
+                        order,
+                        kind,
+                        path,
+                        done_m,
+                        speed,
+                    } => {
+                        let total = length(path);
+                        let step = *speed * opts.step_s as f64;
+                        let before = *done_m;
+                        *done_m = (*done_m + step).min(total);
+                        result.distance_m += *done_m - before;
+                        c.at = along(path, *done_m);
+                        if *done_m >= total {
+                            // Arrived part-way through the step.
+                            let late = if step > 0.0 {
+                                ((1.0 - (total - before) / step) * step_ms as f64) as i64
+                            } else {
+                                0
+                            };
+                            let since_ms = now + step_ms - late.max(0);
+                            if kind == "delivery"
+                                && let Some(o) = live.get_mut(order.as_str())
+                            {
+                                o.arrived_ms.get_or_insert(since_ms);
+                            }
+                            c.doing = Doing::AtStop {
+                                order: order.clone(),
+                                kind: kind.clone(),
+                                since_ms,
+                            };
+                        }
+                    }
+                    Doing::AtStop {
+                        order,
+                        kind,
+                        since_ms,
+                    } => {
+                        let Some(o) = live.get_mut(order.as_str()) else {
+                            c.doing = Doing::Idle;
+                            break 'work;
+                        };
+                        if kind == "pickup" {
+                            // Served once the food is ready and a minute has passed.
+                            let done = (*since_ms).max(o.ready_ms) + 60_000;
+                            if now < done {
+                                break 'work;
+                            }
+                            let v = api
+                                .must("GET", &format!("/v1/orders/{order}"), None)
+                                .await?;
+                            let status = v["properties"]["status"].as_str().unwrap_or("");
+                            let mine =
+                                v["properties"]["courier_id"].as_str() == Some(c.id.as_str());
+                            if status == "assigned" && mine {
+                                api.must(
+                                    "POST",
+                                    &format!("/v1/orders/{order}/status"),
+                                    Some(json!({"status": "picked_up"})),
+                                )
+                                .await?;
+                                o.left_store_ms = Some(now);
+                                c.carrying += 1;
+                                let t = api.must("GET", &o.track, None).await?;
+                                o.eta_at_pickup_ms = parse_ms(&t["eta"]);
+                                c.doing = Doing::Idle;
+                            } else if status != "placed" {
+                                // Given to another courier, or called off: the plan says what next.
+                                c.doing = Doing::Idle;
+                            }
+                        } else {
+                            let done = *since_ms + 120_000;
+                            if now < done {
+                                break 'work;
+                            }
+                            api.must(
+                                "POST",
+                                &format!("/v1/orders/{order}/status"),
+                                Some(json!({"status": "delivered"})),
+                            )
+                            .await?;
+                            let arrived = o.arrived_ms.unwrap_or(*since_ms);
+                            result.delivered += 1;
+                            result.on_time += usize::from(arrived <= o.promised_ms);
+                            result
+                                .c2d_min
+                                .push((arrived - o.placed_ms) as f64 / 60_000.0);
+                            if let (Some(left), Some(limit)) = (o.left_store_ms, o.ride_limit_ms) {
+                                result.cold_chain_violations += usize::from(arrived - left > limit);
+                            }
+                            if let Some(eta) = o.eta_at_pickup_ms {
+                                result.eta_error_s.push((eta - arrived) / 1000);
+                            }
+                            live.remove(order.as_str());
+                            c.carrying = c.carrying.saturating_sub(1);
+                            c.doing = Doing::Idle;
+                        }
+                    }
+                    Doing::Idle => {}
+                }
+            }
+            let n = opts.gps_noise_m;
+            let k = c.at[1].to_radians().cos();
+            let lat = c.at[1] + n * normal(&mut rng) / 110_540.0;
+            let lon = c.at[0] + n * normal(&mut rng) / (111_320.0 * k);
+            fixes.push(json!({"courier_id": c.id, "time": now, "lat": lat, "lon": lon, "accuracy_m": n.max(3.0)}));
+        }
+        if !fixes.is_empty() {
+            api.must("POST", "/v1/fixes", Some(json!({"fixes": fixes})))
+                .await?;
+            freshroute_service::live::refresh_marked(&state).await;
+        }
+        now += step_ms;
+        if now >= next_report {
+            progress(&format!(
+                "{:02}:{:02} — {} orders revealed, {} delivered, {} open",
+                (now - opts.day_ms) / 3_600_000,
+                (now - opts.day_ms) % 3_600_000 / 60_000,
+                result.orders,
+                result.delivered,
+                live.len()
+            ));
+            next_report += 600_000;
+        }
+        if (upcoming.is_empty() && live.is_empty()) || now > give_up {
+            break;
+        }
+    }
+    result.span_s = (now - start_ms) / 1000;
+    // What is still open, and why the plan leaves it so.
+    let plan = api.must("GET", "/v1/plan", None).await?;
+    let mut open: Vec<&String> = live.keys().collect();
+    open.sort();
+    for id in open {
+        let v = api.must("GET", &format!("/v1/orders/{id}"), None).await?;
+        let why = plan["properties"]["unassigned"]
+            .as_array()
+            .and_then(|l| l.iter().find(|u| u["order_id"].as_str() == Some(id)))
+            .map(|u| u["reason"].to_string())
+            .unwrap_or_else(|| "planned".to_string());
+        progress(&format!(
+            "not delivered: {id}, {} with {}, {why}",
+            v["properties"]["status"], v["properties"]["courier_id"]
+        ));
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_day_is_a_wednesday_midnight() {
+        assert_eq!(
+            iso(SimOptions::default().day_ms),
+            "2026-11-25T00:00:00+00:00"
+        );
+        assert_eq!(parse_ms(&json!(iso(1_500))), Some(1_500));
+    }
+
+    #[test]
+    fn a_path_is_walked_by_metres() {
+        let path = [[0.0, 0.0], [0.001, 0.0], [0.001, 0.001]];
+        let l = length(&path);
+        assert!((l - 111.32 - 110.54).abs() < 0.5, "{l}");
+        let mid = along(&path, 111.32);
+        assert!((mid[0] - 0.001).abs() < 1e-9 && mid[1].abs() < 1e-9);
+        assert_eq!(along(&path, 1e9), [0.001, 0.001]);
+    }
+}

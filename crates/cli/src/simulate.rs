@@ -1,0 +1,93 @@
+//! `freshroute simulate`: a day of the sample chain replayed against the service.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use freshroute_benches::simulate::{SimOptions, simulate, table};
+
+use crate::error::CliError;
+use crate::output::{print_json, print_text};
+use crate::roads::bundled_network;
+use crate::service::{bundled_sample_chain, read_sample_chain, runtime};
+
+#[derive(Args)]
+pub(crate) struct SimulateArgs {
+    /// Start of the simulated window, `HH:MM` UTC [default: 12:00, the busiest hour].
+    #[arg(long, default_value = "12:00")]
+    from: String,
+    /// Minutes during which orders come in; the run goes on until they are delivered.
+    #[arg(long, default_value_t = 60)]
+    minutes: u32,
+    /// Orders in the busiest hour, over the whole chain.
+    #[arg(long, default_value_t = 90.0)]
+    peak_per_hour: f64,
+    /// Seed of the orders, the traffic and the GPS noise.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Seconds between plans.
+    #[arg(long, default_value_t = 30)]
+    replan_every: u32,
+    /// The chain [default: the bundled sample chain].
+    #[arg(long)]
+    sample_chain: Option<PathBuf>,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn hhmm(text: &str) -> Option<i64> {
+    let (h, m) = text.split_once(':')?;
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 3600 + m * 60)
+}
+
+pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
+    let start_s = hhmm(&args.from)
+        .ok_or_else(|| CliError::Usage("--from must be HH:MM, 00:00 to 23:59".to_string()))?;
+    if !(1..=24 * 60).contains(&args.minutes)
+        || !(args.peak_per_hour > 0.0 && args.peak_per_hour <= 5_000.0)
+        || !(5..=3_600).contains(&args.replan_every)
+    {
+        return Err(CliError::Usage(
+            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s"
+                .to_string(),
+        ));
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; re-plan times mean little (use cargo run --release)");
+    }
+    let chain = match &args.sample_chain {
+        Some(p) => read_sample_chain(p)?,
+        None => bundled_sample_chain()?,
+    };
+    let roads = Arc::new(bundled_network()?);
+    let opts = SimOptions {
+        start_s,
+        length_s: i64::from(args.minutes) * 60,
+        peak_per_hour: args.peak_per_hour,
+        seed: args.seed,
+        replan_every_s: i64::from(args.replan_every),
+        ..SimOptions::default()
+    };
+    let result = runtime()?
+        .block_on(simulate(roads, &chain, &opts, &mut |line| {
+            eprintln!("{line}");
+        }))
+        .map_err(|e| CliError::Usage(format!("the simulation stopped: {e}")))?;
+    let t = table(&result, &opts);
+    if args.json {
+        print_json(&result.to_json())?;
+    } else {
+        print_text(&t.to_string())?;
+    }
+    eprintln!(
+        "{}",
+        if t.all_pass() {
+            "every target met"
+        } else {
+            "SOME TARGETS MISSED"
+        }
+    );
+    Ok(())
+}
