@@ -505,7 +505,8 @@ pub async fn simulate(
             let placed_ms = opts.day_ms + o.placed_s * 1000;
             let store_at = stores.get(o.store_id.as_str()).copied();
             let mut location = o.location.coordinates;
-            let mut taken = None;
+            // Taken, or the code it was refused with.
+            let mut outcome = Err("too_far_from_road".to_string());
             for _ in 0..4 {
                 let body = json!({
                     "id": o.id, "store_id": o.store_id,
@@ -518,7 +519,7 @@ pub async fn simulate(
                 let (status, v) = api.call("POST", "/v1/orders", Some(body)).await;
                 match (status, v["code"].as_str(), store_at) {
                     (201, _, _) => {
-                        taken = Some(v);
+                        outcome = Ok(v);
                         break;
                     }
                     // In the river or a park: a little nearer the store.
@@ -526,20 +527,17 @@ pub async fn simulate(
                         location = [(location[0] + s[0]) / 2.0, (location[1] + s[1]) / 2.0];
                     }
                     (_, code, _) => {
-                        result.refused.push(code.unwrap_or("no_code").to_string());
+                        outcome = Err(code.unwrap_or("no_code").to_string());
                         break;
                     }
                 }
             }
-            let Some(v) = taken else {
-                if !result
-                    .refused
-                    .last()
-                    .is_some_and(|c| c != "too_far_from_road")
-                {
-                    result.refused.push("too_far_from_road".to_string());
+            let v = match outcome {
+                Ok(v) => v,
+                Err(code) => {
+                    result.refused.push(code);
+                    continue;
                 }
-                continue;
             };
             live.insert(
                 o.id.clone(),

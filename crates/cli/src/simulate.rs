@@ -45,10 +45,11 @@ fn hhmm(text: &str) -> Option<i64> {
 pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let start_s = hhmm(&args.from)
         .ok_or_else(|| CliError::Usage("--from must be HH:MM, 00:00 to 23:59".to_string()))?;
-    if !(1..=24 * 60).contains(&args.minutes)
-        || !(args.peak_per_hour > 0.0 && args.peak_per_hour <= 5_000.0)
-        || !(5..=3_600).contains(&args.replan_every)
-    {
+    let valid = (1..=24 * 60).contains(&args.minutes)
+        && args.peak_per_hour > 0.0
+        && args.peak_per_hour <= 5_000.0
+        && (5..=3_600).contains(&args.replan_every);
+    if !valid {
         return Err(CliError::Usage(
             "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s"
                 .to_string(),
