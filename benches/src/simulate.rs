@@ -52,6 +52,8 @@ pub struct SimOptions {
     pub gps_noise_m: f64,
     /// Standard deviation of the log of the traffic factor on each leg.
     pub traffic_sigma: f64,
+    /// Time the solver may take per plan.
+    pub solver_time: std::time::Duration,
 }
 
 impl Default for SimOptions {
@@ -67,6 +69,7 @@ impl Default for SimOptions {
             replan_every_s: 30,
             gps_noise_m: 5.0,
             traffic_sigma: 0.12,
+            solver_time: freshroute_service::planner::PlannerConfig::default().time_limit,
         }
     }
 }
@@ -435,6 +438,7 @@ pub async fn simulate(
     )
     .await?;
     state.clock = clock.clone();
+    state.planner.time_limit = opts.solver_time;
     // Commits are made by the plan requests the simulation sends.
     load_sample_chain(&state, chain, start_ms)
         .await

@@ -151,6 +151,10 @@ pub struct Plan {
     pub idle: Vec<(String, &'static str)>,
     /// Assigned orders their courier cannot serve: order, courier and the rule in the way.
     pub broken_pins: Vec<(String, String, &'static str)>,
+    /// Orders that can no longer arrive by their promise plus the allowed lateness (or, on
+    /// board, within their ride limit): planned without that deadline, to arrive as soon
+    /// as they can.
+    pub late: Vec<String>,
 }
 
 impl Plan {
@@ -193,6 +197,7 @@ impl Plan {
                 "solve_ms": self.solve_ms,
                 "unassigned": self.unassigned.iter().map(|(id, why)| json!({"order_id": id, "reason": why})).collect::<Vec<_>>(),
                 "idle_couriers": self.idle.iter().map(|(id, why)| json!({"courier_id": id, "reason": why})).collect::<Vec<_>>(),
+                "late": self.late,
                 "broken_pins": self.broken_pins.iter().map(|(o, c, why)| json!({"order_id": o, "courier_id": c, "reason": why})).collect::<Vec<_>>(),
             }
         })
@@ -352,6 +357,40 @@ fn road_legs(
 /// Builds, solves and reads back one plan (`solve_ms` counts travel tables, solver
 /// and route geometry).
 pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
+    let first = plan_with(snap, roads, config, &[]);
+    // A late order is still delivered: one that can no longer arrive by its promise plus
+    // the allowed lateness (or, on board, within its ride limit) is planned again without
+    // that deadline, to arrive as soon as it can; the customer hears of the delay.
+    let late: Vec<String> = first
+        .unassigned
+        .iter()
+        .map(|(o, why)| (o, *why))
+        .chain(first.broken_pins.iter().map(|(o, _, why)| (o, *why)))
+        .filter(|(_, why)| {
+            matches!(
+                *why,
+                "time_window_unreachable" | "ride_limit_unreachable" | "shift_too_short"
+            )
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    if late.is_empty() {
+        return first;
+    }
+    let mut second = plan_with(snap, roads, config, &late);
+    second.solve_ms += first.solve_ms;
+    second.late = late;
+    second
+}
+
+/// One plan; the orders listed in `late` are planned with no deadline but their ride limit
+/// (none for goods on board that already passed theirs).
+fn plan_with(
+    snap: &Snapshot,
+    roads: &RoadNetwork,
+    config: &PlannerConfig,
+    late: &[String],
+) -> Plan {
     let now = snap.now_ms;
     let mut places: Vec<Place> = Vec::new();
     let mut add = |lat: f64, lon: f64| {
@@ -433,7 +472,12 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
             .into_iter()
             .map(str::to_string)
             .collect();
-        let deadline = rel(o.promised_ms + config.lateness_s * 1000, now);
+        let overdue = late.contains(&o.id);
+        let deadline = if overdue {
+            Seconds(24 * 3600)
+        } else {
+            rel(o.promised_ms + config.lateness_s * 1000, now)
+        };
         let delivery = freshroute_solver::Stop {
             location: add(o.lat, o.lon),
             service: Seconds(DELIVERY_SERVICE_S),
@@ -471,7 +515,9 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
                 vehicle: v,
                 delivery,
                 amount: vec![o.box_units],
-                deadline: ride.map(|r| rel(o.updated_ms + r * 1000, now).max(Seconds(0))),
+                deadline: ride
+                    .filter(|_| !overdue)
+                    .map(|r| rel(o.updated_ms + r * 1000, now).max(Seconds(0))),
                 unassigned_penalty: 10_000_000,
             });
             task_orders.push(o);
@@ -518,6 +564,7 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
         unassigned,
         idle,
         broken_pins: Vec::new(),
+        late: Vec::new(),
     };
     if vehicles.is_empty() {
         out.unassigned

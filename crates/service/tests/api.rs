@@ -1198,6 +1198,35 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         .filter(|f| f["properties"]["order_id"] == json!("o-plan"))
         .all(|f| f["properties"]["courier_id"] == json!("c-plan"));
     assert!(still, "the committed order stays with its courier");
+
+    // An order whose promise passed an hour ago is still delivered, as soon as it can be.
+    let r = c
+        .order(
+            dispatcher,
+            json!({
+            "id": "o-overdue", "store_id": "mc-casino",
+            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+            "items": [{"sku": "croissant", "quantity": 1, "class": "ambient"}],
+            "ready_at": iso_ms(now_ms() - 2 * hour), "promised_by": iso_ms(now_ms() - hour)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = c.call("POST", "/v1/plan", Some(dispatcher), None).await;
+    assert!(
+        r.body["properties"]["late"]
+            .as_array()
+            .is_some_and(|l| l.contains(&json!("o-overdue"))),
+        "{}",
+        r.body["properties"]
+    );
+    let planned = r.body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["order_id"] == json!("o-overdue"))
+        .count();
+    assert_eq!(planned, 2, "picked up and delivered: {}", r.body);
     let other = c
         .call("GET", "/v1/couriers/c-plan/plan", Some(courier1), None)
         .await;
