@@ -48,6 +48,9 @@ pub struct PlannerConfig {
     pub stale_fix_s: i64,
     /// Time the solver may take per plan.
     pub time_limit: Duration,
+    /// Longest a whole re-plan may take (snapshot, tables, solver, geometry): a plan
+    /// later than this is dropped and the previous one stays in force.
+    pub budget: Duration,
     /// What moving an order planned for one courier to another must gain, seconds of
     /// driving: below it, the plan keeps the order where it was (no flip-flopping).
     pub switch_cost_s: i64,
@@ -67,6 +70,7 @@ impl Default for PlannerConfig {
             // With travel tables and road geometry, a region of 300 orders and 100 couriers
             // re-plans in about 0.7 s on two cores (`bench replan`): within the 1 s target.
             time_limit: Duration::from_millis(600),
+            budget: Duration::from_secs(2),
             switch_cost_s: 120,
             commit_within_s: 10 * 60,
         }
@@ -377,7 +381,12 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
     if late.is_empty() {
         return first;
     }
-    let mut second = plan_with(snap, roads, config, &late);
+    // A third of the budget: the first plan already did most of the work.
+    let again = PlannerConfig {
+        time_limit: config.time_limit / 3,
+        ..*config
+    };
+    let mut second = plan_with(snap, roads, &again, &late);
     second.solve_ms += first.solve_ms;
     second.late = late;
     second
@@ -668,15 +677,33 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
         .collect();
     let roads = state.roads.clone();
     let config = state.planner;
-    let new = tokio::task::spawn_blocking(move || plan(&snap, &roads, &config))
-        .await
-        .map_err(|_| {
-            ApiError::new(
+    let work = tokio::task::spawn_blocking(move || plan(&snap, &roads, &config));
+    let new = match tokio::time::timeout(config.budget, work).await {
+        Ok(Ok(new)) => new,
+        Ok(Err(_)) => {
+            return Err(ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "planner_failed",
                 "the planner stopped unexpectedly; the previous plan stays in force",
-            )
-        })?;
+            ));
+        }
+        Err(_) => {
+            // The late plan is dropped when it finishes; it would describe a past moment.
+            metrics::counter!("freshroute_replan_overruns_total").increment(1);
+            tracing::warn!(
+                budget_ms = config.budget.as_millis() as u64,
+                "a re-plan overran its budget; the previous plan stays in force"
+            );
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "replan_overrun",
+                format!(
+                    "re-planning took longer than its budget of {} ms; the previous plan stays in force",
+                    config.budget.as_millis()
+                ),
+            ));
+        }
+    };
     let new = Arc::new(new);
     *state.plan.write().await = Some(new.clone());
     state

@@ -1452,3 +1452,76 @@ async fn the_api_behaves_on_postgres() {
     scenarios(store).await;
     db.drop_now().await.expect("drop");
 }
+
+#[tokio::test]
+async fn a_replan_that_overruns_its_budget_leaves_the_previous_plan_in_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path().join("o.db").to_str().expect("utf-8"))
+        .await
+        .expect("open");
+    let dispatcher = key(&store, Role::Dispatcher, None).await;
+    let state = AppState::load(
+        store.into(),
+        monaco(),
+        FixRules::default(),
+        RateLimit::default(),
+    )
+    .await
+    .expect("state");
+    let c = Client {
+        app: router(state.clone()),
+    };
+    // Something to plan: the solver then uses its whole time limit.
+    let hour = 3_600_000;
+    let r = c
+        .call(
+            "POST",
+            "/v1/stores",
+            Some(&dispatcher),
+            Some(new_store("mc-casino", 7.4275, 43.7396)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers",
+            Some(&dispatcher),
+            Some(json!({
+            "id": "c-o", "name": "Inès", "profile": "scooter", "box_capacity": 10,
+            "skills": ["insulated", "frozen"], "shift_start": iso_ms(now_ms() - hour),
+            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": "1990"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let fix = json!({"fixes": [{"courier_id": "c-o", "time": now_ms() - 5_000, "lat": 43.7380, "lon": 7.4250}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(&dispatcher), Some(fix))
+        .await;
+    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    let r = c
+        .order(&dispatcher, new_order("o-o", "mc-casino", "frozen"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = c.call("POST", "/v1/plan", Some(&dispatcher), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let before = r.body["properties"]["created"].clone();
+    // The same service, with a budget no plan can meet.
+    let mut hurried = state.clone();
+    hurried.planner.budget = std::time::Duration::from_nanos(1);
+    let h = Client {
+        app: router(hurried),
+    };
+    let r = h.call("POST", "/v1/plan", Some(&dispatcher), None).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("replan_overrun")),
+        "{:?}",
+        r.body
+    );
+    let r = c.call("GET", "/v1/plan", Some(&dispatcher), None).await;
+    assert_eq!(
+        r.body["properties"]["created"], before,
+        "the previous plan stays"
+    );
+}
