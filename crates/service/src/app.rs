@@ -16,7 +16,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
-use crate::{ApiError, couriers, fixes, orders, planner, shops, telemetry, vroom, webhooks};
+use crate::{
+    ApiError, couriers, fixes, orders, plan_mode, planner, shops, telemetry, vroom, webhooks,
+};
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -87,6 +89,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(vroom::solve_vroom))
         .routes(routes!(planner::trigger, planner::current))
         .routes(routes!(planner::courier_stops))
+        .routes(routes!(plan_mode::check))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::disable))
         .routes(routes!(webhooks::attempts))

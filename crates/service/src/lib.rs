@@ -17,6 +17,7 @@ mod notices;
 mod orders;
 mod osmand;
 mod places;
+mod plan_mode;
 pub mod planner;
 pub mod retention;
 pub mod rules;

@@ -79,7 +79,7 @@ impl Default for PlannerConfig {
 
 impl PlannerConfig {
     /// The ride limit of an order's items: that of its strictest class.
-    fn ride_limit(&self, items: &[Item]) -> Option<i64> {
+    pub(crate) fn ride_limit(&self, items: &[Item]) -> Option<i64> {
         items
             .iter()
             .filter_map(|i| match i.class() {
@@ -262,9 +262,9 @@ async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
 
 /// A place of the problem.
 #[derive(Debug, Clone, Copy)]
-struct Place {
-    lat: f64,
-    lon: f64,
+pub(crate) struct Place {
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
 }
 
 /// Seconds since the plan's origin (now), rounded down: for deadlines.
@@ -315,7 +315,7 @@ fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatr
 
 /// The roads through `waypoints`, leg by leg, as `[lon, lat]` pairs with driving times;
 /// a leg that cannot be routed is drawn straight and takes `fallback_s[k]`.
-fn road_legs(
+pub(crate) fn road_legs(
     roads: &RoadNetwork,
     profile: Profile,
     waypoints: &[Place],

@@ -1227,6 +1227,60 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         .filter(|f| f["properties"]["order_id"] == json!("o-overdue"))
         .count();
     assert_eq!(planned, 2, "picked up and delivered: {}", r.body);
+
+    // Plan mode: a route laid out by hand, timed from the courier's fix, with what it breaks.
+    let check = |stops: Value| {
+        let body = json!({"courier_id": "c-plan", "stops": stops});
+        c.call("POST", "/v1/plan/check", Some(dispatcher), Some(body))
+    };
+    let r = check(json!([
+        {"order_id": "o-overdue", "kind": "pickup"},
+        {"order_id": "o-overdue", "kind": "delivery"},
+        {"order_id": "o-big", "kind": "delivery"},
+        {"order_id": "o-big", "kind": "pickup"}
+    ]))
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["feasible"], json!(false));
+    let codes = |k: usize| -> Vec<String> {
+        r.body["stops"][k]["violations"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|x| x["code"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(codes(0), Vec::<String>::new(), "{}", r.body);
+    assert_eq!(codes(1), ["late"], "{}", r.body);
+    assert_eq!(codes(2), ["not_picked_up"], "{}", r.body);
+    assert_eq!(codes(3), ["capacity"], "{}", r.body);
+    let t = |k: usize, key: &str| {
+        freshroute_service_time(r.body["stops"][k][key].as_str().expect("time"))
+    };
+    assert!(t(0, "arrival") <= t(0, "start") && t(0, "start") < t(1, "arrival"));
+    assert!(
+        r.body["stops"][1]["road"]["coordinates"]
+            .as_array()
+            .is_some_and(|c| c.len() >= 2)
+    );
+    let r = check(json!([{"order_id": "o-overdue", "kind": "drop"}])).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str(), r.body["field"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_kind"),
+            Some("stops[0].kind")
+        )
+    );
+    let r = check(json!([{"order_id": "o-nobody", "kind": "pickup"}])).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_order"))
+    );
+    let r = check(json!([])).await;
+    assert_eq!(r.body["code"], json!("invalid_stops"));
     let other = c
         .call("GET", "/v1/couriers/c-plan/plan", Some(courier1), None)
         .await;
