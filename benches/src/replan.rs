@@ -146,6 +146,8 @@ fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i
         latest,
         orders,
         previous: HashMap::new(),
+        told: HashMap::new(),
+        heading: HashMap::new(),
     }
 }
 

@@ -63,7 +63,7 @@ impl Default for SimOptions {
             day_ms: 1_795_996_800_000,
             start_s: orders::BUSIEST_HOUR_S,
             length_s: 3_600,
-            peak_per_hour: 90.0,
+            peak_per_hour: 60.0,
             seed: 42,
             step_s: 10,
             replan_every_s: 30,

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use freshroute_roads::RoadNetwork;
 use freshroute_sample::SampleChain;
+use freshroute_service::regions::Regions;
 use freshroute_service::{AppState, RateLimit, auth, load_sample_chain, retention, router};
 use freshroute_store::{AnyStore, ApiKey, Role, Storage, connect};
 
@@ -58,6 +59,14 @@ pub(crate) struct ServeArgs {
     /// Days GPS fixes are kept (by the time they were received); 0 keeps them forever.
     #[arg(long, default_value_t = 30)]
     retention_days: u32,
+    /// Plan the stores of each H3 cell of this resolution (0 to 15) apart [default: all
+    /// stores together].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=15), conflicts_with = "region")]
+    region_resolution: Option<u8>,
+    /// A region planned apart: `NAME=STORE,STORE,…` (repeat for more; a store not named
+    /// is a region of its own).
+    #[arg(long)]
+    region: Vec<String>,
     #[command(flatten)]
     database: DatabaseArg,
 }
@@ -124,7 +133,8 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
     for g in roads.profiles() {
         g.prepare_snapping();
     }
-    let state = AppState::load(store, roads, FixRules::default(), RateLimit::default()).await?;
+    let mut state = AppState::load(store, roads, FixRules::default(), RateLimit::default()).await?;
+    state.regions = regions(args)?;
     if let Some((path, chain)) = chosen_sample_chain(args)? {
         let loaded = load_sample_chain(&state, &chain, freshroute_service::now_ms())
             .await
@@ -169,6 +179,44 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
     freshroute_service::serve(listener, router(state))
         .await
         .map_err(CliError::Serve)
+}
+
+/// The regions `--region-resolution` or `--region` ask for.
+fn regions(args: &ServeArgs) -> Result<Regions, CliError> {
+    if let Some(r) = args.region_resolution {
+        return Ok(Regions::H3(r));
+    }
+    if args.region.is_empty() {
+        return Ok(Regions::Whole);
+    }
+    let mut by_store = std::collections::HashMap::new();
+    for spec in &args.region {
+        let bad = || {
+            CliError::Usage(format!(
+                "--region {spec:?}: write NAME=STORE,STORE,… with at least one store"
+            ))
+        };
+        let (name, stores) = spec.split_once('=').ok_or_else(bad)?;
+        let stores: Vec<&str> = stores
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if name.trim().is_empty() || stores.is_empty() {
+            return Err(bad());
+        }
+        for s in stores {
+            if by_store
+                .insert(s.to_string(), name.trim().to_string())
+                .is_some()
+            {
+                return Err(CliError::Usage(format!(
+                    "store {s:?} is named in two regions"
+                )));
+            }
+        }
+    }
+    Ok(Regions::Stores(by_store))
 }
 
 /// The sample chain `serve` should load, read and parsed; `None` when told not to, or

@@ -20,7 +20,7 @@ pub(crate) struct SimulateArgs {
     #[arg(long, default_value_t = 60)]
     minutes: u32,
     /// Orders in the busiest hour, over the whole chain.
-    #[arg(long, default_value_t = 90.0)]
+    #[arg(long, default_value_t = 60.0)]
     peak_per_hour: f64,
     /// Seed of the orders, the traffic and the GPS noise.
     #[arg(long, default_value_t = 42)]

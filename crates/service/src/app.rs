@@ -90,6 +90,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(planner::trigger, planner::current))
         .routes(routes!(planner::courier_stops))
         .routes(routes!(plan_mode::check))
+        .routes(routes!(planner::arrived))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::disable))
         .routes(routes!(webhooks::attempts))

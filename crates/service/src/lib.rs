@@ -19,6 +19,7 @@ mod osmand;
 mod places;
 mod plan_mode;
 pub mod planner;
+pub mod regions;
 pub mod retention;
 pub mod rules;
 mod sample;

@@ -43,6 +43,8 @@ pub(crate) struct LiveRoute {
     etas: Vec<i64>,
     /// Times the courier was found off its route and routed again.
     reroutes: u32,
+    /// When the courier said it reached its first stop, if it did.
+    arrived_ms: Option<i64>,
 }
 
 /// A stop still ahead of a courier.
@@ -85,6 +87,7 @@ impl Live {
                             })
                             .collect(),
                         reroutes: 0,
+                        arrived_ms: None,
                     },
                 ))
             })
@@ -118,6 +121,9 @@ impl Live {
                 // The courier is at the stop it finished; any other taken-out stop leaves
                 // the next leg starting where nobody will be.
                 let at_it = done_here && k == 0;
+                if k == 0 {
+                    route.arrived_ms = None;
+                }
                 route.stops.remove(k);
                 route.legs.remove(k);
                 route.etas.remove(k);
@@ -126,6 +132,28 @@ impl Live {
                 }
             }
         }
+    }
+
+    /// Notes that `courier` reached its first stop, `order_id`'s `kind`, at `at_ms`; its
+    /// times are taken from there until the stop is done. `false` when that is not its
+    /// first stop.
+    pub(crate) fn arrived(
+        &mut self,
+        courier: &str,
+        order_id: &str,
+        kind: &str,
+        at_ms: i64,
+    ) -> bool {
+        let Some(route) = self.routes.get_mut(courier) else {
+            return false;
+        };
+        let first = route.stops.first();
+        if !first.is_some_and(|s| s.order_id == order_id && s.kind == kind) {
+            return false;
+        }
+        route.arrived_ms = Some(at_ms);
+        self.marked.insert(courier.to_string());
+        true
     }
 
     /// The current ETA (service start) of an order's delivery.
@@ -137,6 +165,32 @@ impl Live {
                 .find(|(s, _)| s.order_id == order_id && s.kind == "delivery")
                 .map(|(_, &eta)| eta)
         })
+    }
+
+    /// The stop each courier is on its way to, with its ETA as the service start and the
+    /// road there.
+    pub(crate) fn heading(&self) -> HashMap<String, (PlannedStop, Leg)> {
+        self.routes
+            .iter()
+            .filter_map(|(c, r)| {
+                let stop = r.stops.first()?;
+                let eta = *r.etas.first()?;
+                let leg = r.legs.first()?.leg.clone();
+                // Only the service start is tracked live: the arrival is shown as that.
+                Some((
+                    c.clone(),
+                    (
+                        PlannedStop {
+                            arrival_ms: eta,
+                            start_ms: eta,
+                            departure_ms: eta + stop.service_s * 1000,
+                            ..stop.clone()
+                        },
+                        leg,
+                    ),
+                ))
+            })
+            .collect()
     }
 
     /// Whether `courier`'s next stop is `order_id`'s delivery.
@@ -221,7 +275,10 @@ fn retime(roads: &RoadNetwork, route: &mut LiveRoute, fix: &FixRecord) -> Vec<(S
     let here = [fix.lon, fix.lat];
     let target = [first.lon, first.lat];
     let current = &mut route.legs[0];
-    let on_route = if current.stale {
+    let on_route = if route.arrived_ms.is_some() {
+        // At the stop: nothing left to drive.
+        Some((0.0, 1.0))
+    } else if current.stale {
         None
     } else {
         locate(&current.leg, here).filter(|(d, _)| *d <= OFF_ROUTE_M)
@@ -239,7 +296,10 @@ fn retime(roads: &RoadNetwork, route: &mut LiveRoute, fix: &FixRecord) -> Vec<(S
             None => current.leg.duration_s,
         },
     };
-    let mut t = fix.fix_ms + left_s * 1000;
+    let mut t = match route.arrived_ms {
+        Some(at) => at,
+        None => fix.fix_ms + left_s * 1000,
+    };
     let mut etas = Vec::new();
     for (k, s) in route.stops.iter().enumerate() {
         if k > 0 {

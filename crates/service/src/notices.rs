@@ -74,6 +74,16 @@ pub(crate) struct EtaWatch {
 }
 
 impl EtaWatch {
+    /// The ETA each order's customer was last told.
+    pub(crate) fn told(&self) -> &HashMap<String, i64> {
+        &self.told
+    }
+
+    /// Notes the ETA a notice just told (with a status change).
+    pub(crate) fn tell(&mut self, order_id: &str, eta_ms: i64) {
+        self.told.insert(order_id.to_string(), eta_ms);
+    }
+
     /// Forgets an order that is done.
     pub(crate) fn forget(&mut self, order_id: &str) {
         self.told.remove(order_id);

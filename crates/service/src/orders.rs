@@ -519,6 +519,9 @@ pub(crate) async fn change_status(
         ));
     }
     state.outbox_wake.notify_one();
+    if let Some(eta) = notice.eta_ms {
+        state.eta_watch.lock().await.tell(&id, eta);
+    }
     state
         .live
         .lock()

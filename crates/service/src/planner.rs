@@ -24,6 +24,7 @@ use crate::auth::Caller;
 use crate::notices::{self, EtaUpdate};
 use crate::orders::{ColdChain, Item, needed_skills, stored_items};
 use crate::places::{MAX_ROAD_DISTANCE, point};
+use crate::regions::plan_regions;
 use crate::state::AppState;
 use crate::time::format_ms;
 use crate::{ApiError, ErrorBody};
@@ -54,6 +55,12 @@ pub struct PlannerConfig {
     /// What moving an order planned for one courier to another must gain, seconds of
     /// driving: below it, the plan keeps the order where it was (no flip-flopping).
     pub switch_cost_s: i64,
+    /// Share of each ride limit the plan may use, percent: the rest absorbs traffic and
+    /// waits the plan cannot see, so that the limit itself is kept.
+    pub ride_plan_pct: i64,
+    /// Once a customer is told an ETA for an order on board, the plan delivers it no
+    /// later than that plus this, seconds (so the ETA stays honest).
+    pub eta_hold_s: i64,
     /// A courier's first stop is committed (its order assigned to it, and so pinned)
     /// once the plan has it start within this, seconds; 0 commits nothing.
     pub commit_within_s: i64,
@@ -72,6 +79,8 @@ impl Default for PlannerConfig {
             time_limit: Duration::from_millis(600),
             budget: Duration::from_secs(2),
             switch_cost_s: 120,
+            ride_plan_pct: 75,
+            eta_hold_s: 120,
             commit_within_s: 10 * 60,
         }
     }
@@ -80,6 +89,16 @@ impl Default for PlannerConfig {
 impl PlannerConfig {
     /// The ride limit of an order's items: that of its strictest class.
     pub(crate) fn ride_limit(&self, items: &[Item]) -> Option<i64> {
+        self.class_limits(items)
+    }
+
+    /// The ride the plan allows an order: its limit less the margin.
+    fn planned_ride(&self, items: &[Item]) -> Option<i64> {
+        self.class_limits(items)
+            .map(|r| r * self.ride_plan_pct.clamp(1, 100) / 100)
+    }
+
+    fn class_limits(&self, items: &[Item]) -> Option<i64> {
         items
             .iter()
             .filter_map(|i| match i.class() {
@@ -131,6 +150,8 @@ pub struct Leg {
 pub struct PlannedRoute {
     /// The courier.
     pub courier_id: String,
+    /// The region it was planned in.
+    pub region: String,
     /// From its latest position through each stop, in order, along the roads of its
     /// profile (a straight line where a leg cannot be routed).
     pub geometry: Vec<[f64; 2]>,
@@ -155,6 +176,8 @@ pub struct Plan {
     pub idle: Vec<(String, &'static str)>,
     /// Assigned orders their courier cannot serve: order, courier and the rule in the way.
     pub broken_pins: Vec<(String, String, &'static str)>,
+    /// Each region planned: its name, open orders and couriers.
+    pub regions: Vec<(String, usize, usize)>,
     /// Orders that can no longer arrive by their promise plus the allowed lateness (or, on
     /// board, within their ride limit): planned without that deadline, to arrive as soon
     /// as they can.
@@ -179,7 +202,7 @@ impl Plan {
             features.push(json!({
                 "type": "Feature",
                 "geometry": {"type": "LineString", "coordinates": r.geometry},
-                "properties": {"courier_id": r.courier_id, "stops": r.stops.len()},
+                "properties": {"courier_id": r.courier_id, "region": r.region, "stops": r.stops.len()},
             }));
             for (k, s) in r.stops.iter().enumerate() {
                 features.push(json!({
@@ -202,6 +225,7 @@ impl Plan {
                 "unassigned": self.unassigned.iter().map(|(id, why)| json!({"order_id": id, "reason": why})).collect::<Vec<_>>(),
                 "idle_couriers": self.idle.iter().map(|(id, why)| json!({"courier_id": id, "reason": why})).collect::<Vec<_>>(),
                 "late": self.late,
+                "regions": self.regions.iter().map(|(name, orders, couriers)| json!({"region": name, "orders": orders, "couriers": couriers})).collect::<Vec<_>>(),
                 "broken_pins": self.broken_pins.iter().map(|(o, c, why)| json!({"order_id": o, "courier_id": c, "reason": why})).collect::<Vec<_>>(),
             }
         })
@@ -223,6 +247,11 @@ pub struct Snapshot {
     pub orders: Vec<Order>,
     /// The courier each order had in the previous plan.
     pub previous: HashMap<String, String>,
+    /// The ETA each order's customer was last told, epoch ms.
+    pub told: HashMap<String, i64>,
+    /// The stop each courier is on its way to, with its current ETA and the road there:
+    /// committed, it stays the courier's first stop.
+    pub heading: HashMap<String, (PlannedStop, Leg)>,
 }
 
 async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
@@ -250,7 +279,11 @@ async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
                 .collect()
         })
         .unwrap_or_default();
+    let told = state.eta_watch.lock().await.told().clone();
+    let heading = state.live.lock().expect("live routes lock").heading();
     Ok(Snapshot {
+        heading,
+        told,
         previous,
         now_ms: state.clock.now_ms(),
         shops: state.store.shops().await?,
@@ -361,44 +394,57 @@ pub(crate) fn road_legs(
 /// Builds, solves and reads back one plan (`solve_ms` counts travel tables, solver
 /// and route geometry).
 pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
-    let first = plan_with(snap, roads, config, &[]);
-    // A late order is still delivered: one that can no longer arrive by its promise plus
-    // the allowed lateness (or, on board, within its ride limit) is planned again without
-    // that deadline, to arrive as soon as it can; the customer hears of the delay.
-    let late: Vec<String> = first
-        .unassigned
-        .iter()
-        .map(|(o, why)| (o, *why))
-        .chain(first.broken_pins.iter().map(|(o, _, why)| (o, *why)))
-        .filter(|(_, why)| {
-            matches!(
-                *why,
-                "time_window_unreachable" | "ride_limit_unreachable" | "shift_too_short"
-            )
-        })
-        .map(|(id, _)| id.clone())
-        .collect();
+    let first = plan_with(snap, roads, config, &[], &[]);
+    // A late order is still delivered. One that can no longer arrive by its promise plus
+    // the allowed lateness (or by the ETA its customer was told) is planned again with an
+    // hour more, its ride limit kept; the customer hears of the delay. One that cannot
+    // even so is planned by the end of the day, and goods on board that cannot keep their
+    // ride limit any more within twice that limit (or half an hour from now).
+    let timing = |p: &Plan| -> Vec<String> {
+        p.unassigned
+            .iter()
+            .map(|(o, why)| (o, *why))
+            .chain(p.broken_pins.iter().map(|(o, _, why)| (o, *why)))
+            .filter(|(_, why)| {
+                matches!(
+                    *why,
+                    "time_window_unreachable" | "ride_limit_unreachable" | "shift_too_short"
+                )
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    let late = timing(&first);
     if late.is_empty() {
         return first;
     }
-    // A third of the budget: the first plan already did most of the work.
+    // A fifth of the budget each time: the first plan already did most of the work.
     let again = PlannerConfig {
-        time_limit: config.time_limit / 3,
+        time_limit: config.time_limit / 5,
         ..*config
     };
-    let mut second = plan_with(snap, roads, &again, &late);
+    let mut second = plan_with(snap, roads, &again, &late, &[]);
     second.solve_ms += first.solve_ms;
-    second.late = late;
-    second
+    let hopeless = timing(&second);
+    if hopeless.is_empty() {
+        second.late = late;
+        return second;
+    }
+    let mut third = plan_with(snap, roads, &again, &late, &hopeless);
+    third.solve_ms += second.solve_ms;
+    third.late = late;
+    third
 }
 
-/// One plan; the orders listed in `late` are planned with no deadline but their ride limit
-/// (none for goods on board that already passed theirs).
+/// One plan; the orders listed in `late` get an hour more and lose the hold of their
+/// told ETA; those in `hopeless` are planned by the end of the day, goods on board within
+/// twice their ride limit or half an hour from now.
 fn plan_with(
     snap: &Snapshot,
     roads: &RoadNetwork,
     config: &PlannerConfig,
     late: &[String],
+    hopeless: &[String],
 ) -> Plan {
     let now = snap.now_ms;
     let mut places: Vec<Place> = Vec::new();
@@ -408,6 +454,8 @@ fn plan_with(
     };
     let mut idle = Vec::new();
     let mut vehicles: Vec<&Courier> = Vec::new();
+    // Orders whose stop a courier is on its way to: the vehicle, the kind, when it leaves.
+    let mut heading_orders: HashMap<&str, (usize, &str, i64)> = HashMap::new();
     let clock = Instant::now();
     let mut builder = ProblemBuilder::new();
     let mut profiles: Vec<Profile> = Vec::new();
@@ -443,18 +491,54 @@ fn plan_with(
                 profiles.push(profile);
                 profiles.len() - 1
             });
+        // On its way to a stop of an order it was given (or carries): it serves that stop
+        // first, so the problem starts there, when the courier leaves it.
+        let committed = snap.heading.get(&c.id).filter(|(stop, _)| {
+            snap.orders.iter().any(|o| {
+                o.id == stop.order_id
+                    && o.courier_id.as_deref() == Some(&c.id)
+                    && match stop.kind {
+                        "pickup" => {
+                            o.status == OrderStatus::Assigned
+                                && carrying + o.box_units <= c.box_capacity
+                        }
+                        _ => o.status == OrderStatus::PickedUp,
+                    }
+            })
+        });
+        let (start, leaves_ms) = match committed {
+            Some((stop, _)) => (
+                add(stop.lat, stop.lon),
+                stop.start_ms + stop.service_s * 1000,
+            ),
+            None => (add(fix.lat, fix.lon), now),
+        };
+        if let Some((stop, _)) = committed {
+            heading_orders.insert(
+                stop.order_id.as_str(),
+                (vehicles.len(), stop.kind, leaves_ms),
+            );
+        }
+        let picking = committed
+            .filter(|(s, _)| s.kind == "pickup")
+            .and_then(|(s, _)| snap.orders.iter().find(|o| o.id == s.order_id))
+            .map_or(0, |o| o.box_units);
         builder.add_vehicle(Vehicle {
-            start: add(fix.lat, fix.lon),
+            start,
             end: None,
             shift: TimeWindow {
-                start: rel_up(c.shift_start_ms.max(now), now),
+                start: rel_up(c.shift_start_ms.max(leaves_ms).max(now), now),
                 end: if off_shift {
                     Seconds(config.lateness_s + 3_600)
                 } else {
                     rel(c.shift_end_ms, now)
                 },
             },
-            capacity: vec![if off_shift { carrying } else { c.box_capacity }],
+            capacity: vec![if off_shift {
+                carrying + picking
+            } else {
+                c.box_capacity
+            }],
             skills: c.skills.clone(),
             fixed_cost: 0,
             cost_per_second: 1,
@@ -476,14 +560,17 @@ fn plan_with(
     let mut pinned: Vec<(usize, String)> = Vec::new();
     for o in &snap.orders {
         let items = stored_items(o);
-        let ride = config.ride_limit(&items);
+        let ride = config.planned_ride(&items);
         let skills: Vec<String> = needed_skills(&items)
             .into_iter()
             .map(str::to_string)
             .collect();
         let overdue = late.contains(&o.id);
-        let deadline = if overdue {
+        let lost = hopeless.contains(&o.id);
+        let deadline = if lost {
             Seconds(24 * 3600)
+        } else if overdue {
+            rel(o.promised_ms + config.lateness_s * 1000 + 3_600_000, now)
         } else {
             rel(o.promised_ms + config.lateness_s * 1000, now)
         };
@@ -518,15 +605,37 @@ fn plan_with(
             }
             _ => None,
         };
-        if o.status == OrderStatus::PickedUp {
+        let headed = heading_orders.get(o.id.as_str()).copied();
+        if let Some((_, "delivery", _)) = headed {
+            // Its courier is at or near the door: done before the problem starts.
+            continue;
+        }
+        if o.status == OrderStatus::PickedUp || headed.is_some() {
             let Some(v) = bound else { continue };
+            // Picked up now, or when its courier leaves the store it is on its way to.
+            let picked_ms = headed.map_or(o.updated_ms, |(_, _, leaves)| leaves);
             builder.add_on_board(OnBoard {
                 vehicle: v,
                 delivery,
                 amount: vec![o.box_units],
+                // The ride limit, and no later than the ETA the customer was told.
                 deadline: ride
-                    .filter(|_| !overdue)
-                    .map(|r| rel(o.updated_ms + r * 1000, now).max(Seconds(0))),
+                    .map(|r| {
+                        if lost {
+                            (picked_ms + 2 * r * 1000).max(now + 1_800_000)
+                        } else {
+                            picked_ms + r * 1000
+                        }
+                    })
+                    .into_iter()
+                    .chain(
+                        snap.told
+                            .get(&o.id)
+                            .filter(|_| !overdue && !lost)
+                            .map(|t| t + config.eta_hold_s * 1000),
+                    )
+                    .min()
+                    .map(|at| rel(at, now).max(Seconds(0))),
                 unassigned_penalty: 10_000_000,
             });
             task_orders.push(o);
@@ -574,6 +683,7 @@ fn plan_with(
         idle,
         broken_pins: Vec::new(),
         late: Vec::new(),
+        regions: Vec::new(),
     };
     if vehicles.is_empty() {
         out.unassigned
@@ -596,54 +706,78 @@ fn plan_with(
     };
     let solution = solve(&problem, &limits, &mut Quiet);
     let at = |s: Seconds| now + s.0 * 1000;
-    for r in &solution.routes {
-        let courier = vehicles[r.vehicle];
-        let mut waypoints: Vec<Place> = Vec::new();
-        let start = snap.latest.get(&courier.id).map(|f| Place {
-            lat: f.lat,
-            lon: f.lon,
-        });
-        waypoints.extend(start.or_else(|| r.stops.first().map(|s| places[s.location])));
-        let stops: Vec<PlannedStop> = r
-            .stops
+    for (v, courier) in vehicles.iter().enumerate() {
+        let solved_stops = solution
+            .routes
             .iter()
-            .map(|s| {
-                let o = task_orders[s.task.0 as usize];
-                let p = places[s.location];
-                waypoints.push(p);
-                let pickup = s.kind == StopKind::Pickup;
-                PlannedStop {
-                    order_id: o.id.clone(),
-                    kind: if pickup { "pickup" } else { "delivery" },
-                    lat: p.lat,
-                    lon: p.lon,
-                    arrival_ms: at(s.arrival),
-                    start_ms: at(s.start),
-                    departure_ms: at(s.departure),
-                    not_before_ms: if pickup { o.ready_ms } else { now },
-                    service_s: if pickup {
-                        PICKUP_SERVICE_S
-                    } else {
-                        DELIVERY_SERVICE_S
-                    },
-                    promised_ms: o.promised_ms,
-                }
-            })
-            .collect();
+            .find(|r| r.vehicle == v)
+            .map_or(&[][..], |r| &r.stops[..]);
+        let committed = snap.heading.get(&courier.id).filter(|(s, _)| {
+            heading_orders
+                .get(s.order_id.as_str())
+                .is_some_and(|h| h.0 == v)
+        });
+        if solved_stops.is_empty() && committed.is_none() {
+            continue;
+        }
+        let mut waypoints: Vec<Place> = Vec::new();
+        let start = match committed {
+            Some((s, _)) => Some(Place {
+                lat: s.lat,
+                lon: s.lon,
+            }),
+            None => snap.latest.get(&courier.id).map(|f| Place {
+                lat: f.lat,
+                lon: f.lon,
+            }),
+        };
+        waypoints.extend(start.or_else(|| solved_stops.first().map(|s| places[s.location])));
+        let mut stops: Vec<PlannedStop> = committed.map(|(s, _)| s.clone()).into_iter().collect();
+        stops.extend(solved_stops.iter().map(|s| {
+            let o = task_orders[s.task.0 as usize];
+            let p = places[s.location];
+            waypoints.push(p);
+            let pickup = s.kind == StopKind::Pickup;
+            PlannedStop {
+                order_id: o.id.clone(),
+                kind: if pickup { "pickup" } else { "delivery" },
+                lat: p.lat,
+                lon: p.lon,
+                arrival_ms: at(s.arrival),
+                start_ms: at(s.start),
+                departure_ms: at(s.departure),
+                not_before_ms: if pickup { o.ready_ms } else { now },
+                service_s: if pickup {
+                    PICKUP_SERVICE_S
+                } else {
+                    DELIVERY_SERVICE_S
+                },
+                promised_ms: o.promised_ms,
+            }
+        }));
         let profile = courier.profile.parse().unwrap_or(Profile::Car);
         // Where a leg cannot be routed, the plan's own time for it.
-        let fallback_s: Vec<i64> = stops
+        let solved = &stops[usize::from(committed.is_some())..];
+        let fallback_s: Vec<i64> = solved
             .iter()
-            .scan(now, |left, s| {
-                let leg = (s.arrival_ms - *left).max(0) / 1000;
-                *left = s.departure_ms;
-                Some(leg)
-            })
+            .scan(
+                stops
+                    .first()
+                    .filter(|_| committed.is_some())
+                    .map_or(now, |s| s.departure_ms),
+                |left, s| {
+                    let leg = (s.arrival_ms - *left).max(0) / 1000;
+                    *left = s.departure_ms;
+                    Some(leg)
+                },
+            )
             .collect();
-        let legs = road_legs(roads, profile, &waypoints, &fallback_s);
+        let mut legs: Vec<Leg> = committed.map(|(_, l)| l.clone()).into_iter().collect();
+        legs.extend(road_legs(roads, profile, &waypoints, &fallback_s));
         let mut geometry: Vec<[f64; 2]> = legs.iter().flat_map(|l| l.geometry.clone()).collect();
         geometry.dedup();
         out.routes.push(PlannedRoute {
+            region: String::new(),
             courier_id: courier.id.clone(),
             geometry,
             stops,
@@ -677,7 +811,8 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
         .collect();
     let roads = state.roads.clone();
     let config = state.planner;
-    let work = tokio::task::spawn_blocking(move || plan(&snap, &roads, &config));
+    let regions = state.regions.clone();
+    let work = tokio::task::spawn_blocking(move || plan_regions(&snap, &roads, &config, &regions));
     let new = match tokio::time::timeout(config.budget, work).await {
         Ok(Ok(new)) => new,
         Ok(Err(_)) => {
@@ -857,15 +992,90 @@ fn no_plan() -> ApiError {
 
 /// The current plan.
 #[utoipa::path(get, path = "/v1/plan", tag = "planning", security(("api_key" = [])),
+    params(RegionFilter),
     responses(
-        (status = 200, description = "The current plan as a GeoJSON FeatureCollection: a LineString per courier route and a Point per stop with planned times; unassigned orders and idle couriers with reasons", body = Value),
-        (status = 404, description = "No plan yet", body = ErrorBody),
+        (status = 200, description = "The current plan as a GeoJSON FeatureCollection: a LineString per courier route (with its region) and a Point per stop with planned times; unassigned orders, idle couriers, broken pins and late orders with reasons; the regions planned", body = Value),
+        (status = 404, description = "No plan yet, or no such region", body = ErrorBody),
     ))]
 pub(crate) async fn current(
     State(state): State<AppState>,
     caller: Caller,
+    axum::extract::Query(q): axum::extract::Query<RegionFilter>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let plan = state.plan.read().await.clone().ok_or_else(no_plan)?;
-    Ok(Json(plan.geojson()))
+    let Some(region) = q.region else {
+        return Ok(Json(plan.geojson()));
+    };
+    if !plan.regions.iter().any(|(name, _, _)| *name == region) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_region",
+            format!("no region {region:?} in the plan; its `regions` property lists them"),
+        )
+        .at("region"));
+    }
+    let mut one = (*plan).clone();
+    one.routes.retain(|r| r.region == region);
+    one.regions.retain(|(name, _, _)| *name == region);
+    Ok(Json(one.geojson()))
+}
+
+/// Which region of the plan to show.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegionFilter {
+    /// Only this region's routes (its name, as the plan's `regions` list them).
+    region: Option<String>,
+}
+
+/// A courier at one of its stops.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Arrival {
+    /// The order of the stop.
+    #[schema(example = "o-1001")]
+    order_id: String,
+    /// `pickup` or `delivery`.
+    #[schema(example = "pickup")]
+    kind: String,
+}
+
+/// The courier says it reached its next stop: its ETAs are re-timed from there.
+#[utoipa::path(post, path = "/v1/couriers/{id}/arrived", tag = "planning", request_body = Arrival,
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The courier's id")),
+    responses(
+        (status = 200, description = "The courier's remaining stops, re-timed (as `GET /v1/couriers/{id}/plan`)", body = Value),
+        (status = 403, description = "Another courier's key", body = ErrorBody),
+        (status = 409, description = "That is not the courier's next stop in the plan", body = ErrorBody),
+    ))]
+pub(crate) async fn arrived(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Result<Json<Arrival>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
+    caller.may_act_for(&id)?;
+    let Json(a) = body?;
+    let now = state.clock.now_ms();
+    let known =
+        state
+            .live
+            .lock()
+            .expect("live routes lock")
+            .arrived(&id, &a.order_id, &a.kind, now);
+    if !known {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_next_stop",
+            format!(
+                "the {} of {} is not {id}'s next stop in the plan; GET /v1/couriers/{id}/plan",
+                a.kind, a.order_id
+            ),
+        ));
+    }
+    crate::live::refresh_marked(&state).await;
+    courier_stops(State(state), caller, axum::extract::Path(id)).await
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub rules: FixRules,
     /// How the planner plans.
     pub planner: crate::planner::PlannerConfig,
+    /// How stores are grouped into regions planned apart.
+    pub regions: crate::regions::Regions,
     /// When customers are told of delays and changed ETAs.
     pub notices: crate::notices::NoticePolicy,
     /// What each open order's customer was last told.
@@ -78,6 +80,7 @@ impl AppState {
             store,
             roads,
             planner: crate::planner::PlannerConfig::default(),
+            regions: crate::regions::Regions::default(),
             plan: Arc::default(),
             notices: crate::notices::NoticePolicy::default(),
             clock: crate::time::Clock::system(),

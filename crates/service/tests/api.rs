@@ -1148,6 +1148,35 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
         "the new road starts at the fix"
     );
 
+    // The courier says it reached its next stop: timed from there, not from the road.
+    let next = seen["stops"][0].clone();
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers/c-plan/arrived",
+            Some(dispatcher),
+            Some(json!({"order_id": next["order_id"], "kind": "delivery_elsewhere"})),
+        )
+        .await;
+    assert_eq!(r.body["code"], json!("not_next_stop"), "{:?}", r.body);
+    let before = now_ms();
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers/c-plan/arrived",
+            Some(dispatcher),
+            Some(json!({"order_id": next["order_id"], "kind": next["kind"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let eta = freshroute_service_time(r.body["stops"][0]["eta"].as_str().expect("eta"));
+    let not_before = freshroute_service_time(next["planned_start"].as_str().expect("start"))
+        .min(before + 3_600_000);
+    assert!(
+        eta >= before - 1_000 && eta <= not_before.max(before) + 1_000,
+        "at the stop: {eta} against {before}..{not_before}"
+    );
+
     // The plan committed c-plan's first stop: o-plan is assigned to it, by the planner.
     let r = c
         .call("GET", "/v1/orders/o-plan", Some(dispatcher), None)

@@ -1,0 +1,314 @@
+//! Regions: the chain's stores grouped so that each group is planned on its own (a city
+//! per region, or districts of one city), by H3 cell or by an explicit list. An order
+//! belongs to its store's region; a courier to the region of the orders it carries or
+//! was given, else of the store nearest its latest fix.
+
+use std::collections::HashMap;
+
+use freshroute_model::LatLon;
+use freshroute_store::{OrderStatus, Shop};
+
+use crate::planner::{Plan, PlannerConfig, Snapshot, plan};
+use freshroute_roads::RoadNetwork;
+
+/// How stores are grouped into regions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Regions {
+    /// One region: every store.
+    #[default]
+    Whole,
+    /// The H3 cell of each store at this resolution (0 to 15; 6 is about 36 km²).
+    H3(u8),
+    /// Named regions, by store id; a store not listed is a region of its own.
+    Stores(HashMap<String, String>),
+}
+
+impl Regions {
+    /// The region of a store.
+    pub fn of(&self, shop: &Shop) -> String {
+        match self {
+            Regions::Whole => "all".to_string(),
+            Regions::H3(res) => {
+                let cell = h3o::Resolution::try_from(*res)
+                    .ok()
+                    .zip(LatLon::new(shop.lat, shop.lon).ok())
+                    .map(|(r, at)| freshroute_roads::h3_cell(at, r).to_string());
+                cell.unwrap_or_else(|| "all".to_string())
+            }
+            Regions::Stores(names) => names
+                .get(&shop.id)
+                .cloned()
+                .unwrap_or_else(|| shop.id.clone()),
+        }
+    }
+}
+
+/// Squared distance on a local plane: enough to find the nearest store.
+fn near(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let k = a.0.to_radians().cos();
+    let (dy, dx) = (a.0 - b.0, (a.1 - b.1) * k);
+    dx * dx + dy * dy
+}
+
+/// The snapshot of each region, by name.
+pub fn split(snap: &Snapshot, regions: &Regions) -> Vec<(String, Snapshot)> {
+    let store_region: HashMap<&str, String> = snap
+        .shops
+        .iter()
+        .map(|s| (s.id.as_str(), regions.of(s)))
+        .collect();
+    let mut names: Vec<String> = store_region.values().cloned().collect();
+    names.sort();
+    names.dedup();
+    if names.len() <= 1 {
+        return vec![(
+            names.pop().unwrap_or_else(|| "all".to_string()),
+            snap.clone(),
+        )];
+    }
+    let region_of_order = |shop_id: &str| store_region.get(shop_id).cloned();
+    let courier_region = |id: &str| -> Option<String> {
+        let bound = snap.orders.iter().find(|o| {
+            o.courier_id.as_deref() == Some(id)
+                && matches!(o.status, OrderStatus::Assigned | OrderStatus::PickedUp)
+        });
+        if let Some(o) = bound {
+            return region_of_order(&o.shop_id);
+        }
+        let fix = snap.latest.get(id)?;
+        let nearest = snap.shops.iter().min_by(|a, b| {
+            near((fix.lat, fix.lon), (a.lat, a.lon))
+                .total_cmp(&near((fix.lat, fix.lon), (b.lat, b.lon)))
+        })?;
+        store_region.get(nearest.id.as_str()).cloned()
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            let part = Snapshot {
+                now_ms: snap.now_ms,
+                shops: snap
+                    .shops
+                    .iter()
+                    .filter(|s| store_region.get(s.id.as_str()) == Some(&name))
+                    .cloned()
+                    .collect(),
+                couriers: snap
+                    .couriers
+                    .iter()
+                    .filter(|c| courier_region(&c.id).as_ref() == Some(&name))
+                    .cloned()
+                    .collect(),
+                latest: snap.latest.clone(),
+                orders: snap
+                    .orders
+                    .iter()
+                    .filter(|o| region_of_order(&o.shop_id).as_ref() == Some(&name))
+                    .cloned()
+                    .collect(),
+                previous: snap.previous.clone(),
+                told: snap.told.clone(),
+                heading: snap.heading.clone(),
+            };
+            (name, part)
+        })
+        .collect()
+}
+
+/// Plans each region on its own, each with a share of the solver's time in proportion to
+/// its open orders, and puts the plans together.
+pub fn plan_regions(
+    snap: &Snapshot,
+    roads: &RoadNetwork,
+    config: &PlannerConfig,
+    regions: &Regions,
+) -> Plan {
+    let parts = split(snap, regions);
+    let total: usize = parts
+        .iter()
+        .map(|(_, s)| s.orders.len())
+        .sum::<usize>()
+        .max(1);
+    let mut out: Option<Plan> = None;
+    for (name, part) in &parts {
+        let share = config
+            .time_limit
+            .mul_f64(part.orders.len() as f64 / total as f64);
+        let one = PlannerConfig {
+            time_limit: share.max(std::time::Duration::from_millis(20)),
+            ..*config
+        };
+        let mut p = plan(part, roads, &one);
+        for r in &mut p.routes {
+            r.region = name.clone();
+        }
+        out = Some(match out {
+            None => p,
+            Some(mut all) => {
+                all.solve_ms += p.solve_ms;
+                all.routes.extend(p.routes);
+                all.unassigned.extend(p.unassigned);
+                all.idle.extend(p.idle);
+                all.broken_pins.extend(p.broken_pins);
+                all.late.extend(p.late);
+                all
+            }
+        });
+    }
+    let mut all = out.unwrap_or_else(|| plan(snap, roads, config));
+    all.regions = parts
+        .iter()
+        .map(|(name, s)| (name.clone(), s.orders.len(), s.couriers.len()))
+        .collect();
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn shop(id: &str, lat: f64, lon: f64) -> Shop {
+        Shop {
+            id: id.to_string(),
+            name: id.to_string(),
+            address: String::new(),
+            lat,
+            lon,
+            snapped: json!({}),
+            opening_hours: json!([]),
+            frozen_litres: 0,
+            chilled_litres: 0,
+            ambient_litres: 0,
+            created_ms: 0,
+        }
+    }
+
+    fn courier(id: &str) -> freshroute_store::Courier {
+        freshroute_store::Courier {
+            id: id.to_string(),
+            name: id.to_string(),
+            profile: "car".to_string(),
+            box_capacity: 10,
+            skills: vec![],
+            shift_start_ms: 0,
+            shift_end_ms: i64::MAX,
+            device_id: id.to_string(),
+            secret_hash: id.to_string(),
+            created_ms: 0,
+        }
+    }
+
+    fn fix(id: &str, lat: f64, lon: f64) -> freshroute_store::FixRecord {
+        freshroute_store::FixRecord {
+            courier_id: id.to_string(),
+            fix_ms: 0,
+            server_ms: 0,
+            lat,
+            lon,
+            speed_mps: None,
+            bearing_deg: None,
+            altitude_m: None,
+            accuracy_m: None,
+            battery_pct: None,
+            source: "batch".to_string(),
+            reason: None,
+        }
+    }
+
+    fn order(
+        id: &str,
+        shop: &str,
+        status: OrderStatus,
+        courier: Option<&str>,
+    ) -> freshroute_store::Order {
+        freshroute_store::Order {
+            id: id.to_string(),
+            shop_id: shop.to_string(),
+            customer_name: String::new(),
+            customer_address: String::new(),
+            lat: 0.0,
+            lon: 0.0,
+            snapped: json!({}),
+            items: json!([]),
+            box_units: 1,
+            ready_ms: 0,
+            promised_ms: 0,
+            status,
+            courier_id: courier.map(str::to_string),
+            tracking_hash: id.to_string(),
+            tracking_expires_ms: 0,
+            created_ms: 0,
+            updated_ms: 0,
+        }
+    }
+
+    #[test]
+    fn each_region_gets_its_orders_and_the_couriers_near_or_bound_to_it() {
+        let snap = Snapshot {
+            now_ms: 0,
+            shops: vec![
+                shop("porto", 41.148, -8.611),
+                shop("lisbon", 38.722, -9.139),
+            ],
+            // c-p is in Porto; c-l in Lisbon; c-x is in Lisbon carrying a Porto order.
+            couriers: vec![courier("c-p"), courier("c-l"), courier("c-x")],
+            latest: HashMap::from([
+                ("c-p".to_string(), fix("c-p", 41.15, -8.6)),
+                ("c-l".to_string(), fix("c-l", 38.72, -9.14)),
+                ("c-x".to_string(), fix("c-x", 38.73, -9.13)),
+            ]),
+            orders: vec![
+                order("o-p", "porto", OrderStatus::Placed, None),
+                order("o-x", "porto", OrderStatus::PickedUp, Some("c-x")),
+                order("o-l", "lisbon", OrderStatus::Placed, None),
+            ],
+            previous: HashMap::new(),
+            told: HashMap::new(),
+            heading: HashMap::new(),
+        };
+        let parts = split(&snap, &Regions::H3(5));
+        assert_eq!(parts.len(), 2);
+        let ids = |s: &Snapshot| {
+            (
+                s.couriers.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+                s.orders.iter().map(|o| o.id.clone()).collect::<Vec<_>>(),
+            )
+        };
+        let porto = parts
+            .iter()
+            .find(|(_, s)| s.shops.iter().any(|x| x.id == "porto"))
+            .expect("Porto's region");
+        assert_eq!(
+            ids(&porto.1),
+            (
+                vec!["c-p".to_string(), "c-x".to_string()],
+                vec!["o-p".to_string(), "o-x".to_string()]
+            )
+        );
+        let lisbon = parts.iter().find(|(n, _)| *n != porto.0).expect("Lisbon's");
+        assert_eq!(
+            ids(&lisbon.1),
+            (vec!["c-l".to_string()], vec!["o-l".to_string()])
+        );
+        assert_eq!(split(&snap, &Regions::Whole).len(), 1);
+    }
+
+    #[test]
+    fn stores_group_by_cell_or_by_list() {
+        let porto = shop("porto", 41.148, -8.611);
+        let aliados = shop("aliados", 41.1485, -8.6105);
+        let lisbon = shop("lisbon", 38.722, -9.139);
+        let by_cell = Regions::H3(5);
+        assert_eq!(by_cell.of(&porto), by_cell.of(&aliados));
+        assert_ne!(by_cell.of(&porto), by_cell.of(&lisbon));
+        assert_eq!(Regions::Whole.of(&lisbon), "all");
+        let listed = Regions::Stores(HashMap::from([("porto".to_string(), "north".to_string())]));
+        assert_eq!(listed.of(&porto), "north");
+        assert_eq!(
+            listed.of(&lisbon),
+            "lisbon",
+            "a store not listed is its own region"
+        );
+    }
+}
