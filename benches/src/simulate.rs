@@ -710,8 +710,16 @@ pub async fn simulate(
                             result
                                 .c2d_min
                                 .push((arrived - o.placed_ms) as f64 / 60_000.0);
-                            if let (Some(left), Some(limit)) = (o.left_store_ms, o.ride_limit_ms) {
-                                result.cold_chain_violations += usize::from(arrived - left > limit);
+                            if let (Some(left), Some(limit)) = (o.left_store_ms, o.ride_limit_ms)
+                                && arrived - left > limit
+                            {
+                                result.cold_chain_violations += 1;
+                                progress(&format!(
+                                    "cold chain broken: {order} by {}, {:.1} min from the store, {} allowed",
+                                    c.id,
+                                    (arrived - left) as f64 / 60_000.0,
+                                    limit / 60_000
+                                ));
                             }
                             if let Some(eta) = o.eta_at_pickup_ms {
                                 result.eta_error_s.push((eta - arrived) / 1000);
