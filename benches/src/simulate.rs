@@ -60,7 +60,7 @@ impl Default for SimOptions {
     fn default() -> Self {
         Self {
             // Wednesday 25 November 2026.
-            day_ms: 1_795_996_800_000,
+            day_ms: 1_795_564_800_000,
             start_s: orders::BUSIEST_HOUR_S,
             length_s: 3_600,
             peak_per_hour: 60.0,
