@@ -245,6 +245,11 @@ impl TravelMatrix {
         self.size
     }
 
+    /// The travel time from one location to another (both below [`Self::size`]).
+    pub fn travel(&self, from: usize, to: usize) -> Seconds {
+        Seconds(self.durations[from * self.size + to])
+    }
+
     #[inline]
     pub(crate) fn duration(&self, from: u32, to: u32) -> i64 {
         self.durations[from as usize * self.size + to as usize]

@@ -558,6 +558,7 @@ fn plan_with(
     let mut unassigned = Vec::new();
     // Pinned tasks (by index) and their couriers.
     let mut pinned: Vec<(usize, String)> = Vec::new();
+    let mut shipments = Vec::new();
     for o in &snap.orders {
         let items = stored_items(o);
         let ride = config.planned_ride(&items);
@@ -645,21 +646,53 @@ fn plan_with(
             unassigned.push((o.id.clone(), "unknown_store"));
             continue;
         };
-        let task = builder.add_shipment(Shipment {
-            pickup: freshroute_solver::Stop {
-                location: store,
-                service: Seconds(PICKUP_SERVICE_S),
-                windows: vec![TimeWindow {
-                    start: rel_up(o.ready_ms, now).max(Seconds(0)),
-                    end: deadline.max(Seconds(0)),
-                }],
+        // Added once the travel times are known (its ride limit is checked against them).
+        shipments.push((
+            Shipment {
+                pickup: freshroute_solver::Stop {
+                    location: store,
+                    service: Seconds(PICKUP_SERVICE_S),
+                    windows: vec![TimeWindow {
+                        start: rel_up(o.ready_ms, now).max(Seconds(0)),
+                        end: deadline.max(Seconds(0)),
+                    }],
+                },
+                delivery,
+                amount: vec![o.box_units],
+                skills,
+                max_ride: ride.map(Seconds),
+                unassigned_penalty: 1_000_000,
             },
-            delivery,
-            amount: vec![o.box_units],
-            skills,
-            max_ride: ride.map(Seconds),
-            unassigned_penalty: 1_000_000,
-        });
+            o,
+            bound,
+            config.ride_limit(&items),
+        ));
+    }
+    let tables: Vec<TravelMatrix> = profiles
+        .iter()
+        .map(|p| matrix(roads, *p, &places))
+        .collect();
+    for (mut s, o, bound, full) in shipments {
+        // The planned ride (the limit less its margin) may be shorter than the fastest
+        // drive from the store to the door: then the whole limit; if even that is, no
+        // courier can keep this order's cold chain, and it is left for a dispatcher.
+        let direct = tables
+            .iter()
+            .map(|m| m.travel(s.pickup.location, s.delivery.location))
+            .min()
+            .unwrap_or(Seconds(0));
+        if let Some(planned) = s.max_ride
+            && planned < direct
+        {
+            match full.map(Seconds).filter(|f| *f >= direct) {
+                Some(f) => s.max_ride = Some(f),
+                None => {
+                    unassigned.push((o.id.clone(), "ride_limit_unreachable"));
+                    continue;
+                }
+            }
+        }
+        let task = builder.add_shipment(s);
         if let Some(v) = bound {
             builder.pin(task, v);
             pinned.push((task_orders.len(), vehicles[v].id.clone()));
@@ -672,8 +705,8 @@ fn plan_with(
         }
         task_orders.push(o);
     }
-    for p in &profiles {
-        builder.add_matrix(matrix(roads, *p, &places));
+    for m in tables {
+        builder.add_matrix(m);
     }
     let mut out = Plan {
         created_ms: now,
