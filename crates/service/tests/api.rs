@@ -1538,50 +1538,8 @@ async fn the_api_behaves_on_postgres() {
 
 #[tokio::test]
 async fn a_replan_that_overruns_its_budget_leaves_the_previous_plan_in_force() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(dir.path().join("o.db").to_str().expect("utf-8"))
-        .await
-        .expect("open");
-    let dispatcher = key(&store, Role::Dispatcher, None).await;
-    let state = AppState::load(
-        store.into(),
-        monaco(),
-        FixRules::default(),
-        RateLimit::default(),
-    )
-    .await
-    .expect("state");
-    let c = Client {
-        app: router(state.clone()),
-    };
     // Something to plan: the solver then uses its whole time limit.
-    let hour = 3_600_000;
-    let r = c
-        .call(
-            "POST",
-            "/v1/stores",
-            Some(&dispatcher),
-            Some(new_store("mc-casino", 7.4275, 43.7396)),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let r = c
-        .call(
-            "POST",
-            "/v1/couriers",
-            Some(&dispatcher),
-            Some(json!({
-            "id": "c-o", "name": "Inès", "profile": "scooter", "box_capacity": 10,
-            "skills": ["insulated", "frozen"], "shift_start": iso_ms(now_ms() - hour),
-            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": "1990"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let fix = json!({"fixes": [{"courier_id": "c-o", "time": now_ms() - 5_000, "lat": 43.7380, "lon": 7.4250}]});
-    let r = c
-        .call("POST", "/v1/fixes", Some(&dispatcher), Some(fix))
-        .await;
-    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    let (c, dispatcher, state, _dir) = small_region("c-o", |_| {}).await;
     let r = c
         .order(&dispatcher, new_order("o-o", "mc-casino", "frozen"))
         .await;
@@ -1611,49 +1569,8 @@ async fn a_replan_that_overruns_its_budget_leaves_the_previous_plan_in_force() {
 
 #[tokio::test]
 async fn an_order_no_courier_can_keep_cold_is_left_out_and_the_rest_is_planned() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(dir.path().join("r.db").to_str().expect("utf-8"))
-        .await
-        .expect("open");
-    let dispatcher = key(&store, Role::Dispatcher, None).await;
-    let mut state = AppState::load(
-        store.into(),
-        monaco(),
-        FixRules::default(),
-        RateLimit::default(),
-    )
-    .await
-    .expect("state");
     // A chain whose frozen goods may ride 30 s: no Monaco customer is that near.
-    state.planner.frozen_ride_s = 30;
-    let c = Client { app: router(state) };
-    let hour = 3_600_000;
-    let r = c
-        .call(
-            "POST",
-            "/v1/stores",
-            Some(&dispatcher),
-            Some(new_store("mc-casino", 7.4275, 43.7396)),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let r = c
-        .call(
-            "POST",
-            "/v1/couriers",
-            Some(&dispatcher),
-            Some(json!({
-            "id": "c-r", "name": "Inès", "profile": "scooter", "box_capacity": 10,
-            "skills": ["insulated", "frozen"], "shift_start": iso_ms(now_ms() - hour),
-            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": "2990"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let fix = json!({"fixes": [{"courier_id": "c-r", "time": now_ms() - 5_000, "lat": 43.7380, "lon": 7.4250}]});
-    let r = c
-        .call("POST", "/v1/fixes", Some(&dispatcher), Some(fix))
-        .await;
-    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    let (c, dispatcher, _state, _dir) = small_region("c-r", |s| s.planner.frozen_ride_s = 30).await;
     for (id, class) in [("o-ice", "frozen"), ("o-bread", "ambient")] {
         let mut body = new_order(id, "mc-casino", class);
         body["items"] = json!([{"sku": "x", "quantity": 1, "class": class}]);
@@ -1675,4 +1592,57 @@ async fn an_order_no_courier_can_keep_cold_is_left_out_and_the_rest_is_planned()
         .filter(|f| f["properties"]["order_id"] == json!("o-bread"))
         .count();
     assert_eq!(bread, 2, "the other order is planned: {}", r.body);
+}
+
+/// A fresh service on Monaco with a dispatcher key, one store (`mc-casino`) and one
+/// courier (`courier`, scooter with both boxes) that has just sent a fix.
+async fn small_region(
+    courier: &str,
+    tweak: impl FnOnce(&mut AppState),
+) -> (Client, String, AppState, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(dir.path().join("r.db").to_str().expect("utf-8"))
+        .await
+        .expect("open");
+    let dispatcher = key(&store, Role::Dispatcher, None).await;
+    let mut state = AppState::load(
+        store.into(),
+        monaco(),
+        FixRules::default(),
+        RateLimit::default(),
+    )
+    .await
+    .expect("state");
+    tweak(&mut state);
+    let c = Client {
+        app: router(state.clone()),
+    };
+    let hour = 3_600_000;
+    let r = c
+        .call(
+            "POST",
+            "/v1/stores",
+            Some(&dispatcher),
+            Some(new_store("mc-casino", 7.4275, 43.7396)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers",
+            Some(&dispatcher),
+            Some(json!({
+            "id": courier, "name": "Inès", "profile": "scooter", "box_capacity": 10,
+            "skills": ["insulated", "frozen"], "shift_start": iso_ms(now_ms() - hour),
+            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": "1990"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let fix = json!({"fixes": [{"courier_id": courier, "time": now_ms() - 5_000, "lat": 43.7380, "lon": 7.4250}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(&dispatcher), Some(fix))
+        .await;
+    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    (c, dispatcher, state, dir)
 }

@@ -42,6 +42,21 @@ const WEBHOOK_COLUMNS: &str = "id, url, secret, events, created_ms, disabled_ms"
 macro_rules! outbox_impl {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// A notice from a row, its id in column `id`.
+            fn notice_row(
+                row: &<$db as sqlx::Database>::Row,
+                id: &str,
+            ) -> Result<Notice, StoreError> {
+                Ok(Notice {
+                    id: row.try_get(id)?,
+                    order_id: row.try_get("order_id")?,
+                    kind: kind(row.try_get::<&str, _>("kind")?)?,
+                    eta_ms: row.try_get("eta_ms")?,
+                    payload: payload(row.try_get::<&str, _>("payload")?)?,
+                    at_ms: row.try_get("at_ms")?,
+                })
+            }
+
             /// Stores a notice and its deliveries inside `tx`; `None` when it is a second
             /// `delayed` notice of its order.
             pub(crate) async fn notice_in(
@@ -164,18 +179,7 @@ macro_rules! outbox_impl {
                 .bind(order_id)
                 .fetch_all(&self.pool)
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(Notice {
-                            id: row.try_get("id")?,
-                            order_id: row.try_get("order_id")?,
-                            kind: kind(row.try_get::<&str, _>("kind")?)?,
-                            eta_ms: row.try_get("eta_ms")?,
-                            payload: payload(row.try_get::<&str, _>("payload")?)?,
-                            at_ms: row.try_get("at_ms")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(|row| Self::notice_row(row, "id")).collect()
             }
 
             async fn due_deliveries(
@@ -199,14 +203,7 @@ macro_rules! outbox_impl {
                 rows.iter()
                     .map(|row| {
                         Ok(DueDelivery {
-                            notice: Notice {
-                                id: row.try_get("notice_id")?,
-                                order_id: row.try_get("order_id")?,
-                                kind: kind(row.try_get::<&str, _>("kind")?)?,
-                                eta_ms: row.try_get("eta_ms")?,
-                                payload: payload(row.try_get::<&str, _>("payload")?)?,
-                                at_ms: row.try_get("at_ms")?,
-                            },
+                            notice: Self::notice_row(row, "notice_id")?,
                             webhook_id: row.try_get("webhook_id")?,
                             url: row.try_get("url")?,
                             secret: row.try_get("secret")?,
