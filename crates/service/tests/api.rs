@@ -531,16 +531,28 @@ fn new_store(id: &str, lon: f64, lat: f64) -> Value {
 
 fn new_order(id: &str, store: &str, class: &str) -> Value {
     let ready = now_ms() + 10 * 60_000;
-    json!({
-        "id": id, "store_id": store,
-        "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
-            "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
-        "items": [
+    let mut body = order_body(
+        id,
+        json!([
             {"sku": "gelato-500", "name": "Gelato 500 ml", "quantity": 2, "class": class},
             {"sku": "espresso", "quantity": 1, "class": "hot", "box_units": 1}
-        ],
-        "ready_at": iso_ms(ready),
-        "promised_by": iso_ms(ready + 25 * 60_000),
+        ]),
+        ready,
+        ready + 25 * 60_000,
+    );
+    body["store_id"] = json!(store);
+    body
+}
+
+/// An order of `mc-casino` to a customer on the Quai Antoine 1er.
+fn order_body(id: &str, items: Value, ready_ms: i64, promised_ms: i64) -> Value {
+    json!({
+        "id": id, "store_id": "mc-casino",
+        "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+            "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+        "items": items,
+        "ready_at": iso_ms(ready_ms),
+        "promised_by": iso_ms(promised_ms),
     })
 }
 
@@ -946,12 +958,12 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
     let r = c
         .order(
             dispatcher,
-            json!({
-            "id": "o-plan", "store_id": "mc-casino",
-            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
-                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
-            "items": [{"sku": "gelato-500", "quantity": 2, "class": "frozen"}],
-            "ready_at": iso_ms(ready), "promised_by": iso_ms(ready + 25 * 60_000)}),
+            order_body(
+                "o-plan",
+                json!([{"sku": "gelato-500", "quantity": 2, "class": "frozen"}]),
+                ready,
+                ready + 25 * 60_000,
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
@@ -981,12 +993,12 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
     let r = c
         .order(
             dispatcher,
-            json!({
-            "id": "o-quiet", "store_id": "mc-casino",
-            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
-                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
-            "items": [{"sku": "croissant", "quantity": 2, "class": "ambient"}],
-            "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)}),
+            order_body(
+                "o-quiet",
+                json!([{"sku": "croissant", "quantity": 2, "class": "ambient"}]),
+                now_ms(),
+                now_ms() + 30 * 60_000,
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
@@ -1195,12 +1207,12 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
     let r = c
         .order(
             dispatcher,
-            json!({
-            "id": "o-big", "store_id": "mc-casino",
-            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
-                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
-            "items": [{"sku": "croissant", "quantity": 12, "class": "ambient"}],
-            "ready_at": iso_ms(now_ms()), "promised_by": iso_ms(now_ms() + 30 * 60_000)}),
+            order_body(
+                "o-big",
+                json!([{"sku": "croissant", "quantity": 12, "class": "ambient"}]),
+                now_ms(),
+                now_ms() + 30 * 60_000,
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
@@ -1232,12 +1244,12 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
     let r = c
         .order(
             dispatcher,
-            json!({
-            "id": "o-overdue", "store_id": "mc-casino",
-            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
-                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
-            "items": [{"sku": "croissant", "quantity": 1, "class": "ambient"}],
-            "ready_at": iso_ms(now_ms() - 2 * hour), "promised_by": iso_ms(now_ms() - hour)}),
+            order_body(
+                "o-overdue",
+                json!([{"sku": "croissant", "quantity": 1, "class": "ambient"}]),
+                now_ms() - 2 * hour,
+                now_ms() - hour,
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
