@@ -79,6 +79,9 @@ pub(crate) enum BenchCommand {
         /// How much an order's wait weighs against trip time when couriers are short, percent.
         #[arg(long, default_value_t = freshroute_dispatch::Policy::default().age_weight_pct)]
         age_weight_pct: i64,
+        /// A bundle not sent now joins a trip leaving its store when that brings it sooner and delays the trip's orders by at most this many minutes in all (0: never).
+        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().join_delay_s / 60)]
+        join_delay_min: i64,
     },
     /// Re-planning a busy region of the bundled city: the planner's time per round
     /// (travel tables and solver) and every plan checked for cold-chain limits.
@@ -163,8 +166,14 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             early_min,
             lookahead_min,
             age_weight_pct,
+            join_delay_min,
         } => {
-            if max_bundle == 0 || bundle_window_min < 0 || early_min < 0 || lookahead_min < 0 {
+            if max_bundle == 0
+                || bundle_window_min < 0
+                || early_min < 0
+                || lookahead_min < 0
+                || join_delay_min < 0
+            {
                 return Err(CliError::Usage(
                     "--max-bundle must be at least 1, and the minutes not negative".to_string(),
                 ));
@@ -175,6 +184,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
                 early_s: early_min * 60,
                 lookahead_s: lookahead_min * 60,
                 age_weight_pct: age_weight_pct.clamp(0, 10_000),
+                join_delay_s: join_delay_min.min(24 * 60) * 60,
                 ..freshroute_dispatch::Policy::default()
             };
             mdrp(&dir, json, &policy)
@@ -369,6 +379,7 @@ fn mdrp(
                 "c2d_p90_min": x.c2d_p90_min,
                 "over_40_share": x.over_target_share,
                 "over_90_share": x.over_max_share,
+                "beyond_90_by_itself_share": x.beyond_max_share,
                 "ready_to_pickup_min": x.ready_to_pickup_min,
                 "ride_max_min": x.ride_max_min,
                 "orders_per_trip": x.orders_per_trip,

@@ -73,6 +73,10 @@ pub struct Policy {
     /// trip time it would take (100: a minute waited weighs as a minute to the door; 0:
     /// only the number of orders carried and their time to the door count).
     pub age_weight_pct: i64,
+    /// A bundle not sent now (no courier, or one still busy) joins a trip leaving its
+    /// store now when that brings it to the door sooner and delays the trip's own
+    /// orders by at most this much in all, seconds (0: never).
+    pub join_delay_s: i64,
 }
 
 impl Default for Policy {
@@ -87,6 +91,9 @@ impl Default for Policy {
             // Measured on the ten base MDRP instances: favouring the longest-waiting
             // orders makes couriers drive farther, and more orders end up late.
             age_weight_pct: 0,
+            // Measured on the ten base MDRP instances: 0 → 6 min takes the mean
+            // click-to-door from 31.46 to 31.36 min; 3, 10 and 20 do no better.
+            join_delay_s: 6 * 60,
         }
     }
 }
@@ -242,12 +249,15 @@ pub fn dispatch(
         return Vec::new();
     };
     let (_, chosen) = kuhn_munkres_min(&matrix);
-    let mut out = Vec::new();
+    let mut out: Vec<(Trip, Vec<OpenOrder>)> = Vec::new();
+    // Bundles not sent now, with the trip their match promises (none when unmatched).
+    let mut held: Vec<(&[OpenOrder], Option<&Trip>)> = Vec::new();
     for (row, &column) in chosen.iter().enumerate() {
+        let b = &bundles[row];
         let Some(Some(trip)) = trips[row].get(column) else {
+            held.push((b, None));
             continue;
         };
-        let b = &bundles[row];
         let ready = b.iter().map(|o| o.ready_s).max().unwrap_or(now_s);
         let oldest = b.iter().map(|o| o.placed_s).min().unwrap_or(now_s);
         // A courier still on a trip only reserves its match: it is sent when free, if the
@@ -257,10 +267,68 @@ pub fn dispatch(
             .any(|c| c.id == trip.courier && c.free_s <= now_s);
         let timely = trip.arrive_s >= ready - policy.early_s || now_s - oldest >= policy.urgent_s;
         if free_now && timely {
-            out.push(trip.clone());
+            out.push((trip.clone(), b.clone()));
+        } else {
+            held.push((b, Some(trip)));
         }
     }
-    out
+    join_held(now_s, couriers, &mut out, held, travel, service, policy);
+    out.into_iter().map(|(t, _)| t).collect()
+}
+
+/// Bundles not sent now (unmatched, or matched to a courier still busy) join a trip
+/// leaving now from their store when that brings them to the door sooner than their own
+/// match would, counting the delay to the trip's own orders, which may be at most the
+/// policy's `join_delay_s` in all; trips stay within `max_bundle`. The oldest go first,
+/// each to the trip where it gains most.
+fn join_held(
+    now_s: i64,
+    couriers: &[FreeCourier],
+    out: &mut [(Trip, Vec<OpenOrder>)],
+    mut held: Vec<(&[OpenOrder], Option<&Trip>)>,
+    travel: &impl Fn(usize, usize) -> i64,
+    service: Service,
+    policy: &Policy,
+) {
+    if policy.join_delay_s <= 0 {
+        return;
+    }
+    held.sort_by_key(|(b, _)| b.iter().map(|o| o.placed_s).min());
+    for (b, own) in held {
+        let own_s = own.map_or(UNMATCHED, |t| time_to_door(now_s, t));
+        let mut best: Option<(i64, usize, Trip)> = None;
+        for (k, (t, sent)) in out.iter().enumerate() {
+            if sent[0].pickup != b[0].pickup || sent.len() + b.len() > policy.max_bundle {
+                continue;
+            }
+            let Some(c) = couriers.iter().find(|c| c.id == t.courier) else {
+                continue;
+            };
+            let joined: Vec<OpenOrder> = sent.iter().chain(b).copied().collect();
+            let Some(nt) = trip(now_s, c, &joined, travel, service) else {
+                continue;
+            };
+            let theirs: i64 = nt
+                .orders
+                .iter()
+                .zip(&nt.dropoffs_s)
+                .filter(|(id, _)| b.iter().any(|o| o.id == **id))
+                .map(|(_, d)| d - now_s)
+                .sum();
+            let delay = time_to_door(now_s, &nt) - theirs - time_to_door(now_s, t);
+            let gain = own_s - theirs - delay;
+            if delay <= policy.join_delay_s
+                && gain > 0
+                && best.as_ref().is_none_or(|(g, _, _)| gain > *g)
+            {
+                best = Some((gain, k, nt));
+            }
+        }
+        if let Some((_, k, nt)) = best {
+            out[k].0 = nt;
+            out[k].1.extend_from_slice(b);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -370,5 +438,36 @@ mod tests {
         // Once free, it goes.
         let trips = dispatch(60, &[soon, far], &orders, &line, SERVICE, &policy);
         assert_eq!(trips.iter().map(|t| t.courier).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn an_order_left_for_later_rides_along_with_a_courier_leaving_its_store() {
+        // One courier at the store; two orders there, ready at 1 and 5 minutes, their
+        // customers on the same side. Bundled one by one (bundle window 0), the second
+        // has no courier; it joins the first's trip, which then waits for its food: the
+        // pickup moves from 2 minutes (arrival and half the service) to 5, and the first
+        // order is 3 minutes later.
+        let orders = [order(1, 10, 11, 60), order(2, 10, 13, 300)];
+        let couriers = [courier(0, 10)];
+        let policy = Policy {
+            bundle_window_s: 0,
+            ..Policy::default()
+        };
+        let trips = dispatch(0, &couriers, &orders, &line, SERVICE, &policy);
+        assert_eq!(trips.len(), 1);
+        assert_eq!(trips[0].orders, [1, 2]);
+        let alone = Policy {
+            join_delay_s: 0,
+            ..policy
+        };
+        let trips = dispatch(0, &couriers, &orders, &line, SERVICE, &alone);
+        assert_eq!(trips.iter().map(|t| t.orders.len()).sum::<usize>(), 1);
+        // A delay over the limit is refused.
+        let strict = Policy {
+            join_delay_s: 2 * 60,
+            ..policy
+        };
+        let trips = dispatch(0, &couriers, &orders, &line, SERVICE, &strict);
+        assert_eq!(trips.iter().map(|t| t.orders.len()).sum::<usize>(), 1);
     }
 }
