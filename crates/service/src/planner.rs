@@ -293,6 +293,55 @@ async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
     })
 }
 
+/// Whether the goods `courier` has on board with a ride limit can all still reach their
+/// doors within their planned ride if it first serves `stop` (leaving when planned)
+/// and then drives straight to each.
+fn keeps_rides_after(
+    snap: &Snapshot,
+    roads: &RoadNetwork,
+    config: &PlannerConfig,
+    profile: Profile,
+    courier: &str,
+    stop: &PlannedStop,
+) -> bool {
+    let leaves_ms = stop.start_ms + stop.service_s * 1000;
+    let from = Place {
+        lat: stop.lat,
+        lon: stop.lon,
+    };
+    snap.orders
+        .iter()
+        .filter(|o| o.status == OrderStatus::PickedUp && o.courier_id.as_deref() == Some(courier))
+        .filter_map(|o| Some((o, config.planned_ride(&stored_items(o))?)))
+        .all(|(o, ride_s)| {
+            drive_ms(roads, profile, from, (o.lat, o.lon))
+                .is_some_and(|d| leaves_ms + d <= o.updated_ms + ride_s * 1000)
+        })
+}
+
+/// Goods on board that cannot arrive even within their whole ride limit any more are
+/// planned to arrive within this of the straight drive to their door, seconds.
+const LOST_SLACK_S: i64 = 5 * 60;
+
+/// The fastest drive from `from` to `to` on `profile`'s roads, milliseconds; `None` when
+/// either end is off the roads or no road leads there.
+fn drive_ms(roads: &RoadNetwork, profile: Profile, from: Place, to: (f64, f64)) -> Option<i64> {
+    let graph = roads.profile(profile).ok()?;
+    let snap_at = |lat: f64, lon: f64| {
+        LatLon::new(lat, lon)
+            .ok()
+            .and_then(|at| graph.snap(at, MAX_ROAD_DISTANCE).ok())
+    };
+    let (a, b) = (snap_at(from.lat, from.lon)?, snap_at(to.0, to.1)?);
+    let d = graph
+        .table(&[a], &[b])
+        .durations()
+        .first()
+        .copied()
+        .flatten()?;
+    Some(d.0 * 1000)
+}
+
 /// A place of the problem.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Place {
@@ -397,9 +446,9 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
     let first = plan_with(snap, roads, config, &[], &[]);
     // A late order is still delivered. One that can no longer arrive by its promise plus
     // the allowed lateness (or by the ETA its customer was told) is planned again with an
-    // hour more, its ride limit kept; the customer hears of the delay. One that cannot
-    // even so is planned by the end of the day, and goods on board that cannot keep their
-    // ride limit any more within twice that limit (or half an hour from now).
+    // hour more, its whole ride limit kept (not the planned share); the customer hears of
+    // the delay. One that cannot even so is planned by the end of the day, and goods on
+    // board past their whole ride limit straight to their door.
     let timing = |p: &Plan| -> Vec<String> {
         p.unassigned
             .iter()
@@ -436,9 +485,10 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
     third
 }
 
-/// One plan; the orders listed in `late` get an hour more and lose the hold of their
-/// told ETA; those in `hopeless` are planned by the end of the day, goods on board within
-/// twice their ride limit or half an hour from now.
+/// One plan; the orders listed in `late` get an hour more (goods on board their whole
+/// ride limit) and lose the hold of their told ETA; those in `hopeless` are planned by
+/// the end of the day, goods on board to arrive within [`LOST_SLACK_S`] of the straight
+/// drive to their door (twice their ride limit where no road leads there).
 fn plan_with(
     snap: &Snapshot,
     roads: &RoadNetwork,
@@ -454,6 +504,8 @@ fn plan_with(
     };
     let mut idle = Vec::new();
     let mut vehicles: Vec<&Courier> = Vec::new();
+    // Per vehicle: where it starts, its profile's index, when it leaves.
+    let mut starts: Vec<(Place, usize, i64)> = Vec::new();
     // Orders whose stop a courier is on its way to: the vehicle, the kind, when it leaves.
     let mut heading_orders: HashMap<&str, (usize, &str, i64)> = HashMap::new();
     let clock = Instant::now();
@@ -493,6 +545,8 @@ fn plan_with(
             });
         // On its way to a stop of an order it was given (or carries): it serves that stop
         // first, so the problem starts there, when the courier leaves it.
+        // A pickup is not committed when, after it, goods on board could no longer reach
+        // their doors within their planned ride: the plan may deliver them first.
         let committed = snap.heading.get(&c.id).filter(|(stop, _)| {
             snap.orders.iter().any(|o| {
                 o.id == stop.order_id
@@ -501,6 +555,7 @@ fn plan_with(
                         "pickup" => {
                             o.status == OrderStatus::Assigned
                                 && carrying + o.box_units <= c.box_capacity
+                                && keeps_rides_after(snap, roads, config, profile, &c.id, stop)
                         }
                         _ => o.status == OrderStatus::PickedUp,
                     }
@@ -523,6 +578,17 @@ fn plan_with(
             .filter(|(s, _)| s.kind == "pickup")
             .and_then(|(s, _)| snap.orders.iter().find(|o| o.id == s.order_id))
             .map_or(0, |o| o.box_units);
+        let start_at = committed.map_or(
+            Place {
+                lat: fix.lat,
+                lon: fix.lon,
+            },
+            |(s, _)| Place {
+                lat: s.lat,
+                lon: s.lon,
+            },
+        );
+        starts.push((start_at, k, leaves_ms.max(now)));
         builder.add_vehicle(Vehicle {
             start,
             end: None,
@@ -619,11 +685,19 @@ fn plan_with(
                 vehicle: v,
                 delivery,
                 amount: vec![o.box_units],
-                // The ride limit, and no later than the ETA the customer was told.
+                // The planned ride, and no later than the ETA the customer was told; late,
+                // the whole ride limit; past even that, straight to the door from where the
+                // courier starts (the margin for the drive: `LOST_SLACK_S`).
                 deadline: ride
                     .map(|r| {
                         if lost {
-                            (picked_ms + 2 * r * 1000).max(now + 1_800_000)
+                            let (from, k, leaves_ms) = starts[v];
+                            drive_ms(roads, profiles[k], from, (o.lat, o.lon))
+                                .map_or((picked_ms + 2 * r * 1000).max(now + 1_800_000), |d| {
+                                    leaves_ms + d + LOST_SLACK_S * 1000
+                                })
+                        } else if overdue {
+                            picked_ms + config.ride_limit(&items).unwrap_or(r) * 1000
                         } else {
                             picked_ms + r * 1000
                         }

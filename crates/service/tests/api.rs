@@ -3,12 +3,12 @@
 //! temporary SQLite file, and again against PostgreSQL when `FRESHROUTE_TEST_POSTGRES_URL`
 //! is set, on the road network of the bundled Monaco extract.
 
-use std::sync::{Arc, OnceLock};
+mod common;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use freshroute_roads::{RoadNetwork, Silent};
+use common::monaco;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, auth, now_ms, router};
 use freshroute_store::testing::TempPgDatabase;
@@ -56,21 +56,6 @@ impl Client {
 }
 
 /// The Monaco extract's roads, imported once per test run.
-fn monaco() -> Arc<RoadNetwork> {
-    static NETWORK: OnceLock<Arc<RoadNetwork>> = OnceLock::new();
-    NETWORK
-        .get_or_init(|| {
-            let pbf =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/monaco.osm.pbf");
-            Arc::new(
-                RoadNetwork::import(&pbf, &mut Silent)
-                    .expect("import Monaco")
-                    .0,
-            )
-        })
-        .clone()
-}
-
 async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>) -> String {
     let key = auth::new_secret("fr_key_");
     store

@@ -3,6 +3,8 @@
 //! and one whose promise cannot be kept. Every notice must arrive, signed, after its
 //! failed attempts were logged; the late order earns one coupon its customer sees.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,7 +12,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use freshroute_roads::{RoadNetwork, Silent};
 use freshroute_service::rules::FixRules;
 use freshroute_service::webhooks::{WebhookPolicy, deliver_forever, signature};
 use freshroute_service::{AppState, NoticePolicy, RateLimit, auth, now_ms, router};
@@ -91,8 +92,7 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
         .expect("open");
     let admin = key(&store, Role::Admin).await;
     let dispatcher = key(&store, Role::Dispatcher).await;
-    let pbf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/monaco.osm.pbf");
-    let roads = Arc::new(RoadNetwork::import(&pbf, &mut Silent).expect("Monaco").0);
+    let roads = common::monaco();
     let mut state = AppState::load(
         store.into(),
         roads,

@@ -1,0 +1,224 @@
+//! The planner on a hand-made moment in Monaco: what it commits and what it keeps cold.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::monaco;
+use freshroute_service::planner::{Leg, PlannedStop, PlannerConfig, Snapshot, plan};
+use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Shop};
+use serde_json::json;
+
+const NOW: i64 = 1_800_000_000_000;
+const MINUTE: i64 = 60_000;
+/// Two stores: by the Casino, and in Fontvieille, about 1.3 km apart.
+const CASINO: (f64, f64) = (43.7396, 7.4275);
+const FONTVIEILLE: (f64, f64) = (43.7310, 7.4180);
+
+fn shop(id: &str, (lat, lon): (f64, f64)) -> Shop {
+    Shop {
+        id: id.to_string(),
+        name: id.to_string(),
+        address: String::new(),
+        lat,
+        lon,
+        snapped: json!({}),
+        opening_hours: json!([]),
+        frozen_litres: 100,
+        chilled_litres: 100,
+        ambient_litres: 100,
+        created_ms: NOW,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn order(
+    id: &str,
+    shop: &str,
+    (lat, lon): (f64, f64),
+    class: &str,
+    status: OrderStatus,
+    ready_ms: i64,
+    updated_ms: i64,
+) -> Order {
+    Order {
+        id: id.to_string(),
+        shop_id: shop.to_string(),
+        customer_name: "customer".to_string(),
+        customer_address: String::new(),
+        lat,
+        lon,
+        snapped: json!({}),
+        items: json!([{"sku": "x", "quantity": 1, "class": class, "box_units": 1}]),
+        box_units: 1,
+        ready_ms,
+        promised_ms: ready_ms + 30 * MINUTE,
+        status,
+        courier_id: Some("c".to_string()),
+        tracking_hash: format!("t-{id}"),
+        tracking_expires_ms: NOW + 24 * 60 * MINUTE,
+        created_ms: NOW - 30 * MINUTE,
+        updated_ms,
+    }
+}
+
+/// Courier `c`, at the Fontvieille store, carries ice cream picked up at the Casino
+/// `picked_min` minutes ago, and is on its way to pick up an assigned ambient order at
+/// Fontvieille, whose food is ready in `ready_in_min` minutes.
+fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
+    let courier = Courier {
+        id: "c".to_string(),
+        name: "Inès".to_string(),
+        profile: "scooter".to_string(),
+        box_capacity: 10,
+        skills: vec!["insulated".to_string(), "frozen".to_string()],
+        shift_start_ms: NOW - 60 * MINUTE,
+        shift_end_ms: NOW + 4 * 60 * MINUTE,
+        device_id: "d".to_string(),
+        secret_hash: String::new(),
+        created_ms: NOW,
+    };
+    let fix = FixRecord {
+        courier_id: "c".to_string(),
+        fix_ms: NOW - 5_000,
+        server_ms: NOW - 4_000,
+        lat: FONTVIEILLE.0,
+        lon: FONTVIEILLE.1,
+        speed_mps: None,
+        bearing_deg: None,
+        altitude_m: None,
+        accuracy_m: Some(8.0),
+        battery_pct: None,
+        source: "batch".to_string(),
+        reason: None,
+    };
+    let ice = order(
+        "o-ice",
+        "casino",
+        (43.7425, 7.4300),
+        "frozen",
+        OrderStatus::PickedUp,
+        NOW - 20 * MINUTE,
+        NOW - picked_min * MINUTE,
+    );
+    let ready = NOW + ready_in_min * MINUTE;
+    let bread = order(
+        "o-bread",
+        "fontvieille",
+        (43.7290, 7.4160),
+        "ambient",
+        OrderStatus::Assigned,
+        ready,
+        NOW - 5 * MINUTE,
+    );
+    let heading = PlannedStop {
+        order_id: "o-bread".to_string(),
+        kind: "pickup",
+        lat: FONTVIEILLE.0,
+        lon: FONTVIEILLE.1,
+        arrival_ms: ready.max(NOW),
+        start_ms: ready.max(NOW),
+        departure_ms: ready.max(NOW) + 60_000,
+        not_before_ms: ready,
+        service_s: 60,
+        promised_ms: bread.promised_ms,
+    };
+    let leg = Leg {
+        geometry: vec![[FONTVIEILLE.1, FONTVIEILLE.0]],
+        duration_s: 0,
+    };
+    Snapshot {
+        now_ms: NOW,
+        shops: vec![shop("casino", CASINO), shop("fontvieille", FONTVIEILLE)],
+        couriers: vec![courier],
+        latest: HashMap::from([("c".to_string(), fix)]),
+        orders: vec![ice, bread],
+        previous: HashMap::new(),
+        told: HashMap::new(),
+        heading: HashMap::from([("c".to_string(), (heading, leg))]),
+    }
+}
+
+fn stops(snap: &Snapshot) -> Vec<(String, &'static str, i64)> {
+    let config = PlannerConfig::default();
+    let p = plan(snap, &monaco(), &config);
+    assert!(p.late.is_empty(), "nothing is late: {:?}", p.late);
+    assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
+    p.routes
+        .iter()
+        .flat_map(|r| &r.stops)
+        .map(|s| (s.order_id.clone(), s.kind, s.start_ms))
+        .collect()
+}
+
+#[test]
+fn a_pickup_the_courier_is_heading_to_stays_first_while_the_goods_on_board_keep_cold() {
+    // Ready now: the pickup takes a minute, the ice cream still arrives within its ride.
+    let s = stops(&moment(8, 0));
+    assert_eq!(
+        s.iter()
+            .map(|(o, k, _)| (o.as_str(), *k))
+            .collect::<Vec<_>>(),
+        [
+            ("o-bread", "pickup"),
+            ("o-ice", "delivery"),
+            ("o-bread", "delivery")
+        ],
+        "{s:?}"
+    );
+}
+
+#[test]
+fn goods_on_board_go_to_their_door_before_a_pickup_that_would_keep_them_past_their_ride() {
+    // The food at Fontvieille is ready in 10 minutes, and the ice cream has ridden 8 of
+    // its planned 15: waiting for the pickup would break its limit, so it is delivered first.
+    let s = stops(&moment(8, 10));
+    assert_eq!(
+        s.first().map(|(o, k, _)| (o.as_str(), *k)),
+        Some(("o-ice", "delivery")),
+        "{s:?}"
+    );
+    let (_, _, delivered_ms) = s[0];
+    let limit = PlannerConfig::default().frozen_ride_s;
+    assert!(
+        delivered_ms - (NOW - 8 * MINUTE) <= limit * 1000,
+        "the ice cream rides {} s, at most {limit}",
+        (delivered_ms - (NOW - 8 * MINUTE)) / 1000
+    );
+}
+
+#[test]
+fn goods_on_board_past_their_whole_ride_limit_go_straight_to_their_door() {
+    // At the Casino store, with ice cream picked up 25 minutes ago (its limit is 20) for
+    // a door in Fontvieille, 331 s away by scooter, and bread for Larvotto, 198 s the
+    // other way. Bread first would be the shorter round (the ice cream then arrives
+    // after 725 s); the ice cream goes first, within 5 minutes of the drive.
+    let mut snap = moment(25, 0);
+    snap.heading.clear();
+    if let Some(fix) = snap.latest.get_mut("c") {
+        (fix.lat, fix.lon) = CASINO;
+    }
+    snap.orders[0].shop_id = "casino".to_string();
+    (snap.orders[0].lat, snap.orders[0].lon) = (43.7290, 7.4160);
+    snap.orders[1].status = OrderStatus::PickedUp;
+    (snap.orders[1].lat, snap.orders[1].lon) = (43.7473, 7.4344);
+    let p = plan(&snap, &monaco(), &PlannerConfig::default());
+    assert!(
+        p.late.iter().any(|o| o == "o-ice"),
+        "it is late: {:?}",
+        p.late
+    );
+    let stops: Vec<(&str, &str, i64)> = p
+        .routes
+        .iter()
+        .flat_map(|r| &r.stops)
+        .map(|s| (s.order_id.as_str(), s.kind, s.start_ms))
+        .collect();
+    assert_eq!(stops.len(), 2, "{stops:?}, left out: {:?}", p.unassigned);
+    assert_eq!((stops[0].0, stops[0].1), ("o-ice", "delivery"), "{stops:?}");
+    assert!(
+        stops[0].2 - NOW <= (331 + 300) * 1000,
+        "the ice cream arrives {} s from now",
+        (stops[0].2 - NOW) / 1000
+    );
+}
