@@ -84,27 +84,81 @@ async fn receiver(addr: SocketAddr, got: Received) {
     tokio::spawn(async move { axum::serve(listener, app).await });
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
+/// The Casino store and courier `c1` on a scooter in Fontvieille, 1.3 km away.
+async fn store_and_courier(api: &Api, dispatcher: &str) {
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/stores",
+            dispatcher,
+            Some(json!({
+                "id": "mc-casino", "name": "Casino", "address": "Place du Casino, Monaco",
+                "location": {"type": "Point", "coordinates": [7.4275, 43.7396]},
+                "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "23:59"}],
+                "storage": {"frozen_litres": 300, "chilled_litres": 600, "ambient_litres": 2000}
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let hour = 3_600_000;
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/couriers",
+            dispatcher,
+            Some(json!({
+                "id": "c1", "name": "Inès", "profile": "scooter", "box_capacity": 10,
+                "skills": ["insulated", "frozen"], "shift_start": iso(now_ms() - hour),
+                "shift_end": iso(now_ms() + 8 * hour), "device_id": "990"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    fix(api, dispatcher, 43.7310, 7.4180, 6 * 60_000).await;
+}
+
+/// Courier `c1` was at `lat`, `lon` `ago_ms` ago.
+async fn fix(api: &Api, dispatcher: &str, lat: f64, lon: f64, ago_ms: i64) {
+    let fix =
+        json!({"fixes": [{"courier_id": "c1", "time": now_ms() - ago_ms, "lat": lat, "lon": lon}]});
+    let (_, b) = api.call("POST", "/v1/fixes", dispatcher, Some(fix)).await;
+    assert_eq!(b["accepted"], json!(1), "{b}");
+}
+
+/// A gelato from the Casino store for Quai Antoine 1er.
+fn gelato_order(id: &str, ready: i64, promised: i64) -> Value {
+    json!({
+        "id": id, "store_id": "mc-casino",
+        "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
+            "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
+        "items": [{"sku": "gelato-500", "quantity": 1, "class": "frozen"}],
+        "ready_at": iso(ready), "promised_by": iso(promised)})
+}
+
+/// A running service on Monaco (HTTP on a free port, the webhook sender, and live ETAs
+/// re-timed from fixes) with an admin and a dispatcher key.
+struct Running {
+    api: Api,
+    admin: String,
+    dispatcher: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(notices: NoticePolicy) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(dir.path().join("n.db").to_str().expect("utf-8"))
         .await
         .expect("open");
     let admin = key(&store, Role::Admin).await;
     let dispatcher = key(&store, Role::Dispatcher).await;
-    let roads = common::monaco();
     let mut state = AppState::load(
         store.into(),
-        roads,
+        common::monaco(),
         FixRules::default(),
         RateLimit::default(),
     )
     .await
     .expect("state");
-    state.notices = NoticePolicy {
-        delay_margin_s: 60,
-        ..NoticePolicy::default()
-    };
+    state.notices = notices;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -114,6 +168,7 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
     };
     let app = router(state.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(freshroute_service::live::refresh_forever(state.clone()));
     tokio::spawn(deliver_forever(
         state,
         WebhookPolicy {
@@ -124,6 +179,26 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
             timeout: Duration::from_secs(2),
         },
     ));
+    Running {
+        api,
+        admin,
+        dispatcher,
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
+    let Running {
+        api,
+        admin,
+        dispatcher,
+        _dir,
+    } = start(NoticePolicy {
+        delay_margin_s: 60,
+        ..NoticePolicy::default()
+    })
+    .await;
 
     // The receiver's port, reserved and let go: nothing listens there yet.
     let hook_addr = std::net::TcpListener::bind("127.0.0.1:0")
@@ -177,44 +252,8 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
     );
 
     // A store, a courier near it, and two orders: one easy, one promised in a minute.
-    let (s, b) = api
-        .call(
-            "POST",
-            "/v1/stores",
-            &dispatcher,
-            Some(json!({
-                "id": "mc-casino", "name": "Casino", "address": "Place du Casino, Monaco",
-                "location": {"type": "Point", "coordinates": [7.4275, 43.7396]},
-                "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "23:59"}],
-                "storage": {"frozen_litres": 300, "chilled_litres": 600, "ambient_litres": 2000}
-            })),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    let hour = 3_600_000;
-    let (s, b) = api
-        .call(
-            "POST",
-            "/v1/couriers",
-            &dispatcher,
-            Some(json!({
-                "id": "c1", "name": "Inès", "profile": "scooter", "box_capacity": 10,
-                "skills": ["insulated", "frozen"], "shift_start": iso(now_ms() - hour),
-                "shift_end": iso(now_ms() + 8 * hour), "device_id": "990"})),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    let fix = json!({"fixes": [{"courier_id": "c1", "time": now_ms() - 2_000, "lat": 43.7310, "lon": 7.4180}]});
-    let (_, b) = api.call("POST", "/v1/fixes", &dispatcher, Some(fix)).await;
-    assert_eq!(b["accepted"], json!(1), "{b}");
-    let order = |id: &str, ready: i64, promised: i64| {
-        json!({
-            "id": id, "store_id": "mc-casino",
-            "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
-                "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
-            "items": [{"sku": "gelato-500", "quantity": 1, "class": "frozen"}],
-            "ready_at": iso(ready), "promised_by": iso(promised)})
-    };
+    store_and_courier(&api, &dispatcher).await;
+    let order = gelato_order;
     let now = now_ms();
     let (s, b) = api
         .call(
@@ -383,4 +422,98 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
         .call("DELETE", &format!("/v1/webhooks/{hook_id}"), &admin, None)
         .await;
     assert_eq!((s, b["code"].as_str()), (404, Some("unknown_webhook")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_courier_sent_the_wrong_way_changes_the_eta_and_the_webhook_hears_of_it() {
+    let Running {
+        api,
+        admin,
+        dispatcher,
+        _dir,
+    } = start(NoticePolicy {
+        eta_change_s: 60,
+        ..NoticePolicy::default()
+    })
+    .await;
+    let hook_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let got: Received = Arc::default();
+    receiver(hook_addr, got.clone()).await;
+    let (s, hook) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            &admin,
+            Some(json!({"url": format!("http://{hook_addr}/hook"), "events": ["eta_changed"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{hook}");
+    store_and_courier(&api, &dispatcher).await;
+    let now = now_ms();
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/orders",
+            &dispatcher,
+            Some(gelato_order("o-1", now, now + 40 * 60_000)),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    // Planned and committed; the courier reaches the store and takes the gelato.
+    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
+    assert_eq!(s, 200, "{b}");
+    fix(&api, &dispatcher, 43.7396, 7.4275, 3 * 60_000).await;
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/orders/o-1/status",
+            &dispatcher,
+            Some(json!({"status": "picked_up"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
+    assert_eq!(s, 200, "{b}");
+    let eta_at = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().expect("an ETA"))
+            .expect("RFC 3339")
+            .timestamp_millis()
+    };
+    // What the customer was last told (the pickup, or an earlier change, told it).
+    let (_, order) = api.call("GET", "/v1/orders/o-1", &dispatcher, None).await;
+    let told = order["properties"]["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .filter_map(|n| n["eta"].as_str())
+        .map(|e| eta_at(&json!(e)))
+        .next_back()
+        .expect("an ETA was told");
+    // Then it rides off east past Larvotto, the far side of Monaco from the customer.
+    fix(&api, &dispatcher, 43.7510, 7.4400, 1_000).await;
+    let mut later: Vec<Value> = Vec::new();
+    for _ in 0..100 {
+        later = got
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, body)| serde_json::from_str::<Value>(body).expect("JSON body"))
+            .filter(|n| n["eta"].is_string() && eta_at(&n["eta"]) > told + 60_000)
+            .collect();
+        if !later.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(later.len(), 1, "one notice of the later ETA: {later:?}");
+    let n = &later[0];
+    assert_eq!(
+        (n["event"].as_str(), n["order_id"].as_str()),
+        (Some("eta_changed"), Some("o-1")),
+        "{n}"
+    );
+    assert_eq!(eta_at(&n["data"]["previous_eta"]), told, "{n}");
 }
