@@ -18,7 +18,6 @@ use freshroute_solver::{
     solve,
 };
 use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Role, Shop, Storage};
-use geo::{Distance, Haversine, Point};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
@@ -305,7 +304,7 @@ fn keeps_rides_after(
     courier: &str,
     stop: &PlannedStop,
 ) -> bool {
-    let leaves_ms = leaves_ms(snap, stop);
+    let leaves_ms = stop.start_ms + stop.service_s * 1000;
     let from = Place {
         lat: stop.lat,
         lon: stop.lon,
@@ -320,52 +319,9 @@ fn keeps_rides_after(
         })
 }
 
-/// A courier this near its store is taken to be there, metres.
-const AT_STORE_M: f64 = 100.0;
-/// Food due but not yet handed to the courier waiting for it is expected this much
-/// later, seconds (again at every plan, for as long as the kitchen is late).
-const KITCHEN_LATE_S: i64 = 2 * 60;
-
-/// When an order's food is expected: its ready time, unless that has passed while the
-/// courier it is assigned to waits at the store without it (the kitchen is late: then a
-/// little later than now).
-fn expected_ready_ms(snap: &Snapshot, o: &Order) -> i64 {
-    if o.status != OrderStatus::Assigned || o.ready_ms > snap.now_ms {
-        return o.ready_ms;
-    }
-    let waiting = o
-        .courier_id
-        .as_deref()
-        .and_then(|c| snap.latest.get(c))
-        .zip(snap.shops.iter().find(|s| s.id == o.shop_id))
-        .is_some_and(|(fix, shop)| {
-            Haversine.distance(Point::new(fix.lon, fix.lat), Point::new(shop.lon, shop.lat))
-                <= AT_STORE_M
-        });
-    if waiting {
-        snap.now_ms + KITCHEN_LATE_S * 1000
-    } else {
-        o.ready_ms
-    }
-}
-
-/// When a courier leaves `stop`: after its service, begun when planned and not before
-/// the food is expected.
-fn leaves_ms(snap: &Snapshot, stop: &PlannedStop) -> i64 {
-    let ready = match stop.kind {
-        "pickup" => snap
-            .orders
-            .iter()
-            .find(|o| o.id == stop.order_id)
-            .map_or(stop.start_ms, |o| expected_ready_ms(snap, o)),
-        _ => stop.start_ms,
-    };
-    stop.start_ms.max(ready) + stop.service_s * 1000
-}
-
 /// Goods on board that cannot arrive even within their whole ride limit any more are
 /// planned to arrive within this of the straight drive to their door, seconds.
-const LOST_SLACK_S: i64 = 60;
+const LOST_SLACK_S: i64 = 5 * 60;
 
 /// The fastest drive from `from` to `to` on `profile`'s roads, milliseconds; `None` when
 /// either end is off the roads or no road leads there.
@@ -606,7 +562,10 @@ fn plan_with(
             })
         });
         let (start, leaves_ms) = match committed {
-            Some((stop, _)) => (add(stop.lat, stop.lon), leaves_ms(snap, stop)),
+            Some((stop, _)) => (
+                add(stop.lat, stop.lon),
+                stop.start_ms + stop.service_s * 1000,
+            ),
             None => (add(fix.lat, fix.lon), now),
         };
         if let Some((stop, _)) = committed {
@@ -768,7 +727,7 @@ fn plan_with(
                     location: store,
                     service: Seconds(PICKUP_SERVICE_S),
                     windows: vec![TimeWindow {
-                        start: rel_up(expected_ready_ms(snap, o), now).max(Seconds(0)),
+                        start: rel_up(o.ready_ms, now).max(Seconds(0)),
                         end: deadline.max(Seconds(0)),
                     }],
                 },
