@@ -53,7 +53,8 @@ pub(crate) struct ServeArgs {
     /// Start without the sample chain.
     #[arg(long)]
     no_sample_chain: bool,
-    /// Seconds between automatic re-plans of the dispatch plan; 0 plans only on request.
+    /// The dispatch plan is made again on every change (an order placed, a status changed,
+    /// a courier off its route) and at least this often, seconds; 0 plans only on request.
     #[arg(long, default_value_t = 30)]
     replan_every: u64,
     /// Days GPS fixes are kept (by the time they were received); 0 keeps them forever.

@@ -337,7 +337,13 @@ pub async fn refresh_marked(state: &AppState) {
         let mut live = state.live.lock().expect("live routes lock");
         for fix in &fixes {
             if let Some(route) = live.routes.get_mut(&fix.courier_id) {
-                for (order_id, promised_ms, eta) in retime(&state.roads, route, fix) {
+                let reroutes = route.reroutes;
+                let etas = retime(&state.roads, route, fix);
+                if route.reroutes > reroutes {
+                    // Off the planned road: the plan may want to change more than the road.
+                    state.plan_wake.notify_one();
+                }
+                for (order_id, promised_ms, eta) in etas {
                     updates.push(EtaUpdate {
                         order_id,
                         promised_ms,

@@ -331,6 +331,7 @@ pub(crate) async fn create(
     let Json(n) = body?;
     let (order, token) = order_from(&state, n, state.clock.now_ms()).await?;
     state.store.insert_order(&order, &caller.actor()).await?;
+    state.plan_wake.notify_one();
     let mut answer = feature(&order, None);
     answer["properties"]["tracking"] = json!({
         "token": token,
@@ -519,6 +520,7 @@ pub(crate) async fn change_status(
         ));
     }
     state.outbox_wake.notify_one();
+    state.plan_wake.notify_one();
     if let Some(eta) = notice.eta_ms {
         state.eta_watch.lock().await.tell(&id, eta);
     }

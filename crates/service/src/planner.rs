@@ -1017,11 +1017,31 @@ async fn commit(state: &AppState, plan: &Plan, orders: &HashMap<String, Order>, 
     }
 }
 
-/// Re-plans every `every`, for ever; a failed round is logged and the previous plan stays.
+/// After a change wakes the planner loop, it waits this long for more changes to come
+/// with it, so that a burst of orders makes one plan.
+pub const REPLAN_SETTLE: Duration = Duration::from_secs(1);
+/// Plans made on changes are at least this far apart.
+pub const REPLAN_MIN_GAP: Duration = Duration::from_secs(5);
+
+/// The planner loop: plans on every change that wakes it (an order placed, a status
+/// changed, a courier off its route; a burst settled for [`REPLAN_SETTLE`], plans at
+/// least [`REPLAN_MIN_GAP`] apart) and at least every `every`, for ever. A failed round
+/// is logged and the previous plan stays.
 pub async fn replan_forever(state: AppState, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+    let mut last = tokio::time::Instant::now();
+    let mut first = true;
     loop {
-        tick.tick().await;
+        if !first {
+            tokio::select! {
+                _ = tokio::time::sleep_until(last + every) => {}
+                _ = state.plan_wake.notified() => {
+                    let settled = tokio::time::Instant::now() + REPLAN_SETTLE;
+                    tokio::time::sleep_until(settled.max(last + REPLAN_MIN_GAP)).await;
+                }
+            }
+        }
+        first = false;
+        last = tokio::time::Instant::now();
         match replan(&state).await {
             Ok(p) => tracing::info!(
                 routes = p.routes.len(),

@@ -4,6 +4,8 @@
 //! was given, else of the store nearest its latest fix.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use freshroute_model::LatLon;
 use freshroute_store::{OrderStatus, Shop};
@@ -115,47 +117,71 @@ pub fn split(snap: &Snapshot, regions: &Regions) -> Vec<(String, Snapshot)> {
         .collect()
 }
 
-/// Plans each region on its own, each with a share of the solver's time in proportion to
-/// its open orders, and puts the plans together.
+/// Plans each region on its own, in parallel on the machine's cores (each worker takes
+/// the next region), each with a share of the solver's time in proportion to its open
+/// orders (times the number of workers, at most the whole limit, so that the regions
+/// together take about the limit), and puts the plans together in region order.
 pub fn plan_regions(
     snap: &Snapshot,
     roads: &RoadNetwork,
     config: &PlannerConfig,
     regions: &Regions,
 ) -> Plan {
+    let clock = Instant::now();
     let parts = split(snap, regions);
     let total: usize = parts
         .iter()
         .map(|(_, s)| s.orders.len())
         .sum::<usize>()
         .max(1);
-    let mut out: Option<Plan> = None;
-    for (name, part) in &parts {
-        let share = config
-            .time_limit
-            .mul_f64(part.orders.len() as f64 / total as f64);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, parts.len().max(1));
+    let next = AtomicUsize::new(0);
+    let plan_part = |k: usize| -> Option<(usize, Plan)> {
+        let (name, part) = parts.get(k)?;
+        let share = (part.orders.len() * workers) as f64 / total as f64;
         let one = PlannerConfig {
-            time_limit: share.max(std::time::Duration::from_millis(20)),
+            time_limit: config
+                .time_limit
+                .mul_f64(share.min(1.0))
+                .max(std::time::Duration::from_millis(20)),
             ..*config
         };
         let mut p = plan(part, roads, &one);
         for r in &mut p.routes {
             r.region = name.clone();
         }
-        out = Some(match out {
-            None => p,
-            Some(mut all) => {
-                all.solve_ms += p.solve_ms;
-                all.routes.extend(p.routes);
-                all.unassigned.extend(p.unassigned);
-                all.idle.extend(p.idle);
-                all.broken_pins.extend(p.broken_pins);
-                all.late.extend(p.late);
-                all
-            }
-        });
-    }
-    let mut all = out.unwrap_or_else(|| plan(snap, roads, config));
+        Some((k, p))
+    };
+    let mut plans: Vec<(usize, Plan)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    std::iter::from_fn(|| plan_part(next.fetch_add(1, Ordering::Relaxed)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    plans.sort_by_key(|(k, _)| *k);
+    let mut all = plans
+        .into_iter()
+        .map(|(_, p)| p)
+        .reduce(|mut all, p| {
+            all.routes.extend(p.routes);
+            all.unassigned.extend(p.unassigned);
+            all.idle.extend(p.idle);
+            all.broken_pins.extend(p.broken_pins);
+            all.late.extend(p.late);
+            all
+        })
+        .unwrap_or_else(|| plan(snap, roads, config));
+    all.solve_ms = clock.elapsed().as_millis();
     all.regions = parts
         .iter()
         .map(|(name, s)| (name.clone(), s.orders.len(), s.couriers.len()))

@@ -39,6 +39,9 @@ pub struct AppState {
     pub(crate) live: Arc<std::sync::Mutex<crate::live::Live>>,
     /// Woken when a fix comes in for a courier with a live route.
     pub(crate) live_wake: Arc<Notify>,
+    /// Woken when something the plan depends on changes (an order placed, a status
+    /// changed, a courier off its route), so the planner loop plans again soon.
+    pub(crate) plan_wake: Arc<Notify>,
     /// The current dispatch plan, once one is made.
     pub(crate) plan: Arc<RwLock<Option<Arc<crate::planner::Plan>>>>,
     /// Where fixes are written, committed in groups.
@@ -88,6 +91,7 @@ impl AppState {
             outbox_wake: Arc::default(),
             live: Arc::default(),
             live_wake: Arc::default(),
+            plan_wake: Arc::default(),
             latest: Arc::new(RwLock::new(latest)),
             rules,
             limiter: Limiter::new(rate),

@@ -1565,6 +1565,44 @@ async fn a_replan_that_overruns_its_budget_leaves_the_previous_plan_in_force() {
 }
 
 #[tokio::test]
+async fn a_new_order_is_planned_without_waiting_for_the_next_round() {
+    let (c, dispatcher, state, _dir) = small_region("c-w", |_| {}).await;
+    // Rounds an hour apart: only the change can bring the plan in time.
+    tokio::spawn(freshroute_service::planner::replan_forever(
+        state,
+        std::time::Duration::from_secs(3_600),
+    ));
+    // The loop's first round, before the order exists.
+    for _ in 0..100 {
+        let r = c.call("GET", "/v1/plan", Some(&dispatcher), None).await;
+        if r.status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = c
+        .order(&dispatcher, new_order("o-w", "mc-casino", "chilled"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let planned = |body: &Value| {
+        body["features"].as_array().is_some_and(|f| {
+            f.iter()
+                .any(|x| x["properties"]["order_id"] == json!("o-w"))
+        })
+    };
+    let mut seen = false;
+    for _ in 0..150 {
+        let r = c.call("GET", "/v1/plan", Some(&dispatcher), None).await;
+        if r.status == StatusCode::OK && planned(&r.body) {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the order is in a plan within 15 s of being placed");
+}
+
+#[tokio::test]
 async fn an_order_no_courier_can_keep_cold_is_left_out_and_the_rest_is_planned() {
     // A chain whose frozen goods may ride 30 s: no Monaco customer is that near.
     let (c, dispatcher, _state, _dir) = small_region("c-r", |s| s.planner.frozen_ride_s = 30).await;

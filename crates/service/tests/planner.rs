@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use common::monaco;
 use freshroute_service::planner::{Leg, PlannedStop, PlannerConfig, Snapshot, plan};
+use freshroute_service::regions::{Regions, plan_regions};
 use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Shop};
 use serde_json::json;
 
@@ -62,28 +63,26 @@ fn order(
     }
 }
 
-/// Courier `c`, at the Fontvieille store, carries ice cream picked up at the Casino
-/// `picked_min` minutes ago, and is on its way to pick up an assigned ambient order at
-/// Fontvieille, whose food is ready in `ready_in_min` minutes.
-fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
+/// Courier `id` on a scooter with both boxes, at `at` five seconds ago.
+fn courier(id: &str, (lat, lon): (f64, f64)) -> (Courier, FixRecord) {
     let courier = Courier {
-        id: "c".to_string(),
+        id: id.to_string(),
         name: "Inès".to_string(),
         profile: "scooter".to_string(),
         box_capacity: 10,
         skills: vec!["insulated".to_string(), "frozen".to_string()],
         shift_start_ms: NOW - 60 * MINUTE,
         shift_end_ms: NOW + 4 * 60 * MINUTE,
-        device_id: "d".to_string(),
+        device_id: format!("d-{id}"),
         secret_hash: String::new(),
         created_ms: NOW,
     };
     let fix = FixRecord {
-        courier_id: "c".to_string(),
+        courier_id: id.to_string(),
         fix_ms: NOW - 5_000,
         server_ms: NOW - 4_000,
-        lat: FONTVIEILLE.0,
-        lon: FONTVIEILLE.1,
+        lat,
+        lon,
         speed_mps: None,
         bearing_deg: None,
         altitude_m: None,
@@ -92,6 +91,14 @@ fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
         source: "batch".to_string(),
         reason: None,
     };
+    (courier, fix)
+}
+
+/// Courier `c`, at the Fontvieille store, carries ice cream picked up at the Casino
+/// `picked_min` minutes ago, and is on its way to pick up an assigned ambient order at
+/// Fontvieille, whose food is ready in `ready_in_min` minutes.
+fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
+    let (courier, fix) = courier("c", FONTVIEILLE);
     let ice = order(
         "o-ice",
         "casino",
@@ -220,5 +227,63 @@ fn goods_on_board_past_their_whole_ride_limit_go_straight_to_their_door() {
         stops[0].2 - NOW <= (331 + 300) * 1000,
         "the ice cream arrives {} s from now",
         (stops[0].2 - NOW) / 1000
+    );
+}
+
+#[test]
+fn regions_are_planned_apart_and_put_together_in_order() {
+    // Two regions of one store each, a courier and an open order in each.
+    let mut couriers = Vec::new();
+    let mut latest = HashMap::new();
+    for (id, at) in [("c-east", CASINO), ("c-west", FONTVIEILLE)] {
+        let (c, f) = courier(id, at);
+        couriers.push(c);
+        latest.insert(id.to_string(), f);
+    }
+    let mut orders = Vec::new();
+    for (id, shop, door) in [
+        ("o-east", "casino", (43.7425, 7.4300)),
+        ("o-west", "fontvieille", (43.7290, 7.4160)),
+    ] {
+        let mut o = order(id, shop, door, "frozen", OrderStatus::Placed, NOW, NOW);
+        o.courier_id = None;
+        orders.push(o);
+    }
+    let snap = Snapshot {
+        now_ms: NOW,
+        shops: vec![shop("casino", CASINO), shop("fontvieille", FONTVIEILLE)],
+        couriers,
+        latest,
+        orders,
+        previous: HashMap::new(),
+        told: HashMap::new(),
+        heading: HashMap::new(),
+    };
+    let regions = Regions::Stores(HashMap::from([
+        ("casino".to_string(), "east".to_string()),
+        ("fontvieille".to_string(), "west".to_string()),
+    ]));
+    let p = plan_regions(&snap, &monaco(), &PlannerConfig::default(), &regions);
+    assert_eq!(
+        p.regions,
+        [("east".to_string(), 1, 1), ("west".to_string(), 1, 1)]
+    );
+    let routes: Vec<(&str, &str, Vec<&str>)> = p
+        .routes
+        .iter()
+        .map(|r| {
+            (
+                r.region.as_str(),
+                r.courier_id.as_str(),
+                r.stops.iter().map(|s| s.order_id.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            ("east", "c-east", vec!["o-east", "o-east"]),
+            ("west", "c-west", vec!["o-west", "o-west"]),
+        ]
     );
 }
