@@ -17,7 +17,9 @@ use freshroute_solver::{
     Limits, OnBoard, ProblemBuilder, Quiet, Shipment, StopKind, TimeWindow, TravelMatrix, Vehicle,
     solve,
 };
-use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Role, Shop, Storage};
+use freshroute_store::{
+    Courier, FixRecord, Order, OrderStatus, PlanStore, PlannedOrder, Role, Shop, Storage,
+};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
@@ -263,22 +265,27 @@ async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
     ] {
         orders.extend(state.store.orders(Some(status), None, 1_000).await?);
     }
-    let previous = state
-        .plan
-        .read()
-        .await
-        .as_ref()
-        .map(|p| {
-            p.routes
-                .iter()
-                .flat_map(|r| {
-                    r.stops
-                        .iter()
-                        .map(|s| (s.order_id.clone(), r.courier_id.clone()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let in_memory: Option<HashMap<String, String>> = state.plan.read().await.as_ref().map(|p| {
+        p.routes
+            .iter()
+            .flat_map(|r| {
+                r.stops
+                    .iter()
+                    .map(|s| (s.order_id.clone(), r.courier_id.clone()))
+            })
+            .collect()
+    });
+    // After a restart, the plan the service made last, as stored.
+    let previous = match in_memory {
+        Some(p) => p,
+        None => state
+            .store
+            .planned_orders()
+            .await?
+            .into_iter()
+            .map(|p| (p.order_id, p.courier_id))
+            .collect(),
+    };
     let told = state.eta_watch.lock().await.told().clone();
     let heading = state.live.lock().expect("live routes lock").heading();
     Ok(Snapshot {
@@ -319,8 +326,8 @@ fn keeps_rides_after(
         })
 }
 
-/// Goods on board that cannot arrive even within their whole ride limit any more are
-/// planned to arrive within this of the straight drive to their door, seconds.
+/// Goods on board that cannot keep their ride limit any more are planned to arrive
+/// within this of the straight drive to their door, seconds.
 const LOST_SLACK_S: i64 = 5 * 60;
 
 /// The fastest drive from `from` to `to` on `profile`'s roads, milliseconds; `None` when
@@ -446,9 +453,9 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
     let first = plan_with(snap, roads, config, &[], &[]);
     // A late order is still delivered. One that can no longer arrive by its promise plus
     // the allowed lateness (or by the ETA its customer was told) is planned again with an
-    // hour more, its whole ride limit kept (not the planned share); the customer hears of
-    // the delay. One that cannot even so is planned by the end of the day, and goods on
-    // board past their whole ride limit straight to their door.
+    // hour more, its ride limit kept; the customer hears of the delay. One that cannot
+    // even so is planned by the end of the day, and goods on board that cannot keep their
+    // ride limit any more straight to their door.
     let timing = |p: &Plan| -> Vec<String> {
         p.unassigned
             .iter()
@@ -485,8 +492,8 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
     third
 }
 
-/// One plan; the orders listed in `late` get an hour more (goods on board their whole
-/// ride limit) and lose the hold of their told ETA; those in `hopeless` are planned by
+/// One plan; the orders listed in `late` get an hour more and lose the hold of their
+/// told ETA; those in `hopeless` are planned by
 /// the end of the day, goods on board to arrive within [`LOST_SLACK_S`] of the straight
 /// drive to their door (twice their ride limit where no road leads there).
 fn plan_with(
@@ -685,9 +692,10 @@ fn plan_with(
                 vehicle: v,
                 delivery,
                 amount: vec![o.box_units],
-                // The planned ride, and no later than the ETA the customer was told; late,
-                // the whole ride limit; past even that, straight to the door from where the
-                // courier starts (the margin for the drive: `LOST_SLACK_S`).
+                // The planned ride, and no later than the ETA the customer was told (late for
+                // its promise, the planned ride still); when the planned ride cannot be kept
+                // any more, straight to the door from where the courier starts (the margin
+                // for the drive: `LOST_SLACK_S`).
                 deadline: ride
                     .map(|r| {
                         if lost {
@@ -696,8 +704,6 @@ fn plan_with(
                                 .map_or((picked_ms + 2 * r * 1000).max(now + 1_800_000), |d| {
                                     leaves_ms + d + LOST_SLACK_S * 1000
                                 })
-                        } else if overdue {
-                            picked_ms + config.ride_limit(&items).unwrap_or(r) * 1000
                         } else {
                             picked_ms + r * 1000
                         }
@@ -948,6 +954,9 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
     };
     let new = Arc::new(new);
     *state.plan.write().await = Some(new.clone());
+    if let Err(e) = state.store.replace_plan(&planned_orders(&new)).await {
+        tracing::warn!(error = %e, "the plan could not be stored; it is in force all the same");
+    }
     state
         .live
         .lock()
@@ -971,6 +980,26 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
         );
     }
     Ok(new)
+}
+
+/// The plan order by order, as it is stored.
+fn planned_orders(plan: &Plan) -> Vec<PlannedOrder> {
+    plan.routes
+        .iter()
+        .flat_map(|r| {
+            r.stops
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.kind == "delivery")
+                .map(|(k, s)| PlannedOrder {
+                    order_id: s.order_id.clone(),
+                    courier_id: r.courier_id.clone(),
+                    position: k as i64,
+                    eta_ms: Some(s.start_ms),
+                    planned_ms: plan.created_ms,
+                })
+        })
+        .collect()
 }
 
 /// Commits each courier's first stop when it is a pickup the plan starts within

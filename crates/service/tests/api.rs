@@ -12,7 +12,7 @@ use common::monaco;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, auth, now_ms, router};
 use freshroute_store::testing::TempPgDatabase;
-use freshroute_store::{ApiKey, OrderStatus, PgStore, Role, SqliteStore, Storage};
+use freshroute_store::{ApiKey, OrderStatus, PgStore, PlanStore, Role, SqliteStore, Storage};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -921,24 +921,8 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
     let r = c.call("GET", "/v1/plan", Some(dispatcher), None).await;
     assert_eq!(r.body["code"], json!("no_plan"));
     let hour = 3_600_000;
-    let r = c
-        .call(
-            "POST",
-            "/v1/couriers",
-            Some(dispatcher),
-            Some(json!({
-            "id": "c-plan", "name": "Inès", "profile": "scooter", "box_capacity": 10,
-            "skills": ["insulated", "frozen"], "shift_start": iso_ms(now_ms() - hour),
-            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": "990"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     // Five minutes old: room for the fixes that follow to be newer and still possible.
-    let fix = json!({"fixes": [{"courier_id": "c-plan", "time": now_ms() - 300_000, "lat": 43.7380, "lon": 7.4250}]});
-    let r = c
-        .call("POST", "/v1/fixes", Some(dispatcher), Some(fix))
-        .await;
-    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    on_shift(c, dispatcher, "c-plan", "990", (43.7380, 7.4250), 300_000).await;
     let ready = now_ms() + 5 * 60_000;
     let r = c
         .order(
@@ -1603,6 +1587,70 @@ async fn a_new_order_is_planned_without_waiting_for_the_next_round() {
 }
 
 #[tokio::test]
+async fn a_restarted_service_plans_on_from_the_stored_plan() {
+    // Nothing committed, and a switching cost of 10 minutes: an order stays with the
+    // courier it was planned for unless another saves more than that.
+    let calm = |s: &mut AppState| {
+        s.planner.commit_within_s = 0;
+        s.planner.switch_cost_s = 600;
+    };
+    let (c, dispatcher, state, dir) = small_region("c-a", calm).await;
+    let now = now_ms();
+    let items = json!([{"sku": "espresso", "quantity": 1, "class": "hot"}]);
+    let r = c
+        .order(
+            &dispatcher,
+            order_body("o-s", items, now, now + 30 * 60_000),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let courier_of = |body: &Value| -> Vec<String> {
+        body["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .filter(|f| f["properties"]["order_id"] == json!("o-s"))
+            .filter_map(|f| f["properties"]["courier_id"].as_str().map(str::to_string))
+            .collect()
+    };
+    let r = c.call("POST", "/v1/plan", Some(&dispatcher), None).await;
+    assert_eq!(courier_of(&r.body), ["c-a", "c-a"], "{}", r.body);
+    let stored = state.store.planned_orders().await.expect("stored plan");
+    assert_eq!(
+        stored
+            .iter()
+            .map(|p| (p.order_id.as_str(), p.courier_id.as_str(), p.position))
+            .collect::<Vec<_>>(),
+        [("o-s", "c-a", 1)]
+    );
+    // A second courier, at the store: two minutes nearer the food than c-a.
+    on_shift(&c, &dispatcher, "c-b", "1991", (43.7396, 7.4275), 5_000).await;
+    // The service restarts on the same database: the plan it made is read back.
+    let restarted = || async {
+        let mut state = state_on(&dir.path().join("r.db")).await;
+        calm(&mut state);
+        state
+    };
+    let again = restarted().await;
+    let c2 = Client {
+        app: router(again.clone()),
+    };
+    let r = c2.call("POST", "/v1/plan", Some(&dispatcher), None).await;
+    assert_eq!(
+        courier_of(&r.body),
+        ["c-a", "c-a"],
+        "kept where it was: {}",
+        r.body
+    );
+    // Without the stored plan, the nearer courier would have taken it.
+    again.store.replace_plan(&[]).await.expect("forget");
+    let fresh = restarted().await;
+    let c3 = Client { app: router(fresh) };
+    let r = c3.call("POST", "/v1/plan", Some(&dispatcher), None).await;
+    assert_eq!(courier_of(&r.body), ["c-b", "c-b"], "{}", r.body);
+}
+
+#[tokio::test]
 async fn an_order_no_courier_can_keep_cold_is_left_out_and_the_rest_is_planned() {
     // A chain whose frozen goods may ride 30 s: no Monaco customer is that near.
     let (c, dispatcher, _state, _dir) = small_region("c-r", |s| s.planner.frozen_ride_s = 30).await;
@@ -1629,6 +1677,51 @@ async fn an_order_no_courier_can_keep_cold_is_left_out_and_the_rest_is_planned()
     assert_eq!(bread, 2, "the other order is planned: {}", r.body);
 }
 
+/// Courier `id` (scooter, both boxes) on shift from an hour ago, seen at `at` `ago_ms` ago.
+async fn on_shift(
+    c: &Client,
+    dispatcher: &str,
+    id: &str,
+    device: &str,
+    (lat, lon): (f64, f64),
+    ago_ms: i64,
+) {
+    let hour = 3_600_000;
+    let r = c
+        .call(
+            "POST",
+            "/v1/couriers",
+            Some(dispatcher),
+            Some(json!({
+            "id": id, "name": "Inès", "profile": "scooter", "box_capacity": 10,
+            "skills": ["insulated", "frozen"], "shift_start": iso_ms(now_ms() - hour),
+            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": device})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let fix =
+        json!({"fixes": [{"courier_id": id, "time": now_ms() - ago_ms, "lat": lat, "lon": lon}]});
+    let r = c
+        .call("POST", "/v1/fixes", Some(dispatcher), Some(fix))
+        .await;
+    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+}
+
+/// The service's state on Monaco over the SQLite file at `path` (created if new).
+async fn state_on(path: &std::path::Path) -> AppState {
+    let store = SqliteStore::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("open");
+    AppState::load(
+        store.into(),
+        monaco(),
+        FixRules::default(),
+        RateLimit::default(),
+    )
+    .await
+    .expect("state")
+}
+
 /// A fresh service on Monaco with a dispatcher key, one store (`mc-casino`) and one
 /// courier (`courier`, scooter with both boxes) that has just sent a fix.
 async fn small_region(
@@ -1636,23 +1729,12 @@ async fn small_region(
     tweak: impl FnOnce(&mut AppState),
 ) -> (Client, String, AppState, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(dir.path().join("r.db").to_str().expect("utf-8"))
-        .await
-        .expect("open");
-    let dispatcher = key(&store, Role::Dispatcher, None).await;
-    let mut state = AppState::load(
-        store.into(),
-        monaco(),
-        FixRules::default(),
-        RateLimit::default(),
-    )
-    .await
-    .expect("state");
+    let mut state = state_on(&dir.path().join("r.db")).await;
+    let dispatcher = key(&state.store, Role::Dispatcher, None).await;
     tweak(&mut state);
     let c = Client {
         app: router(state.clone()),
     };
-    let hour = 3_600_000;
     let r = c
         .call(
             "POST",
@@ -1662,22 +1744,6 @@ async fn small_region(
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let r = c
-        .call(
-            "POST",
-            "/v1/couriers",
-            Some(&dispatcher),
-            Some(json!({
-            "id": courier, "name": "Inès", "profile": "scooter", "box_capacity": 10,
-            "skills": ["insulated", "frozen"], "shift_start": iso_ms(now_ms() - hour),
-            "shift_end": iso_ms(now_ms() + 8 * hour), "device_id": "1990"})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let fix = json!({"fixes": [{"courier_id": courier, "time": now_ms() - 5_000, "lat": 43.7380, "lon": 7.4250}]});
-    let r = c
-        .call("POST", "/v1/fixes", Some(&dispatcher), Some(fix))
-        .await;
-    assert_eq!(r.body["accepted"], json!(1), "{:?}", r.body);
+    on_shift(&c, &dispatcher, courier, "1990", (43.7380, 7.4250), 5_000).await;
     (c, dispatcher, state, dir)
 }

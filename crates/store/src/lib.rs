@@ -1,5 +1,6 @@
 //! freshroute's storage: stores, couriers, orders, API keys and GPS fixes behind one trait,
-//! and what goes out (notices, webhooks, coupons) behind a second, [`Outbox`].
+//! what goes out (notices, webhooks, coupons) behind a second, [`Outbox`], and the
+//! latest dispatch plan behind a third, [`PlanStore`].
 //!
 //! [`Storage`] is what the service needs; [`SqliteStore`] (the embedded default, one
 //! file in WAL mode) and [`PgStore`] implement it, each migrated at connect time from its
@@ -10,6 +11,7 @@ mod backend;
 mod error;
 mod outbox;
 mod outbox_sql;
+mod plans;
 mod records;
 pub mod testing;
 
@@ -18,6 +20,7 @@ use std::future::Future;
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
 pub use outbox::{AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook};
+pub use plans::{PlanStore, PlannedOrder};
 pub use records::{ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop};
 
 /// What the service stores and reads back.

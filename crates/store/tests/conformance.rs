@@ -4,7 +4,8 @@
 
 use freshroute_store::{
     AfterAttempt, AnyStore, ApiKey, Attempt, Coupon, Courier, FixRecord, Notice, NoticeKind, Order,
-    OrderEvent, OrderStatus, Outbox, PgStore, Role, Shop, SqliteStore, Storage, Webhook,
+    OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, Role, Shop, SqliteStore,
+    Storage, Webhook,
 };
 use serde_json::json;
 
@@ -355,7 +356,40 @@ async fn outbox(s: &impl Outbox) {
     );
 }
 
-async fn suite(s: impl Outbox) {
+/// The latest plan replaces the one before it whole; one naming an unknown order or
+/// courier is refused and changes nothing.
+async fn plans(s: &impl PlanStore) {
+    assert_eq!(s.planned_orders().await.expect("none yet"), []);
+    let planned = |order: &str, courier: &str, position: i64, at: i64| PlannedOrder {
+        order_id: order.to_string(),
+        courier_id: courier.to_string(),
+        position,
+        eta_ms: Some(at + 600_000),
+        planned_ms: at,
+    };
+    let first = [planned("o1", "c2", 1, 5), planned("o2", "c1", 3, 5)];
+    s.replace_plan(&first).await.expect("first plan");
+    let second = [
+        planned("o9", "c2", 0, 9),
+        planned("o2", "c1", 1, 9),
+        planned("o1", "c1", 3, 9),
+    ];
+    s.replace_plan(&second).await.expect("second plan");
+    let by_courier = [second[1].clone(), second[2].clone(), second[0].clone()];
+    assert_eq!(s.planned_orders().await.expect("read"), by_courier);
+    let refused = s
+        .replace_plan(&[planned("o1", "c1", 0, 12), planned("nobody", "c1", 1, 12)])
+        .await
+        .expect_err("an unknown order");
+    assert_eq!(refused.code(), "missing_reference");
+    assert_eq!(
+        s.planned_orders().await.expect("read"),
+        by_courier,
+        "nothing of it stored"
+    );
+}
+
+async fn suite(s: impl Outbox + PlanStore) {
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
     s.insert_courier(&courier("c1")).await.expect("insert c1");
     s.insert_courier(&courier("c2")).await.expect("insert c2");
@@ -483,6 +517,7 @@ async fn suite(s: impl Outbox) {
 
     shops_and_orders(&s).await;
     outbox(&s).await;
+    plans(&s).await;
     let everyone: Vec<String> = s
         .couriers()
         .await
