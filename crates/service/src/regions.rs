@@ -192,22 +192,11 @@ pub fn plan_regions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use freshroute_store::testing::{fix_at, shop_at as shop};
     use serde_json::json;
 
-    fn shop(id: &str, lat: f64, lon: f64) -> Shop {
-        Shop {
-            id: id.to_string(),
-            name: id.to_string(),
-            address: String::new(),
-            lat,
-            lon,
-            snapped: json!({}),
-            opening_hours: json!([]),
-            frozen_litres: 0,
-            chilled_litres: 0,
-            ambient_litres: 0,
-            created_ms: 0,
-        }
+    fn fix(id: &str, lat: f64, lon: f64) -> freshroute_store::FixRecord {
+        fix_at(id, lat, lon, 0)
     }
 
     fn courier(id: &str) -> freshroute_store::Courier {
@@ -222,23 +211,6 @@ mod tests {
             device_id: id.to_string(),
             secret_hash: id.to_string(),
             created_ms: 0,
-        }
-    }
-
-    fn fix(id: &str, lat: f64, lon: f64) -> freshroute_store::FixRecord {
-        freshroute_store::FixRecord {
-            courier_id: id.to_string(),
-            fix_ms: 0,
-            server_ms: 0,
-            lat,
-            lon,
-            speed_mps: None,
-            bearing_deg: None,
-            altitude_m: None,
-            accuracy_m: None,
-            battery_pct: None,
-            source: "batch".to_string(),
-            reason: None,
         }
     }
 

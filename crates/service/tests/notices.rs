@@ -66,6 +66,14 @@ async fn key(store: &SqliteStore, role: Role) -> String {
     key
 }
 
+/// A loopback port reserved and let go: nothing listens there until a test serves on it.
+fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+}
+
 /// Serves the webhook receiver on `addr`: records every request, answers 204.
 async fn receiver(addr: SocketAddr, got: Received) {
     let app = Router::new().route(
@@ -201,10 +209,7 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
     .await;
 
     // The receiver's port, reserved and let go: nothing listens there yet.
-    let hook_addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr");
+    let hook_addr = free_addr();
 
     // Webhooks: bad input refused with its field; a good one gets its secret once.
     let (s, b) = api
@@ -436,10 +441,7 @@ async fn a_courier_sent_the_wrong_way_changes_the_eta_and_the_webhook_hears_of_i
         ..NoticePolicy::default()
     })
     .await;
-    let hook_addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr");
+    let hook_addr = free_addr();
     let got: Received = Arc::default();
     receiver(hook_addr, got.clone()).await;
     let (s, hook) = api

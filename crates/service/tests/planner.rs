@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use common::monaco;
 use freshroute_service::planner::{Leg, PlannedStop, PlannerConfig, Snapshot, plan};
 use freshroute_service::regions::{Regions, plan_regions};
+use freshroute_store::testing::{fix_at, shop_at};
 use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Shop};
 use serde_json::json;
 
@@ -17,19 +18,7 @@ const CASINO: (f64, f64) = (43.7396, 7.4275);
 const FONTVIEILLE: (f64, f64) = (43.7310, 7.4180);
 
 fn shop(id: &str, (lat, lon): (f64, f64)) -> Shop {
-    Shop {
-        id: id.to_string(),
-        name: id.to_string(),
-        address: String::new(),
-        lat,
-        lon,
-        snapped: json!({}),
-        opening_hours: json!([]),
-        frozen_litres: 100,
-        chilled_litres: 100,
-        ambient_litres: 100,
-        created_ms: NOW,
-    }
+    shop_at(id, lat, lon)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -77,20 +66,7 @@ fn courier(id: &str, (lat, lon): (f64, f64)) -> (Courier, FixRecord) {
         secret_hash: String::new(),
         created_ms: NOW,
     };
-    let fix = FixRecord {
-        courier_id: id.to_string(),
-        fix_ms: NOW - 5_000,
-        server_ms: NOW - 4_000,
-        lat,
-        lon,
-        speed_mps: None,
-        bearing_deg: None,
-        altitude_m: None,
-        accuracy_m: Some(8.0),
-        battery_pct: None,
-        source: "batch".to_string(),
-        reason: None,
-    };
+    let fix = fix_at(id, lat, lon, NOW - 5_000);
     (courier, fix)
 }
 

@@ -56,3 +56,39 @@ impl TempPgDatabase {
         Ok(())
     }
 }
+
+/// A store at `lat`, `lon` (no storage room given), for tests that plan around it.
+pub fn shop_at(id: &str, lat: f64, lon: f64) -> crate::Shop {
+    crate::Shop {
+        id: id.to_string(),
+        name: id.to_string(),
+        address: String::new(),
+        lat,
+        lon,
+        snapped: serde_json::json!({}),
+        opening_hours: serde_json::json!([]),
+        frozen_litres: 0,
+        chilled_litres: 0,
+        ambient_litres: 0,
+        created_ms: 0,
+    }
+}
+
+/// An accepted fix of `courier_id` at `lat`, `lon`, taken at `fix_ms` and received a
+/// second later, from a batch.
+pub fn fix_at(courier_id: &str, lat: f64, lon: f64, fix_ms: i64) -> crate::FixRecord {
+    crate::FixRecord {
+        courier_id: courier_id.to_string(),
+        fix_ms,
+        server_ms: fix_ms + 1_000,
+        lat,
+        lon,
+        speed_mps: None,
+        bearing_deg: None,
+        altitude_m: None,
+        accuracy_m: None,
+        battery_pct: None,
+        source: "batch".to_string(),
+        reason: None,
+    }
+}
