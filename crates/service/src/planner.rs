@@ -493,9 +493,9 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
 }
 
 /// One plan; the orders listed in `late` get an hour more and lose the hold of their
-/// told ETA; those in `hopeless` are planned by
-/// the end of the day, goods on board to arrive within [`LOST_SLACK_S`] of the straight
-/// drive to their door (twice their ride limit where no road leads there).
+/// told ETA; those in `hopeless` are planned by the end of the day, goods on board to
+/// arrive within [`LOST_SLACK_S`] of the straight drive to their door (twice their ride
+/// limit where no road leads there).
 fn plan_with(
     snap: &Snapshot,
     roads: &RoadNetwork,
@@ -568,13 +568,23 @@ fn plan_with(
                     }
             })
         });
-        let (start, leaves_ms) = match committed {
+        let (start_at, leaves_ms) = match committed {
             Some((stop, _)) => (
-                add(stop.lat, stop.lon),
+                Place {
+                    lat: stop.lat,
+                    lon: stop.lon,
+                },
                 stop.start_ms + stop.service_s * 1000,
             ),
-            None => (add(fix.lat, fix.lon), now),
+            None => (
+                Place {
+                    lat: fix.lat,
+                    lon: fix.lon,
+                },
+                now,
+            ),
         };
+        let start = add(start_at.lat, start_at.lon);
         if let Some((stop, _)) = committed {
             heading_orders.insert(
                 stop.order_id.as_str(),
@@ -585,16 +595,6 @@ fn plan_with(
             .filter(|(s, _)| s.kind == "pickup")
             .and_then(|(s, _)| snap.orders.iter().find(|o| o.id == s.order_id))
             .map_or(0, |o| o.box_units);
-        let start_at = committed.map_or(
-            Place {
-                lat: fix.lat,
-                lon: fix.lon,
-            },
-            |(s, _)| Place {
-                lat: s.lat,
-                lon: s.lon,
-            },
-        );
         starts.push((start_at, k, leaves_ms.max(now)));
         builder.add_vehicle(Vehicle {
             start,
@@ -692,10 +692,10 @@ fn plan_with(
                 vehicle: v,
                 delivery,
                 amount: vec![o.box_units],
-                // The planned ride, and no later than the ETA the customer was told (late for
-                // its promise, the planned ride still); when the planned ride cannot be kept
-                // any more, straight to the door from where the courier starts (the margin
-                // for the drive: `LOST_SLACK_S`).
+                // The planned ride, and no later than the ETA the customer was told (an order
+                // late for its promise keeps the planned ride); goods that cannot keep it any
+                // more go straight to their door from where the courier starts, within
+                // `LOST_SLACK_S` of the drive.
                 deadline: ride
                     .map(|r| {
                         if lost {
