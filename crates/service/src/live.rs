@@ -9,13 +9,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use freshroute_model::LatLon;
 use freshroute_roads::{Profile, RoadNetwork};
 use freshroute_store::{FixRecord, OrderStatus};
 use geo::{Closest, ClosestPoint, Distance, Euclidean, LineLocatePoint, LineString, Point};
 
 use crate::notices::{self, EtaUpdate};
-use crate::places::MAX_ROAD_DISTANCE;
+use crate::places::snap_near;
 use crate::planner::{Leg, Plan, PlannedStop};
 use crate::state::AppState;
 
@@ -251,11 +250,7 @@ fn locate(leg: &Leg, fix: [f64; 2]) -> Option<(f64, f64)> {
 /// The road from `fix` to `to` on `profile`, or `None` when either is off the roads.
 fn route_from(roads: &RoadNetwork, profile: Profile, fix: [f64; 2], to: [f64; 2]) -> Option<Leg> {
     let graph = roads.profile(profile).ok()?;
-    let snap = |p: [f64; 2]| {
-        LatLon::new(p[1], p[0])
-            .ok()
-            .and_then(|at| graph.snap(at, MAX_ROAD_DISTANCE).ok())
-    };
+    let snap = |p: [f64; 2]| snap_near(graph, p[1], p[0]);
     let route = graph.router().route(&snap(fix)?, &snap(to)?).ok()??;
     let mut geometry = vec![fix];
     geometry.extend(route.geometry.iter().map(|p| [p.lon(), p.lat()]));

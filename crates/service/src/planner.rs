@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use freshroute_model::{LatLon, Metres, Seconds};
+use freshroute_model::{Metres, Seconds};
 use freshroute_roads::{Profile, RoadNetwork, Snap};
 use freshroute_solver::{
     Limits, OnBoard, ProblemBuilder, Quiet, Shipment, StopKind, TimeWindow, TravelMatrix, Vehicle,
@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::notices::{self, EtaUpdate};
 use crate::orders::{ColdChain, Item, needed_skills, stored_items};
-use crate::places::{MAX_ROAD_DISTANCE, point};
+use crate::places::{point, snap_near};
 use crate::regions::plan_regions;
 use crate::state::AppState;
 use crate::time::format_ms;
@@ -334,12 +334,8 @@ const LOST_SLACK_S: i64 = 5 * 60;
 /// either end is off the roads or no road leads there.
 fn drive_ms(roads: &RoadNetwork, profile: Profile, from: Place, to: (f64, f64)) -> Option<i64> {
     let graph = roads.profile(profile).ok()?;
-    let snap_at = |lat: f64, lon: f64| {
-        LatLon::new(lat, lon)
-            .ok()
-            .and_then(|at| graph.snap(at, MAX_ROAD_DISTANCE).ok())
-    };
-    let (a, b) = (snap_at(from.lat, from.lon)?, snap_at(to.0, to.1)?);
+    let a = snap_near(graph, from.lat, from.lon)?;
+    let b = snap_near(graph, to.0, to.1)?;
     let d = graph
         .table(&[a], &[b])
         .durations()
@@ -376,11 +372,7 @@ fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatr
     };
     let snaps: Vec<Option<Snap>> = places
         .iter()
-        .map(|p| {
-            LatLon::new(p.lat, p.lon)
-                .ok()
-                .and_then(|at| graph.snap(at, MAX_ROAD_DISTANCE).ok())
-        })
+        .map(|p| snap_near(graph, p.lat, p.lon))
         .collect();
     let known: Vec<usize> = (0..n).filter(|&i| snaps[i].is_some()).collect();
     let list: Vec<Snap> = known.iter().filter_map(|&i| snaps[i]).collect();
@@ -412,12 +404,7 @@ pub(crate) fn road_legs(
 ) -> Vec<Leg> {
     let straight = |p: &Place| [p.lon, p.lat];
     let graph = roads.profile(profile).ok();
-    let snap = |p: &Place| {
-        let g = graph?;
-        LatLon::new(p.lat, p.lon)
-            .ok()
-            .and_then(|at| g.snap(at, MAX_ROAD_DISTANCE).ok())
-    };
+    let snap = |p: &Place| snap_near(graph?, p.lat, p.lon);
     let mut router = graph.map(|g| g.router());
     waypoints
         .windows(2)
