@@ -314,7 +314,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
 }
 
 /// Says on stderr whether every judged figure of `table` meets its target.
-fn print_verdict(table: &freshroute_benches::BenchTable) {
+pub(crate) fn print_verdict(table: &freshroute_benches::BenchTable) {
     let verdict = if table.all_pass() {
         "every target met"
     } else {

@@ -31,6 +31,8 @@ pub(crate) enum CliError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Forecast(#[from] freshroute_forecast::PanelError),
     #[error("{path} is not a sample chain: {detail}")]
     SampleChain {
         path: std::path::PathBuf,
@@ -50,6 +52,7 @@ impl CliError {
             Self::Serve(_) => "service_failed",
             Self::Read { .. } => "io_error",
             Self::SampleChain { .. } => "invalid_sample_chain",
+            Self::Forecast(e) => e.code(),
         }
     }
 
@@ -67,6 +70,9 @@ impl CliError {
             Self::Read { .. } => "check the path",
             Self::SampleChain { .. } => {
                 "regenerate it with `freshroute sample-chain`, or start without it (--no-sample-chain)"
+            }
+            Self::Forecast(_) => {
+                "give a longer history, or fewer periods with --evaluate, --select and --horizons"
             }
         }
     }

@@ -2,7 +2,9 @@
 
 mod bench;
 mod error;
+mod forecast;
 mod output;
+mod procurement;
 mod roads;
 mod service;
 mod simulate;
@@ -39,6 +41,14 @@ enum Command {
     Serve(service::ServeArgs),
     /// Write the seeded sample chain (stores at real Porto addresses, a courier fleet).
     SampleChain(service::SampleChainArgs),
+    /// Write the sample chain's procurement data: catalog (articles, suppliers, prices),
+    /// promotions and two years of daily sales per store × article, into data/procurement/.
+    SampleProcurement(procurement::SampleProcurementArgs),
+    /// Demand forecasts: the rolling-origin backtest against naive baselines.
+    Forecast {
+        #[command(subcommand)]
+        command: forecast::ForecastCommand,
+    },
     /// Replay the sample chain's busiest hour (or any window) against the service in
     /// process: orders, plans, couriers driving with GPS noise; prints the day's figures.
     Simulate(simulate::SimulateArgs),
@@ -59,6 +69,8 @@ fn main() -> ExitCode {
         Command::Keys { command } => service::keys(command),
         Command::SampleChain(args) => service::sample_chain(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::SampleProcurement(args) => procurement::sample_procurement(&args),
+        Command::Forecast { command } => forecast::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -367,3 +367,93 @@ fn bench_mdrp_refuses_a_folder_without_instances() {
     std::fs::write(dir.path().join("orders.txt"), "order\tx\n").expect("write");
     refused(&freshroute(&["bench", "mdrp", empty]), "io_error");
 }
+
+#[test]
+fn the_bundled_sales_history_is_what_the_generator_draws() {
+    // `freshroute sample-procurement` is seeded: drawn again, the bundled files come out
+    // byte for byte (the sales file compared after decompression).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = freshroute(&[
+        "sample-procurement",
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in ["catalog.json", "promotions.csv"] {
+        let drawn = std::fs::read(dir.path().join(file)).expect("written");
+        let bundled = std::fs::read(data("procurement").join(file)).expect("bundled");
+        assert!(drawn == bundled, "{file} differs from the bundled one");
+    }
+    let unzip = |p: PathBuf| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(std::fs::File::open(p).expect("opens")),
+            &mut text,
+        )
+        .expect("gzip");
+        text
+    };
+    let drawn = unzip(dir.path().join("sales.csv.gz"));
+    assert!(drawn == unzip(data("procurement").join("sales.csv.gz")));
+    assert_eq!(drawn.lines().count(), 1 + 730 * 12 * 29);
+}
+
+#[test]
+fn the_forecast_backtest_scores_the_model_against_both_baselines() {
+    // A short history keeps the debug build quick: 120 days, 14 scored, 14 to choose on.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_str().expect("utf-8");
+    let out = freshroute(&["sample-procurement", "--days", "120", "--out", path]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sales = dir.path().join("sales.csv.gz");
+    let sales = sales.to_str().expect("utf-8");
+    let v = json(&freshroute(&[
+        "forecast",
+        "backtest",
+        "--data",
+        sales,
+        "--json",
+        "--evaluate",
+        "14",
+        "--select",
+        "14",
+    ]));
+    assert_eq!(v["series"], 12 * 29);
+    assert_eq!(v["last_target"], "2026-11-30");
+    let horizons = v["horizons"].as_array().expect("horizons");
+    assert_eq!(horizons.len(), 3);
+    for h in horizons {
+        let wape = h["wape"].as_f64().expect("wape");
+        let last = h["baselines"]["last_cycle"]["wape"]
+            .as_f64()
+            .expect("baseline");
+        let mean4 = h["baselines"]["mean_last_4"]["wape"]
+            .as_f64()
+            .expect("baseline");
+        assert!(wape > 0.0 && wape < last.min(mean4), "{h}");
+        for key in ["bias", "mase", "revenue_wape", "coverage_80"] {
+            assert!(h[key].is_number(), "{key} in {h}");
+        }
+    }
+    // Too little history for what is asked: a clear code, not a panic.
+    let out = freshroute(&["forecast", "backtest", "--data", sales, "--evaluate", "100"]);
+    refused(&out, "history_too_short");
+    // Not a demand file.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "day,units\n1,2\n").expect("write");
+    let out = freshroute(&[
+        "forecast",
+        "backtest",
+        "--data",
+        bad.to_str().expect("utf-8"),
+    ]);
+    refused(&out, "bad_value");
+}

@@ -5,14 +5,19 @@
 //! precision, scaled to integers with travel times rounded up so that feasibility
 //! stays exact), an independent check of a plan under the benchmark's own rules
 //! in double precision, and the SINTEF solution text (`Route 1 : 12 5 7`); and the
-//! Grubhub meal-delivery (MDRP) instances.
+//! Grubhub meal-delivery (MDRP) instances; and demand histories for the forecaster (the
+//! sample chain's daily sales, Dominick's weekly orange juice).
 
+mod demand;
 mod instance;
 mod mdrp;
 mod sintef;
 mod translate;
 mod verify;
 
+pub use demand::{
+    DAILY_SALES_HEADER, DailySale, Demand, DemandKind, read_demand, write_daily_sales,
+};
 pub use instance::{FormatError, Instance, InstanceKind, Site, read_instance};
 pub use mdrp::{MdrpCourier, MdrpInstance, MdrpOrder, MdrpParams, Xy, read_mdrp};
 pub use sintef::{read_reference_csv, write_sintef};

@@ -7,6 +7,8 @@
 //! (`HH:MM`, UTC, which is Porto's winter time), anchored to the day the chain is loaded.
 //! [`orders::day`] draws a day of customers' orders for the chain.
 
+pub mod catalog;
+pub mod history;
 pub mod orders;
 
 use rand::rngs::StdRng;

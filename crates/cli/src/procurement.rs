@@ -1,0 +1,134 @@
+//! The sample chain's procurement data: `freshroute sample-procurement` writes the
+//! catalog (articles, suppliers, prices), the promotions and two years of daily sales
+//! into `data/procurement/`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use freshroute_formats::{DailySale, write_daily_sales};
+use freshroute_sample::history::{DEFAULT_DAYS, History, default_first_day, history};
+
+use crate::error::CliError;
+use crate::roads::data_dir;
+use crate::service::bundled_sample_chain;
+
+/// The folder of the bundled procurement data, under the data folder.
+const FOLDER: &str = "procurement";
+
+/// The bundled daily sales.
+pub(crate) fn bundled_sales() -> PathBuf {
+    data_dir().join(FOLDER).join("sales.csv.gz")
+}
+
+#[derive(clap::Args)]
+pub(crate) struct SampleProcurementArgs {
+    /// Seed of the sales history.
+    #[arg(long, default_value_t = freshroute_sample::DEFAULT_SEED)]
+    seed: u64,
+    /// Days of history, ending on 30 November 2026 by default (28 to 3650).
+    #[arg(long, default_value_t = DEFAULT_DAYS as u16,
+          value_parser = clap::value_parser!(u16).range(28..=3650))]
+    days: u16,
+    /// Folder to write into [default: procurement/ in the data folder].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Writes `path` through a temporary file, so that a reader never sees half of it.
+fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let err = |source| CliError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(err)?;
+    write(&mut file)
+        .and_then(|()| file.sync_all())
+        .map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(err)
+}
+
+fn sales_rows(h: &History) -> impl Iterator<Item = DailySale> + '_ {
+    (0..h.days.len()).flat_map(move |d| {
+        (0..h.stores.len()).flat_map(move |s| {
+            h.catalog
+                .skus
+                .iter()
+                .enumerate()
+                .map(move |(k, sku)| DailySale {
+                    date: h.days[d].date,
+                    store: h.stores[s].clone(),
+                    sku: sku.id.clone(),
+                    units: h.units(d, s, k),
+                    unit_value_cents: sku.revenue_cents,
+                    promo: h.on_promotion(d, k),
+                    holiday: h.days[d].holiday.is_some(),
+                    temp_c: h.days[d].temp_c,
+                })
+        })
+    })
+}
+
+/// `freshroute sample-procurement`.
+pub(crate) fn sample_procurement(args: &SampleProcurementArgs) -> Result<(), CliError> {
+    let chain = bundled_sample_chain()?;
+    let days = usize::from(args.days);
+    let first = default_first_day() + chrono::Duration::days((DEFAULT_DAYS - days) as i64);
+    eprintln!(
+        "drawing {days} days of sales for {} stores …",
+        chain.stores.len()
+    );
+    let h = history(&chain, args.seed, first, days);
+    let dir = args.out.clone().unwrap_or_else(|| data_dir().join(FOLDER));
+    std::fs::create_dir_all(&dir).map_err(|source| CliError::Write {
+        path: dir.clone(),
+        source,
+    })?;
+    let catalog = dir.join("catalog.json");
+    write_atomic(&catalog, |f| {
+        serde_json::to_writer_pretty(&mut *f, &h.catalog)?;
+        writeln!(f)
+    })?;
+    write_atomic(&dir.join("promotions.csv"), |f| {
+        writeln!(f, "sku,first_day,last_day")?;
+        for p in &h.promotions {
+            writeln!(
+                f,
+                "{},{},{}",
+                h.catalog.skus[p.sku].id,
+                h.days[p.first].date,
+                h.days[p.last.min(h.days.len() - 1)].date
+            )?;
+        }
+        Ok(())
+    })?;
+    let sales = dir.join("sales.csv.gz");
+    write_atomic(&sales, |f| {
+        let mut gz = flate2::write::GzEncoder::new(
+            std::io::BufWriter::new(&mut *f),
+            flate2::Compression::best(),
+        );
+        write_daily_sales(&mut gz, sales_rows(&h))?;
+        gz.finish()?.flush()
+    })?;
+    eprintln!(
+        "wrote {}: catalog.json ({} articles, {} suppliers), promotions.csv ({}), sales.csv.gz ({} rows, {} … {})",
+        dir.display(),
+        h.catalog.skus.len(),
+        h.catalog.suppliers.len(),
+        h.promotions.len(),
+        h.units.len(),
+        h.days
+            .first()
+            .map(|d| d.date.to_string())
+            .unwrap_or_default(),
+        h.days
+            .last()
+            .map(|d| d.date.to_string())
+            .unwrap_or_default(),
+    );
+    Ok(())
+}

@@ -1,0 +1,412 @@
+//! Rolling-origin evaluation.
+//!
+//! The last `evaluate` periods of the panel are the targets. Each target `t` is
+//! forecast from origins `t − h`, h = 1 … `horizons`, with only the sales up to the
+//! origin and the covariates known in advance. Each series' method is chosen before
+//! that, on the `select` periods that end where the first evaluated forecast starts:
+//! the one with the least absolute error there among the regression and the mean of the
+//! last four same-season values, and, for series the Syntetos–Boylan classification
+//! calls intermittent or lumpy, Croston, SBA and TSB. The naive baselines are scored on
+//! the same targets in the same run.
+//!
+//! Scores per horizon: WAPE = Σ|actual − forecast| / Σ actual; bias = Σ(forecast −
+//! actual) / Σ actual; MASE = the mean over series of their mean absolute error over
+//! the mean absolute one-cycle difference of their history before the targets; the
+//! group WAPE, of the unit values summed per group and period (store-day revenue); and
+//! the share of actuals inside the 80 % interval.
+
+use std::collections::BTreeMap;
+
+use crate::intermittent::{self, Pattern};
+use crate::model::{Forecast, Method, ModelOptions, forecast};
+use crate::panel::{Panel, PanelError, Series};
+
+/// What to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BacktestOptions {
+    /// Periods ahead, 1 to this.
+    pub horizons: usize,
+    /// Target periods at the end of the panel.
+    pub evaluate: usize,
+    /// Target periods before them on which each series' method is chosen.
+    pub select: usize,
+    /// The methods' tuning.
+    pub model: ModelOptions,
+    /// Worker threads (at least 1).
+    pub threads: usize,
+}
+
+/// Scores of one forecaster at one horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Score {
+    /// Weighted absolute percentage error, series level.
+    pub wape: f64,
+    /// Σ(forecast − actual) / Σ actual.
+    pub bias: f64,
+    /// Mean absolute scaled error.
+    pub mase: f64,
+    /// WAPE of the groups' value per period (store-day revenue).
+    pub group_wape: f64,
+}
+
+/// The scores at one horizon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HorizonScore {
+    /// Periods ahead.
+    pub h: usize,
+    /// The chosen methods.
+    pub model: Score,
+    /// Same season one cycle back.
+    pub last_cycle: Score,
+    /// Mean of the last four same-season values.
+    pub mean_last_4: Score,
+    /// Share of actuals inside the chosen methods' 80 % interval.
+    pub coverage_80: f64,
+}
+
+/// The outcome of a backtest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backtest {
+    /// Per horizon.
+    pub horizons: Vec<HorizonScore>,
+    /// Series evaluated.
+    pub series: usize,
+    /// First and last target period.
+    pub targets: (usize, usize),
+    /// How many series chose each method.
+    pub chosen: BTreeMap<&'static str, usize>,
+    /// How many series fall in each Syntetos–Boylan class.
+    pub patterns: BTreeMap<&'static str, usize>,
+}
+
+/// Sums of one forecaster at one horizon.
+#[derive(Debug, Clone, Default)]
+struct Sums {
+    abs: f64,
+    signed: f64,
+    actual: f64,
+    /// Σ over series of (their mean absolute error / their scale).
+    mase: f64,
+    mase_series: usize,
+    inside: usize,
+    scored: usize,
+}
+
+/// Per (group, target): forecast value, actual value.
+type GroupSums = BTreeMap<(String, usize), (f64, f64)>;
+
+/// One series' contributions: per forecaster (model, last cycle, mean of 4) and horizon.
+struct SeriesResult {
+    sums: [Vec<Sums>; 3],
+    groups: [Vec<Vec<(usize, f64, f64)>>; 3],
+    method: Method,
+    pattern: Pattern,
+}
+
+fn candidates(pattern: Pattern) -> Vec<Method> {
+    let mut m = vec![Method::Regression, Method::MeanLast4];
+    if pattern.is_intermittent() {
+        m.extend([Method::Croston, Method::Sba, Method::Tsb]);
+    }
+    m
+}
+
+/// Absolute error of `method` over the targets `first..=last` at every horizon.
+fn error(
+    panel: &Panel,
+    s: &Series,
+    first: usize,
+    last: usize,
+    method: Method,
+    o: &BacktestOptions,
+) -> f64 {
+    let mut total = 0.0;
+    for origin in first.saturating_sub(o.horizons)..last {
+        let f = forecast(panel, s, origin, o.horizons, method, &o.model);
+        for (k, fc) in f.iter().enumerate() {
+            let t = origin + 1 + k;
+            if (first..=last).contains(&t)
+                && let Some(a) = s.units[t]
+            {
+                total += (a - fc.mean).abs();
+            }
+        }
+    }
+    total
+}
+
+/// Mean absolute one-cycle difference of the known history before `end`.
+fn scale(panel: &Panel, s: &Series, end: usize) -> f64 {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for t in panel.cycle..end {
+        if let (Some(a), Some(b)) = (s.units[t], s.units[t - panel.cycle]) {
+            sum += (a - b).abs();
+            n += 1;
+        }
+    }
+    if n == 0 { 0.0 } else { sum / n as f64 }
+}
+
+fn evaluate_series(panel: &Panel, s: &Series, o: &BacktestOptions) -> SeriesResult {
+    let first_target = panel.periods - o.evaluate;
+    let first_origin = first_target - o.horizons;
+    let history: Vec<f64> = s.units[..=first_origin].iter().flatten().copied().collect();
+    let pattern = intermittent::classify(&history);
+    let select_last = first_origin;
+    let select_first = (select_last + 1)
+        .saturating_sub(o.select)
+        .max(o.horizons + 1);
+    let method = candidates(pattern)
+        .into_iter()
+        .map(|m| (m, error(panel, s, select_first, select_last, m, o)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(Method::Regression, |(m, _)| m);
+    let sc = scale(panel, s, first_target);
+    let methods = [method, Method::LastCycle, Method::MeanLast4];
+    let mut sums: [Vec<Sums>; 3] = std::array::from_fn(|_| vec![Sums::default(); o.horizons]);
+    let mut groups: [Vec<Vec<(usize, f64, f64)>>; 3] =
+        std::array::from_fn(|_| vec![Vec::new(); o.horizons]);
+    for origin in first_origin..panel.periods - 1 {
+        for (m, &method) in methods.iter().enumerate() {
+            let f: Vec<Forecast> = forecast(panel, s, origin, o.horizons, method, &o.model);
+            for (k, fc) in f.iter().enumerate() {
+                let t = origin + 1 + k;
+                if t < first_target {
+                    continue;
+                }
+                let Some(a) = s.units[t] else { continue };
+                let sum = &mut sums[m][k];
+                sum.abs += (a - fc.mean).abs();
+                sum.signed += fc.mean - a;
+                sum.actual += a;
+                sum.scored += 1;
+                if (fc.lo..=fc.hi).contains(&a) {
+                    sum.inside += 1;
+                }
+                groups[m][k].push((t, fc.mean * s.unit_value[t], a * s.unit_value[t]));
+            }
+        }
+    }
+    if sc > 0.0 {
+        for sum in sums.iter_mut().flatten().filter(|x| x.scored > 0) {
+            sum.mase = sum.abs / sum.scored as f64 / sc;
+            sum.mase_series = 1;
+        }
+    }
+    SeriesResult {
+        sums,
+        groups,
+        method,
+        pattern,
+    }
+}
+
+fn score(sums: &Sums, groups: &GroupSums) -> Score {
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let (g_abs, g_actual) = groups
+        .values()
+        .fold((0.0, 0.0), |(e, a), (f, v)| (e + (f - v).abs(), a + v));
+    Score {
+        wape: ratio(sums.abs, sums.actual),
+        bias: ratio(sums.signed, sums.actual),
+        mase: ratio(sums.mase, sums.mase_series as f64),
+        group_wape: ratio(g_abs, g_actual),
+    }
+}
+
+/// Runs the backtest; `progress(done, total)` is called as series finish.
+pub fn backtest(
+    panel: &Panel,
+    o: &BacktestOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Backtest, PanelError> {
+    panel.validate()?;
+    if o.horizons == 0 || o.evaluate == 0 {
+        return Err(PanelError::TooShort {
+            what: "at least one horizon and one evaluated period are needed".to_string(),
+        });
+    }
+    let needed = o.evaluate + o.horizons + o.select + 2 * panel.cycle + 1;
+    if panel.periods < needed {
+        return Err(PanelError::TooShort {
+            what: format!(
+                "{} periods of history; evaluating {} periods {} ahead after choosing on {} needs at least {needed}",
+                panel.periods, o.evaluate, o.horizons, o.select
+            ),
+        });
+    }
+    if panel.series.is_empty() {
+        return Err(PanelError::TooShort {
+            what: "no series to evaluate".to_string(),
+        });
+    }
+    let total = panel.series.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let threads = o.threads.clamp(1, total);
+    let chunk = total.div_ceil(threads);
+    let results: Vec<SeriesResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = panel
+            .series
+            .chunks(chunk)
+            .map(|part| {
+                let done = &done;
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| {
+                            let r = evaluate_series(panel, s, o);
+                            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                            progress(n, total);
+                            r
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut horizons = Vec::with_capacity(o.horizons);
+    for k in 0..o.horizons {
+        let mut per: [(Sums, GroupSums); 3] = Default::default();
+        for (r, s) in results.iter().zip(&panel.series) {
+            for (m, (sums, groups)) in per.iter_mut().enumerate() {
+                let x = &r.sums[m][k];
+                sums.abs += x.abs;
+                sums.signed += x.signed;
+                sums.actual += x.actual;
+                sums.mase += x.mase;
+                sums.mase_series += x.mase_series;
+                sums.inside += x.inside;
+                sums.scored += x.scored;
+                for &(t, f, a) in &r.groups[m][k] {
+                    let e = groups.entry((s.group.clone(), t)).or_insert((0.0, 0.0));
+                    e.0 += f;
+                    e.1 += a;
+                }
+            }
+        }
+        let coverage = if per[0].0.scored > 0 {
+            per[0].0.inside as f64 / per[0].0.scored as f64
+        } else {
+            0.0
+        };
+        horizons.push(HorizonScore {
+            h: k + 1,
+            model: score(&per[0].0, &per[0].1),
+            last_cycle: score(&per[1].0, &per[1].1),
+            mean_last_4: score(&per[2].0, &per[2].1),
+            coverage_80: coverage,
+        });
+    }
+    let mut chosen = BTreeMap::new();
+    let mut patterns = BTreeMap::new();
+    for r in &results {
+        *chosen.entry(r.method.as_str()).or_insert(0) += 1;
+        *patterns.entry(r.pattern.as_str()).or_insert(0) += 1;
+    }
+    Ok(Backtest {
+        horizons,
+        series: total,
+        targets: (panel.periods - o.evaluate, panel.periods - 1),
+        chosen,
+        patterns,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+    use rand_distr::{Distribution, Poisson};
+
+    /// Daily series with a weekday pattern, promotions on one week in five, and one
+    /// slow mover.
+    fn panel(periods: usize) -> Panel {
+        let mut rng = StdRng::seed_from_u64(11);
+        let weekday = [1.0, 0.9, 0.9, 1.0, 1.3, 1.6, 0.7];
+        let series = [("s1/fast", 20.0), ("s1/slow", 0.2), ("s2/fast", 35.0)]
+            .iter()
+            .map(|&(key, level)| {
+                let (mut units, mut known) = (Vec::new(), Vec::new());
+                for t in 0..periods {
+                    let promo = f64::from(u8::from((t / 7) % 5 == 2));
+                    let mean = level * weekday[t % 7] * (1.0 + 0.6 * promo);
+                    units.push(Some(Poisson::new(mean).map_or(0.0, |p| p.sample(&mut rng))));
+                    known.push(promo);
+                }
+                Series {
+                    key: key.to_string(),
+                    group: key[..2].to_string(),
+                    units,
+                    known,
+                    unit_value: vec![2.0; periods],
+                }
+            })
+            .collect();
+        Panel {
+            periods,
+            cycle: 7,
+            season: (0..periods).map(|t| t % 7).collect(),
+            covariates: vec!["promo".to_string()],
+            series,
+        }
+    }
+
+    fn options() -> BacktestOptions {
+        BacktestOptions {
+            horizons: 3,
+            evaluate: 28,
+            select: 21,
+            model: ModelOptions::daily(),
+            threads: 2,
+        }
+    }
+
+    #[test]
+    fn the_chosen_methods_beat_the_naive_baselines_where_there_is_structure() {
+        let b = backtest(&panel(400), &options(), &|_, _| {}).expect("runs");
+        assert_eq!(b.series, 3);
+        assert_eq!(b.targets, (372, 399));
+        assert_eq!(b.horizons.len(), 3);
+        for h in &b.horizons {
+            let base = h.last_cycle.wape.min(h.mean_last_4.wape);
+            assert!(h.model.wape < 0.9 * base, "h={}: {:?}", h.h, h);
+            assert!(h.model.bias.abs() < 0.1, "{h:?}");
+            assert!((0.6..=0.97).contains(&h.coverage_80), "{h:?}");
+            assert!(h.model.group_wape > 0.0 && h.model.group_wape < h.model.wape);
+        }
+        assert_eq!(
+            b.patterns.get("intermittent").copied().unwrap_or(0),
+            1,
+            "{:?}",
+            b.patterns
+        );
+        assert_eq!(b.chosen.values().sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn too_short_a_history_and_bad_values_are_refused_with_a_code() {
+        let e = backtest(&panel(60), &options(), &|_, _| {}).expect_err("too short");
+        assert_eq!(e.code(), "history_too_short");
+        assert!(e.to_string().contains("60 periods"), "{e}");
+        let mut p = panel(400);
+        p.series[1].units[5] = Some(-1.0);
+        assert_eq!(
+            backtest(&p, &options(), &|_, _| {})
+                .expect_err("negative")
+                .code(),
+            "panel_bad_value"
+        );
+        let mut p = panel(400);
+        p.series[0].known.pop();
+        assert_eq!(
+            backtest(&p, &options(), &|_, _| {})
+                .expect_err("short")
+                .code(),
+            "panel_length"
+        );
+    }
+}

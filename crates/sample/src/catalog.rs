@@ -1,0 +1,318 @@
+//! What the sample chain buys and from whom: articles (SKUs) with their temperature zone,
+//! shelf life, volume and case pack, and suppliers with their lead times, delivery
+//! weekdays, minimum order, delivery fee, truck volume and prices; some articles can be
+//! bought from two suppliers (the specialist and a cash-and-carry at a higher price).
+//!
+//! Fixed tables, not drawn: the seed only moves demand (see [`crate::history`]).
+
+use serde::{Deserialize, Serialize};
+
+/// Where an article is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Zone {
+    /// Freezer (−18 °C).
+    Frozen,
+    /// Refrigerator (0–5 °C).
+    Chilled,
+    /// Room temperature.
+    Ambient,
+}
+
+impl Zone {
+    /// The zone's name in files: `frozen`, `chilled`, `ambient`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Frozen => "frozen",
+            Self::Chilled => "chilled",
+            Self::Ambient => "ambient",
+        }
+    }
+}
+
+/// An article the chain sells or uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sku {
+    /// Id, as in sales and purchase orders.
+    pub id: String,
+    /// What it is.
+    pub name: String,
+    /// Where it is kept.
+    pub zone: Zone,
+    /// Days from delivery to expiry.
+    pub shelf_life_days: i64,
+    /// Room one unit takes, millilitres.
+    pub unit_ml: i64,
+    /// Units in one case; orders are whole cases.
+    pub case_pack: i64,
+    /// What one unit brings in at the till, cents (a tub of ice cream counts as the
+    /// scoops it serves).
+    pub revenue_cents: i64,
+}
+
+/// A supplier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Supplier {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Days from ordering to delivery.
+    pub lead_days: i64,
+    /// Weekdays it delivers on (`mon` … `sun`).
+    pub delivery_days: Vec<String>,
+    /// Smallest order it takes, cents.
+    pub min_order_cents: i64,
+    /// What one delivery costs, cents.
+    pub delivery_fee_cents: i64,
+    /// Most room one delivery to one store carries, litres.
+    pub truck_litres: i64,
+}
+
+/// A supplier's price for an article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
+    /// The supplier's id.
+    pub supplier: String,
+    /// The article's id.
+    pub sku: String,
+    /// Price per unit, cents.
+    pub unit_cost_cents: i64,
+}
+
+/// The articles, suppliers and prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Articles.
+    pub skus: Vec<Sku>,
+    /// Suppliers.
+    pub suppliers: Vec<Supplier>,
+    /// Prices; an article may have more than one.
+    pub offers: Vec<Offer>,
+}
+
+/// How an article sells, which [`crate::history`] draws sales from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Demand {
+    /// Mean units a day at a coffee store and at a dessert store, on an ordinary
+    /// weekday at 15 °C without a promotion.
+    pub(crate) coffee: f64,
+    pub(crate) dessert: f64,
+    /// Change of the log of demand per °C above 15.
+    pub(crate) per_degree: f64,
+    /// Demand multiplier while on promotion (1: never promoted).
+    pub(crate) promo_lift: f64,
+    /// Servings the till sells from one unit (125 espressos from a kilo of beans, 50
+    /// scoops from a tub); 1 for what is sold as it is bought.
+    pub(crate) servings: f64,
+}
+
+struct Row {
+    id: &'static str,
+    name: &'static str,
+    zone: Zone,
+    shelf_life_days: i64,
+    unit_ml: i64,
+    case_pack: i64,
+    revenue_cents: i64,
+    demand: Demand,
+    /// (supplier, cost per unit in cents)
+    offers: &'static [(&'static str, i64)],
+}
+
+const fn d(coffee: f64, dessert: f64, per_degree: f64, promo_lift: f64, servings: f64) -> Demand {
+    Demand {
+        coffee,
+        dessert,
+        per_degree,
+        promo_lift,
+        servings,
+    }
+}
+
+use Zone::{Ambient, Chilled, Frozen};
+
+#[rustfmt::skip]
+const ROWS: [Row; 29] = [
+    Row { id: "BEAN-HOUSE", name: "House espresso beans 1 kg", zone: Ambient, shelf_life_days: 180, unit_ml: 1_500, case_pack: 6, revenue_cents: 9_000, demand: d(2.2, 0.8, -0.01, 1.0, 125.0), offers: &[("torrefacao-invicta", 1_450), ("cash-carry-maia", 1_690)] },
+    Row { id: "BEAN-DECAF", name: "Decaf beans 1 kg", zone: Ambient, shelf_life_days: 180, unit_ml: 1_500, case_pack: 6, revenue_cents: 9_000, demand: d(0.3, 0.1, 0.0, 1.0, 125.0), offers: &[("torrefacao-invicta", 1_650)] },
+    Row { id: "TEA-ASSORTED", name: "Tea bags, box of 100", zone: Ambient, shelf_life_days: 365, unit_ml: 900, case_pack: 12, revenue_cents: 15_000, demand: d(0.35, 0.2, -0.03, 1.0, 100.0), offers: &[("cash-carry-maia", 820)] },
+    Row { id: "COCOA", name: "Hot chocolate powder 1 kg", zone: Ambient, shelf_life_days: 270, unit_ml: 1_200, case_pack: 6, revenue_cents: 6_000, demand: d(0.5, 0.6, -0.07, 1.4, 40.0), offers: &[("cash-carry-maia", 780)] },
+    Row { id: "SYRUP-CARAMEL", name: "Caramel syrup 1 L", zone: Ambient, shelf_life_days: 365, unit_ml: 1_100, case_pack: 6, revenue_cents: 4_000, demand: d(0.25, 0.3, 0.0, 1.0, 40.0), offers: &[("cash-carry-maia", 690)] },
+    Row { id: "CUP-12OZ", name: "Paper cups 12 oz, sleeve of 50", zone: Ambient, shelf_life_days: 3_650, unit_ml: 2_000, case_pack: 20, revenue_cents: 0, demand: d(3.2, 2.4, 0.01, 1.0, 50.0), offers: &[("embalagens-leca", 340), ("cash-carry-maia", 420)] },
+    Row { id: "LID-12OZ", name: "Lids 12 oz, sleeve of 50", zone: Ambient, shelf_life_days: 3_650, unit_ml: 800, case_pack: 20, revenue_cents: 0, demand: d(2.9, 1.6, 0.0, 1.0, 50.0), offers: &[("embalagens-leca", 160), ("cash-carry-maia", 210)] },
+    Row { id: "SUGAR-STICKS", name: "Sugar sticks, box of 1000", zone: Ambient, shelf_life_days: 730, unit_ml: 6_000, case_pack: 4, revenue_cents: 0, demand: d(0.18, 0.1, 0.0, 1.0, 1000.0), offers: &[("cash-carry-maia", 1_150)] },
+    Row { id: "WATER-STILL", name: "Still water 0.5 L", zone: Ambient, shelf_life_days: 365, unit_ml: 550, case_pack: 24, revenue_cents: 120, demand: d(18.0, 22.0, 0.05, 1.3, 1.0), offers: &[("cash-carry-maia", 22)] },
+    Row { id: "ICED-TEA", name: "Iced tea can 0.33 L", zone: Chilled, shelf_life_days: 270, unit_ml: 380, case_pack: 24, revenue_cents: 200, demand: d(9.0, 14.0, 0.08, 1.5, 1.0), offers: &[("cash-carry-maia", 48)] },
+    Row { id: "MILK-WHOLE", name: "Fresh whole milk 1 L", zone: Chilled, shelf_life_days: 7, unit_ml: 1_100, case_pack: 6, revenue_cents: 1_100, demand: d(14.0, 6.0, -0.01, 1.0, 6.0), offers: &[("lactea-norte", 78), ("cash-carry-maia", 95)] },
+    Row { id: "MILK-OAT", name: "Oat drink 1 L", zone: Chilled, shelf_life_days: 10, unit_ml: 1_100, case_pack: 6, revenue_cents: 1_300, demand: d(3.5, 1.5, 0.0, 1.0, 6.0), offers: &[("lactea-norte", 165)] },
+    Row { id: "CREAM-35", name: "Whipping cream 35 % 1 L", zone: Chilled, shelf_life_days: 12, unit_ml: 1_100, case_pack: 6, revenue_cents: 2_500, demand: d(1.6, 3.4, 0.01, 1.0, 20.0), offers: &[("lactea-norte", 420)] },
+    Row { id: "BUTTER", name: "Butter 250 g", zone: Chilled, shelf_life_days: 45, unit_ml: 300, case_pack: 20, revenue_cents: 0, demand: d(2.0, 1.2, 0.0, 1.0, 25.0), offers: &[("lactea-norte", 210), ("cash-carry-maia", 245)] },
+    Row { id: "OJ-FRESH", name: "Fresh orange juice 1 L", zone: Chilled, shelf_life_days: 5, unit_ml: 1_100, case_pack: 6, revenue_cents: 1_200, demand: d(4.0, 3.0, 0.04, 1.5, 4.0), offers: &[("frutas-bolhao", 260)] },
+    Row { id: "STRAWBERRY", name: "Strawberries 500 g", zone: Chilled, shelf_life_days: 3, unit_ml: 1_200, case_pack: 8, revenue_cents: 1_800, demand: d(1.2, 4.0, 0.03, 1.4, 5.0), offers: &[("frutas-bolhao", 290)] },
+    Row { id: "LEMON", name: "Lemons 1 kg", zone: Chilled, shelf_life_days: 14, unit_ml: 1_500, case_pack: 5, revenue_cents: 900, demand: d(0.6, 0.5, 0.04, 1.0, 10.0), offers: &[("frutas-bolhao", 180), ("cash-carry-maia", 230)] },
+    Row { id: "NATA", name: "Pastel de nata", zone: Chilled, shelf_life_days: 2, unit_ml: 120, case_pack: 12, revenue_cents: 130, demand: d(70.0, 30.0, -0.01, 1.3, 1.0), offers: &[("pastelaria-central", 38)] },
+    Row { id: "CROISSANT", name: "Butter croissant", zone: Chilled, shelf_life_days: 2, unit_ml: 250, case_pack: 12, revenue_cents: 160, demand: d(45.0, 12.0, -0.01, 1.3, 1.0), offers: &[("pastelaria-central", 45)] },
+    Row { id: "CHEESECAKE", name: "Whole cheesecake (12 slices)", zone: Chilled, shelf_life_days: 4, unit_ml: 3_000, case_pack: 1, revenue_cents: 4_200, demand: d(0.25, 0.8, 0.01, 1.0, 12.0), offers: &[("pastelaria-central", 1_350)] },
+    Row { id: "BIRTHDAY-CAKE", name: "Celebration cake (whole)", zone: Chilled, shelf_life_days: 3, unit_ml: 5_000, case_pack: 1, revenue_cents: 3_500, demand: d(0.08, 0.3, 0.0, 1.0, 1.0), offers: &[("pastelaria-central", 1_500)] },
+    Row { id: "IC-VANILLA", name: "Vanilla ice cream 5 L tub", zone: Frozen, shelf_life_days: 180, unit_ml: 5_500, case_pack: 2, revenue_cents: 9_000, demand: d(0.3, 2.2, 0.07, 1.3, 50.0), offers: &[("gelados-douro", 1_400), ("cash-carry-maia", 1_750)] },
+    Row { id: "IC-CHOCOLATE", name: "Chocolate ice cream 5 L tub", zone: Frozen, shelf_life_days: 180, unit_ml: 5_500, case_pack: 2, revenue_cents: 9_000, demand: d(0.25, 1.8, 0.07, 1.3, 50.0), offers: &[("gelados-douro", 1_450)] },
+    Row { id: "IC-PISTACHIO", name: "Pistachio ice cream 5 L tub", zone: Frozen, shelf_life_days: 180, unit_ml: 5_500, case_pack: 2, revenue_cents: 10_000, demand: d(0.05, 0.6, 0.07, 1.0, 50.0), offers: &[("gelados-douro", 2_100)] },
+    Row { id: "POPSICLE", name: "Fruit popsicles, box of 20", zone: Frozen, shelf_life_days: 365, unit_ml: 2_500, case_pack: 4, revenue_cents: 4_000, demand: d(0.2, 0.9, 0.09, 1.6, 20.0), offers: &[("gelados-douro", 900)] },
+    Row { id: "BERRIES-FROZEN", name: "Frozen mixed berries 1 kg", zone: Frozen, shelf_life_days: 365, unit_ml: 1_300, case_pack: 10, revenue_cents: 3_000, demand: d(0.6, 1.1, 0.05, 1.0, 10.0), offers: &[("cash-carry-maia", 540)] },
+    Row { id: "RETAIL-BEANS-250", name: "House beans 250 g, retail bag", zone: Ambient, shelf_life_days: 180, unit_ml: 400, case_pack: 10, revenue_cents: 790, demand: d(0.6, 0.2, 0.0, 1.5, 1.0), offers: &[("torrefacao-invicta", 360)] },
+    Row { id: "GIFT-BOX", name: "Chocolate gift box", zone: Ambient, shelf_life_days: 240, unit_ml: 1_500, case_pack: 6, revenue_cents: 1_450, demand: d(0.15, 0.4, -0.02, 1.0, 1.0), offers: &[("cash-carry-maia", 640)] },
+    Row { id: "IC-TAKEHOME-1L", name: "Take-home ice cream 1 L", zone: Frozen, shelf_life_days: 180, unit_ml: 1_100, case_pack: 6, revenue_cents: 890, demand: d(0.1, 0.9, 0.08, 1.4, 1.0), offers: &[("gelados-douro", 390)] },
+];
+
+fn weekdays(list: &[&str]) -> Vec<String> {
+    list.iter().map(|d| d.to_string()).collect()
+}
+
+fn suppliers() -> Vec<Supplier> {
+    let all_but_sunday = ["mon", "tue", "wed", "thu", "fri", "sat"];
+    let s = |id: &str, name: &str, lead, days: &[&str], min, fee, truck| Supplier {
+        id: id.to_string(),
+        name: name.to_string(),
+        lead_days: lead,
+        delivery_days: weekdays(days),
+        min_order_cents: min,
+        delivery_fee_cents: fee,
+        truck_litres: truck,
+    };
+    vec![
+        s(
+            "lactea-norte",
+            "Láctea do Norte (dairy)",
+            1,
+            &all_but_sunday,
+            4_000,
+            600,
+            600,
+        ),
+        s(
+            "pastelaria-central",
+            "Pastelaria Central (bakery)",
+            1,
+            &["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            2_000,
+            300,
+            400,
+        ),
+        s(
+            "frutas-bolhao",
+            "Frutas do Bolhão (fruit)",
+            1,
+            &all_but_sunday,
+            2_500,
+            500,
+            300,
+        ),
+        s(
+            "gelados-douro",
+            "Gelados do Douro (ice cream)",
+            2,
+            &["tue", "fri"],
+            12_000,
+            1_200,
+            800,
+        ),
+        s(
+            "torrefacao-invicta",
+            "Torrefação Invicta (coffee roaster)",
+            3,
+            &["mon", "thu"],
+            6_000,
+            0,
+            300,
+        ),
+        s(
+            "embalagens-leca",
+            "Embalagens Leça (packaging)",
+            4,
+            &["wed"],
+            5_000,
+            800,
+            2_000,
+        ),
+        s(
+            "cash-carry-maia",
+            "Cash & Carry Maia (wholesale)",
+            1,
+            &["mon", "tue", "wed", "thu", "fri"],
+            0,
+            1_500,
+            1_500,
+        ),
+    ]
+}
+
+/// The chain's catalog.
+pub fn catalog() -> Catalog {
+    let skus = ROWS
+        .iter()
+        .map(|r| Sku {
+            id: r.id.to_string(),
+            name: r.name.to_string(),
+            zone: r.zone,
+            shelf_life_days: r.shelf_life_days,
+            unit_ml: r.unit_ml,
+            case_pack: r.case_pack,
+            revenue_cents: r.revenue_cents,
+        })
+        .collect();
+    let offers = ROWS
+        .iter()
+        .flat_map(|r| {
+            r.offers.iter().map(|(supplier, cost)| Offer {
+                supplier: supplier.to_string(),
+                sku: r.id.to_string(),
+                unit_cost_cents: *cost,
+            })
+        })
+        .collect();
+    Catalog {
+        skus,
+        suppliers: suppliers(),
+        offers,
+    }
+}
+
+/// How each article of [`catalog`] sells, in the same order.
+pub(crate) fn demand() -> impl Iterator<Item = Demand> {
+    ROWS.iter().map(|r| r.demand)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_article_has_a_supplier_and_every_offer_a_known_supplier() {
+        let c = catalog();
+        for s in &c.skus {
+            assert!(
+                c.offers.iter().any(|o| o.sku == s.id),
+                "{} has no supplier",
+                s.id
+            );
+            assert!(s.case_pack >= 1 && s.unit_ml > 0 && s.shelf_life_days >= 1);
+        }
+        for o in &c.offers {
+            assert!(
+                c.suppliers.iter().any(|s| s.id == o.supplier),
+                "{} is not a supplier",
+                o.supplier
+            );
+        }
+        let two = c
+            .skus
+            .iter()
+            .filter(|s| c.offers.iter().filter(|o| o.sku == s.id).count() == 2)
+            .count();
+        assert!(two >= 5, "only {two} articles with two suppliers");
+        for zone in [Zone::Frozen, Zone::Chilled, Zone::Ambient] {
+            assert!(c.skus.iter().any(|s| s.zone == zone));
+        }
+    }
+}
