@@ -1,4 +1,4 @@
-//! freshroute's optimisation core: courier routing (and, later, purchase-order planning).
+//! freshroute's optimisation core: courier routing and purchase-order planning.
 //!
 //! Pure computation: problems built from unit-typed quantities go in, plans come
 //! out; no file, network or database access.
@@ -6,6 +6,10 @@
 //! Routing: build a [`Problem`] with a [`ProblemBuilder`] (jobs, shipments with
 //! cold-chain ride limits, vehicles, travel matrices), [`solve`] it within
 //! [`Limits`], and verify any plan with the independent [`check`].
+//!
+//! Purchase orders: a [`procurement::StoreProblem`] per store (articles with forecasts,
+//! stock by lot, offers; suppliers with lead times and delivery days) planned by
+//! [`procurement::plan_store`], a mixed-integer model solved by HiGHS.
 
 // Loads are parallel fixed-size arrays indexed by capacity dimension; an index loop says that best.
 #![allow(clippy::needless_range_loop)]
@@ -13,6 +17,7 @@
 mod checker;
 mod plan;
 mod problem;
+pub mod procurement;
 mod reasons;
 mod search;
 
