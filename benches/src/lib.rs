@@ -4,6 +4,7 @@
 pub mod forecast;
 pub mod ingest;
 pub mod mdrp;
+pub mod procurement;
 pub mod replan;
 pub mod roads;
 pub mod simulate;

@@ -48,6 +48,7 @@ fn problem(articles: Vec<Article>, suppliers: Vec<Supplier>) -> StoreProblem {
         rates: Rates::default(),
         time_limit_s: 20.0,
         mip_gap: 0.0,
+        integer_days: H,
     }
 }
 

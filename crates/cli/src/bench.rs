@@ -11,12 +11,37 @@ use freshroute_formats::read_reference_csv;
 use freshroute_roads::Profile;
 
 use crate::error::CliError;
-use crate::output::{StderrProgress, print_text};
+use crate::output::{StderrProgress, print_json, print_text};
 use crate::roads::{bundled_extract, bundled_network};
 use crate::solve::InstanceOptions;
 
 #[derive(Subcommand)]
 pub(crate) enum BenchCommand {
+    /// A purchase-order planning round at scale (50 stores × 200 articles × 14 days by
+    /// default), the stores' models solved in parallel by HiGHS, timed.
+    Procurement {
+        /// Stores (1 to 500).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
+        stores: u16,
+        /// Articles per store (1 to 2000).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..=2000))]
+        articles: u16,
+        /// Days planned (1 to 60).
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=60))]
+        days: u32,
+        /// Seconds one store's model may take (2 s: 50 stores on 2 cores in a minute).
+        #[arg(long, default_value_t = 2.0)]
+        time_limit: f64,
+        /// Relative MIP gap at which a store's model stops [default: the planner's].
+        #[arg(long)]
+        mip_gap: Option<f64>,
+        /// Stores planned at once [default: the machine's cores].
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: Option<u16>,
+        /// Print one JSON object instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Road engine: import, file, load, query, table and snap speed against their targets.
     Roads {
         /// The extract [default: the bundled city].
@@ -125,6 +150,20 @@ pub(crate) enum BenchCommand {
 
 pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
     match command {
+        BenchCommand::Procurement {
+            stores,
+            articles,
+            days,
+            time_limit,
+            mip_gap,
+            threads,
+            json,
+        } => procurement_round(
+            (usize::from(stores), usize::from(articles), days),
+            (time_limit, mip_gap),
+            threads,
+            json,
+        ),
         BenchCommand::Replan {
             orders,
             couriers,
@@ -314,6 +353,21 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
 }
 
 /// Says on stderr whether every judged figure of `table` meets its target.
+/// Prints `json` when asked for, else the table and its verdict.
+pub(crate) fn print_outcome(
+    table: &freshroute_benches::BenchTable,
+    json: Option<serde_json::Value>,
+) -> Result<(), CliError> {
+    match json {
+        Some(value) => print_json(&value)?,
+        None => {
+            print_text(&table.to_string())?;
+            print_verdict(table);
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn print_verdict(table: &freshroute_benches::BenchTable) {
     let verdict = if table.all_pass() {
         "every target met"
@@ -399,4 +453,61 @@ fn mdrp(
     print_text(&t.to_string())?;
     print_verdict(&t);
     Ok(())
+}
+
+/// `bench procurement`.
+fn procurement_round(
+    size: (usize, usize, u32),
+    (time_limit, mip_gap): (f64, Option<f64>),
+    threads: Option<u16>,
+    json: bool,
+) -> Result<(), CliError> {
+    use freshroute_benches::procurement::round::{problems, run, table};
+    use freshroute_procurement::round::RoundOptions;
+    use freshroute_sample::history::{DEFAULT_DAYS, default_first_day, history};
+    if !(time_limit > 0.0 && time_limit <= 600.0)
+        || mip_gap.is_some_and(|g| !(0.0..=1.0).contains(&g))
+    {
+        return Err(CliError::Usage(
+            "--time-limit must be above 0 and at most 600 s, --mip-gap between 0 and 1".to_string(),
+        ));
+    }
+    let chain = crate::service::bundled_sample_chain()?;
+    let h = history(
+        &chain,
+        freshroute_sample::DEFAULT_SEED,
+        default_first_day(),
+        DEFAULT_DAYS,
+    );
+    let defaults = RoundOptions::default();
+    let options = RoundOptions {
+        horizon_days: size.2,
+        time_limit_s: time_limit,
+        mip_gap: mip_gap.unwrap_or(defaults.mip_gap),
+        ..defaults
+    };
+    let threads = threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    eprintln!(
+        "building {} store models of {} articles × {} days …",
+        size.0, size.1, size.2
+    );
+    let models = problems(&h, &chain, size.0, size.1, &options, 7);
+    eprintln!("planning them on {threads} threads …");
+    let result = run(&models, threads, size);
+    let t = table(&result);
+    let value = json.then(|| {
+        serde_json::json!({
+            "stores": size.0,
+            "articles": size.1,
+            "days": size.2,
+            "threads": threads,
+            "round_s": result.seconds,
+            "no_plan": result.plans.iter().filter(|p| p.is_err()).count(),
+            "targets_met": t.all_pass(),
+        })
+    });
+    print_outcome(&t, value)
 }

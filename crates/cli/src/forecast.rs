@@ -8,7 +8,6 @@ use freshroute_forecast::{BacktestOptions, backtest};
 use freshroute_formats::{DemandKind, read_demand};
 
 use crate::error::CliError;
-use crate::output::{print_json, print_text};
 use crate::procurement::bundled_sales;
 
 #[derive(Subcommand)]
@@ -99,18 +98,10 @@ pub(crate) fn run(command: ForecastCommand) -> Result<(), CliError> {
                 |n| n.to_string_lossy().into_owned(),
             );
             let table = freshroute_benches::forecast::table(&name, demand.kind, &result, labels);
-            if json {
-                print_json(&freshroute_benches::forecast::to_json(
-                    &name,
-                    &result,
-                    labels,
-                    table.all_pass(),
-                ))?;
-            } else {
-                print_text(&table.to_string())?;
-                crate::bench::print_verdict(&table);
-            }
-            Ok(())
+            let json = json.then(|| {
+                freshroute_benches::forecast::to_json(&name, &result, labels, table.all_pass())
+            });
+            crate::bench::print_outcome(&table, json)
         }
     }
 }

@@ -51,7 +51,12 @@ enum Command {
     },
     /// Replay the sample chain's busiest hour (or any window) against the service in
     /// process: orders, plans, couriers driving with GPS noise; prints the day's figures.
-    Simulate(simulate::SimulateArgs),
+    Simulate {
+        #[command(subcommand)]
+        what: Option<simulate::SimulateWhat>,
+        #[command(flatten)]
+        args: simulate::SimulateArgs,
+    },
     /// API keys for the service.
     Keys {
         #[command(subcommand)]
@@ -68,7 +73,11 @@ fn main() -> ExitCode {
         Command::Serve(args) => service::serve(&args),
         Command::Keys { command } => service::keys(command),
         Command::SampleChain(args) => service::sample_chain(&args),
-        Command::Simulate(args) => simulate::run(&args),
+        Command::Simulate { what: None, args } => simulate::run(&args),
+        Command::Simulate {
+            what: Some(simulate::SimulateWhat::Procurement(args)),
+            ..
+        } => procurement::simulate(&args),
         Command::SampleProcurement(args) => procurement::sample_procurement(&args),
         Command::Forecast { command } => forecast::run(command),
     };

@@ -132,3 +132,67 @@ pub(crate) fn sample_procurement(args: &SampleProcurementArgs) -> Result<(), Cli
     );
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub(crate) struct SimulateProcurementArgs {
+    /// Days simulated (7 to 365), ending 14 days before the history's last day.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u16).range(7..=365))]
+    days: u16,
+    /// Seconds one store's model may take.
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// Stores planned at once [default: the machine's cores].
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
+    /// Seed of the sales history [default: the bundled one's].
+    #[arg(long, default_value_t = freshroute_sample::DEFAULT_SEED)]
+    seed: u64,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `freshroute simulate procurement`.
+pub(crate) fn simulate(args: &SimulateProcurementArgs) -> Result<(), CliError> {
+    use freshroute_procurement::round::RoundOptions;
+    use freshroute_procurement::simulate::{SimOptions, simulate};
+    if !(args.time_limit > 0.0 && args.time_limit <= 600.0) {
+        return Err(CliError::Usage(
+            "--time-limit must be above 0 and at most 600 s".to_string(),
+        ));
+    }
+    let chain = bundled_sample_chain()?;
+    let h = history(&chain, args.seed, default_first_day(), DEFAULT_DAYS);
+    let options = SimOptions {
+        days: usize::from(args.days),
+        round: RoundOptions {
+            time_limit_s: args.time_limit,
+            ..RoundOptions::default()
+        },
+        threads: args.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            usize::from,
+        ),
+    };
+    eprintln!(
+        "simulating {} days of purchasing at {} stores × {} articles (model, min/max, par) …",
+        options.days,
+        h.stores.len(),
+        h.catalog.skus.len()
+    );
+    let started = std::time::Instant::now();
+    let progress = |day: usize, days: usize| {
+        eprintln!(
+            "  day {day} of {days}, {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+    };
+    let result =
+        simulate(&h, &chain, &options, &progress).map_err(|e| CliError::Usage(e.to_string()))?;
+    let table =
+        freshroute_benches::procurement::table(&result, h.stores.len(), h.catalog.skus.len());
+    let json = args
+        .json
+        .then(|| freshroute_benches::procurement::to_json(&result, table.all_pass()));
+    crate::bench::print_outcome(&table, json)
+}

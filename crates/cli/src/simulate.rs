@@ -11,6 +11,14 @@ use crate::output::{print_json, print_text};
 use crate::roads::bundled_network;
 use crate::service::{bundled_sample_chain, read_sample_chain, runtime};
 
+/// What else `simulate` can replay.
+#[derive(clap::Subcommand)]
+pub(crate) enum SimulateWhat {
+    /// The chain's purchasing day by day on held-back demand: the model's purchase
+    /// orders beside the min/max rule and par levels, same demand, same run.
+    Procurement(crate::procurement::SimulateProcurementArgs),
+}
+
 #[derive(Args)]
 pub(crate) struct SimulateArgs {
     /// Start of the simulated window, `HH:MM` UTC [default: 12:00, the busiest hour].

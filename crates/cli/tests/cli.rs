@@ -457,3 +457,28 @@ fn the_forecast_backtest_scores_the_model_against_both_baselines() {
     ]);
     refused(&out, "bad_value");
 }
+
+#[test]
+fn a_small_procurement_round_plans_whole_cases_and_bad_options_are_refused() {
+    let v = json(&freshroute(&[
+        "bench",
+        "procurement",
+        "--stores",
+        "2",
+        "--articles",
+        "12",
+        "--days",
+        "7",
+        "--json",
+    ]));
+    assert_eq!(v["stores"], 2);
+    assert_eq!(v["no_plan"], 0, "{v}");
+    assert!(v["round_s"].as_f64().expect("seconds") > 0.0);
+    let out = freshroute(&["bench", "procurement", "--time-limit", "0"]);
+    refused(&out, "invalid_argument");
+    let out = freshroute(&["simulate", "procurement", "--days", "3"]);
+    assert!(
+        !out.status.success(),
+        "fewer than 7 days is refused by the parser"
+    );
+}

@@ -147,20 +147,31 @@ fn scale(panel: &Panel, s: &Series, end: usize) -> f64 {
     if n == 0 { 0.0 } else { sum / n as f64 }
 }
 
+/// The method for series `s` as of `origin`: its Syntetos–Boylan class from the sales
+/// up to the origin, and among the candidates for that class the one with the least
+/// absolute error on the `o.select` targets that end at the origin, 1 to `o.horizons`
+/// periods ahead.
+pub fn choose_method(
+    panel: &Panel,
+    s: &Series,
+    origin: usize,
+    o: &BacktestOptions,
+) -> (Method, Pattern) {
+    let history: Vec<f64> = s.units[..=origin].iter().flatten().copied().collect();
+    let pattern = intermittent::classify(&history);
+    let select_first = (origin + 1).saturating_sub(o.select).max(o.horizons + 1);
+    let method = candidates(pattern)
+        .into_iter()
+        .map(|m| (m, error(panel, s, select_first, origin, m, o)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(Method::Regression, |(m, _)| m);
+    (method, pattern)
+}
+
 fn evaluate_series(panel: &Panel, s: &Series, o: &BacktestOptions) -> SeriesResult {
     let first_target = panel.periods - o.evaluate;
     let first_origin = first_target - o.horizons;
-    let history: Vec<f64> = s.units[..=first_origin].iter().flatten().copied().collect();
-    let pattern = intermittent::classify(&history);
-    let select_last = first_origin;
-    let select_first = (select_last + 1)
-        .saturating_sub(o.select)
-        .max(o.horizons + 1);
-    let method = candidates(pattern)
-        .into_iter()
-        .map(|m| (m, error(panel, s, select_first, select_last, m, o)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(Method::Regression, |(m, _)| m);
+    let (method, pattern) = choose_method(panel, s, first_origin, o);
     let sc = scale(panel, s, first_target);
     let methods = [method, Method::LastCycle, Method::MeanLast4];
     let mut sums: [Vec<Sums>; 3] = std::array::from_fn(|_| vec![Sums::default(); o.horizons]);

@@ -21,6 +21,6 @@ pub mod intermittent;
 pub mod model;
 pub mod panel;
 
-pub use backtest::{Backtest, BacktestOptions, HorizonScore, Score, backtest};
-pub use model::{Forecast, Method};
-pub use panel::{Panel, PanelError, Series};
+pub use backtest::{Backtest, BacktestOptions, HorizonScore, Score, backtest, choose_method};
+pub use model::{Forecast, Method, ModelOptions, forecast};
+pub use panel::{DAILY_COVARIATES, Panel, PanelError, Series, daily_covariates};

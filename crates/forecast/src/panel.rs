@@ -138,3 +138,16 @@ impl Panel {
         Ok(())
     }
 }
+
+/// The covariates of daily store × article sales, in this order.
+pub const DAILY_COVARIATES: [&str; 3] = ["holiday", "promo", "temp_above_15c"];
+
+/// A day's covariates, as [`DAILY_COVARIATES`] names them: a public holiday, a
+/// promotion of the article (both known in advance), and the temperature above 15 °C.
+pub fn daily_covariates(holiday: bool, promo: bool, temp_c: f64) -> [f64; 3] {
+    [
+        f64::from(u8::from(holiday)),
+        f64::from(u8::from(promo)),
+        temp_c - 15.0,
+    ]
+}

@@ -16,7 +16,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
-use freshroute_forecast::{Panel, Series};
+use freshroute_forecast::{DAILY_COVARIATES, Panel, Series, daily_covariates};
 
 use crate::FormatError;
 
@@ -315,9 +315,7 @@ fn read_daily(mut lines: Lines) -> Result<Demand, FormatError> {
             ));
         }
         c.units[t] = Some(*units);
-        c.known[t * 3] = f64::from(u8::from(*holiday));
-        c.known[t * 3 + 1] = f64::from(u8::from(*promo));
-        c.known[t * 3 + 2] = temp - 15.0;
+        c.known[t * 3..t * 3 + 3].copy_from_slice(&daily_covariates(*holiday, *promo, *temp));
         c.value[t] = *value as f64;
     }
     let labels: Vec<String> = (0..periods)
@@ -341,11 +339,7 @@ fn read_daily(mut lines: Lines) -> Result<Demand, FormatError> {
         periods,
         7,
         season,
-        vec![
-            "holiday".to_string(),
-            "promo".to_string(),
-            "temp_above_15c".to_string(),
-        ],
+        DAILY_COVARIATES.iter().map(|c| c.to_string()).collect(),
         labels,
     ))
 }

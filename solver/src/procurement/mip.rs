@@ -11,11 +11,16 @@
 //! - a tiny cost per bucket makes the oldest stock sell first (FEFO);
 //! - cases x[a,j,t] (integer) from supplier j arriving on day t, which must be one of its
 //!   delivery days at least its lead time away; a delivery y[j,t] (binary) carries the
-//!   fee, at least the minimum order value and at most the truck's volume;
+//!   fee, at least the minimum order value and at most the truck's volume, and bounds
+//!   each article's cases (x ≤ the horizon's demand in cases · y);
 //! - the start-of-day volume of a zone over its room is overflow, paid per litre;
 //! - the end-of-day stock under the safety stock is a shortfall, paid per unit.
+//!
+//! Cases and deliveries of orders placed after the first `integer_days` are relaxed to
+//! fractions: they are planned again tomorrow, and whole numbers there would multiply
+//! the branch-and-bound tree for no decision taken today.
 
-use good_lp::solvers::{SolutionStatus, WithMipGap, WithTimeLimit};
+use good_lp::solvers::{SolutionStatus, WithInitialSolution, WithMipGap, WithTimeLimit};
 use good_lp::{
     Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable, highs, variable,
 };
@@ -28,6 +33,11 @@ use super::{
 /// enough to make the oldest sell first.
 const FEFO_CENTS: f64 = 1e-3;
 
+/// Value rows are written in euros and volume rows in litres: cents and millilitres
+/// would spread the matrix over eight orders of magnitude, which slows HiGHS down.
+const EUROS: f64 = 100.0;
+const LITRES: f64 = 1000.0;
+
 /// One article's variables.
 struct ArticleVars {
     /// R[t][bucket index]: bucket k holds b = k + 1 days of life; index `long` is LONG.
@@ -37,9 +47,8 @@ struct ArticleVars {
     cases: Vec<(usize, usize, Variable)>,
 }
 
-/// Plans one store.
-pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
-    let notices = p.validate()?;
+/// Builds the store's model; cases and deliveries of orders placed before day `integer_days` are whole.
+fn build(p: &StoreProblem, integer_days: usize) -> Built {
     let h = p.horizon_days as usize;
     let long = h; // bucket index of LONG
     let mut vars = ProblemVariables::new();
@@ -73,18 +82,38 @@ pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
         }
         let mut cases = Vec::new();
         let price = a.offers.iter().map(|(_, c)| *c).min().unwrap_or(0) as f64;
+        // No delivery needs more cases than the whole horizon sells, plus the safety
+        // stock: the bound that ties cases to their delivery (x ≤ most · y) keeps the
+        // relaxation tight, which is what makes the model quick to solve.
+        let most = ((a.demand[..h].iter().sum::<f64>()
+            + a.safety[..h].iter().copied().fold(0.0, f64::max))
+            / a.case_pack as f64)
+            .ceil()
+            .max(1.0);
         for &(j, cost) in &a.offers {
             let s = &p.suppliers[j];
             for t in arrival_days(s, h) {
-                let x = vars.add(variable().integer().min(0));
-                delivery[j][t].get_or_insert_with(|| vars.add(variable().binary()));
+                let whole = t - (s.lead_days as usize) < integer_days;
+                let x = vars.add(if whole {
+                    variable().integer().min(0).max(most)
+                } else {
+                    variable().min(0).max(most)
+                });
+                let y = *delivery[j][t].get_or_insert_with(|| {
+                    vars.add(if whole {
+                        variable().binary()
+                    } else {
+                        variable().min(0).max(1)
+                    })
+                });
+                constraints.push(Expression::from(x).leq(Expression::from(y) * most));
                 let units = a.case_pack as f64;
                 let k = bucket_of_arrival(t);
                 inflow[t][k].add_mul(units, x);
                 present[t][k] = true;
                 objective.add_mul(cost as f64 * units, x);
-                value[j][t].add_mul(cost as f64 * units, x);
-                volume[j][t].add_mul((a.unit_ml * a.case_pack) as f64, x);
+                value[j][t].add_mul(cost as f64 * units / EUROS, x);
+                volume[j][t].add_mul((a.unit_ml * a.case_pack) as f64 / LITRES, x);
                 cases.push((j, t, x));
             }
         }
@@ -120,7 +149,7 @@ pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
                 // R ≤ S
                 constraints.push(Expression::from(r).leq(start.clone()));
                 sold += start.clone() - r;
-                start_volume.add_mul(a.unit_ml as f64, start.clone());
+                start_volume.add_mul(a.unit_ml as f64 / LITRES, start.clone());
                 let b = if k == long { h + 1 } else { k + 1 };
                 objective.add_mul(FEFO_CENTS * b as f64, start - r);
                 if k == 0 {
@@ -149,9 +178,9 @@ pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
             let Some(y) = delivery[j][t] else { continue };
             objective.add_mul(s.fee_cents as f64, y);
             let v = std::mem::take(&mut value[j][t]);
-            constraints.push(v.geq(Expression::from(y) * s.min_order_cents as f64));
+            constraints.push(v.geq(Expression::from(y) * (s.min_order_cents as f64 / EUROS)));
             let vol = std::mem::take(&mut volume[j][t]);
-            constraints.push(vol.leq(Expression::from(y) * s.truck_ml as f64));
+            constraints.push(vol.leq(Expression::from(y) * (s.truck_ml as f64 / LITRES)));
         }
     }
     let mut overflow = vec![Vec::with_capacity(h); p.zone_capacity_ml.len()];
@@ -159,15 +188,123 @@ pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
         for t in 0..h {
             let ov = vars.add(variable().min(0));
             let v = std::mem::take(&mut zone_volume[z][t]);
-            constraints.push(v.leq(Expression::from(ov) + *cap as f64));
-            objective.add_mul(p.rates.overflow_cents_per_litre as f64 / 1000.0, ov);
+            constraints.push(v.leq(Expression::from(ov) + *cap as f64 / LITRES));
+            objective.add_mul(p.rates.overflow_cents_per_litre as f64, ov);
             overflow[z].push(ov);
         }
     }
+    Built {
+        vars,
+        objective,
+        constraints,
+        articles,
+        overflow,
+        delivery,
+    }
+}
+
+/// The model's parts, built the same way twice (relaxed, then whole), so that the
+/// variables of both have the same indices.
+struct Built {
+    vars: ProblemVariables,
+    objective: Expression,
+    constraints: Vec<good_lp::Constraint>,
+    articles: Vec<ArticleVars>,
+    overflow: Vec<Vec<Variable>>,
+    delivery: Vec<Vec<Option<Variable>>>,
+}
+
+/// Today's whole cases and deliveries from the relaxation: cases rounded, a delivery
+/// wherever a case is ordered, topped up to the supplier's minimum with cases of the
+/// articles the relaxation buys most of. HiGHS completes it into a first plan (the other
+/// values by a linear program), so that branching starts from a good incumbent.
+fn rounded_start(
+    p: &StoreProblem,
+    articles: &[ArticleVars],
+    delivery: &[Vec<Option<Variable>>],
+    relaxed: &impl Solution,
+) -> Vec<(Variable, f64)> {
+    let mut start = Vec::new();
+    for (j, s) in p.suppliers.iter().enumerate() {
+        let t = s.lead_days as usize;
+        let Some(y) = delivery[j].get(t).copied().flatten() else {
+            continue;
+        };
+        // (variable, relaxed cases, whole cases, price of a case)
+        let mut cases: Vec<(Variable, f64, f64, f64)> = Vec::new();
+        for (a, v) in p.articles.iter().zip(articles) {
+            for &(jj, tt, x) in &v.cases {
+                if jj == j && tt == t {
+                    let r = relaxed.value(x).max(0.0);
+                    let cost = a
+                        .offers
+                        .iter()
+                        .find(|(s, _)| *s == j)
+                        .map_or(0, |(_, c)| *c);
+                    cases.push((x, r, r.round(), (cost * a.case_pack) as f64));
+                }
+            }
+        }
+        let mut value: f64 = cases.iter().map(|c| c.2 * c.3).sum();
+        let open = value > 0.0;
+        if open {
+            cases.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let n = cases.len();
+            let mut k = 0;
+            while value < s.min_order_cents as f64 && cases.iter().any(|c| c.3 > 0.0) {
+                let c = &mut cases[k % n];
+                if c.3 > 0.0 {
+                    c.2 += 1.0;
+                    value += c.3;
+                }
+                k += 1;
+            }
+        }
+        start.push((y, f64::from(u8::from(open))));
+        start.extend(cases.into_iter().map(|(x, _, n, _)| (x, n)));
+    }
+    start
+}
+
+/// Plans one store.
+pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
+    let notices = p.validate()?;
+    let started = std::time::Instant::now();
+    let relaxed = build(p, 0);
+    let Built {
+        vars: lp_vars,
+        objective: lp_objective,
+        constraints: lp_constraints,
+        ..
+    } = relaxed;
+    let mut lp = lp_vars
+        .minimise(lp_objective)
+        .using(highs)
+        .with_time_limit(p.time_limit_s);
+    lp.set_verbose(false);
+    let mut lp = lp.set_threads(1);
+    for c in lp_constraints {
+        lp.add_constraint(c);
+    }
+    let lp = lp.solve().map_err(|e| match e {
+        ResolutionError::Infeasible => ProcurementError::Infeasible,
+        other => ProcurementError::NoPlan(other.to_string()),
+    })?;
+    let start = rounded_start(p, &relaxed.articles, &relaxed.delivery, &lp);
+    let Built {
+        vars,
+        objective,
+        constraints,
+        articles,
+        overflow,
+        ..
+    } = build(p, p.integer_days as usize);
+    let left = (p.time_limit_s - started.elapsed().as_secs_f64()).max(0.1);
     let mut model = vars
         .minimise(objective.clone())
         .using(highs)
-        .with_time_limit(p.time_limit_s)
+        .with_initial_solution(start)
+        .with_time_limit(left)
         .with_mip_gap(p.mip_gap.max(0.0) as f32)
         .map_err(|e| ProcurementError::BadInput {
             code: "bad_mip_gap",
@@ -175,6 +312,18 @@ pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
         })?;
     model.set_verbose(false);
     let mut model = model.set_threads(1);
+    // Measured on a store of 200 articles (`freshroute bench procurement --stores 1
+    // --threads 1`): HiGHS's sub-MIP heuristics (RINS, RENS, root reduced cost) and
+    // feasibility jump took 5.3 s of 5.4; without them branching closes the same gap
+    // (0.3 %) in 2.2 s.
+    for heuristic in [
+        "mip_heuristic_run_rins",
+        "mip_heuristic_run_rens",
+        "mip_heuristic_run_root_reduced_cost",
+        "mip_heuristic_run_feasibility_jump",
+    ] {
+        model = model.set_option(heuristic, false);
+    }
     for c in constraints {
         model.add_constraint(c);
     }
@@ -193,6 +342,11 @@ pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
         let mut o = ArticleOutlook::default();
         for &(j, t, x) in &v.cases {
             let raw = solution.value(x);
+            let order_day = (t - p.suppliers[j].lead_days as usize) as u32;
+            if order_day >= p.integer_days {
+                o.bought_units += raw.max(0.0) * a.case_pack as f64;
+                continue;
+            }
             let cases = raw.round();
             if (raw - cases).abs() > 1e-6 || cases < 0.0 {
                 return Err(ProcurementError::Fractional {
@@ -209,7 +363,6 @@ pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
                     .find(|(s, _)| *s == j)
                     .map_or(0, |(_, c)| *c);
                 let units = cases * a.case_pack;
-                let order_day = (t - p.suppliers[j].lead_days as usize) as u32;
                 lines.push(OrderLine {
                     article: i,
                     supplier: j,
@@ -239,11 +392,7 @@ pub fn plan_store(p: &StoreProblem) -> Result<StorePlan, ProcurementError> {
     lines.sort_by_key(|l| (l.order_day, l.supplier, l.article, l.delivery_day));
     let overflow_litres = overflow
         .iter()
-        .map(|days| {
-            days.iter()
-                .map(|v| solution.value(*v) / 1000.0)
-                .fold(0.0, f64::max)
-        })
+        .map(|days| days.iter().map(|v| solution.value(*v)).fold(0.0, f64::max))
         .collect();
     Ok(StorePlan {
         status,

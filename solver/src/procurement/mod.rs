@@ -112,6 +112,10 @@ pub struct StoreProblem {
     pub time_limit_s: f64,
     /// Relative gap at which the MIP solver stops.
     pub mip_gap: f64,
+    /// Orders placed on the first this many days are whole cases and whole deliveries;
+    /// later ones, which tomorrow's round plans again, are relaxed to fractions (they
+    /// still shape today's decision, at a fraction of the solving time). At least 1.
+    pub integer_days: u32,
 }
 
 /// An order line the model proposes.
@@ -151,7 +155,7 @@ pub struct ArticleOutlook {
     pub waste_units: f64,
     /// Units of demand expected to go unmet.
     pub lost_units: f64,
-    /// Units bought over the horizon.
+    /// Units bought over the horizon (later days' fractions included).
     pub bought_units: f64,
     /// The supplier chosen first (the one of the earliest line), if any.
     pub supplier: Option<usize>,
@@ -171,7 +175,8 @@ pub struct Notice {
 pub struct StorePlan {
     /// How the solver ended.
     pub status: SolveStatus,
-    /// Every order line over the horizon.
+    /// The order lines placed on the whole-case days (see
+    /// [`StoreProblem::integer_days`]).
     pub lines: Vec<OrderLine>,
     /// Per article.
     pub outlook: Vec<ArticleOutlook>,
@@ -241,6 +246,12 @@ impl StoreProblem {
             return bad(
                 "bad_horizon",
                 format!("horizon of {h} days: plan 1 to 60 days"),
+            );
+        }
+        if self.integer_days == 0 {
+            return bad(
+                "bad_integer_days",
+                "at least today's orders are whole cases: integer_days ≥ 1".to_string(),
             );
         }
         if !(self.time_limit_s > 0.0 && self.time_limit_s.is_finite()) {
@@ -365,4 +376,40 @@ impl StoreProblem {
 /// The days a supplier's order placed today or later can arrive within the horizon.
 pub(crate) fn arrival_days(s: &Supplier, horizon: usize) -> impl Iterator<Item = usize> + '_ {
     (s.lead_days as usize..horizon).filter(|&t| s.delivers[t])
+}
+
+/// Plans every store, `threads` at a time (each model on one solver thread): stores
+/// do not share stock, so their models are independent.
+pub fn plan_stores(
+    problems: &[StoreProblem],
+    threads: usize,
+) -> Vec<Result<StorePlan, ProcurementError>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Result<StorePlan, ProcurementError>>> = vec![None; problems.len()];
+    let slots: Vec<std::sync::Mutex<&mut Option<Result<StorePlan, ProcurementError>>>> =
+        out.iter_mut().map(std::sync::Mutex::new).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, problems.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(p) = problems.get(k) else { break };
+                    let plan = plan_store(p);
+                    if let Ok(mut slot) = slots[k].lock() {
+                        **slot = Some(plan);
+                    }
+                }
+            });
+        }
+    });
+    drop(slots);
+    out.into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(ProcurementError::NoPlan(
+                    "the planning thread stopped".to_string(),
+                ))
+            })
+        })
+        .collect()
 }

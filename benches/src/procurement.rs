@@ -1,0 +1,316 @@
+//! The procurement simulation's table and JSON: the model's purchase orders beside the
+//! min/max rule and par levels, the same demand in the same run, with the targets.
+
+use freshroute_procurement::simulate::{PolicyFigures, SimResult};
+use serde_json::{Value, json};
+
+use crate::BenchTable;
+
+/// Waste value at least this much below the min/max rule's.
+pub const TARGET_WASTE_CUT: f64 = 0.30;
+/// Fill rate of the model's orders.
+pub const TARGET_FILL_RATE: f64 = 0.98;
+
+fn euros(cents: f64) -> String {
+    format!("{:.0} €", cents / 100.0)
+}
+
+fn three(p: &[PolicyFigures], f: impl Fn(&PolicyFigures) -> String) -> String {
+    p.iter().map(f).collect::<Vec<_>>().join(" / ")
+}
+
+/// The table of a simulation over `stores` stores × `articles` articles.
+pub fn table(r: &SimResult, stores: usize, articles: usize) -> BenchTable {
+    let p = &r.policies;
+    let mut t = BenchTable {
+        title: format!(
+            "freshroute simulate procurement — {stores} stores × {articles} articles, {} … {}, held-back demand; figures: model / min-max / par",
+            r.first_day, r.last_day
+        ),
+        judge: true,
+        rows: Vec::new(),
+    };
+    let (model, minmax) = (&p[0], &p[1]);
+    let cut = if minmax.waste_cents > 0.0 {
+        1.0 - model.waste_cents / minmax.waste_cents
+    } else {
+        0.0
+    };
+    t.check(
+        "waste, value",
+        three(p, |x| euros(x.waste_cents)),
+        format!("model ≥ {:.0} % below min/max", 100.0 * TARGET_WASTE_CUT),
+        cut >= TARGET_WASTE_CUT,
+    );
+    t.info(
+        "waste value cut against min/max",
+        format!("{:.1} %", 100.0 * cut),
+    );
+    t.info(
+        "waste, units",
+        three(p, |x| format!("{:.0}", x.waste_units)),
+    );
+    t.check(
+        "fill rate (units sold / asked for)",
+        three(p, |x| format!("{:.2} %", 100.0 * x.fill_rate())),
+        format!("model ≥ {:.0} %", 100.0 * TARGET_FILL_RATE),
+        model.fill_rate() >= TARGET_FILL_RATE,
+    );
+    t.info(
+        "stock-outs (store × article × days short, of days with demand)",
+        three(p, |x| format!("{} of {}", x.stockout_days, x.demand_days)),
+    );
+    t.info(
+        "inventory turnover, days of stock",
+        three(p, |x| format!("{:.1}", x.turnover_days())),
+    );
+    t.info(
+        "purchase cost (goods + delivery fees)",
+        three(p, |x| euros(x.purchase_cents + x.fee_cents)),
+    );
+    t.info(
+        "deliveries (of which under the supplier's minimum)",
+        three(p, |x| format!("{} ({})", x.deliveries, x.under_minimum)),
+    );
+    t.info(
+        "store models: optimal / within gap / time limit / no plan",
+        format!(
+            "{} / {} / {} / {}",
+            r.solves[0], r.solves[1], r.solves[2], r.failed_solves
+        ),
+    );
+    t.info(
+        "planning rounds: total / slowest, s",
+        format!("{:.1} / {:.2}", r.round_seconds, r.slowest_round_s),
+    );
+    t
+}
+
+fn policy(x: &PolicyFigures) -> Value {
+    json!({
+        "waste_units": x.waste_units,
+        "waste_cents": x.waste_cents,
+        "fill_rate": x.fill_rate(),
+        "stockout_days": x.stockout_days,
+        "demand_days": x.demand_days,
+        "turnover_days": x.turnover_days(),
+        "purchase_cents": x.purchase_cents,
+        "fee_cents": x.fee_cents,
+        "deliveries": x.deliveries,
+        "under_minimum": x.under_minimum,
+    })
+}
+
+/// The JSON object of a simulation.
+pub fn to_json(r: &SimResult, all_pass: bool) -> Value {
+    json!({
+        "first_day": r.first_day.to_string(),
+        "last_day": r.last_day.to_string(),
+        "model": policy(&r.policies[0]),
+        "min_max": policy(&r.policies[1]),
+        "par": policy(&r.policies[2]),
+        "solves": { "optimal": r.solves[0], "within_gap": r.solves[1], "time_limit": r.solves[2], "no_plan": r.failed_solves },
+        "round_seconds": r.round_seconds,
+        "slowest_round_s": r.slowest_round_s,
+        "targets_met": all_pass,
+    })
+}
+
+/// A planning round at scale: `stores` stores (the sample chain's, repeated), each with
+/// `articles` articles (the catalog's, repeated as variants with their own demand), for
+/// `horizon` days, from the bundled history's last four weeks.
+pub mod round {
+    use freshroute_procurement::round::{Outlook, RoundOptions, store_problem};
+    use freshroute_procurement::shelf::Shelf;
+    use freshroute_sample::SampleChain;
+    use freshroute_sample::catalog::{Catalog, Offer, Sku};
+    use freshroute_sample::history::History;
+    use freshroute_solver::procurement::{
+        ProcurementError, SolveStatus, StorePlan, StoreProblem, plan_stores,
+    };
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use crate::BenchTable;
+
+    /// Seconds for the whole round.
+    pub const TARGET_ROUND_S: f64 = 60.0;
+
+    /// The catalog with `articles` articles: the originals, then variants (`ID~2`, …).
+    fn widened(c: &Catalog, articles: usize) -> (Catalog, Vec<usize>) {
+        let mut skus: Vec<Sku> = Vec::with_capacity(articles);
+        let mut offers: Vec<Offer> = Vec::new();
+        let mut template = Vec::with_capacity(articles);
+        for k in 0..articles {
+            let t = k % c.skus.len();
+            let mut sku = c.skus[t].clone();
+            if k >= c.skus.len() {
+                sku.id = format!("{}~{}", sku.id, k / c.skus.len() + 1);
+            }
+            offers.extend(
+                c.offers
+                    .iter()
+                    .filter(|o| o.sku == c.skus[t].id)
+                    .map(|o| Offer {
+                        sku: sku.id.clone(),
+                        ..o.clone()
+                    }),
+            );
+            skus.push(sku);
+            template.push(t);
+        }
+        (
+            Catalog {
+                skus,
+                suppliers: c.suppliers.clone(),
+                offers,
+            },
+            template,
+        )
+    }
+
+    /// The round's store models, built as a planning round builds them.
+    pub fn problems(
+        h: &History,
+        chain: &SampleChain,
+        stores: usize,
+        articles: usize,
+        o: &RoundOptions,
+        seed: u64,
+    ) -> Vec<StoreProblem> {
+        let (catalog, template) = widened(&h.catalog, articles);
+        let widen = articles as f64 / h.catalog.skus.len() as f64;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let today = h.days.len() - 1;
+        let horizon = o.horizon_days as usize;
+        (0..stores)
+            .map(|s| {
+                let base = s % h.stores.len();
+                let mut storage = chain.stores[base].storage;
+                storage.frozen_litres = (storage.frozen_litres as f64 * widen) as i64;
+                storage.chilled_litres = (storage.chilled_litres as f64 * widen) as i64;
+                storage.ambient_litres = (storage.ambient_litres as f64 * widen) as i64;
+                let mut shelves = Vec::with_capacity(articles);
+                let outlook: Vec<Outlook> = template
+                    .iter()
+                    .map(|&t| {
+                        // Each weekday's mean over the last four weeks, scaled for the variant.
+                        // Variants share their original's demand.
+                        let factor = rng.random_range(0.5..1.5) / widen.max(1.0);
+                        let mean: Vec<f64> = (0..horizon)
+                            .map(|d| {
+                                (1..=4)
+                                    .map(|w| h.units(today + 1 + d - 7 * (w + d / 7), base, t))
+                                    .sum::<f64>()
+                                    / 4.0
+                                    * factor
+                            })
+                            .collect();
+                        let hi = mean.iter().map(|m| m + 1.28 * m.sqrt()).collect();
+                        let mut shelf = Shelf::default();
+                        let life = catalog.skus[t].shelf_life_days as usize;
+                        shelf.put(
+                            mean[0] * rng.random_range(0.0..3.0),
+                            today + rng.random_range(0..life),
+                        );
+                        shelves.push(shelf);
+                        Outlook { mean, hi }
+                    })
+                    .collect();
+                store_problem(
+                    &catalog,
+                    &storage,
+                    h.days[today].date + chrono::Duration::days(1),
+                    today,
+                    &outlook,
+                    &shelves,
+                    o,
+                )
+            })
+            .collect()
+    }
+
+    /// What the round gave.
+    pub struct RoundResult {
+        /// Stores, articles, days.
+        pub size: (usize, usize, u32),
+        /// Wall time, seconds.
+        pub seconds: f64,
+        /// Threads.
+        pub threads: usize,
+        /// Each store's plan or error.
+        pub plans: Vec<Result<StorePlan, ProcurementError>>,
+    }
+
+    /// Plans the round on `threads` threads, timed.
+    pub fn run(
+        problems: &[StoreProblem],
+        threads: usize,
+        size: (usize, usize, u32),
+    ) -> RoundResult {
+        let started = std::time::Instant::now();
+        let plans = plan_stores(problems, threads);
+        RoundResult {
+            size,
+            seconds: started.elapsed().as_secs_f64(),
+            threads,
+            plans,
+        }
+    }
+
+    /// The round's table.
+    pub fn table(r: &RoundResult) -> BenchTable {
+        let (stores, articles, days) = r.size;
+        let mut t = BenchTable {
+            title: format!(
+                "freshroute bench procurement — a planning round of {stores} stores × {articles} articles × {days} days, {} threads, HiGHS",
+                r.threads
+            ),
+            judge: (stores, articles, days) == (50, 200, 14),
+            rows: Vec::new(),
+        };
+        t.check(
+            "round, wall time",
+            format!("{:.1} s", r.seconds),
+            format!("≤ {TARGET_ROUND_S:.0} s (50 × 200 × 14)"),
+            r.seconds <= TARGET_ROUND_S,
+        );
+        let mut status = [0usize; 3];
+        let mut errors: Vec<&'static str> = Vec::new();
+        let (mut lines, mut cases) = (0usize, 0i64);
+        for p in &r.plans {
+            match p {
+                Ok(p) => {
+                    status[match p.status {
+                        SolveStatus::Optimal => 0,
+                        SolveStatus::WithinGap => 1,
+                        SolveStatus::TimeLimit => 2,
+                    }] += 1;
+                    lines += p.today().count();
+                    cases += p.today().map(|l| l.cases).sum::<i64>();
+                }
+                Err(e) => errors.push(e.code()),
+            }
+        }
+        t.info(
+            "store models: optimal / within gap / time limit",
+            format!("{} / {} / {}", status[0], status[1], status[2]),
+        );
+        t.verify(
+            "store models without a plan",
+            format!("{} {:?}", errors.len(), errors),
+            "0",
+            errors.is_empty(),
+        );
+        t.info(
+            "order lines proposed today (whole cases)",
+            format!("{lines} ({cases} cases)"),
+        );
+        let cost: f64 = r.plans.iter().flatten().map(|p| p.objective_cents).sum();
+        t.info(
+            "the stores' model cost, summed",
+            format!("{:.0} €", cost / 100.0),
+        );
+        t
+    }
+}

@@ -1,0 +1,395 @@
+//! The chain run day by day on held-back demand, three ways at once: purchase orders
+//! from the forecasts and the model, the min/max reorder rule, and par levels.
+//!
+//! Each morning deliveries due arrive; each policy decides today's orders (the model
+//! from forecasts fitted only on the days before); the day's demand (the history's sales,
+//! which the forecasts never saw) is sold oldest lot first, what cannot be sold is lost;
+//! at night, lots past their last day are thrown away. Every policy starts from the same
+//! stock (three days of recent demand, fresh) and meets the same demand.
+
+use chrono::Duration;
+use freshroute_forecast::{
+    BacktestOptions, Method, ModelOptions, Panel, Series, choose_method, daily_covariates, forecast,
+};
+use freshroute_sample::SampleChain;
+use freshroute_sample::history::History;
+use freshroute_solver::procurement::{SolveStatus, plan_stores};
+
+use crate::policies::{Policy, Supply, cases_to_order};
+use crate::round::{Outlook, RoundOptions, store_problem};
+use crate::shelf::{Incoming, Shelf};
+
+/// How the simulation runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimOptions {
+    /// Days simulated: the last days of the history but the horizon (whose forecasts
+    /// need covariates beyond it).
+    pub days: usize,
+    /// The planning round's options.
+    pub round: RoundOptions,
+    /// Stores planned at once.
+    pub threads: usize,
+}
+
+/// One policy's figures over the simulated days.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PolicyFigures {
+    /// The policy's name.
+    pub name: &'static str,
+    /// Units asked for.
+    pub demand_units: f64,
+    /// Units sold.
+    pub sold_units: f64,
+    /// Store × article × days with demand left unmet.
+    pub stockout_days: usize,
+    /// Store × article × days with demand.
+    pub demand_days: usize,
+    /// Units thrown away.
+    pub waste_units: f64,
+    /// What they had cost, cents.
+    pub waste_cents: f64,
+    /// Goods bought, cents.
+    pub purchase_cents: f64,
+    /// Delivery fees, cents.
+    pub fee_cents: f64,
+    /// Deliveries (store × supplier × day).
+    pub deliveries: usize,
+    /// Σ over days of the stock's value at night, cents.
+    pub stock_cents_days: f64,
+    /// What was sold had cost, cents.
+    pub cogs_cents: f64,
+    /// Deliveries under the supplier's minimum order value.
+    pub under_minimum: usize,
+}
+
+impl PolicyFigures {
+    /// Units sold over units asked for.
+    pub fn fill_rate(&self) -> f64 {
+        if self.demand_units > 0.0 {
+            self.sold_units / self.demand_units
+        } else {
+            1.0
+        }
+    }
+
+    /// Days the average stock lasts at the average daily cost of what is sold.
+    pub fn turnover_days(&self) -> f64 {
+        if self.cogs_cents > 0.0 {
+            self.stock_cents_days / self.cogs_cents
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The simulation's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimResult {
+    /// The model's, min/max's and par's figures, in that order.
+    pub policies: Vec<PolicyFigures>,
+    /// First and last simulated day.
+    pub first_day: chrono::NaiveDate,
+    /// Last simulated day.
+    pub last_day: chrono::NaiveDate,
+    /// Store models solved, and how they ended: optimal, within the gap, at the time limit.
+    pub solves: [usize; 3],
+    /// Store models with no usable plan (the previous orders stood; nothing was ordered).
+    pub failed_solves: usize,
+    /// Seconds the rounds took (all stores, in parallel), summed over days.
+    pub round_seconds: f64,
+    /// Slowest round, seconds.
+    pub slowest_round_s: f64,
+}
+
+/// A simulation that cannot run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimError {
+    /// Too few days of history.
+    #[error("{0}")]
+    TooShort(String),
+}
+
+impl SimError {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        "history_too_short"
+    }
+}
+
+/// The history as a forecasting panel: one series per store × article.
+pub fn panel(h: &History) -> Panel {
+    let n = h.catalog.skus.len();
+    let periods = h.days.len();
+    let mut series = Vec::with_capacity(h.stores.len() * n);
+    for (s, store) in h.stores.iter().enumerate() {
+        for (k, sku) in h.catalog.skus.iter().enumerate() {
+            let mut known = Vec::with_capacity(periods * 3);
+            for (d, day) in h.days.iter().enumerate() {
+                known.extend(daily_covariates(
+                    day.holiday.is_some(),
+                    h.on_promotion(d, k),
+                    day.temp_c,
+                ));
+            }
+            series.push(Series {
+                key: format!("{store}/{}", sku.id),
+                group: store.clone(),
+                units: (0..periods).map(|d| Some(h.units(d, s, k))).collect(),
+                known,
+                unit_value: vec![sku.revenue_cents as f64; periods],
+            });
+        }
+    }
+    Panel {
+        periods,
+        cycle: 7,
+        season: h
+            .days
+            .iter()
+            .map(|d| {
+                use chrono::Datelike;
+                d.date.weekday().num_days_from_monday() as usize
+            })
+            .collect(),
+        covariates: freshroute_forecast::DAILY_COVARIATES
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        series,
+    }
+}
+
+/// Per article: its cheapest supplier's index and price.
+fn cheapest(h: &History) -> Vec<Option<(usize, i64)>> {
+    h.catalog
+        .skus
+        .iter()
+        .map(|sku| {
+            h.catalog
+                .offers
+                .iter()
+                .filter(|o| o.sku == sku.id)
+                .filter_map(|o| {
+                    let j = h
+                        .catalog
+                        .suppliers
+                        .iter()
+                        .position(|s| s.id == o.supplier)?;
+                    Some((j, o.unit_cost_cents))
+                })
+                .min_by_key(|(_, c)| *c)
+        })
+        .collect()
+}
+
+/// Runs the simulation; `progress(day, days)` after each day.
+pub fn simulate(
+    h: &History,
+    chain: &SampleChain,
+    o: &SimOptions,
+    progress: &dyn Fn(usize, usize),
+) -> Result<SimResult, SimError> {
+    let horizon = o.round.horizon_days as usize;
+    let periods = h.days.len();
+    let warmup = 28 + 28 + 7;
+    if periods < o.days + horizon + warmup {
+        return Err(SimError::TooShort(format!(
+            "{periods} days of history; {} simulated days need at least {}",
+            o.days,
+            o.days + horizon + warmup
+        )));
+    }
+    let first = periods - horizon - o.days;
+    let n = h.catalog.skus.len();
+    let stores = h.stores.len();
+    let panel = panel(h);
+    let model = ModelOptions::daily();
+    let choice = BacktestOptions {
+        horizons: 3,
+        evaluate: 1,
+        select: 28,
+        model,
+        threads: 1,
+    };
+    let methods: Vec<Method> = panel
+        .series
+        .iter()
+        .map(|s| choose_method(&panel, s, first - 1, &choice).0)
+        .collect();
+    let cheapest = cheapest(h);
+    let cost_of = |k: usize| cheapest[k].map_or(0.0, |(_, c)| c as f64);
+    // shelves[policy][store * n + article]
+    let mut shelves: Vec<Vec<Shelf>> = vec![vec![Shelf::default(); stores * n]; 3];
+    for s in 0..stores {
+        for (k, sku) in h.catalog.skus.iter().enumerate() {
+            let recent: f64 = (first - 7..first).map(|d| h.units(d, s, k)).sum::<f64>() / 7.0;
+            for shelf in &mut shelves {
+                shelf[s * n + k].put(3.0 * recent, first + sku.shelf_life_days as usize - 1);
+            }
+        }
+    }
+    let mut figures: Vec<PolicyFigures> = ["model", "min/max", "par"]
+        .iter()
+        .map(|name| PolicyFigures {
+            name,
+            ..PolicyFigures::default()
+        })
+        .collect();
+    let mut solves = [0usize; 3];
+    let (mut failed, mut round_seconds, mut slowest) = (0usize, 0.0f64, 0.0f64);
+    let supplier_delivers = |j: usize, day: usize| {
+        let date = h.days[0].date + Duration::days(day as i64);
+        let name = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][{
+            use chrono::Datelike;
+            date.weekday().num_days_from_monday() as usize
+        }];
+        h.catalog.suppliers[j]
+            .delivery_days
+            .iter()
+            .any(|d| d == name)
+    };
+    for day in first..first + o.days {
+        for shelf in shelves.iter_mut().flatten() {
+            shelf.receive(day);
+        }
+        // The model: forecasts from yesterday, one model per store, in parallel.
+        let problems: Vec<_> = (0..stores)
+            .map(|s| {
+                let outlook: Vec<Outlook> = (0..n)
+                    .map(|k| {
+                        let f = forecast(
+                            &panel,
+                            &panel.series[s * n + k],
+                            day - 1,
+                            horizon,
+                            methods[s * n + k],
+                            &model,
+                        );
+                        Outlook {
+                            mean: f.iter().map(|x| x.mean).collect(),
+                            hi: f.iter().map(|x| x.hi).collect(),
+                        }
+                    })
+                    .collect();
+                store_problem(
+                    &h.catalog,
+                    &chain.stores[s].storage,
+                    h.days[day].date,
+                    day,
+                    &outlook,
+                    &shelves[0][s * n..(s + 1) * n],
+                    &o.round,
+                )
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let plans = plan_stores(&problems, o.threads);
+        let took = started.elapsed().as_secs_f64();
+        round_seconds += took;
+        slowest = slowest.max(took);
+        for (s, plan) in plans.into_iter().enumerate() {
+            let Ok(plan) = plan else {
+                failed += 1;
+                continue;
+            };
+            solves[match plan.status {
+                SolveStatus::Optimal => 0,
+                SolveStatus::WithinGap => 1,
+                SolveStatus::TimeLimit => 2,
+            }] += 1;
+            let mut delivered: Vec<(usize, usize)> = Vec::new();
+            for l in plan.today() {
+                let sku = &h.catalog.skus[l.article];
+                shelves[0][s * n + l.article].incoming.push(Incoming {
+                    day: day + l.delivery_day as usize,
+                    units: l.units as f64,
+                    shelf_life_days: sku.shelf_life_days as u32,
+                });
+                figures[0].purchase_cents += l.cost_cents as f64;
+                if !delivered.contains(&(l.supplier, l.delivery_day as usize)) {
+                    delivered.push((l.supplier, l.delivery_day as usize));
+                }
+            }
+            for (j, _) in &delivered {
+                figures[0].fee_cents += h.catalog.suppliers[*j].delivery_fee_cents as f64;
+                figures[0].deliveries += 1;
+            }
+        }
+        // The reorder rules.
+        for (p, policy) in [(1, Policy::MinMax), (2, Policy::Par)] {
+            for s in 0..stores {
+                let mut orders: Vec<(usize, f64)> = Vec::new(); // (supplier, value)
+                for (k, sku) in h.catalog.skus.iter().enumerate() {
+                    let Some((j, cost)) = cheapest[k] else {
+                        continue;
+                    };
+                    let supplier = &h.catalog.suppliers[j];
+                    let past: Vec<f64> = (1..=28).map(|b| h.units(day - b, s, k)).collect();
+                    let supply = Supply {
+                        lead_days: supplier.lead_days as usize,
+                        case_pack: sku.case_pack as f64,
+                    };
+                    let cases =
+                        cases_to_order(policy, &shelves[p][s * n + k], &past, supply, &|d| {
+                            supplier_delivers(j, day + d)
+                        });
+                    if cases > 0 {
+                        let units = (cases * sku.case_pack) as f64;
+                        shelves[p][s * n + k].incoming.push(Incoming {
+                            day: day + supply.lead_days,
+                            units,
+                            shelf_life_days: sku.shelf_life_days as u32,
+                        });
+                        figures[p].purchase_cents += units * cost as f64;
+                        match orders.iter_mut().find(|(x, _)| *x == j) {
+                            Some(o) => o.1 += units * cost as f64,
+                            None => orders.push((j, units * cost as f64)),
+                        }
+                    }
+                }
+                for (j, value) in orders {
+                    let supplier = &h.catalog.suppliers[j];
+                    figures[p].fee_cents += supplier.delivery_fee_cents as f64;
+                    figures[p].deliveries += 1;
+                    if value < supplier.min_order_cents as f64 {
+                        figures[p].under_minimum += 1;
+                    }
+                }
+            }
+        }
+        // The day's sales and the night's waste, the same demand for every policy.
+        for (p, f) in figures.iter_mut().enumerate() {
+            for s in 0..stores {
+                for k in 0..n {
+                    let demand = h.units(day, s, k);
+                    let shelf = &mut shelves[p][s * n + k];
+                    let sold = shelf.sell(demand);
+                    let wasted = shelf.expire(day);
+                    let cost = cost_of(k);
+                    f.demand_units += demand;
+                    f.sold_units += sold;
+                    if demand > 0.0 {
+                        f.demand_days += 1;
+                        if sold + 1e-9 < demand {
+                            f.stockout_days += 1;
+                        }
+                    }
+                    f.waste_units += wasted;
+                    f.waste_cents += wasted * cost;
+                    f.cogs_cents += sold * cost;
+                    f.stock_cents_days += shelf.on_hand() * cost;
+                }
+            }
+        }
+        progress(day - first + 1, o.days);
+    }
+    Ok(SimResult {
+        policies: figures,
+        first_day: h.days[first].date,
+        last_day: h.days[first + o.days - 1].date,
+        solves,
+        failed_solves: failed,
+        round_seconds,
+        slowest_round_s: slowest,
+    })
+}
