@@ -122,9 +122,12 @@ pub fn store_problem(
                 .collect();
             let cheapest = offers.iter().map(|(_, c)| *c).min().unwrap_or(0);
             let f = &outlook[k];
-            let safety = (0..h)
+            // The end of day t should hold what the next day may sell beyond its mean
+            // (a forecast cut short stays short here, and the model refuses it).
+            let known = f.mean.len().min(f.hi.len()).min(h);
+            let safety = (0..known)
                 .map(|t| {
-                    let n = (t + 1).min(h - 1);
+                    let n = (t + 1).min(known - 1);
                     (f.hi[n] - f.mean[n]).max(0.0)
                 })
                 .collect();
@@ -135,7 +138,7 @@ pub fn store_problem(
                 shelf_life_days: sku.shelf_life_days as u32,
                 unit_ml: sku.unit_ml,
                 case_pack: sku.case_pack,
-                demand: f.mean[..h].to_vec(),
+                demand: f.mean[..known].to_vec(),
                 safety,
                 stock: shelf
                     .lots
@@ -227,5 +230,19 @@ mod tests {
         assert!(a.safety.iter().all(|s| (*s - 1.0).abs() < 1e-12));
         assert_eq!(a.offers.len(), 2, "{} has two suppliers", a.id);
         assert_eq!(lost_sale_cents(0, 340), 1_020);
+        // A forecast cut short is refused by the model with a code, not a panic.
+        let mut short = outlook.clone();
+        short[3].mean.truncate(5);
+        let p = store_problem(
+            &c,
+            &storage,
+            date,
+            10,
+            &short,
+            &shelves,
+            &RoundOptions::default(),
+        );
+        let e = freshroute_solver::procurement::plan_store(&p).expect_err("short forecast");
+        assert_eq!(e.code(), "forecast_missing_days");
     }
 }
