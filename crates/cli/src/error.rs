@@ -33,6 +33,8 @@ pub(crate) enum CliError {
     },
     #[error(transparent)]
     Forecast(#[from] freshroute_forecast::PanelError),
+    #[error(transparent)]
+    Simulation(#[from] freshroute_procurement::simulate::SimError),
     #[error("{path} is not a sample chain: {detail}")]
     SampleChain {
         path: std::path::PathBuf,
@@ -53,6 +55,7 @@ impl CliError {
             Self::Read { .. } => "io_error",
             Self::SampleChain { .. } => "invalid_sample_chain",
             Self::Forecast(e) => e.code(),
+            Self::Simulation(e) => e.code(),
         }
     }
 
@@ -71,6 +74,7 @@ impl CliError {
             Self::SampleChain { .. } => {
                 "regenerate it with `freshroute sample-chain`, or start without it (--no-sample-chain)"
             }
+            Self::Simulation(_) => "simulate fewer --days",
             Self::Forecast(_) => {
                 "give a longer history, or fewer periods with --evaluate, --select and --horizons"
             }

@@ -187,8 +187,7 @@ pub(crate) fn simulate(args: &SimulateProcurementArgs) -> Result<(), CliError> {
             started.elapsed().as_secs_f64()
         );
     };
-    let result =
-        simulate(&h, &chain, &options, &progress).map_err(|e| CliError::Usage(e.to_string()))?;
+    let result = simulate(&h, &chain, &options, &progress).map_err(CliError::Simulation)?;
     let table =
         freshroute_benches::procurement::table(&result, h.stores.len(), h.catalog.skus.len());
     let json = args

@@ -2,7 +2,7 @@
 //! store's room per zone, the forecasts of its articles and what it has on the shelf
 //! and on order; the stores planned in parallel.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use freshroute_sample::Zones;
 use freshroute_sample::catalog::{Catalog, Zone};
 use freshroute_solver::procurement::{Article, Lot, Rates, StoreProblem, Supplier};
@@ -67,11 +67,6 @@ pub fn room_ml(storage: &Zones) -> Vec<i64> {
     .collect()
 }
 
-fn weekday_name(date: NaiveDate) -> &'static str {
-    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        [date.weekday().num_days_from_monday() as usize]
-}
-
 /// What a unit short costs: what it brings in at the till, and at least three times its
 /// price (a missing cup loses the coffee in it).
 pub fn lost_sale_cents(revenue_cents: i64, unit_cost_cents: i64) -> i64 {
@@ -96,10 +91,7 @@ pub fn store_problem(
             id: s.id.clone(),
             lead_days: s.lead_days as u32,
             delivers: (0..h)
-                .map(|t| {
-                    let day = date + chrono::Duration::days(t as i64);
-                    s.delivery_days.iter().any(|d| d == weekday_name(day))
-                })
+                .map(|t| s.delivers_on(date + chrono::Duration::days(t as i64)))
                 .collect(),
             min_order_cents: s.min_order_cents,
             fee_cents: s.delivery_fee_cents,
@@ -111,15 +103,7 @@ pub fn store_problem(
         .iter()
         .enumerate()
         .map(|(k, sku)| {
-            let offers: Vec<(usize, i64)> = catalog
-                .offers
-                .iter()
-                .filter(|of| of.sku == sku.id)
-                .filter_map(|of| {
-                    let j = catalog.suppliers.iter().position(|s| s.id == of.supplier)?;
-                    Some((j, of.unit_cost_cents))
-                })
-                .collect();
+            let offers = catalog.offers_of(&sku.id);
             let cheapest = offers.iter().map(|(_, c)| *c).min().unwrap_or(0);
             let f = &outlook[k];
             // The end of day t should hold what the next day may sell beyond its mean

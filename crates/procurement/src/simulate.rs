@@ -7,7 +7,7 @@
 //! at night, lots past their last day are thrown away. Every policy starts from the same
 //! stock (three days of recent demand, fresh) and meets the same demand.
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use freshroute_forecast::{
     BacktestOptions, Method, ModelOptions, Panel, Series, choose_method, daily_covariates, forecast,
 };
@@ -146,10 +146,7 @@ pub fn panel(h: &History) -> Panel {
         season: h
             .days
             .iter()
-            .map(|d| {
-                use chrono::Datelike;
-                d.date.weekday().num_days_from_monday() as usize
-            })
+            .map(|d| d.date.weekday().num_days_from_monday() as usize)
             .collect(),
         covariates: freshroute_forecast::DAILY_COVARIATES
             .iter()
@@ -166,17 +163,8 @@ fn cheapest(h: &History) -> Vec<Option<(usize, i64)>> {
         .iter()
         .map(|sku| {
             h.catalog
-                .offers
-                .iter()
-                .filter(|o| o.sku == sku.id)
-                .filter_map(|o| {
-                    let j = h
-                        .catalog
-                        .suppliers
-                        .iter()
-                        .position(|s| s.id == o.supplier)?;
-                    Some((j, o.unit_cost_cents))
-                })
+                .offers_of(&sku.id)
+                .into_iter()
                 .min_by_key(|(_, c)| *c)
         })
         .collect()
@@ -238,15 +226,7 @@ pub fn simulate(
     let mut solves = [0usize; 3];
     let (mut failed, mut round_seconds, mut slowest) = (0usize, 0.0f64, 0.0f64);
     let supplier_delivers = |j: usize, day: usize| {
-        let date = h.days[0].date + Duration::days(day as i64);
-        let name = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][{
-            use chrono::Datelike;
-            date.weekday().num_days_from_monday() as usize
-        }];
-        h.catalog.suppliers[j]
-            .delivery_days
-            .iter()
-            .any(|d| d == name)
+        h.catalog.suppliers[j].delivers_on(h.days[0].date + Duration::days(day as i64))
     };
     for day in first..first + o.days {
         for shelf in shelves.iter_mut().flatten() {

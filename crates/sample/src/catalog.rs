@@ -69,6 +69,16 @@ pub struct Supplier {
     pub truck_litres: i64,
 }
 
+impl Supplier {
+    /// Whether it delivers on `date`.
+    pub fn delivers_on(&self, date: chrono::NaiveDate) -> bool {
+        use chrono::Datelike;
+        let name = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+            [date.weekday().num_days_from_monday() as usize];
+        self.delivery_days.iter().any(|d| d == name)
+    }
+}
+
 /// A supplier's price for an article.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Offer {
@@ -245,6 +255,20 @@ fn suppliers() -> Vec<Supplier> {
             1_500,
         ),
     ]
+}
+
+impl Catalog {
+    /// Who sells article `sku` and at what price per unit: (supplier index, cents).
+    pub fn offers_of(&self, sku: &str) -> Vec<(usize, i64)> {
+        self.offers
+            .iter()
+            .filter(|o| o.sku == sku)
+            .filter_map(|o| {
+                let j = self.suppliers.iter().position(|s| s.id == o.supplier)?;
+                Some((j, o.unit_cost_cents))
+            })
+            .collect()
+    }
 }
 
 /// The chain's catalog.
