@@ -1,7 +1,7 @@
 //! Purchase-order planning stories: what a planner would check a proposal for.
 
 use freshroute_solver::procurement::{
-    Article, Lot, Rates, SolveStatus, StorePlan, StoreProblem, Supplier, plan_store,
+    Article, FixedOrder, Lot, Rates, SolveStatus, StorePlan, StoreProblem, Supplier, plan_store,
 };
 
 const H: u32 = 14;
@@ -49,6 +49,7 @@ fn problem(articles: Vec<Article>, suppliers: Vec<Supplier>) -> StoreProblem {
         time_limit_s: 20.0,
         mip_gap: 0.0,
         integer_days: H,
+        fixed: Vec::new(),
     }
 }
 
@@ -200,4 +201,54 @@ fn bad_counts_and_short_forecasts_are_refused_with_a_code() {
     p.articles[0].offers = vec![(0, 80)];
     p.time_limit_s = 0.0;
     assert_eq!(plan_store(&p).expect_err("time").code(), "bad_time_limit");
+}
+
+#[test]
+fn an_order_set_by_hand_is_kept_and_costs_at_least_the_optimum() {
+    // Milk from the dairy, lead 0, every day: today's optimal order is what today and
+    // tomorrow need. A planner who orders 5 cases more today is held to it.
+    let p = problem(
+        vec![article("MILK", 10.0, 4, 6, vec![(0, 80)])],
+        vec![supplier("dairy", 0, 1)],
+    );
+    let best = solved(&p);
+    let today: i64 = best.today().map(|l| l.cases).sum();
+    assert!(today > 0, "{:?}", best.lines);
+    let mut edited = p.clone();
+    edited.fixed.push(FixedOrder {
+        article: 0,
+        supplier: 0,
+        cases: today + 5,
+    });
+    let plan = solved(&edited);
+    let kept: i64 = plan.today().map(|l| l.cases).sum();
+    assert_eq!(kept, today + 5);
+    // Thirty more units of 4-day milk today cost more than the optimum (later orders
+    // shrink to make up for part of it).
+    assert!(
+        plan.objective_cents > best.objective_cents + 1.0,
+        "{} vs {}",
+        plan.objective_cents,
+        best.objective_cents
+    );
+    // Setting the optimum's own quantity costs nothing.
+    let mut same = p.clone();
+    same.fixed.push(FixedOrder {
+        article: 0,
+        supplier: 0,
+        cases: today,
+    });
+    assert!((solved(&same).objective_cents - best.objective_cents).abs() < 1e-6);
+    // A supplier that cannot deliver an order placed today cannot be set.
+    let mut late = problem(
+        vec![article("MILK", 10.0, 4, 6, vec![(0, 80)])],
+        vec![supplier("dairy", 1, 2)],
+    );
+    late.fixed.push(FixedOrder {
+        article: 0,
+        supplier: 0,
+        cases: 2,
+    });
+    let e = plan_store(&late).expect_err("no delivery of today's order");
+    assert_eq!(e.code(), "bad_fixed_order");
 }

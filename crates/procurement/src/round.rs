@@ -153,6 +153,7 @@ pub fn store_problem(
         time_limit_s: o.time_limit_s,
         mip_gap: o.mip_gap,
         integer_days: o.integer_days,
+        fixed: Vec::new(),
     }
 }
 

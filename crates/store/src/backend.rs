@@ -84,7 +84,7 @@ impl PgStore {
     }
 }
 
-fn conflict(e: sqlx::Error, what: &'static str) -> StoreError {
+pub(crate) fn conflict(e: sqlx::Error, what: &'static str) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what),
         _ => StoreError::Database(e),

@@ -12,6 +12,7 @@ mod error;
 mod outbox;
 mod outbox_sql;
 mod plans;
+mod purchasing;
 mod records;
 pub mod testing;
 
@@ -21,6 +22,9 @@ pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
 pub use outbox::{AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook};
 pub use plans::{PlanStore, PlannedOrder};
+pub use purchasing::{
+    PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, StockLot, StoreModel,
+};
 pub use records::{ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop};
 
 /// What the service stores and reads back.

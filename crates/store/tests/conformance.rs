@@ -4,8 +4,9 @@
 
 use freshroute_store::{
     AfterAttempt, AnyStore, ApiKey, Attempt, Coupon, Courier, FixRecord, Notice, NoticeKind, Order,
-    OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, Role, Shop, SqliteStore,
-    Storage, Webhook,
+    OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus,
+    ProcurementRound, PurchaseOrder, Purchasing, Role, Shop, SqliteStore, StockLot, Storage,
+    StoreModel, Webhook,
 };
 use serde_json::json;
 
@@ -358,6 +359,170 @@ async fn outbox(s: &impl Outbox) {
 
 /// The latest plan replaces the one before it whole; one naming an unknown order or
 /// courier is refused and changes nothing.
+fn round(id: &str, at: i64) -> ProcurementRound {
+    ProcurementRound {
+        id: id.to_string(),
+        plan_date: "2026-12-01".to_string(),
+        actor: "planner:test".to_string(),
+        started_ms: at,
+        finished_ms: at + 10,
+        report: json!({ "stores": [] }),
+    }
+}
+
+fn po(id: &str, round_id: &str, shop_id: &str, at: i64) -> PurchaseOrder {
+    PurchaseOrder {
+        id: id.to_string(),
+        round_id: round_id.to_string(),
+        shop_id: shop_id.to_string(),
+        supplier_id: "dairy".to_string(),
+        order_date: "2026-12-01".to_string(),
+        delivery_date: "2026-12-02".to_string(),
+        status: PoStatus::Proposed,
+        value_cents: 12_000,
+        lines: json!([{ "sku": "MILK", "cases": 5 }]),
+        explanation: json!({ "why": "forecast" }),
+        approvals: Vec::new(),
+        reason: None,
+        version: 1,
+        created_ms: at,
+        updated_ms: at,
+    }
+}
+
+fn lot(shop_id: &str, number: &str, units: f64, po_id: Option<&str>) -> StockLot {
+    StockLot {
+        shop_id: shop_id.to_string(),
+        sku: "MILK".to_string(),
+        lot_number: number.to_string(),
+        expiry_date: "2026-12-09".to_string(),
+        units,
+        po_id: po_id.map(str::to_string),
+        at_ms: 50,
+    }
+}
+
+async fn purchasing(s: &impl Purchasing) {
+    assert_eq!(s.latest_round().await.expect("none yet"), None);
+    let model = StoreModel {
+        round_id: "r1".to_string(),
+        shop_id: "s1".to_string(),
+        model: json!({ "articles": [] }),
+        objective_cents: 4_200,
+    };
+    let first = [po("po1", "r1", "s1", 10), po("po2", "r1", "s2", 10)];
+    s.record_round(&round("r1", 10), std::slice::from_ref(&model), &[], &first)
+        .await
+        .expect("first round");
+    assert_eq!(s.store_model("r1", "s1").await.expect("model"), Some(model));
+    assert_eq!(s.store_model("r1", "s2").await.expect("model"), None);
+    // A second round replaces s1's open proposal, and leaves s2's (its model failed).
+    s.record_round(
+        &round("r2", 20),
+        &[],
+        &["s1".to_string()],
+        &[po("po3", "r2", "s1", 20)],
+    )
+    .await
+    .expect("second round");
+    assert_eq!(
+        s.latest_round().await.expect("read").map(|r| r.id),
+        Some("r2".to_string())
+    );
+    let po1 = s.purchase_order("po1").await.expect("read").expect("po1");
+    assert_eq!(po1.status, PoStatus::Superseded);
+    assert_eq!(po1.version, 2);
+    let open = s
+        .purchase_orders(Some(PoStatus::Proposed), None, 10)
+        .await
+        .expect("list");
+    let ids: Vec<&str> = open.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["po3", "po2"], "newest first");
+    assert_eq!(
+        s.purchase_orders(None, Some("s1"), 10)
+            .await
+            .expect("list")
+            .len(),
+        2
+    );
+    // Changes are compare-and-set on the version, each with its event.
+    let mut approved = s.purchase_order("po3").await.expect("read").expect("po3");
+    approved.status = PoStatus::Approved;
+    approved.approvals = vec!["planner:a".to_string()];
+    approved.version = 2;
+    let event = |action: &str| PoEvent {
+        po_id: "po3".to_string(),
+        at_ms: 30,
+        actor: "planner:a".to_string(),
+        action: action.to_string(),
+        detail: json!({}),
+    };
+    assert!(
+        s.change_purchase_order(&approved, 1, &event("approved"), &[])
+            .await
+            .expect("approve")
+    );
+    assert!(
+        !s.change_purchase_order(&approved, 1, &event("approved"), &[])
+            .await
+            .expect("stale"),
+        "a change from a version seen before the last one is refused"
+    );
+    let mut received = approved.clone();
+    received.status = PoStatus::Received;
+    received.version = 3;
+    let lots = [
+        lot("s1", "L-1", 30.0, Some("po3")),
+        lot("s1", "L-2", 12.0, Some("po3")),
+    ];
+    assert!(
+        s.change_purchase_order(&received, 2, &event("received"), &lots)
+            .await
+            .expect("receive")
+    );
+    assert_eq!(
+        s.purchase_order("po3").await.expect("read"),
+        Some(received.clone())
+    );
+    let trail: Vec<String> = s
+        .purchase_order_events("po3")
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(trail, ["proposed", "approved", "received"]);
+    assert_eq!(s.stock_lots(Some("s1")).await.expect("lots"), lots);
+    // A lot number taken refuses the whole change.
+    let mut again = received.clone();
+    again.version = 4;
+    let refused = s
+        .change_purchase_order(
+            &again,
+            3,
+            &event("received"),
+            &[lot("s1", "L-1", 1.0, None)],
+        )
+        .await
+        .expect_err("a lot number taken");
+    assert_eq!(refused.code(), "conflict");
+    assert_eq!(
+        s.purchase_order("po3")
+            .await
+            .expect("read")
+            .map(|o| o.version),
+        Some(3)
+    );
+    // A count replaces a store's lots.
+    s.replace_stock("s1", &[lot("s1", "COUNT-1", 7.5, None)])
+        .await
+        .expect("count");
+    assert_eq!(
+        s.stock_lots(None).await.expect("lots"),
+        [lot("s1", "COUNT-1", 7.5, None)]
+    );
+}
+
 async fn plans(s: &impl PlanStore) {
     assert_eq!(s.planned_orders().await.expect("none yet"), []);
     let planned = |order: &str, courier: &str, position: i64, at: i64| PlannedOrder {
@@ -389,7 +554,8 @@ async fn plans(s: &impl PlanStore) {
     );
 }
 
-async fn suite(s: impl Outbox + PlanStore) {
+async fn suite(s: impl Outbox + PlanStore + Purchasing) {
+    purchasing(&s).await;
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
     s.insert_courier(&courier("c1")).await.expect("insert c1");
     s.insert_courier(&courier("c2")).await.expect("insert c2");

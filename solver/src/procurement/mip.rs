@@ -61,7 +61,7 @@ fn build(p: &StoreProblem, integer_days: usize) -> Built {
     let mut zone_volume: Vec<Vec<Expression>> =
         vec![vec![Expression::default(); h]; p.zone_capacity_ml.len()];
     let mut articles = Vec::with_capacity(p.articles.len());
-    for a in &p.articles {
+    for (i, a) in p.articles.iter().enumerate() {
         let life = a.shelf_life_days as usize;
         let bucket_of_arrival = |t: usize| if t + life > h { long } else { life - 1 };
         // Constant inflows (stock on hand, open deliveries) and case variables per day
@@ -94,6 +94,10 @@ fn build(p: &StoreProblem, integer_days: usize) -> Built {
             let s = &p.suppliers[j];
             for t in arrival_days(s, h) {
                 let whole = t - (s.lead_days as usize) < integer_days;
+                let set = (t == s.lead_days as usize)
+                    .then(|| p.fixed_cases(i, j))
+                    .flatten();
+                let most = most.max(set.unwrap_or(0) as f64);
                 let x = vars.add(if whole {
                     variable().integer().min(0).max(most)
                 } else {
@@ -107,6 +111,9 @@ fn build(p: &StoreProblem, integer_days: usize) -> Built {
                     })
                 });
                 constraints.push(Expression::from(x).leq(Expression::from(y) * most));
+                if let Some(n) = set {
+                    constraints.push(Expression::from(x).eq(n as f64));
+                }
                 let units = a.case_pack as f64;
                 let k = bucket_of_arrival(t);
                 inflow[t][k].add_mul(units, x);
@@ -230,30 +237,33 @@ fn rounded_start(
         let Some(y) = delivery[j].get(t).copied().flatten() else {
             continue;
         };
-        // (variable, relaxed cases, whole cases, price of a case)
-        let mut cases: Vec<(Variable, f64, f64, f64)> = Vec::new();
-        for (a, v) in p.articles.iter().zip(articles) {
+        // (variable, relaxed cases, whole cases, price of a case, set by a planner)
+        let mut cases: Vec<(Variable, f64, f64, f64, bool)> = Vec::new();
+        for (i, (a, v)) in p.articles.iter().zip(articles).enumerate() {
             for &(jj, tt, x) in &v.cases {
                 if jj == j && tt == t {
-                    let r = relaxed.value(x).max(0.0);
+                    let set = p.fixed_cases(i, j);
+                    let r = set.map_or_else(|| relaxed.value(x).max(0.0), |n| n as f64);
                     let cost = a
                         .offers
                         .iter()
                         .find(|(s, _)| *s == j)
                         .map_or(0, |(_, c)| *c);
-                    cases.push((x, r, r.round(), (cost * a.case_pack) as f64));
+                    let price = (cost * a.case_pack) as f64;
+                    cases.push((x, r, r.round(), price, set.is_some()));
                 }
             }
         }
         let mut value: f64 = cases.iter().map(|c| c.2 * c.3).sum();
         let open = value > 0.0;
+        let can_grow = |c: &(Variable, f64, f64, f64, bool)| c.3 > 0.0 && !c.4;
         if open {
             cases.sort_by(|a, b| b.1.total_cmp(&a.1));
             let n = cases.len();
             let mut k = 0;
-            while value < s.min_order_cents as f64 && cases.iter().any(|c| c.3 > 0.0) {
+            while value < s.min_order_cents as f64 && cases.iter().any(can_grow) {
                 let c = &mut cases[k % n];
-                if c.3 > 0.0 {
+                if can_grow(c) {
                     c.2 += 1.0;
                     value += c.3;
                 }
@@ -261,7 +271,7 @@ fn rounded_start(
             }
         }
         start.push((y, f64::from(u8::from(open))));
-        start.extend(cases.into_iter().map(|(x, _, n, _)| (x, n)));
+        start.extend(cases.into_iter().map(|(x, _, n, _, _)| (x, n)));
     }
     start
 }

@@ -116,6 +116,20 @@ pub struct StoreProblem {
     /// later ones, which tomorrow's round plans again, are relaxed to fractions (they
     /// still shape today's decision, at a fraction of the solving time). At least 1.
     pub integer_days: u32,
+    /// Today's orders a planner has set by hand: the model plans everything else around
+    /// them (what an edit costs is the difference of the two plans' costs).
+    pub fixed: Vec<FixedOrder>,
+}
+
+/// Cases of an article ordered today from a supplier, set by a planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedOrder {
+    /// Index into the articles.
+    pub article: usize,
+    /// Index into the suppliers.
+    pub supplier: usize,
+    /// Whole cases (0: none from this supplier today).
+    pub cases: i64,
 }
 
 /// An order line the model proposes.
@@ -369,7 +383,39 @@ impl StoreProblem {
                 });
             }
         }
+        for f in &self.fixed {
+            let article = self.articles.get(f.article);
+            let supplier = self.suppliers.get(f.supplier);
+            let (Some(a), Some(s)) = (article, supplier) else {
+                return bad(
+                    "bad_fixed_order",
+                    format!(
+                        "a set order names article #{} and supplier #{}, which the problem does not have",
+                        f.article, f.supplier
+                    ),
+                );
+            };
+            let sells = a.offers.iter().any(|(j, _)| *j == f.supplier);
+            let arrives = s.delivers.get(s.lead_days as usize) == Some(&true);
+            if f.cases < 0 || (f.cases > 0 && !(sells && arrives)) {
+                return bad(
+                    "bad_fixed_order",
+                    format!(
+                        "{} cases of {} from {}: cases must be ≥ 0, and the supplier must sell the article and deliver an order placed today",
+                        f.cases, a.id, s.id
+                    ),
+                );
+            }
+        }
         Ok(notices)
+    }
+
+    /// The cases a planner set for `article` from `supplier` today, if any.
+    pub(crate) fn fixed_cases(&self, article: usize, supplier: usize) -> Option<i64> {
+        self.fixed
+            .iter()
+            .find(|f| f.article == article && f.supplier == supplier)
+            .map(|f| f.cases)
     }
 }
 
