@@ -1,12 +1,14 @@
 //! Procurement rounds for the chain: the catalog, each store's room, the forecasts of
 //! its articles and its stock turned into a purchase-order model per store
-//! ([`round`]), solved in parallel by the solver; the stock a store holds, sold oldest
+//! ([`round`]), solved in parallel by the solver; a round on a given day turned into
+//! purchase-order proposals that explain themselves ([`proposals`]); the stock a store holds, sold oldest
 //! first ([`shelf`]); the reorder rules planners use today ([`policies`]); and the
 //! chain run day by day on held-back demand under all three ([`simulate`]).
 //!
 //! Pure computation: no I/O.
 
 pub mod policies;
+pub mod proposals;
 pub mod round;
 pub mod shelf;
 pub mod simulate;

@@ -73,8 +73,7 @@ impl Supplier {
     /// Whether it delivers on `date`.
     pub fn delivers_on(&self, date: chrono::NaiveDate) -> bool {
         use chrono::Datelike;
-        let name = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-            [date.weekday().num_days_from_monday() as usize];
+        let name = WEEKDAYS[date.weekday().num_days_from_monday() as usize];
         self.delivery_days.iter().any(|d| d == name)
     }
 }
@@ -257,7 +256,103 @@ fn suppliers() -> Vec<Supplier> {
     ]
 }
 
+/// A catalog that cannot be planned with: what is wrong, with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogError {
+    /// `duplicate_id`, `bad_article`, `bad_supplier`, `unknown_reference`.
+    pub code: &'static str,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl std::fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
 impl Catalog {
+    /// Checks a catalog read from outside: unique ids, positive shelf lives, volumes and
+    /// case packs, suppliers with known delivery weekdays and sane terms, offers of known
+    /// articles from known suppliers at a price ≥ 0. An article nobody offers is allowed
+    /// (planning reports it).
+    pub fn validate(&self) -> Result<(), CatalogError> {
+        let err = |code, message: String| Err(CatalogError { code, message });
+        let mut seen = std::collections::HashSet::new();
+        for id in self.skus.iter().map(|s| &s.id) {
+            if id.is_empty() || !seen.insert(id) {
+                return err(
+                    "duplicate_id",
+                    format!("article id {id:?} is empty or given twice"),
+                );
+            }
+        }
+        for s in &self.skus {
+            if s.shelf_life_days < 1 || s.unit_ml < 1 || s.case_pack < 1 || s.revenue_cents < 0 {
+                return err(
+                    "bad_article",
+                    format!(
+                        "{}: shelf life, unit volume and case pack must be ≥ 1 and revenue ≥ 0",
+                        s.id
+                    ),
+                );
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for s in &self.suppliers {
+            if s.id.is_empty() || !seen.insert(&s.id) {
+                return err(
+                    "duplicate_id",
+                    format!("supplier id {:?} is empty or given twice", s.id),
+                );
+            }
+            let bad_day = s
+                .delivery_days
+                .iter()
+                .find(|d| !WEEKDAYS.contains(&d.as_str()));
+            if let Some(d) = bad_day {
+                return err(
+                    "bad_supplier",
+                    format!(
+                        "{}: delivery day {d:?}: use mon, tue, wed, thu, fri, sat, sun",
+                        s.id
+                    ),
+                );
+            }
+            if !(0..=60).contains(&s.lead_days)
+                || s.min_order_cents < 0
+                || s.delivery_fee_cents < 0
+                || s.truck_litres < 1
+            {
+                return err(
+                    "bad_supplier",
+                    format!(
+                        "{}: lead time 0 to 60 days, minimum order and fee ≥ 0, truck ≥ 1 litre",
+                        s.id
+                    ),
+                );
+            }
+        }
+        for o in &self.offers {
+            let known = self.skus.iter().any(|s| s.id == o.sku)
+                && self.suppliers.iter().any(|s| s.id == o.supplier);
+            if !known || o.unit_cost_cents < 0 {
+                return err(
+                    "unknown_reference",
+                    format!(
+                        "offer of {} by {} at {} cents: both must be in the catalog, the price ≥ 0",
+                        o.sku, o.supplier, o.unit_cost_cents
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Who sells article `sku` and at what price per unit: (supplier index, cents).
     pub fn offers_of(&self, sku: &str) -> Vec<(usize, i64)> {
         self.offers
@@ -338,5 +433,38 @@ mod tests {
         for zone in [Zone::Frozen, Zone::Chilled, Zone::Ambient] {
             assert!(c.skus.iter().any(|s| s.zone == zone));
         }
+        assert_eq!(c.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_catalog_from_outside_is_checked_with_codes() {
+        let code = |edit: &dyn Fn(&mut Catalog)| {
+            let mut c = catalog();
+            edit(&mut c);
+            c.validate().map_err(|e| e.code)
+        };
+        assert_eq!(
+            code(&|c| c.skus[1].id = c.skus[0].id.clone()),
+            Err("duplicate_id")
+        );
+        assert_eq!(code(&|c| c.skus[0].case_pack = 0), Err("bad_article"));
+        assert_eq!(
+            code(&|c| c.suppliers[0].delivery_days.push("monday".into())),
+            Err("bad_supplier")
+        );
+        assert_eq!(
+            code(&|c| c.suppliers[0].truck_litres = 0),
+            Err("bad_supplier")
+        );
+        assert_eq!(
+            code(&|c| c.offers[0].supplier = "nobody".into()),
+            Err("unknown_reference")
+        );
+        assert_eq!(
+            code(&|c| c.offers[0].unit_cost_cents = -1),
+            Err("unknown_reference")
+        );
+        // An article nobody sells is planned around, not refused.
+        assert_eq!(code(&|c| c.offers.retain(|o| o.sku != "NATA")), Ok(()));
     }
 }

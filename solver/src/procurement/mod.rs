@@ -17,7 +17,7 @@ mod mip;
 pub use mip::plan_store;
 
 /// An article the store keeps.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Article {
     /// The caller's id.
     pub id: String,
@@ -45,7 +45,7 @@ pub struct Article {
 }
 
 /// A lot on hand.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Lot {
     /// Units.
     pub units: f64,
@@ -54,7 +54,7 @@ pub struct Lot {
 }
 
 /// A supplier as the model sees it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Supplier {
     /// The caller's id.
     pub id: String,
@@ -71,7 +71,7 @@ pub struct Supplier {
 }
 
 /// Cost rates that are not prices.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rates {
     /// Holding a unit a day, in millionths of its price.
     pub holding_ppm_per_day: i64,
@@ -96,7 +96,7 @@ impl Default for Rates {
 }
 
 /// One store's planning problem.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StoreProblem {
     /// Days planned.
     pub horizon_days: u32,
@@ -122,7 +122,7 @@ pub struct StoreProblem {
 }
 
 /// Cases of an article ordered today from a supplier, set by a planner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FixedOrder {
     /// Index into the articles.
     pub article: usize,
@@ -160,6 +160,17 @@ pub enum SolveStatus {
     WithinGap,
     /// Stopped at the time limit with a feasible plan.
     TimeLimit,
+}
+
+impl SolveStatus {
+    /// `optimal`, `within_gap`, `time_limit`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Optimal => "optimal",
+            Self::WithinGap => "within_gap",
+            Self::TimeLimit => "time_limit",
+        }
+    }
 }
 
 /// What the model expects for an article over the horizon.
@@ -430,6 +441,15 @@ pub fn plan_stores(
     problems: &[StoreProblem],
     threads: usize,
 ) -> Vec<Result<StorePlan, ProcurementError>> {
+    plan_stores_reporting(problems, threads, &|_, _| {})
+}
+
+/// [`plan_stores`], calling `done(store, plan)` as each store's model ends.
+pub fn plan_stores_reporting(
+    problems: &[StoreProblem],
+    threads: usize,
+    done: &(dyn Fn(usize, &Result<StorePlan, ProcurementError>) + Sync),
+) -> Vec<Result<StorePlan, ProcurementError>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut out: Vec<Option<Result<StorePlan, ProcurementError>>> = vec![None; problems.len()];
     let slots: Vec<std::sync::Mutex<&mut Option<Result<StorePlan, ProcurementError>>>> =
@@ -441,6 +461,7 @@ pub fn plan_stores(
                     let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(p) = problems.get(k) else { break };
                     let plan = plan_store(p);
+                    done(k, &plan);
                     if let Ok(mut slot) = slots[k].lock() {
                         **slot = Some(plan);
                     }
