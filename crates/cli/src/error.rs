@@ -35,6 +35,10 @@ pub(crate) enum CliError {
     Forecast(#[from] freshroute_forecast::PanelError),
     #[error(transparent)]
     Simulation(#[from] freshroute_procurement::simulate::SimError),
+    #[error(transparent)]
+    ProcurementData(#[from] freshroute_service::rounds::DataError),
+    #[error("{}", .0.message)]
+    Round(freshroute_service::ApiError),
     #[error("{path} is not a sample chain: {detail}")]
     SampleChain {
         path: std::path::PathBuf,
@@ -56,6 +60,8 @@ impl CliError {
             Self::SampleChain { .. } => "invalid_sample_chain",
             Self::Forecast(e) => e.code(),
             Self::Simulation(e) => e.code(),
+            Self::ProcurementData(e) => e.code,
+            Self::Round(e) => e.code,
         }
     }
 
@@ -75,6 +81,12 @@ impl CliError {
                 "regenerate it with `freshroute sample-chain`, or start without it (--no-sample-chain)"
             }
             Self::Simulation(_) => "simulate fewer --days",
+            Self::ProcurementData(_) => {
+                "regenerate the data with `freshroute sample-procurement`, or point --data at a folder with catalog.json, sales.csv.gz and promotions.csv"
+            }
+            Self::Round(_) => {
+                "see the message: pick another --date or --store, or fix the data it names"
+            }
             Self::Forecast(_) => {
                 "give a longer history, or fewer periods with --evaluate, --select and --horizons"
             }

@@ -57,6 +57,11 @@ enum Command {
         #[command(flatten)]
         args: simulate::SimulateArgs,
     },
+    /// Planning rounds: purchase orders proposed from forecasts, stored for planners.
+    Plan {
+        #[command(subcommand)]
+        command: procurement::PlanCommand,
+    },
     /// API keys for the service.
     Keys {
         #[command(subcommand)]
@@ -80,6 +85,7 @@ fn main() -> ExitCode {
         } => procurement::simulate(&args),
         Command::SampleProcurement(args) => procurement::sample_procurement(&args),
         Command::Forecast { command } => forecast::run(command),
+        Command::Plan { command } => procurement::plan(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

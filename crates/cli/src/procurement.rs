@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use freshroute_formats::{DailySale, write_daily_sales};
 use freshroute_sample::history::{DEFAULT_DAYS, History, default_first_day, history};
 
+use freshroute_service::rounds::{ProcurementData, RoundRequest, run_round};
+
 use crate::error::CliError;
 use crate::roads::data_dir;
 use crate::service::bundled_sample_chain;
@@ -17,7 +19,27 @@ const FOLDER: &str = "procurement";
 
 /// The bundled daily sales.
 pub(crate) fn bundled_sales() -> PathBuf {
-    data_dir().join(FOLDER).join("sales.csv.gz")
+    bundled_data().join("sales.csv.gz")
+}
+
+/// The bundled procurement data's folder.
+pub(crate) fn bundled_data() -> PathBuf {
+    data_dir().join(FOLDER)
+}
+
+/// The procurement data in `dir`, read and checked, with a line on stderr.
+pub(crate) fn read_data(dir: &Path) -> Result<ProcurementData, CliError> {
+    let data = ProcurementData::load(dir)?;
+    eprintln!(
+        "procurement data from {}: {} articles, {} suppliers, {} series of sales {} … {}",
+        dir.display(),
+        data.catalog.skus.len(),
+        data.catalog.suppliers.len(),
+        data.sales.series.len(),
+        data.first,
+        data.last
+    );
+    Ok(data)
 }
 
 #[derive(clap::Args)]
@@ -194,4 +216,133 @@ pub(crate) fn simulate(args: &SimulateProcurementArgs) -> Result<(), CliError> {
         .json
         .then(|| freshroute_benches::procurement::to_json(&result, table.all_pass()));
     crate::bench::print_outcome(&table, json)
+}
+
+#[derive(clap::Subcommand)]
+pub(crate) enum PlanCommand {
+    /// A procurement round: forecasts, one purchase model per store solved in parallel,
+    /// today's orders stored as proposals for planners to approve.
+    Procurement(PlanProcurementArgs),
+}
+
+#[derive(clap::Args)]
+pub(crate) struct PlanProcurementArgs {
+    /// The day orders are placed, YYYY-MM-DD [default: the day after the last day of sales].
+    #[arg(long)]
+    date: Option<chrono::NaiveDate>,
+    /// Only this store (repeat for more) [default: every store with sales].
+    #[arg(long = "store")]
+    stores: Vec<String>,
+    /// Seconds one store's model may take (0.1 to 600).
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// The procurement data [default: procurement/ in the data folder].
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Print the round's report as JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    database: crate::service::DatabaseArg,
+}
+
+/// `freshroute plan …`.
+pub(crate) fn plan(command: PlanCommand) -> Result<(), CliError> {
+    let PlanCommand::Procurement(args) = command;
+    let data = std::sync::Arc::new(read_data(&args.data.clone().unwrap_or_else(bundled_data))?);
+    let request = RoundRequest {
+        date: args.date.unwrap_or(data.last + chrono::Duration::days(1)),
+        stores: (!args.stores.is_empty()).then(|| args.stores.clone()),
+        time_limit_s: Some(args.time_limit),
+    };
+    let report = crate::service::runtime()?.block_on(async {
+        use freshroute_store::Storage;
+        let store = freshroute_store::connect(&args.database.url()).await?;
+        if store.shops().await?.is_empty() {
+            // A new database: the sample chain, as `freshroute serve` loads it.
+            let roads = std::sync::Arc::new(crate::roads::bundled_network()?);
+            let state = freshroute_service::AppState::load(
+                store.clone(),
+                roads,
+                freshroute_service::rules::FixRules::default(),
+                freshroute_service::RateLimit::default(),
+            )
+            .await?;
+            let path = data_dir().join(crate::service::SAMPLE_CHAIN_FILE);
+            let chain = crate::service::read_sample_chain(&path)?;
+            crate::service::load_sample(&state, &path, &chain).await?;
+        }
+        eprintln!(
+            "planning {} for {} …",
+            request.date,
+            request
+                .stores
+                .as_ref()
+                .map_or("every store with sales".to_string(), |s| s.join(", "))
+        );
+        let started = std::time::Instant::now();
+        let progress = move |p: freshroute_procurement::proposals::Progress| {
+            use freshroute_procurement::proposals::Progress;
+            let at = started.elapsed().as_secs_f64();
+            match p {
+                Progress::Forecast { store, done, of } => {
+                    eprintln!("  {at:6.1} s  forecast {store} ({done} of {of})")
+                }
+                Progress::Solved {
+                    store,
+                    status,
+                    objective_cents,
+                } => eprintln!(
+                    "  {at:6.1} s  solved {store}: {status}{}",
+                    objective_cents.map_or(String::new(), |c| format!(", cost {:.2} €", c / 100.0))
+                ),
+            }
+        };
+        let clock = freshroute_service::Clock::system();
+        run_round(
+            &store,
+            &clock,
+            data,
+            &request,
+            "cli",
+            std::sync::Arc::new(progress),
+        )
+        .await
+        .map_err(CliError::Round)
+    })?;
+    if args.json {
+        return crate::output::print_json(&serde_json::json!(report)).map_err(CliError::from);
+    }
+    let mut text = format!(
+        "round {} for {}: {} proposals in {:.1} s\n\n{:<24} {:<12} {:>7} {:>12} {:>14}  notices\n",
+        report.round_id,
+        report.date,
+        report.proposals,
+        report.seconds,
+        "store",
+        "model",
+        "orders",
+        "value €",
+        "model cost €"
+    );
+    for s in &report.stores {
+        text.push_str(&format!(
+            "{:<24} {:<12} {:>7} {:>12.2} {:>14}  {}\n",
+            s.store,
+            s.status,
+            s.orders,
+            s.value_cents as f64 / 100.0,
+            s.objective_cents
+                .map_or("-".to_string(), |c| format!("{:.2}", c as f64 / 100.0)),
+            s.notices.len()
+        ));
+    }
+    if !report.kept_earlier.is_empty() {
+        text.push_str(&format!(
+            "\nno plan for {}: their earlier proposals stand (see the notices with --json)\n",
+            report.kept_earlier.join(", ")
+        ));
+    }
+    text.push_str("\nplanners review them at GET /v1/purchase-orders?status=proposed\n");
+    crate::output::print_text(&text).map_err(CliError::from)
 }

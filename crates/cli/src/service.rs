@@ -28,7 +28,7 @@ pub(crate) struct DatabaseArg {
 }
 
 impl DatabaseArg {
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
             data_dir()
                 .join("freshroute.db")
@@ -68,6 +68,13 @@ pub(crate) struct ServeArgs {
     /// is a region of its own).
     #[arg(long)]
     region: Vec<String>,
+    /// The procurement data planning rounds read (catalog.json, sales.csv.gz,
+    /// promotions.csv) [default: procurement/ in the data folder, when there].
+    #[arg(long)]
+    procurement_data: Option<PathBuf>,
+    /// Purchase orders worth more than this, euros, need a second approver.
+    #[arg(long, default_value_t = 1_000)]
+    second_approval_above: u32,
     #[command(flatten)]
     database: DatabaseArg,
 }
@@ -137,28 +144,21 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
     let mut state = AppState::load(store, roads, FixRules::default(), RateLimit::default()).await?;
     state.regions = regions(args)?;
     if let Some((path, chain)) = chosen_sample_chain(args)? {
-        let loaded = load_sample_chain(&state, &chain, freshroute_service::now_ms())
-            .await
-            .map_err(|e| CliError::SampleChain {
-                path: path.clone(),
-                detail: format!(
-                    "{} at {}: {}",
-                    e.code,
-                    e.field.as_deref().unwrap_or("the top"),
-                    e.message
-                ),
-            })?;
-        match loaded {
-            Some(l) if l.stores + l.couriers > 0 => eprintln!(
-                "loaded the sample chain from {}: {} stores, {} couriers",
-                path.display(),
-                l.stores,
-                l.couriers
-            ),
-            Some(_) => {}
-            None => eprintln!("the database holds a chain of its own: sample chain not loaded"),
-        }
+        load_sample(&state, &path, &chain).await?;
     }
+    state.procurement = match &args.procurement_data {
+        Some(dir) => Some(Arc::new(crate::procurement::read_data(dir)?)),
+        None => {
+            let dir = crate::procurement::bundled_data();
+            dir.join("catalog.json")
+                .exists()
+                .then(|| crate::procurement::read_data(&dir).map(Arc::new))
+                .transpose()?
+        }
+    };
+    state.purchasing = freshroute_service::PurchasingPolicy {
+        second_approval_above_cents: i64::from(args.second_approval_above) * 100,
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| CliError::Listen {
@@ -180,6 +180,37 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
     freshroute_service::serve(listener, router(state))
         .await
         .map_err(CliError::Serve)
+}
+
+/// Loads `chain` (read from `path`) into the state's database unless it holds a chain
+/// of its own, and says what it did.
+pub(crate) async fn load_sample(
+    state: &AppState,
+    path: &std::path::Path,
+    chain: &SampleChain,
+) -> Result<(), CliError> {
+    let loaded = load_sample_chain(state, chain, freshroute_service::now_ms())
+        .await
+        .map_err(|e| CliError::SampleChain {
+            path: path.to_path_buf(),
+            detail: format!(
+                "{} at {}: {}",
+                e.code,
+                e.field.as_deref().unwrap_or("the top"),
+                e.message
+            ),
+        })?;
+    match loaded {
+        Some(l) if l.stores + l.couriers > 0 => eprintln!(
+            "loaded the sample chain from {}: {} stores, {} couriers",
+            path.display(),
+            l.stores,
+            l.couriers
+        ),
+        Some(_) => {}
+        None => eprintln!("the database holds a chain of its own: sample chain not loaded"),
+    }
+    Ok(())
 }
 
 /// The regions `--region-resolution` or `--region` ask for.
@@ -241,7 +272,7 @@ fn chosen_sample_chain(args: &ServeArgs) -> Result<Option<(PathBuf, SampleChain)
 }
 
 /// The bundled sample chain's file name in the data folder.
-const SAMPLE_CHAIN_FILE: &str = "sample-chain.json";
+pub(crate) const SAMPLE_CHAIN_FILE: &str = "sample-chain.json";
 
 /// A sample chain read from `path`.
 pub(crate) fn read_sample_chain(path: &std::path::Path) -> Result<SampleChain, CliError> {
@@ -337,9 +368,6 @@ pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {
     })
 }
 
-/// Characters of a key's hash shown as its id.
-const KEY_ID_CHARS: usize = 12;
-
 fn list_keys(database: &DatabaseArg) -> Result<(), CliError> {
     let keys = runtime()?.block_on(async { connect(&database.url()).await?.api_keys().await })?;
     let mut text = format!(
@@ -349,7 +377,7 @@ fn list_keys(database: &DatabaseArg) -> Result<(), CliError> {
     for k in &keys {
         text += &format!(
             "{:<14}{:<12}{:<16}{:<27}{}\n",
-            &k.key_hash[..KEY_ID_CHARS.min(k.key_hash.len())],
+            &k.key_hash[..auth::KEY_ID_CHARS.min(k.key_hash.len())],
             k.role,
             k.courier_id.as_deref().unwrap_or("-"),
             utc(k.created_ms),
@@ -398,7 +426,7 @@ fn revoke_key(id: &str, database: &DatabaseArg) -> Result<(), CliError> {
         eprintln!(
             "revoked the {} key {}",
             key.role,
-            &key.key_hash[..KEY_ID_CHARS]
+            &key.key_hash[..auth::KEY_ID_CHARS]
         );
         Ok(())
     })

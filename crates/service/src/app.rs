@@ -17,7 +17,8 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, couriers, fixes, orders, plan_mode, planner, shops, telemetry, vroom, webhooks,
+    ApiError, couriers, fixes, orders, plan_mode, planner, purchasing, shops, telemetry, vroom,
+    webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -44,6 +45,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         (name = "tracking", description = "What a customer sees"),
         (name = "planning", description = "Route planning: VROOM-compatible solving"),
         (name = "notices", description = "Webhooks: signed notices of what happens to orders"),
+        (name = "procurement", description = "Planners: planning rounds, purchase orders and their approval, stock lots"),
         (name = "operations", description = "Health, metrics and this document"),
     )
 )]
@@ -94,6 +96,17 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::disable))
         .routes(routes!(webhooks::attempts))
+        .routes(routes!(purchasing::create_round))
+        .routes(routes!(purchasing::latest_round))
+        .routes(routes!(purchasing::list))
+        .routes(routes!(purchasing::get, purchasing::edit))
+        .routes(routes!(purchasing::approve))
+        .routes(routes!(purchasing::reject))
+        .routes(routes!(purchasing::send))
+        .routes(routes!(purchasing::confirm))
+        .routes(routes!(purchasing::receive))
+        .routes(routes!(purchasing::stock))
+        .routes(routes!(purchasing::count))
         .split_for_parts()
 }
 

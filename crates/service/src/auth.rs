@@ -22,6 +22,9 @@ pub fn new_secret(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(bytes))
 }
 
+/// Characters of a key's hash that name it (`freshroute keys list` shows them).
+pub const KEY_ID_CHARS: usize = 12;
+
 /// The stored form of a secret.
 pub fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -34,6 +37,8 @@ pub struct Caller {
     pub role: Role,
     /// For a courier key, its courier.
     pub courier_id: Option<String>,
+    /// The key's id: the start of its hash, as `freshroute keys list` shows it.
+    pub key_id: String,
 }
 
 impl Caller {
@@ -81,6 +86,12 @@ impl Caller {
             }
             _ => Ok(()),
         }
+    }
+
+    /// Who, by key, as purchase orders record every change and approval: the role and
+    /// the key's id. One key, one approver: every planner has a key of their own.
+    pub fn by_key(&self) -> String {
+        format!("{}:{}", self.role, self.key_id)
     }
 
     /// Who this is, as order events record it: the role, or `courier:ID`.
@@ -135,6 +146,7 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Caller {
             role: key.role,
             courier_id: key.courier_id,
+            key_id: key.key_hash.chars().take(KEY_ID_CHARS).collect(),
         })
     }
 }

@@ -31,6 +31,12 @@ pub struct AppState {
     pub regions: crate::regions::Regions,
     /// When customers are told of delays and changed ETAs.
     pub notices: crate::notices::NoticePolicy,
+    /// What procurement rounds plan from; `None`: rounds are refused.
+    pub procurement: Option<Arc<crate::rounds::ProcurementData>>,
+    /// How purchase orders are approved.
+    pub purchasing: crate::purchasing::PurchasingPolicy,
+    /// Held while a procurement round runs: one at a time.
+    pub(crate) round_lock: Arc<Mutex<()>>,
     /// What each open order's customer was last told.
     pub(crate) eta_watch: Arc<Mutex<crate::notices::EtaWatch>>,
     /// Woken when a notice is stored, so the webhook sender sends it at once.
@@ -86,6 +92,9 @@ impl AppState {
             regions: crate::regions::Regions::default(),
             plan: Arc::default(),
             notices: crate::notices::NoticePolicy::default(),
+            procurement: None,
+            purchasing: crate::purchasing::PurchasingPolicy::default(),
+            round_lock: Arc::default(),
             clock: crate::time::Clock::system(),
             eta_watch: Arc::default(),
             outbox_wake: Arc::default(),

@@ -1,0 +1,931 @@
+//! Planners' endpoints: planning rounds, purchase orders and stock.
+//!
+//! A purchase order moves proposed → approved → sent → confirmed → received, or to
+//! rejected (with a reason) before it is sent; a later round supersedes proposals
+//! nobody acted on. Before approval a planner may edit quantities, and sees what the
+//! edit costs by the store's model (solved again with the edited order held fixed).
+//! Orders above a configured value need two approvers; nobody approves twice. Every
+//! change is written with its audit event by compare-and-set, so racing changes cannot
+//! both win. Receiving an order creates its stock lots.
+//!
+//! Every endpoint needs a `planner` (or `admin`) key. An approver is a key: give every
+//! planner a key of their own.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use freshroute_solver::procurement::{FixedOrder, StoreProblem, plan_store};
+use freshroute_store::{PoEvent, PoStatus, PurchaseOrder, Purchasing, Role, StockLot, Storage};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::ApiError;
+use crate::auth::Caller;
+use crate::error::ErrorBody;
+use crate::fields::{text, valid_id};
+use crate::rounds::{ProcurementData, RoundRequest, StoredLine, run_round, stored_lines};
+use crate::state::AppState;
+
+/// Who may plan, edit, approve and receive.
+const PLANNERS: [Role; 2] = [Role::Planner, Role::Admin];
+
+/// How purchase orders are approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurchasingPolicy {
+    /// Orders worth more than this, cents, need a second approver.
+    pub second_approval_above_cents: i64,
+}
+
+impl Default for PurchasingPolicy {
+    fn default() -> Self {
+        Self {
+            second_approval_above_cents: 100_000,
+        }
+    }
+}
+
+fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}
+
+fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, message)
+}
+
+fn data(state: &AppState) -> Result<Arc<ProcurementData>, ApiError> {
+    state.procurement.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_procurement_data",
+            "the service was started without procurement data (catalog, sales, promotions): start it with --procurement-data DIR",
+        )
+    })
+}
+
+/// Runs a planning round: forecasts, one purchase model per store solved in parallel,
+/// today's orders stored as proposals. A store whose model fails keeps its earlier
+/// proposals; the report says why.
+#[utoipa::path(post, path = "/v1/procurement/rounds", tag = "procurement",
+    request_body = RoundRequest, security(("api_key" = [])),
+    responses(
+        (status = 201, description = "The round's report: per store its model's status and cost, proposals and notices; `kept_earlier` lists the stores whose model failed", body = Value),
+        (status = 403, description = "Not a planner key", body = ErrorBody),
+        (status = 409, description = "A round is running, or no store has sales (`round_running`, `no_stores`)", body = ErrorBody),
+        (status = 422, description = "Sales that do not reach the date or are too short (`sales_missing_days`, `history_too_short`), an unknown store", body = ErrorBody),
+        (status = 503, description = "No procurement data loaded", body = ErrorBody),
+    ))]
+pub(crate) async fn create_round(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<RoundRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(&PLANNERS)?;
+    let Json(request) = body?;
+    let data = data(&state)?;
+    let _running = state.round_lock.try_lock().map_err(|_| {
+        conflict(
+            "round_running",
+            "a planning round is running; wait for it to end",
+        )
+    })?;
+    let report = run_round(
+        &state.store,
+        &state.clock,
+        data,
+        &request,
+        &caller.by_key(),
+        Arc::new(|_| {}),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!(report))))
+}
+
+/// The latest round's report.
+#[utoipa::path(get, path = "/v1/procurement/rounds/latest", tag = "procurement",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The round: id, date, who ran it, when, its report", body = Value),
+        (status = 404, description = "No round yet", body = ErrorBody),
+    ))]
+pub(crate) async fn latest_round(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let round = state.store.latest_round().await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_round",
+            "no planning round has run yet: POST /v1/procurement/rounds",
+        )
+    })?;
+    Ok(Json(json!({
+        "id": round.id,
+        "date": round.plan_date,
+        "actor": round.actor,
+        "started_ms": round.started_ms,
+        "finished_ms": round.finished_ms,
+        "report": round.report,
+    })))
+}
+
+fn view(o: &PurchaseOrder, policy: &PurchasingPolicy) -> Value {
+    json!({
+        "id": o.id,
+        "round_id": o.round_id,
+        "store_id": o.shop_id,
+        "supplier_id": o.supplier_id,
+        "order_date": o.order_date,
+        "delivery_date": o.delivery_date,
+        "status": o.status.as_str(),
+        "value_cents": o.value_cents,
+        "approvals_needed": approvals_needed(o, policy),
+        "approvals": o.approvals,
+        "lines": o.lines,
+        "explanation": o.explanation,
+        "reason": o.reason,
+        "version": o.version,
+        "created_ms": o.created_ms,
+        "updated_ms": o.updated_ms,
+    })
+}
+
+fn approvals_needed(o: &PurchaseOrder, policy: &PurchasingPolicy) -> usize {
+    if o.value_cents > policy.second_approval_above_cents {
+        2
+    } else {
+        1
+    }
+}
+
+/// Filters of a purchase-order listing.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Listing {
+    /// Only orders in this status.
+    status: Option<String>,
+    /// Only orders of this store.
+    store_id: Option<String>,
+    /// At most this many, newest first (1 to 1,000; default 100).
+    limit: Option<u32>,
+}
+
+/// Purchase orders, newest first.
+#[utoipa::path(get, path = "/v1/purchase-orders", tag = "procurement", params(Listing),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "`{\"purchase_orders\": [...]}`", body = Value),
+        (status = 400, description = "An invalid filter", body = ErrorBody),
+    ))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<Listing>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            s.parse::<PoStatus>()
+                .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))
+        })
+        .transpose()?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1_000).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_limit", "limit must be 1 to 1000").at("limit"));
+    }
+    let orders = state
+        .store
+        .purchase_orders(status, q.store_id.as_deref(), limit)
+        .await?;
+    let policy = state.purchasing;
+    Ok(Json(json!({
+        "purchase_orders": orders.iter().map(|o| view(o, &policy)).collect::<Vec<_>>()
+    })))
+}
+
+async fn find(state: &AppState, id: &str) -> Result<PurchaseOrder, ApiError> {
+    state.store.purchase_order(id).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_purchase_order",
+            format!("no purchase order {id:?}"),
+        )
+    })
+}
+
+/// One purchase order with its audit trail.
+#[utoipa::path(get, path = "/v1/purchase-orders/{id}", tag = "procurement",
+    params(("id" = String, Path, description = "The order's id")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The order, its lines and explanation, and `events`: who did what when", body = Value),
+        (status = 404, description = "No such order", body = ErrorBody),
+    ))]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let o = find(&state, &id).await?;
+    let events = state.store.purchase_order_events(&id).await?;
+    let mut answer = view(&o, &state.purchasing);
+    answer["events"] = events
+        .iter()
+        .map(
+            |e| json!({"at_ms": e.at_ms, "actor": e.actor, "action": e.action, "detail": e.detail}),
+        )
+        .collect();
+    Ok(Json(answer))
+}
+
+/// Writes `next` over `seen` with its event (and lots), or says another change came first.
+async fn commit(
+    state: &AppState,
+    seen: &PurchaseOrder,
+    mut next: PurchaseOrder,
+    actor: &str,
+    action: &str,
+    detail: Value,
+    lots: &[StockLot],
+) -> Result<PurchaseOrder, ApiError> {
+    let now = state.clock.now_ms();
+    next.version = seen.version + 1;
+    next.updated_ms = now;
+    let event = PoEvent {
+        po_id: seen.id.clone(),
+        at_ms: now,
+        actor: actor.to_string(),
+        action: action.to_string(),
+        detail,
+    };
+    if state
+        .store
+        .change_purchase_order(&next, seen.version, &event, lots)
+        .await?
+    {
+        Ok(next)
+    } else {
+        Err(conflict(
+            "changed_meanwhile",
+            "the order changed while this request was made: read it again and retry",
+        ))
+    }
+}
+
+/// The version a request saw, if it names one: it must still be current.
+fn check_version(o: &PurchaseOrder, seen: Option<i64>) -> Result<(), ApiError> {
+    match seen {
+        Some(v) if v != o.version => Err(conflict(
+            "changed_meanwhile",
+            format!(
+                "the order is at version {}, not {v}: read it again and retry",
+                o.version
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a change to an order that is not `proposed`, with the code its state calls for.
+fn must_be_open(o: &PurchaseOrder, what: &str) -> Result<(), ApiError> {
+    match o.status {
+        PoStatus::Proposed => Ok(()),
+        s if s.is_with_supplier() => Err(conflict(
+            "order_already_sent",
+            format!(
+                "order {} is {s}: it went to the supplier and cannot be {what}",
+                o.id
+            ),
+        )),
+        PoStatus::Approved => Err(conflict(
+            "order_already_approved",
+            format!("order {} is approved: it cannot be {what}", o.id),
+        )),
+        s => Err(conflict(
+            "order_closed",
+            format!("order {} is {s}: it cannot be {what}", o.id),
+        )),
+    }
+}
+
+/// A line to set.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LineEdit {
+    /// The article.
+    sku: String,
+    /// Whole cases (0 takes the line out).
+    cases: i64,
+}
+
+/// An edit of a proposal's quantities.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Edit {
+    /// The version read; refused if the order changed since.
+    #[serde(default)]
+    version: Option<i64>,
+    /// Lines to set; lines not named stay as they are.
+    lines: Vec<LineEdit>,
+}
+
+/// Sets quantities of a proposed order. The answer shows what the edit costs by the
+/// store's model: the plan with the order as edited, against the round's optimum.
+#[utoipa::path(patch, path = "/v1/purchase-orders/{id}", tag = "procurement",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body = Edit, security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The order as edited, with `edit_cost_cents` (the model's cost with the order as edited minus its optimum)", body = Value),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 409, description = "Already approved, sent or closed, or changed meanwhile", body = ErrorBody),
+        (status = 422, description = "An article this supplier does not sell, negative cases, an edit that breaks a hard limit (the truck's room)", body = ErrorBody),
+    ))]
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<Edit>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let Json(edit) = body?;
+    let o = find(&state, &id).await?;
+    check_version(&o, edit.version)?;
+    must_be_open(&o, "edited")?;
+    if edit.lines.is_empty() {
+        return Err(ApiError::bad_request("no_lines", "name at least one line to set").at("lines"));
+    }
+    let model = state
+        .store
+        .store_model(&o.round_id, &o.shop_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::from(freshroute_store::StoreError::Corrupt {
+                what: "store model",
+                detail: format!("round {} has no model of {}", o.round_id, o.shop_id),
+            })
+        })?;
+    let problem: StoreProblem = serde_json::from_value(model.model).map_err(|e| {
+        ApiError::from(freshroute_store::StoreError::Corrupt {
+            what: "store model",
+            detail: e.to_string(),
+        })
+    })?;
+    let Some(supplier) = problem.suppliers.iter().position(|s| s.id == o.supplier_id) else {
+        return Err(ApiError::from(freshroute_store::StoreError::Corrupt {
+            what: "store model",
+            detail: format!("no supplier {} in the model", o.supplier_id),
+        }));
+    };
+    let mut lines = stored_lines(&o)?;
+    let mut changes = Vec::new();
+    for (i, e) in edit.lines.iter().enumerate() {
+        let field = format!("lines[{i}]");
+        if e.cases < 0 || e.cases > 100_000 {
+            return Err(unprocessable("bad_cases", "cases must be 0 to 100000")
+                .at(format!("{field}.cases")));
+        }
+        let Some(article) = problem.articles.iter().find(|a| a.id == e.sku) else {
+            return Err(unprocessable(
+                "unknown_article",
+                format!("no article {:?} in the catalog", e.sku),
+            )
+            .at(format!("{field}.sku")));
+        };
+        let Some(&(_, cost)) = article.offers.iter().find(|(j, _)| *j == supplier) else {
+            return Err(unprocessable(
+                "not_sold_by_supplier",
+                format!("{} does not sell {}", o.supplier_id, e.sku),
+            )
+            .at(format!("{field}.sku")));
+        };
+        let before = lines.iter().find(|l| l.sku == e.sku).map_or(0, |l| l.cases);
+        changes.push(json!({"sku": e.sku, "from_cases": before, "to_cases": e.cases}));
+        lines.retain(|l| l.sku != e.sku || e.cases > 0);
+        match lines.iter_mut().find(|l| l.sku == e.sku) {
+            Some(l) => l.cases = e.cases,
+            None if e.cases > 0 => lines.push(StoredLine {
+                sku: e.sku.clone(),
+                cases: e.cases,
+                case_pack: article.case_pack,
+                units: 0,
+                unit_cost_cents: cost,
+                cost_cents: 0,
+                proposed_cases: 0,
+            }),
+            None => {}
+        }
+    }
+    for l in &mut lines {
+        l.units = l.cases * l.case_pack;
+        l.cost_cents = l.units * l.unit_cost_cents;
+    }
+    // The model with this supplier's order of today held to the edit (articles not in
+    // it at zero): what the store's plan costs around it.
+    let mut fixed_problem = problem.clone();
+    fixed_problem.fixed = problem
+        .articles
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.offers.iter().any(|(j, _)| *j == supplier))
+        .map(|(k, a)| FixedOrder {
+            article: k,
+            supplier,
+            cases: lines.iter().find(|l| l.sku == a.id).map_or(0, |l| l.cases),
+        })
+        .collect();
+    let solved = tokio::task::spawn_blocking(move || plan_store(&fixed_problem))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "model_failed",
+                format!("pricing the edit stopped: {e}"),
+            )
+        })?;
+    let (cost, status) = match solved {
+        Ok(plan) => (
+            plan.objective_cents.round() as i64 - model.objective_cents,
+            plan.status.as_str(),
+        ),
+        Err(freshroute_solver::procurement::ProcurementError::Infeasible) => {
+            return Err(unprocessable(
+                "edit_infeasible",
+                "the order as edited breaks a hard limit of the supplier (the truck's room): order less",
+            )
+            .at("lines"));
+        }
+        Err(e) => {
+            return Err(
+                unprocessable(e.code(), format!("pricing the edit failed: {e}")).at("lines"),
+            );
+        }
+    };
+    let mut next = o.clone();
+    next.value_cents = lines.iter().map(|l| l.cost_cents).sum();
+    next.lines = json!(lines);
+    let detail = json!({
+        "lines": changes,
+        "value_cents": {"from": o.value_cents, "to": next.value_cents},
+        "edit_cost_cents": cost,
+        "model_status": status,
+    });
+    let next = commit(&state, &o, next, &caller.by_key(), "edited", detail, &[]).await?;
+    let mut answer = view(&next, &state.purchasing);
+    answer["edit_cost_cents"] = json!(cost);
+    answer["edit_cost_model_status"] = json!(status);
+    Ok(Json(answer))
+}
+
+/// A step of the workflow that names the version it saw.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Step {
+    /// The version read; refused if the order changed since.
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+/// The optional body of a step: nothing, or `{"version": N}`.
+fn step_of(body: &[u8]) -> Result<Step, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Step::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("the body must be empty or {{\"version\": N}}: {e}"),
+        )
+    })
+}
+
+/// Approves a proposed order. Above the configured value it needs a second, different
+/// approver; until then it stays proposed with the first approval recorded.
+#[utoipa::path(post, path = "/v1/purchase-orders/{id}/approve", tag = "procurement",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body(content = Step, description = "Optional: the version read"),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The order: `approved`, or still `proposed` waiting for a second approver", body = Value),
+        (status = 403, description = "A key whose role may not approve", body = ErrorBody),
+        (status = 409, description = "Already approved by this key, not proposed, or changed meanwhile", body = ErrorBody),
+    ))]
+pub(crate) async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let step = step_of(&body)?;
+    let o = find(&state, &id).await?;
+    check_version(&o, step.version)?;
+    let who = caller.by_key();
+    if o.approvals.contains(&who) {
+        return Err(conflict(
+            "already_approved_by_you",
+            format!(
+                "this key already approved order {}: a second approval must come from another planner",
+                o.id
+            ),
+        ));
+    }
+    must_be_open(&o, "approved")?;
+    let mut next = o.clone();
+    next.approvals.push(who);
+    let needed = approvals_needed(&o, &state.purchasing);
+    if next.approvals.len() >= needed {
+        next.status = PoStatus::Approved;
+    }
+    let detail =
+        json!({"approvals": next.approvals.len(), "needed": needed, "value_cents": o.value_cents});
+    let next = commit(&state, &o, next, &caller.by_key(), "approved", detail, &[]).await?;
+    Ok(Json(view(&next, &state.purchasing)))
+}
+
+/// Why an order is rejected.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Rejection {
+    /// The version read; refused if the order changed since.
+    #[serde(default)]
+    version: Option<i64>,
+    /// Why (1 to 500 characters).
+    reason: String,
+}
+
+/// Rejects an order not yet sent, with a reason.
+#[utoipa::path(post, path = "/v1/purchase-orders/{id}/reject", tag = "procurement",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body = Rejection, security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The order, `rejected`", body = Value),
+        (status = 400, description = "No reason", body = ErrorBody),
+        (status = 409, description = "Already sent or closed, or changed meanwhile", body = ErrorBody),
+    ))]
+pub(crate) async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<Rejection>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let Json(r) = body?;
+    text("reason", &r.reason, 500)?;
+    let o = find(&state, &id).await?;
+    check_version(&o, r.version)?;
+    if o.status != PoStatus::Approved {
+        must_be_open(&o, "rejected")?;
+    }
+    let mut next = o.clone();
+    next.status = PoStatus::Rejected;
+    next.reason = Some(r.reason.trim().to_string());
+    let detail = json!({"from": o.status.as_str(), "reason": next.reason});
+    let next = commit(&state, &o, next, &caller.by_key(), "rejected", detail, &[]).await?;
+    Ok(Json(view(&next, &state.purchasing)))
+}
+
+/// Moves an order one step along the supplier's side of the workflow.
+async fn advance(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    step: Step,
+    from: &[PoStatus],
+    to: PoStatus,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let o = find(state, id).await?;
+    check_version(&o, step.version)?;
+    if !from.contains(&o.status) {
+        let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        return Err(conflict(
+            "invalid_transition",
+            format!(
+                "order {} is {}: it can become {to} only from {}",
+                o.id,
+                o.status,
+                allowed.join(" or ")
+            ),
+        ));
+    }
+    let mut next = o.clone();
+    next.status = to;
+    let detail = json!({"from": o.status.as_str()});
+    let next = commit(state, &o, next, &caller.by_key(), to.as_str(), detail, &[]).await?;
+    Ok(Json(view(&next, &state.purchasing)))
+}
+
+/// Marks an approved order sent to its supplier.
+#[utoipa::path(post, path = "/v1/purchase-orders/{id}/send", tag = "procurement",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body(content = Step, description = "Optional: the version read"),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The order, `sent`", body = Value),
+        (status = 409, description = "Not approved, or changed meanwhile", body = ErrorBody),
+    ))]
+pub(crate) async fn send(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let step = step_of(&body)?;
+    advance(
+        &state,
+        &caller,
+        &id,
+        step,
+        &[PoStatus::Approved],
+        PoStatus::Sent,
+    )
+    .await
+}
+
+/// Records the supplier's confirmation of a sent order.
+#[utoipa::path(post, path = "/v1/purchase-orders/{id}/confirm", tag = "procurement",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body(content = Step, description = "Optional: the version read"),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The order, `confirmed`", body = Value),
+        (status = 409, description = "Not sent, or changed meanwhile", body = ErrorBody),
+    ))]
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let step = step_of(&body)?;
+    advance(
+        &state,
+        &caller,
+        &id,
+        step,
+        &[PoStatus::Sent],
+        PoStatus::Confirmed,
+    )
+    .await
+}
+
+/// A lot as delivered or counted.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LotIn {
+    /// The article.
+    sku: String,
+    /// The supplier's lot number (1 to 64 letters, digits, `-`, `_`, `.`).
+    lot_number: String,
+    /// The last day it may be sold, YYYY-MM-DD.
+    expiry_date: String,
+    /// Units (≥ 0).
+    units: f64,
+}
+
+/// What arrived.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Receipt {
+    /// The version read; refused if the order changed since.
+    #[serde(default)]
+    version: Option<i64>,
+    /// The lots delivered.
+    lots: Vec<LotIn>,
+}
+
+/// Checks lots from outside into stock lots of `shop_id`; `skus` limits the articles.
+fn lots_in(
+    lots: &[LotIn],
+    shop_id: &str,
+    skus: &dyn Fn(&str) -> bool,
+    today: NaiveDate,
+    po_id: Option<&str>,
+    at_ms: i64,
+) -> Result<Vec<StockLot>, ApiError> {
+    let mut out: Vec<StockLot> = Vec::with_capacity(lots.len());
+    for (i, l) in lots.iter().enumerate() {
+        let field = |f: &str| format!("lots[{i}].{f}");
+        if !skus(&l.sku) {
+            return Err(unprocessable(
+                "unknown_article",
+                format!("{:?} is not an article here", l.sku),
+            )
+            .at(field("sku")));
+        }
+        valid_id(&field("lot_number"), &l.lot_number)?;
+        if !l.units.is_finite() || l.units < 0.0 {
+            return Err(unprocessable(
+                "negative_stock",
+                format!("{} units: count again; units are 0 or more", l.units),
+            )
+            .at(field("units")));
+        }
+        let expiry = NaiveDate::parse_from_str(&l.expiry_date, "%Y-%m-%d").map_err(|_| {
+            ApiError::bad_request("invalid_date", "expiry_date must be YYYY-MM-DD")
+                .at(field("expiry_date"))
+        })?;
+        if expiry < today {
+            return Err(unprocessable(
+                "expired_lot",
+                format!(
+                    "lot {} expired on {expiry}: it cannot enter stock",
+                    l.lot_number
+                ),
+            )
+            .at(field("expiry_date")));
+        }
+        if out
+            .iter()
+            .any(|x| x.sku == l.sku && x.lot_number == l.lot_number)
+        {
+            return Err(unprocessable(
+                "duplicate_lot",
+                format!("lot {} of {} is given twice", l.lot_number, l.sku),
+            )
+            .at(field("lot_number")));
+        }
+        out.push(StockLot {
+            shop_id: shop_id.to_string(),
+            sku: l.sku.clone(),
+            lot_number: l.lot_number.clone(),
+            expiry_date: expiry.to_string(),
+            units: l.units,
+            po_id: po_id.map(str::to_string),
+            at_ms,
+        });
+    }
+    Ok(out)
+}
+
+fn today(state: &AppState) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
+        .map_or(NaiveDate::MIN, |t| t.date_naive())
+}
+
+/// Receives a sent or confirmed order: its lots enter the store's stock with their lot
+/// numbers and expiry dates.
+#[utoipa::path(post, path = "/v1/purchase-orders/{id}/receive", tag = "procurement",
+    params(("id" = String, Path, description = "The order's id")),
+    request_body = Receipt, security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The order, `received`, with the `lots` created", body = Value),
+        (status = 409, description = "Not sent or confirmed, a lot number already in stock, or changed meanwhile", body = ErrorBody),
+        (status = 422, description = "An article not in the order, negative units, an expired lot", body = ErrorBody),
+    ))]
+pub(crate) async fn receive(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<Receipt>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let Json(r) = body?;
+    let o = find(&state, &id).await?;
+    check_version(&o, r.version)?;
+    if !matches!(o.status, PoStatus::Sent | PoStatus::Confirmed) {
+        return Err(conflict(
+            "invalid_transition",
+            format!(
+                "order {} is {}: only a sent or confirmed order is received",
+                o.id, o.status
+            ),
+        ));
+    }
+    if r.lots.is_empty() {
+        return Err(ApiError::bad_request("no_lots", "name the lots delivered").at("lots"));
+    }
+    let lines = stored_lines(&o)?;
+    let now = state.clock.now_ms();
+    let lots = lots_in(
+        &r.lots,
+        &o.shop_id,
+        &|sku| lines.iter().any(|l| l.sku == sku),
+        today(&state),
+        Some(&o.id),
+        now,
+    )?;
+    let received: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            let got: f64 = lots
+                .iter()
+                .filter(|x| x.sku == l.sku)
+                .map(|x| x.units)
+                .sum();
+            json!({"sku": l.sku, "ordered_units": l.units, "received_units": got})
+        })
+        .collect();
+    let mut next = o.clone();
+    next.status = PoStatus::Received;
+    let detail = json!({"from": o.status.as_str(), "lots": lots.len(), "units": received});
+    let next = commit(
+        &state,
+        &o,
+        next,
+        &caller.by_key(),
+        "received",
+        detail,
+        &lots,
+    )
+    .await?;
+    let mut answer = view(&next, &state.purchasing);
+    answer["lots"] = lots.iter().map(lot_view).collect();
+    Ok(Json(answer))
+}
+
+fn lot_view(l: &StockLot) -> Value {
+    json!({
+        "store_id": l.shop_id,
+        "sku": l.sku,
+        "lot_number": l.lot_number,
+        "expiry_date": l.expiry_date,
+        "units": l.units,
+        "purchase_order_id": l.po_id,
+        "at_ms": l.at_ms,
+    })
+}
+
+/// Filters of a stock listing.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StockListing {
+    /// Only this store's lots.
+    store_id: Option<String>,
+}
+
+/// Stock lots, by store, article and expiry.
+#[utoipa::path(get, path = "/v1/stock", tag = "procurement", params(StockListing),
+    security(("api_key" = [])),
+    responses((status = 200, description = "`{\"lots\": [...]}`", body = Value)))]
+pub(crate) async fn stock(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<StockListing>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let lots = state.store.stock_lots(q.store_id.as_deref()).await?;
+    Ok(Json(
+        json!({"lots": lots.iter().map(lot_view).collect::<Vec<_>>()}),
+    ))
+}
+
+/// A stock count.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Count {
+    /// Every lot on hand (the store's other lots are gone).
+    lots: Vec<LotIn>,
+}
+
+/// Replaces a store's stock with a count.
+#[utoipa::path(put, path = "/v1/stock/{store_id}", tag = "procurement",
+    params(("store_id" = String, Path, description = "The store")),
+    request_body = Count, security(("api_key" = [])),
+    responses(
+        (status = 200, description = "`{\"lots\": [...]}` as stored", body = Value),
+        (status = 404, description = "No such store", body = ErrorBody),
+        (status = 422, description = "Negative units (`negative_stock`), an unknown article, an expired lot", body = ErrorBody),
+    ))]
+pub(crate) async fn count(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(store_id): Path<String>,
+    body: Result<Json<Count>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&PLANNERS)?;
+    let Json(c) = body?;
+    if state.store.shop(&store_id).await?.is_none() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_store",
+            format!("no store {store_id:?}"),
+        ));
+    }
+    let data = state.procurement.clone();
+    let known = |sku: &str| {
+        data.as_ref()
+            .is_none_or(|d| d.catalog.skus.iter().any(|s| s.id == sku))
+    };
+    let lots = lots_in(
+        &c.lots,
+        &store_id,
+        &known,
+        today(&state),
+        None,
+        state.clock.now_ms(),
+    )?;
+    state.store.replace_stock(&store_id, &lots).await?;
+    Ok(Json(
+        json!({"lots": lots.iter().map(lot_view).collect::<Vec<_>>()}),
+    ))
+}

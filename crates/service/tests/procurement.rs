@@ -1,0 +1,611 @@
+//! Planners over HTTP: a planning round on the bundled procurement data, then purchase
+//! orders edited (with the model's cost of the edit), approved once or twice, sent,
+//! confirmed and received into stock lots, or rejected; and every refusal the workflow
+//! owes: roles that may not act, a second approval by the same key, changes of an
+//! order already sent, bad lots and counts. Against a temporary SQLite file, and again
+//! against PostgreSQL when `FRESHROUTE_TEST_POSTGRES_URL` is set.
+
+mod common;
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::monaco;
+use freshroute_service::rounds::ProcurementData;
+use freshroute_service::rules::FixRules;
+use freshroute_service::{AppState, PurchasingPolicy, RateLimit, auth, router};
+use freshroute_store::testing::TempPgDatabase;
+use freshroute_store::{AnyStore, ApiKey, PgStore, Role, Shop, SqliteStore, Storage};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// The bundled procurement data, read once per test binary.
+fn data() -> Arc<ProcurementData> {
+    static DATA: OnceLock<Arc<ProcurementData>> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/procurement");
+        Arc::new(ProcurementData::load(&dir).expect("the bundled procurement data"))
+    })
+    .clone()
+}
+
+const STORE: &str = "porto-aliados";
+
+struct Reply {
+    status: StatusCode,
+    body: Value,
+}
+
+async fn call(app: &Router, method: &str, uri: &str, key: &str, body: Option<Value>) -> Reply {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {key}"));
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    };
+    let res = app
+        .clone()
+        .oneshot(req.expect("request"))
+        .await
+        .expect("infallible");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Reply {
+        status,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
+}
+
+fn code(r: &Reply) -> (StatusCode, Option<&str>) {
+    (r.status, r.body["code"].as_str())
+}
+
+async fn key(store: &AnyStore, role: Role) -> String {
+    let key = auth::new_secret("fr_key_");
+    store
+        .insert_api_key(&ApiKey {
+            key_hash: auth::hash(&key),
+            role,
+            courier_id: None,
+            created_ms: 0,
+            revoked_ms: None,
+        })
+        .await
+        .expect("key");
+    key
+}
+
+fn shop(id: &str) -> Shop {
+    Shop {
+        id: id.to_string(),
+        name: "Aliados".to_string(),
+        address: "Avenida dos Aliados, Porto".to_string(),
+        lat: 41.1496,
+        lon: -8.6110,
+        snapped: json!({}),
+        opening_hours: json!([]),
+        frozen_litres: 400,
+        chilled_litres: 900,
+        ambient_litres: 3_000,
+        created_ms: 0,
+    }
+}
+
+async fn workflow(store: AnyStore) {
+    store.insert_shop(&shop(STORE)).await.expect("store");
+    let admin = key(&store, Role::Admin).await;
+    let ana = key(&store, Role::Planner).await;
+    let rui = key(&store, Role::Planner).await;
+    let dispatcher = key(&store, Role::Dispatcher).await;
+    let bare = AppState::load(
+        store.clone(),
+        monaco(),
+        FixRules::default(),
+        RateLimit::default(),
+    )
+    .await
+    .expect("state");
+    let round = json!({"date": "2026-12-01", "stores": [STORE]});
+
+    // Without procurement data, rounds are refused.
+    let app = router(bare.clone());
+    let r = call(
+        &app,
+        "POST",
+        "/v1/procurement/rounds",
+        &ana,
+        Some(round.clone()),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("no_procurement_data"))
+    );
+
+    // Every order needs two approvers here; `single` approves with one.
+    let mut state = bare.clone();
+    state.procurement = Some(data());
+    state.purchasing = PurchasingPolicy {
+        second_approval_above_cents: 0,
+    };
+    let app = router(state.clone());
+    let mut single = state.clone();
+    single.purchasing = PurchasingPolicy {
+        second_approval_above_cents: i64::MAX,
+    };
+    let single = router(single);
+
+    // The round: planners only; bad dates and stores refused.
+    let r = call(
+        &app,
+        "POST",
+        "/v1/procurement/rounds",
+        &dispatcher,
+        Some(round.clone()),
+    )
+    .await;
+    assert_eq!(code(&r), (StatusCode::FORBIDDEN, Some("forbidden_role")));
+    let r = call(
+        &app,
+        "POST",
+        "/v1/procurement/rounds",
+        &ana,
+        Some(json!({"date": "2027-02-01"})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("sales_missing_days")),
+        "{:?}",
+        r.body
+    );
+    let r = call(
+        &app,
+        "POST",
+        "/v1/procurement/rounds",
+        &ana,
+        Some(json!({"date": "2026-12-01", "stores": ["nowhere"]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_store"))
+    );
+    let r = call(
+        &app,
+        "POST",
+        "/v1/procurement/rounds",
+        &ana,
+        Some(round.clone()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let report = &r.body;
+    assert_eq!(report["stores"][0]["store"], STORE);
+    let status = report["stores"][0]["status"].as_str().expect("status");
+    assert!(
+        ["optimal", "within_gap", "time_limit"].contains(&status),
+        "{report}"
+    );
+    let made = report["proposals"].as_u64().expect("count") as usize;
+    assert!(
+        made >= 3,
+        "an empty store orders from several suppliers: {report}"
+    );
+    let r = call(&app, "GET", "/v1/procurement/rounds/latest", &ana, None).await;
+    assert_eq!(r.body["id"], report["round_id"]);
+
+    // The proposals explain themselves.
+    let r = call(
+        &app,
+        "GET",
+        "/v1/purchase-orders?status=proposed",
+        &ana,
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let orders = r.body["purchase_orders"].as_array().expect("list").clone();
+    assert_eq!(orders.len(), made);
+    let ids: Vec<String> = orders
+        .iter()
+        .map(|o| o["id"].as_str().expect("id").to_string())
+        .collect();
+    for o in &orders {
+        assert_eq!(o["status"], "proposed");
+        assert_eq!(o["order_date"], "2026-12-01");
+        let lines = o["lines"].as_array().expect("lines");
+        let why = o["explanation"]["lines"].as_array().expect("why");
+        assert_eq!(lines.len(), why.len());
+        let sum: i64 = lines
+            .iter()
+            .map(|l| l["cost_cents"].as_i64().expect("cost"))
+            .sum();
+        assert_eq!(o["value_cents"].as_i64(), Some(sum));
+        for (l, w) in lines.iter().zip(why) {
+            assert_eq!(l["sku"], w["sku"]);
+            assert_eq!(
+                l["units"].as_i64(),
+                Some(l["cases"].as_i64().expect("cases") * l["case_pack"].as_i64().expect("pack"))
+            );
+            let w = &w["why"];
+            assert!(w["forecast"].as_array().is_some_and(|f| !f.is_empty()));
+            assert!(w["safety_units"].as_f64().is_some());
+            assert!(w["stock"].is_array() && w["offers"].is_array());
+            assert!(
+                w["supplier"]
+                    .as_str()
+                    .is_some_and(|s| s.contains(o["supplier_id"].as_str().expect("supplier")))
+            );
+            assert!(w["quantity"].as_str().is_some_and(|s| s.contains("cases")));
+        }
+    }
+    let r = call(
+        &app,
+        "GET",
+        &format!("/v1/purchase-orders/{}", ids[0]),
+        &ana,
+        None,
+    )
+    .await;
+    assert_eq!(r.body["events"][0]["action"], "proposed");
+
+    // Edits: priced by the model; refused for articles the supplier does not sell.
+    let first = &orders[0];
+    let line = &first["lines"][0];
+    let sku = line["sku"].as_str().expect("sku").to_string();
+    let cases = line["cases"].as_i64().expect("cases");
+    let uri = format!("/v1/purchase-orders/{}", ids[0]);
+    let r = call(
+        &app,
+        "PATCH",
+        &uri,
+        &ana,
+        Some(json!({"lines": [{"sku": sku, "cases": -1}]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_cases"))
+    );
+    let foreign = data()
+        .catalog
+        .skus
+        .iter()
+        .map(|s| s.id.clone())
+        .find(|id| {
+            !data()
+                .catalog
+                .offers
+                .iter()
+                .any(|o| &o.sku == id && o.supplier == first["supplier_id"])
+        })
+        .expect("an article this supplier does not sell");
+    let r = call(
+        &app,
+        "PATCH",
+        &uri,
+        &ana,
+        Some(json!({"lines": [{"sku": foreign, "cases": 1}]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("not_sold_by_supplier")
+        )
+    );
+    let r = call(
+        &app,
+        "PATCH",
+        &uri,
+        &ana,
+        Some(json!({"version": 1, "lines": [{"sku": sku, "cases": cases + 20}]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let cost = r.body["edit_cost_cents"].as_i64().expect("the edit's cost");
+    assert!(
+        cost > 0,
+        "twenty more cases than the optimum cost more: {cost}"
+    );
+    let edited = r.body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["sku"] == sku.as_str())
+        .expect("the line")
+        .clone();
+    assert_eq!(edited["cases"].as_i64(), Some(cases + 20));
+    assert_eq!(edited["proposed_cases"].as_i64(), Some(cases));
+    assert_eq!(r.body["version"], 2);
+    // A stale version is refused.
+    let r = call(
+        &app,
+        "PATCH",
+        &uri,
+        &ana,
+        Some(json!({"version": 1, "lines": [{"sku": sku, "cases": cases}]})),
+    )
+    .await;
+    assert_eq!(code(&r), (StatusCode::CONFLICT, Some("changed_meanwhile")));
+
+    // Approval: not by a dispatcher; twice needed here, never twice by the same key.
+    let approve = format!("{uri}/approve");
+    let r = call(&app, "POST", &approve, &dispatcher, None).await;
+    assert_eq!(code(&r), (StatusCode::FORBIDDEN, Some("forbidden_role")));
+    let r = call(&app, "POST", &approve, &ana, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        (
+            r.body["status"].as_str(),
+            r.body["approvals_needed"].as_u64()
+        ),
+        (Some("proposed"), Some(2))
+    );
+    let r = call(&app, "POST", &approve, &ana, None).await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::CONFLICT, Some("already_approved_by_you"))
+    );
+    let r = call(&app, "POST", &approve, &rui, Some(json!({"version": 3}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["status"], "approved");
+    assert_eq!(r.body["approvals"].as_array().map(Vec::len), Some(2));
+    let r = call(
+        &app,
+        "PATCH",
+        &uri,
+        &ana,
+        Some(json!({"lines": [{"sku": sku, "cases": 1}]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::CONFLICT, Some("order_already_approved"))
+    );
+
+    // Sent: no more edits or rejections; confirmed; received into lots.
+    let r = call(&app, "POST", &format!("{uri}/confirm"), &ana, None).await;
+    assert_eq!(code(&r), (StatusCode::CONFLICT, Some("invalid_transition")));
+    let r = call(&app, "POST", &format!("{uri}/send"), &ana, None).await;
+    assert_eq!(r.body["status"], "sent", "{:?}", r.body);
+    let r = call(
+        &app,
+        "PATCH",
+        &uri,
+        &ana,
+        Some(json!({"lines": [{"sku": sku, "cases": 1}]})),
+    )
+    .await;
+    assert_eq!(code(&r), (StatusCode::CONFLICT, Some("order_already_sent")));
+    let r = call(
+        &app,
+        "POST",
+        &format!("{uri}/reject"),
+        &ana,
+        Some(json!({"reason": "too late"})),
+    )
+    .await;
+    assert_eq!(code(&r), (StatusCode::CONFLICT, Some("order_already_sent")));
+    let r = call(&app, "POST", &format!("{uri}/confirm"), &rui, None).await;
+    assert_eq!(r.body["status"], "confirmed");
+    let receive = format!("{uri}/receive");
+    let lot = |sku: &str, number: &str, expiry: &str, units: f64| json!({"sku": sku, "lot_number": number, "expiry_date": expiry, "units": units});
+    let r = call(
+        &app,
+        "POST",
+        &receive,
+        &ana,
+        Some(json!({"lots": [lot(&sku, "L-1", "2020-01-01", 5.0)]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("expired_lot"))
+    );
+    let r = call(
+        &app,
+        "POST",
+        &receive,
+        &ana,
+        Some(json!({"lots": [lot(&foreign, "L-1", "2099-01-01", 5.0)]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_article"))
+    );
+    let r = call(
+        &app,
+        "POST",
+        &receive,
+        &ana,
+        Some(json!({"lots": [lot(&sku, "L-1", "2099-01-01", -5.0)]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("negative_stock"))
+    );
+    let units = edited["units"].as_f64().expect("units");
+    let r = call(
+        &app,
+        "POST",
+        &receive,
+        &ana,
+        Some(json!({"lots": [lot(&sku, "L-7731", "2099-01-05", units)]})),
+    )
+    .await;
+    assert_eq!(r.body["status"], "received", "{:?}", r.body);
+    assert_eq!(r.body["lots"][0]["lot_number"], "L-7731");
+    let r = call(
+        &app,
+        "POST",
+        &receive,
+        &ana,
+        Some(json!({"lots": [lot(&sku, "L-8", "2099-01-05", 1.0)]})),
+    )
+    .await;
+    assert_eq!(code(&r), (StatusCode::CONFLICT, Some("invalid_transition")));
+    let r = call(
+        &app,
+        "GET",
+        &format!("/v1/stock?store_id={STORE}"),
+        &ana,
+        None,
+    )
+    .await;
+    let lots = r.body["lots"].as_array().expect("lots");
+    assert_eq!(lots.len(), 1);
+    assert_eq!(
+        (lots[0]["sku"].as_str(), lots[0]["expiry_date"].as_str()),
+        (Some(sku.as_str()), Some("2099-01-05"))
+    );
+    assert_eq!(lots[0]["purchase_order_id"].as_str(), Some(ids[0].as_str()));
+
+    // The audit trail: who did what, in order.
+    let r = call(&app, "GET", &uri, &admin, None).await;
+    let trail: Vec<&str> = r.body["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        trail,
+        [
+            "proposed",
+            "edited",
+            "approved",
+            "approved",
+            "sent",
+            "confirmed",
+            "received"
+        ]
+    );
+    let actors: Vec<&str> = r.body["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["actor"].as_str().expect("actor"))
+        .collect();
+    assert_ne!(actors[2], actors[3], "two different approvers");
+    assert!(actors[1].starts_with("planner:"));
+    assert_eq!(
+        r.body["events"][1]["detail"]["edit_cost_cents"].as_i64(),
+        Some(cost)
+    );
+
+    // Below the threshold one approval is enough; a rejection needs a reason.
+    let second = format!("/v1/purchase-orders/{}", ids[1]);
+    let r = call(&single, "POST", &format!("{second}/approve"), &rui, None).await;
+    assert_eq!(r.body["status"], "approved", "{:?}", r.body);
+    let third = format!("/v1/purchase-orders/{}", ids[2]);
+    let r = call(
+        &app,
+        "POST",
+        &format!("{third}/reject"),
+        &ana,
+        Some(json!({"reason": " "})),
+    )
+    .await;
+    assert_eq!(code(&r), (StatusCode::BAD_REQUEST, Some("invalid_text")));
+    let r = call(
+        &app,
+        "POST",
+        &format!("{third}/reject"),
+        &ana,
+        Some(json!({"reason": "the terrace is closed this week"})),
+    )
+    .await;
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["reason"].as_str()),
+        (Some("rejected"), Some("the terrace is closed this week"))
+    );
+    let r = call(&app, "POST", &format!("{third}/approve"), &rui, None).await;
+    assert_eq!(code(&r), (StatusCode::CONFLICT, Some("order_closed")));
+
+    // Counts: negative stock refused; a count replaces the store's lots.
+    let r = call(
+        &app,
+        "PUT",
+        &format!("/v1/stock/{STORE}"),
+        &ana,
+        Some(json!({"lots": [lot(&sku, "C-1", "2099-01-01", -2.0)]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("negative_stock"))
+    );
+    let r = call(
+        &app,
+        "PUT",
+        "/v1/stock/nowhere",
+        &ana,
+        Some(json!({"lots": []})),
+    )
+    .await;
+    assert_eq!(code(&r), (StatusCode::NOT_FOUND, Some("unknown_store")));
+
+    // A second round supersedes proposals nobody acted on, and leaves the others.
+    let r = call(&app, "POST", "/v1/procurement/rounds", &admin, Some(round)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    for (id, status) in [
+        (&ids[0], "received"),
+        (&ids[1], "approved"),
+        (&ids[2], "rejected"),
+    ] {
+        let r = call(
+            &app,
+            "GET",
+            &format!("/v1/purchase-orders/{id}"),
+            &ana,
+            None,
+        )
+        .await;
+        assert_eq!(r.body["status"], status);
+    }
+    for id in &ids[3..] {
+        let r = call(
+            &app,
+            "GET",
+            &format!("/v1/purchase-orders/{id}"),
+            &ana,
+            None,
+        )
+        .await;
+        assert_eq!(r.body["status"], "superseded");
+    }
+}
+
+#[tokio::test]
+async fn planners_run_rounds_and_take_orders_through_approval_to_stock_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("freshroute.db");
+    let store = SqliteStore::open(path.to_str().expect("utf-8 path"))
+        .await
+        .expect("open");
+    workflow(store.into()).await;
+}
+
+#[tokio::test]
+async fn planners_run_rounds_and_take_orders_through_approval_to_stock_on_postgres() {
+    let Ok(url) = std::env::var("FRESHROUTE_TEST_POSTGRES_URL") else {
+        eprintln!("FRESHROUTE_TEST_POSTGRES_URL is not set: PostgreSQL suite skipped");
+        return;
+    };
+    let db = TempPgDatabase::create(&url).await.expect("database");
+    let store = PgStore::connect(db.url()).await.expect("connect");
+    workflow(store.into()).await;
+    db.drop_now().await.expect("drop");
+}
