@@ -482,3 +482,76 @@ fn a_small_procurement_round_plans_whole_cases_and_bad_options_are_refused() {
         "fewer than 7 days is refused by the parser"
     );
 }
+
+#[test]
+fn a_planning_round_from_the_shell_stores_proposals_with_progress() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("freshroute.db");
+    let db_s = db.to_string_lossy().into_owned();
+    // The stores, as the service would have stored them: one with sales, one without.
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            use freshroute_store::Storage;
+            let store = freshroute_store::SqliteStore::open(&db_s)
+                .await
+                .expect("db");
+            for id in ["porto-boavista", "porto-bolhao"] {
+                store
+                    .insert_shop(&freshroute_store::Shop {
+                        id: id.to_string(),
+                        name: "Bolhão".to_string(),
+                        address: "Rua Formosa, Porto".to_string(),
+                        lat: 41.1496,
+                        lon: -8.6050,
+                        snapped: serde_json::json!({}),
+                        opening_hours: serde_json::json!([]),
+                        frozen_litres: 300,
+                        chilled_litres: 700,
+                        ambient_litres: 2_000,
+                        created_ms: 0,
+                    })
+                    .await
+                    .expect("shop");
+            }
+        });
+    let round = |extra: &[&str]| {
+        let mut args = vec!["plan", "procurement", "--database-url", &db_s];
+        args.extend_from_slice(extra);
+        freshroute(&args)
+    };
+    let out = round(&["--store", "porto-boavista"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("forecast porto-boavista (1 of 1)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("solved porto-boavista"), "{stderr}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("for 2026-12-01"),
+        "the day after the sales: {table}"
+    );
+    assert!(
+        table.lines().any(|l| l.starts_with("porto-boavista")),
+        "{table}"
+    );
+    // Without --store: every store of the database that has sales.
+    let v = json(&round(&["--date", "2026-11-20", "--json"]));
+    assert_eq!(v["stores"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["date"], "2026-11-20");
+    assert!(v["proposals"].as_u64().expect("count") > 0, "{v}");
+    assert_eq!(v["kept_earlier"].as_array().map(Vec::len), Some(0));
+    refused(&round(&["--date", "2027-03-01"]), "sales_missing_days");
+    refused(&round(&["--store", "porto-bolhao"]), "no_sales_history");
+    refused(&round(&["--time-limit", "0"]), "bad_time_limit");
+    refused(
+        &round(&["--data", dir.path().to_str().expect("utf-8")]),
+        "unreadable_file",
+    );
+}
