@@ -8,17 +8,15 @@
 //! caller keeps that store's earlier proposals.
 
 use chrono::{Datelike, Duration, NaiveDate};
-use freshroute_forecast::{
-    BacktestOptions, ModelOptions, Panel, choose_method, daily_covariates, forecast,
-};
+use freshroute_forecast::{Panel, choose_method, daily_covariates};
 use freshroute_sample::Zones;
 use freshroute_sample::catalog::Catalog;
 use freshroute_solver::procurement::{
     ArticleOutlook, OrderLine, ProcurementError, StorePlan, StoreProblem, plan_stores_reporting,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::round::{Outlook, RoundOptions, store_problem};
+use crate::round::{Outlook, RoundOptions, method_choice, outlook, store_problem};
 use crate::shelf::{Incoming, Shelf};
 
 /// Days of sales a round needs before its date: four weeks to choose each series'
@@ -201,9 +199,9 @@ pub struct LineWhy {
     pub expected_lost_units: f64,
 }
 
-/// A line of a proposal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProposalLine {
+/// What a line orders and what it costs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineQuantity {
     /// The article.
     pub sku: String,
     /// Whole cases.
@@ -216,6 +214,23 @@ pub struct ProposalLine {
     pub unit_cost_cents: i64,
     /// Price of the line, cents.
     pub cost_cents: i64,
+}
+
+impl LineQuantity {
+    /// Sets the cases, and the units and price that follow from them.
+    pub fn set_cases(&mut self, cases: i64) {
+        self.cases = cases;
+        self.units = cases * self.case_pack;
+        self.cost_cents = self.units * self.unit_cost_cents;
+    }
+}
+
+/// A line of a proposal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProposalLine {
+    /// What it orders.
+    #[serde(flatten)]
+    pub quantity: LineQuantity,
     /// Why.
     pub why: LineWhy,
 }
@@ -386,14 +401,7 @@ fn store_outlook(
     notices: &mut Vec<RoundIssue>,
 ) -> Vec<(Outlook, String)> {
     let h = input.options.horizon_days as usize;
-    let model = ModelOptions::daily();
-    let choice = BacktestOptions {
-        horizons: 3,
-        evaluate: 1,
-        select: 28,
-        model,
-        threads: 1,
-    };
+    let choice = method_choice();
     input
         .catalog
         .skus
@@ -415,12 +423,8 @@ fn store_outlook(
                 );
             };
             let (method, _) = choose_method(input.sales, series, today - 1, &choice);
-            let f = forecast(input.sales, series, today - 1, h, method, &model);
             (
-                Outlook {
-                    mean: f.iter().map(|x| x.mean).collect(),
-                    hi: f.iter().map(|x| x.hi).collect(),
-                },
+                outlook(input.sales, series, today - 1, h, method),
                 method.as_str().to_string(),
             )
         })
@@ -571,12 +575,14 @@ fn proposals(
         );
         let sku = &input.catalog.skus[line.article];
         let l = ProposalLine {
-            sku: sku.id.clone(),
-            cases: line.cases,
-            case_pack: sku.case_pack,
-            units: line.units,
-            unit_cost_cents: line.cost_cents / line.units.max(1),
-            cost_cents: line.cost_cents,
+            quantity: LineQuantity {
+                sku: sku.id.clone(),
+                cases: line.cases,
+                case_pack: sku.case_pack,
+                units: line.units,
+                unit_cost_cents: line.cost_cents / line.units.max(1),
+                cost_cents: line.cost_cents,
+            },
             why,
         };
         let delivery_date = input.date + Duration::days(i64::from(line.delivery_day));
@@ -586,7 +592,7 @@ fn proposals(
             .find(|p| p.supplier == supplier.id && p.delivery_date == delivery_date)
         {
             Some(p) => {
-                p.value_cents += l.cost_cents;
+                p.value_cents += l.quantity.cost_cents;
                 p.why.volume_litres += volume;
                 p.lines.push(l);
             }
@@ -595,7 +601,7 @@ fn proposals(
                 supplier: supplier.id.clone(),
                 order_date: input.date,
                 delivery_date,
-                value_cents: l.cost_cents,
+                value_cents: l.quantity.cost_cents,
                 lines: vec![l],
                 why: OrderWhy {
                     model_status: plan.status.as_str().to_string(),

@@ -3,6 +3,7 @@
 //! and on order; the stores planned in parallel.
 
 use chrono::NaiveDate;
+use freshroute_forecast::{BacktestOptions, Method, ModelOptions, Panel, Series, forecast};
 use freshroute_sample::Zones;
 use freshroute_sample::catalog::{Catalog, Zone};
 use freshroute_solver::procurement::{Article, Lot, Rates, StoreProblem, Supplier};
@@ -44,6 +45,40 @@ pub struct Outlook {
     pub mean: Vec<f64>,
     /// 90th percentile per day.
     pub hi: Vec<f64>,
+}
+
+/// How a round chooses each series' forecasting method: by its errors 1 to 3 days ahead
+/// on the last four weeks.
+pub fn method_choice() -> BacktestOptions {
+    BacktestOptions {
+        horizons: 3,
+        evaluate: 1,
+        select: 28,
+        model: ModelOptions::daily(),
+        threads: 1,
+    }
+}
+
+/// The forecast of `series` for the `horizon` days after `origin`, by `method`.
+pub fn outlook(
+    panel: &Panel,
+    series: &Series,
+    origin: usize,
+    horizon: usize,
+    method: Method,
+) -> Outlook {
+    let f = forecast(
+        panel,
+        series,
+        origin,
+        horizon,
+        method,
+        &ModelOptions::daily(),
+    );
+    Outlook {
+        mean: f.iter().map(|x| x.mean).collect(),
+        hi: f.iter().map(|x| x.hi).collect(),
+    }
 }
 
 /// The index of a zone in a store's room list: frozen, chilled, ambient.

@@ -8,15 +8,13 @@
 //! stock (three days of recent demand, fresh) and meets the same demand.
 
 use chrono::{Datelike, Duration};
-use freshroute_forecast::{
-    BacktestOptions, Method, ModelOptions, Panel, Series, choose_method, daily_covariates, forecast,
-};
+use freshroute_forecast::{Method, Panel, Series, choose_method, daily_covariates};
 use freshroute_sample::SampleChain;
 use freshroute_sample::history::History;
 use freshroute_solver::procurement::{SolveStatus, plan_stores};
 
 use crate::policies::{Policy, Supply, cases_to_order};
-use crate::round::{Outlook, RoundOptions, store_problem};
+use crate::round::{Outlook, RoundOptions, method_choice, outlook, store_problem};
 use crate::shelf::{Incoming, Shelf};
 
 /// How the simulation runs.
@@ -191,14 +189,7 @@ pub fn simulate(
     let n = h.catalog.skus.len();
     let stores = h.stores.len();
     let panel = panel(h);
-    let model = ModelOptions::daily();
-    let choice = BacktestOptions {
-        horizons: 3,
-        evaluate: 1,
-        select: 28,
-        model,
-        threads: 1,
-    };
+    let choice = method_choice();
     let methods: Vec<Method> = panel
         .series
         .iter()
@@ -237,18 +228,8 @@ pub fn simulate(
             .map(|s| {
                 let outlook: Vec<Outlook> = (0..n)
                     .map(|k| {
-                        let f = forecast(
-                            &panel,
-                            &panel.series[s * n + k],
-                            day - 1,
-                            horizon,
-                            methods[s * n + k],
-                            &model,
-                        );
-                        Outlook {
-                            mean: f.iter().map(|x| x.mean).collect(),
-                            hi: f.iter().map(|x| x.hi).collect(),
-                        }
+                        let series = &panel.series[s * n + k];
+                        outlook(&panel, series, day - 1, horizon, methods[s * n + k])
                     })
                     .collect();
                 store_problem(

@@ -105,14 +105,15 @@ fn a_round_proposes_whole_cases_per_supplier_and_explains_every_line() {
         seen.push(&o.supplier);
         assert_eq!(
             o.value_cents,
-            o.lines.iter().map(|l| l.cost_cents).sum::<i64>()
+            o.lines.iter().map(|l| l.quantity.cost_cents).sum::<i64>()
         );
         assert!(o.value_cents >= supplier.min_order_cents, "{o:?}");
-        for l in &o.lines {
+        for line in &o.lines {
+            let l = &line.quantity;
             assert!(l.cases > 0);
             assert_eq!(l.units, l.cases * l.case_pack);
             assert_eq!(l.cost_cents, l.units * l.unit_cost_cents);
-            let w = &l.why;
+            let w = &line.why;
             assert_eq!(w.forecast.first().map(|f| f.date), Some(date));
             assert!(w.covers_until >= o.delivery_date);
             assert!(

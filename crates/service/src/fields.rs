@@ -62,3 +62,13 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError>
     }
     Ok(())
 }
+
+/// A listing's `limit`: 1 to 1,000, 100 when not given.
+pub(crate) fn listing_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(100);
+    if (1..=1_000).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::bad_request("invalid_limit", "limit must be 1 to 1000").at("limit"))
+    }
+}

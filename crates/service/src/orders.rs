@@ -363,10 +363,7 @@ pub(crate) async fn list(
                 .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))
         })
         .transpose()?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1_000).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_limit", "limit must be 1 to 1000").at("limit"));
-    }
+    let limit = crate::fields::listing_limit(q.limit)?;
     let orders = state
         .store
         .orders(status, q.store_id.as_deref(), limit)

@@ -28,6 +28,7 @@ use crate::error::ErrorBody;
 use crate::fields::{text, valid_id};
 use crate::rounds::{ProcurementData, RoundRequest, StoredLine, run_round, stored_lines};
 use crate::state::AppState;
+use freshroute_procurement::proposals::LineQuantity;
 
 /// Who may plan, edit, approve and receive.
 const PLANNERS: [Role; 2] = [Role::Planner, Role::Admin];
@@ -195,10 +196,7 @@ pub(crate) async fn list(
                 .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))
         })
         .transpose()?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1_000).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_limit", "limit must be 1 to 1000").at("limit"));
-    }
+    let limit = crate::fields::listing_limit(q.limit)?;
     let orders = state
         .store
         .purchase_orders(status, q.store_id.as_deref(), limit)
@@ -405,26 +403,31 @@ pub(crate) async fn edit(
             )
             .at(format!("{field}.sku")));
         };
-        let before = lines.iter().find(|l| l.sku == e.sku).map_or(0, |l| l.cases);
+        let before = lines
+            .iter()
+            .find(|l| l.quantity.sku == e.sku)
+            .map_or(0, |l| l.quantity.cases);
         changes.push(json!({"sku": e.sku, "from_cases": before, "to_cases": e.cases}));
-        lines.retain(|l| l.sku != e.sku || e.cases > 0);
-        match lines.iter_mut().find(|l| l.sku == e.sku) {
-            Some(l) => l.cases = e.cases,
-            None if e.cases > 0 => lines.push(StoredLine {
-                sku: e.sku.clone(),
-                cases: e.cases,
-                case_pack: article.case_pack,
-                units: 0,
-                unit_cost_cents: cost,
-                cost_cents: 0,
-                proposed_cases: 0,
-            }),
+        lines.retain(|l| l.quantity.sku != e.sku || e.cases > 0);
+        match lines.iter_mut().find(|l| l.quantity.sku == e.sku) {
+            Some(l) => l.quantity.set_cases(e.cases),
+            None if e.cases > 0 => {
+                let mut quantity = LineQuantity {
+                    sku: e.sku.clone(),
+                    cases: 0,
+                    case_pack: article.case_pack,
+                    units: 0,
+                    unit_cost_cents: cost,
+                    cost_cents: 0,
+                };
+                quantity.set_cases(e.cases);
+                lines.push(StoredLine {
+                    quantity,
+                    proposed_cases: 0,
+                });
+            }
             None => {}
         }
-    }
-    for l in &mut lines {
-        l.units = l.cases * l.case_pack;
-        l.cost_cents = l.units * l.unit_cost_cents;
     }
     // The model with this supplier's order of today held to the edit (articles not in
     // it at zero): what the store's plan costs around it.
@@ -437,7 +440,10 @@ pub(crate) async fn edit(
         .map(|(k, a)| FixedOrder {
             article: k,
             supplier,
-            cases: lines.iter().find(|l| l.sku == a.id).map_or(0, |l| l.cases),
+            cases: lines
+                .iter()
+                .find(|l| l.quantity.sku == a.id)
+                .map_or(0, |l| l.quantity.cases),
         })
         .collect();
     let solved = tokio::task::spawn_blocking(move || plan_store(&fixed_problem))
@@ -468,7 +474,7 @@ pub(crate) async fn edit(
         }
     };
     let mut next = o.clone();
-    next.value_cents = lines.iter().map(|l| l.cost_cents).sum();
+    next.value_cents = lines.iter().map(|l| l.quantity.cost_cents).sum();
     next.lines = json!(lines);
     let detail = json!({
         "lines": changes,
@@ -808,7 +814,7 @@ pub(crate) async fn receive(
     let lots = lots_in(
         &r.lots,
         &o.shop_id,
-        &|sku| lines.iter().any(|l| l.sku == sku),
+        &|sku| lines.iter().any(|l| l.quantity.sku == sku),
         today(&state),
         Some(&o.id),
         now,
@@ -818,10 +824,10 @@ pub(crate) async fn receive(
         .map(|l| {
             let got: f64 = lots
                 .iter()
-                .filter(|x| x.sku == l.sku)
+                .filter(|x| x.sku == l.quantity.sku)
                 .map(|x| x.units)
                 .sum();
-            json!({"sku": l.sku, "ordered_units": l.units, "received_units": got})
+            json!({"sku": l.quantity.sku, "ordered_units": l.quantity.units, "received_units": got})
         })
         .collect();
     let mut next = o.clone();

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use chrono::{Duration, NaiveDate};
 use freshroute_forecast::Panel;
 use freshroute_procurement::proposals::{
-    Expected, OnHand, PlannedPromotion, Progress, RoundInput, StoreResult, StoreRoom, extend_panel,
-    plan_round,
+    Expected, LineQuantity, OnHand, PlannedPromotion, Progress, RoundInput, StoreResult, StoreRoom,
+    extend_panel, plan_round,
 };
 use freshroute_procurement::round::RoundOptions;
 use freshroute_sample::Zones;
@@ -186,18 +186,9 @@ pub struct RoundReport {
 /// A purchase order's line as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredLine {
-    /// The article.
-    pub sku: String,
-    /// Whole cases.
-    pub cases: i64,
-    /// Units per case.
-    pub case_pack: i64,
-    /// Units.
-    pub units: i64,
-    /// Price per unit, cents.
-    pub unit_cost_cents: i64,
-    /// Price of the line, cents.
-    pub cost_cents: i64,
+    /// What it orders now.
+    #[serde(flatten)]
+    pub quantity: LineQuantity,
     /// What the round proposed.
     pub proposed_cases: i64,
 }
@@ -309,9 +300,9 @@ pub async fn run_round(
             for l in stored_lines(&o)? {
                 expected.push(Expected {
                     store: o.shop_id.clone(),
-                    sku: l.sku,
+                    sku: l.quantity.sku,
                     date,
-                    units: l.units as f64,
+                    units: l.quantity.units as f64,
                 });
             }
         }
@@ -454,18 +445,13 @@ fn records(round_id: &str, now: i64, results: Vec<StoreResult>) -> Result<Record
                         .lines
                         .iter()
                         .map(|l| StoredLine {
-                            sku: l.sku.clone(),
-                            cases: l.cases,
-                            case_pack: l.case_pack,
-                            units: l.units,
-                            unit_cost_cents: l.unit_cost_cents,
-                            cost_cents: l.cost_cents,
-                            proposed_cases: l.cases,
+                            quantity: l.quantity.clone(),
+                            proposed_cases: l.quantity.cases,
                         })
                         .collect();
                     let explanation = json!({
                         "terms": o.why,
-                        "lines": o.lines.iter().map(|l| json!({"sku": l.sku, "why": l.why})).collect::<Vec<_>>(),
+                        "lines": o.lines.iter().map(|l| json!({"sku": l.quantity.sku, "why": l.why})).collect::<Vec<_>>(),
                         "model": {
                             "status": p.status,
                             "objective_cents": p.objective_cents.round() as i64,

@@ -331,10 +331,7 @@ pub(crate) async fn attempts(
     Query(q): Query<AttemptListing>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Admin])?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1_000).contains(&limit) {
-        return Err(ApiError::bad_request("invalid_limit", "limit must be 1 to 1,000").at("limit"));
-    }
+    let limit = crate::fields::listing_limit(q.limit)?;
     if !state.store.webhooks().await?.iter().any(|w| w.id == id) {
         return Err(unknown_webhook(&id));
     }
