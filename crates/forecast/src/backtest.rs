@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use crate::intermittent::{self, Pattern};
-use crate::model::{Forecast, Method, ModelOptions, forecast};
+use crate::model::{Forecast, Method, ModelOptions, Profiles, forecast_with};
 use crate::panel::{Panel, PanelError, Series};
 
 /// What to evaluate.
@@ -104,7 +104,7 @@ struct SeriesResult {
 }
 
 fn candidates(pattern: Pattern) -> Vec<Method> {
-    let mut m = vec![Method::Regression, Method::MeanLast4];
+    let mut m = vec![Method::Pooled];
     if pattern.is_intermittent() {
         m.extend([Method::Croston, Method::Sba, Method::Tsb]);
     }
@@ -119,10 +119,11 @@ fn error(
     last: usize,
     method: Method,
     o: &BacktestOptions,
+    profiles: &Profiles,
 ) -> f64 {
     let mut total = 0.0;
     for origin in first.saturating_sub(o.horizons)..last {
-        let f = forecast(panel, s, origin, o.horizons, method, &o.model);
+        let f = forecast_with(panel, s, origin, o.horizons, method, &o.model, profiles);
         for (k, fc) in f.iter().enumerate() {
             let t = origin + 1 + k;
             if (first..=last).contains(&t)
@@ -156,22 +157,28 @@ pub fn choose_method(
     s: &Series,
     origin: usize,
     o: &BacktestOptions,
+    profiles: &Profiles,
 ) -> (Method, Pattern) {
     let history: Vec<f64> = s.units[..=origin].iter().flatten().copied().collect();
     let pattern = intermittent::classify(&history);
     let select_first = (origin + 1).saturating_sub(o.select).max(o.horizons + 1);
     let method = candidates(pattern)
         .into_iter()
-        .map(|m| (m, error(panel, s, select_first, origin, m, o)))
+        .map(|m| (m, error(panel, s, select_first, origin, m, o, profiles)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map_or(Method::Regression, |(m, _)| m);
     (method, pattern)
 }
 
-fn evaluate_series(panel: &Panel, s: &Series, o: &BacktestOptions) -> SeriesResult {
+fn evaluate_series(
+    panel: &Panel,
+    s: &Series,
+    o: &BacktestOptions,
+    profiles: &Profiles,
+) -> SeriesResult {
     let first_target = panel.periods - o.evaluate;
     let first_origin = first_target - o.horizons;
-    let (method, pattern) = choose_method(panel, s, first_origin, o);
+    let (method, pattern) = choose_method(panel, s, first_origin, o, profiles);
     let sc = scale(panel, s, first_target);
     let methods = [method, Method::LastCycle, Method::MeanLast4];
     let mut sums: [Vec<Sums>; 3] = std::array::from_fn(|_| vec![Sums::default(); o.horizons]);
@@ -179,7 +186,8 @@ fn evaluate_series(panel: &Panel, s: &Series, o: &BacktestOptions) -> SeriesResu
         std::array::from_fn(|_| vec![Vec::new(); o.horizons]);
     for origin in first_origin..panel.periods - 1 {
         for (m, &method) in methods.iter().enumerate() {
-            let f: Vec<Forecast> = forecast(panel, s, origin, o.horizons, method, &o.model);
+            let f: Vec<Forecast> =
+                forecast_with(panel, s, origin, o.horizons, method, &o.model, profiles);
             for (k, fc) in f.iter().enumerate() {
                 let t = origin + 1 + k;
                 if t < first_target {
@@ -255,16 +263,17 @@ pub fn backtest(
     let done = std::sync::atomic::AtomicUsize::new(0);
     let threads = o.threads.clamp(1, total);
     let chunk = total.div_ceil(threads);
+    let profiles = Profiles::default();
     let results: Vec<SeriesResult> = std::thread::scope(|scope| {
         let handles: Vec<_> = panel
             .series
             .chunks(chunk)
             .map(|part| {
-                let done = &done;
+                let (done, profiles) = (&done, &profiles);
                 scope.spawn(move || {
                     part.iter()
                         .map(|s| {
-                            let r = evaluate_series(panel, s, o);
+                            let r = evaluate_series(panel, s, o, profiles);
                             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                             progress(n, total);
                             r
@@ -396,6 +405,56 @@ mod tests {
             b.patterns
         );
         assert_eq!(b.chosen.values().sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn slow_articles_learn_their_store_s_weekday_pattern_from_its_other_articles() {
+        // One store, twelve articles of one to two a day, a strong weekday pattern the
+        // store gives them all: pooled, each article's forecast borrows the pattern.
+        let mut rng = StdRng::seed_from_u64(5);
+        let weekday = [0.6, 0.7, 0.8, 1.0, 1.3, 1.9, 1.5];
+        let periods = 240;
+        let series: Vec<Series> = (0..12)
+            .map(|k| {
+                let level = 1.0 + 0.1 * f64::from(k);
+                Series {
+                    key: format!("s1/a{k}"),
+                    group: "s1".to_string(),
+                    units: (0..periods)
+                        .map(|t| {
+                            Some(
+                                Poisson::new(level * weekday[t % 7])
+                                    .map_or(0.0, |p| p.sample(&mut rng)),
+                            )
+                        })
+                        .collect(),
+                    known: vec![0.0; periods],
+                    unit_value: vec![1.0; periods],
+                }
+            })
+            .collect();
+        let p = Panel {
+            periods,
+            cycle: 7,
+            season: (0..periods).map(|t| t % 7).collect(),
+            covariates: vec!["promo".to_string()],
+            series,
+        };
+        let o = ModelOptions::daily();
+        let error = |method| {
+            let mut e = 0.0;
+            for s in &p.series {
+                for origin in 200..periods - 1 {
+                    let f = crate::forecast(&p, s, origin, 1, method, &o);
+                    let truth = (1.0 + 0.1 * s.key[4..].parse::<f64>().unwrap_or(0.0))
+                        * weekday[(origin + 1) % 7];
+                    e += (f[0].mean - truth).abs();
+                }
+            }
+            e
+        };
+        let (pooled, own) = (error(Method::Pooled), error(Method::Regression));
+        assert!(pooled < 0.8 * own, "pooled {pooled} vs own {own}");
     }
 
     #[test]

@@ -70,8 +70,22 @@ pub fn solve_spd(a: &[f64], b: &[f64]) -> Option<Vec<f64>> {
 /// one) with weights `w`. `None` when there is nothing to fit (no weight, no sale) or the
 /// system is singular even with the ridge.
 pub fn fit_poisson(x: &[f64], y: &[f64], w: &[f64], p: usize, ridge: f64) -> Option<PoissonFit> {
+    fit_poisson_offset(x, y, w, &vec![0.0; y.len()], p, ridge)
+}
+
+/// [`fit_poisson`] with a known part of each row's log mean (`offset`): the mean of row
+/// `r` is `exp(offset[r] + x_r·β)`. The fit's dispersion is of this model; its
+/// [`PoissonFit::mean`] leaves the offset out.
+pub fn fit_poisson_offset(
+    x: &[f64],
+    y: &[f64],
+    w: &[f64],
+    offset: &[f64],
+    p: usize,
+    ridge: f64,
+) -> Option<PoissonFit> {
     let n = y.len();
-    if n == 0 || p == 0 || x.len() != n * p || w.len() != n {
+    if n == 0 || p == 0 || x.len() != n * p || w.len() != n || offset.len() != n {
         return None;
     }
     let wsum: f64 = w.iter().sum();
@@ -80,7 +94,8 @@ pub fn fit_poisson(x: &[f64], y: &[f64], w: &[f64], p: usize, ridge: f64) -> Opt
         return None;
     }
     let mut beta = vec![0.0; p];
-    beta[0] = (wy / wsum).ln();
+    let wmu: f64 = w.iter().zip(offset).map(|(w, o)| w * o.exp()).sum();
+    beta[0] = (wy / wmu.max(1e-300)).ln();
     let mut a = vec![0.0; p * p];
     let mut b = vec![0.0; p];
     for _ in 0..30 {
@@ -89,7 +104,7 @@ pub fn fit_poisson(x: &[f64], y: &[f64], w: &[f64], p: usize, ridge: f64) -> Opt
         for r in 0..n {
             let row = &x[r * p..(r + 1) * p];
             let e = eta(&beta, row);
-            let mu = e.exp().max(1e-9);
+            let mu = (e + offset[r]).clamp(-30.0, 30.0).exp().max(1e-9);
             let z = e + (y[r] - mu) / mu;
             let weight = w[r] * mu;
             for i in 0..p {
@@ -121,7 +136,10 @@ pub fn fit_poisson(x: &[f64], y: &[f64], w: &[f64], p: usize, ridge: f64) -> Opt
     }
     let (mut chi2, mut weights) = (0.0, 0.0);
     for r in 0..n {
-        let mu = eta(&beta, &x[r * p..(r + 1) * p]).exp().max(1e-9);
+        let mu = (eta(&beta, &x[r * p..(r + 1) * p]) + offset[r])
+            .clamp(-30.0, 30.0)
+            .exp()
+            .max(1e-9);
         chi2 += w[r] * (y[r] - mu).powi(2) / mu;
         weights += w[r];
     }
@@ -169,5 +187,11 @@ mod tests {
         assert!((fit.beta[2] - 0.05).abs() < 0.005, "{:?}", fit.beta);
         assert!(fit.dispersion < 1.2, "Poisson counts: {}", fit.dispersion);
         assert_eq!(fit_poisson(&x, &vec![0.0; y.len()], &w, 3, 0.0), None);
+        // The temperature effect given as an offset: the rest is found on top of it.
+        let offset: Vec<f64> = x.chunks(3).map(|r| 0.05 * r[2]).collect();
+        let own: Vec<f64> = x.chunks(3).flat_map(|r| [r[0], r[1]]).collect();
+        let fit = fit_poisson_offset(&own, &y, &w, &offset, 2, 0.0).expect("fits");
+        assert!((fit.beta[0].exp() - 8.0).abs() < 0.3, "{:?}", fit.beta);
+        assert!((fit.beta[1].exp() - 1.5).abs() < 0.05, "{:?}", fit.beta);
     }
 }

@@ -22,5 +22,5 @@ pub mod model;
 pub mod panel;
 
 pub use backtest::{Backtest, BacktestOptions, HorizonScore, Score, backtest, choose_method};
-pub use model::{Forecast, Method, ModelOptions, forecast};
+pub use model::{Forecast, Method, ModelOptions, Profiles, forecast, forecast_with};
 pub use panel::{DAILY_COVARIATES, Panel, PanelError, Series, daily_covariates};

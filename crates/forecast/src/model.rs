@@ -2,7 +2,10 @@
 //! (the last period whose sales are known) for the next periods, using the covariates
 //! known in advance of them.
 
-use crate::glm::{MIN_DISPERSION, PoissonFit, fit_poisson};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::glm::{MIN_DISPERSION, PoissonFit, fit_poisson, fit_poisson_offset};
 use crate::intermittent;
 use crate::panel::{Panel, Series};
 
@@ -11,6 +14,11 @@ use crate::panel::{Panel, Series};
 pub enum Method {
     /// Poisson regression on season, covariates and trend ([`crate::glm`]).
     Regression,
+    /// Poisson regression on the series' own covariates on top of its group's profile
+    /// (season, covariates and trend fitted on the group's total sales): the weekday
+    /// pattern and growth a store shares across its articles are estimated from all of
+    /// them.
+    Pooled,
     /// Croston's method.
     Croston,
     /// The Syntetos–Boylan approximation.
@@ -28,6 +36,7 @@ impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Regression => "regression",
+            Self::Pooled => "pooled",
             Self::Croston => "croston",
             Self::Sba => "sba",
             Self::Tsb => "tsb",
@@ -156,6 +165,153 @@ fn fit_regression(
     fit_poisson(&x, &y, &w, p, opts.ridge).map(|f| (f, p))
 }
 
+/// The groups' profiles fitted so far, by group and origin: one per panel and options,
+/// shared by every series of a group (the pooled method fits its group's profile once per
+/// origin instead of once per series).
+#[derive(Debug, Default)]
+pub struct Profiles {
+    fitted: std::sync::Mutex<HashMap<ProfileKey, Option<Arc<Profile>>>>,
+}
+
+/// A group and an origin.
+type ProfileKey = (String, usize);
+
+/// A group's profile: its fit, and its members (indices into the panel's series).
+#[derive(Debug)]
+struct Profile {
+    fit: PoissonFit,
+    members: Vec<usize>,
+}
+
+impl Profiles {
+    fn get(
+        &self,
+        panel: &Panel,
+        series: &Series,
+        origin: usize,
+        opts: &ModelOptions,
+    ) -> Option<Arc<Profile>> {
+        let key = (series.group.clone(), origin);
+        if let Some(p) = self.fitted.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return p;
+        }
+        let p = group_profile(panel, series, origin, opts).map(Arc::new);
+        if let Ok(mut m) = self.fitted.lock() {
+            m.insert(key, p.clone());
+        }
+        p
+    }
+}
+
+/// The group's feature row for period `t`: season, the mean of its series' covariates,
+/// trend.
+fn group_features(
+    panel: &Panel,
+    members: &[usize],
+    t: usize,
+    origin: usize,
+    opts: &ModelOptions,
+    out: &mut Vec<f64>,
+) {
+    out.clear();
+    out.push(1.0);
+    for s in 1..panel.cycle {
+        out.push(f64::from(u8::from(panel.season[t] == s)));
+    }
+    let k = panel.covariates.len();
+    for c in 0..k {
+        let sum: f64 = members
+            .iter()
+            .map(|&m| panel.series[m].covariate(t, c, k))
+            .sum();
+        out.push(sum / members.len().max(1) as f64);
+    }
+    if let Some(per) = opts.trend_per {
+        out.push((t as f64 - origin as f64) / per);
+    }
+}
+
+/// The profile of `series`' group as of `origin`: a regression of the group's total
+/// sales, whose log mean (without its intercept) is the offset of each member's own
+/// regression. `None` when the group has no sales.
+fn group_profile(
+    panel: &Panel,
+    series: &Series,
+    origin: usize,
+    opts: &ModelOptions,
+) -> Option<Profile> {
+    let members: Vec<usize> = (0..panel.series.len())
+        .filter(|&m| panel.series[m].group == series.group)
+        .collect();
+    let first = (origin + 1).saturating_sub(opts.window);
+    let (mut x, mut y, mut w, mut row) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for t in first..=origin {
+        let (sum, known) = members
+            .iter()
+            .filter_map(|&m| panel.series[m].units[t])
+            .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        if known == 0 {
+            continue;
+        }
+        group_features(panel, &members, t, origin, opts, &mut row);
+        x.extend_from_slice(&row);
+        y.push(sum * members.len() as f64 / known as f64);
+        w.push(0.5f64.powf((origin - t) as f64 / opts.half_life));
+    }
+    let fit = fit_poisson(&x, &y, &w, row.len(), opts.ridge)?;
+    Some(Profile { fit, members })
+}
+
+/// The group profile's log mean at `t`, its intercept left out.
+fn group_offset(
+    panel: &Panel,
+    profile: &Profile,
+    t: usize,
+    origin: usize,
+    opts: &ModelOptions,
+    row: &mut Vec<f64>,
+) -> f64 {
+    group_features(panel, &profile.members, t, origin, opts, row);
+    profile.fit.beta[1..]
+        .iter()
+        .zip(&row[1..])
+        .map(|(b, v)| b * v)
+        .sum()
+}
+
+/// A member's own row: one, then its covariates.
+fn own_features(panel: &Panel, series: &Series, t: usize, out: &mut Vec<f64>) {
+    out.clear();
+    out.push(1.0);
+    let k = panel.covariates.len();
+    for c in 0..k {
+        out.push(series.covariate(t, c, k));
+    }
+}
+
+fn fit_pooled(
+    panel: &Panel,
+    series: &Series,
+    origin: usize,
+    opts: &ModelOptions,
+    profiles: &Profiles,
+) -> Option<(PoissonFit, Arc<Profile>)> {
+    let profile = profiles.get(panel, series, origin, opts)?;
+    let first = (origin + 1).saturating_sub(opts.window);
+    let (mut x, mut y, mut w, mut off) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut row, mut grow) = (Vec::new(), Vec::new());
+    for t in first..=origin {
+        let Some(v) = series.units[t] else { continue };
+        own_features(panel, series, t, &mut row);
+        x.extend_from_slice(&row);
+        y.push(v);
+        w.push(0.5f64.powf((origin - t) as f64 / opts.half_life));
+        off.push(group_offset(panel, &profile, t, origin, opts, &mut grow));
+    }
+    let fit = fit_poisson_offset(&x, &y, &w, &off, row.len(), opts.ridge)?;
+    Some((fit, profile))
+}
+
 /// The last `n` known same-season values before target `t` (not after `origin`),
 /// newest first.
 fn same_season(panel: &Panel, series: &Series, t: usize, origin: usize, n: usize) -> Vec<f64> {
@@ -197,6 +353,28 @@ pub fn forecast(
     method: Method,
     opts: &ModelOptions,
 ) -> Vec<Forecast> {
+    forecast_with(
+        panel,
+        series,
+        origin,
+        horizons,
+        method,
+        opts,
+        &Profiles::default(),
+    )
+}
+
+/// [`forecast`], with the groups' profiles fitted so far (one [`Profiles`] per panel
+/// and options).
+pub fn forecast_with(
+    panel: &Panel,
+    series: &Series,
+    origin: usize,
+    horizons: usize,
+    method: Method,
+    opts: &ModelOptions,
+    profiles: &Profiles,
+) -> Vec<Forecast> {
     let targets = (origin + 1)..(origin + 1 + horizons).min(panel.periods);
     match method {
         Method::Regression => {
@@ -208,6 +386,23 @@ pub fn forecast(
                 .map(|t| {
                     features(panel, series, t, origin, opts, &mut row);
                     interval(fit.mean(&row), fit.dispersion)
+                })
+                .collect()
+        }
+        Method::Pooled => {
+            let Some((fit, profile)) = fit_pooled(panel, series, origin, opts, profiles) else {
+                return targets.map(|_| interval(0.0, 1.0)).collect();
+            };
+            let (mut row, mut grow) = (Vec::new(), Vec::new());
+            targets
+                .map(|t| {
+                    own_features(panel, series, t, &mut row);
+                    let offset = group_offset(panel, &profile, t, origin, opts, &mut grow);
+                    let mean = (offset
+                        + fit.beta.iter().zip(&row).map(|(b, v)| b * v).sum::<f64>())
+                    .clamp(-30.0, 30.0)
+                    .exp();
+                    interval(mean, fit.dispersion)
                 })
                 .collect()
         }

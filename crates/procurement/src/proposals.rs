@@ -8,7 +8,7 @@
 //! caller keeps that store's earlier proposals.
 
 use chrono::{Datelike, Duration, NaiveDate};
-use freshroute_forecast::{Panel, choose_method, daily_covariates};
+use freshroute_forecast::{Panel, Profiles, choose_method, daily_covariates};
 use freshroute_sample::Zones;
 use freshroute_sample::catalog::Catalog;
 use freshroute_solver::procurement::{
@@ -295,6 +295,14 @@ pub struct StoreResult {
     pub outcome: Result<StoreProposals, RoundIssue>,
 }
 
+/// A store ready to solve: its model, its articles' forecasts with their methods, and
+/// what was left out.
+struct Prepared {
+    problem: StoreProblem,
+    outlook: Vec<(Outlook, String)>,
+    notices: Vec<RoundIssue>,
+}
+
 /// The day `t` periods after `first`.
 fn day(first: NaiveDate, t: usize) -> NaiveDate {
     first + Duration::days(t as i64)
@@ -398,6 +406,7 @@ fn store_outlook(
     input: &RoundInput,
     store: &str,
     today: usize,
+    profiles: &Profiles,
     notices: &mut Vec<RoundIssue>,
 ) -> Vec<(Outlook, String)> {
     let h = input.options.horizon_days as usize;
@@ -422,9 +431,9 @@ fn store_outlook(
                     "none".to_string(),
                 );
             };
-            let (method, _) = choose_method(input.sales, series, today - 1, &choice);
+            let (method, _) = choose_method(input.sales, series, today - 1, &choice, profiles);
             (
-                outlook(input.sales, series, today - 1, h, method),
+                outlook(input.sales, series, today - 1, h, method, profiles),
                 method.as_str().to_string(),
             )
         })
@@ -450,14 +459,17 @@ pub fn plan_round(
         ));
     }
     let n = input.catalog.skus.len();
-    let mut problems = Vec::with_capacity(input.stores.len());
-    let mut context = Vec::with_capacity(input.stores.len());
-    for (i, store) in input.stores.iter().enumerate() {
+    // Stores are forecast in parallel, sharing the store profiles fitted so far.
+    let profiles = Profiles::default();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let forecast_store = |i: usize| {
+        let store = &input.stores[i];
         let mut notices = Vec::new();
-        let outlook = store_outlook(input, &store.id, today, &mut notices);
+        let outlook = store_outlook(input, &store.id, today, &profiles, &mut notices);
         let shelves = shelves(input, &store.id, today);
         let forecasts: Vec<Outlook> = outlook.iter().map(|(o, _)| o.clone()).collect();
-        problems.push(store_problem(
+        let problem = store_problem(
             input.catalog,
             &store.room,
             input.date,
@@ -465,14 +477,43 @@ pub fn plan_round(
             &forecasts,
             &shelves,
             &input.options,
-        ));
-        context.push((outlook, notices));
+        );
         progress(Progress::Forecast {
             store: store.id.clone(),
-            done: i + 1,
+            done: done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
             of: input.stores.len(),
         });
-    }
+        Prepared {
+            problem,
+            outlook,
+            notices,
+        }
+    };
+    let mut built: Vec<(usize, Prepared)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..input.threads.clamp(1, input.stores.len().max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= input.stores.len() {
+                            break mine;
+                        }
+                        mine.push((i, forecast_store(i)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    built.sort_by_key(|(i, _)| *i);
+    let (problems, context): (Vec<StoreProblem>, Vec<_>) = built
+        .into_iter()
+        .map(|(_, b)| (b.problem, (b.outlook, b.notices)))
+        .unzip();
     debug_assert!(context.iter().all(|(o, _)| o.len() == n));
     let plans = plan_stores_reporting(&problems, input.threads, &|k, plan| {
         progress(Progress::Solved {

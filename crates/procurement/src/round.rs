@@ -3,7 +3,9 @@
 //! and on order; the stores planned in parallel.
 
 use chrono::NaiveDate;
-use freshroute_forecast::{BacktestOptions, Method, ModelOptions, Panel, Series, forecast};
+use freshroute_forecast::{
+    BacktestOptions, Method, ModelOptions, Panel, Profiles, Series, forecast_with,
+};
 use freshroute_sample::Zones;
 use freshroute_sample::catalog::{Catalog, Zone};
 use freshroute_solver::procurement::{Article, Lot, Rates, StoreProblem, Supplier};
@@ -59,21 +61,24 @@ pub fn method_choice() -> BacktestOptions {
     }
 }
 
-/// The forecast of `series` for the `horizon` days after `origin`, by `method`.
+/// The forecast of `series` for the `horizon` days after `origin`, by `method`
+/// (`profiles`: the store profiles fitted so far on this panel).
 pub fn outlook(
     panel: &Panel,
     series: &Series,
     origin: usize,
     horizon: usize,
     method: Method,
+    profiles: &Profiles,
 ) -> Outlook {
-    let f = forecast(
+    let f = forecast_with(
         panel,
         series,
         origin,
         horizon,
         method,
         &ModelOptions::daily(),
+        profiles,
     );
     Outlook {
         mean: f.iter().map(|x| x.mean).collect(),

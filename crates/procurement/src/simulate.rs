@@ -8,7 +8,7 @@
 //! stock (three days of recent demand, fresh) and meets the same demand.
 
 use chrono::{Datelike, Duration};
-use freshroute_forecast::{Method, Panel, Series, choose_method, daily_covariates};
+use freshroute_forecast::{Method, Panel, Profiles, Series, choose_method, daily_covariates};
 use freshroute_sample::SampleChain;
 use freshroute_sample::history::History;
 use freshroute_solver::procurement::{SolveStatus, plan_stores};
@@ -190,10 +190,11 @@ pub fn simulate(
     let stores = h.stores.len();
     let panel = panel(h);
     let choice = method_choice();
+    let profiles = Profiles::default();
     let methods: Vec<Method> = panel
         .series
         .iter()
-        .map(|s| choose_method(&panel, s, first - 1, &choice).0)
+        .map(|s| choose_method(&panel, s, first - 1, &choice, &profiles).0)
         .collect();
     let cheapest = cheapest(h);
     let cost_of = |k: usize| cheapest[k].map_or(0.0, |(_, c)| c as f64);
@@ -229,7 +230,14 @@ pub fn simulate(
                 let outlook: Vec<Outlook> = (0..n)
                     .map(|k| {
                         let series = &panel.series[s * n + k];
-                        outlook(&panel, series, day - 1, horizon, methods[s * n + k])
+                        outlook(
+                            &panel,
+                            series,
+                            day - 1,
+                            horizon,
+                            methods[s * n + k],
+                            &profiles,
+                        )
                     })
                     .collect();
                 store_problem(
