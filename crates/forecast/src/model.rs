@@ -129,15 +129,25 @@ fn features(
     opts: &ModelOptions,
     out: &mut Vec<f64>,
 ) {
+    let k = panel.covariates.len();
+    row(panel, t, origin, opts, |c| series.covariate(t, c, k), out);
+}
+
+/// One, the season's dummies, covariate `c` as `covariate(c)` gives it, the trend.
+fn row(
+    panel: &Panel,
+    t: usize,
+    origin: usize,
+    opts: &ModelOptions,
+    covariate: impl Fn(usize) -> f64,
+    out: &mut Vec<f64>,
+) {
     out.clear();
     out.push(1.0);
     for s in 1..panel.cycle {
         out.push(f64::from(u8::from(panel.season[t] == s)));
     }
-    let k = panel.covariates.len();
-    for c in 0..k {
-        out.push(series.covariate(t, c, k));
-    }
+    out.extend((0..panel.covariates.len()).map(covariate));
     if let Some(per) = opts.trend_per {
         out.push((t as f64 - origin as f64) / per);
     }
@@ -213,22 +223,15 @@ fn group_features(
     opts: &ModelOptions,
     out: &mut Vec<f64>,
 ) {
-    out.clear();
-    out.push(1.0);
-    for s in 1..panel.cycle {
-        out.push(f64::from(u8::from(panel.season[t] == s)));
-    }
     let k = panel.covariates.len();
-    for c in 0..k {
+    let mean = |c: usize| {
         let sum: f64 = members
             .iter()
             .map(|&m| panel.series[m].covariate(t, c, k))
             .sum();
-        out.push(sum / members.len().max(1) as f64);
-    }
-    if let Some(per) = opts.trend_per {
-        out.push((t as f64 - origin as f64) / per);
-    }
+        sum / members.len().max(1) as f64
+    };
+    row(panel, t, origin, opts, mean, out);
 }
 
 /// The profile of `series`' group as of `origin`: a regression of the group's total

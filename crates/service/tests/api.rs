@@ -8,11 +8,11 @@ mod common;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::monaco;
+use common::{key, monaco};
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, auth, now_ms, router};
 use freshroute_store::testing::TempPgDatabase;
-use freshroute_store::{ApiKey, OrderStatus, PgStore, PlanStore, Role, SqliteStore, Storage};
+use freshroute_store::{OrderStatus, PgStore, PlanStore, Role, SqliteStore, Storage};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -53,22 +53,6 @@ impl Client {
         };
         self.send(req.expect("request")).await
     }
-}
-
-/// The Monaco extract's roads, imported once per test run.
-async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>) -> String {
-    let key = auth::new_secret("fr_key_");
-    store
-        .insert_api_key(&ApiKey {
-            key_hash: auth::hash(&key),
-            role,
-            courier_id: courier.map(str::to_string),
-            created_ms: 0,
-            revoked_ms: None,
-        })
-        .await
-        .expect("key");
-    key
 }
 
 fn new_courier(id: &str, device: &str) -> Value {

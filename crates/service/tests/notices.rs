@@ -14,8 +14,8 @@ use axum::http::HeaderMap;
 use axum::routing::post;
 use freshroute_service::rules::FixRules;
 use freshroute_service::webhooks::{WebhookPolicy, deliver_forever, signature};
-use freshroute_service::{AppState, NoticePolicy, RateLimit, auth, now_ms, router};
-use freshroute_store::{ApiKey, Role, SqliteStore, Storage};
+use freshroute_service::{AppState, NoticePolicy, RateLimit, now_ms, router};
+use freshroute_store::{Role, SqliteStore};
 use serde_json::{Value, json};
 
 /// One request the receiver got: its headers and body.
@@ -49,21 +49,6 @@ impl Api {
         let text = res.text().await.expect("body");
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
-}
-
-async fn key(store: &SqliteStore, role: Role) -> String {
-    let key = auth::new_secret("fr_key_");
-    store
-        .insert_api_key(&ApiKey {
-            key_hash: auth::hash(&key),
-            role,
-            courier_id: None,
-            created_ms: 0,
-            revoked_ms: None,
-        })
-        .await
-        .expect("key");
-    key
 }
 
 /// A loopback port reserved and let go: nothing listens there until a test serves on it.
@@ -156,8 +141,8 @@ async fn start(notices: NoticePolicy) -> Running {
     let store = SqliteStore::open(dir.path().join("n.db").to_str().expect("utf-8"))
         .await
         .expect("open");
-    let admin = key(&store, Role::Admin).await;
-    let dispatcher = key(&store, Role::Dispatcher).await;
+    let admin = common::key(&store, Role::Admin, None).await;
+    let dispatcher = common::key(&store, Role::Dispatcher, None).await;
     let mut state = AppState::load(
         store.into(),
         common::monaco(),

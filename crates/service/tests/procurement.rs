@@ -12,12 +12,12 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::monaco;
+use common::{key, monaco};
 use freshroute_service::rounds::ProcurementData;
 use freshroute_service::rules::FixRules;
-use freshroute_service::{AppState, PurchasingPolicy, RateLimit, auth, router};
+use freshroute_service::{AppState, PurchasingPolicy, RateLimit, router};
 use freshroute_store::testing::TempPgDatabase;
-use freshroute_store::{AnyStore, ApiKey, PgStore, Role, Shop, SqliteStore, Storage};
+use freshroute_store::{AnyStore, PgStore, Role, Shop, SqliteStore, Storage};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -67,21 +67,6 @@ fn code(r: &Reply) -> (StatusCode, Option<&str>) {
     (r.status, r.body["code"].as_str())
 }
 
-async fn key(store: &AnyStore, role: Role) -> String {
-    let key = auth::new_secret("fr_key_");
-    store
-        .insert_api_key(&ApiKey {
-            key_hash: auth::hash(&key),
-            role,
-            courier_id: None,
-            created_ms: 0,
-            revoked_ms: None,
-        })
-        .await
-        .expect("key");
-    key
-}
-
 fn shop(id: &str) -> Shop {
     Shop {
         id: id.to_string(),
@@ -100,10 +85,10 @@ fn shop(id: &str) -> Shop {
 
 async fn workflow(store: AnyStore) {
     store.insert_shop(&shop(STORE)).await.expect("store");
-    let admin = key(&store, Role::Admin).await;
-    let ana = key(&store, Role::Planner).await;
-    let rui = key(&store, Role::Planner).await;
-    let dispatcher = key(&store, Role::Dispatcher).await;
+    let admin = key(&store, Role::Admin, None).await;
+    let ana = key(&store, Role::Planner, None).await;
+    let rui = key(&store, Role::Planner, None).await;
+    let dispatcher = key(&store, Role::Dispatcher, None).await;
     let bare = AppState::load(
         store.clone(),
         monaco(),

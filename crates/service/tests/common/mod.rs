@@ -3,6 +3,8 @@
 use std::sync::{Arc, OnceLock};
 
 use freshroute_roads::{RoadNetwork, Silent};
+use freshroute_service::auth;
+use freshroute_store::{ApiKey, Role, Storage};
 
 /// Monaco's roads, imported once per test binary from the bundled extract.
 pub(crate) fn monaco() -> Arc<RoadNetwork> {
@@ -18,4 +20,22 @@ pub(crate) fn monaco() -> Arc<RoadNetwork> {
             )
         })
         .clone()
+}
+
+/// A new API key of `role` (for a courier key, its courier), stored as the service
+/// stores keys; returns the key. Not every test binary asks for keys.
+#[allow(dead_code)]
+pub(crate) async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>) -> String {
+    let key = auth::new_secret("fr_key_");
+    store
+        .insert_api_key(&ApiKey {
+            key_hash: auth::hash(&key),
+            role,
+            courier_id: courier.map(str::to_string),
+            created_ms: 0,
+            revoked_ms: None,
+        })
+        .await
+        .expect("key");
+    key
 }
