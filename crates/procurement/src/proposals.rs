@@ -95,6 +95,26 @@ pub struct RoundInput<'a> {
     pub threads: usize,
 }
 
+impl RoundInput<'_> {
+    /// A store's lots of an article not yet past their expiry on the round's date.
+    fn lots_of<'s>(&'s self, store: &'s str, sku: &'s str) -> impl Iterator<Item = &'s OnHand> {
+        self.on_hand
+            .iter()
+            .filter(move |l| l.store == store && l.sku == sku && l.expiry >= self.date)
+    }
+
+    /// A store's deliveries of an article due on the round's date or later.
+    fn deliveries_of<'s>(
+        &'s self,
+        store: &'s str,
+        sku: &'s str,
+    ) -> impl Iterator<Item = &'s Expected> {
+        self.expected
+            .iter()
+            .filter(move |e| e.store == store && e.sku == sku && e.date >= self.date)
+    }
+}
+
 /// Something a round cannot do, or a store it could not plan, with a stable code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{code}: {message}")]
@@ -563,21 +583,13 @@ fn shelves(input: &RoundInput, store: &str, today: usize) -> Vec<Shelf> {
         .iter()
         .map(|sku| {
             let mut shelf = Shelf::default();
-            for lot in input
-                .on_hand
-                .iter()
-                .filter(|l| l.store == store && l.sku == sku.id && l.expiry >= input.date)
-            {
+            for lot in input.lots_of(store, &sku.id) {
                 shelf.put(
                     lot.units,
                     today + (lot.expiry - input.date).num_days() as usize,
                 );
             }
-            for e in input
-                .expected
-                .iter()
-                .filter(|e| e.store == store && e.sku == sku.id && e.date >= input.date)
-            {
+            for e in input.deliveries_of(store, &sku.id) {
                 let t = today + (e.date - input.date).num_days() as usize;
                 if t == today {
                     // Due today and not yet received: on the shelf by opening.
@@ -670,7 +682,9 @@ fn line_why(
     let s = &problem.suppliers[line.supplier];
     let d = line.delivery_day as usize;
     // The next delivery an order placed tomorrow or later can bring.
-    let next = (d + 1..h).find(|&t| t > s.lead_days as usize && s.delivers[t]);
+    let next = s
+        .arrival_days(h)
+        .find(|&t| t > d && t > s.lead_days as usize);
     let end = next.unwrap_or(h); // exclusive
     let forecast: Vec<DayForecast> = (0..end)
         .map(|t| DayForecast {
@@ -683,18 +697,8 @@ fn line_why(
     let covered: f64 = outlook.mean[d..end].iter().sum();
     let safety = problem.articles[line.article].safety[end - 1];
     let delivery_date = input.date + Duration::days(d as i64);
-    let stock: Vec<OnHand> = input
-        .on_hand
-        .iter()
-        .filter(|l| l.store == store && l.sku == sku.id && l.expiry >= input.date)
-        .cloned()
-        .collect();
-    let on_order: Vec<Expected> = input
-        .expected
-        .iter()
-        .filter(|e| e.store == store && e.sku == sku.id && e.date >= input.date)
-        .cloned()
-        .collect();
+    let stock: Vec<OnHand> = input.lots_of(store, &sku.id).cloned().collect();
+    let on_order: Vec<Expected> = input.deliveries_of(store, &sku.id).cloned().collect();
     let lasting: f64 = stock
         .iter()
         .filter(|l| l.expiry >= delivery_date)
@@ -714,8 +718,9 @@ fn line_why(
             OfferView {
                 supplier: sj.id.clone(),
                 unit_cost_cents: cost,
-                first_arrival: (sj.lead_days as usize..h)
-                    .find(|&t| sj.delivers[t])
+                first_arrival: sj
+                    .arrival_days(h)
+                    .next()
                     .map(|t| input.date + Duration::days(t as i64)),
             }
         })
@@ -728,6 +733,11 @@ fn line_why(
         .iter()
         .filter(|o| o.unit_cost_cents < chosen_cost)
         .collect();
+    let cheaper_list = cheaper
+        .iter()
+        .map(|o| format!("{} ({} cents)", o.supplier, o.unit_cost_cents))
+        .collect::<Vec<_>>()
+        .join(", ");
     let supplier = if offers.len() == 1 {
         format!("{} is the only supplier of {}", s.id, sku.id)
     } else if cheaper.is_empty() {
@@ -745,11 +755,7 @@ fn line_why(
             "{} costs {} cents a unit, more than {}, which cannot deliver before {}",
             s.id,
             chosen_cost,
-            cheaper
-                .iter()
-                .map(|o| format!("{} ({} cents)", o.supplier, o.unit_cost_cents))
-                .collect::<Vec<_>>()
-                .join(", "),
+            cheaper_list,
             cheaper
                 .iter()
                 .filter_map(|o| o.first_arrival)
@@ -759,13 +765,7 @@ fn line_why(
     } else {
         format!(
             "{} costs {} cents a unit, more than {}, but with the delivery fees and minimum orders of the store's other articles it makes the cheaper plan",
-            s.id,
-            chosen_cost,
-            cheaper
-                .iter()
-                .map(|o| format!("{} ({} cents)", o.supplier, o.unit_cost_cents))
-                .collect::<Vec<_>>()
-                .join(", ")
+            s.id, chosen_cost, cheaper_list
         )
     };
     let covers_until = input.date + Duration::days(end as i64 - 1);

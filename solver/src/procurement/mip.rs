@@ -25,9 +25,7 @@ use good_lp::{
     Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable, highs, variable,
 };
 
-use super::{
-    ArticleOutlook, OrderLine, ProcurementError, SolveStatus, StorePlan, StoreProblem, arrival_days,
-};
+use super::{ArticleOutlook, OrderLine, ProcurementError, SolveStatus, StorePlan, StoreProblem};
 
 /// Cost per unit sold per bucket of remaining life, cents: small against every price,
 /// enough to make the oldest sell first.
@@ -92,7 +90,7 @@ fn build(p: &StoreProblem, integer_days: usize) -> Built {
             .max(1.0);
         for &(j, cost) in &a.offers {
             let s = &p.suppliers[j];
-            for t in arrival_days(s, h) {
+            for t in s.arrival_days(h) {
                 let whole = t - (s.lead_days as usize) < integer_days;
                 let set = (t == s.lead_days as usize)
                     .then(|| p.fixed_cases(i, j))

@@ -70,6 +70,14 @@ pub struct Supplier {
     pub truck_ml: i64,
 }
 
+impl Supplier {
+    /// The days within `horizon` an order placed today or later can arrive: its
+    /// delivery days at least its lead time away.
+    pub fn arrival_days(&self, horizon: usize) -> impl Iterator<Item = usize> + '_ {
+        (self.lead_days as usize..horizon).filter(|&t| self.delivers.get(t) == Some(&true))
+    }
+}
+
 /// Cost rates that are not prices.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Rates {
@@ -383,7 +391,7 @@ impl StoreProblem {
             } else if !a
                 .offers
                 .iter()
-                .any(|(s, _)| arrival_days(&self.suppliers[*s], h).next().is_some())
+                .any(|(s, _)| self.suppliers[*s].arrival_days(h).next().is_some())
             {
                 notices.push(Notice {
                     code: "no_delivery_in_horizon",
@@ -428,11 +436,6 @@ impl StoreProblem {
             .find(|f| f.article == article && f.supplier == supplier)
             .map(|f| f.cases)
     }
-}
-
-/// The days a supplier's order placed today or later can arrive within the horizon.
-pub(crate) fn arrival_days(s: &Supplier, horizon: usize) -> impl Iterator<Item = usize> + '_ {
-    (s.lead_days as usize..horizon).filter(|&t| s.delivers[t])
 }
 
 /// Plans every store, `threads` at a time (each model on one solver thread): stores
