@@ -1,6 +1,7 @@
 //! The forecast backtest's table and JSON: per horizon, the chosen methods' WAPE, bias
 //! and MASE beside the two naive baselines of the same run, with the targets
-//! for the data set they were set on.
+//! for the data set they were set on. WAPE and MASE score the model's median, bias its
+//! mean; the WAPE of its mean is shown beside.
 
 use freshroute_forecast::{Backtest, Score};
 use freshroute_formats::DemandKind;
@@ -69,6 +70,10 @@ pub fn table(name: &str, kind: DemandKind, b: &Backtest, labels: (&str, &str)) -
                 h.model.wape <= TARGET_WEEKLY_WAPE,
             ),
         }
+        t.info(
+            format!("h={}: WAPE, series level, of the model's mean", h.h),
+            pct(h.model.wape_of_mean),
+        );
         let group_row = format!(
             "h={}: WAPE of store-{unit} revenue (model / the same two)",
             h.h
@@ -117,6 +122,7 @@ pub fn table(name: &str, kind: DemandKind, b: &Backtest, labels: (&str, &str)) -
             .join(", ")
     };
     t.info("methods chosen per series", list(&b.chosen));
+    t.info("points scored per series", list(&b.points));
     t.info("Syntetos–Boylan classes", list(&b.patterns));
     t
 }
@@ -136,6 +142,7 @@ pub fn to_json(name: &str, b: &Backtest, labels: (&str, &str), all_pass: bool) -
         "horizons": b.horizons.iter().map(|h| json!({
             "h": h.h,
             "wape": h.model.wape,
+            "wape_of_mean": h.model.wape_of_mean,
             "bias": h.model.bias,
             "mase": h.model.mase,
             "revenue_wape": h.model.group_wape,
@@ -146,6 +153,7 @@ pub fn to_json(name: &str, b: &Backtest, labels: (&str, &str), all_pass: bool) -
             },
         })).collect::<Vec<_>>(),
         "chosen": b.chosen,
+        "points": b.points,
         "patterns": b.patterns,
         "targets_met": all_pass,
     })

@@ -24,6 +24,14 @@ impl PoissonFit {
     }
 }
 
+/// The largest change of a coefficient from `old` to `new`.
+fn largest_change(new: &[f64], old: &[f64]) -> f64 {
+    new.iter()
+        .zip(old)
+        .map(|(n, o)| (n - o).abs())
+        .fold(0.0, f64::max)
+}
+
 fn eta(beta: &[f64], x: &[f64]) -> f64 {
     beta.iter()
         .zip(x)
@@ -124,30 +132,142 @@ pub fn fit_poisson_offset(
             }
         }
         let next = solve_spd(&a, &b)?;
-        let change = next
-            .iter()
-            .zip(&beta)
-            .map(|(n, o)| (n - o).abs())
-            .fold(0.0, f64::max);
+        let change = largest_change(&next, &beta);
         beta = next;
         if change < 1e-6 {
             break;
         }
     }
-    let (mut chi2, mut weights) = (0.0, 0.0);
-    for r in 0..n {
-        let mu = (eta(&beta, &x[r * p..(r + 1) * p]) + offset[r])
+    let dispersion = pearson_dispersion(y, w, p, |r| {
+        (eta(&beta, &x[r * p..(r + 1) * p]) + offset[r])
             .clamp(-30.0, 30.0)
             .exp()
-            .max(1e-9);
-        chi2 += w[r] * (y[r] - mu).powi(2) / mu;
-        weights += w[r];
+    });
+    Some(PoissonFit { beta, dispersion })
+}
+
+/// The Pearson dispersion of counts `y` (weights `w`) around the means `mu(row)` of a
+/// fit of `params` coefficients: Σ w (y − μ)² / μ over the weights less the
+/// coefficients, at least [`MIN_DISPERSION`].
+pub fn pearson_dispersion(y: &[f64], w: &[f64], params: usize, mu: impl Fn(usize) -> f64) -> f64 {
+    let (mut chi2, mut weights) = (0.0, 0.0);
+    for (r, (y, w)) in y.iter().zip(w).enumerate() {
+        let m = mu(r).max(1e-9);
+        chi2 += w * (y - m).powi(2) / m;
+        weights += w;
     }
-    let dof = (weights - p as f64).max(1.0);
-    Some(PoissonFit {
-        beta,
-        dispersion: (chi2 / dof).max(MIN_DISPERSION),
-    })
+    (chi2 / (weights - params as f64).max(1.0)).max(MIN_DISPERSION)
+}
+
+/// The rows of one group in [`fit_poisson_grouped`]: counts, weights, offsets and `k`
+/// covariates a row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupRows {
+    /// Counts.
+    pub y: Vec<f64>,
+    /// Weights.
+    pub w: Vec<f64>,
+    /// Known parts of the log means.
+    pub offset: Vec<f64>,
+    /// Covariates, `k` a row, flattened.
+    pub x: Vec<f64>,
+}
+
+/// Per-group sums of the profile likelihood at `beta`: its value (up to a constant), its
+/// gradient and its negative Hessian (`k × k`, row-major), the ridge included.
+fn grouped_likelihood(groups: &[GroupRows], beta: &[f64], ridge: f64) -> (f64, Vec<f64>, Vec<f64>) {
+    let k = beta.len();
+    let mut ll = -0.5 * ridge * beta.iter().map(|b| b * b).sum::<f64>();
+    let mut grad: Vec<f64> = beta.iter().map(|b| -ridge * b).collect();
+    let mut hess = vec![0.0; k * k];
+    for i in 0..k {
+        hess[i * k + i] = ridge;
+    }
+    let (mut s1, mut s2) = (vec![0.0; k], vec![0.0; k * k]);
+    for g in groups {
+        let y0: f64 = g.w.iter().zip(&g.y).map(|(w, y)| w * y).sum();
+        if y0 <= 0.0 {
+            continue;
+        }
+        let mut s0 = 0.0;
+        s1.fill(0.0);
+        s2.fill(0.0);
+        for r in 0..g.y.len() {
+            let x = &g.x[r * k..(r + 1) * k];
+            let xb = eta(beta, x);
+            let m = g.w[r] * (g.offset[r] + xb).clamp(-30.0, 30.0).exp();
+            ll += g.w[r] * g.y[r] * xb;
+            s0 += m;
+            for i in 0..k {
+                grad[i] += g.w[r] * g.y[r] * x[i];
+                s1[i] += m * x[i];
+                for j in 0..=i {
+                    s2[i * k + j] += m * x[i] * x[j];
+                }
+            }
+        }
+        let s0 = s0.max(1e-300);
+        ll -= y0 * s0.ln();
+        // The group's intercept at its optimum scales its means by y0 / s0.
+        let c = y0 / s0;
+        for i in 0..k {
+            grad[i] -= c * s1[i];
+            for j in 0..=i {
+                hess[i * k + j] += c * (s2[i * k + j] - s1[i] * s1[j] / s0);
+            }
+        }
+    }
+    for i in 0..k {
+        for j in 0..i {
+            hess[j * k + i] = hess[i * k + j];
+        }
+    }
+    (ll, grad, hess)
+}
+
+/// Poisson regression of several groups' rows with an intercept of each group's own and
+/// `k` effects shared by all of them (an article's promotion lift and temperature
+/// response, the same at every store that sells it): the mean of row `r` of group `g` is
+/// `exp(offset[r] + α_g + x_r·β)`. The intercepts are profiled out (each has its
+/// closed form given `β`), and `β` found by Newton's method on the profile likelihood,
+/// which is concave, with step halving; a ridge penalty on `β`. Groups without a sale
+/// tell nothing of `β` and are skipped. Returns `β`; `None` when no group has a sale or
+/// the system is singular even with the ridge.
+pub fn fit_poisson_grouped(groups: &[GroupRows], k: usize, ridge: f64) -> Option<Vec<f64>> {
+    let sold = groups
+        .iter()
+        .any(|g| g.w.iter().zip(&g.y).any(|(w, y)| w * y > 0.0));
+    if !sold
+        || groups.iter().any(|g| {
+            g.w.len() != g.y.len() || g.offset.len() != g.y.len() || g.x.len() != g.y.len() * k
+        })
+    {
+        return None;
+    }
+    let mut beta = vec![0.0; k];
+    let (mut ll, mut grad, mut hess) = grouped_likelihood(groups, &beta, ridge);
+    for _ in 0..50 {
+        let step = solve_spd(&hess, &grad)?;
+        let mut scale = 1.0;
+        let (next, next_fit) = loop {
+            let next: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
+            let fit = grouped_likelihood(groups, &next, ridge);
+            if fit.0 >= ll - 1e-9 * ll.abs().max(1.0) {
+                break (next, fit);
+            }
+            scale /= 2.0;
+            if scale < 1e-6 {
+                return Some(beta);
+            }
+        };
+        let change = largest_change(&next, &beta);
+        beta = next;
+        (ll, grad, hess) = next_fit;
+        if change < 1e-7 {
+            break;
+        }
+    }
+    Some(beta)
 }
 
 #[cfg(test)]
@@ -193,5 +313,41 @@ mod tests {
         let fit = fit_poisson_offset(&own, &y, &w, &offset, 2, 0.0).expect("fits");
         assert!((fit.beta[0].exp() - 8.0).abs() < 0.3, "{:?}", fit.beta);
         assert!((fit.beta[1].exp() - 1.5).abs() < 0.05, "{:?}", fit.beta);
+    }
+
+    #[test]
+    fn groups_with_levels_of_their_own_share_their_effects() {
+        // Five stores of very different size, one promotion lift and one temperature
+        // response for all; a sixth store that never sold the article tells nothing.
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut groups: Vec<GroupRows> = [2.0, 4.0, 6.0, 8.0, 10.0]
+            .iter()
+            .map(|&level| {
+                let mut g = GroupRows::default();
+                for r in 0..400 {
+                    let promo = f64::from(u8::from(r % 9 == 0));
+                    let temp = f64::from(r % 15) - 7.0;
+                    let offset = 0.1 * f64::from(r % 7);
+                    let mean = level * offset.exp() * 1.5f64.powf(promo) * (0.05 * temp).exp();
+                    g.y.push(Poisson::new(mean).expect("positive").sample(&mut rng));
+                    g.w.push(1.0);
+                    g.offset.push(offset);
+                    g.x.extend([promo, temp]);
+                }
+                g
+            })
+            .collect();
+        groups.push(GroupRows {
+            y: vec![0.0; 3],
+            w: vec![1.0; 3],
+            offset: vec![0.0; 3],
+            x: vec![1.0, 5.0, 0.0, -5.0, 1.0, 0.0],
+        });
+        let beta = fit_poisson_grouped(&groups, 2, 0.0).expect("fits");
+        assert!((beta[0].exp() - 1.5).abs() < 0.05, "{beta:?}");
+        assert!((beta[1] - 0.05).abs() < 0.005, "{beta:?}");
+        // Nothing sold anywhere, or rows of the wrong width: nothing to fit.
+        assert_eq!(fit_poisson_grouped(&groups[5..], 2, 1.0), None);
+        assert_eq!(fit_poisson_grouped(&groups[..1], 3, 1.0), None);
     }
 }

@@ -21,6 +21,8 @@ pub mod intermittent;
 pub mod model;
 pub mod panel;
 
-pub use backtest::{Backtest, BacktestOptions, HorizonScore, Score, backtest, choose_method};
-pub use model::{Forecast, Method, ModelOptions, Profiles, forecast, forecast_with};
+pub use backtest::{
+    Backtest, BacktestOptions, Choice, HorizonScore, Score, backtest, choose_method,
+};
+pub use model::{Forecast, Method, ModelOptions, Point, Profiles, forecast, forecast_with};
 pub use panel::{DAILY_COVARIATES, Panel, PanelError, Series, daily_covariates};

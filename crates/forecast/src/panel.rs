@@ -13,6 +13,9 @@ pub struct Series {
     pub key: String,
     /// The group it adds up into (the store), for store-level scores.
     pub group: String,
+    /// What it counts (the article), the same in every group that sells it: the shared
+    /// method pools an article's covariate effects across its groups.
+    pub article: String,
     /// Units sold per period; `None` where unknown.
     pub units: Vec<Option<f64>>,
     /// Covariates per period, `covariates.len()` of them a period, flattened.

@@ -193,15 +193,17 @@ pub fn read_demand(path: &Path) -> Result<Demand, FormatError> {
 /// Cells of one series before it becomes a [`Series`]: per period, units and covariates.
 struct Cells {
     group: String,
+    article: String,
     units: Vec<Option<f64>>,
     known: Vec<f64>,
     value: Vec<f64>,
 }
 
 impl Cells {
-    fn new(group: &str, periods: usize, covariates: usize) -> Self {
+    fn new(group: &str, article: &str, periods: usize, covariates: usize) -> Self {
         Self {
             group: group.to_string(),
+            article: article.to_string(),
             units: vec![None; periods],
             known: vec![0.0; periods * covariates],
             value: vec![0.0; periods],
@@ -302,7 +304,7 @@ fn read_daily(mut lines: Lines) -> Result<Demand, FormatError> {
         keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let mut cells: Vec<Cells> = keys
         .iter()
-        .map(|(store, _)| Cells::new(store, periods, 3))
+        .map(|(store, sku)| Cells::new(store, sku, periods, 3))
         .collect();
     for (line, date, store, sku, units, value, promo, holiday, temp) in &rows {
         let t = (*date - first).num_days() as usize;
@@ -365,6 +367,7 @@ fn finish(
         .map(|(key, c)| Series {
             key,
             group: c.group,
+            article: c.article,
             units: c.units,
             known: c.known,
             unit_value: c.value,
@@ -468,7 +471,7 @@ fn read_weekly(mut lines: Lines) -> Result<Demand, FormatError> {
     const K: usize = 4;
     let mut cells: Vec<Cells> = keys
         .iter()
-        .map(|(store, _)| Cells::new(store, periods, K))
+        .map(|(store, brand)| Cells::new(store, &format!("brand {brand}"), periods, K))
         .collect();
     for r in &rows {
         let t = r.week - first;

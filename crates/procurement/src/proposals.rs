@@ -451,7 +451,7 @@ fn store_outlook(
                     "none".to_string(),
                 );
             };
-            let (method, _) = choose_method(input.sales, series, today - 1, &choice, profiles);
+            let method = choose_method(input.sales, series, today - 1, &choice, profiles).method;
             (
                 outlook(input.sales, series, today - 1, h, method, profiles),
                 method.as_str().to_string(),

@@ -132,6 +132,7 @@ pub fn panel(h: &History) -> Panel {
             series.push(Series {
                 key: format!("{store}/{}", sku.id),
                 group: store.clone(),
+                article: sku.id.clone(),
                 units: (0..periods).map(|d| Some(h.units(d, s, k))).collect(),
                 known,
                 unit_value: vec![sku.revenue_cents as f64; periods],
@@ -194,7 +195,7 @@ pub fn simulate(
     let methods: Vec<Method> = panel
         .series
         .iter()
-        .map(|s| choose_method(&panel, s, first - 1, &choice, &profiles).0)
+        .map(|s| choose_method(&panel, s, first - 1, &choice, &profiles).method)
         .collect();
     let cheapest = cheapest(h);
     let cost_of = |k: usize| cheapest[k].map_or(0.0, |(_, c)| c as f64);
