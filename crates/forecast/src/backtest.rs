@@ -9,15 +9,16 @@
 //! or lumpy, Croston, SBA and TSB. The naive baselines are scored on the same targets
 //! in the same run.
 //!
-//! Scores per horizon. Absolute errors score the forecast's median, the point that
-//! makes them least (a mean scored by them pays for the right skew of small counts):
-//! WAPE = Σ|actual − median| / Σ actual, and MASE = the mean over series of their mean
-//! absolute error over the mean absolute one-cycle difference of their history before
-//! the targets; the WAPE of the mean is reported beside it. Bias = Σ(mean − actual) /
-//! Σ actual. The group WAPE is of the means' unit values summed per group and period
-//! (store-day revenue: a sum's point is the sum of the means). Last, the share of
-//! actuals inside the 80 % interval. The baselines' forecasts are single values, their
-//! own median and mean.
+//! Scores per horizon. Absolute errors score each series' point, chosen with its
+//! method: the forecast's median, the number that makes them least when the forecast's
+//! distribution fits (a mean pays for the right skew of small counts on every day), or
+//! its mean where the backtest says the median does worse. WAPE = Σ|actual − point| /
+//! Σ actual, and MASE = the mean over series of their mean absolute error over the mean
+//! absolute one-cycle difference of their history before the targets; the WAPE of the
+//! means is reported beside. Bias = Σ(mean − actual) / Σ actual. The group WAPE is of
+//! the means' unit values summed per group and period (store-day revenue: a sum's
+//! point is the sum of the means). Last, the share of actuals inside the 80 % interval.
+//! The baselines' forecasts are single values, their own median and mean.
 
 use std::collections::BTreeMap;
 
@@ -43,7 +44,7 @@ pub struct BacktestOptions {
 /// Scores of one forecaster at one horizon.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Score {
-    /// Weighted absolute percentage error of the median, series level.
+    /// Weighted absolute percentage error of the series' points, series level.
     pub wape: f64,
     /// The same of the mean.
     pub wape_of_mean: f64,
@@ -90,7 +91,7 @@ pub struct Backtest {
 /// Sums of one forecaster at one horizon.
 #[derive(Debug, Clone, Default)]
 struct Sums {
-    /// Σ|actual − median|.
+    /// Σ|actual − point|.
     abs: f64,
     /// Σ|actual − mean|.
     mean_abs: f64,
