@@ -18,7 +18,8 @@ use crate::solve::InstanceOptions;
 #[derive(Subcommand)]
 pub(crate) enum BenchCommand {
     /// A purchase-order planning round at scale (50 stores × 200 articles × 14 days by
-    /// default), the stores' models solved in parallel by HiGHS, timed.
+    /// default): the stores' models solved in parallel by HiGHS, timed, and the
+    /// forecasts of their series as a round makes them, timed apart.
     Procurement {
         /// Stores (1 to 500).
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
@@ -494,9 +495,13 @@ fn procurement_round(
         "building {} store models of {} articles × {} days …",
         size.0, size.1, size.2
     );
+    let sales = freshroute_benches::procurement::round::scaled_sales(&h, size.0, size.1, 7);
+    eprintln!("forecasting their {} series …", sales.series.len());
+    let (forecast_s, _) =
+        freshroute_benches::procurement::round::forecast_round(&sales, size.2 as usize, threads);
     let models = problems(&h, &chain, size.0, size.1, &options, 7);
     eprintln!("planning them on {threads} threads …");
-    let result = run(&models, threads, size);
+    let result = run(&models, threads, size, forecast_s);
     let t = table(&result);
     let value = json.then(|| {
         serde_json::json!({
@@ -505,6 +510,7 @@ fn procurement_round(
             "days": size.2,
             "threads": threads,
             "round_s": result.seconds,
+            "forecast_s": result.forecast_seconds,
             "no_plan": result.plans.iter().filter(|p| p.is_err()).count(),
             "targets_met": t.all_pass(),
         })

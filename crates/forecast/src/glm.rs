@@ -231,9 +231,15 @@ fn grouped_likelihood(groups: &[GroupRows], beta: &[f64], ridge: f64) -> (f64, V
 /// `exp(offset[r] + α_g + x_r·β)`. The intercepts are profiled out (each has its
 /// closed form given `β`), and `β` found by Newton's method on the profile likelihood,
 /// which is concave, with step halving; a ridge penalty on `β`. Groups without a sale
-/// tell nothing of `β` and are skipped. Returns `β`; `None` when no group has a sale or
-/// the system is singular even with the ridge.
-pub fn fit_poisson_grouped(groups: &[GroupRows], k: usize, ridge: f64) -> Option<Vec<f64>> {
+/// tell nothing of `β` and are skipped. The search starts from `start` when given (the
+/// fit of the day before converges in a step or two). Returns `β`; `None` when no group
+/// has a sale or the system is singular even with the ridge.
+pub fn fit_poisson_grouped(
+    groups: &[GroupRows],
+    k: usize,
+    ridge: f64,
+    start: Option<&[f64]>,
+) -> Option<Vec<f64>> {
     let sold = groups
         .iter()
         .any(|g| g.w.iter().zip(&g.y).any(|(w, y)| w * y > 0.0));
@@ -244,7 +250,9 @@ pub fn fit_poisson_grouped(groups: &[GroupRows], k: usize, ridge: f64) -> Option
     {
         return None;
     }
-    let mut beta = vec![0.0; k];
+    let mut beta = start
+        .filter(|b| b.len() == k && b.iter().all(|v| v.is_finite()))
+        .map_or_else(|| vec![0.0; k], <[f64]>::to_vec);
     let (mut ll, mut grad, mut hess) = grouped_likelihood(groups, &beta, ridge);
     for _ in 0..50 {
         let step = solve_spd(&hess, &grad)?;
@@ -343,11 +351,14 @@ mod tests {
             offset: vec![0.0; 3],
             x: vec![1.0, 5.0, 0.0, -5.0, 1.0, 0.0],
         });
-        let beta = fit_poisson_grouped(&groups, 2, 0.0).expect("fits");
+        let beta = fit_poisson_grouped(&groups, 2, 0.0, None).expect("fits");
         assert!((beta[0].exp() - 1.5).abs() < 0.05, "{beta:?}");
         assert!((beta[1] - 0.05).abs() < 0.005, "{beta:?}");
+        // From a start near the optimum, the same optimum.
+        let warm = fit_poisson_grouped(&groups, 2, 0.0, Some(&[0.3, 0.04])).expect("fits");
+        assert!(largest_change(&warm, &beta) < 1e-6, "{warm:?} vs {beta:?}");
         // Nothing sold anywhere, or rows of the wrong width: nothing to fit.
-        assert_eq!(fit_poisson_grouped(&groups[5..], 2, 1.0), None);
-        assert_eq!(fit_poisson_grouped(&groups[..1], 3, 1.0), None);
+        assert_eq!(fit_poisson_grouped(&groups[5..], 2, 1.0, None), None);
+        assert_eq!(fit_poisson_grouped(&groups[..1], 3, 1.0, None), None);
     }
 }

@@ -334,8 +334,22 @@ impl Profiles {
         origin: usize,
         opts: &ModelOptions,
     ) -> Option<Arc<Vec<f64>>> {
+        // The day before's effects, when fitted, are where the search starts.
+        let before = origin.checked_sub(1).and_then(|o| {
+            self.effects
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&(series.article.clone(), o)).cloned().flatten())
+        });
         cached(&self.effects, (series.article.clone(), origin), || {
-            article_effects(panel, series, origin, opts, self)
+            article_effects(
+                panel,
+                series,
+                origin,
+                opts,
+                self,
+                before.as_deref().map(Vec::as_slice),
+            )
         })
     }
 }
@@ -478,6 +492,7 @@ fn article_effects(
     origin: usize,
     opts: &ModelOptions,
     profiles: &Profiles,
+    start: Option<&[f64]>,
 ) -> Option<Vec<f64>> {
     let groups: Vec<GroupRows> = panel
         .series
@@ -488,7 +503,7 @@ fn article_effects(
             Some(own_rows(panel, s, &profile, origin, opts))
         })
         .collect();
-    fit_poisson_grouped(&groups, panel.covariates.len(), opts.ridge)
+    fit_poisson_grouped(&groups, panel.covariates.len(), opts.ridge, start)
 }
 
 /// The shared method's fit of `series`: its level given its article's effects, in the
