@@ -63,6 +63,14 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), ApiError>
     Ok(())
 }
 
+/// A `status` field or query parameter read as `T` (an order's, a purchase order's
+/// status), refused with `invalid_status` and the statuses it may be.
+pub(crate) fn status<T: std::str::FromStr<Err = String>>(value: &str) -> Result<T, ApiError> {
+    value
+        .parse()
+        .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))
+}
+
 /// A listing's `limit`: 1 to 1,000, 100 when not given.
 pub(crate) fn listing_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     let limit = limit.unwrap_or(100);

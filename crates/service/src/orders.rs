@@ -358,10 +358,7 @@ pub(crate) async fn list(
     let status = q
         .status
         .as_deref()
-        .map(|s| {
-            s.parse::<OrderStatus>()
-                .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))
-        })
+        .map(crate::fields::status::<OrderStatus>)
         .transpose()?;
     let limit = crate::fields::listing_limit(q.limit)?;
     let orders = state
@@ -444,10 +441,7 @@ pub(crate) async fn change_status(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     let Json(change) = body?;
-    let to: OrderStatus = change
-        .status
-        .parse()
-        .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))?;
+    let to: OrderStatus = crate::fields::status(&change.status)?;
     let order = known_order(&state, &id).await?;
     caller.may_carry(&order)?;
     transition(caller.role, order.status, to)?;

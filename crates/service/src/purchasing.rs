@@ -191,10 +191,7 @@ pub(crate) async fn list(
     let status = q
         .status
         .as_deref()
-        .map(|s| {
-            s.parse::<PoStatus>()
-                .map_err(|m| ApiError::bad_request("invalid_status", m).at("status"))
-        })
+        .map(crate::fields::status::<PoStatus>)
         .transpose()?;
     let limit = crate::fields::listing_limit(q.limit)?;
     let orders = state

@@ -8,7 +8,7 @@ mod common;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{key, monaco};
+use common::{Reply, key, monaco};
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, auth, now_ms, router};
 use freshroute_store::testing::TempPgDatabase;
@@ -21,11 +21,6 @@ struct Client {
     app: Router,
 }
 
-struct Reply {
-    status: StatusCode,
-    body: Value,
-}
-
 impl Client {
     /// `POST /v1/orders` with `key`.
     async fn order(&self, key: &str, body: Value) -> Reply {
@@ -33,25 +28,11 @@ impl Client {
     }
 
     async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self.app.clone().oneshot(req).await.expect("infallible");
-        let status = res.status();
-        let bytes = res.into_body().collect().await.expect("body").to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, body }
+        common::send(&self.app, req).await
     }
 
     async fn call(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>) -> Reply {
-        let mut req = Request::builder().method(method).uri(uri);
-        if let Some(k) = key {
-            req = req.header("authorization", format!("Bearer {k}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header("content-type", "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        };
-        self.send(req.expect("request")).await
+        common::call(&self.app, method, uri, key, body).await
     }
 }
 

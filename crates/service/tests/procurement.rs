@@ -10,17 +10,14 @@ mod common;
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::{key, monaco};
+use axum::http::StatusCode;
+use common::{Reply, key, monaco};
 use freshroute_service::rounds::ProcurementData;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, PurchasingPolicy, RateLimit, router};
 use freshroute_store::testing::TempPgDatabase;
 use freshroute_store::{AnyStore, PgStore, Role, Shop, SqliteStore, Storage};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 /// The bundled procurement data, read once per test binary.
 fn data() -> Arc<ProcurementData> {
@@ -34,33 +31,8 @@ fn data() -> Arc<ProcurementData> {
 
 const STORE: &str = "porto-aliados";
 
-struct Reply {
-    status: StatusCode,
-    body: Value,
-}
-
 async fn call(app: &Router, method: &str, uri: &str, key: &str, body: Option<Value>) -> Reply {
-    let req = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {key}"));
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    };
-    let res = app
-        .clone()
-        .oneshot(req.expect("request"))
-        .await
-        .expect("infallible");
-    let status = res.status();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    Reply {
-        status,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
+    common::call(app, method, uri, Some(key), body).await
 }
 
 fn code(r: &Reply) -> (StatusCode, Option<&str>) {

@@ -2,9 +2,15 @@
 
 use std::sync::{Arc, OnceLock};
 
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use freshroute_roads::{RoadNetwork, Silent};
 use freshroute_service::auth;
 use freshroute_store::{ApiKey, Role, Storage};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
 
 /// Monaco's roads, imported once per test binary from the bundled extract.
 pub(crate) fn monaco() -> Arc<RoadNetwork> {
@@ -38,4 +44,43 @@ pub(crate) async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>
         .await
         .expect("key");
     key
+}
+
+/// The service's answer: its status and its JSON body (null when the body is not JSON).
+#[allow(dead_code)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Value,
+}
+
+/// Sends `req` through `app`.
+#[allow(dead_code)]
+pub(crate) async fn send(app: &Router, req: Request<Body>) -> Reply {
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply { status, body }
+}
+
+/// `method uri` through `app`, with `key` as the bearer token and `body` as JSON.
+#[allow(dead_code)]
+pub(crate) async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(k) = key {
+        req = req.header("authorization", format!("Bearer {k}"));
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    };
+    send(app, req.expect("request")).await
 }
