@@ -181,20 +181,14 @@ fn interval(mean: f64, dispersion: f64) -> Forecast {
     }
 }
 
-/// The `p` quantile of `F(x) = max(none, G(x))`, `G` the distribution function of `g`.
-/// Where the search of `G`'s inverse fails (a small shape puts the quantile within a
-/// hair of zero), the quantile from `G`'s leading term there, `(rate·x)^shape /
-/// Γ(shape + 1)`.
+/// The `p` quantile of `F(x) = max(none, G(x))`, `G` the distribution function of `g`;
+/// zero where the search of `G`'s inverse fails (a small shape puts the quantile within
+/// a hair of zero).
 fn percentile(g: &Gamma, none: f64, p: f64) -> f64 {
     if p <= none {
         return 0.0;
     }
     let q = g.inverse_cdf(p);
-    if q.is_finite() {
-        return q.max(0.0);
-    }
-    let (k, rate) = (g.shape(), g.rate());
-    let q = (p * statrs::function::gamma::gamma(k + 1.0)).powf(1.0 / k) / rate;
     if q.is_finite() { q.max(0.0) } else { 0.0 }
 }
 
