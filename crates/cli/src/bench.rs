@@ -30,8 +30,9 @@ pub(crate) enum BenchCommand {
         /// Days planned (1 to 60).
         #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=60))]
         days: u32,
-        /// Seconds one store's model may take (2 s: 50 stores on 2 cores in a minute).
-        #[arg(long, default_value_t = 2.0)]
+        /// Seconds one store's model may take (HiGHS runs a few tenths over it: 50 stores
+        /// at 1 s take about half a minute on 2 cores, at 2 s about a minute).
+        #[arg(long, default_value_t = 1.0)]
         time_limit: f64,
         /// Relative MIP gap at which a store's model stops [default: the planner's].
         #[arg(long)]
