@@ -89,7 +89,7 @@ pub fn check_routes(
                 ));
             }
             for d in 0..MAX_DIMS {
-                load[d] += n.delivery[d];
+                load[d] = load[d].saturating_add(n.delivery[d]);
             }
             nodes.push((task, kind, node));
         }
@@ -117,7 +117,9 @@ pub fn check_routes(
         for (k, &(task, kind, node)) in nodes.iter().enumerate() {
             let n = &pb.nodes[node as usize];
             for d in 0..MAX_DIMS {
-                load[d] += n.pickup[d] - n.delivery[d];
+                load[d] = load[d]
+                    .saturating_add(n.pickup[d])
+                    .saturating_sub(n.delivery[d]);
                 if load[d] > veh.capacity[d] || load[d] < 0 {
                     v.push(format!(
                         "vehicle {vehicle}: load {} after task {} is outside [0, {}]",
@@ -329,7 +331,7 @@ fn check_stated_times(pb: &Problem, r: &crate::PlannedRoute, v: &mut Vec<String>
             return;
         };
         for d in 0..MAX_DIMS {
-            load[d] += n.delivery[d];
+            load[d] = load[d].saturating_add(n.delivery[d]);
         }
     }
     for st in &r.stops {
@@ -337,7 +339,9 @@ fn check_stated_times(pb: &Problem, r: &crate::PlannedRoute, v: &mut Vec<String>
             return;
         };
         for d in 0..MAX_DIMS {
-            load[d] += n.pickup[d] - n.delivery[d];
+            load[d] = load[d]
+                .saturating_add(n.pickup[d])
+                .saturating_sub(n.delivery[d]);
         }
         if st.load[..] != load[..st.load.len()] {
             v.push(format!(

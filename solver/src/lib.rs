@@ -24,8 +24,8 @@ mod search;
 pub use checker::{CheckReport, check, check_routes};
 pub use plan::{PlannedRoute, PlannedStop, Solution, Unassigned, UnassignedReason};
 pub use problem::{
-    Job, Load, MAX_DIMS, OnBoard, Problem, ProblemBuilder, ProblemError, Shipment, Stop, StopKind,
-    TaskId, TimeWindow, TravelMatrix, Vehicle,
+    Job, Load, MAX_AMOUNT, MAX_DIMS, OnBoard, Problem, ProblemBuilder, ProblemError, Shipment,
+    Stop, StopKind, TaskId, TimeWindow, TravelMatrix, Vehicle,
 };
 pub use search::{Limits, Quiet, SearchProgress};
 

@@ -8,6 +8,9 @@ use freshroute_model::{Metres, Seconds};
 
 /// Largest number of capacity dimensions (e.g. volume, frozen slots, weight).
 pub const MAX_DIMS: usize = 4;
+/// Largest amount or capacity in one dimension (2^40, about 1.1 × 10^12): a million
+/// such amounts still sum within an `i64`, so loads never overflow.
+pub const MAX_AMOUNT: i64 = 1 << 40;
 
 /// An amount in every capacity dimension.
 pub type Load = [i64; MAX_DIMS];
@@ -160,7 +163,7 @@ pub enum ProblemError {
         /// The record.
         record: String,
     },
-    /// A negative amount, or more dimensions than supported.
+    /// A negative amount, one over [`MAX_AMOUNT`], or more dimensions than supported.
     #[error("{record}: {reason}")]
     BadAmount {
         /// The record.
@@ -614,7 +617,7 @@ impl ProblemBuilder {
                     };
                     let amount = load(&record, &o.amount)?;
                     for d in 0..MAX_DIMS {
-                        v.initial_load[d] += amount[d];
+                        v.initial_load[d] = v.initial_load[d].saturating_add(amount[d]);
                         if v.initial_load[d] > v.capacity[d] {
                             return Err(ProblemError::BadAmount {
                                 record,
@@ -735,6 +738,12 @@ fn load(record: &str, amount: &[i64]) -> Result<Load, ProblemError> {
         return Err(ProblemError::BadAmount {
             record: record.to_owned(),
             reason: format!("negative amount {v}"),
+        });
+    }
+    if let Some(v) = amount.iter().find(|&&v| v > MAX_AMOUNT) {
+        return Err(ProblemError::BadAmount {
+            record: record.to_owned(),
+            reason: format!("amount {v} is over {MAX_AMOUNT}"),
         });
     }
     let mut l = [0; MAX_DIMS];

@@ -440,6 +440,41 @@ fn goods_on_board_past_their_deadline_are_reported_not_planned_late() {
     );
 }
 
+#[test]
+fn amounts_too_large_to_add_up_are_refused_before_they_can_wrap() {
+    // Two deliveries near i64::MAX once wrapped to a start load of -2.
+    for (capacity, amount) in [
+        (
+            freshroute_solver::MAX_AMOUNT,
+            freshroute_solver::MAX_AMOUNT + 1,
+        ),
+        (i64::MAX, 1),
+        (10, i64::MAX),
+    ] {
+        let mut b = ProblemBuilder::new();
+        let mut v = courier(&[]);
+        v.capacity = vec![capacity];
+        b.add_matrix(line_matrix(3)).add_vehicle(v);
+        b.add_job(job(1, amount));
+        b.add_job(job(2, amount));
+        assert_eq!(
+            b.build().map_err(|e| e.code()).err(),
+            Some("bad_amount"),
+            "capacity {capacity}, amount {amount}"
+        );
+    }
+    let mut b = ProblemBuilder::new();
+    let mut v = courier(&[]);
+    v.capacity = vec![freshroute_solver::MAX_AMOUNT];
+    b.add_matrix(line_matrix(3)).add_vehicle(v);
+    b.add_job(job(1, freshroute_solver::MAX_AMOUNT));
+    b.add_job(job(2, freshroute_solver::MAX_AMOUNT));
+    let problem = b.build().expect("at the limit");
+    let s = run(&problem);
+    assert_eq!(s.unassigned.len(), 1, "the two do not fit together");
+    assert!(freshroute_solver::check(&problem, &s).is_valid());
+}
+
 /// Courier 0 starts at km 0, courier 1 at km 3; one order from the store at km 1 to
 /// km 2. Courier 0 is 2 km closer all told.
 fn two_couriers_one_order() -> (ProblemBuilder, freshroute_solver::TaskId) {

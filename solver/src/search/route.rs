@@ -128,7 +128,9 @@ impl Route {
             let node = &pb.nodes[self.nodes[p - 1] as usize];
             let mut l = self.load[p - 1];
             for d in 0..MAX_DIMS {
-                l[d] += node.pickup[d] - node.delivery[d];
+                l[d] = l[d]
+                    .saturating_add(node.pickup[d])
+                    .saturating_sub(node.delivery[d]);
             }
             self.load.push(l);
         }
@@ -234,7 +236,7 @@ impl Route {
 #[inline]
 pub(crate) fn add(a: &mut Load, b: &Load) {
     for d in 0..MAX_DIMS {
-        a[d] += b[d];
+        a[d] = a[d].saturating_add(b[d]);
     }
 }
 
@@ -250,5 +252,5 @@ fn max(a: &Load, b: &Load) -> Load {
 /// Whether `a + extra` fits `capacity` in every dimension.
 #[inline]
 pub(crate) fn fits(a: &Load, extra: &Load, capacity: &Load) -> bool {
-    (0..MAX_DIMS).all(|d| a[d] + extra[d] <= capacity[d])
+    (0..MAX_DIMS).all(|d| a[d].saturating_add(extra[d]) <= capacity[d])
 }
