@@ -75,6 +75,11 @@ pub(crate) struct ServeArgs {
     /// Purchase orders worth more than this, euros, need a second approver.
     #[arg(long, default_value_t = 1_000)]
     second_approval_above: u32,
+    /// Webhook receivers on a private network: addresses, networks or host names,
+    /// comma-separated (`10.0.0.0/8,pos.chain.lan`). Webhooks to this machine, private,
+    /// link-local or metadata addresses are refused unless named here.
+    #[arg(long, value_delimiter = ',')]
+    webhook_allow: Vec<String>,
     #[command(flatten)]
     database: DatabaseArg,
 }
@@ -133,16 +138,18 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<(), CliError> {
 async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Result<(), CliError> {
     let listen = args.listen.as_str();
     let backend = store.backend();
-    if args.retention_days > 0 {
-        let keep = Duration::from_secs(u64::from(args.retention_days) * 24 * 3600);
-        tokio::spawn(retention::prune_forever(store.clone(), keep));
-    }
+    let keep_fixes = (args.retention_days > 0)
+        .then(|| Duration::from_secs(u64::from(args.retention_days) * 24 * 3600));
+    tokio::spawn(retention::prune_forever(store.clone(), keep_fixes));
     // Snapping indexes are built lazily; build them now, not on the first order or plan.
     for g in roads.profiles() {
         g.prepare_snapping();
     }
     let mut state = AppState::load(store, roads, FixRules::default(), RateLimit::default()).await?;
     state.regions = regions(args)?;
+    state.destinations =
+        freshroute_service::destinations::Destinations::allowing(&args.webhook_allow)
+            .map_err(|m| CliError::Usage(format!("--webhook-allow: {m}")))?;
     if let Some((path, chain)) = chosen_sample_chain(args)? {
         load_sample(&state, &path, &chain).await?;
     }

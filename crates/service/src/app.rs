@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use freshroute_store::Storage;
 use serde_json::{Value, json};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, couriers, fixes, orders, plan_mode, planner, purchasing, shops, telemetry, vroom,
-    webhooks,
+    ApiError, couriers, fixes, inputs, orders, plan_mode, planner, purchasing, shops, telemetry,
+    vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -85,6 +85,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::create, orders::list))
         .routes(routes!(orders::get))
         .routes(routes!(orders::change_status))
+        .routes(routes!(orders::new_tracking))
         .routes(routes!(fixes::batch))
         .routes(routes!(fixes::osmand))
         .routes(routes!(orders::track))
@@ -125,12 +126,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .route_layer(axum::middleware::from_fn(telemetry::track))
+        .layer(axum::middleware::from_fn(inputs::guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(time_limit))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
@@ -150,6 +149,43 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(DOC.get_or_init(openapi).clone())
 }
 
+/// The span a request is logged in: its method and path, with the secrets some paths
+/// carry (a courier's tracking secret, a customer's tracking token) left out.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        path = %redacted(req.uri().path()),
+    )
+}
+
+/// `path` with the segment after `/osmand/` or `/track/` replaced by `…`; no query.
+fn redacted(path: &str) -> String {
+    for prefix in ["/osmand/", "/track/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}…{tail}");
+        }
+    }
+    path.to_string()
+}
+
+/// Answers 408 in the API's error shape when a request runs past [`REQUEST_TIMEOUT`].
+async fn time_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(answer) => answer,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request took longer than {} s and was stopped; retry, with less work if it was a solve",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+        .into_response(),
+    }
+}
+
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
@@ -164,4 +200,14 @@ async fn method_not_allowed() -> ApiError {
         "method_not_allowed",
         "this endpoint does not take that method",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_in_paths_never_reach_the_log() {
+        assert_eq!(super::redacted("/osmand/fr_trk_abc"), "/osmand/…");
+        assert_eq!(super::redacted("/track/fr_ord_abc"), "/track/…");
+        assert_eq!(super::redacted("/v1/orders/o1"), "/v1/orders/o1");
+    }
 }

@@ -77,11 +77,13 @@ impl Caller {
     /// Refuses with 403 a courier key acting on an order that is not assigned to it.
     pub fn may_carry(&self, order: &Order) -> Result<(), ApiError> {
         match (&self.role, &self.courier_id) {
+            // The same answer as for an order that does not exist: a courier's key does
+            // not learn which orders others carry.
             (Role::Courier, Some(own)) if order.courier_id.as_ref() != Some(own) => {
                 Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "not_your_order",
-                    format!("order {:?} is not assigned to courier {own:?}", order.id),
+                    StatusCode::NOT_FOUND,
+                    "unknown_order",
+                    format!("no order has id {:?}", order.id),
                 ))
             }
             _ => Ok(()),
@@ -125,8 +127,10 @@ impl FromRequestParts<AppState> for Caller {
         let key = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
+            // The scheme's name is case-insensitive (RFC 9110, section 11.1).
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim())
             .filter(|k| !k.is_empty())
             .ok_or_else(|| {
                 unauthorized(

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::{Caller, hash, new_secret};
-use crate::fields::{time_field, valid_id};
+use crate::fields::{text, time_field, valid_id};
 use crate::state::AppState;
 use crate::time::format_ms;
 use crate::{ApiError, ErrorBody};
@@ -123,6 +123,7 @@ pub(crate) async fn create(
 pub(crate) fn courier_from(n: NewCourier, now: i64) -> Result<(Courier, String), ApiError> {
     valid_id("id", &n.id)?;
     valid_id("device_id", &n.device_id)?;
+    text("name", &n.name, 200)?;
     if n.profile.parse::<Profile>().is_err() {
         let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
         return Err(ApiError::bad_request(

@@ -118,19 +118,19 @@ pub(crate) async fn batch(
                 couriers.len() - 1
             }
         };
-        fixes.push((
-            c,
-            IncomingFix {
-                fix_ms: f.time.0,
-                lat: f.lat,
-                lon: f.lon,
-                speed_mps: f.speed_mps,
-                bearing_deg: f.bearing_deg,
-                altitude_m: f.altitude_m,
-                accuracy_m: f.accuracy_m,
-                battery_pct: f.battery_pct,
-            },
-        ));
+        let fix = IncomingFix {
+            fix_ms: f.time.0,
+            lat: f.lat,
+            lon: f.lon,
+            speed_mps: f.speed_mps,
+            bearing_deg: f.bearing_deg,
+            altitude_m: f.altitude_m,
+            accuracy_m: f.accuracy_m,
+            battery_pct: f.battery_pct,
+        };
+        fix.check()
+            .map_err(|b| b.at(format!("fixes[{i}].{}", b.name)))?;
+        fixes.push((c, fix));
     }
     let verdicts = ingest(&state, &couriers, &fixes, "batch").await?;
     let accepted = verdicts.iter().filter(|v| v.is_none()).count();

@@ -32,7 +32,78 @@ pub(crate) struct IncomingFix {
     pub(crate) battery_pct: Option<f64>,
 }
 
+/// A measurement of a fix that is not a finite number in its range: which one (by its
+/// name in [`IncomingFix`]), the error, for the parser to name in its own words.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BadMeasurement {
+    /// `lat`, `lon`, `speed_mps`, `bearing_deg`, `altitude_m`, `accuracy_m` or `battery_pct`.
+    pub(crate) name: &'static str,
+    /// `invalid_coordinates` or `invalid_measurement`.
+    pub(crate) code: &'static str,
+    /// What the value must be.
+    pub(crate) rule: String,
+}
+
+impl BadMeasurement {
+    /// The refusal, naming the field as the request spelled it (`field`).
+    pub(crate) fn at(&self, field: impl Into<String>) -> ApiError {
+        let field = field.into();
+        ApiError::bad_request(
+            self.code,
+            format!("{field} {}; nothing was stored", self.rule),
+        )
+        .at(field)
+    }
+}
+
+/// Every measurement's range: (name, lowest, highest). Speed up to 300 m/s and altitude
+/// from -1 km to 100 km leave room for any phone; a battery is a percentage.
+const RANGES: [(&str, f64, f64, &str); 5] = [
+    ("speed_mps", 0.0, 300.0, "m/s"),
+    ("bearing_deg", 0.0, 360.0, "degrees"),
+    ("altitude_m", -1_000.0, 100_000.0, "metres"),
+    ("accuracy_m", 0.0, 1.0e7, "metres"),
+    ("battery_pct", 0.0, 100.0, "percent"),
+];
+
 impl IncomingFix {
+    /// Refuses a fix with a value that can never be right (not a number, infinite, or
+    /// out of its range), before anything is stored: every parser calls it.
+    pub(crate) fn check(&self) -> Result<(), BadMeasurement> {
+        let coordinate = |name: &'static str, v: f64, max: f64| {
+            if v.is_finite() && v.abs() <= max {
+                Ok(())
+            } else {
+                Err(BadMeasurement {
+                    name,
+                    code: "invalid_coordinates",
+                    rule: format!("must be a number from -{max} to {max}"),
+                })
+            }
+        };
+        coordinate("lat", self.lat, 90.0)?;
+        coordinate("lon", self.lon, 180.0)?;
+        let values = [
+            self.speed_mps,
+            self.bearing_deg,
+            self.altitude_m,
+            self.accuracy_m,
+            self.battery_pct,
+        ];
+        for ((name, lo, hi, unit), v) in RANGES.into_iter().zip(values) {
+            if let Some(v) = v
+                && !(v.is_finite() && (lo..=hi).contains(&v))
+            {
+                return Err(BadMeasurement {
+                    name,
+                    code: "invalid_measurement",
+                    rule: format!("must be a number from {lo} to {hi} {unit}, or left out"),
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn position(&self) -> Position {
         Position {
             fix_ms: self.fix_ms,
@@ -68,6 +139,14 @@ pub(crate) async fn ingest(
     fixes: &[(usize, IncomingFix)],
     source: &str,
 ) -> Result<Vec<Verdict>, ApiError> {
+    // The parsers refuse these with their own field names; nothing unchecked is stored.
+    if let Some((i, bad)) = fixes
+        .iter()
+        .enumerate()
+        .find_map(|(i, (_, f))| f.check().err().map(|b| (i, b)))
+    {
+        return Err(bad.at(format!("fixes[{i}].{}", bad.name)));
+    }
     let now = state.clock.now_ms();
     // In fix-time order per courier, so that each is judged against the one before it.
     let mut order: Vec<usize> = (0..fixes.len()).collect();

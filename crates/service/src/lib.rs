@@ -6,11 +6,15 @@
 
 mod app;
 pub mod auth;
+mod connections;
 mod couriers;
+pub mod destinations;
 mod error;
 mod fields;
 mod fixes;
+pub mod idempotency;
 mod ingest;
+pub mod inputs;
 mod limiter;
 pub mod live;
 mod notices;
@@ -34,6 +38,7 @@ pub mod webhooks;
 mod writer;
 
 pub use app::{MAX_BODY_BYTES, REQUEST_TIMEOUT, openapi, router};
+pub use connections::{ConnectionLimits, serve as serve_until};
 pub use error::ApiError;
 pub(crate) use error::ErrorBody;
 pub use ingest::now_ms;
@@ -43,12 +48,18 @@ pub use purchasing::PurchasingPolicy;
 pub use sample::{SampleLoad, load_sample_chain};
 pub use state::AppState;
 pub use time::Clock;
+pub use vroom::SolveSlots;
 
-/// Serves `router` on `listener` until Ctrl-C or SIGTERM, then finishes what is in flight.
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, then finishes what is in flight;
+/// connections are held to the [`ConnectionLimits`] defaults.
 pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    connections::serve(
+        listener,
+        app,
+        ConnectionLimits::default(),
+        shutdown_signal(),
+    )
+    .await
 }
 
 async fn shutdown_signal() {

@@ -4,7 +4,8 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use freshroute_store::{Coupon, Order, OrderEvent, OrderStatus, Outbox, Role, Storage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use crate::auth::{Caller, hash, new_secret};
 use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
+use crate::idempotency::Idempotent;
 use crate::notices;
 use crate::places::{Point, point, snap};
 use crate::shops::unknown_shop;
@@ -227,13 +229,19 @@ fn feature(o: &Order, events: Option<&[OrderEvent]>) -> Value {
 }
 
 async fn known_order(state: &AppState, id: &str) -> Result<Order, ApiError> {
-    state.store.order(id).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_order",
-            format!("no order has id {id:?}"),
-        )
-    })
+    state
+        .store
+        .order(id)
+        .await?
+        .ok_or_else(|| unknown_order(id))
+}
+
+fn unknown_order(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_order",
+        format!("no order has id {id:?}"),
+    )
 }
 
 /// Validates a new order against the store it names and places it on the roads.
@@ -312,33 +320,105 @@ pub(crate) async fn order_from(
     Ok((order, token))
 }
 
-/// Takes an order. The answer carries the customer's tracking token, once.
+/// Takes an order. The answer carries the customer's tracking token, once; a retry
+/// with the same `Idempotency-Key` gets that answer again.
 #[utoipa::path(post, path = "/v1/orders", tag = "orders", request_body = NewOrder,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "Any unique text (a UUID): a retry with the same key and body replays the first answer, tracking token included, for a day")),
     security(("api_key" = [])),
     responses(
-        (status = 201, description = "The order as a GeoJSON Feature, with `tracking` (token, path, expiry) shown this once", body = Value),
+        (status = 201, description = "The order as a GeoJSON Feature, with `tracking` (token, path, expiry) shown this once (and to retries under its Idempotency-Key, marked `idempotent-replayed: true`)", body = Value),
         (status = 400, description = "An invalid value", body = ErrorBody),
         (status = 404, description = "Unknown store", body = ErrorBody),
         (status = 409, description = "The id is taken", body = ErrorBody),
-        (status = 422, description = "No road near the customer", body = ErrorBody),
+        (status = 422, description = "No road near the customer, or an Idempotency-Key used for another request", body = ErrorBody),
     ))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Json<NewOrder>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    headers: HeaderMap,
+    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
-    let Json(n) = body?;
-    let (order, token) = order_from(&state, n, state.clock.now_ms()).await?;
-    state.store.insert_order(&order, &caller.actor()).await?;
-    state.plan_wake.notify_one();
+    let Json(raw) = body?;
+    let idempotent = Idempotent::of(&headers, &caller, &raw)?;
+    if let Some(i) = &idempotent
+        && let Some(replayed) = i.replay(&state).await?
+    {
+        return Ok(replayed);
+    }
+    let n: NewOrder = serde_json::from_value(raw).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("the body is not an order: {e}"),
+        )
+    })?;
+    let now = state.clock.now_ms();
+    let (order, token) = order_from(&state, n, now).await?;
     let mut answer = feature(&order, None);
-    answer["properties"]["tracking"] = json!({
+    answer["properties"]["tracking"] = tracking_view(&token, order.tracking_expires_ms);
+    let reply = idempotent
+        .as_ref()
+        .map(|i| i.reply(StatusCode::CREATED, &answer, now));
+    match state
+        .store
+        .insert_order(&order, &caller.actor(), reply.as_ref())
+        .await
+    {
+        Ok(()) => {}
+        // A retry that raced the first request: the first answer, if it was the same.
+        Err(e @ freshroute_store::StoreError::Conflict(_)) => {
+            if let Some(i) = &idempotent
+                && let Some(replayed) = i.replay(&state).await?
+            {
+                return Ok(replayed);
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    state.plan_wake.notify_one();
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// What a customer's tracking link is: the token, its path, and when it stops working.
+fn tracking_view(token: &str, expires_ms: i64) -> Value {
+    json!({
         "token": token,
         "path": format!("/track/{token}"),
-        "expires": format_ms(order.tracking_expires_ms),
-    });
-    Ok((StatusCode::CREATED, Json(answer)))
+        "expires": format_ms(expires_ms),
+    })
+}
+
+/// Issues a new tracking link for an order (the customer's was lost, or leaked); the old
+/// one stops working at once.
+#[utoipa::path(post, path = "/v1/orders/{id}/tracking", tag = "orders",
+    params(("id" = String, Path, description = "The order's id")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "`{\"tracking\": {token, path, expires}}`: the new link, shown this once", body = Value),
+        (status = 403, description = "Not a dispatcher or admin key", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+    ))]
+pub(crate) async fn new_tracking(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher])?;
+    let order = known_order(&state, &id).await?;
+    let token = new_secret("fr_ord_");
+    let expires =
+        (order.promised_ms + TRACKING_GRACE_MS).max(state.clock.now_ms() + TRACKING_GRACE_MS);
+    if !state
+        .store
+        .set_order_tracking(&order.id, &hash(&token), expires)
+        .await?
+    {
+        return Err(unknown_order(&id));
+    }
+    Ok(Json(json!({"tracking": tracking_view(&token, expires)})))
 }
 
 /// Orders, newest first.
@@ -568,11 +648,12 @@ pub(crate) async fn track(
         }
         _ => None,
     };
-    // The courier is shown only on its way to this customer: not while it still serves
-    // another (whose address its position would give away).
+    // The courier is shown only when its next stop is this customer's door: not while
+    // it still serves another (whose address its position would give away), nor when
+    // no live route says where it goes next.
     let on_the_way = |c: &str| {
         let live = state.live.lock().expect("live routes lock");
-        live.heading_to(c, &order.id) || live.stops_of(c).is_none()
+        live.heading_to(c, &order.id)
     };
     let courier_position = match (&order.courier_id, order.status) {
         (Some(c), OrderStatus::PickedUp) if on_the_way(c) => state

@@ -24,14 +24,46 @@ pub(crate) struct Report {
     pub(crate) fix: IncomingFix,
 }
 
+/// A finite number: `NaN`, `inf` and `infinity`, which Rust's parser takes, are refused.
 fn number(name: &str, value: &str) -> Result<f64, ApiError> {
-    value.trim().parse::<f64>().map_err(|_| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("{name}={value:?} is not a number"),
-        )
-        .at(name)
-    })
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_parameter",
+                format!("{name}={value:?} is not a finite number"),
+            )
+            .at(name)
+        })
+}
+
+/// The query or form parameter that carries each measurement.
+fn param_name(measurement: &str) -> &'static str {
+    match measurement {
+        "lat" => "lat",
+        "lon" => "lon",
+        "speed_mps" => "speed",
+        "bearing_deg" => "bearing",
+        "altitude_m" => "altitude",
+        "accuracy_m" => "accuracy",
+        _ => "batt",
+    }
+}
+
+/// The member of the Traccar Client 9 JSON that carries each measurement.
+fn json_name(measurement: &str) -> &'static str {
+    match measurement {
+        "lat" => "location.coords.latitude",
+        "lon" => "location.coords.longitude",
+        "speed_mps" => "location.coords.speed",
+        "bearing_deg" => "location.coords.heading",
+        "altitude_m" => "location.coords.altitude",
+        "accuracy_m" => "location.coords.accuracy",
+        _ => "location.battery.level",
+    }
 }
 
 /// Parses query or form parameters; `now_ms` stands in for a missing timestamp.
@@ -92,6 +124,7 @@ pub(crate) fn from_params(params: &[(String, String)], now_ms: i64) -> Result<Re
     fix.fix_ms = fix_ms.unwrap_or(now_ms);
     fix.lat = lat;
     fix.lon = lon;
+    fix.check().map_err(|b| b.at(param_name(b.name)))?;
     Ok(Report { device_id, fix })
 }
 
@@ -142,11 +175,15 @@ pub(crate) fn from_json(body: &[u8], now_ms: i64) -> Result<Report, ApiError> {
             .at("location.timestamp"));
         }
     };
-    let battery = location
-        .get("battery")
-        .and_then(|b| known(b.get("level")))
-        .map(|level| level * 100.0);
-    Ok(Report {
+    let level = location.get("battery").and_then(|b| known(b.get("level")));
+    if level.is_some_and(|l| l > 1.0) {
+        return Err(ApiError::bad_request(
+            "invalid_measurement",
+            "location.battery.level must be from 0 to 1, or -1 for unknown; nothing was stored",
+        )
+        .at("location.battery.level"));
+    }
+    let report = Report {
         device_id,
         fix: IncomingFix {
             fix_ms,
@@ -156,9 +193,11 @@ pub(crate) fn from_json(body: &[u8], now_ms: i64) -> Result<Report, ApiError> {
             bearing_deg: known(coords.and_then(|c| c.get("heading"))),
             altitude_m: coord("altitude"),
             accuracy_m: known(coords.and_then(|c| c.get("accuracy"))),
-            battery_pct: battery,
+            battery_pct: level.map(|l| l * 100.0),
         },
-    })
+    };
+    report.fix.check().map_err(|b| b.at(json_name(b.name)))?;
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -212,6 +251,15 @@ mod tests {
             ("id=1&lat=north&lon=-8", "invalid_parameter"),
             ("id=1&lat=41&lon=-8&timestamp=soon", "invalid_timestamp"),
             ("id=1&location=41", "invalid_parameter"),
+            ("id=1&lat=NaN&lon=-8", "invalid_parameter"),
+            ("id=1&lat=41&lon=inf", "invalid_parameter"),
+            ("id=1&lat=41&lon=-8&speed=-infinity", "invalid_parameter"),
+            ("id=1&location=nan,nan", "invalid_parameter"),
+            ("id=1&lat=91&lon=-8", "invalid_coordinates"),
+            ("id=1&lat=41&lon=-180.5", "invalid_coordinates"),
+            ("id=1&lat=41&lon=-8&accuracy=-3", "invalid_measurement"),
+            ("id=1&lat=41&lon=-8&batt=1e30", "invalid_measurement"),
+            ("id=1&lat=41&lon=-8&bearing=400", "invalid_measurement"),
         ];
         for (q, code) in cases {
             let e = from_params(&params(q), 0).expect_err(q);
@@ -219,6 +267,18 @@ mod tests {
             assert!(e.field.is_some(), "{q}");
         }
         assert_eq!(from_json(b"{", 0).expect_err("json").code, "malformed_json");
+        let battery = br#"{"device_id":"1","location":{"coords":{"latitude":41,"longitude":-8},"battery":{"level":1e30}}}"#;
+        let e = from_json(battery, 0).expect_err("battery");
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("invalid_measurement", Some("location.battery.level"))
+        );
+        let lat = br#"{"device_id":"1","location":{"coords":{"latitude":1e300,"longitude":-8}}}"#;
+        let e = from_json(lat, 0).expect_err("latitude");
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            ("invalid_coordinates", Some("location.coords.latitude"))
+        );
         assert_eq!(
             from_json(br#"{"device_id":"1","location":{}}"#, 0)
                 .expect_err("coords")

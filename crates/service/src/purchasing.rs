@@ -332,7 +332,9 @@ pub(crate) struct Edit {
 }
 
 /// Sets quantities of a proposed order. The answer shows what the edit costs by the
-/// store's model: the plan with the order as edited, against the round's optimum.
+/// store's model: the plan with the order as edited, against the round's optimum. An
+/// edit that changes the lines or the value clears the approvals given so far (the
+/// audit event lists them): each approver approves the order as it then is.
 #[utoipa::path(patch, path = "/v1/purchase-orders/{id}", tag = "procurement",
     params(("id" = String, Path, description = "The order's id")),
     request_body = Edit, security(("api_key" = [])),
@@ -473,11 +475,19 @@ pub(crate) async fn edit(
     let mut next = o.clone();
     next.value_cents = lines.iter().map(|l| l.quantity.cost_cents).sum();
     next.lines = json!(lines);
+    // An approval is of the order its approver saw: a change voids those given so far.
+    let changed = next.lines != o.lines || next.value_cents != o.value_cents;
+    let cleared = if changed {
+        std::mem::take(&mut next.approvals)
+    } else {
+        Vec::new()
+    };
     let detail = json!({
         "lines": changes,
         "value_cents": {"from": o.value_cents, "to": next.value_cents},
         "edit_cost_cents": cost,
         "model_status": status,
+        "approvals_cleared": cleared,
     });
     let next = commit(&state, &o, next, &caller.by_key(), "edited", detail, &[]).await?;
     let mut answer = view(&next, &state.purchasing);
@@ -690,9 +700,13 @@ pub(crate) struct LotIn {
     lot_number: String,
     /// The last day it may be sold, YYYY-MM-DD.
     expiry_date: String,
-    /// Units (≥ 0).
+    /// Units (0 to 1,000,000).
     units: f64,
 }
+
+/// Most units one lot may hold: far above any store's shelf, far below what would
+/// break the purchase model's arithmetic.
+const MAX_LOT_UNITS: f64 = 1.0e6;
 
 /// What arrived.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -729,6 +743,16 @@ fn lots_in(
             return Err(unprocessable(
                 "negative_stock",
                 format!("{} units: count again; units are 0 or more", l.units),
+            )
+            .at(field("units")));
+        }
+        if l.units > MAX_LOT_UNITS {
+            return Err(unprocessable(
+                "too_many_units",
+                format!(
+                    "{} units in one lot: count again; a lot holds at most {MAX_LOT_UNITS}",
+                    l.units
+                ),
             )
             .at(field("units")));
         }
@@ -897,7 +921,7 @@ pub(crate) struct Count {
     responses(
         (status = 200, description = "`{\"lots\": [...]}` as stored", body = Value),
         (status = 404, description = "No such store", body = ErrorBody),
-        (status = 422, description = "Negative units (`negative_stock`), an unknown article, an expired lot", body = ErrorBody),
+        (status = 422, description = "Negative units (`negative_stock`), over a million in a lot (`too_many_units`), an unknown article, an expired lot", body = ErrorBody),
     ))]
 pub(crate) async fn count(
     State(state): State<AppState>,

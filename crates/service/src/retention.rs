@@ -1,25 +1,35 @@
-//! Retention: fixes older than the configured age are deleted, hour by hour.
+//! Retention: fixes older than the configured age, and answers kept for idempotent
+//! retries older than a day, are deleted hour by hour.
 
 use std::time::Duration;
 
 use freshroute_store::Storage;
 
+use crate::idempotency::REPLY_KEPT_MS;
 use crate::ingest::now_ms;
 
-/// How often old fixes are deleted.
+/// How often old fixes and answers are deleted.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-/// Deletes fixes received more than `keep` ago, now and then every [`PRUNE_EVERY`]; runs
-/// until the task is dropped. Failures are logged and retried at the next round.
-pub async fn prune_forever<S: Storage>(store: S, keep: Duration) {
+/// Deletes fixes received more than `keep_fixes` ago (none when `None`) and stored
+/// answers older than a day, now and then every [`PRUNE_EVERY`]; runs until the task is
+/// dropped. Failures are logged and retried at the next round.
+pub async fn prune_forever<S: Storage>(store: S, keep_fixes: Option<Duration>) {
     let mut tick = tokio::time::interval(PRUNE_EVERY);
     loop {
         tick.tick().await;
-        let before = now_ms() - keep.as_millis() as i64;
-        match store.delete_fixes_before(before).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(deleted = n, "old fixes deleted"),
-            Err(e) => tracing::warn!(error = %e, "deleting old fixes failed; retrying next round"),
+        if let Some(keep) = keep_fixes {
+            let before = now_ms() - keep.as_millis() as i64;
+            match store.delete_fixes_before(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "old fixes deleted"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "deleting old fixes failed; retrying next round");
+                }
+            }
+        }
+        if let Err(e) = store.delete_replies_before(now_ms() - REPLY_KEPT_MS).await {
+            tracing::warn!(error = %e, "deleting old idempotent answers failed; retrying next round");
         }
     }
 }

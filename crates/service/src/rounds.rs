@@ -244,6 +244,13 @@ pub async fn run_round(
         Some(wanted) => {
             let mut out = Vec::new();
             for (i, id) in wanted.iter().enumerate() {
+                if wanted[..i].contains(id) {
+                    return Err(ApiError::bad_request(
+                        "duplicate_store",
+                        format!("store {id:?} is named twice; name each store once"),
+                    )
+                    .at(format!("stores[{i}]")));
+                }
                 let shop = shops.iter().find(|s| &s.id == id).ok_or_else(|| {
                     ApiError::new(
                         axum::http::StatusCode::UNPROCESSABLE_ENTITY,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
-use crate::fields::valid_id;
+use crate::fields::{text, valid_id};
 use crate::places::{Point, point, snap};
 use crate::state::AppState;
 use crate::{ApiError, ErrorBody};
@@ -129,6 +129,8 @@ pub(crate) fn feature(s: &Shop) -> Value {
 /// Validates a new store and places it on the roads.
 pub(crate) fn shop_from(state: &AppState, n: NewShop) -> Result<Shop, ApiError> {
     valid_id("id", &n.id)?;
+    text("name", &n.name, 200)?;
+    text("address", &n.address, 500)?;
     let at = n.location.lat_lon("location")?;
     check_hours(&n.opening_hours)?;
     let z = n.storage;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub procurement: Option<Arc<crate::rounds::ProcurementData>>,
     /// How purchase orders are approved.
     pub purchasing: crate::purchasing::PurchasingPolicy,
+    /// Where webhooks may send: public addresses and the allow list.
+    pub destinations: crate::destinations::Destinations,
     /// Held while a procurement round runs: one at a time.
     pub(crate) round_lock: Arc<Mutex<()>>,
     /// What each open order's customer was last told.
@@ -52,6 +54,8 @@ pub struct AppState {
     pub(crate) plan: Arc<RwLock<Option<Arc<crate::planner::Plan>>>>,
     /// Where fixes are written, committed in groups.
     pub(crate) writer: Writer,
+    /// Bounds the VROOM solves running and waiting at once.
+    pub solve_slots: crate::SolveSlots,
     /// Flood control for single reports, per courier.
     pub(crate) limiter: Limiter,
     /// Couriers by the hash of their tracking secret, as they were first looked up; an
@@ -94,6 +98,7 @@ impl AppState {
             notices: crate::notices::NoticePolicy::default(),
             procurement: None,
             purchasing: crate::purchasing::PurchasingPolicy::default(),
+            destinations: crate::destinations::Destinations::default(),
             round_lock: Arc::default(),
             clock: crate::time::Clock::system(),
             eta_watch: Arc::default(),
@@ -104,6 +109,7 @@ impl AppState {
             latest: Arc::new(RwLock::new(latest)),
             rules,
             limiter: Limiter::new(rate),
+            solve_slots: crate::vroom::SolveSlots::default(),
             by_secret: Arc::default(),
         })
     }

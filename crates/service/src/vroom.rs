@@ -8,6 +8,8 @@
 //! ignored.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -22,6 +24,7 @@ use freshroute_solver::{
 use freshroute_store::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::Caller;
 use crate::places::MAX_ROAD_DISTANCE;
@@ -55,12 +58,16 @@ pub(crate) struct VroomStep {
     location_index: Option<usize>,
     #[serde(default)]
     service: u32,
+    /// Not planned: refused when given.
+    #[serde(default)]
+    setup: Option<Value>,
     #[serde(default)]
     time_windows: Vec<[i64; 2]>,
 }
 
 /// A VROOM shipment.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct VroomShipment {
     pickup: VroomStep,
     delivery: VroomStep,
@@ -72,8 +79,10 @@ pub(crate) struct VroomShipment {
     priority: u32,
 }
 
-/// A VROOM vehicle.
+/// A VROOM vehicle. Fields of VROOM's format the solver does not plan by are read
+/// only to be refused.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct VroomVehicle {
     id: u64,
     #[serde(default)]
@@ -98,10 +107,21 @@ pub(crate) struct VroomVehicle {
     breaks: Vec<Value>,
     #[serde(default)]
     max_travel_time: Option<i64>,
+    #[serde(default)]
+    max_tasks: Option<Value>,
+    #[serde(default)]
+    max_distance: Option<Value>,
+    #[serde(default)]
+    speed_factor: Option<Value>,
+    #[serde(default)]
+    steps: Option<Value>,
+    #[serde(default)]
+    costs: Option<Value>,
 }
 
 /// A profile's matrices.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct VroomMatrices {
     durations: Vec<Vec<i64>>,
     #[serde(default)]
@@ -110,6 +130,7 @@ pub(crate) struct VroomMatrices {
 
 /// A VROOM problem.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct VroomProblem {
     #[serde(default)]
     jobs: Vec<VroomJob>,
@@ -158,6 +179,32 @@ const UNASSIGNED: i64 = 1_000_000_000;
 
 fn bad(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message).at(field)
+}
+
+/// Refuses a field of VROOM's format that the solver does not plan by.
+fn unsupported(field: String, given: Option<&Value>, what: &str) -> Result<(), ApiError> {
+    match given {
+        Some(v) if !v.is_null() => Err(bad(
+            field,
+            "unsupported_field",
+            format!("freshroute's solver does not plan {what} yet; send the problem without it"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses an amount, time or matrix value that is negative or over
+/// [`MAX_AMOUNT`](freshroute_solver::MAX_AMOUNT), so that no sum can overflow.
+fn bounded(field: &str, values: &[i64], what: &str) -> Result<(), ApiError> {
+    let max = freshroute_solver::MAX_AMOUNT;
+    match values.iter().find(|v| !(0..=max).contains(*v)) {
+        Some(v) => Err(bad(
+            field,
+            "value_out_of_range",
+            format!("{what} {v} is outside 0 to {max}"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A vehicle's VROOM side.
@@ -215,7 +262,8 @@ fn windows(field: &str, list: &[[i64; 2]]) -> Result<Vec<TimeWindow>, ApiError> 
     list.iter()
         .enumerate()
         .map(|(k, [a, b])| {
-            if a > b || *a < 0 {
+            bounded(&format!("{field}[{k}]"), &[*a, *b], "a time")?;
+            if a > b {
                 Err(bad(
                     format!("{field}[{k}]"),
                     "invalid_time_window",
@@ -288,6 +336,20 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
         if j.delivery.iter().chain(&j.pickup).any(|a| *a < 0) {
             return Err(bad(&field, "invalid_amount", "amounts are 0 or more"));
         }
+        bounded(&format!("{field}.delivery"), &j.delivery, "an amount")?;
+        bounded(&format!("{field}.pickup"), &j.pickup, "an amount")?;
+        unsupported(
+            format!("{field}.setup"),
+            j.task.setup.as_ref(),
+            "setup times",
+        )?;
+        if j.priority > 100 {
+            return Err(bad(
+                format!("{field}.priority"),
+                "invalid_priority",
+                "priority is 0 to 100",
+            ));
+        }
         let pl = place(&field, j.task.location, j.task.location_index, matrix_given)?;
         builder.add_job(Job {
             stop: Stop {
@@ -318,6 +380,21 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
         }
         if s.amount.iter().any(|a| *a < 0) {
             return Err(bad(&field, "invalid_amount", "amounts are 0 or more"));
+        }
+        bounded(&format!("{field}.amount"), &s.amount, "an amount")?;
+        for (step, kind) in [(&s.pickup, "pickup"), (&s.delivery, "delivery")] {
+            unsupported(
+                format!("{field}.{kind}.setup"),
+                step.setup.as_ref(),
+                "setup times",
+            )?;
+        }
+        if s.priority > 100 {
+            return Err(bad(
+                format!("{field}.priority"),
+                "invalid_priority",
+                "priority is 0 to 100",
+            ));
         }
         let pp = place(
             &format!("{field}.pickup"),
@@ -382,6 +459,23 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
                 "freshroute's solver does not plan breaks yet; send the vehicle without them",
             ));
         }
+        for (name, given, what) in [
+            ("max_tasks", &v.max_tasks, "a limit on tasks per vehicle"),
+            ("max_distance", &v.max_distance, "a limit on distance"),
+            ("speed_factor", &v.speed_factor, "speed factors"),
+            (
+                "steps",
+                &v.steps,
+                "routes given step by step (use /v1/plan/check)",
+            ),
+            ("costs", &v.costs, "vehicle costs"),
+        ] {
+            unsupported(format!("{field}.{name}"), given.as_ref(), what)?;
+        }
+        bounded(&format!("{field}.capacity"), &v.capacity, "a capacity")?;
+        if let Some(t) = v.max_travel_time {
+            bounded(&format!("{field}.max_travel_time"), &[t], "a travel time")?;
+        }
         let start = match (v.start, v.start_index) {
             (None, None) => None,
             (at, index) => Some(place(&format!("{field}.start"), at, index, matrix_given)?),
@@ -397,8 +491,11 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
                 "freshroute's solver needs each vehicle's start (a route may still end anywhere)",
             ));
         };
+        if let Some([a, b]) = v.time_window {
+            bounded(&format!("{field}.time_window"), &[a, b], "a time")?;
+        }
         let shift = match v.time_window {
-            Some([a, b]) if a <= b && a >= 0 => TimeWindow {
+            Some([a, b]) if a <= b => TimeWindow {
                 start: Seconds(a),
                 end: Seconds(b),
             },
@@ -411,7 +508,7 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
             }
             None => TimeWindow {
                 start: Seconds(0),
-                end: Seconds(i64::MAX / 8),
+                end: Seconds(freshroute_solver::MAX_AMOUNT),
             },
         };
         let start_index = index_of(start_place);
@@ -421,7 +518,7 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
             end: end_index,
             shift,
             capacity: if v.capacity.is_empty() {
-                vec![i64::MAX / 8; dims]
+                vec![freshroute_solver::MAX_AMOUNT; dims]
             } else {
                 pad(&v.capacity)
             },
@@ -483,6 +580,9 @@ fn square(field: &str, rows: &[Vec<i64>], size: usize) -> Result<Vec<i64>, ApiEr
     if rows.iter().flatten().any(|x| *x < 0) {
         return Err(bad(field, "invalid_matrix", "matrix values are 0 or more"));
     }
+    for row in rows {
+        bounded(field, row, "a matrix value")?;
+    }
     Ok(rows.iter().flatten().copied().collect())
 }
 
@@ -503,7 +603,7 @@ fn matrices(
                 Place::At(_) => 0,
             })
             .collect();
-        let needed = indices.iter().max().map_or(0, |m| m + 1);
+        let needed = indices.iter().max().map_or(0, |m| m.saturating_add(1));
         return profiles
             .iter()
             .map(|name| {
@@ -783,10 +883,71 @@ fn step_base(kind: &str, pl: Option<Place>) -> serde_json::Map<String, Value> {
     step
 }
 
-/// Time the search may take, seconds: `?time_limit=S`, 0.1 to 30 (default 1).
+/// Longest search a request may ask for, seconds.
+const MAX_TIME_LIMIT_S: f64 = 20.0;
+/// What an answer needs after the search (the solution in VROOM's terms, the reply):
+/// the search ends this long before the request's timeout at the latest.
+const ANSWER_MARGIN: Duration = Duration::from_secs(3);
+
+/// Solves that run at once, and requests that may wait for one: each large solve holds
+/// hundreds of megabytes and a core, so more at once would only slow all of them and
+/// the fixes coming in.
+#[derive(Debug, Clone)]
+pub struct SolveSlots {
+    running: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
+}
+
+impl Default for SolveSlots {
+    fn default() -> Self {
+        Self::new(2, 4)
+    }
+}
+
+impl SolveSlots {
+    /// `running` solves at once, `max_waiting` more waiting for one.
+    pub fn new(running: usize, max_waiting: usize) -> Self {
+        Self {
+            running: Arc::new(Semaphore::new(running.max(1))),
+            waiting: Arc::default(),
+            max_waiting,
+        }
+    }
+
+    /// A slot, waited for until `deadline` at the latest; refused at once when the
+    /// queue is full.
+    async fn take(&self, deadline: Instant) -> Result<OwnedSemaphorePermit, ApiError> {
+        let busy = || {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "solver_busy",
+                "every solver slot is taken and the queue is full; retry in a few seconds",
+            )
+        };
+        if let Ok(permit) = self.running.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(busy());
+        }
+        let waited =
+            tokio::time::timeout_at(deadline.into(), self.running.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        match waited {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(busy()),
+        }
+    }
+}
+
+/// Time the search may take, seconds: `?time_limit=S`, 0.1 to 20 (default 1).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(crate) struct SolveOptions {
-    /// Seconds the search may take (0.1 to 30; default 1).
+    /// Seconds the search may take (0.1 to 20; default 1). The search stops earlier
+    /// when waiting for a solver slot and building travel times leave less of the
+    /// request's 30 s.
     time_limit: Option<f64>,
 }
 
@@ -798,6 +959,7 @@ pub(crate) struct SolveOptions {
         (status = 200, description = "VROOM's solution: `code` 0, `summary`, `unassigned`, `routes` with `steps`", body = Value),
         (status = 400, description = "Invalid problem, or a feature not supported (breaks, vehicles without a start)", body = ErrorBody),
         (status = 422, description = "A location far from any road, or unreachable", body = ErrorBody),
+        (status = 503, description = "Every solver slot is taken and the queue is full (`solver_busy`): retry in a few seconds", body = ErrorBody),
     ))]
 pub(crate) async fn solve_vroom(
     State(state): State<AppState>,
@@ -805,31 +967,44 @@ pub(crate) async fn solve_vroom(
     Query(options): Query<SolveOptions>,
     body: Result<Json<VroomProblem>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let deadline = Instant::now() + crate::REQUEST_TIMEOUT - ANSWER_MARGIN;
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let limit = options.time_limit.unwrap_or(1.0);
-    if !(0.1..=30.0).contains(&limit) {
+    if !(0.1..=MAX_TIME_LIMIT_S).contains(&limit) {
         return Err(bad(
             "time_limit",
             "invalid_time_limit",
-            "time_limit is 0.1 to 30 seconds",
+            format!("time_limit is 0.1 to {MAX_TIME_LIMIT_S} seconds"),
         ));
     }
     let Json(problem) = body?;
+    let slot = state.solve_slots.take(deadline).await?;
     let roads = state.roads.clone();
-    tokio::task::spawn_blocking(move || run(&problem, &roads, Duration::from_secs_f64(limit)))
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "solver_failed",
-                "the solver stopped unexpectedly; nothing was planned",
-            )
-        })?
-        .map(Json)
+    let limit = Duration::from_secs_f64(limit);
+    tokio::task::spawn_blocking(move || {
+        let answer = run(&problem, &roads, limit, deadline);
+        drop(slot);
+        answer
+    })
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "solver_failed",
+            "the solver stopped unexpectedly; nothing was planned",
+        )
+    })?
+    .map(Json)
 }
 
-/// Translates, solves and answers.
-fn run(p: &VroomProblem, roads: &RoadNetwork, limit: Duration) -> Result<Value, ApiError> {
+/// Translates, solves and answers; the search takes `limit`, or less so as to end by
+/// `deadline`.
+fn run(
+    p: &VroomProblem,
+    roads: &RoadNetwork,
+    limit: Duration,
+    deadline: Instant,
+) -> Result<Value, ApiError> {
     let clock = Instant::now();
     let (mut t, places) = translate(p)?;
     let (profiles, _) = vehicle_profiles(p);
@@ -846,7 +1021,7 @@ fn run(p: &VroomProblem, roads: &RoadNetwork, limit: Duration) -> Result<Value, 
     let loading_ms = clock.elapsed().as_millis();
     let clock = Instant::now();
     let limits = Limits {
-        time: Some(limit),
+        time: Some(limit.min(deadline.saturating_duration_since(Instant::now()))),
         iterations: None,
         seed: 1,
     };

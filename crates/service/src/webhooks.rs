@@ -3,6 +3,8 @@
 //! every attempt logged. Sending runs in its own task: an endpoint that is down delays
 //! only its own notices, never the planner or the API.
 
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -15,6 +17,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::auth::{Caller, new_secret};
+use crate::destinations::{Destinations, ForbiddenDestination};
 use crate::ingest::now_ms;
 use crate::state::AppState;
 use crate::time::format_ms;
@@ -91,8 +94,20 @@ fn body(d: &DueDelivery) -> Vec<u8> {
     .into_bytes()
 }
 
-/// One attempt: what came back, or why nothing did.
-async fn attempt(client: &reqwest::Client, d: &DueDelivery) -> (Option<i64>, Option<String>) {
+/// One attempt: the HTTP status that came back, if one did, and the outcome when it is
+/// not a success. Outcomes are coarse on purpose (`timeout`, `connection_failed`,
+/// `tls_failed`, `invalid_response`, `redirect_not_followed`, `http_error`,
+/// `forbidden_destination`): the log must not tell a port scanner what it found.
+async fn attempt(
+    client: &reqwest::Client,
+    destinations: &Destinations,
+    d: &DueDelivery,
+) -> (Option<i64>, Option<&'static str>) {
+    // Checked before every attempt: an address in the URL never reaches the resolver,
+    // and the allow list may have changed since the webhook was added.
+    if destinations.check_url(&d.url).is_err() {
+        return (None, Some("forbidden_destination"));
+    }
     let body = body(d);
     let sent = client
         .post(&d.url)
@@ -107,79 +122,140 @@ async fn attempt(client: &reqwest::Client, d: &DueDelivery) -> (Option<i64>, Opt
         .send()
         .await;
     match sent {
-        Ok(r) if r.status().is_success() => (Some(i64::from(r.status().as_u16())), None),
-        Ok(r) => (
-            Some(i64::from(r.status().as_u16())),
-            Some(format!("answered {}", r.status())),
-        ),
-        Err(e) => (None, Some(error_text(&e))),
+        Ok(r) => {
+            let status = Some(i64::from(r.status().as_u16()));
+            if r.status().is_success() {
+                (status, None)
+            } else if r.status().is_redirection() {
+                (status, Some("redirect_not_followed"))
+            } else {
+                (status, Some("http_error"))
+            }
+        }
+        Err(e) => (None, Some(outcome(&e))),
     }
 }
 
-/// A transport error with its causes, as logged.
-fn error_text(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
+/// The coarse outcome of a transport error.
+fn outcome(e: &reqwest::Error) -> &'static str {
+    let mut text = String::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        if s.is::<ForbiddenDestination>() {
+            return "forbidden_destination";
+        }
+        text.push_str(&s.to_string().to_ascii_lowercase());
         source = s.source();
     }
-    text
+    if e.is_timeout() {
+        "timeout"
+    } else if text.contains("certificate") || text.contains("tls") {
+        "tls_failed"
+    } else if e.is_connect() {
+        "connection_failed"
+    } else {
+        "invalid_response"
+    }
 }
 
-/// Sends what is due, for ever: woken when a notice is stored, and every `poll` for
-/// retries. A round's attempts run at once; each is logged with its outcome.
+/// The client webhooks are sent with: no redirects (a 3xx is a failed attempt, so a
+/// receiver cannot bounce the signed body elsewhere), no proxy from the environment,
+/// and a resolver that only hands out allowed addresses.
+fn client(policy: &WebhookPolicy, destinations: &Destinations) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(policy.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(destinations.resolver())
+        .build()
+}
+
+/// Sends what is due, for ever: woken when a notice is stored or an attempt ends, and
+/// every `poll` for retries. Attempts run side by side, at most [`PER_WEBHOOK`] per
+/// webhook; each is logged with its outcome.
 pub async fn deliver_forever(state: AppState, policy: WebhookPolicy) {
-    let client = match reqwest::Client::builder().timeout(policy.timeout).build() {
+    let client = match client(&policy, &state.destinations) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "no HTTP client: webhooks are not sent");
             return;
         }
     };
+    let in_flight: InFlight = Arc::default();
     loop {
-        let due = match state.store.due_deliveries(state.clock.now_ms(), 64).await {
+        let flying = in_flight.lock().map_or(0, |f| f.len()) as u32;
+        let due = match state
+            .store
+            .due_deliveries(state.clock.now_ms(), 64 + flying)
+            .await
+        {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!(error = %e, "could not read due webhook deliveries");
                 Vec::new()
             }
         };
-        let mut round = tokio::task::JoinSet::new();
         for d in due {
-            let (client, state) = (client.clone(), state.clone());
-            round.spawn(async move {
-                let started = Instant::now();
-                let at_ms = state.clock.now_ms();
-                let (http_status, error) = attempt(&client, &d).await;
-                let after = if error.is_none() {
-                    AfterAttempt::Delivered
-                } else {
-                    policy.after_failure(d.attempts + 1, state.clock.now_ms())
+            let key = (d.notice.id, d.webhook_id.clone());
+            {
+                let Ok(mut flying) = in_flight.lock() else {
+                    continue;
                 };
-                let log = Attempt {
-                    notice_id: d.notice.id,
-                    webhook_id: d.webhook_id.clone(),
-                    at_ms,
-                    http_status,
-                    error,
-                    duration_ms: started.elapsed().as_millis() as i64,
-                };
-                if let Some(e) = &log.error {
-                    tracing::warn!(webhook = %d.webhook_id, notice = d.notice.id, error = %e, ?after, "webhook attempt failed");
+                let busy = flying.iter().filter(|(_, w)| *w == d.webhook_id).count();
+                if busy >= PER_WEBHOOK || !flying.insert(key.clone()) {
+                    continue;
                 }
-                if let Err(e) = state.store.record_attempt(&log, after).await {
-                    tracing::warn!(error = %e, "could not log a webhook attempt; it will be sent again");
+            }
+            let (client, state, in_flight) = (client.clone(), state.clone(), in_flight.clone());
+            tokio::spawn(async move {
+                deliver(&state, &client, &policy, &d).await;
+                if let Ok(mut flying) = in_flight.lock() {
+                    flying.remove(&key);
                 }
+                // Room for the next one of this webhook.
+                state.outbox_wake.notify_one();
             });
         }
-        let busy = !round.is_empty();
-        round.join_all().await;
-        if !busy {
-            // Nothing was due: sleep until a notice is stored or the next poll.
-            let _ = tokio::time::timeout(policy.poll, state.outbox_wake.notified()).await;
-        }
+        // Until a notice is stored, an attempt ends, or the next poll.
+        let _ = tokio::time::timeout(policy.poll, state.outbox_wake.notified()).await;
+    }
+}
+
+/// Deliveries being attempted, as (notice, webhook): each is attempted once at a time.
+type InFlight = Arc<std::sync::Mutex<HashSet<(i64, String)>>>;
+
+/// Attempts one webhook may have under way at once: a slow receiver holds up its own
+/// notices only, never another's.
+const PER_WEBHOOK: usize = 8;
+
+/// One attempt of `d`, logged with its outcome and what becomes of the delivery.
+async fn deliver(
+    state: &AppState,
+    client: &reqwest::Client,
+    policy: &WebhookPolicy,
+    d: &DueDelivery,
+) {
+    let started = Instant::now();
+    let at_ms = state.clock.now_ms();
+    let (http_status, error) = attempt(client, &state.destinations, d).await;
+    let after = if error.is_none() {
+        AfterAttempt::Delivered
+    } else {
+        policy.after_failure(d.attempts + 1, state.clock.now_ms())
+    };
+    let log = Attempt {
+        notice_id: d.notice.id,
+        webhook_id: d.webhook_id.clone(),
+        at_ms,
+        http_status,
+        error: error.map(str::to_string),
+        duration_ms: started.elapsed().as_millis() as i64,
+    };
+    if let Some(e) = &log.error {
+        tracing::warn!(webhook = %d.webhook_id, notice = d.notice.id, error = %e, ?after, "webhook attempt failed");
+    }
+    if let Err(e) = state.store.record_attempt(&log, after).await {
+        tracing::warn!(error = %e, "could not log a webhook attempt; it will be sent again");
     }
 }
 
@@ -200,25 +276,24 @@ pub(crate) struct NewWebhook {
 fn view(w: &Webhook) -> Value {
     json!({
         "id": w.id,
-        "url": w.url,
+        "url": without_credentials(&w.url),
         "events": w.events.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         "created": format_ms(w.created_ms),
         "disabled": w.disabled_ms.map(format_ms),
     })
 }
 
-fn valid_url(url: &str) -> Result<(), ApiError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| {
-        ApiError::bad_request("invalid_url", format!("url is not a URL ({e})")).at("url")
-    })?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        return Err(ApiError::bad_request(
-            "invalid_url",
-            "url must be http:// or https:// with a host",
-        )
-        .at("url"));
+/// A URL as shown back: without a user or password, should one be stored from before
+/// they were refused.
+fn without_credentials(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string()
+        }
+        _ => url.to_string(),
     }
-    Ok(())
 }
 
 /// Adds a webhook; its signing secret is shown once, in this answer.
@@ -226,7 +301,7 @@ fn valid_url(url: &str) -> Result<(), ApiError> {
     security(("api_key" = [])),
     responses(
         (status = 201, description = "The webhook with its `secret`: every body is signed as `freshroute-signature: t=SECONDS,v1=HEX`, HEX the HMAC-SHA256 of `SECONDS.BODY` under it", body = Value),
-        (status = 400, description = "Not a usable URL or an unknown event", body = ErrorBody),
+        (status = 400, description = "Not a usable URL (`invalid_url`), credentials in it (`credentials_in_url`), a destination inside the network not on the allow list (`forbidden_destination`), or an unknown event", body = ErrorBody),
         (status = 403, description = "Not an admin key", body = ErrorBody),
     ))]
 pub(crate) async fn create(
@@ -236,7 +311,10 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(&[Role::Admin])?;
     let Json(new) = body?;
-    valid_url(&new.url)?;
+    state
+        .destinations
+        .check_url(&new.url)
+        .map_err(|r| ApiError::bad_request(r.code, r.message).at("url"))?;
     let mut events = Vec::new();
     for e in &new.events {
         let kind: NoticeKind = e
@@ -277,7 +355,8 @@ pub(crate) async fn list(
     ))
 }
 
-/// Switches a webhook off: nothing new goes to it; what was already due is still sent.
+/// Switches a webhook off: nothing new goes to it, and what was still due to it is
+/// cancelled.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "notices", security(("api_key" = [])),
     params(("id" = String, Path, description = "The webhook's id")),
     responses(
@@ -321,7 +400,7 @@ pub(crate) struct AttemptListing {
 #[utoipa::path(get, path = "/v1/webhooks/{id}/attempts", tag = "notices", security(("api_key" = [])),
     params(("id" = String, Path, description = "The webhook's id"), AttemptListing),
     responses(
-        (status = 200, description = "`{\"attempts\": [...]}`, newest first: notice, time, HTTP status (absent when nothing answered), error, duration", body = Value),
+        (status = 200, description = "`{\"attempts\": [...]}`, newest first: notice, time, HTTP status (absent when nothing answered), outcome when not delivered (`timeout`, `connection_failed`, `tls_failed`, `invalid_response`, `redirect_not_followed`, `http_error`, `forbidden_destination`), duration", body = Value),
         (status = 404, description = "No such webhook", body = ErrorBody),
     ))]
 pub(crate) async fn attempts(

@@ -91,40 +91,126 @@ async fn commit_groups<S: Storage>(store: S, queue: Arc<Mutex<mpsc::Receiver<Job
                 }
             }
         }
-        let mut all = Vec::with_capacity(fixes);
-        let mut sizes = Vec::with_capacity(group.len());
-        for job in &mut group {
-            sizes.push(job.records.len());
-            all.append(&mut job.records);
+        let Err((e, failed)) = commit(&store, &mut group).await else {
+            continue;
+        };
+        if failed.len() == 1 {
+            fail(failed, &e);
+            continue;
         }
-        match store.insert_fixes(&all).await {
-            Ok(verdicts) => {
-                telemetry::group_committed(all.len(), group.len());
-                let mut counts: HashMap<(&str, Option<&str>), u64> = HashMap::new();
-                for (record, verdict) in all.iter().zip(&verdicts) {
-                    *counts
-                        .entry((record.source.as_str(), verdict.as_deref()))
-                        .or_default() += 1;
-                }
-                for ((source, verdict), n) in counts {
-                    telemetry::fixes_stored(source, verdict, n);
-                }
-                let mut verdicts = verdicts.into_iter();
-                let mut records = all.into_iter();
-                for (job, n) in group.drain(..).zip(sizes) {
-                    let mine = (
-                        records.by_ref().take(n).collect(),
-                        verdicts.by_ref().take(n).collect(),
-                    );
-                    let _ = job.reply.send(Ok(mine));
-                }
-            }
-            Err(e) => {
-                let e = ApiError::from(e);
-                for job in group.drain(..) {
-                    let _ = job.reply.send(Err(e.clone()));
-                }
+        // One request's rows must never fail another's: each is tried alone, and only
+        // the ones that fail alone hear of it.
+        for job in failed {
+            if let Err((e, failed)) = commit(&store, &mut vec![job]).await {
+                fail(failed, &e);
             }
         }
+    }
+}
+
+fn fail(jobs: Vec<Job>, e: &ApiError) {
+    for job in jobs {
+        let _ = job.reply.send(Err(e.clone()));
+    }
+}
+
+/// Commits the fixes of `group` in one transaction and answers each job; on failure the
+/// jobs come back unanswered, with their records, and the error.
+async fn commit<S: Storage>(store: &S, group: &mut Vec<Job>) -> Result<(), (ApiError, Vec<Job>)> {
+    let mut all = Vec::new();
+    let mut sizes = Vec::with_capacity(group.len());
+    for job in group.iter_mut() {
+        sizes.push(job.records.len());
+        all.append(&mut job.records);
+    }
+    let verdicts = match store.insert_fixes(&all).await {
+        Ok(v) => v,
+        Err(e) => {
+            let mut records = all.into_iter();
+            let mut failed = std::mem::take(group);
+            for (job, n) in failed.iter_mut().zip(&sizes) {
+                job.records = records.by_ref().take(*n).collect();
+            }
+            return Err((ApiError::from(e), failed));
+        }
+    };
+    telemetry::group_committed(all.len(), group.len());
+    let mut counts: HashMap<(&str, Option<&str>), u64> = HashMap::new();
+    for (record, verdict) in all.iter().zip(&verdicts) {
+        *counts
+            .entry((record.source.as_str(), verdict.as_deref()))
+            .or_default() += 1;
+    }
+    for ((source, verdict), n) in counts {
+        telemetry::fixes_stored(source, verdict, n);
+    }
+    let mut verdicts = verdicts.into_iter();
+    let mut records = all.into_iter();
+    for (job, n) in group.drain(..).zip(sizes) {
+        let mine = (
+            records.by_ref().take(n).collect(),
+            verdicts.by_ref().take(n).collect(),
+        );
+        let _ = job.reply.send(Ok(mine));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use freshroute_store::{Courier, SqliteStore};
+
+    use super::*;
+
+    fn record(lat: f64, fix_ms: i64) -> Vec<FixRecord> {
+        vec![FixRecord {
+            courier_id: "c1".into(),
+            fix_ms,
+            server_ms: fix_ms,
+            lat,
+            lon: -8.6,
+            speed_mps: None,
+            bearing_deg: None,
+            altitude_m: None,
+            accuracy_m: None,
+            battery_pct: None,
+            source: "batch".into(),
+            reason: None,
+        }]
+    }
+
+    #[tokio::test]
+    async fn a_row_the_database_refuses_fails_only_its_own_request() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("writer.db");
+        let store = SqliteStore::open(path.to_str().expect("utf-8"))
+            .await
+            .expect("open");
+        store
+            .insert_courier(&Courier {
+                id: "c1".into(),
+                name: "Ana".into(),
+                profile: "bike".into(),
+                box_capacity: 4,
+                skills: vec![],
+                shift_start_ms: 0,
+                shift_end_ms: 1,
+                device_id: "864".into(),
+                secret_hash: "h".into(),
+                created_ms: 0,
+            })
+            .await
+            .expect("courier");
+        let writer = Writer::spawn(store);
+        // Three requests waiting together form one group; SQLite binds NaN as NULL
+        // into a NOT NULL column, so the middle one can never be stored.
+        let (a, bad, b) = tokio::join!(
+            writer.write(record(41.1, 1_000)),
+            writer.write(record(f64::NAN, 2_000)),
+            writer.write(record(41.2, 3_000)),
+        );
+        assert!(a.is_ok(), "{a:?}");
+        assert!(b.is_ok(), "{b:?}");
+        assert!(bad.is_err());
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::post;
+use freshroute_service::destinations::Destinations;
 use freshroute_service::rules::FixRules;
 use freshroute_service::webhooks::{WebhookPolicy, deliver_forever, signature};
 use freshroute_service::{AppState, NoticePolicy, RateLimit, now_ms, router};
@@ -136,7 +137,8 @@ struct Running {
     _dir: tempfile::TempDir,
 }
 
-async fn start(notices: NoticePolicy) -> Running {
+/// Webhooks may reach the loopback receivers of `allow` (`127.0.0.1` in most tests).
+async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(dir.path().join("n.db").to_str().expect("utf-8"))
         .await
@@ -152,6 +154,7 @@ async fn start(notices: NoticePolicy) -> Running {
     .await
     .expect("state");
     state.notices = notices;
+    state.destinations = Destinations::allowing(allow).expect("allow list");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -187,10 +190,13 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
         admin,
         dispatcher,
         _dir,
-    } = start(NoticePolicy {
-        delay_margin_s: 60,
-        ..NoticePolicy::default()
-    })
+    } = start(
+        NoticePolicy {
+            delay_margin_s: 60,
+            ..NoticePolicy::default()
+        },
+        &["127.0.0.1"],
+    )
     .await;
 
     // The receiver's port, reserved and let go: nothing listens there yet.
@@ -421,10 +427,13 @@ async fn a_courier_sent_the_wrong_way_changes_the_eta_and_the_webhook_hears_of_i
         admin,
         dispatcher,
         _dir,
-    } = start(NoticePolicy {
-        eta_change_s: 60,
-        ..NoticePolicy::default()
-    })
+    } = start(
+        NoticePolicy {
+            eta_change_s: 60,
+            ..NoticePolicy::default()
+        },
+        &["127.0.0.1"],
+    )
     .await;
     let hook_addr = free_addr();
     let got: Received = Arc::default();
@@ -449,6 +458,10 @@ async fn a_courier_sent_the_wrong_way_changes_the_eta_and_the_webhook_hears_of_i
         )
         .await;
     assert_eq!(s, 201, "{b}");
+    let track = b["properties"]["tracking"]["path"]
+        .as_str()
+        .expect("tracking path")
+        .to_string();
     // Planned and committed; the courier reaches the store and takes the gelato.
     let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
     assert_eq!(s, 200, "{b}");
@@ -464,6 +477,13 @@ async fn a_courier_sent_the_wrong_way_changes_the_eta_and_the_webhook_hears_of_i
     assert_eq!(s, 200, "{b}");
     let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
     assert_eq!(s, 200, "{b}");
+    // Its next stop is this customer's door: the customer sees where it is.
+    let (_, tracked) = api.call("GET", &track, "", None).await;
+    assert_eq!(
+        tracked["courier_position"]["geometry"]["type"],
+        json!("Point"),
+        "{tracked}"
+    );
     let eta_at = |v: &Value| {
         chrono::DateTime::parse_from_rfc3339(v.as_str().expect("an ETA"))
             .expect("RFC 3339")
@@ -503,4 +523,219 @@ async fn a_courier_sent_the_wrong_way_changes_the_eta_and_the_webhook_hears_of_i
         "{n}"
     );
     assert_eq!(eta_at(&n["data"]["previous_eta"]), told, "{n}");
+}
+
+/// Serves a receiver on `addr` that answers every POST with a 307 to `to`, counting them.
+async fn redirector(addr: SocketAddr, to: String, count: Arc<Mutex<usize>>) {
+    let app = Router::new().route(
+        "/hook",
+        post(move || {
+            let (to, count) = (to.clone(), count.clone());
+            async move {
+                *count.lock().expect("lock") += 1;
+                (
+                    axum::http::StatusCode::TEMPORARY_REDIRECT,
+                    [(axum::http::header::LOCATION, to)],
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+}
+
+/// A webhook's attempts, newest first, once at least `n` are logged.
+async fn attempts_at_least(api: &Api, admin: &str, hook: &str, n: usize) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        let (_, log) = api
+            .call("GET", &format!("/v1/webhooks/{hook}/attempts"), admin, None)
+            .await;
+        rows = log["attempts"].as_array().cloned().unwrap_or_default();
+        if rows.len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    rows
+}
+
+/// Adds a webhook to `addr`'s `/hook` (all notices) and returns its id.
+async fn add_webhook(api: &Api, admin: &str, addr: SocketAddr) -> String {
+    let (s, hook) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            admin,
+            Some(json!({"url": format!("http://{addr}/hook")})),
+        )
+        .await;
+    assert_eq!(s, 201, "{hook}");
+    hook["id"].as_str().expect("id").to_string()
+}
+
+/// Places an order at the Casino store and assigns it to `c1`: a notice to send.
+async fn assigned_order(api: &Api, dispatcher: &str, id: &str) {
+    let now = now_ms();
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/orders",
+            dispatcher,
+            Some(gelato_order(id, now, now + 40 * 60_000)),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = api
+        .call(
+            "POST",
+            &format!("/v1/orders/{id}/status"),
+            dispatcher,
+            Some(json!({"status": "assigned", "courier_id": "c1"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_never_reach_inside_the_network_unless_allowed() {
+    let Running {
+        api,
+        admin,
+        dispatcher: _,
+        _dir,
+    } = start(NoticePolicy::default(), &[]).await;
+    for (url, code) in [
+        ("http://127.0.0.1:8080/hook", "forbidden_destination"),
+        ("http://2130706433/hook", "forbidden_destination"),
+        ("http://0x7f.1/hook", "forbidden_destination"),
+        ("http://[::1]/hook", "forbidden_destination"),
+        ("http://0.0.0.0/hook", "forbidden_destination"),
+        ("http://localhost:5432/", "forbidden_destination"),
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "forbidden_destination",
+        ),
+        ("http://10.0.0.1/", "forbidden_destination"),
+        ("http://metadata.google.internal/", "forbidden_destination"),
+        ("https://user:pw@pos.example.com/hook", "credentials_in_url"),
+    ] {
+        let (s, b) = api
+            .call("POST", "/v1/webhooks", &admin, Some(json!({"url": url})))
+            .await;
+        assert_eq!((s, b["code"].as_str()), (400, Some(code)), "{url}: {b}");
+        assert_eq!(b["field"], json!("url"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_a_failed_attempt_and_switching_off_cancels_what_is_due() {
+    let Running {
+        api,
+        admin,
+        dispatcher,
+        _dir,
+    } = start(NoticePolicy::default(), &["127.0.0.1"]).await;
+    store_and_courier(&api, &dispatcher).await;
+
+    // A receiver that bounces to another: the signed body must never reach the second.
+    let (bouncer, target) = (free_addr(), free_addr());
+    let got: Received = Arc::default();
+    receiver(target, got.clone()).await;
+    let bounced = Arc::new(Mutex::new(0));
+    redirector(bouncer, format!("http://{target}/hook"), bounced.clone()).await;
+    let bouncing = add_webhook(&api, &admin, bouncer).await;
+    assigned_order(&api, &dispatcher, "o-r").await;
+    let log = attempts_at_least(&api, &admin, &bouncing, 2).await;
+    assert!(log.len() >= 2, "{log:?}");
+    for a in &log {
+        assert_eq!(
+            (a["http_status"].as_i64(), a["error"].as_str()),
+            (Some(307), Some("redirect_not_followed")),
+            "{a}"
+        );
+    }
+    assert!(
+        got.lock().expect("lock").is_empty(),
+        "the redirect was followed"
+    );
+
+    // A receiver that is down: the log says only that no connection was made; once the
+    // webhook is switched off, nothing more is attempted.
+    let (s, b) = api
+        .call("DELETE", &format!("/v1/webhooks/{bouncing}"), &admin, None)
+        .await;
+    assert_eq!(s, 204, "{b}");
+    let down = add_webhook(&api, &admin, free_addr()).await;
+    assigned_order(&api, &dispatcher, "o-d").await;
+    let log = attempts_at_least(&api, &admin, &down, 1).await;
+    assert_eq!(
+        (log[0]["http_status"].as_i64(), log[0]["error"].as_str()),
+        (None, Some("connection_failed")),
+        "{log:?}"
+    );
+    let (s, _) = api
+        .call("DELETE", &format!("/v1/webhooks/{down}"), &admin, None)
+        .await;
+    assert_eq!(s, 204);
+    // An attempt already under way may still log itself.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let tried = attempts_at_least(&api, &admin, &down, 0).await.len();
+    let bounces = *bounced.lock().expect("lock");
+    // Retries come every 200-800 ms here: two seconds would see several.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(attempts_at_least(&api, &admin, &down, 0).await.len(), tried);
+    assert_eq!(*bounced.lock().expect("lock"), bounces);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_never_answers_holds_up_no_other() {
+    let Running {
+        api,
+        admin,
+        dispatcher,
+        _dir,
+    } = start(NoticePolicy::default(), &["127.0.0.1"]).await;
+    store_and_courier(&api, &dispatcher).await;
+    // Accepts connections and never answers: each attempt lasts the 2 s timeout.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let silent_addr = silent.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = silent.accept().await {
+            held.push(s);
+        }
+    });
+    let fast = free_addr();
+    let got: Received = Arc::default();
+    receiver(fast, got.clone()).await;
+    let silent_hook = add_webhook(&api, &admin, silent_addr).await;
+    add_webhook(&api, &admin, fast).await;
+    // Two notices, one after the other: the second reaches the fast receiver while
+    // the silent one still holds the first.
+    for (n, order) in ["o-a", "o-b"].into_iter().enumerate() {
+        assigned_order(&api, &dispatcher, order).await;
+        for _ in 0..100 {
+            if got.lock().expect("lock").len() > n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(got.lock().expect("lock").len(), n + 1, "notice {n}");
+    }
+    let (_, log) = api
+        .call(
+            "GET",
+            &format!("/v1/webhooks/{silent_hook}/attempts"),
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(
+        log["attempts"].as_array().map(Vec::len),
+        Some(0),
+        "the silent receiver's first attempt is still open: {log}"
+    );
 }

@@ -135,6 +135,22 @@ async fn workflow(store: AnyStore) {
         code(&r),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_store"))
     );
+    // A store named twice is refused before any model is built.
+    let r = call(
+        &app,
+        "POST",
+        "/v1/procurement/rounds",
+        &ana,
+        Some(json!({"date": "2026-12-01", "stores": [STORE, STORE]})),
+    )
+    .await;
+    assert_eq!(
+        (code(&r), r.body["field"].as_str()),
+        (
+            (StatusCode::BAD_REQUEST, Some("duplicate_store")),
+            Some("stores[1]")
+        )
+    );
     let r = call(
         &app,
         "POST",
@@ -299,6 +315,32 @@ async fn workflow(store: AnyStore) {
     let approve = format!("{uri}/approve");
     let r = call(&app, "POST", &approve, &dispatcher, None).await;
     assert_eq!(code(&r), (StatusCode::FORBIDDEN, Some("forbidden_role")));
+    // An approval is of the version its approver saw: Rui approves, Ana then raises the
+    // order, and Rui's approval is gone, so Ana alone cannot approve what Rui never saw.
+    let r = call(&app, "POST", &approve, &rui, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["approvals"].as_array().map(Vec::len), Some(1));
+    let r = call(
+        &app,
+        "PATCH",
+        &uri,
+        &ana,
+        Some(json!({"lines": [{"sku": sku, "cases": cases + 21}]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["approvals"], json!([]), "{:?}", r.body);
+    let r = call(&app, "GET", &uri, &ana, None).await;
+    let cleared = r.body["events"]
+        .as_array()
+        .and_then(|a| a.iter().rev().find(|e| e["action"] == "edited"))
+        .map(|e| e["detail"]["approvals_cleared"].clone());
+    assert_eq!(
+        cleared.as_ref().and_then(Value::as_array).map(Vec::len),
+        Some(1),
+        "the audit trail says whose approval the edit cleared: {:?}",
+        r.body
+    );
     let r = call(&app, "POST", &approve, &ana, None).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(
@@ -313,7 +355,7 @@ async fn workflow(store: AnyStore) {
         code(&r),
         (StatusCode::CONFLICT, Some("already_approved_by_you"))
     );
-    let r = call(&app, "POST", &approve, &rui, Some(json!({"version": 3}))).await;
+    let r = call(&app, "POST", &approve, &rui, Some(json!({"version": 5}))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["status"], "approved");
     assert_eq!(r.body["approvals"].as_array().map(Vec::len), Some(2));
@@ -443,6 +485,8 @@ async fn workflow(store: AnyStore) {
             "proposed",
             "edited",
             "approved",
+            "edited",
+            "approved",
             "approved",
             "sent",
             "confirmed",
@@ -455,7 +499,7 @@ async fn workflow(store: AnyStore) {
         .iter()
         .map(|e| e["actor"].as_str().expect("actor"))
         .collect();
-    assert_ne!(actors[2], actors[3], "two different approvers");
+    assert_ne!(actors[4], actors[5], "two different approvers");
     assert!(actors[1].starts_with("planner:"));
     assert_eq!(
         r.body["events"][1]["detail"]["edit_cost_cents"].as_i64(),

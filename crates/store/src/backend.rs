@@ -13,7 +13,7 @@ use sqlx::sqlite::{
 
 use crate::{
     ApiKey, Courier, FixRecord, Notice, Order, OrderEvent, OrderStatus, Role, Shop, Storage,
-    StoreError,
+    StoreError, StoredReply,
 };
 
 /// The embedded default: one SQLite file, WAL journal, every commit synced.
@@ -558,7 +558,12 @@ macro_rules! storage_impl {
                     .collect()
             }
 
-            async fn insert_order(&self, o: &Order, actor: &str) -> Result<(), StoreError> {
+            async fn insert_order(
+                &self,
+                o: &Order,
+                actor: &str,
+                reply: Option<&StoredReply>,
+            ) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let sql = format!(
                     "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
@@ -594,8 +599,74 @@ macro_rules! storage_impl {
                     .bind(o.created_ms)
                     .execute(&mut *tx)
                     .await?;
+                if let Some(r) = reply {
+                    sqlx::query(
+                        "INSERT INTO idempotent_replies (scope, idem_key, request_hash, status, \
+                         body, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&r.scope)
+                    .bind(&r.key)
+                    .bind(&r.request_hash)
+                    .bind(r.status)
+                    .bind(r.body.to_string())
+                    .bind(r.created_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| conflict(e, "an answer under this idempotency key"))?;
+                }
                 tx.commit().await?;
                 Ok(())
+            }
+
+            async fn stored_reply(
+                &self,
+                scope: &str,
+                key: &str,
+            ) -> Result<Option<StoredReply>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT scope, idem_key, request_hash, status, body, created_ms \
+                     FROM idempotent_replies WHERE scope = $1 AND idem_key = $2",
+                )
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(StoredReply {
+                        scope: row.try_get("scope")?,
+                        key: row.try_get("idem_key")?,
+                        request_hash: row.try_get("request_hash")?,
+                        status: row.try_get("status")?,
+                        body: json("stored reply", row.try_get::<&str, _>("body")?)?,
+                        created_ms: row.try_get("created_ms")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn delete_replies_before(&self, created_ms: i64) -> Result<u64, StoreError> {
+                let done = sqlx::query("DELETE FROM idempotent_replies WHERE created_ms < $1")
+                    .bind(created_ms)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn set_order_tracking(
+                &self,
+                order_id: &str,
+                tracking_hash: &str,
+                expires_ms: i64,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE orders SET tracking_hash = $1, tracking_expires_ms = $2 WHERE id = $3",
+                )
+                .bind(tracking_hash)
+                .bind(expires_ms)
+                .bind(order_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn order(&self, id: &str) -> Result<Option<Order>, StoreError> {
@@ -832,7 +903,10 @@ delegate! {
     fn shop(&self, id: &str) -> Option<Shop>;
     fn shops(&self) -> Vec<Shop>;
     fn couriers(&self) -> Vec<Courier>;
-    fn insert_order(&self, order: &Order, actor: &str) -> ();
+    fn insert_order(&self, order: &Order, actor: &str, reply: Option<&StoredReply>) -> ();
+    fn stored_reply(&self, scope: &str, key: &str) -> Option<StoredReply>;
+    fn delete_replies_before(&self, created_ms: i64) -> u64;
+    fn set_order_tracking(&self, order_id: &str, tracking_hash: &str, expires_ms: i64) -> bool;
     fn order(&self, id: &str) -> Option<Order>;
     fn order_by_tracking(&self, tracking_hash: &str) -> Option<Order>;
     fn orders(&self, status: Option<OrderStatus>, shop_id: Option<&str>, limit: u32) -> Vec<Order>;

@@ -25,7 +25,9 @@ pub use plans::{PlanStore, PlannedOrder};
 pub use purchasing::{
     PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, StockLot, StoreModel,
 };
-pub use records::{ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop};
+pub use records::{
+    ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop, StoredReply,
+};
 
 /// What the service stores and reads back.
 pub trait Storage: Clone + Send + Sync + 'static {
@@ -120,14 +122,38 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// Every courier, by id.
     fn couriers(&self) -> impl Future<Output = Result<Vec<Courier>, StoreError>> + Send;
 
-    /// Adds an order with its first event (its status, set by `actor`), in one
-    /// transaction; [`StoreError::Conflict`] if its id is taken,
+    /// Adds an order with its first event (its status, set by `actor`) and, when the
+    /// request carried an idempotency key, the answer to replay to its retries, in one
+    /// transaction; [`StoreError::Conflict`] if its id (or the key) is taken,
     /// [`StoreError::MissingReference`] if its store or courier is unknown.
     fn insert_order(
         &self,
         order: &Order,
         actor: &str,
+        reply: Option<&StoredReply>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The answer stored for idempotency key `key` of `scope`, if any.
+    fn stored_reply(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<StoredReply>, StoreError>> + Send;
+
+    /// Deletes the stored answers first given before `created_ms`; returns how many.
+    fn delete_replies_before(
+        &self,
+        created_ms: i64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Gives an order a new tracking token (its hash) and expiry; the old one stops
+    /// working. `false` when no such order exists.
+    fn set_order_tracking(
+        &self,
+        order_id: &str,
+        tracking_hash: &str,
+        expires_ms: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// An order by id.
     fn order(&self, id: &str) -> impl Future<Output = Result<Option<Order>, StoreError>> + Send;

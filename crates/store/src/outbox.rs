@@ -184,7 +184,8 @@ pub trait Outbox: Storage {
     /// Every webhook, switched off or not, by id.
     fn webhooks(&self) -> impl Future<Output = Result<Vec<Webhook>, StoreError>> + Send;
 
-    /// Switches a webhook off: it receives nothing new (what is due is still sent).
+    /// Switches a webhook off: it receives nothing new, and what was still due to it is
+    /// given up.
     /// `false` when no such webhook is on.
     fn disable_webhook(
         &self,
@@ -214,7 +215,8 @@ pub trait Outbox: Storage {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<DueDelivery>, StoreError>> + Send;
 
-    /// Logs an attempt and moves its delivery on, in one transaction.
+    /// Logs an attempt and moves its delivery on, in one transaction; a delivery
+    /// cancelled meanwhile (its webhook switched off) stays cancelled.
     fn record_attempt(
         &self,
         attempt: &Attempt,

@@ -135,13 +135,24 @@ macro_rules! outbox_impl {
             }
 
             async fn disable_webhook(&self, id: &str, at_ms: i64) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(
                     "UPDATE webhooks SET disabled_ms = $1 WHERE id = $2 AND disabled_ms IS NULL",
                 )
                 .bind(at_ms)
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                // What was still due to it is cancelled: given up now.
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET next_attempt_ms = NULL, gave_up_ms = $1 \
+                     WHERE webhook_id = $2 AND next_attempt_ms IS NOT NULL",
+                )
+                .bind(at_ms)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -240,7 +251,7 @@ macro_rules! outbox_impl {
                 sqlx::query(
                     "UPDATE webhook_deliveries SET attempts = attempts + 1, \
                      next_attempt_ms = $1, delivered_ms = $2, gave_up_ms = $3 \
-                     WHERE notice_id = $4 AND webhook_id = $5",
+                     WHERE notice_id = $4 AND webhook_id = $5 AND next_attempt_ms IS NOT NULL",
                 )
                 .bind(next)
                 .bind(delivered)

@@ -216,6 +216,23 @@ impl FromStr for OrderStatus {
     }
 }
 
+/// The first answer to a request sent with an `Idempotency-Key`, replayed to its retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredReply {
+    /// Who sent it: the id of the API key.
+    pub scope: String,
+    /// The `Idempotency-Key` header.
+    pub key: String,
+    /// SHA-256 of the request, hex: a retry must send the same request.
+    pub request_hash: String,
+    /// The answer's HTTP status.
+    pub status: i64,
+    /// The answer's body.
+    pub body: serde_json::Value,
+    /// When it was first answered.
+    pub created_ms: i64,
+}
+
 /// A customer's order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {

@@ -6,7 +6,7 @@ use freshroute_store::{
     AfterAttempt, AnyStore, ApiKey, Attempt, Coupon, Courier, FixRecord, Notice, NoticeKind, Order,
     OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus,
     ProcurementRound, PurchaseOrder, Purchasing, Role, Shop, SqliteStore, StockLot, Storage,
-    StoreModel, Webhook,
+    StoreModel, StoredReply, Webhook,
 };
 use serde_json::json;
 
@@ -98,10 +98,10 @@ async fn shops_and_orders(s: &impl Storage) {
     assert_eq!(again.code(), "conflict", "{again}");
 
     // Orders: stored with their first event, found by id and tracking hash.
-    s.insert_order(&order("o1", "s1", 10), "dispatcher")
+    s.insert_order(&order("o1", "s1", 10), "dispatcher", None)
         .await
         .expect("insert o1");
-    s.insert_order(&order("o2", "s2", 20), "dispatcher")
+    s.insert_order(&order("o2", "s2", 20), "dispatcher", None)
         .await
         .expect("insert o2");
     assert_eq!(
@@ -117,12 +117,58 @@ async fn shops_and_orders(s: &impl Storage) {
     );
     assert_eq!(s.order_by_tracking("tracking-x").await.expect("read"), None);
     let taken = s
-        .insert_order(&order("o1", "s1", 30), "admin")
+        .insert_order(&order("o1", "s1", 30), "admin", None)
         .await
         .expect_err("taken");
     assert_eq!(taken.code(), "conflict", "{taken}");
+
+    // An order taken under an idempotency key keeps its answer, in the same
+    // transaction: a second order under the same key is refused whole.
+    let reply = StoredReply {
+        scope: "key-1".to_string(),
+        key: "retry-me".to_string(),
+        request_hash: "h".to_string(),
+        status: 201,
+        body: json!({"id": "o4", "tracking": {"token": "t"}}),
+        created_ms: 40,
+    };
+    s.insert_order(&order("o4", "s1", 40), "admin", Some(&reply))
+        .await
+        .expect("o4");
+    assert_eq!(
+        s.stored_reply("key-1", "retry-me").await.expect("read"),
+        Some(reply.clone())
+    );
+    assert_eq!(
+        s.stored_reply("key-2", "retry-me").await.expect("read"),
+        None
+    );
+    let twice = s
+        .insert_order(&order("o5", "s1", 41), "admin", Some(&reply))
+        .await
+        .expect_err("key taken");
+    assert_eq!(twice.code(), "conflict", "{twice}");
+    assert_eq!(s.order("o5").await.expect("read"), None);
+    assert_eq!(s.delete_replies_before(40).await.expect("prune"), 0);
+    assert_eq!(s.delete_replies_before(41).await.expect("prune"), 1);
+    // A new tracking token replaces the old one.
+    assert!(
+        s.set_order_tracking("o4", "tracking-new", 99)
+            .await
+            .expect("set")
+    );
+    assert_eq!(
+        s.order_by_tracking("tracking-o4").await.expect("read"),
+        None
+    );
+    let o4 = s.order_by_tracking("tracking-new").await.expect("read");
+    assert_eq!(
+        o4.map(|o| (o.id, o.tracking_expires_ms)),
+        Some(("o4".into(), 99))
+    );
+    assert!(!s.set_order_tracking("nope", "x", 1).await.expect("none"));
     let orphan = s
-        .insert_order(&order("o3", "ghost", 30), "admin")
+        .insert_order(&order("o3", "ghost", 30), "admin", None)
         .await
         .expect_err("no store");
     assert_eq!(orphan.code(), "missing_reference", "{orphan}");
@@ -141,8 +187,8 @@ async fn shops_and_orders(s: &impl Storage) {
             .map(|o| o.id)
             .collect::<Vec<_>>()
     };
-    assert_eq!(list(None, None).await, ["o2", "o1"]);
-    assert_eq!(list(None, Some("s1")).await, ["o1"]);
+    assert_eq!(list(None, None).await, ["o4", "o2", "o1"]);
+    assert_eq!(list(None, Some("s1")).await, ["o4", "o1"]);
     assert_eq!(
         list(Some(OrderStatus::Assigned), None).await,
         Vec::<String>::new()
@@ -233,7 +279,7 @@ async fn outbox(s: &impl Outbox) {
     assert_eq!(hooks[1].events, [NoticeKind::Delayed]);
     assert_eq!(hooks[2].disabled_ms, Some(2));
 
-    s.insert_order(&order("o9", "s1", 100), "dispatcher")
+    s.insert_order(&order("o9", "s1", 100), "dispatcher", None)
         .await
         .expect("o9");
     let assign = OrderEvent {
@@ -354,6 +400,14 @@ async fn outbox(s: &impl Outbox) {
         log.iter().map(|a| a.http_status).collect::<Vec<_>>(),
         [Some(500), Some(204)],
         "newest first"
+    );
+    // Switching a webhook off cancels what was still due to it.
+    assert!(s.disable_webhook("delays", 6_000).await.expect("off"));
+    assert!(
+        s.due_deliveries(i64::MAX, 10)
+            .await
+            .expect("due")
+            .is_empty()
     );
 }
 
