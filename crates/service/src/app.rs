@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, couriers, fixes, inputs, orders, plan_mode, planner, purchasing, shops, telemetry,
-    vroom, webhooks,
+    ApiError, couriers, fixes, guessing, inputs, orders, plan_mode, planner, purchasing, shops,
+    telemetry, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -124,8 +124,9 @@ pub fn router(state: AppState) -> Router {
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(state.clone())
         .route_layer(axum::middleware::from_fn(telemetry::track))
+        .layer(axum::middleware::from_fn_with_state(state, guessing::guard))
         .layer(axum::middleware::from_fn(inputs::guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(time_limit))

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -44,9 +44,9 @@ pub async fn serve(
     let (alive, mut all_done) = mpsc::channel::<()>(1);
     let mut stop = std::pin::pin!(stop);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait, then accept again.
                     tracing::warn!(error = %e, "accepting a connection failed");
@@ -57,10 +57,12 @@ pub async fn serve(
             () = &mut stop => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(
-            app.clone()
-                .map_request(|r: Request<Incoming>| r.map(axum::body::Body::new)),
-        );
+        // Each request carries its client's address, as `ConnectInfo`.
+        let service =
+            TowerToHyperService::new(app.clone().map_request(move |mut r: Request<Incoming>| {
+                r.extensions_mut().insert(ConnectInfo(peer));
+                r.map(axum::body::Body::new)
+            }));
         let (mut closed, alive) = (closed.clone(), alive.clone());
         tokio::spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();

@@ -12,6 +12,7 @@ pub mod destinations;
 mod error;
 mod fields;
 mod fixes;
+mod guessing;
 pub mod idempotency;
 mod ingest;
 pub mod inputs;

@@ -1,5 +1,6 @@
-//! Flood control per device: a token bucket per courier for single reports, so one
-//! phone gone wild gets 429 while everyone else is served.
+//! Flood control: token buckets by key. Per courier for single reports, so one phone
+//! gone wild gets 429 while everyone else is served; per client address for failed
+//! guesses of secrets (`guessing.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -45,26 +46,49 @@ impl Limiter {
         }
     }
 
-    /// Takes one report from `device`'s bucket; `false` if it is empty.
-    pub(crate) fn allow(&self, device: &str) -> bool {
+    /// Takes one token from `key`'s bucket; `false` if it is empty.
+    pub(crate) fn allow(&self, key: &str) -> bool {
+        self.with_bucket(key, |b| {
+            if b.tokens >= 1.0 {
+                b.tokens -= 1.0;
+                true
+            } else {
+                false
+            }
+        })
+    }
+
+    /// Whether `key`'s bucket holds a token, taking none.
+    pub(crate) fn has_room(&self, key: &str) -> bool {
+        self.with_bucket(key, |b| b.tokens >= 1.0)
+    }
+
+    /// Runs `f` on `key`'s bucket, refilled to now. Buckets that refilled completely are
+    /// dropped now and then, so that many keys (clients' addresses) cannot grow the map
+    /// without end.
+    fn with_bucket<T>(&self, key: &str, f: impl FnOnce(&mut Bucket) -> T) -> T {
         let now = Instant::now();
         // A poisoned lock only means another request panicked mid-update; the counts stay usable.
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let b = buckets.entry(device.to_string()).or_insert(Bucket {
+        if buckets.len() > MAX_BUCKETS {
+            let limit = self.limit;
+            buckets.retain(|_, b| {
+                b.tokens + now.duration_since(b.at).as_secs_f64() * limit.per_second < limit.burst
+            });
+        }
+        let b = buckets.entry(key.to_string()).or_insert(Bucket {
             tokens: self.limit.burst,
             at: now,
         });
         let refill = now.duration_since(b.at).as_secs_f64() * self.limit.per_second;
         b.tokens = (b.tokens + refill).min(self.limit.burst);
         b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        f(b)
     }
 }
+
+/// Buckets kept before the full ones are dropped.
+const MAX_BUCKETS: usize = 10_000;
 
 #[cfg(test)]
 mod tests {

@@ -56,6 +56,8 @@ pub struct AppState {
     pub(crate) writer: Writer,
     /// Bounds the VROOM solves running and waiting at once.
     pub solve_slots: crate::SolveSlots,
+    /// Failed guesses of secrets, per client address.
+    pub(crate) guesses: Limiter,
     /// Flood control for single reports, per courier.
     pub(crate) limiter: Limiter,
     /// Couriers by the hash of their tracking secret, as they were first looked up; an
@@ -109,6 +111,7 @@ impl AppState {
             latest: Arc::new(RwLock::new(latest)),
             rules,
             limiter: Limiter::new(rate),
+            guesses: Limiter::new(crate::guessing::GUESSES),
             solve_slots: crate::vroom::SolveSlots::default(),
             by_secret: Arc::default(),
         })

@@ -560,6 +560,20 @@ async fn connections_that_never_finish_their_headers_or_sit_idle_are_closed() {
     let mut answer = String::new();
     ok.read_to_string(&mut answer).await.expect("read");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // Guessing tracking links: 20 misses, then the address is told to wait.
+    let http = reqwest::Client::new();
+    let mut codes = Vec::new();
+    for i in 0..25 {
+        let r = http
+            .get(format!("http://{addr}/track/fr_ord_guess{i}"))
+            .send()
+            .await
+            .expect("answer");
+        codes.push(r.status().as_u16());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == 404).count(), 20, "{codes:?}");
+    assert_eq!(codes[20..], [429; 5], "{codes:?}");
 }
 
 /// A valid body of each endpoint that takes one, by method and path template, to be
