@@ -6,7 +6,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use freshroute_store::{Coupon, Notice, NoticeKind, Order, OrderEvent, OrderStatus, Outbox};
+use freshroute_store::{
+    Coupon, Notice, NoticeKind, Order, OrderEvent, OrderStatus, Outbox, Storage,
+};
 use serde_json::json;
 
 use crate::ApiError;
@@ -101,6 +103,12 @@ pub(crate) struct EtaUpdate {
     pub(crate) eta_ms: Option<i64>,
 }
 
+/// Whether the order is still placed, with no courier.
+async fn awaits_courier(state: &AppState, order_id: &str) -> Result<bool, ApiError> {
+    let order = state.store.order(order_id).await?;
+    Ok(order.is_some_and(|o| o.status == OrderStatus::Placed))
+}
+
 fn coupon_code() -> String {
     // 16 hex digits of the OS's randomness, grouped for reading aloud.
     let s = new_secret("");
@@ -141,6 +149,12 @@ pub(crate) async fn watch(state: &AppState, updates: &[EtaUpdate]) -> Result<(),
             at_ms: now,
         };
         if late && !watch.delayed.contains(&u.order_id) {
+            // While no courier has the order, a late ETA is the plan's forecast, which the
+            // next plan may still mend: the delay (and its coupon) waits until a courier
+            // takes it or its promise has really passed.
+            if now <= late_after && awaits_courier(state, &u.order_id).await? {
+                continue;
+            }
             let n = notice(
                 NoticeKind::Delayed,
                 json!({"promised_by": format_ms(u.promised_ms), "late_by_s": u.eta_ms.map(|e| (e - u.promised_ms) / 1000)}),

@@ -1725,3 +1725,57 @@ async fn small_region(
     on_shift(&c, &dispatcher, courier, "1990", (43.7380, 7.4250), 5_000).await;
     (c, dispatcher, state, dir)
 }
+
+/// The kinds of notices an order has had, oldest first, and its coupon.
+async fn notices_of(c: &Client, key: &str, order: &str) -> (Vec<String>, Value) {
+    let r = c
+        .call("GET", &format!("/v1/orders/{order}"), Some(key), None)
+        .await;
+    let kinds = r.body["properties"]["notices"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["event"].as_str().map(str::to_string))
+        .collect();
+    (kinds, r.body["properties"]["coupon"].clone())
+}
+
+#[tokio::test]
+async fn an_order_no_courier_has_taken_earns_no_coupon_from_a_forecast() {
+    // Nothing is committed by the planner, and any lateness counts.
+    let (c, dispatcher, _state, _dir) = small_region("c-q", |s| {
+        s.planner.commit_within_s = 0;
+        s.notices.delay_margin_s = 0;
+    })
+    .await;
+    // Ready now, promised a minute later: no courier can bring it in time.
+    let ready = now_ms();
+    let items = json!([{"sku": "gelato-500", "quantity": 1, "class": "frozen"}]);
+    let r = c
+        .order(&dispatcher, order_body("o-q", items, ready, ready + 60_000))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = c.call("POST", "/v1/plan", Some(&dispatcher), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let (kinds, coupon) = notices_of(&c, &dispatcher, "o-q").await;
+    assert!(
+        kinds.is_empty(),
+        "a forecast for an order no courier has: {kinds:?}"
+    );
+    assert_eq!(coupon, Value::Null);
+    // Once a courier has it and it is still late, the customer hears so, with a coupon.
+    let r = c
+        .call(
+            "POST",
+            "/v1/orders/o-q/status",
+            Some(&dispatcher),
+            Some(json!({"status": "assigned", "courier_id": "c-q"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = c.call("POST", "/v1/plan", Some(&dispatcher), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let (kinds, coupon) = notices_of(&c, &dispatcher, "o-q").await;
+    assert_eq!(kinds, ["assigned", "delayed"]);
+    assert!(coupon["code"].is_string(), "{coupon}");
+}
