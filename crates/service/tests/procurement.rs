@@ -15,8 +15,7 @@ use common::{Reply, key, monaco};
 use freshroute_service::rounds::ProcurementData;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, PurchasingPolicy, RateLimit, router};
-use freshroute_store::testing::TempPgDatabase;
-use freshroute_store::{AnyStore, PgStore, Role, Shop, SqliteStore, Storage};
+use freshroute_store::{AnyStore, Role, Shop, Storage};
 use serde_json::{Value, json};
 
 /// The bundled procurement data, read once per test binary.
@@ -590,23 +589,6 @@ async fn workflow(store: AnyStore) {
 }
 
 #[tokio::test]
-async fn planners_run_rounds_and_take_orders_through_approval_to_stock_on_sqlite() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("freshroute.db");
-    let store = SqliteStore::open(path.to_str().expect("utf-8 path"))
-        .await
-        .expect("open");
-    workflow(store.into()).await;
-}
-
-#[tokio::test]
-async fn planners_run_rounds_and_take_orders_through_approval_to_stock_on_postgres() {
-    let Ok(url) = std::env::var("FRESHROUTE_TEST_POSTGRES_URL") else {
-        eprintln!("FRESHROUTE_TEST_POSTGRES_URL is not set: PostgreSQL suite skipped");
-        return;
-    };
-    let db = TempPgDatabase::create(&url).await.expect("database");
-    let store = PgStore::connect(db.url()).await.expect("connect");
-    workflow(store.into()).await;
-    db.drop_now().await.expect("drop");
+async fn planners_run_rounds_and_take_orders_through_approval_to_stock() {
+    common::on_both(workflow).await;
 }

@@ -15,12 +15,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{Reply, key, monaco};
+use common::{Reply, key, monaco, on_both};
 use freshroute_service::rounds::ProcurementData;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, SolveSlots, now_ms, router};
-use freshroute_store::testing::TempPgDatabase;
-use freshroute_store::{AnyStore, PgStore, Role, SqliteStore};
+use freshroute_store::{AnyStore, Role, SqliteStore};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -37,28 +36,6 @@ fn procurement() -> Arc<ProcurementData> {
         Arc::new(ProcurementData::load(&dir).expect("the bundled procurement data"))
     })
     .clone()
-}
-
-/// Runs `scenario` on a temporary SQLite file, then on PostgreSQL when one is named.
-async fn on_both<F, Fut>(scenario: F)
-where
-    F: Fn(AnyStore) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("s.db");
-    let sqlite = SqliteStore::open(path.to_str().expect("utf-8"))
-        .await
-        .expect("open");
-    scenario(sqlite.into()).await;
-    let Ok(url) = std::env::var("FRESHROUTE_TEST_POSTGRES_URL") else {
-        eprintln!("FRESHROUTE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
-        return;
-    };
-    let db = TempPgDatabase::create(&url).await.expect("database");
-    let pg = PgStore::connect(db.url()).await.expect("connect");
-    scenario(pg.into()).await;
-    db.drop_now().await.expect("drop");
 }
 
 /// The service on a temporary SQLite file (kept while the directory lives).

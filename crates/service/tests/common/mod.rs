@@ -84,3 +84,31 @@ pub(crate) async fn call(
     };
     send(app, req.expect("request")).await
 }
+
+/// Runs `scenario` on a temporary SQLite file, then on a fresh PostgreSQL database when
+/// `FRESHROUTE_TEST_POSTGRES_URL` names a server.
+#[allow(dead_code)]
+pub(crate) async fn on_both<F, Fut>(scenario: F)
+where
+    F: Fn(freshroute_store::AnyStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.db");
+    let sqlite = freshroute_store::SqliteStore::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("open");
+    scenario(sqlite.into()).await;
+    let Ok(url) = std::env::var("FRESHROUTE_TEST_POSTGRES_URL") else {
+        eprintln!("FRESHROUTE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let db = freshroute_store::testing::TempPgDatabase::create(&url)
+        .await
+        .expect("database");
+    let pg = freshroute_store::PgStore::connect(db.url())
+        .await
+        .expect("connect");
+    scenario(pg.into()).await;
+    db.drop_now().await.expect("drop");
+}
