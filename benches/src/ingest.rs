@@ -131,11 +131,17 @@ async fn measure(
                 profile: "car".to_string(),
                 box_capacity: 10,
                 skills: Vec::new(),
-                shift_start_ms: 0,
-                shift_end_ms: 1,
+                time_zone: "UTC".to_string(),
+                roster: Default::default(),
+                duty: Some(freshroute_store::Duty {
+                    on: true,
+                    from_ms: 0,
+                    until_ms: 1,
+                }),
                 device_id: format!("dev{i}"),
                 secret_hash: auth::hash(&secret),
                 created_ms: 0,
+                retired_ms: None,
             })
             .await?;
         secrets.push(secret);

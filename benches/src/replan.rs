@@ -71,6 +71,7 @@ fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i
             chilled_litres: s.storage.chilled_litres,
             ambient_litres: s.storage.ambient_litres,
             created_ms: now,
+            time_zone: "UTC".to_string(),
         })
         .collect();
     let mut couriers = Vec::new();
@@ -86,11 +87,17 @@ fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i
             profile: like.profile.clone(),
             box_capacity: like.box_capacity,
             skills: like.skills.clone(),
-            shift_start_ms: now - 3_600_000,
-            shift_end_ms: now + 4 * 3_600_000,
+            time_zone: "UTC".to_string(),
+            roster: Default::default(),
+            duty: Some(freshroute_store::Duty {
+                on: true,
+                from_ms: now - 3_600_000,
+                until_ms: now + 4 * 3_600_000,
+            }),
             device_id: format!("d{k}"),
             secret_hash: String::new(),
             created_ms: now,
+            retired_ms: None,
         });
         latest.insert(
             id.clone(),

@@ -80,6 +80,14 @@ pub(crate) struct ServeArgs {
     /// link-local or metadata addresses are refused unless named here.
     #[arg(long, value_delimiter = ',')]
     webhook_allow: Vec<String>,
+    /// The chain's IANA time zone (`Europe/Lisbon`): stores and couriers that name none
+    /// keep their hours and rosters in it [default: the sample chain's when it is
+    /// loaded, else UTC].
+    #[arg(long)]
+    time_zone: Option<String>,
+    /// Log lines on stderr as `plain` text or `json`, one per request.
+    #[arg(long, default_value = "plain", value_parser = ["plain", "json"])]
+    log_format: String,
     #[command(flatten)]
     database: DatabaseArg,
 }
@@ -119,23 +127,51 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 pub(crate) fn serve(args: &ServeArgs) -> Result<(), CliError> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
-        )
-        .init();
+    init_logs(&args.log_format);
+    // The address first: a busy port is said before anything is imported or created.
+    let listener = bind(&args.listen)?;
     let roads = Arc::new(match &args.graph {
         Some(path) => RoadNetwork::load(path)?,
         None => bundled_network()?,
     });
     runtime()?.block_on(async {
         let store = connect(&args.database.url()).await?;
-        run(store, roads, args).await
+        run(store, roads, listener, args).await
     })
 }
 
-async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Result<(), CliError> {
+/// Log lines to stderr, plain or JSON, coloured only on a terminal.
+fn init_logs(format: &str) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    if format == "json" {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
+}
+
+fn bind(listen: &str) -> Result<std::net::TcpListener, CliError> {
+    let listen_error = |source| CliError::Listen {
+        addr: listen.to_string(),
+        source,
+    };
+    let listener = std::net::TcpListener::bind(listen).map_err(listen_error)?;
+    listener.set_nonblocking(true).map_err(listen_error)?;
+    Ok(listener)
+}
+
+async fn run(
+    store: AnyStore,
+    roads: Arc<RoadNetwork>,
+    listener: std::net::TcpListener,
+    args: &ServeArgs,
+) -> Result<(), CliError> {
     let listen = args.listen.as_str();
     let backend = store.backend();
     let keep_fixes = (args.retention_days > 0)
@@ -150,7 +186,18 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
     state.destinations =
         freshroute_service::destinations::Destinations::allowing(&args.webhook_allow)
             .map_err(|m| CliError::Usage(format!("--webhook-allow: {m}")))?;
-    if let Some((path, chain)) = chosen_sample_chain(args)? {
+    let sample = chosen_sample_chain(args)?;
+    let zone = match (&args.time_zone, &sample) {
+        (Some(z), _) => z.as_str(),
+        (None, Some((_, chain))) => chain.time_zone.as_str(),
+        (None, None) => "UTC",
+    };
+    state.time_zone = zone
+        .parse()
+        .map_err(|e: freshroute_calendar::CalendarError| {
+            CliError::Usage(format!("--time-zone: {}", e.message))
+        })?;
+    if let Some((path, chain)) = sample {
         load_sample(&state, &path, &chain).await?;
     }
     state.procurement = match &args.procurement_data {
@@ -166,9 +213,8 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
     state.purchasing = freshroute_service::PurchasingPolicy {
         second_approval_above_cents: i64::from(args.second_approval_above) * 100,
     };
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|source| CliError::Listen {
+    let listener =
+        tokio::net::TcpListener::from_std(listener).map_err(|source| CliError::Listen {
             addr: listen.to_string(),
             source,
         })?;
@@ -183,10 +229,15 @@ async fn run(store: AnyStore, roads: Arc<RoadNetwork>, args: &ServeArgs) -> Resu
         state.clone(),
         freshroute_service::webhooks::WebhookPolicy::default(),
     ));
-    eprintln!("freshroute serving on http://{listen} (storage: {backend})");
+    eprintln!(
+        "freshroute serving on http://{listen} (storage: {backend}, time zone {})",
+        state.time_zone
+    );
     freshroute_service::serve(listener, router(state))
         .await
-        .map_err(CliError::Serve)
+        .map_err(CliError::Serve)?;
+    eprintln!("freshroute stopped");
+    Ok(())
 }
 
 /// Loads `chain` (read from `path`) into the state's database unless it holds a chain

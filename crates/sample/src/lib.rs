@@ -3,14 +3,15 @@
 //!
 //! [`generate`] is pure: the same seed gives the same chain, byte for byte once
 //! serialised. The shapes are those of the service's `POST /v1/stores` and
-//! `POST /v1/couriers` bodies, except that a courier's shift is given as times of day
-//! (`HH:MM`, UTC, which is Porto's winter time), anchored to the day the chain is loaded.
+//! `POST /v1/couriers` bodies: stores' hours and couriers' weekly rosters are local times
+//! of the chain's time zone (`Europe/Lisbon`), so the chain works on any day.
 //! [`orders::day`] draws a day of customers' orders for the chain.
 
 pub mod catalog;
 pub mod history;
 pub mod orders;
 
+use freshroute_calendar::{DAYS, Roster, RosterSpan};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -213,16 +214,7 @@ pub struct Store {
     pub storage: Zones,
 }
 
-/// A shift as times of day, UTC.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Shift {
-    /// `HH:MM`.
-    pub start: String,
-    /// `HH:MM`, after `start`.
-    pub end: String,
-}
-
-/// A courier, as `POST /v1/couriers` takes it but with its shift as times of day.
+/// A courier, as `POST /v1/couriers` takes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Courier {
     /// Id.
@@ -235,8 +227,8 @@ pub struct Courier {
     pub box_capacity: i64,
     /// `insulated`, `frozen`.
     pub skills: Vec<String>,
-    /// Daily shift.
-    pub shift: Shift,
+    /// Weekly shifts, local time.
+    pub roster: Roster,
     /// What the tracking app sends as its id.
     pub device_id: String,
 }
@@ -250,6 +242,8 @@ pub struct SampleChain {
     pub seed: u64,
     /// The city its positions lie in.
     pub city: String,
+    /// The chain's IANA time zone: its stores' hours and couriers' rosters are read in it.
+    pub time_zone: String,
     /// Stores.
     pub stores: Vec<Store>,
     /// Couriers.
@@ -360,15 +354,27 @@ fn courier(k: usize, rng: &mut StdRng) -> Courier {
         2 => (15 * 60, 23 * 60),
         _ => (10 * 60, 18 * 60),
     };
+    // Five days a week, the two days off moving round the fleet so every day is covered.
+    let off = [k % 7, (k + 3) % 7];
+    let work: Vec<String> = DAYS
+        .iter()
+        .enumerate()
+        .filter(|(d, _)| !off.contains(d))
+        .map(|(_, d)| d.to_string())
+        .collect();
     Courier {
         id: format!("c-{:02}", k + 1),
         name: FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())].to_string(),
         profile: profile.to_string(),
         box_capacity,
         skills,
-        shift: Shift {
-            start: hhmm(start),
-            end: hhmm(end),
+        roster: Roster {
+            weekly: vec![RosterSpan {
+                days: work,
+                starts: hhmm(start),
+                ends: hhmm(end),
+            }],
+            exceptions: Vec::new(),
         },
         device_id: format!("{}", rng.random_range(100_000..1_000_000u32)),
     }
@@ -386,10 +392,14 @@ pub fn generate(seed: u64, couriers: usize) -> SampleChain {
             .to_string(),
         seed,
         city: "Porto".to_string(),
+        time_zone: TIME_ZONE.to_string(),
         stores,
         couriers,
     }
 }
+
+/// The sample chain's time zone.
+pub const TIME_ZONE: &str = "Europe/Lisbon";
 
 /// Couriers in the bundled chain.
 pub const DEFAULT_COURIERS: usize = 30;
@@ -442,7 +452,8 @@ mod tests {
             }
         }
         for c in &chain.couriers {
-            assert!(c.shift.start < c.shift.end);
+            assert!(c.roster.check().is_ok(), "{}", c.id);
+            assert_eq!(c.roster.weekly[0].days.len(), 5, "{}", c.id);
         }
     }
 }

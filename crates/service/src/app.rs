@@ -17,8 +17,8 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, couriers, fixes, guessing, inputs, orders, plan_mode, planner, purchasing, shops,
-    telemetry, vroom, webhooks,
+    ApiError, courier_edits, couriers, fixes, guessing, inputs, orders, plan_mode, planner,
+    purchasing, shops, telemetry, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -79,7 +79,12 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(shops::create, shops::list))
         .routes(routes!(shops::get))
         .routes(routes!(couriers::create, couriers::list))
-        .routes(routes!(couriers::get))
+        .routes(routes!(
+            couriers::get,
+            courier_edits::change,
+            courier_edits::retire
+        ))
+        .routes(routes!(courier_edits::duty))
         .routes(routes!(couriers::fixes))
         .routes(routes!(couriers::new_tracking_secret))
         .routes(routes!(orders::create, orders::list))

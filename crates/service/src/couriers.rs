@@ -3,8 +3,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use freshroute_calendar::CalendarError;
 use freshroute_roads::Profile;
-use freshroute_store::{Courier, FixRecord, Role, Storage};
+use freshroute_store::{Courier, Duty, FixRecord, Role, Roster, Storage, Zone};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -32,11 +33,22 @@ pub(crate) struct NewCourier {
     #[serde(default)]
     #[schema(example = json!(["insulated", "frozen"]))]
     skills: Vec<String>,
-    /// ISO 8601, or epoch seconds or milliseconds.
+    /// IANA time zone its roster is read in; the chain's when left out.
+    #[serde(default)]
+    #[schema(example = "Europe/Lisbon")]
+    time_zone: Option<String>,
+    /// Weekly shifts in local time with dated exceptions (a day off, an extra shift).
+    #[serde(default)]
+    roster: Option<Roster>,
+    /// A one-off shift besides the roster: on duty from `shift_start` (ISO 8601 with
+    /// its offset) …
+    #[serde(default)]
     #[schema(example = "2026-11-25T08:00:00Z")]
-    shift_start: String,
+    shift_start: Option<String>,
+    /// … to `shift_end`.
+    #[serde(default)]
     #[schema(example = "2026-11-25T16:00:00Z")]
-    shift_end: String,
+    shift_end: Option<String>,
     /// What the courier's tracking app sends as its device id.
     #[schema(example = "428817")]
     device_id: String,
@@ -50,9 +62,17 @@ pub(crate) struct CourierView {
     profile: String,
     box_capacity: i64,
     skills: Vec<String>,
-    shift_start: String,
-    shift_end: String,
+    /// IANA time zone of its roster.
+    time_zone: String,
+    roster: Roster,
+    /// A dispatcher's on- or off-duty word over the roster, while it lasts.
+    duty: Option<DutyView>,
+    /// Its shift now: the one under way, or the next to begin within three hours; `null`
+    /// when it is off duty.
+    shift: Option<ShiftView>,
     device_id: String,
+    /// When it was retired (kept for history; never planned).
+    retired: Option<String>,
     /// The latest accepted fix, as a GeoJSON Feature.
     position: Option<Value>,
     /// Where its phone posts fixes; shown only when the courier is created.
@@ -80,16 +100,44 @@ pub(crate) fn fix_feature(f: &FixRecord) -> Value {
     })
 }
 
-fn view(c: Courier, position: Option<&FixRecord>) -> CourierView {
+/// On or off duty, from when until when.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct DutyView {
+    on_duty: bool,
+    from: String,
+    until: String,
+}
+
+/// A shift's start and end.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ShiftView {
+    starts: String,
+    ends: String,
+}
+
+pub(crate) fn view(c: Courier, position: Option<&FixRecord>, now_ms: i64) -> CourierView {
+    let zone: Zone = c.time_zone.parse().unwrap_or(Zone::UTC);
+    let shift = c.shift_at(now_ms).map(|w| ShiftView {
+        starts: zone.format(w.start_ms),
+        ends: zone.format(w.end_ms),
+    });
+    let duty = c.duty.filter(|d| d.until_ms > now_ms).map(|d| DutyView {
+        on_duty: d.on,
+        from: zone.format(d.from_ms),
+        until: zone.format(d.until_ms),
+    });
     CourierView {
         id: c.id,
         name: c.name,
         profile: c.profile,
         box_capacity: c.box_capacity,
         skills: c.skills,
-        shift_start: format_ms(c.shift_start_ms),
-        shift_end: format_ms(c.shift_end_ms),
+        time_zone: c.time_zone,
+        roster: c.roster,
+        duty,
+        shift,
         device_id: c.device_id,
+        retired: c.retired_ms.map(|t| zone.format(t)),
         position: position.map(fix_feature),
         tracking_url_path: None,
     }
@@ -110,37 +158,78 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<CourierView>), ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(n) = body?;
-    let (courier, secret) = courier_from(n, state.clock.now_ms())?;
+    let now = state.clock.now_ms();
+    let (courier, secret) = courier_from(n, now, state.time_zone)?;
     state.store.insert_courier(&courier).await?;
     let answer = CourierView {
         tracking_url_path: Some(format!("/osmand/{secret}")),
-        ..view(courier, None)
+        ..view(courier, None, now)
     };
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-/// Validates a new courier; returns it with the secret of its tracking URL.
-pub(crate) fn courier_from(n: NewCourier, now: i64) -> Result<(Courier, String), ApiError> {
+/// Validates a new courier (its time zone the chain's when it names none); returns it with
+/// the secret of its tracking URL.
+pub(crate) fn courier_from(
+    n: NewCourier,
+    now: i64,
+    chain_zone: Zone,
+) -> Result<(Courier, String), ApiError> {
     valid_id("id", &n.id)?;
     valid_id("device_id", &n.device_id)?;
     text("name", &n.name, 200)?;
-    if n.profile.parse::<Profile>().is_err() {
-        let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
-        return Err(ApiError::bad_request(
-            "unknown_profile",
-            format!("profile {:?} is not one of {}", n.profile, names.join(", ")),
-        )
-        .at("profile"));
+    check_profile(&n.profile)?;
+    check_capacity(n.box_capacity)?;
+    let time_zone = zone_field("time_zone", n.time_zone.as_deref(), chain_zone)?;
+    let roster = n.roster.unwrap_or_default();
+    roster
+        .check()
+        .map_err(|e| ApiError::from(e.under("roster")))?;
+    let duty = match (n.shift_start, n.shift_end) {
+        (None, None) => None,
+        (Some(start), Some(end)) => Some(on_duty_window(&start, &end)?),
+        (Some(_), None) => return Err(missing("shift_end", "shift_start")),
+        (None, Some(_)) => return Err(missing("shift_start", "shift_end")),
+    };
+    let secret = new_secret("fr_trk_");
+    let courier = Courier {
+        id: n.id,
+        name: n.name,
+        profile: n.profile,
+        box_capacity: n.box_capacity,
+        skills: n.skills,
+        time_zone: time_zone.name().to_string(),
+        roster,
+        duty,
+        device_id: n.device_id,
+        secret_hash: hash(&secret),
+        created_ms: now,
+        retired_ms: None,
+    };
+    Ok((courier, secret))
+}
+
+fn missing(field: &str, with: &str) -> ApiError {
+    ApiError::bad_request("missing_field", format!("{with} needs {field} too")).at(field)
+}
+
+/// A time zone field, or `default` when it is left out.
+pub(crate) fn zone_field(
+    field: &str,
+    value: Option<&str>,
+    default: Zone,
+) -> Result<Zone, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|e: CalendarError| e.under(field).into()),
     }
-    if n.box_capacity < 0 {
-        return Err(
-            ApiError::bad_request("negative_capacity", "box_capacity must be 0 or more")
-                .at("box_capacity"),
-        );
-    }
+}
+
+/// A one-off shift, `shift_start` to `shift_end`, as an on-duty window.
+fn on_duty_window(start: &str, end: &str) -> Result<Duty, ApiError> {
     let (start, end) = (
-        time_field("shift_start", &n.shift_start)?,
-        time_field("shift_end", &n.shift_end)?,
+        time_field("shift_start", start)?,
+        time_field("shift_end", end)?,
     );
     if end <= start {
         return Err(ApiError::bad_request(
@@ -149,20 +238,34 @@ pub(crate) fn courier_from(n: NewCourier, now: i64) -> Result<(Courier, String),
         )
         .at("shift_end"));
     }
-    let secret = new_secret("fr_trk_");
-    let courier = Courier {
-        id: n.id,
-        name: n.name,
-        profile: n.profile,
-        box_capacity: n.box_capacity,
-        skills: n.skills,
-        shift_start_ms: start,
-        shift_end_ms: end,
-        device_id: n.device_id,
-        secret_hash: hash(&secret),
-        created_ms: now,
-    };
-    Ok((courier, secret))
+    Ok(Duty {
+        on: true,
+        from_ms: start,
+        until_ms: end,
+    })
+}
+
+pub(crate) fn check_profile(profile: &str) -> Result<(), ApiError> {
+    if profile.parse::<Profile>().is_err() {
+        let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+        return Err(ApiError::bad_request(
+            "unknown_profile",
+            format!("profile {profile:?} is not one of {}", names.join(", ")),
+        )
+        .at("profile"));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_capacity(box_capacity: i64) -> Result<(), ApiError> {
+    if !(0..=1_000_000).contains(&box_capacity) {
+        return Err(ApiError::bad_request(
+            "invalid_capacity",
+            "box_capacity must be 0 to 1,000,000 box units",
+        )
+        .at("box_capacity"));
+    }
+    Ok(())
 }
 
 /// Every courier with its latest position: the dispatcher's live view.
@@ -174,12 +277,13 @@ pub(crate) async fn list(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let couriers = state.store.couriers().await?;
+    let now = state.clock.now_ms();
     let latest = state.latest.read().await;
     let views: Vec<CourierView> = couriers
         .into_iter()
         .map(|c| {
             let position = latest.get(&c.id);
-            view(c, position)
+            view(c, position, now)
         })
         .collect();
     Ok(Json(json!({ "couriers": views })))
@@ -209,11 +313,11 @@ pub(crate) async fn new_tracking_secret(
     let latest = state.latest.read().await;
     Ok(Json(CourierView {
         tracking_url_path: Some(format!("/osmand/{secret}")),
-        ..view(courier, latest.get(&id))
+        ..view(courier, latest.get(&id), state.clock.now_ms())
     }))
 }
 
-async fn known_courier(state: &AppState, id: &str) -> Result<Courier, ApiError> {
+pub(crate) async fn known_courier(state: &AppState, id: &str) -> Result<Courier, ApiError> {
     state
         .store
         .courier(id)
@@ -246,7 +350,7 @@ pub(crate) async fn get(
     caller.may_act_for(&id)?;
     let courier = known_courier(&state, &id).await?;
     let latest = state.latest.read().await;
-    Ok(Json(view(courier, latest.get(&id))))
+    Ok(Json(view(courier, latest.get(&id), state.clock.now_ms())))
 }
 
 /// Time range of a fix listing.

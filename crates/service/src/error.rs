@@ -65,6 +65,16 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<freshroute_calendar::CalendarError> for ApiError {
+    fn from(e: freshroute_calendar::CalendarError) -> Self {
+        let field = (!e.path.is_empty()).then_some(e.path);
+        Self {
+            field,
+            ..Self::bad_request(e.code, e.message)
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -6,7 +6,9 @@
 
 mod app;
 pub mod auth;
+mod chain_rules;
 mod connections;
+mod courier_edits;
 mod couriers;
 pub mod destinations;
 mod error;
@@ -39,6 +41,7 @@ pub mod webhooks;
 mod writer;
 
 pub use app::{MAX_BODY_BYTES, REQUEST_TIMEOUT, openapi, router};
+pub use chain_rules::OrderRules;
 pub use connections::{ConnectionLimits, serve as serve_until};
 pub use error::ApiError;
 pub(crate) use error::ErrorBody;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::{Caller, hash, new_secret};
+use crate::chain_rules::may_take_orders;
 use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
 use crate::idempotency::Idempotent;
@@ -105,12 +106,16 @@ pub(crate) struct NewOrder {
     store_id: String,
     customer: Customer,
     items: Vec<Item>,
-    /// When the store will have it ready (ISO 8601, or epoch seconds or milliseconds).
+    /// When the store will have it ready (ISO 8601 with its offset), within the store's
+    /// opening hours. Left out: the store's preparation time from now, or from its next
+    /// opening when it is closed (an order taken for the opening).
+    #[serde(default)]
     #[schema(example = "2026-11-25T18:10:00Z")]
-    ready_at: String,
-    /// When the customer was promised it.
+    ready_at: Option<String>,
+    /// When the customer was promised it. Left out: the chain's promise after `ready_at`.
+    #[serde(default)]
     #[schema(example = "2026-11-25T18:35:00Z")]
-    promised_by: String,
+    promised_by: Option<String>,
 }
 
 /// A status change.
@@ -281,8 +286,22 @@ pub(crate) async fn order_from(
         }
         box_units += item.quantity * item.box_units;
     }
-    let ready = time_near("ready_at", &n.ready_at, now, 6 * HOUR_MS, 7 * DAY_MS)?;
-    let promised = time_near("promised_by", &n.promised_by, now, 6 * HOUR_MS, 8 * DAY_MS)?;
+    let ready = n
+        .ready_at
+        .map(|t| time_near("ready_at", &t, now, 6 * HOUR_MS, 7 * DAY_MS))
+        .transpose()?;
+    let promised = n
+        .promised_by
+        .map(|t| time_near("promised_by", &t, now, 6 * HOUR_MS, 8 * DAY_MS))
+        .transpose()?;
+    let at = n.customer.location.lat_lon("customer.location")?;
+    let shop = state
+        .store
+        .shop(&n.store_id)
+        .await?
+        .ok_or_else(|| unknown_shop(&n.store_id).at("store_id"))?;
+    let rules = &state.order_rules;
+    let (ready, promised) = rules.ready_and_promise(&shop, now, ready, promised)?;
     if promised <= ready || promised - ready > DAY_MS {
         return Err(ApiError::bad_request(
             "invalid_promise",
@@ -290,12 +309,7 @@ pub(crate) async fn order_from(
         )
         .at("promised_by"));
     }
-    let at = n.customer.location.lat_lon("customer.location")?;
-    state
-        .store
-        .shop(&n.store_id)
-        .await?
-        .ok_or_else(|| unknown_shop(&n.store_id).at("store_id"))?;
+    rules.within_reach(&shop, at)?;
     let snapped = snap(&state.roads, at, "customer.location")?;
     let token = new_secret("fr_ord_");
     let order = Order {
@@ -331,7 +345,7 @@ pub(crate) async fn order_from(
         (status = 400, description = "An invalid value", body = ErrorBody),
         (status = 404, description = "Unknown store", body = ErrorBody),
         (status = 409, description = "The id is taken", body = ErrorBody),
-        (status = 422, description = "No road near the customer, or an Idempotency-Key used for another request", body = ErrorBody),
+        (status = 422, description = "No road near the customer, a customer beyond the store's delivery radius (`beyond_delivery_radius`), a ready time while the store is closed (`store_closed`), or an Idempotency-Key used for another request", body = ErrorBody),
     ))]
 pub(crate) async fn create(
     State(state): State<AppState>,
@@ -510,7 +524,7 @@ fn coupon_view(c: Option<&Coupon>) -> Value {
         (status = 200, description = "The order after the change, with its events", body = Value),
         (status = 403, description = "Not allowed for this key, or not this courier's order", body = ErrorBody),
         (status = 404, description = "No such order or courier", body = ErrorBody),
-        (status = 409, description = "Not allowed from the order's status, or it changed meanwhile", body = ErrorBody),
+        (status = 409, description = "Not allowed from the order's status, or it changed meanwhile; or the courier is off duty (`courier_off_duty`) or retired", body = ErrorBody),
         (status = 422, description = "The courier lacks a skill the items need", body = ErrorBody),
     ))]
 pub(crate) async fn change_status(
@@ -550,6 +564,7 @@ pub(crate) async fn change_status(
                 )
                 .at("courier_id"));
             }
+            may_take_orders(&courier, state.clock.now_ms(), order.ready_ms)?;
             Some(courier.id)
         }
         OrderStatus::Placed | OrderStatus::Cancelled => None,
@@ -562,7 +577,16 @@ pub(crate) async fn change_status(
         )
         .at("courier_id"));
     }
-    let reason = change.reason.filter(|r| !r.trim().is_empty());
+    let now = state.clock.now_ms();
+    let reason = change.reason.filter(|r| !r.trim().is_empty()).or_else(|| {
+        // A pickup before the kitchen said the order is ready is allowed, and recorded.
+        (to == OrderStatus::PickedUp && now < order.ready_ms).then(|| {
+            format!(
+                "picked_up_before_ready: {} min before ready_at",
+                (order.ready_ms - now + 59_999) / 60_000
+            )
+        })
+    });
     if matches!(to, OrderStatus::Failed | OrderStatus::Cancelled) && reason.is_none() {
         return Err(
             ApiError::bad_request("reason_required", format!("say why the order is {to}"))
@@ -575,7 +599,7 @@ pub(crate) async fn change_status(
         courier_id,
         reason,
         actor: caller.actor(),
-        at_ms: state.clock.now_ms(),
+        at_ms: now,
     };
     let eta = eta_ms(&state, &order.id).await;
     let notice = notices::status_notice(&order, &event, eta);

@@ -506,14 +506,16 @@ fn plan_with(
     let mut builder = ProblemBuilder::new();
     let mut profiles: Vec<Profile> = Vec::new();
     for c in &snap.couriers {
-        // A courier whose shift is over still delivers what it carries, and takes nothing new.
+        // A courier off duty (its shift over, or not yet near) still delivers what it
+        // carries, and takes nothing new.
         let carrying: i64 = snap
             .orders
             .iter()
             .filter(|o| o.status == OrderStatus::PickedUp && o.courier_id.as_deref() == Some(&c.id))
             .map(|o| o.box_units)
             .sum();
-        let off_shift = c.shift_end_ms <= now;
+        let shift = c.shift_at(now);
+        let off_shift = shift.is_none();
         if off_shift && carrying == 0 {
             continue;
         }
@@ -587,11 +589,13 @@ fn plan_with(
             start,
             end: None,
             shift: TimeWindow {
-                start: rel_up(c.shift_start_ms.max(leaves_ms).max(now), now),
-                end: if off_shift {
-                    Seconds(config.lateness_s + 3_600)
-                } else {
-                    rel(c.shift_end_ms, now)
+                start: rel_up(
+                    shift.map_or(now, |w| w.start_ms).max(leaves_ms).max(now),
+                    now,
+                ),
+                end: match shift {
+                    None => Seconds(config.lateness_s + 3_600),
+                    Some(w) => rel(w.end_ms, now),
                 },
             },
             capacity: vec![if off_shift {

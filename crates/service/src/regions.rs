@@ -206,11 +206,17 @@ mod tests {
             profile: "car".to_string(),
             box_capacity: 10,
             skills: vec![],
-            shift_start_ms: 0,
-            shift_end_ms: i64::MAX,
+            time_zone: "UTC".to_string(),
+            roster: Default::default(),
+            duty: Some(freshroute_store::Duty {
+                on: true,
+                from_ms: 0,
+                until_ms: i64::MAX,
+            }),
             device_id: id.to_string(),
             secret_hash: id.to_string(),
             created_ms: 0,
+            retired_ms: None,
         }
     }
 

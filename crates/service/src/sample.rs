@@ -10,8 +10,6 @@ use crate::couriers::courier_from;
 use crate::shops::shop_from;
 use crate::state::AppState;
 
-const DAY_MS: i64 = 24 * 3_600_000;
-
 /// What a load added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SampleLoad {
@@ -23,7 +21,7 @@ pub struct SampleLoad {
 
 /// Adds what of `chain` the database lacks, unless it holds a store of its own (one the
 /// sample does not have): then it is a real chain's, and `None` says nothing was loaded.
-/// Couriers' shifts are placed on the UTC day of `now_ms`. A load cut short (a crash) is
+/// Stores and couriers keep the chain's time zone. A load cut short (a crash) is
 /// completed by the next one.
 pub async fn load_sample_chain(
     state: &AppState,
@@ -37,31 +35,21 @@ pub async fn load_sample_chain(
     {
         return Ok(None);
     }
-    let day = now_ms - now_ms.rem_euclid(DAY_MS);
     let mut load = SampleLoad {
         stores: 0,
         couriers: 0,
     };
     // Couriers first: stores are what marks the sample as present.
     for (i, c) in chain.couriers.iter().enumerate() {
-        let at = |hhmm: &str| -> Result<String, ApiError> {
-            let minutes = hhmm
-                .split_once(':')
-                .and_then(|(h, m)| Some(h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?))
-                .ok_or_else(|| {
-                    ApiError::bad_request("invalid_time_of_day", format!("{hhmm:?} is not HH:MM"))
-                        .at(format!("couriers[{i}].shift"))
-                })?;
-            Ok((day + minutes * 60_000).to_string())
-        };
         let body = json!({
             "id": c.id, "name": c.name, "profile": c.profile, "box_capacity": c.box_capacity,
-            "skills": c.skills, "shift_start": at(&c.shift.start)?, "shift_end": at(&c.shift.end)?,
+            "skills": c.skills, "roster": c.roster, "time_zone": chain.time_zone,
             "device_id": c.device_id,
         });
         let new =
             serde_json::from_value(body).map_err(|e| invalid(format!("couriers[{i}]"), &e))?;
-        let (courier, _secret) = courier_from(new, now_ms).map_err(|e| within(e, "couriers", i))?;
+        let (courier, _secret) =
+            courier_from(new, now_ms, state.time_zone).map_err(|e| within(e, "couriers", i))?;
         match state.store.insert_courier(&courier).await {
             Ok(()) => load.couriers += 1,
             Err(StoreError::Conflict(_)) => {}
@@ -72,7 +60,8 @@ pub async fn load_sample_chain(
         if present.iter().any(|p| p.id == s.id) {
             continue;
         }
-        let value = serde_json::to_value(s).map_err(|e| invalid(format!("stores[{i}]"), &e))?;
+        let mut value = serde_json::to_value(s).map_err(|e| invalid(format!("stores[{i}]"), &e))?;
+        value["time_zone"] = json!(chain.time_zone);
         let new = serde_json::from_value(value).map_err(|e| invalid(format!("stores[{i}]"), &e))?;
         let shop = shop_from(state, new).map_err(|e| within(e, "stores", i))?;
         state.store.insert_shop(&shop).await?;

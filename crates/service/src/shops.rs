@@ -9,14 +9,15 @@ use freshroute_store::{Role, Shop, Storage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use freshroute_calendar::{OpeningHours, StoreHours};
+use freshroute_store::Zone;
+
 use crate::auth::Caller;
+use crate::couriers::zone_field;
 use crate::fields::{text, valid_id};
 use crate::places::{Point, point, snap};
 use crate::state::AppState;
 use crate::{ApiError, ErrorBody};
-
-/// Days of the week, as opening hours name them.
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Opening hours on some days, local time of the store.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -28,9 +29,30 @@ pub(crate) struct Hours {
     /// `HH:MM`.
     #[schema(example = "07:30")]
     opens: String,
-    /// `HH:MM`, after `opens` (`24:00` for midnight).
+    /// `HH:MM` (`24:00` for midnight; before `opens` when the store closes after
+    /// midnight).
     #[schema(example = "20:00")]
     closes: String,
+}
+
+impl StoreHours for Hours {
+    fn days(&self) -> &[String] {
+        &self.days
+    }
+    fn opens(&self) -> &str {
+        &self.opens
+    }
+    fn closes(&self) -> &str {
+        &self.closes
+    }
+}
+
+/// A store's opening hours as stored, checked, in its time zone; `None` for a store
+/// whose hours do not read (never stored so: bodies are checked).
+pub(crate) fn opening_hours(shop: &Shop) -> Option<OpeningHours> {
+    let zone: Zone = shop.time_zone.parse().ok()?;
+    let lines: Vec<Hours> = serde_json::from_value(shop.opening_hours.clone()).ok()?;
+    OpeningHours::check(zone, &lines).ok()
 }
 
 /// Storage room per temperature zone, litres.
@@ -58,52 +80,13 @@ pub(crate) struct NewShop {
     address: String,
     /// Where couriers pick up; snapped to the roads of every profile.
     location: Point,
+    /// IANA time zone of its opening hours; the chain's when left out.
+    #[serde(default)]
+    #[schema(example = "Europe/Lisbon")]
+    time_zone: Option<String>,
+    /// Local time of the store.
     opening_hours: Vec<Hours>,
     storage: Zones,
-}
-
-/// Minutes since midnight of `HH:MM` (`24:00` allowed).
-fn minutes(field: &str, hhmm: &str) -> Result<u32, ApiError> {
-    let parsed = hhmm.split_once(':').and_then(|(h, m)| {
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-        (hhmm.len() == 5 && m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
-    });
-    parsed.ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_time_of_day",
-            format!("{hhmm:?} is not a time of day: use HH:MM, 00:00 to 24:00"),
-        )
-        .at(field)
-    })
-}
-
-fn check_hours(hours: &[Hours]) -> Result<(), ApiError> {
-    for (i, h) in hours.iter().enumerate() {
-        if h.days.is_empty() {
-            return Err(ApiError::bad_request(
-                "invalid_opening_hours",
-                "name at least one day, mon to sun",
-            )
-            .at(format!("opening_hours[{i}].days")));
-        }
-        if let Some(d) = h.days.iter().find(|d| !DAYS.contains(&d.as_str())) {
-            return Err(ApiError::bad_request(
-                "invalid_opening_hours",
-                format!("{d:?} is not a day: use {}", DAYS.join(", ")),
-            )
-            .at(format!("opening_hours[{i}].days")));
-        }
-        let opens = minutes(&format!("opening_hours[{i}].opens"), &h.opens)?;
-        let closes = minutes(&format!("opening_hours[{i}].closes"), &h.closes)?;
-        if closes <= opens {
-            return Err(ApiError::bad_request(
-                "invalid_opening_hours",
-                format!("closes ({}) must come after opens ({})", h.closes, h.opens),
-            )
-            .at(format!("opening_hours[{i}].closes")));
-        }
-    }
-    Ok(())
 }
 
 /// A store as a GeoJSON Feature.
@@ -115,6 +98,7 @@ pub(crate) fn feature(s: &Shop) -> Value {
         "properties": {
             "name": s.name,
             "address": s.address,
+            "time_zone": s.time_zone,
             "opening_hours": s.opening_hours,
             "storage": {
                 "frozen_litres": s.frozen_litres,
@@ -132,7 +116,9 @@ pub(crate) fn shop_from(state: &AppState, n: NewShop) -> Result<Shop, ApiError> 
     text("name", &n.name, 200)?;
     text("address", &n.address, 500)?;
     let at = n.location.lat_lon("location")?;
-    check_hours(&n.opening_hours)?;
+    let zone = zone_field("time_zone", n.time_zone.as_deref(), state.time_zone)?;
+    OpeningHours::check(zone, &n.opening_hours)
+        .map_err(|e| ApiError::from(e.under("opening_hours")))?;
     let z = n.storage;
     for (name, litres) in [
         ("frozen_litres", z.frozen_litres),
@@ -160,6 +146,7 @@ pub(crate) fn shop_from(state: &AppState, n: NewShop) -> Result<Shop, ApiError> 
         chilled_litres: z.chilled_litres,
         ambient_litres: z.ambient_litres,
         created_ms: state.clock.now_ms(),
+        time_zone: zone.name().to_string(),
     })
 }
 
@@ -225,46 +212,4 @@ pub(crate) fn unknown_shop(id: &str) -> ApiError {
         "unknown_store",
         format!("no store has id {id:?}; GET /v1/stores lists them"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_of_day_are_checked() {
-        assert_eq!(minutes("f", "07:30").ok(), Some(450));
-        assert_eq!(minutes("f", "24:00").ok(), Some(1440));
-        for bad in ["7:30", "24:01", "12:60", "noon", "12-30", ""] {
-            let e = minutes("f", bad).expect_err(bad);
-            assert_eq!(
-                (e.code, e.field.as_deref()),
-                ("invalid_time_of_day", Some("f"))
-            );
-        }
-    }
-
-    #[test]
-    fn opening_hours_must_name_days_and_close_after_opening() {
-        let hours = |days: &[&str], opens: &str, closes: &str| Hours {
-            days: days.iter().map(|d| d.to_string()).collect(),
-            opens: opens.into(),
-            closes: closes.into(),
-        };
-        assert!(check_hours(&[hours(&["mon", "sun"], "08:00", "20:00")]).is_ok());
-        for (bad, field) in [
-            (hours(&[], "08:00", "20:00"), "opening_hours[0].days"),
-            (
-                hours(&["monday"], "08:00", "20:00"),
-                "opening_hours[0].days",
-            ),
-            (hours(&["mon"], "20:00", "08:00"), "opening_hours[0].closes"),
-        ] {
-            let e = check_hours(&[bad]).expect_err("refused");
-            assert_eq!(
-                (e.code, e.field.as_deref()),
-                ("invalid_opening_hours", Some(field))
-            );
-        }
-    }
 }

@@ -23,8 +23,12 @@ pub struct AppState {
     pub latest: Arc<RwLock<HashMap<String, FixRecord>>>,
     /// The time the service goes by.
     pub clock: crate::time::Clock,
+    /// The chain's time zone: stores and couriers that name none keep theirs in it.
+    pub time_zone: freshroute_store::Zone,
     /// How fixes are judged.
     pub rules: FixRules,
+    /// The chain's rules for taking and assigning orders.
+    pub order_rules: crate::chain_rules::OrderRules,
     /// How the planner plans.
     pub planner: crate::planner::PlannerConfig,
     /// How stores are grouped into regions planned apart.
@@ -103,6 +107,7 @@ impl AppState {
             destinations: crate::destinations::Destinations::default(),
             round_lock: Arc::default(),
             clock: crate::time::Clock::system(),
+            time_zone: freshroute_store::Zone::UTC,
             eta_watch: Arc::default(),
             outbox_wake: Arc::default(),
             live: Arc::default(),
@@ -110,6 +115,7 @@ impl AppState {
             plan_wake: Arc::default(),
             latest: Arc::new(RwLock::new(latest)),
             rules,
+            order_rules: crate::chain_rules::OrderRules::default(),
             limiter: Limiter::new(rate),
             guesses: Limiter::new(crate::guessing::GUESSES),
             solve_slots: crate::vroom::SolveSlots::default(),
@@ -122,7 +128,7 @@ impl AppState {
         self.by_secret.write().await.retain(|_, c| c.id != id);
     }
 
-    /// The courier whose tracking secret hashes to `secret_hash`.
+    /// The courier whose tracking secret hashes to `secret_hash`, unless it is retired.
     pub(crate) async fn courier_by_secret(
         &self,
         secret_hash: &str,
@@ -130,7 +136,11 @@ impl AppState {
         if let Some(c) = self.by_secret.read().await.get(secret_hash) {
             return Ok(Some(c.clone()));
         }
-        let found = self.store.courier_by_secret(secret_hash).await?;
+        let found = self
+            .store
+            .courier_by_secret(secret_hash)
+            .await?
+            .filter(|c| c.retired_ms.is_none());
         if let Some(c) = &found {
             self.by_secret
                 .write()

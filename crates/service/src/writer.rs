@@ -193,11 +193,17 @@ mod tests {
                 profile: "bike".into(),
                 box_capacity: 4,
                 skills: vec![],
-                shift_start_ms: 0,
-                shift_end_ms: 1,
+                time_zone: "UTC".to_string(),
+                roster: Default::default(),
+                duty: Some(freshroute_store::Duty {
+                    on: true,
+                    from_ms: 0,
+                    until_ms: 1,
+                }),
                 device_id: "864".into(),
                 secret_hash: "h".into(),
                 created_ms: 0,
+                retired_ms: None,
             })
             .await
             .expect("courier");

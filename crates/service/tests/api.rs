@@ -487,7 +487,7 @@ fn new_store(id: &str, lon: f64, lat: f64) -> Value {
     json!({
         "id": id, "name": "Casino", "address": "Place du Casino, Monaco",
         "location": {"type": "Point", "coordinates": [lon, lat]},
-        "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "08:00", "closes": "23:00"}],
+        "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "24:00"}],
         "storage": {"frozen_litres": 300, "chilled_litres": 600, "ambient_litres": 2000}
     })
 }
@@ -610,7 +610,7 @@ async fn stores_and_orders<S: Storage>(
         )
     );
     let mut closed = new_store("mc-closed", 7.4276, 43.7394);
-    closed["opening_hours"][0]["closes"] = json!("07:00");
+    closed["opening_hours"][0]["closes"] = json!("00:00");
     let r = c
         .call("POST", "/v1/stores", Some(admin), Some(closed))
         .await;
@@ -618,7 +618,7 @@ async fn stores_and_orders<S: Storage>(
         code(&r),
         err(
             StatusCode::BAD_REQUEST,
-            "invalid_opening_hours",
+            "empty_hours",
             Some("opening_hours[0].closes")
         )
     );
@@ -804,6 +804,26 @@ async fn stores_and_orders<S: Storage>(
     // A courier may not pick up what is not assigned to it, nor assign itself.
     let r = o3(courier1, json!({"status": "picked_up"})).await;
     assert_eq!(code(&r), err(StatusCode::NOT_FOUND, "unknown_order", None));
+    // c1's shift is long past: off duty, it is refused the order until it is put on
+    // duty; sent off duty again after, it is never planned here.
+    let r = o3(
+        dispatcher,
+        json!({"status": "assigned", "courier_id": "c1"}),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        err(StatusCode::CONFLICT, "courier_off_duty", Some("courier_id"))
+    );
+    let duty = |on: bool| {
+        c.call(
+            "POST",
+            "/v1/couriers/c1/duty",
+            Some(dispatcher),
+            Some(json!({"on_duty": on})),
+        )
+    };
+    assert_eq!(duty(true).await.status, StatusCode::OK);
     let r = o3(
         dispatcher,
         json!({"status": "assigned", "courier_id": "c1"}),
@@ -815,6 +835,7 @@ async fn stores_and_orders<S: Storage>(
         "{:?}",
         r.body
     );
+    assert_eq!(duty(false).await.status, StatusCode::OK);
     let r = o3(courier1, json!({"status": "assigned", "courier_id": "c1"})).await;
     assert_eq!(code(&r), err(StatusCode::FORBIDDEN, "forbidden_role", None));
     let r = o3(courier1, json!({"status": "delivered"})).await;

@@ -88,7 +88,7 @@ async fn store_and_courier(api: &Api, dispatcher: &str) {
             Some(json!({
                 "id": "mc-casino", "name": "Casino", "address": "Place du Casino, Monaco",
                 "location": {"type": "Point", "coordinates": [7.4275, 43.7396]},
-                "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "23:59"}],
+                "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "24:00"}],
                 "storage": {"frozen_litres": 300, "chilled_litres": 600, "ambient_litres": 2000}
             })),
         )

@@ -60,11 +60,17 @@ fn courier(id: &str, (lat, lon): (f64, f64)) -> (Courier, FixRecord) {
         profile: "scooter".to_string(),
         box_capacity: 10,
         skills: vec!["insulated".to_string(), "frozen".to_string()],
-        shift_start_ms: NOW - 60 * MINUTE,
-        shift_end_ms: NOW + 4 * 60 * MINUTE,
+        time_zone: "UTC".to_string(),
+        roster: Default::default(),
+        duty: Some(freshroute_store::Duty {
+            on: true,
+            from_ms: NOW - 60 * MINUTE,
+            until_ms: NOW + 4 * 60 * MINUTE,
+        }),
         device_id: format!("d-{id}"),
         secret_hash: String::new(),
         created_ms: NOW,
+        retired_ms: None,
     };
     let fix = fix_at(id, lat, lon, NOW - 5_000);
     (courier, fix)

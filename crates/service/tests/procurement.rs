@@ -51,6 +51,7 @@ fn shop(id: &str) -> Shop {
         chilled_litres: 900,
         ambient_litres: 3_000,
         created_ms: 0,
+        time_zone: "UTC".to_string(),
     }
 }
 

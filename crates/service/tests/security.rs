@@ -89,7 +89,7 @@ impl Service {
                 Some(json!({
                     "id": "mc-casino", "name": "Casino", "address": "Place du Casino",
                     "location": {"type": "Point", "coordinates": [7.4275, 43.7396]},
-                    "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "23:59"}],
+                    "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "24:00"}],
                     "storage": {"frozen_litres": 100, "chilled_litres": 100, "ambient_litres": 100}
                 })),
             )

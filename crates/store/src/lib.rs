@@ -26,7 +26,8 @@ pub use purchasing::{
     PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, StockLot, StoreModel,
 };
 pub use records::{
-    ApiKey, Courier, FixRecord, Order, OrderEvent, OrderStatus, Role, Shop, StoredReply,
+    ApiKey, Courier, Duty, FixRecord, Order, OrderEvent, OrderStatus, Role, Roster, Shop,
+    StoredReply, Window, Zone,
 };
 
 /// What the service stores and reads back.
@@ -41,6 +42,10 @@ pub trait Storage: Clone + Send + Sync + 'static {
 
     /// Adds a courier; [`StoreError::Conflict`] if its id, device id or secret is taken.
     fn insert_courier(&self, c: &Courier) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Replaces a courier's changeable fields (all but its id, secret and creation time);
+    /// `false` when no courier has its id. A device id another courier has is a conflict.
+    fn update_courier(&self, c: &Courier) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// A courier by id.
     fn courier(&self, id: &str)

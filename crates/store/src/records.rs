@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub use freshroute_calendar::{Duty, Roster, Window, Zone};
+
 /// What an API key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -76,16 +78,32 @@ pub struct Courier {
     pub box_capacity: i64,
     /// Skills such as `frozen`.
     pub skills: Vec<String>,
-    /// Shift start.
-    pub shift_start_ms: i64,
-    /// Shift end.
-    pub shift_end_ms: i64,
+    /// The IANA time zone its roster is read in.
+    pub time_zone: String,
+    /// Its weekly shifts in local time, with dated exceptions (checked before storing).
+    pub roster: Roster,
+    /// A dispatcher's word over the roster: on or off duty for a while.
+    pub duty: Option<Duty>,
     /// The identifier its tracking app sends.
     pub device_id: String,
     /// SHA-256 of the secret in its tracking URL, hex.
     pub secret_hash: String,
     /// When it was added.
     pub created_ms: i64,
+    /// When it was retired: kept for history, never planned, its keys refused.
+    pub retired_ms: Option<i64>,
+}
+
+impl Courier {
+    /// Its shift at `now_ms` (the one under way or the next within three hours) from its
+    /// roster and duty in its time zone; `None` when it is off or retired.
+    pub fn shift_at(&self, now_ms: i64) -> Option<Window> {
+        if self.retired_ms.is_some_and(|t| t <= now_ms) {
+            return None;
+        }
+        let zone: Zone = self.time_zone.parse().unwrap_or(Zone::UTC);
+        self.roster.shift_at(zone, now_ms, self.duty)
+    }
 }
 
 /// A GPS fix as received, with the reason it was filtered out, if it was.
@@ -142,6 +160,8 @@ pub struct Shop {
     pub ambient_litres: i64,
     /// When it was added.
     pub created_ms: i64,
+    /// The IANA time zone its opening hours are read in.
+    pub time_zone: String,
 }
 
 /// Where an order is in its life.

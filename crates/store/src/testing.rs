@@ -71,6 +71,7 @@ pub fn shop_at(id: &str, lat: f64, lon: f64) -> crate::Shop {
         chilled_litres: 0,
         ambient_litres: 0,
         created_ms: 0,
+        time_zone: "UTC".to_string(),
     }
 }
 

@@ -17,11 +17,17 @@ fn courier(id: &str) -> Courier {
         profile: "scooter".to_string(),
         box_capacity: 12,
         skills: vec!["frozen".to_string()],
-        shift_start_ms: 1_700_000_000_000,
-        shift_end_ms: 1_700_028_800_000,
+        time_zone: "UTC".to_string(),
+        roster: Default::default(),
+        duty: Some(freshroute_store::Duty {
+            on: true,
+            from_ms: 1_700_000_000_000,
+            until_ms: 1_700_028_800_000,
+        }),
         device_id: format!("device-{id}"),
         secret_hash: format!("secret-hash-{id}"),
         created_ms: 1_700_000_000_000,
+        retired_ms: None,
     }
 }
 
@@ -55,6 +61,7 @@ fn shop(id: &str) -> Shop {
         chilled_litres: 900,
         ambient_litres: 3_000,
         created_ms: 1_700_000_000_000,
+        time_zone: "UTC".to_string(),
     }
 }
 
@@ -636,6 +643,35 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing) {
     );
     let again = s.insert_courier(&courier("c1")).await.expect_err("taken");
     assert_eq!(again.code(), "conflict", "{again}");
+    // Changed and retired: roster, duty, zone and retirement read back as written.
+    let mut changed = courier("c1");
+    changed.name = "Inês".to_string();
+    changed.time_zone = "Europe/Lisbon".to_string();
+    changed.roster = serde_json::from_value(serde_json::json!({
+        "weekly": [{"days": ["mon", "fri"], "starts": "18:00", "ends": "02:00"}],
+        "exceptions": [{"date": "2026-12-24", "kind": "off"}]
+    }))
+    .expect("a roster");
+    changed.duty = Some(freshroute_store::Duty {
+        on: false,
+        from_ms: 10,
+        until_ms: 20,
+    });
+    changed.retired_ms = Some(30);
+    assert!(s.update_courier(&changed).await.expect("update"));
+    assert_eq!(s.courier("c1").await.expect("read"), Some(changed.clone()));
+    changed.duty = None;
+    changed.retired_ms = None;
+    assert!(s.update_courier(&changed).await.expect("update"));
+    assert_eq!(s.courier("c1").await.expect("read"), Some(changed));
+    let mut nobody = courier("nobody");
+    nobody.device_id = "device-nobody".to_string();
+    assert!(!s.update_courier(&nobody).await.expect("update"));
+    let mut stolen = courier("c1");
+    stolen.device_id = "device-c2".to_string();
+    let taken = s.update_courier(&stolen).await.expect_err("c2's device");
+    assert_eq!(taken.code(), "conflict", "{taken}");
+    assert!(s.update_courier(&courier("c1")).await.expect("restore"));
 
     // API keys: stored by hash, read back with role and courier.
     let key = ApiKey {
