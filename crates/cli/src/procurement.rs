@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use freshroute_formats::{DailySale, write_daily_sales};
-use freshroute_sample::history::{DEFAULT_DAYS, History, default_first_day, history};
+use freshroute_formats::write_daily_sales;
+use freshroute_sample::history::{DEFAULT_DAYS, default_first_day, history};
 
 use freshroute_service::rounds::{ProcurementData, RoundRequest, run_round};
 
@@ -25,6 +25,24 @@ pub(crate) fn bundled_sales() -> PathBuf {
 /// The bundled procurement data's folder.
 pub(crate) fn bundled_data() -> PathBuf {
     data_dir().join(FOLDER)
+}
+
+/// The sample chain's procurement data with two years of sales ending yesterday in
+/// `zone` (drawn from the chain's seed: the same for the same date), with a line on stderr.
+pub(crate) fn sample_data(
+    chain: &freshroute_sample::SampleChain,
+    zone: freshroute_store::Zone,
+) -> ProcurementData {
+    let yesterday = zone.date_of(freshroute_service::now_ms()) - chrono::Duration::days(1);
+    let data = ProcurementData::sample(chain, chain.seed, yesterday, DEFAULT_DAYS);
+    eprintln!(
+        "procurement data: the sample chain's catalog ({} articles, {} suppliers) and its sales history drawn for {} … {}; stores post later days to POST /v1/sales",
+        data.catalog.skus.len(),
+        data.catalog.suppliers.len(),
+        data.first,
+        data.last
+    );
+    data
 }
 
 /// The procurement data in `dir`, read and checked, with a line on stderr.
@@ -73,27 +91,6 @@ fn write_atomic(
     std::fs::rename(&tmp, path).map_err(err)
 }
 
-fn sales_rows(h: &History) -> impl Iterator<Item = DailySale> + '_ {
-    (0..h.days.len()).flat_map(move |d| {
-        (0..h.stores.len()).flat_map(move |s| {
-            h.catalog
-                .skus
-                .iter()
-                .enumerate()
-                .map(move |(k, sku)| DailySale {
-                    date: h.days[d].date,
-                    store: h.stores[s].clone(),
-                    sku: sku.id.clone(),
-                    units: h.units(d, s, k),
-                    unit_value_cents: sku.revenue_cents,
-                    promo: h.on_promotion(d, k),
-                    holiday: h.days[d].holiday.is_some(),
-                    temp_c: h.days[d].temp_c,
-                })
-        })
-    })
-}
-
 /// `freshroute sample-procurement`.
 pub(crate) fn sample_procurement(args: &SampleProcurementArgs) -> Result<(), CliError> {
     let chain = bundled_sample_chain()?;
@@ -133,7 +130,7 @@ pub(crate) fn sample_procurement(args: &SampleProcurementArgs) -> Result<(), Cli
             std::io::BufWriter::new(&mut *f),
             flate2::Compression::best(),
         );
-        write_daily_sales(&mut gz, sales_rows(&h))?;
+        write_daily_sales(&mut gz, freshroute_service::rounds::sales_rows(&h))?;
         gz.finish()?.flush()
     })?;
     eprintln!(
@@ -249,7 +246,20 @@ pub(crate) struct PlanProcurementArgs {
 /// `freshroute plan …`.
 pub(crate) fn plan(command: PlanCommand) -> Result<(), CliError> {
     let PlanCommand::Procurement(args) = command;
-    let data = std::sync::Arc::new(read_data(&args.data.clone().unwrap_or_else(bundled_data))?);
+    let data = std::sync::Arc::new(match &args.data {
+        Some(dir) => read_data(dir)?,
+        None => {
+            let chain = crate::service::bundled_sample_chain()?;
+            let zone =
+                chain
+                    .time_zone
+                    .parse()
+                    .map_err(|e: freshroute_calendar::CalendarError| {
+                        CliError::Usage(format!("the sample chain's time zone: {}", e.message))
+                    })?;
+            sample_data(&chain, zone)
+        }
+    });
     let request = RoundRequest {
         date: args.date.unwrap_or(data.last + chrono::Duration::days(1)),
         stores: (!args.stores.is_empty()).then(|| args.stores.clone()),

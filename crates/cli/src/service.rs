@@ -197,19 +197,28 @@ async fn run(
         .map_err(|e: freshroute_calendar::CalendarError| {
             CliError::Usage(format!("--time-zone: {}", e.message))
         })?;
-    if let Some((path, chain)) = sample {
-        load_sample(&state, &path, &chain).await?;
+    if let Some((path, chain)) = &sample {
+        load_sample(&state, path, chain).await?;
     }
-    state.procurement = match &args.procurement_data {
-        Some(dir) => Some(Arc::new(crate::procurement::read_data(dir)?)),
-        None => {
-            let dir = crate::procurement::bundled_data();
-            dir.join("catalog.json")
-                .exists()
-                .then(|| crate::procurement::read_data(&dir).map(Arc::new))
-                .transpose()?
-        }
+    state.procurement = match (&args.procurement_data, &sample) {
+        (Some(dir), _) => Some(Arc::new(crate::procurement::read_data(dir)?)),
+        (None, Some((_, chain))) => Some(Arc::new(crate::procurement::sample_data(
+            chain,
+            state.time_zone,
+        ))),
+        (None, None) => None,
     };
+    if let (Some(data), Some(_)) = (&state.procurement, &sample) {
+        let today = state.time_zone.date_of(freshroute_service::now_ms());
+        let stocked = freshroute_service::stock_sample_stores(&state, data, today)
+            .await
+            .map_err(|e| CliError::Usage(format!("opening stock: {}", e.message)))?;
+        if stocked > 0 {
+            eprintln!(
+                "gave {stocked} stores of the sample chain an opening stock (two days of sales)"
+            );
+        }
+    }
     state.purchasing = freshroute_service::PurchasingPolicy {
         second_approval_above_cents: i64::from(args.second_approval_above) * 100,
     };

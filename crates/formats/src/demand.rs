@@ -278,19 +278,90 @@ fn read_daily(mut lines: Lines) -> Result<Demand, FormatError> {
         }
         rows.push((
             line,
-            date,
-            cells[1].to_string(),
-            cells[2].to_string(),
-            units,
-            value,
-            promo,
-            holiday,
-            temp,
+            DailySale {
+                date,
+                store: cells[1].to_string(),
+                sku: cells[2].to_string(),
+                units,
+                unit_value_cents: value,
+                promo,
+                holiday,
+                temp_c: temp,
+            },
         ));
     }
+    daily_panel(&path, &rows)
+}
+
+/// Daily sales rows, already checked, as a demand history: one series per store ×
+/// article over every day from the first row's to the last's (days without a row are
+/// missing). Rows come from a file or storage; `path` names where for errors.
+pub fn daily_demand(path: &Path, rows: &[DailySale]) -> Result<Demand, FormatError> {
+    let numbered: Vec<(usize, DailySale)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i + 1, r.clone()))
+        .collect();
+    daily_panel(path, &numbered)
+}
+
+/// A daily panel whose first day is `first`, with `rows` put in: a row replaces its
+/// day's figure, days after the panel's last extend it (days between without a row are
+/// missing), and a store × article the panel lacks becomes a new series. Returns the
+/// panel and its last day. Rows before `first` are left out.
+pub fn merge_daily(panel: &Panel, first: NaiveDate, rows: &[DailySale]) -> (Panel, NaiveDate) {
+    let mut out = panel.clone();
+    let covariates = out.covariates.len();
+    let last_row = rows.iter().map(|r| r.date).max();
+    let old_last = first + chrono::Duration::days(out.periods as i64 - 1);
+    let last = last_row.map_or(old_last, |d| d.max(old_last));
+    let periods = (last - first).num_days() as usize + 1;
+    for t in out.periods..periods {
+        let day = first + chrono::Duration::days(t as i64);
+        out.season
+            .push(day.weekday().num_days_from_monday() as usize % out.cycle.max(1));
+    }
+    out.periods = periods;
+    for series in &mut out.series {
+        series.units.resize(periods, None);
+        series.known.resize(periods * covariates, 0.0);
+        series.unit_value.resize(periods, 0.0);
+    }
+    let mut index: HashMap<String, usize> = out
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.key.clone(), i))
+        .collect();
+    for r in rows.iter().filter(|r| r.date >= first) {
+        let key = format!("{}/{}", r.store, r.sku);
+        let i = *index.entry(key.clone()).or_insert_with(|| {
+            out.series.push(Series {
+                key,
+                group: r.store.clone(),
+                article: r.sku.clone(),
+                units: vec![None; periods],
+                known: vec![0.0; periods * covariates],
+                unit_value: vec![0.0; periods],
+            });
+            out.series.len() - 1
+        });
+        let t = (r.date - first).num_days() as usize;
+        let s = &mut out.series[i];
+        s.units[t] = Some(r.units);
+        let k = covariates.min(3);
+        s.known[t * covariates..t * covariates + k]
+            .copy_from_slice(&daily_covariates(r.holiday, r.promo, r.temp_c)[..k]);
+        s.unit_value[t] = r.unit_value_cents as f64;
+    }
+    (out, last)
+}
+
+fn daily_panel(path: &Path, rows: &[(usize, DailySale)]) -> Result<Demand, FormatError> {
+    let path = path.to_owned();
     let (Some(first), Some(last)) = (
-        rows.iter().map(|r| r.1).min(),
-        rows.iter().map(|r| r.1).max(),
+        rows.iter().map(|r| r.1.date).min(),
+        rows.iter().map(|r| r.1.date).max(),
     ) else {
         return Err(FormatError::MissingSection {
             path,
@@ -298,27 +369,29 @@ fn read_daily(mut lines: Lines) -> Result<Demand, FormatError> {
         });
     };
     let periods = (last - first).num_days() as usize + 1;
-    let keys: BTreeSet<(String, String)> =
-        rows.iter().map(|r| (r.2.clone(), r.3.clone())).collect();
+    let keys: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.1.store.clone(), r.1.sku.clone()))
+        .collect();
     let index: HashMap<&(String, String), usize> =
         keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
     let mut cells: Vec<Cells> = keys
         .iter()
         .map(|(store, sku)| Cells::new(store, sku, periods, 3))
         .collect();
-    for (line, date, store, sku, units, value, promo, holiday, temp) in &rows {
-        let t = (*date - first).num_days() as usize;
-        let c = &mut cells[index[&(store.clone(), sku.clone())]];
+    for (line, r) in rows {
+        let t = (r.date - first).num_days() as usize;
+        let c = &mut cells[index[&(r.store.clone(), r.sku.clone())]];
         if c.units[t].is_some() {
             return Err(bad(
                 &path,
                 *line,
-                format!("a second row for {store}/{sku} on {date}"),
+                format!("a second row for {}/{} on {}", r.store, r.sku, r.date),
             ));
         }
-        c.units[t] = Some(*units);
-        c.known[t * 3..t * 3 + 3].copy_from_slice(&daily_covariates(*holiday, *promo, *temp));
-        c.value[t] = *value as f64;
+        c.units[t] = Some(r.units);
+        c.known[t * 3..t * 3 + 3].copy_from_slice(&daily_covariates(r.holiday, r.promo, r.temp_c));
+        c.value[t] = r.unit_value_cents as f64;
     }
     let labels: Vec<String> = (0..periods)
         .map(|t| {
@@ -534,6 +607,48 @@ fn read_weekly(mut lines: Lines) -> Result<Demand, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sale(date: &str, store: &str, units: f64) -> DailySale {
+        DailySale {
+            date: date.parse().expect("a date"),
+            store: store.to_string(),
+            sku: "NATA".to_string(),
+            units,
+            unit_value_cents: 150,
+            promo: false,
+            holiday: date.ends_with("12-08"),
+            temp_c: 12.0,
+        }
+    }
+
+    #[test]
+    fn posted_days_merged_into_a_history_read_as_if_read_together() {
+        let history = [
+            sale("2026-12-01", "a", 3.0),
+            sale("2026-12-02", "a", 4.0),
+            sale("2026-12-01", "b", 5.0),
+        ];
+        let posted = [
+            sale("2026-12-02", "a", 6.0),
+            sale("2026-12-04", "a", 1.0),
+            sale("2026-12-03", "c", 2.0),
+            sale("2026-11-20", "a", 9.0),
+        ];
+        let path = Path::new("sales");
+        let base = daily_demand(path, &history).expect("history");
+        let first: NaiveDate = "2026-12-01".parse().expect("date");
+        let (merged, last) = merge_daily(&base.panel, first, &posted);
+        assert_eq!(last, "2026-12-04".parse::<NaiveDate>().expect("date"));
+        let together = [
+            sale("2026-12-01", "a", 3.0),
+            sale("2026-12-02", "a", 6.0),
+            sale("2026-12-04", "a", 1.0),
+            sale("2026-12-01", "b", 5.0),
+            sale("2026-12-03", "c", 2.0),
+        ];
+        let expected = daily_demand(path, &together).expect("together").panel;
+        assert_eq!(merged, expected);
+    }
 
     fn write(text: &str) -> tempfile::NamedTempFile {
         let mut f = tempfile::NamedTempFile::new().expect("temp file");

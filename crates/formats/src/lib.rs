@@ -16,7 +16,8 @@ mod translate;
 mod verify;
 
 pub use demand::{
-    DAILY_SALES_HEADER, DailySale, Demand, DemandKind, read_demand, write_daily_sales,
+    DAILY_SALES_HEADER, DailySale, Demand, DemandKind, daily_demand, merge_daily, read_demand,
+    write_daily_sales,
 };
 pub use instance::{FormatError, Instance, InstanceKind, Site, read_instance};
 pub use mdrp::{MdrpCourier, MdrpInstance, MdrpOrder, MdrpParams, Xy, read_mdrp};

@@ -8,7 +8,7 @@
 //! caller keeps that store's earlier proposals.
 
 use chrono::{Datelike, Duration, NaiveDate};
-use freshroute_forecast::{Panel, Profiles, choose_method, daily_covariates};
+use freshroute_forecast::{Panel, Profiles, Series, choose_method, daily_covariates};
 use freshroute_sample::Zones;
 use freshroute_sample::catalog::Catalog;
 use freshroute_solver::procurement::{
@@ -377,13 +377,14 @@ pub fn extend_panel(
     out
 }
 
-/// Checks that the sales reach the day before `date` without a gap and go back far
-/// enough; returns `date`'s period.
+/// Checks that the sales of `stores` reach the day before `date` without a gap and go
+/// back far enough; returns `date`'s period.
 pub fn check_sales(
     panel: &Panel,
     first: NaiveDate,
     last_sales_day: NaiveDate,
     date: NaiveDate,
+    stores: &[StoreRoom],
 ) -> Result<usize, RoundIssue> {
     let today = (date - first).num_days();
     if today < MIN_HISTORY_DAYS as i64 {
@@ -404,7 +405,8 @@ pub fn check_sales(
         ));
     }
     let today = today as usize;
-    for s in &panel.series {
+    let planned = |s: &&Series| stores.iter().any(|r| r.id == s.group);
+    for s in panel.series.iter().filter(planned) {
         if let Some(t) = (0..today).find(|&t| s.units.get(t).copied().flatten().is_none()) {
             return Err(RoundIssue::new(
                 "sales_missing_days",
@@ -467,7 +469,13 @@ pub fn plan_round(
     last_sales_day: NaiveDate,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Vec<StoreResult>, RoundIssue> {
-    let today = check_sales(input.sales, input.first, last_sales_day, input.date)?;
+    let today = check_sales(
+        input.sales,
+        input.first,
+        last_sales_day,
+        input.date,
+        input.stores,
+    )?;
     let h = input.options.horizon_days as usize;
     if input.sales.periods < today + h {
         return Err(RoundIssue::new(

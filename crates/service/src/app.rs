@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{
     ApiError, courier_edits, couriers, fixes, guessing, inputs, orders, plan_mode, planner,
-    purchasing, shops, telemetry, vroom, webhooks,
+    purchasing, sales, shops, telemetry, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -113,6 +113,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(purchasing::receive))
         .routes(routes!(purchasing::stock))
         .routes(routes!(purchasing::count))
+        .routes(routes!(sales::post))
         .split_for_parts()
 }
 

@@ -35,7 +35,17 @@ pub(crate) async fn guard(req: Request, next: Next) -> Response {
             .into_response();
         }
     };
-    if let Err(e) = check_body(&bytes) {
+    let csv = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/csv"));
+    let checked = if csv {
+        check_csv(&bytes)
+    } else {
+        check_body(&bytes)
+    };
+    if let Err(e) = checked {
         return e.into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
@@ -99,6 +109,21 @@ fn check_body(bytes: &[u8]) -> Result<(), ApiError> {
             check_text("body", name, false)?;
             check_text(name, value, false)?;
         }
+    }
+    Ok(())
+}
+
+/// A CSV body, line by line: each line is a text (its line break aside), named by its
+/// row (`sales[i]`, the header not counted) as the sales endpoint names rows.
+fn check_csv(bytes: &[u8]) -> Result<(), ApiError> {
+    let text = String::from_utf8_lossy(bytes);
+    let lines = text.lines().filter(|l| !l.trim().is_empty());
+    for (i, line) in lines.enumerate() {
+        let field = match i {
+            0 => "sales".to_string(),
+            i => format!("sales[{}]", i - 1),
+        };
+        check_text(&field, line.trim_end_matches('\r'), false)?;
     }
     Ok(())
 }

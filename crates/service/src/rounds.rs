@@ -9,15 +9,18 @@ use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate};
 use freshroute_forecast::Panel;
+use freshroute_formats::{DailySale, daily_demand, merge_daily};
 use freshroute_procurement::proposals::{
     Expected, LineQuantity, OnHand, PlannedPromotion, Progress, RoundInput, StoreResult, StoreRoom,
     extend_panel, plan_round,
 };
 use freshroute_procurement::round::RoundOptions;
-use freshroute_sample::Zones;
 use freshroute_sample::catalog::Catalog;
+use freshroute_sample::history::{History, history};
+use freshroute_sample::{SampleChain, Zones};
 use freshroute_store::{
-    AnyStore, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, Storage, StoreModel,
+    AnyStore, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, SaleDay, Sales, Storage,
+    StoreModel,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -133,6 +136,106 @@ impl ProcurementData {
     }
 }
 
+impl ProcurementData {
+    /// The sample chain's catalog, promotions and `days` days of sales ending on `last`,
+    /// drawn from `seed`: the same for the same date, so a round for the day after `last`
+    /// always has its history.
+    pub fn sample(chain: &SampleChain, seed: u64, last: NaiveDate, days: usize) -> Self {
+        let first = last - Duration::days(days as i64 - 1);
+        let h = history(chain, seed, first, days);
+        let rows: Vec<DailySale> = sales_rows(&h).collect();
+        let demand = daily_demand(Path::new("the sample history"), &rows).unwrap_or_else(|_| {
+            unreachable!("the generator writes one row per store, article and day")
+        });
+        let promotions = h
+            .promotions
+            .iter()
+            .map(|p| PlannedPromotion {
+                sku: h.catalog.skus[p.sku].id.clone(),
+                first: h.days[p.first].date,
+                last: first + Duration::days(p.last as i64),
+            })
+            .collect();
+        Self {
+            catalog: h.catalog,
+            sales: demand.panel,
+            first,
+            last,
+            promotions,
+        }
+    }
+
+    /// This data with the sales stores posted put in (a posted day replaces the
+    /// history's; days after its last extend it).
+    pub fn with_posted(&self, posted: &[SaleDay]) -> Result<Self, ApiError> {
+        if posted.is_empty() {
+            return Ok(self.clone());
+        }
+        let rows = posted
+            .iter()
+            .map(|p| {
+                Ok(DailySale {
+                    date: NaiveDate::parse_from_str(&p.date, "%Y-%m-%d")
+                        .map_err(|e| corrupt("sales date", e.to_string()))?,
+                    store: p.shop_id.clone(),
+                    sku: p.sku.clone(),
+                    units: p.units,
+                    unit_value_cents: p.unit_value_cents,
+                    promo: p.promo,
+                    holiday: p.holiday,
+                    temp_c: p.temp_c,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let (sales, last) = merge_daily(&self.sales, self.first, &rows);
+        Ok(Self {
+            sales,
+            last,
+            ..self.clone()
+        })
+    }
+
+    /// The day's mean temperature as the history has it a year (52 weeks) before, for a
+    /// posted day that does not say; 15 °C when the history is too short.
+    pub(crate) fn temp_a_year_before(&self, date: NaiveDate) -> f64 {
+        let t = (date - Duration::days(364) - self.first).num_days();
+        let k = self.sales.covariates.len();
+        match (usize::try_from(t), self.sales.series.first()) {
+            (Ok(t), Some(s)) if k == 3 && t < self.sales.periods => s.known[t * 3 + 2] + 15.0,
+            _ => 15.0,
+        }
+    }
+
+    /// Whether a planned promotion covers the article on the date.
+    pub(crate) fn promoted(&self, sku: &str, date: NaiveDate) -> bool {
+        self.promotions
+            .iter()
+            .any(|p| p.sku == sku && p.first <= date && date <= p.last)
+    }
+}
+
+/// A sample history's rows in the daily sales format.
+pub fn sales_rows(h: &History) -> impl Iterator<Item = DailySale> + '_ {
+    (0..h.days.len()).flat_map(move |d| {
+        (0..h.stores.len()).flat_map(move |s| {
+            h.catalog
+                .skus
+                .iter()
+                .enumerate()
+                .map(move |(k, sku)| DailySale {
+                    date: h.days[d].date,
+                    store: h.stores[s].clone(),
+                    sku: sku.id.clone(),
+                    units: h.units(d, s, k),
+                    unit_value_cents: sku.revenue_cents,
+                    promo: h.on_promotion(d, k),
+                    holiday: h.days[d].holiday.is_some(),
+                    temp_c: h.days[d].temp_c,
+                })
+        })
+    })
+}
+
 /// What a round is asked for.
 #[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -227,6 +330,8 @@ pub async fn run_round(
 ) -> Result<RoundReport, ApiError> {
     let started_ms = clock.now_ms();
     let started = std::time::Instant::now();
+    let posted = store.sales_from(&data.first.to_string()).await?;
+    let data = Arc::new(data.with_posted(&posted)?);
     let time_limit_s = request.time_limit_s.unwrap_or(10.0);
     if !(0.1..=600.0).contains(&time_limit_s) {
         return Err(ApiError::bad_request(

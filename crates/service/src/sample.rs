@@ -1,12 +1,14 @@
 //! Loads the sample chain into a database through the same checks as the API: every
 //! store is validated and snapped to the roads, every courier validated.
 
+use chrono::{Duration, NaiveDate};
 use freshroute_sample::SampleChain;
-use freshroute_store::{Storage, StoreError};
+use freshroute_store::{Purchasing, StockLot, Storage, StoreError};
 use serde_json::json;
 
 use crate::ApiError;
 use crate::couriers::courier_from;
+use crate::rounds::ProcurementData;
 use crate::shops::shop_from;
 use crate::state::AppState;
 
@@ -68,6 +70,76 @@ pub async fn load_sample_chain(
         load.stores += 1;
     }
     Ok(Some(load))
+}
+
+/// Days of sales a sample store's opening stock covers (less for what keeps less).
+const OPENING_COVER_DAYS: i64 = 2;
+
+/// Gives every store of `data`'s sales that is in the database and holds no stock an
+/// opening stock, as a count would record it: each article's mean sales of the last four
+/// weeks for two days (its shelf life, if shorter), half its shelf life left. Returns
+/// the stores stocked.
+pub async fn stock_sample_stores(
+    state: &AppState,
+    data: &ProcurementData,
+    today: NaiveDate,
+) -> Result<usize, ApiError> {
+    let held: Vec<String> = state
+        .store
+        .stock_lots(None)
+        .await?
+        .into_iter()
+        .map(|l| l.shop_id)
+        .collect();
+    let mut stocked = 0;
+    for shop in state.store.shops().await? {
+        if held.contains(&shop.id) {
+            continue;
+        }
+        let lots = opening_lots(data, &shop.id, today, state.clock.now_ms());
+        if lots.is_empty() {
+            continue;
+        }
+        state.store.replace_stock(&shop.id, &lots).await?;
+        stocked += 1;
+    }
+    Ok(stocked)
+}
+
+fn opening_lots(
+    data: &ProcurementData,
+    shop: &str,
+    today: NaiveDate,
+    now_ms: i64,
+) -> Vec<StockLot> {
+    data.catalog
+        .skus
+        .iter()
+        .filter_map(|sku| {
+            let key = format!("{shop}/{}", sku.id);
+            let series = data.sales.series.iter().find(|s| s.key == key)?;
+            let recent: Vec<f64> = series
+                .units
+                .iter()
+                .rev()
+                .take(28)
+                .flatten()
+                .copied()
+                .collect();
+            let mean = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
+            let cover = OPENING_COVER_DAYS.min(sku.shelf_life_days.max(1));
+            let units = (mean * cover as f64).ceil();
+            (units > 0.0).then(|| StockLot {
+                shop_id: shop.to_string(),
+                sku: sku.id.clone(),
+                lot_number: format!("opening-{}", sku.id),
+                expiry_date: (today + Duration::days((sku.shelf_life_days / 2).max(1))).to_string(),
+                units,
+                po_id: None,
+                at_ms: now_ms,
+            })
+        })
+        .collect()
 }
 
 fn invalid(field: String, e: &serde_json::Error) -> ApiError {

@@ -14,6 +14,7 @@ mod outbox_sql;
 mod plans;
 mod purchasing;
 mod records;
+mod sales;
 pub mod testing;
 
 use std::future::Future;
@@ -29,6 +30,7 @@ pub use records::{
     ApiKey, Courier, Duty, FixRecord, Order, OrderEvent, OrderStatus, Role, Roster, Shop,
     StoredReply, Window, Zone,
 };
+pub use sales::{SaleDay, Sales};
 
 /// What the service stores and reads back.
 pub trait Storage: Clone + Send + Sync + 'static {

@@ -5,8 +5,8 @@
 use freshroute_store::{
     AfterAttempt, AnyStore, ApiKey, Attempt, Coupon, Courier, FixRecord, Notice, NoticeKind, Order,
     OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus,
-    ProcurementRound, PurchaseOrder, Purchasing, Role, Shop, SqliteStore, StockLot, Storage,
-    StoreModel, StoredReply, Webhook,
+    ProcurementRound, PurchaseOrder, Purchasing, Role, SaleDay, Sales, Shop, SqliteStore, StockLot,
+    Storage, StoreModel, StoredReply, Webhook,
 };
 use serde_json::json;
 
@@ -615,8 +615,49 @@ async fn plans(s: &impl PlanStore) {
     );
 }
 
-async fn suite(s: impl Outbox + PlanStore + Purchasing) {
+async fn sales(s: &impl Sales) {
+    let row = |date: &str, sku: &str, units: f64| SaleDay {
+        shop_id: "s1".to_string(),
+        sku: sku.to_string(),
+        date: date.to_string(),
+        units,
+        unit_value_cents: 150,
+        promo: true,
+        holiday: false,
+        temp_c: 11.5,
+        recorded_ms: 7,
+        actor: "planner:abc".to_string(),
+    };
+    let posted = [
+        row("2026-12-01", "NATA", 4.5),
+        row("2026-12-02", "NATA", 3.0),
+        row("2026-12-02", "BEAN", 1.0),
+    ];
+    assert_eq!(s.record_sales(&posted).await.expect("record"), 3);
+    // The same day again replaces it.
+    assert_eq!(
+        s.record_sales(&[row("2026-12-02", "NATA", 9.0)])
+            .await
+            .expect("replace"),
+        1
+    );
+    let back = s.sales_from("2026-12-02").await.expect("read");
+    assert_eq!(
+        back,
+        vec![
+            row("2026-12-02", "BEAN", 1.0),
+            row("2026-12-02", "NATA", 9.0)
+        ]
+    );
+    assert_eq!(s.sales_from("2026-01-01").await.expect("read").len(), 3);
+    let bad = s.record_sales(&[row("2026-12-03", "NATA", -1.0)]).await;
+    assert!(bad.is_err(), "negative units are refused");
+    assert_eq!(s.sales_from("2026-12-03").await.expect("read"), vec![]);
+}
+
+async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales) {
     purchasing(&s).await;
+    sales(&s).await;
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
     s.insert_courier(&courier("c1")).await.expect("insert c1");
     s.insert_courier(&courier("c2")).await.expect("insert c2");
