@@ -114,6 +114,7 @@ async fn measure(
             courier_id: None,
             created_ms: now_ms(),
             revoked_ms: None,
+            name: String::new(),
         })
         .await?;
     // Each OsmAnd sender speaks for many devices in turn, each about once a second or

@@ -143,6 +143,7 @@ fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i
                 tracking_expires_ms: now,
                 created_ms: now,
                 updated_ms: now,
+                notes: String::new(),
             }
         })
         .collect();

@@ -461,6 +461,7 @@ pub async fn simulate(
             courier_id: None,
             created_ms: opts.day_ms,
             revoked_ms: None,
+            name: String::new(),
         })
         .await?;
     for g in roads.profiles() {

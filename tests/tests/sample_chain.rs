@@ -138,6 +138,7 @@ async fn the_readme_walkthrough_works_at_any_hour_on_consecutive_days() {
             courier_id: None,
             created_ms: 0,
             revoked_ms: None,
+            name: String::new(),
         })
         .await
         .expect("key");
@@ -253,6 +254,16 @@ async fn the_readme_walkthrough_works_at_any_hour_on_consecutive_days() {
             "{at}: {}",
             plan["properties"]
         );
+        // The courier's view of its next stops: who, where, what.
+        let (status, stops) = call(&app, "GET", "/v1/couriers/c-03/plan", Some(&key), None).await;
+        assert_eq!(status, StatusCode::OK, "{at}: {stops}");
+        let door = stops["stops"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["order_id"] == json!(order_id)))
+            .cloned()
+            .unwrap_or(Value::Null);
+        assert_eq!(door["at"]["customer"], json!("Ana Costa"), "{at}: {stops}");
+        assert_eq!(door["at"]["address"], json!("Rua do Almada 210, Porto"));
         let (status, back) = call(
             &app,
             "GET",
@@ -272,15 +283,30 @@ async fn the_readme_walkthrough_works_at_any_hour_on_consecutive_days() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(seen["status"], json!("picked_up"), "{at}: {seen}");
         assert!(seen["eta"].is_string(), "{at}: {seen}");
-        // 5. Delivered.
+        // 5. Not delivered from the store; at the door (a report dated 100 s on), it is.
+        let delivered = json!({"status": "delivered"});
+        let status_uri = format!("/v1/orders/{order_id}/status");
         let (status, b) = call(
             &app,
             "POST",
-            &format!("/v1/orders/{order_id}/status"),
+            &status_uri,
             Some(&key),
-            Some(json!({"status": "delivered"})),
+            Some(delivered.clone()),
         )
         .await;
+        assert_eq!(
+            (status, b["code"].as_str()),
+            (StatusCode::CONFLICT, Some("far_from_door")),
+            "{at}: {b}"
+        );
+        let door = format!(
+            "{url}?id={}&timestamp={}&lat=41.14970&lon=-8.61250&speed=0.0&bearing=0.0&altitude=80.0&accuracy=5.0&batt=80.0",
+            c03.device_id,
+            now / 1000 + 100
+        );
+        let (_, verdict) = call(&app, "GET", &door, None, None).await;
+        assert_eq!(verdict["status"], json!("accepted"), "{at}: {verdict}");
+        let (status, b) = call(&app, "POST", &status_uri, Some(&key), Some(delivered)).await;
         assert_eq!(status, StatusCode::OK, "{at}: {b}");
     }
 }

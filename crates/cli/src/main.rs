@@ -7,6 +7,7 @@ mod output;
 mod procurement;
 mod roads;
 mod service;
+mod settings;
 mod simulate;
 mod solve;
 

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use freshroute_roads::RoadNetwork;
 use freshroute_sample::SampleChain;
+
+use crate::settings::Settings;
 use freshroute_service::regions::Regions;
 use freshroute_service::{AppState, RateLimit, auth, load_sample_chain, retention, router};
 use freshroute_store::{AnyStore, ApiKey, Role, Storage, connect};
@@ -29,7 +31,13 @@ pub(crate) struct DatabaseArg {
 
 impl DatabaseArg {
     pub(crate) fn url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
+        self.url_or(None)
+    }
+
+    /// The URL given, else `fallback` (a settings file's), else the default file.
+    pub(crate) fn url_or(&self, fallback: Option<&str>) -> String {
+        let given = self.database_url.clone().or(fallback.map(str::to_string));
+        given.unwrap_or_else(|| {
             data_dir()
                 .join("freshroute.db")
                 .to_string_lossy()
@@ -40,9 +48,17 @@ impl DatabaseArg {
 
 #[derive(Args)]
 pub(crate) struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: String,
+    /// A settings file (JSON; see the README); a flag given here wins over it.
+    #[arg(long)]
+    settings: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080]; `0.0.0.0:8080` for phones and
+    /// customers on the network.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Where customers and phones reach the service, the start of tracking links
+    /// (`https://track.example.pt`) [default: http:// and the listen address].
+    #[arg(long)]
+    public_url: Option<String>,
     /// A graph file from `roads import` [default: the bundled city, imported on first use].
     #[arg(long)]
     graph: Option<PathBuf>,
@@ -54,9 +70,10 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     no_sample_chain: bool,
     /// The dispatch plan is made again on every change (an order placed, a status changed,
-    /// a courier off its route) and at least this often, seconds; 0 plans only on request.
-    #[arg(long, default_value_t = 30)]
-    replan_every: u64,
+    /// a courier off its route) and at least this often, seconds; 0 plans only on request
+    /// [default: 30].
+    #[arg(long)]
+    replan_every: Option<u64>,
     /// Days GPS fixes are kept (by the time they were received); 0 keeps them forever.
     #[arg(long, default_value_t = 30)]
     retention_days: u32,
@@ -102,6 +119,19 @@ pub(crate) enum KeysCommand {
         /// For a courier key: the courier it speaks for.
         #[arg(long)]
         courier: Option<String>,
+        /// Who holds it (a person or a system), shown in audit trails: `--name "Ana Silva"`.
+        #[arg(long, default_value = "")]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Name a key (who holds it), by the id `keys list` shows.
+    Rename {
+        /// The id from `keys list` (8 or more characters), or the whole key.
+        id: String,
+        /// The new name.
+        #[arg(long)]
+        name: String,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -128,16 +158,63 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 
 pub(crate) fn serve(args: &ServeArgs) -> Result<(), CliError> {
     init_logs(&args.log_format);
+    let settings = match &args.settings {
+        Some(path) => Settings::read(path)?,
+        None => Settings::default(),
+    };
+    let listen = args
+        .listen
+        .clone()
+        .or(settings.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".to_string());
     // The address first: a busy port is said before anything is imported or created.
-    let listener = bind(&args.listen)?;
+    let listener = bind(&listen)?;
     let roads = Arc::new(match &args.graph {
         Some(path) => RoadNetwork::load(path)?,
         None => bundled_network()?,
     });
     runtime()?.block_on(async {
-        let store = connect(&args.database.url()).await?;
-        run(store, roads, listener, args).await
+        let store = connect(&args.database.url_or(settings.database_url.as_deref())).await?;
+        run(store, roads, (listener, &listen), &settings, args).await
     })
+}
+
+/// Where tracking links point: as given, else the listen address (with a warning when
+/// that is every interface, which no customer can type).
+fn public_base_url(args: &ServeArgs, settings: &Settings, listen: &str) -> String {
+    if let Some(url) = args.public_url.clone().or(settings.public_base_url.clone()) {
+        return url.trim_end_matches('/').to_string();
+    }
+    if listen.starts_with("0.0.0.0") || listen.starts_with("[::]") {
+        eprintln!(
+            "warning: tracking links will say http://{listen}; set --public-url (or public_base_url in the settings) to where customers reach this machine"
+        );
+    }
+    format!("http://{listen}")
+}
+
+/// The order rules and planner settings a settings file changes.
+fn apply_settings(state: &mut AppState, settings: &Settings) {
+    let rules = &mut state.order_rules;
+    if let Some(m) = settings.delivery_radius_m {
+        rules.delivery_radius_m = m;
+    }
+    if let Some(s) = settings.preparation_s {
+        rules.preparation_ms = s * 1000;
+    }
+    if let Some(s) = settings.promise_s {
+        rules.promise_ms = s * 1000;
+    }
+    let planner = &mut state.planner;
+    if let Some(r) = &settings.ride_limits_s {
+        planner.frozen_ride_s = r.frozen.unwrap_or(planner.frozen_ride_s);
+        planner.hot_ride_s = r.hot.unwrap_or(planner.hot_ride_s);
+        planner.chilled_ride_s = r.chilled.unwrap_or(planner.chilled_ride_s);
+    }
+    if let Some(s) = settings.plan_time_limit_s {
+        planner.time_limit = Duration::from_secs_f64(s);
+        planner.budget = planner.budget.max(planner.time_limit * 2);
+    }
 }
 
 /// Log lines to stderr, plain or JSON, coloured only on a terminal.
@@ -169,10 +246,10 @@ fn bind(listen: &str) -> Result<std::net::TcpListener, CliError> {
 async fn run(
     store: AnyStore,
     roads: Arc<RoadNetwork>,
-    listener: std::net::TcpListener,
+    (listener, listen): (std::net::TcpListener, &str),
+    settings: &Settings,
     args: &ServeArgs,
 ) -> Result<(), CliError> {
-    let listen = args.listen.as_str();
     let backend = store.backend();
     let keep_fixes = (args.retention_days > 0)
         .then(|| Duration::from_secs(u64::from(args.retention_days) * 24 * 3600));
@@ -187,11 +264,16 @@ async fn run(
         freshroute_service::destinations::Destinations::allowing(&args.webhook_allow)
             .map_err(|m| CliError::Usage(format!("--webhook-allow: {m}")))?;
     let sample = chosen_sample_chain(args)?;
-    let zone = match (&args.time_zone, &sample) {
+    let zone = match (
+        args.time_zone.as_ref().or(settings.time_zone.as_ref()),
+        &sample,
+    ) {
         (Some(z), _) => z.as_str(),
         (None, Some((_, chain))) => chain.time_zone.as_str(),
         (None, None) => "UTC",
     };
+    apply_settings(&mut state, settings);
+    state.public_base_url = public_base_url(args, settings, listen);
     state.time_zone = zone
         .parse()
         .map_err(|e: freshroute_calendar::CalendarError| {
@@ -227,10 +309,11 @@ async fn run(
             addr: listen.to_string(),
             source,
         })?;
-    if args.replan_every > 0 {
+    let replan_every = args.replan_every.or(settings.replan_every_s).unwrap_or(30);
+    if replan_every > 0 {
         tokio::spawn(freshroute_service::planner::replan_forever(
             state.clone(),
-            Duration::from_secs(args.replan_every),
+            Duration::from_secs(replan_every),
         ));
     }
     tokio::spawn(freshroute_service::live::refresh_forever(state.clone()));
@@ -399,15 +482,18 @@ pub(crate) fn sample_chain(args: &SampleChainArgs) -> Result<(), CliError> {
 }
 
 pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {
-    let (role, courier, database) = match command {
+    let (role, courier, name, database) = match command {
         KeysCommand::Create {
             role,
             courier,
+            name,
             database,
-        } => (role, courier, database),
+        } => (role, courier, name, database),
         KeysCommand::List { database } => return list_keys(&database),
         KeysCommand::Revoke { id, database } => return revoke_key(&id, &database),
+        KeysCommand::Rename { id, name, database } => return rename_key(&id, &name, &database),
     };
+    check_key_name(&name)?;
     let role: Role = role.parse().map_err(CliError::Usage)?;
     if (role == Role::Courier) != courier.is_some() {
         return Err(CliError::Usage(
@@ -421,6 +507,7 @@ pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {
         courier_id: courier.clone(),
         created_ms: freshroute_service::now_ms(),
         revoked_ms: None,
+        name,
     };
     runtime()?.block_on(async {
         match connect(&database.url()).await? {
@@ -437,53 +524,102 @@ pub(crate) fn keys(command: KeysCommand) -> Result<(), CliError> {
 
 fn list_keys(database: &DatabaseArg) -> Result<(), CliError> {
     let keys = runtime()?.block_on(async { connect(&database.url()).await?.api_keys().await })?;
-    let mut text = format!(
-        "{:<14}{:<12}{:<16}{:<27}revoked\n",
-        "id", "role", "courier", "created"
-    );
+    let mut rows = vec![[
+        "id".to_string(),
+        "role".to_string(),
+        "courier".to_string(),
+        "name".to_string(),
+        "created".to_string(),
+        "revoked".to_string(),
+    ]];
     for k in &keys {
-        text += &format!(
-            "{:<14}{:<12}{:<16}{:<27}{}\n",
-            &k.key_hash[..auth::KEY_ID_CHARS.min(k.key_hash.len())],
-            k.role,
-            k.courier_id.as_deref().unwrap_or("-"),
+        rows.push([
+            k.key_hash[..auth::KEY_ID_CHARS.min(k.key_hash.len())].to_string(),
+            k.role.to_string(),
+            k.courier_id.clone().unwrap_or_else(|| "-".to_string()),
+            if k.name.is_empty() {
+                "-".to_string()
+            } else {
+                k.name.clone()
+            },
             utc(k.created_ms),
-            k.revoked_ms.map_or_else(|| "-".to_string(), utc)
-        );
+            k.revoked_ms.map_or_else(|| "-".to_string(), utc),
+        ]);
     }
-    Ok(print_text(&text)?)
+    Ok(print_text(&columns(&rows))?)
 }
 
+/// An instant as ISO 8601 in UTC, to the second.
 fn utc(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
-        || ms.to_string(),
-        |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-    )
+    freshroute_calendar::Zone::UTC.format(ms)
+}
+
+/// Rows as text columns, each as wide as its widest cell, two spaces apart.
+fn columns<const N: usize>(rows: &[[String; N]]) -> String {
+    let widths: Vec<usize> = (0..N)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut text = String::new();
+    for r in rows {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        text += cells.join("  ").trim_end();
+        text.push('\n');
+    }
+    text
+}
+
+fn check_key_name(name: &str) -> Result<(), CliError> {
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(CliError::Usage(
+            "--name is up to 200 characters, without control characters".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// The one key `id` names: its whole text, or 8 or more characters of its hash.
+async fn find_key(store: &AnyStore, id: &str) -> Result<ApiKey, CliError> {
+    let by_key = auth::hash(id);
+    let keys = store.api_keys().await?;
+    let matching: Vec<&ApiKey> = keys
+        .iter()
+        .filter(|k| k.key_hash == by_key || (id.len() >= 8 && k.key_hash.starts_with(id)))
+        .collect();
+    match matching[..] {
+        [k] => Ok(k.clone()),
+        [] => Err(CliError::Usage(format!(
+            "no key has id {id:?}: `freshroute keys list` shows them"
+        ))),
+        _ => Err(CliError::Usage(format!(
+            "{} keys start with {id:?}: give more of the id",
+            matching.len()
+        ))),
+    }
+}
+
+fn rename_key(id: &str, name: &str, database: &DatabaseArg) -> Result<(), CliError> {
+    check_key_name(name)?;
+    runtime()?.block_on(async {
+        let store = connect(&database.url()).await?;
+        let key = find_key(&store, id).await?;
+        store.rename_api_key(&key.key_hash, name).await?;
+        eprintln!(
+            "the {} key {} is now {name:?}",
+            key.role,
+            &key.key_hash[..auth::KEY_ID_CHARS]
+        );
+        Ok(())
+    })
 }
 
 fn revoke_key(id: &str, database: &DatabaseArg) -> Result<(), CliError> {
-    let by_key = auth::hash(id);
     runtime()?.block_on(async {
         let store = connect(&database.url()).await?;
-        let keys = store.api_keys().await?;
-        let matching: Vec<&ApiKey> = keys
-            .iter()
-            .filter(|k| k.key_hash == by_key || (id.len() >= 8 && k.key_hash.starts_with(id)))
-            .collect();
-        let key = match matching[..] {
-            [k] => k,
-            [] => {
-                return Err(CliError::Usage(format!(
-                    "no key has id {id:?}: `freshroute keys list` shows them"
-                )));
-            }
-            _ => {
-                return Err(CliError::Usage(format!(
-                    "{} keys start with {id:?}: give more of the id",
-                    matching.len()
-                )));
-            }
-        };
+        let key = find_key(&store, id).await?;
         if !store
             .revoke_api_key(&key.key_hash, freshroute_service::now_ms())
             .await?

@@ -310,6 +310,8 @@ fn keys_are_made_listed_and_revoked_from_the_shell() {
         "create",
         "--role",
         "dispatcher",
+        "--name",
+        "Inês Moura",
         "--database-url",
         db,
     ]);
@@ -331,9 +333,32 @@ fn keys_are_made_listed_and_revoked_from_the_shell() {
     let listed = freshroute(&["keys", "list", "--database-url", db]);
     let text = String::from_utf8(listed.stdout).expect("utf-8");
     let row = text.lines().nth(1).expect("one key listed");
-    assert!(row.contains("dispatcher") && row.ends_with('-'), "{text}");
+    assert!(
+        row.contains("dispatcher") && row.contains("Inês Moura") && row.ends_with('-'),
+        "{text}"
+    );
     assert!(!text.contains(&key[7..]), "the key itself is never shown");
     let id = row.split_whitespace().next().expect("id");
+    // Every column starts where its header does, whatever the widths.
+    let header = text.lines().next().expect("header");
+    for (column, cell) in [("name", "Inês Moura"), ("created", "20")] {
+        let at = |line: &str, what: &str| line.find(what).map(|b| line[..b].chars().count());
+        assert_eq!(at(header, column), at(row, cell), "{text}");
+    }
+    let renamed = freshroute(&[
+        "keys",
+        "rename",
+        id,
+        "--name",
+        "Inês M.",
+        "--database-url",
+        db,
+    ]);
+    assert!(
+        renamed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&renamed.stderr)
+    );
 
     refused(
         &freshroute(&["keys", "revoke", "abc", "--database-url", db]),
@@ -350,7 +375,9 @@ fn keys_are_made_listed_and_revoked_from_the_shell() {
     let listed = freshroute(&["keys", "list", "--database-url", db]);
     let text = String::from_utf8(listed.stdout).expect("utf-8");
     assert!(
-        text.lines().nth(1).is_some_and(|r| r.ends_with("UTC")),
+        text.lines()
+            .nth(1)
+            .is_some_and(|r| r.ends_with("+00:00") && r.contains("Inês M.")),
         "{text}"
     );
 }

@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use freshroute_store::Storage;
 use serde_json::{Value, json};
+use tower_http::LatencyUnit;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -136,7 +137,15 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(inputs::guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(time_limit))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
@@ -159,7 +168,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 /// The span a request is logged in: its method and path, with the secrets some paths
 /// carry (a courier's tracking secret, a customer's tracking token) left out.
 fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
-    tracing::debug_span!(
+    tracing::info_span!(
         "request",
         method = %req.method(),
         path = %redacted(req.uri().path()),

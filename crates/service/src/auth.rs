@@ -39,6 +39,8 @@ pub struct Caller {
     pub courier_id: Option<String>,
     /// The key's id: the start of its hash, as `freshroute keys list` shows it.
     pub key_id: String,
+    /// Who holds the key, as it was named; may be empty.
+    pub name: String,
 }
 
 impl Caller {
@@ -151,6 +153,7 @@ impl FromRequestParts<AppState> for Caller {
             role: key.role,
             courier_id: key.courier_id,
             key_id: key.key_hash.chars().take(KEY_ID_CHARS).collect(),
+            name: key.name,
         })
     }
 }

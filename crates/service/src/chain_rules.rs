@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use freshroute_model::LatLon;
-use freshroute_store::{Courier, Shop, Zone};
+use freshroute_store::{Courier, FixRecord, Order, Shop, Zone};
 use geo::{Distance, Haversine, Point};
 
 use crate::ApiError;
@@ -102,6 +102,41 @@ fn closed(shop: &Shop, hours: &freshroute_calendar::OpeningHours, t: i64) -> Api
         ),
     )
     .at("ready_at")
+}
+
+/// How far from the customer's door a courier's latest fix may be when it says
+/// "delivered" without a reason, metres (GPS in streets between tall houses drifts).
+pub(crate) const AT_THE_DOOR_M: f64 = 250.0;
+/// A fix older than this says nothing about where the courier is now, ms.
+const FIX_STILL_TELLS_MS: i64 = 10 * 60_000;
+
+/// Refuses "delivered" when the courier's latest fix, taken in the last ten minutes, is
+/// farther than [`AT_THE_DOOR_M`] from the customer, unless a reason is given.
+pub(crate) fn delivered_at_the_door(
+    order: &Order,
+    fix: Option<&FixRecord>,
+    now: i64,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(fix) = fix.filter(|f| now - f.fix_ms <= FIX_STILL_TELLS_MS) else {
+        return Ok(());
+    };
+    let metres = Haversine.distance(
+        Point::new(fix.lon, fix.lat),
+        Point::new(order.lon, order.lat),
+    );
+    if metres > AT_THE_DOOR_M && reason.is_none() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "far_from_door",
+            format!(
+                "the courier's latest position is {metres:.0} m from the customer: deliver at \
+                 the door, or say why in `reason` (handed to a neighbour, met on the street)"
+            ),
+        )
+        .at("reason"));
+    }
+    Ok(())
 }
 
 /// Refuses to give an order ready at `ready_ms` to a courier who is retired, or off duty

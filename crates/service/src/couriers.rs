@@ -78,6 +78,9 @@ pub(crate) struct CourierView {
     /// Where its phone posts fixes; shown only when the courier is created.
     #[serde(skip_serializing_if = "Option::is_none")]
     tracking_url_path: Option<String>,
+    /// The same as a full URL, the server address the Traccar Client app wants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tracking_url: Option<String>,
 }
 
 /// A fix as a GeoJSON Feature.
@@ -140,6 +143,7 @@ pub(crate) fn view(c: Courier, position: Option<&FixRecord>, now_ms: i64) -> Cou
         retired: c.retired_ms.map(|t| zone.format(t)),
         position: position.map(fix_feature),
         tracking_url_path: None,
+        tracking_url: None,
     }
 }
 
@@ -163,6 +167,7 @@ pub(crate) async fn create(
     state.store.insert_courier(&courier).await?;
     let answer = CourierView {
         tracking_url_path: Some(format!("/osmand/{secret}")),
+        tracking_url: Some(format!("{}/osmand/{secret}", state.public_base_url)),
         ..view(courier, None, now)
     };
     Ok((StatusCode::CREATED, Json(answer)))
@@ -270,7 +275,7 @@ pub(crate) fn check_capacity(box_capacity: i64) -> Result<(), ApiError> {
 
 /// Every courier with its latest position: the dispatcher's live view.
 #[utoipa::path(get, path = "/v1/couriers", tag = "couriers", security(("api_key" = [])),
-    responses((status = 200, description = "`{\"couriers\": [...]}`, by id", body = Value)))]
+    responses((status = 200, description = "A GeoJSON FeatureCollection of couriers by id: each a Feature at its latest position (`geometry` null before its first fix), its details, roster, shift now and latest fix in `properties`", body = Value)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -279,14 +284,19 @@ pub(crate) async fn list(
     let couriers = state.store.couriers().await?;
     let now = state.clock.now_ms();
     let latest = state.latest.read().await;
-    let views: Vec<CourierView> = couriers
+    let features: Vec<Value> = couriers
         .into_iter()
         .map(|c| {
             let position = latest.get(&c.id);
-            view(c, position, now)
+            let geometry = position.map(|f| crate::places::point(f.lat, f.lon));
+            let id = c.id.clone();
+            json!({"type": "Feature", "id": id, "geometry": geometry,
+                "properties": view(c, position, now)})
         })
         .collect();
-    Ok(Json(json!({ "couriers": views })))
+    Ok(Json(
+        json!({"type": "FeatureCollection", "features": features}),
+    ))
 }
 
 /// Gives a courier a new tracking secret (a lost phone, a newcomer's setup): the old
@@ -313,6 +323,7 @@ pub(crate) async fn new_tracking_secret(
     let latest = state.latest.read().await;
     Ok(Json(CourierView {
         tracking_url_path: Some(format!("/osmand/{secret}")),
+        tracking_url: Some(format!("{}/osmand/{secret}", state.public_base_url)),
         ..view(courier, latest.get(&id), state.clock.now_ms())
     }))
 }

@@ -108,6 +108,74 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
             J::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             _ => (StatusCode::BAD_REQUEST, "invalid_body"),
         };
-        Self::new(status, code, r.body_text())
+        let field = match &r {
+            J::JsonDataError(e) => path_in(e),
+            _ => None,
+        };
+        Self {
+            field: Some(field.unwrap_or_else(|| WHOLE_BODY.to_string())),
+            ..Self::new(status, code, r.body_text())
+        }
     }
+}
+
+/// The field of a refusal about the body as a whole (it does not parse, it is too large).
+pub(crate) const WHOLE_BODY: &str = "body";
+
+/// The JSON path of the value a body could not be read into, from the deserialiser's
+/// error: `items[0].quantity`; for a missing or unknown field, the field itself.
+fn path_in(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut source = Some(e);
+    while let Some(err) = source {
+        if let Some(p) = err.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            return Some(json_path(p));
+        }
+        source = err.source();
+    }
+    None
+}
+
+fn json_path(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = e.path().to_string();
+    let base = if path == "." { String::new() } else { path };
+    let inner = e.inner().to_string();
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| inner.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    match (named, base.is_empty()) {
+        (Some(f), true) => f.to_string(),
+        (Some(f), false) if !base.ends_with(f) => format!("{base}.{f}"),
+        (_, true) => WHOLE_BODY.to_string(),
+        _ => base,
+    }
+}
+
+/// Reads a JSON value into `T`, refusing with 422 `invalid_body` at the path of the value
+/// that does not fit and `what` the body should be.
+pub(crate) fn read_body<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    what: &str,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = json_path(&e);
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("the body is not {what}: {}", e.inner()),
+        )
+        .at(field)
+    })
+}
+
+/// Reads JSON bytes into `T`: 400 `malformed_json` at `body` when they do not parse,
+/// else as [`read_body`].
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request("malformed_json", format!("the body is not JSON: {e}")).at(WHOLE_BODY)
+    })?;
+    read_body(value, what)
 }

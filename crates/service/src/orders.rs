@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::{Caller, hash, new_secret};
-use crate::chain_rules::may_take_orders;
+use crate::chain_rules::{delivered_at_the_door, may_take_orders};
 use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
 use crate::idempotency::Idempotent;
@@ -92,6 +92,10 @@ pub(crate) struct Customer {
     address: String,
     /// Where to deliver; snapped to the roads of every profile.
     location: Point,
+    /// What the courier should know at the door (up to 500 characters).
+    #[serde(default)]
+    #[schema(example = "3rd floor, ring twice")]
+    notes: Option<String>,
 }
 
 /// An order to take.
@@ -204,7 +208,7 @@ fn feature(o: &Order, events: Option<&[OrderEvent]>) -> Value {
         "geometry": point(o.lat, o.lon),
         "properties": {
             "store_id": o.shop_id,
-            "customer": {"name": o.customer_name, "address": o.customer_address},
+            "customer": {"name": o.customer_name, "address": o.customer_address, "notes": o.notes},
             "items": o.items,
             "box_units": o.box_units,
             "ready_at": format_ms(o.ready_ms),
@@ -260,6 +264,9 @@ pub(crate) async fn order_from(
     valid_id("store_id", &n.store_id)?;
     text("customer.name", &n.customer.name, 200)?;
     text("customer.address", &n.customer.address, 500)?;
+    if let Some(notes) = &n.customer.notes {
+        text("customer.notes", notes, 500)?;
+    }
     if n.items.is_empty() || n.items.len() > MAX_ITEMS {
         return Err(ApiError::bad_request(
             "invalid_items",
@@ -330,6 +337,7 @@ pub(crate) async fn order_from(
         tracking_expires_ms: promised + TRACKING_GRACE_MS,
         created_ms: now,
         updated_ms: now,
+        notes: n.customer.notes.unwrap_or_default(),
     };
     Ok((order, token))
 }
@@ -361,17 +369,11 @@ pub(crate) async fn create(
     {
         return Ok(replayed);
     }
-    let n: NewOrder = serde_json::from_value(raw).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("the body is not an order: {e}"),
-        )
-    })?;
+    let n: NewOrder = crate::error::read_body(raw, "an order")?;
     let now = state.clock.now_ms();
     let (order, token) = order_from(&state, n, now).await?;
     let mut answer = feature(&order, None);
-    answer["properties"]["tracking"] = tracking_view(&token, order.tracking_expires_ms);
+    answer["properties"]["tracking"] = tracking_view(&state, &token, order.tracking_expires_ms);
     let reply = idempotent
         .as_ref()
         .map(|i| i.reply(StatusCode::CREATED, &answer, now));
@@ -397,10 +399,11 @@ pub(crate) async fn create(
 }
 
 /// What a customer's tracking link is: the token, its path, and when it stops working.
-fn tracking_view(token: &str, expires_ms: i64) -> Value {
+fn tracking_view(state: &AppState, token: &str, expires_ms: i64) -> Value {
     json!({
         "token": token,
         "path": format!("/track/{token}"),
+        "url": format!("{}/track/{token}", state.public_base_url),
         "expires": format_ms(expires_ms),
     })
 }
@@ -432,7 +435,9 @@ pub(crate) async fn new_tracking(
     {
         return Err(unknown_order(&id));
     }
-    Ok(Json(json!({"tracking": tracking_view(&token, expires)})))
+    Ok(Json(
+        json!({"tracking": tracking_view(&state, &token, expires)}),
+    ))
 }
 
 /// Orders, newest first.
@@ -524,7 +529,7 @@ fn coupon_view(c: Option<&Coupon>) -> Value {
         (status = 200, description = "The order after the change, with its events", body = Value),
         (status = 403, description = "Not allowed for this key, or not this courier's order", body = ErrorBody),
         (status = 404, description = "No such order or courier", body = ErrorBody),
-        (status = 409, description = "Not allowed from the order's status, or it changed meanwhile; or the courier is off duty (`courier_off_duty`) or retired", body = ErrorBody),
+        (status = 409, description = "Not allowed from the order's status, or it changed meanwhile; the courier is off duty (`courier_off_duty`) or retired; or delivered far from the door without a reason (`far_from_door`)", body = ErrorBody),
         (status = 422, description = "The courier lacks a skill the items need", body = ErrorBody),
     ))]
 pub(crate) async fn change_status(
@@ -592,6 +597,13 @@ pub(crate) async fn change_status(
             ApiError::bad_request("reason_required", format!("say why the order is {to}"))
                 .at("reason"),
         );
+    }
+    if to == OrderStatus::Delivered {
+        let fix = match order.courier_id.as_deref() {
+            Some(c) => state.latest.read().await.get(c).cloned(),
+            None => None,
+        };
+        delivered_at_the_door(&order, fix.as_ref(), now, reason.as_deref())?;
     }
     let event = OrderEvent {
         order_id: order.id.clone(),

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use freshroute_roads::Profile;
-use freshroute_store::{Order, OrderStatus, Role, Storage};
+use freshroute_store::{Order, OrderStatus, Role, Storage, Window};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -53,7 +53,7 @@ fn violation(code: &str, message: String) -> Value {
 #[utoipa::path(post, path = "/v1/plan/check", tag = "planning", request_body = HandRoute,
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "Each stop with its `arrival`, `start` and `departure` from the courier's latest fix, and the `violations` of each (`late`, `ride_limit`, `capacity`, `missing_skill`, `not_picked_up`, `unreachable`); `feasible` when there are none", body = Value),
+        (status = 200, description = "Each stop with its `arrival`, `start` and `departure` from the courier's latest fix, and the `violations` of each (`late`, `ride_limit`, `capacity`, `missing_skill`, `not_picked_up`, `unreachable`, `off_duty`, `after_shift`); `feasible` when there are none", body = Value),
         (status = 400, description = "No stops, a kind other than pickup or delivery, or a stop twice", body = ErrorBody),
         (status = 404, description = "No such courier or order", body = ErrorBody),
         (status = 409, description = "An order that is not open, or a courier with no position", body = ErrorBody),
@@ -169,7 +169,12 @@ pub(crate) async fn check(
         .map(|o| o.box_units)
         .sum();
     let mut left_store: HashMap<&str, i64> = HashMap::new();
-    let mut t = now.max(fix.fix_ms);
+    // The courier's shift, by the same roster and duty the planner and assignments read:
+    // it starts driving when the shift begins; off duty, it only delivers what it carries.
+    let shift = courier.shift_at(now);
+    let mut t = now
+        .max(fix.fix_ms)
+        .max(shift.map_or(i64::MIN, |w| w.start_ms));
     let mut out = Vec::new();
     let mut feasible = true;
     for (k, s) in route.stops.iter().enumerate() {
@@ -189,6 +194,9 @@ pub(crate) async fn check(
             (arrival, DELIVERY_SERVICE_S)
         };
         let departure = start + service * 1000;
+        if let Some(why) = off_shift(shift, s.kind.as_str(), departure) {
+            broken.push(why);
+        }
         let items = stored_items(o);
         if s.kind == "pickup" {
             if let Some(skill) = needed_skills(&items)
@@ -268,6 +276,23 @@ pub(crate) async fn check(
         "feasible": feasible,
         "stops": out,
     })))
+}
+
+/// What a stop breaks of the courier's shift: a pickup while off duty (an off-duty
+/// courier delivers what it carries and takes nothing new), any stop past the shift's
+/// end.
+fn off_shift(shift: Option<Window>, kind: &str, departure: i64) -> Option<Value> {
+    match shift {
+        None if kind == "pickup" => Some(violation(
+            "off_duty",
+            "the courier is off duty: it delivers what it carries and takes nothing new; put it on duty first".to_string(),
+        )),
+        Some(w) if departure > w.end_ms => Some(violation(
+            "after_shift",
+            format!("the shift ends at {}", format_ms(w.end_ms)),
+        )),
+        _ => None,
+    }
 }
 
 /// Where a stop is: the order's store for a pickup, its customer for a delivery.

@@ -1108,25 +1108,50 @@ pub(crate) async fn courier_stops(
         let live = state.live.lock().expect("live routes lock");
         (live.stops_of(&id), live.reroutes_of(&id))
     };
-    let stops: Vec<Value> = live
-        .unwrap_or_default()
-        .iter()
-        .map(|n| {
-            let s = &n.stop;
-            json!({
-                "order_id": s.order_id, "kind": s.kind, "geometry": point(s.lat, s.lon),
-                "planned_start": format_ms(s.start_ms), "eta": format_ms(n.eta_ms),
-                "road": {"type": "LineString", "coordinates": n.road.geometry},
-                "drive_s": n.road.duration_s,
-            })
-        })
-        .collect();
+    let mut stops: Vec<Value> = Vec::new();
+    for n in live.unwrap_or_default() {
+        let s = &n.stop;
+        let mut stop = json!({
+            "order_id": s.order_id, "kind": s.kind, "geometry": point(s.lat, s.lon),
+            "planned_start": format_ms(s.start_ms), "eta": format_ms(n.eta_ms),
+            "road": {"type": "LineString", "coordinates": n.road.geometry},
+            "drive_s": n.road.duration_s,
+        });
+        stop["at"] = what_is_there(&state, &s.order_id, s.kind).await?;
+        stops.push(stop);
+    }
     Ok(Json(json!({
         "courier_id": id,
         "planned_at": format_ms(plan.created_ms),
         "reroutes": reroutes,
         "stops": stops,
     })))
+}
+
+/// What a courier needs at a stop: at a pickup, the store's name and address and what
+/// to collect; at a delivery, the customer's name, address and notes and what to hand
+/// over.
+async fn what_is_there(state: &AppState, order_id: &str, kind: &str) -> Result<Value, ApiError> {
+    let Some(o) = state.store.order(order_id).await? else {
+        return Ok(Value::Null);
+    };
+    if kind == "pickup" {
+        let shop = state.store.shop(&o.shop_id).await?;
+        return Ok(json!({
+            "store_id": o.shop_id,
+            "name": shop.as_ref().map(|s| s.name.clone()),
+            "address": shop.map(|s| s.address),
+            "items": o.items,
+            "ready_at": format_ms(o.ready_ms),
+        }));
+    }
+    Ok(json!({
+        "customer": o.customer_name,
+        "address": o.customer_address,
+        "notes": o.notes,
+        "items": o.items,
+        "promised_by": format_ms(o.promised_ms),
+    }))
 }
 
 fn no_plan() -> ApiError {

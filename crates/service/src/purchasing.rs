@@ -11,6 +11,7 @@
 //! Every endpoint needs a `planner` (or `admin`) key. An approver is a key: give every
 //! planner a key of their own.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -18,7 +19,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use freshroute_solver::procurement::{FixedOrder, StoreProblem, plan_store};
-use freshroute_store::{PoEvent, PoStatus, PurchaseOrder, Purchasing, Role, StockLot, Storage};
+use freshroute_store::{
+    PoEvent, PoStatus, PurchaseOrder, Purchasing, Role, StockLot, Storage, Zone,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -116,6 +119,7 @@ pub(crate) async fn latest_round(
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&PLANNERS)?;
+    let audience = Audience::of(&state).await?;
     let round = state.store.latest_round().await?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -127,13 +131,51 @@ pub(crate) async fn latest_round(
         "id": round.id,
         "date": round.plan_date,
         "actor": round.actor,
-        "started_ms": round.started_ms,
-        "finished_ms": round.finished_ms,
+        "by": audience.who(&round.actor),
+        "started": audience.zone.format(round.started_ms),
+        "finished": audience.zone.format(round.finished_ms),
         "report": round.report,
     })))
 }
 
-fn view(o: &PurchaseOrder, policy: &PurchasingPolicy) -> Value {
+/// What views of purchase orders show besides the orders: the approval policy, the
+/// chain's time zone for times, and the names of the keys that acted.
+struct Audience {
+    policy: PurchasingPolicy,
+    zone: Zone,
+    /// By key (`planner:d802ea5b36b0`), who holds it.
+    names: HashMap<String, String>,
+}
+
+impl Audience {
+    async fn of(state: &AppState) -> Result<Self, ApiError> {
+        let names = state
+            .store
+            .api_keys()
+            .await?
+            .into_iter()
+            .filter(|k| !k.name.is_empty())
+            .map(|k| {
+                let id: String = k.key_hash.chars().take(crate::auth::KEY_ID_CHARS).collect();
+                (format!("{}:{id}", k.role), k.name)
+            })
+            .collect();
+        Ok(Self {
+            policy: state.purchasing,
+            zone: state.time_zone,
+            names,
+        })
+    }
+
+    /// A key as audit trails show it: `{"key", "name"}` (the name `null` when the key has
+    /// none).
+    fn who(&self, key: &str) -> Value {
+        json!({"key": key, "name": self.names.get(key)})
+    }
+}
+
+fn view(o: &PurchaseOrder, audience: &Audience) -> Value {
+    let policy = &audience.policy;
     json!({
         "id": o.id,
         "round_id": o.round_id,
@@ -145,12 +187,13 @@ fn view(o: &PurchaseOrder, policy: &PurchasingPolicy) -> Value {
         "value_cents": o.value_cents,
         "approvals_needed": approvals_needed(o, policy),
         "approvals": o.approvals,
+        "approved_by": o.approvals.iter().map(|a| audience.who(a)).collect::<Vec<_>>(),
         "lines": o.lines,
         "explanation": o.explanation,
         "reason": o.reason,
         "version": o.version,
-        "created_ms": o.created_ms,
-        "updated_ms": o.updated_ms,
+        "created": audience.zone.format(o.created_ms),
+        "updated": audience.zone.format(o.updated_ms),
     })
 }
 
@@ -198,9 +241,9 @@ pub(crate) async fn list(
         .store
         .purchase_orders(status, q.store_id.as_deref(), limit)
         .await?;
-    let policy = state.purchasing;
+    let audience = Audience::of(&state).await?;
     Ok(Json(json!({
-        "purchase_orders": orders.iter().map(|o| view(o, &policy)).collect::<Vec<_>>()
+        "purchase_orders": orders.iter().map(|o| view(o, &audience)).collect::<Vec<_>>()
     })))
 }
 
@@ -230,12 +273,14 @@ pub(crate) async fn get(
     caller.require(&PLANNERS)?;
     let o = find(&state, &id).await?;
     let events = state.store.purchase_order_events(&id).await?;
-    let mut answer = view(&o, &state.purchasing);
+    let audience = Audience::of(&state).await?;
+    let mut answer = view(&o, &audience);
     answer["events"] = events
         .iter()
-        .map(
-            |e| json!({"at_ms": e.at_ms, "actor": e.actor, "action": e.action, "detail": e.detail}),
-        )
+        .map(|e| {
+            json!({"at": audience.zone.format(e.at_ms), "actor": e.actor,
+                "by": audience.who(&e.actor), "action": e.action, "detail": e.detail})
+        })
         .collect();
     Ok(Json(answer))
 }
@@ -423,6 +468,7 @@ pub(crate) async fn edit(
                 lines.push(StoredLine {
                     quantity,
                     proposed_cases: 0,
+                    received_units: 0.0,
                 });
             }
             None => {}
@@ -490,7 +536,7 @@ pub(crate) async fn edit(
         "approvals_cleared": cleared,
     });
     let next = commit(&state, &o, next, &caller.by_key(), "edited", detail, &[]).await?;
-    let mut answer = view(&next, &state.purchasing);
+    let mut answer = view(&next, &Audience::of(&state).await?);
     answer["edit_cost_cents"] = json!(cost);
     answer["edit_cost_model_status"] = json!(status);
     Ok(Json(answer))
@@ -510,13 +556,7 @@ fn step_of(body: &[u8]) -> Result<Step, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Step::default());
     }
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("the body must be empty or {{\"version\": N}}: {e}"),
-        )
-    })
+    crate::error::read_json(body, "empty or {\"version\": N}")
 }
 
 /// Approves a proposed order. Above the configured value it needs a second, different
@@ -560,7 +600,7 @@ pub(crate) async fn approve(
     let detail =
         json!({"approvals": next.approvals.len(), "needed": needed, "value_cents": o.value_cents});
     let next = commit(&state, &o, next, &caller.by_key(), "approved", detail, &[]).await?;
-    Ok(Json(view(&next, &state.purchasing)))
+    Ok(Json(view(&next, &Audience::of(&state).await?)))
 }
 
 /// Why an order is rejected.
@@ -602,7 +642,7 @@ pub(crate) async fn reject(
     next.reason = Some(r.reason.trim().to_string());
     let detail = json!({"from": o.status.as_str(), "reason": next.reason});
     let next = commit(&state, &o, next, &caller.by_key(), "rejected", detail, &[]).await?;
-    Ok(Json(view(&next, &state.purchasing)))
+    Ok(Json(view(&next, &Audience::of(&state).await?)))
 }
 
 /// Moves an order one step along the supplier's side of the workflow.
@@ -633,7 +673,7 @@ async fn advance(
     next.status = to;
     let detail = json!({"from": o.status.as_str()});
     let next = commit(state, &o, next, &caller.by_key(), to.as_str(), detail, &[]).await?;
-    Ok(Json(view(&next, &state.purchasing)))
+    Ok(Json(view(&next, &Audience::of(state).await?)))
 }
 
 /// Marks an approved order sent to its supplier.
@@ -793,18 +833,19 @@ fn lots_in(
     Ok(out)
 }
 
+/// Today in the chain's time zone.
 fn today(state: &AppState) -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(state.clock.now_ms())
-        .map_or(NaiveDate::MIN, |t| t.date_naive())
+    state.time_zone.date_of(state.clock.now_ms())
 }
 
-/// Receives a sent or confirmed order: its lots enter the store's stock with their lot
-/// numbers and expiry dates.
+/// Receives a sent or confirmed order, in whole or in part: its lots enter the store's
+/// stock with their lot numbers and expiry dates. The order becomes `received` once every
+/// line is in; a partial delivery leaves it open, with what is `missing`.
 #[utoipa::path(post, path = "/v1/purchase-orders/{id}/receive", tag = "procurement",
     params(("id" = String, Path, description = "The order's id")),
     request_body = Receipt, security(("api_key" = [])),
     responses(
-        (status = 200, description = "The order, `received`, with the `lots` created", body = Value),
+        (status = 200, description = "The order with the `lots` created and what is still `missing`: `received` when nothing is, else still open (`sent` or `confirmed`) for the next delivery", body = Value),
         (status = 409, description = "Not sent or confirmed, a lot number already in stock, or changed meanwhile", body = ErrorBody),
         (status = 422, description = "An article not in the order, negative units, an expired lot", body = ErrorBody),
     ))]
@@ -840,36 +881,45 @@ pub(crate) async fn receive(
         Some(&o.id),
         now,
     )?;
-    let received: Vec<Value> = lines
+    // Each line's units received so far; the order stays open until every line is in.
+    let mut lines = lines;
+    for l in &mut lines {
+        l.received_units += lots
+            .iter()
+            .filter(|x| x.sku == l.quantity.sku)
+            .map(|x| x.units)
+            .sum::<f64>();
+    }
+    let missing: Vec<Value> = lines
         .iter()
+        .filter(|l| l.received_units < l.quantity.units as f64)
         .map(|l| {
-            let got: f64 = lots
-                .iter()
-                .filter(|x| x.sku == l.quantity.sku)
-                .map(|x| x.units)
-                .sum();
-            json!({"sku": l.quantity.sku, "ordered_units": l.quantity.units, "received_units": got})
+            json!({"sku": l.quantity.sku, "ordered_units": l.quantity.units,
+            "received_units": l.received_units,
+            "missing_units": l.quantity.units as f64 - l.received_units})
         })
         .collect();
+    let received: Vec<Value> = lines
+        .iter()
+        .map(|l| json!({"sku": l.quantity.sku, "ordered_units": l.quantity.units, "received_units": l.received_units}))
+        .collect();
     let mut next = o.clone();
-    next.status = PoStatus::Received;
-    let detail = json!({"from": o.status.as_str(), "lots": lots.len(), "units": received});
-    let next = commit(
-        &state,
-        &o,
-        next,
-        &caller.by_key(),
-        "received",
-        detail,
-        &lots,
-    )
-    .await?;
-    let mut answer = view(&next, &state.purchasing);
-    answer["lots"] = lots.iter().map(lot_view).collect();
+    next.lines = serde_json::to_value(&lines).unwrap_or(Value::Null);
+    let action = if missing.is_empty() {
+        next.status = PoStatus::Received;
+        "received"
+    } else {
+        "received_in_part"
+    };
+    let detail = json!({"from": o.status.as_str(), "lots": lots.len(), "units": received, "missing": missing});
+    let next = commit(&state, &o, next, &caller.by_key(), action, detail, &lots).await?;
+    let mut answer = view(&next, &Audience::of(&state).await?);
+    answer["lots"] = lots.iter().map(|l| lot_view(l, state.time_zone)).collect();
+    answer["missing"] = json!(missing);
     Ok(Json(answer))
 }
 
-fn lot_view(l: &StockLot) -> Value {
+fn lot_view(l: &StockLot, zone: Zone) -> Value {
     json!({
         "store_id": l.shop_id,
         "sku": l.sku,
@@ -877,7 +927,7 @@ fn lot_view(l: &StockLot) -> Value {
         "expiry_date": l.expiry_date,
         "units": l.units,
         "purchase_order_id": l.po_id,
-        "at_ms": l.at_ms,
+        "at": zone.format(l.at_ms),
     })
 }
 
@@ -902,7 +952,7 @@ pub(crate) async fn stock(
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let lots = state.store.stock_lots(q.store_id.as_deref()).await?;
     Ok(Json(
-        json!({"lots": lots.iter().map(lot_view).collect::<Vec<_>>()}),
+        json!({"lots": lots.iter().map(|l| lot_view(l, state.time_zone)).collect::<Vec<_>>()}),
     ))
 }
 
@@ -953,6 +1003,6 @@ pub(crate) async fn count(
     )?;
     state.store.replace_stock(&store_id, &lots).await?;
     Ok(Json(
-        json!({"lots": lots.iter().map(lot_view).collect::<Vec<_>>()}),
+        json!({"lots": lots.iter().map(|l| lot_view(l, state.time_zone)).collect::<Vec<_>>()}),
     ))
 }

@@ -244,6 +244,7 @@ mod tests {
             tracking_expires_ms: 0,
             created_ms: 0,
             updated_ms: 0,
+            notes: String::new(),
         }
     }
 

@@ -294,6 +294,9 @@ pub struct StoredLine {
     pub quantity: LineQuantity,
     /// What the round proposed.
     pub proposed_cases: i64,
+    /// Units received so far (an order stays open until every line is received).
+    #[serde(default)]
+    pub received_units: f64,
 }
 
 /// The lines of a stored order.
@@ -410,12 +413,16 @@ pub async fn run_round(
             let date = NaiveDate::parse_from_str(&o.delivery_date, "%Y-%m-%d")
                 .map_err(|e| corrupt("delivery date", e.to_string()))?;
             for l in stored_lines(&o)? {
-                expected.push(Expected {
-                    store: o.shop_id.clone(),
-                    sku: l.quantity.sku,
-                    date,
-                    units: l.quantity.units as f64,
-                });
+                // What is still to come: a line received in part expects the rest.
+                let units = (l.quantity.units as f64 - l.received_units).max(0.0);
+                if units > 0.0 {
+                    expected.push(Expected {
+                        store: o.shop_id.clone(),
+                        sku: l.quantity.sku,
+                        date,
+                        units,
+                    });
+                }
             }
         }
     }
@@ -559,6 +566,7 @@ fn records(round_id: &str, now: i64, results: Vec<StoreResult>) -> Result<Record
                         .map(|l| StoredLine {
                             quantity: l.quantity.clone(),
                             proposed_cases: l.quantity.cases,
+                            received_units: 0.0,
                         })
                         .collect();
                     let explanation = json!({

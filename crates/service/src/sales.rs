@@ -90,14 +90,7 @@ pub(crate) async fn post(
     let rows = if csv {
         from_csv(&body)?
     } else {
-        serde_json::from_slice::<SalesBatch>(&body)
-            .map_err(|e| {
-                ApiError::bad_request(
-                    "invalid_body",
-                    format!("the body is not a sales batch: {e}"),
-                )
-            })?
-            .sales
+        crate::error::read_json::<SalesBatch>(&body, "a sales batch")?.sales
     };
     if rows.is_empty() || rows.len() > MAX_ROWS {
         return Err(ApiError::bad_request(

@@ -23,6 +23,8 @@ pub struct AppState {
     pub latest: Arc<RwLock<HashMap<String, FixRecord>>>,
     /// The time the service goes by.
     pub clock: crate::time::Clock,
+    /// Where customers and phones reach the service: the start of tracking links.
+    pub public_base_url: String,
     /// The chain's time zone: stores and couriers that name none keep theirs in it.
     pub time_zone: freshroute_store::Zone,
     /// How fixes are judged.
@@ -108,6 +110,7 @@ impl AppState {
             round_lock: Arc::default(),
             clock: crate::time::Clock::system(),
             time_zone: freshroute_store::Zone::UTC,
+            public_base_url: "http://127.0.0.1:8080".to_string(),
             eta_watch: Arc::default(),
             outbox_wake: Arc::default(),
             live: Arc::default(),

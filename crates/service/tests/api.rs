@@ -291,7 +291,11 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
         .header("content-type", "application/json")
         .body(Body::from("{\"fixes\": ["))
         .expect("request");
-    assert_eq!(c.send(req).await.body["code"], json!("malformed_json"));
+    let r = c.send(req).await;
+    assert_eq!(
+        (r.body["code"].as_str(), r.body["field"].as_str()),
+        (Some("malformed_json"), Some("body"))
+    );
     let req = Request::post("/v1/fixes")
         .header("authorization", format!("Bearer {admin}"))
         .header("content-type", "text/plain")
@@ -307,8 +311,28 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
     );
     let r = c.call("POST", "/v1/fixes", Some(&admin), Some(json!({"fixes": [{"courier_id": "c1", "time": 1, "lat": 1, "lon": 1, "colour": "red"}]}))).await;
     assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+        (r.status, r.body["code"].as_str(), r.body["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_body"),
+            Some("fixes[0].colour")
+        )
+    );
+    let r = c
+        .call(
+            "POST",
+            "/v1/fixes",
+            Some(&admin),
+            Some(json!({"fixes": [{"courier_id": "c1", "time": 1, "lon": 1}]})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str(), r.body["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_body"),
+            Some("fixes[0].lat")
+        )
     );
     let huge = "x".repeat(freshroute_service::MAX_BODY_BYTES + 1);
     let req = Request::post("/v1/fixes")
@@ -451,17 +475,21 @@ async fn scenarios<S: Storage + Into<freshroute_store::AnyStore>>(store: S) {
 
     // The dispatcher's live view: every courier, with its latest position.
     let r = c.call("GET", "/v1/couriers", Some(&dispatcher), None).await;
-    let ids: Vec<&str> = r.body["couriers"]
+    assert_eq!(r.body["type"], json!("FeatureCollection"));
+    let ids: Vec<&str> = r.body["features"]
         .as_array()
-        .expect("couriers")
+        .expect("features")
         .iter()
         .filter_map(|x| x["id"].as_str())
         .collect();
     assert_eq!(ids, ["c-plan", "c-quiet", "c-warm", "c1", "c2"]);
-    assert_eq!(
-        r.body["couriers"][3]["position"]["geometry"]["type"],
-        json!("Point")
+    let c1 = &r.body["features"][3];
+    assert_eq!(c1["geometry"]["type"], json!("Point"));
+    assert!(
+        c1["properties"]["position"]["properties"]["time"].is_string(),
+        "{c1}"
     );
+    assert_eq!(c1["properties"]["profile"], json!("bike"));
     assert_eq!(
         c.call("GET", "/v1/couriers", Some(&courier1), None)
             .await
@@ -663,8 +691,12 @@ async fn stores_and_orders<S: Storage>(
     bad["items"][0]["class"] = json!("lukewarm");
     let r = c.order(dispatcher, bad).await;
     assert_eq!(
-        (r.status, r.body["code"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body"))
+        (r.status, r.body["code"].as_str(), r.body["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("invalid_body"),
+            Some("items[0].class")
+        )
     );
     let mut bad = new_order("o2", "mc-casino", "frozen");
     bad["items"][1]["quantity"] = json!(0);
@@ -856,8 +888,18 @@ async fn stores_and_orders<S: Storage>(
         code(&r),
         err(StatusCode::BAD_REQUEST, "reason_required", Some("reason"))
     );
+    // Its latest fix is far from this door: "delivered" needs a reason.
     let r = o3(courier1, json!({"status": "delivered"})).await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        code(&r),
+        err(StatusCode::CONFLICT, "far_from_door", Some("reason"))
+    );
+    let r = o3(
+        courier1,
+        json!({"status": "delivered", "reason": "met the customer at the corner"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let r = o3(dispatcher, json!({"status": "cancelled", "reason": "late"})).await;
     assert_eq!(
         code(&r),

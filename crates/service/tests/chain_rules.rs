@@ -180,6 +180,18 @@ async fn orders_go_only_to_couriers_on_duty_by_their_roster() {
         assert_eq!(r.status, 201, "{}", r.body);
         assert_eq!(r.body["time_zone"], json!("Europe/Monaco"));
         assert_eq!(r.body["shift"], Value::Null, "06:00: the shift is four hours off");
+        // Plan mode reads the same roster: off duty, a pickup breaks `off_duty`.
+        let fix = json!({"fixes": [{"courier_id": "c-1", "time": "2026-12-03T06:00:00+01:00",
+            "lat": 43.7396, "lon": 7.4275, "accuracy_m": 5.0}]});
+        let r = c.call("POST", "/v1/fixes", Some(fix)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = c.call("POST", "/v1/orders", Some(order("o-1", Some(("2026-12-03T08:10:00+01:00", "2026-12-03T08:40:00+01:00")), 7.4206, 43.7347))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let route = json!({"courier_id": "c-1", "stops": [
+            {"order_id": "o-1", "kind": "pickup"}, {"order_id": "o-1", "kind": "delivery"}]});
+        let r = c.call("POST", "/v1/plan/check", Some(route.clone())).await;
+        assert_eq!(r.body["feasible"], json!(false), "{}", r.body);
+        assert_eq!(r.body["stops"][0]["violations"][0]["code"], json!("off_duty"), "{}", r.body);
         c.at("2026-12-03T07:00:00+01:00");
         let r = c.call("GET", "/v1/couriers/c-1", None).await;
         assert_eq!(r.body["shift"]["starts"], json!("2026-12-03T10:00:00+01:00"), "07:00: the next shift, within three hours");
@@ -191,8 +203,6 @@ async fn orders_go_only_to_couriers_on_duty_by_their_roster() {
         assert_eq!(refusal(&r), (400, Some("unknown_time_zone"), Some("time_zone")));
         // 07:00, its shift three hours off: an order ready at 08:10 cannot go to it; put
         // on duty now, it can.
-        let r = c.call("POST", "/v1/orders", Some(order("o-1", Some(("2026-12-03T08:10:00+01:00", "2026-12-03T08:40:00+01:00")), 7.4206, 43.7347))).await;
-        assert_eq!(r.status, 201, "{}", r.body);
         let assign = json!({"status": "assigned", "courier_id": "c-1"});
         let r = c.call("POST", "/v1/orders/o-1/status", Some(assign.clone())).await;
         assert_eq!(refusal(&r), (409, Some("courier_off_duty"), Some("courier_id")), "{}", r.body);
@@ -200,6 +210,8 @@ async fn orders_go_only_to_couriers_on_duty_by_their_roster() {
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.body["shift"]["starts"], json!("2026-12-03T07:00:00+01:00"));
         assert_eq!(r.body["shift"]["ends"], json!("2026-12-03T18:00:00+01:00"), "joins the rostered shift");
+        let r = c.call("POST", "/v1/plan/check", Some(route)).await;
+        assert_eq!(r.body["feasible"], json!(true), "on duty now: {}", r.body);
         let r = c.call("POST", "/v1/orders/o-1/status", Some(assign.clone())).await;
         assert_eq!(r.status, 200, "{}", r.body);
         // Picked up before ready: allowed, and recorded.

@@ -308,7 +308,7 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
     assert_eq!(easy["properties"]["status"], json!("assigned"), "{easy}");
     for change in [
         json!({"status": "picked_up"}),
-        json!({"status": "delivered"}),
+        json!({"status": "delivered", "reason": "handed over at the store's door"}),
     ] {
         let (s, b) = api
             .call(

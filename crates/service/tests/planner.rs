@@ -49,6 +49,7 @@ fn order(
         tracking_expires_ms: NOW + 24 * 60 * MINUTE,
         created_ms: NOW - 30 * MINUTE,
         updated_ms,
+        notes: String::new(),
     }
 }
 

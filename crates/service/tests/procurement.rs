@@ -359,6 +359,39 @@ async fn workflow(store: AnyStore) {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["status"], "approved");
     assert_eq!(r.body["approvals"].as_array().map(Vec::len), Some(2));
+    // Audit trails name who holds each key, once it is named.
+    let hash = freshroute_service::auth::hash(&rui);
+    assert!(
+        store
+            .rename_api_key(&hash, "Rui Sousa")
+            .await
+            .expect("rename")
+    );
+    let r = call(&app, "GET", &uri, &ana, None).await;
+    let names: Vec<&Value> = r.body["approved_by"]
+        .as_array()
+        .map(|a| a.iter().map(|w| &w["name"]).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        [&Value::Null, &json!("Rui Sousa")],
+        "{}",
+        r.body["approved_by"]
+    );
+    assert!(
+        r.body["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["by"]["name"] == json!("Rui Sousa"))),
+        "{}",
+        r.body["events"]
+    );
+    assert!(
+        r.body["created"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("+00:00")),
+        "{}",
+        r.body["created"]
+    );
     let r = call(
         &app,
         "PATCH",
@@ -435,17 +468,49 @@ async fn workflow(store: AnyStore) {
         code(&r),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("negative_stock"))
     );
+    // A partial delivery leaves the order open with what is missing; the rest closes it.
     let units = edited["units"].as_f64().expect("units");
     let r = call(
         &app,
         "POST",
         &receive,
         &ana,
-        Some(json!({"lots": [lot(&sku, "L-7731", "2099-01-05", units)]})),
+        Some(json!({"lots": [lot(&sku, "L-7730", "2099-01-05", units - 2.0)]})),
     )
     .await;
+    assert_eq!(r.body["status"], "confirmed", "{:?}", r.body);
+    let missing = r.body["missing"].as_array().cloned().unwrap_or_default();
+    let short = missing.iter().find(|m| m["sku"] == json!(sku));
+    assert!(
+        short.is_some_and(|m| m["received_units"] == json!(units - 2.0)
+            && m["missing_units"].as_f64() == m["ordered_units"].as_f64().map(|o| o - units + 2.0)),
+        "{missing:?}"
+    );
+    let rest: Vec<Value> = missing
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let number = if m["sku"] == json!(sku) {
+                "L-7731".to_string()
+            } else {
+                format!("L-9{k}")
+            };
+            lot(
+                m["sku"].as_str().expect("sku"),
+                &number,
+                "2099-01-05",
+                m["missing_units"].as_f64().expect("units"),
+            )
+        })
+        .collect();
+    let r = call(&app, "POST", &receive, &ana, Some(json!({"lots": rest}))).await;
     assert_eq!(r.body["status"], "received", "{:?}", r.body);
-    assert_eq!(r.body["lots"][0]["lot_number"], "L-7731");
+    assert_eq!(r.body["missing"], json!([]), "{:?}", r.body);
+    assert!(
+        r.body["lots"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|l| l["lot_number"] == "L-7731"))
+    );
     let r = call(
         &app,
         "POST",
@@ -464,12 +529,14 @@ async fn workflow(store: AnyStore) {
     )
     .await;
     let lots = r.body["lots"].as_array().expect("lots");
-    assert_eq!(lots.len(), 1);
-    assert_eq!(
-        (lots[0]["sku"].as_str(), lots[0]["expiry_date"].as_str()),
-        (Some(sku.as_str()), Some("2099-01-05"))
-    );
-    assert_eq!(lots[0]["purchase_order_id"].as_str(), Some(ids[0].as_str()));
+    let of_sku: Vec<&str> = lots
+        .iter()
+        .filter(|l| l["sku"] == json!(sku))
+        .filter_map(|l| l["lot_number"].as_str())
+        .collect();
+    assert_eq!(of_sku, ["L-7730", "L-7731"], "{lots:?}");
+    assert!(lots.iter().all(|l| l["expiry_date"] == "2099-01-05"
+        && l["purchase_order_id"].as_str() == Some(ids[0].as_str())));
 
     // The audit trail: who did what, in order.
     let r = call(&app, "GET", &uri, &admin, None).await;
@@ -490,6 +557,7 @@ async fn workflow(store: AnyStore) {
             "approved",
             "sent",
             "confirmed",
+            "received_in_part",
             "received"
         ]
     );

@@ -115,12 +115,12 @@ fn status(s: &str) -> Result<OrderStatus, StoreError> {
     })
 }
 
-const KEY_COLUMNS: &str = "key_hash, role, courier_id, created_ms, revoked_ms";
+const KEY_COLUMNS: &str = "key_hash, role, courier_id, created_ms, revoked_ms, name";
 const SHOP_COLUMNS: &str = "id, name, address, lat, lon, snapped, opening_hours, \
      frozen_litres, chilled_litres, ambient_litres, created_ms, time_zone";
 const ORDER_COLUMNS: &str = "id, shop_id, customer_name, customer_address, lat, lon, snapped, \
      items, box_units, ready_ms, promised_ms, status, courier_id, tracking_hash, \
-     tracking_expires_ms, created_ms, updated_ms";
+     tracking_expires_ms, created_ms, updated_ms, notes";
 const EVENT_INSERT: &str = "INSERT INTO order_events \
      (order_id, status, courier_id, reason, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6)";
 
@@ -251,6 +251,7 @@ macro_rules! storage_impl {
                     courier_id: row.try_get("courier_id")?,
                     created_ms: row.try_get("created_ms")?,
                     revoked_ms: row.try_get("revoked_ms")?,
+                    name: row.try_get("name")?,
                 })
             }
 
@@ -288,6 +289,7 @@ macro_rules! storage_impl {
                     courier_id: row.try_get("courier_id")?,
                     tracking_hash: row.try_get("tracking_hash")?,
                     tracking_expires_ms: row.try_get("tracking_expires_ms")?,
+                    notes: row.try_get("notes")?,
                     created_ms: row.try_get("created_ms")?,
                     updated_ms: row.try_get("updated_ms")?,
                 })
@@ -413,14 +415,15 @@ macro_rules! storage_impl {
 
             async fn insert_api_key(&self, key: &ApiKey) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO api_keys (key_hash, role, courier_id, created_ms, revoked_ms) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO api_keys (key_hash, role, courier_id, created_ms, revoked_ms, name) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(&key.key_hash)
                 .bind(key.role.as_str())
                 .bind(&key.courier_id)
                 .bind(key.created_ms)
                 .bind(key.revoked_ms)
+                .bind(&key.name)
                 .execute(&self.pool)
                 .await
                 .map_err(|e| conflict(e, "this API key"))?;
@@ -446,6 +449,15 @@ macro_rules! storage_impl {
                     .iter()
                     .map(Self::key_row)
                     .collect()
+            }
+
+            async fn rename_api_key(&self, key_hash: &str, name: &str) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE api_keys SET name = $1 WHERE key_hash = $2")
+                    .bind(name)
+                    .bind(key_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn revoke_api_key(&self, key_hash: &str, at_ms: i64) -> Result<bool, StoreError> {
@@ -637,7 +649,7 @@ macro_rules! storage_impl {
                 let mut tx = self.pool.begin().await?;
                 let sql = format!(
                     "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+                     $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&o.id)
@@ -657,6 +669,7 @@ macro_rules! storage_impl {
                     .bind(o.tracking_expires_ms)
                     .bind(o.created_ms)
                     .bind(o.updated_ms)
+                    .bind(&o.notes)
                     .execute(&mut *tx)
                     .await
                     .map_err(order_refused)?;
@@ -965,6 +978,7 @@ delegate! {
     fn api_key(&self, key_hash: &str) -> Option<ApiKey>;
     fn api_keys(&self) -> Vec<ApiKey>;
     fn revoke_api_key(&self, key_hash: &str, at_ms: i64) -> bool;
+    fn rename_api_key(&self, key_hash: &str, name: &str) -> bool;
     fn accepted_fix_before(&self, courier_id: &str, fix_ms: i64) -> Option<FixRecord>;
     fn insert_fixes(&self, fixes: &[FixRecord]) -> Vec<Option<String>>;
     fn latest_fixes(&self) -> Vec<FixRecord>;

@@ -72,6 +72,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// Every API key, oldest first.
     fn api_keys(&self) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
 
+    /// Names a key (the person or system holding it); `false` when no key has the hash.
+    fn rename_api_key(
+        &self,
+        key_hash: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Marks a key revoked at `at_ms`; `false` if no unrevoked key has this hash.
     fn revoke_api_key(
         &self,

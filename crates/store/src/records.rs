@@ -63,6 +63,8 @@ pub struct ApiKey {
     pub created_ms: i64,
     /// When it was revoked; a revoked key is refused.
     pub revoked_ms: Option<i64>,
+    /// Who holds it (a person or a system), shown in audit trails; may be empty.
+    pub name: String,
 }
 
 /// A courier.
@@ -290,6 +292,8 @@ pub struct Order {
     pub created_ms: i64,
     /// When it last changed.
     pub updated_ms: i64,
+    /// What the customer tells the courier; may be empty.
+    pub notes: String,
 }
 
 /// One change of an order's status.

@@ -84,6 +84,7 @@ fn order(id: &str, shop_id: &str, created_ms: i64) -> Order {
         tracking_expires_ms: created_ms + 86_400_000,
         created_ms,
         updated_ms: created_ms,
+        notes: format!("ring twice at {id}"),
     }
 }
 
@@ -721,6 +722,7 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales) {
         courier_id: Some("c1".to_string()),
         created_ms: 5,
         revoked_ms: None,
+        name: String::new(),
     };
     s.insert_api_key(&key).await.expect("insert key");
     assert_eq!(s.api_key("abc").await.expect("read"), Some(key));
@@ -732,6 +734,7 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales) {
         courier_id: None,
         created_ms: 5,
         revoked_ms: None,
+        name: String::new(),
     };
     assert!(s.insert_api_key(&unbound).await.is_err());
     // Revoking: once, kept on record.

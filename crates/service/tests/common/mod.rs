@@ -40,6 +40,7 @@ pub(crate) async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>
             courier_id: courier.map(str::to_string),
             created_ms: 0,
             revoked_ms: None,
+            name: String::new(),
         })
         .await
         .expect("key");

@@ -1,0 +1,3 @@
+-- What the customer tells the courier ("ring twice, 3rd floor"), shown with the stop.
+
+ALTER TABLE orders ADD COLUMN notes TEXT NOT NULL DEFAULT '';
