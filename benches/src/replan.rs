@@ -72,6 +72,7 @@ fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i
             ambient_litres: s.storage.ambient_litres,
             created_ms: now,
             time_zone: "UTC".to_string(),
+            retired_ms: None,
         })
         .collect();
     let mut couriers = Vec::new();

@@ -538,6 +538,7 @@ fn a_planning_round_from_the_shell_stores_proposals_with_progress() {
                         ambient_litres: 2_000,
                         created_ms: 0,
                         time_zone: "UTC".to_string(),
+                        retired_ms: None,
                     })
                     .await
                     .expect("shop");

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{
     ApiError, courier_edits, couriers, fixes, guessing, inputs, orders, plan_mode, planner,
-    purchasing, sales, shops, telemetry, vroom, webhooks,
+    purchasing, sales, shop_edits, shops, telemetry, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -78,7 +78,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(telemetry::render))
         .routes(routes!(openapi_json))
         .routes(routes!(shops::create, shops::list))
-        .routes(routes!(shops::get))
+        .routes(routes!(shops::get, shop_edits::change, shop_edits::retire))
         .routes(routes!(couriers::create, couriers::list))
         .routes(routes!(
             couriers::get,
@@ -101,7 +101,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(plan_mode::check))
         .routes(routes!(planner::arrived))
         .routes(routes!(webhooks::create, webhooks::list))
-        .routes(routes!(webhooks::disable))
+        .routes(routes!(webhooks::disable, webhooks::change))
         .routes(routes!(webhooks::attempts))
         .routes(routes!(purchasing::create_round))
         .routes(routes!(purchasing::latest_round))

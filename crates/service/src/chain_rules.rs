@@ -35,7 +35,8 @@ impl OrderRules {
     /// When an order at `shop` is ready and promised: as asked, or, left out, the
     /// store's preparation time from now (or from its next opening when it is closed)
     /// and the chain's promise after that. An order ready while the store is closed is
-    /// refused, naming the next opening. A store with no hours given is always open.
+    /// refused, naming the next opening; so is an order at a retired store. A store
+    /// with no hours given is always open.
     pub(crate) fn ready_and_promise(
         &self,
         shop: &Shop,
@@ -43,6 +44,17 @@ impl OrderRules {
         ready: Option<i64>,
         promised: Option<i64>,
     ) -> Result<(i64, i64), ApiError> {
+        if shop.retired_ms.is_some() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "store_retired",
+                format!(
+                    "store {:?} is retired: take the order at another store",
+                    shop.id
+                ),
+            )
+            .at("store_id"));
+        }
         let hours = opening_hours(shop).filter(|h| h.opening_at_or_after(now).is_some());
         let ready = match (ready, &hours) {
             (Some(t), Some(h)) if !h.is_open_at(t) => return Err(closed(shop, h, t)),

@@ -33,6 +33,7 @@ pub mod rounds;
 pub mod rules;
 mod sales;
 mod sample;
+mod shop_edits;
 mod shops;
 mod state;
 mod telemetry;

@@ -381,7 +381,7 @@ pub async fn run_round(
         }
         None => shops
             .iter()
-            .filter(|s| with_sales(&s.id))
+            .filter(|s| s.retired_ms.is_none() && with_sales(&s.id))
             .map(room)
             .collect(),
     };

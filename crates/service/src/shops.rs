@@ -100,6 +100,7 @@ pub(crate) fn feature(s: &Shop) -> Value {
             "address": s.address,
             "time_zone": s.time_zone,
             "opening_hours": s.opening_hours,
+            "retired": s.retired_ms.map(crate::time::format_ms),
             "storage": {
                 "frozen_litres": s.frozen_litres,
                 "chilled_litres": s.chilled_litres,
@@ -147,6 +148,7 @@ pub(crate) fn shop_from(state: &AppState, n: NewShop) -> Result<Shop, ApiError> 
         ambient_litres: z.ambient_litres,
         created_ms: state.clock.now_ms(),
         time_zone: zone.name().to_string(),
+        retired_ms: None,
     })
 }
 

@@ -296,6 +296,60 @@ fn without_credentials(url: &str) -> String {
     }
 }
 
+/// A webhook's URL and events checked: a destination it may reach, kinds that exist
+/// (each once).
+fn checked(state: &AppState, url: &str, names: &[String]) -> Result<Vec<NoticeKind>, ApiError> {
+    state
+        .destinations
+        .check_url(url)
+        .map_err(|r| ApiError::bad_request(r.code, r.message).at("url"))?;
+    let mut events = Vec::new();
+    for (i, e) in names.iter().enumerate() {
+        let kind: NoticeKind = e
+            .parse()
+            .map_err(|m| ApiError::bad_request("unknown_event", m).at(format!("events[{i}]")))?;
+        if !events.contains(&kind) {
+            events.push(kind);
+        }
+    }
+    Ok(events)
+}
+
+/// Changes where a webhook sends or what it wants (its secret stays).
+#[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "notices", request_body = NewWebhook,
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The webhook's id")),
+    responses(
+        (status = 200, description = "The webhook as it now is", body = Value),
+        (status = 400, description = "As for a new webhook", body = ErrorBody),
+        (status = 404, description = "No such webhook on (switched off ones stay off)", body = ErrorBody),
+    ))]
+pub(crate) async fn change(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<NewWebhook>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let Json(new) = body?;
+    let events = checked(&state, &new.url, &new.events)?;
+    if !state.store.change_webhook(&id, &new.url, &events).await? {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_webhook",
+            format!("no webhook {id:?} is on: GET /v1/webhooks lists them"),
+        ));
+    }
+    let hook = state
+        .store
+        .webhooks()
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_webhook", "gone"))?;
+    Ok(Json(view(&hook)))
+}
+
 /// Adds a webhook; its signing secret is shown once, in this answer.
 #[utoipa::path(post, path = "/v1/webhooks", tag = "notices", request_body = NewWebhook,
     security(("api_key" = [])),
@@ -311,19 +365,7 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     caller.require(&[Role::Admin])?;
     let Json(new) = body?;
-    state
-        .destinations
-        .check_url(&new.url)
-        .map_err(|r| ApiError::bad_request(r.code, r.message).at("url"))?;
-    let mut events = Vec::new();
-    for e in &new.events {
-        let kind: NoticeKind = e
-            .parse()
-            .map_err(|m| ApiError::bad_request("unknown_event", m).at("events"))?;
-        if !events.contains(&kind) {
-            events.push(kind);
-        }
-    }
+    let events = checked(&state, &new.url, &new.events)?;
     let hook = Webhook {
         id: new_secret("wh_")[..19].to_string(),
         url: new.url,

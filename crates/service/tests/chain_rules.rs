@@ -164,6 +164,94 @@ async fn orders_follow_the_stores_hours_and_delivery_radius() {
             "{}",
             r.body
         );
+        // The store's hours changed to close at 22:00: a 21:00 order is taken.
+        let r = c
+            .call(
+                "PATCH",
+                "/v1/stores/mc-casino",
+                Some(json!({"opening_hours":
+            [{"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "08:00", "closes": "22:00"}]})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(
+            r.body["properties"]["name"],
+            json!("Casino"),
+            "the rest is kept"
+        );
+        let evening = order(
+            "o-5",
+            Some(("2026-12-07T21:00:00+01:00", "2026-12-07T21:30:00+01:00")),
+            7.4206,
+            43.7347,
+        );
+        let r = c.call("POST", "/v1/orders", Some(evening)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        for (change, expected) in [
+            (
+                json!({"id": "mc-other"}),
+                (400, Some("immutable_field"), Some("id")),
+            ),
+            (
+                json!({"time_zone": "Europe/Nowhere"}),
+                (400, Some("unknown_time_zone"), Some("time_zone")),
+            ),
+            (
+                json!({"opening_hours": [{"days": ["mon"], "opens": "08:00", "closes": "08:00"}]}),
+                (400, Some("empty_hours"), Some("opening_hours[0].closes")),
+            ),
+            (
+                json!({"storage": {"frozen_litres": 1}}),
+                (422, Some("invalid_body"), Some("storage.chilled_litres")),
+            ),
+        ] {
+            let r = c.call("PATCH", "/v1/stores/mc-casino", Some(change)).await;
+            assert_eq!(refusal(&r), expected, "{}", r.body);
+        }
+        // Retired only once its open orders are done; then it takes no new one.
+        let r = c.call("DELETE", "/v1/stores/mc-casino", None).await;
+        assert_eq!(
+            refusal(&r),
+            (409, Some("store_has_orders"), None),
+            "{}",
+            r.body
+        );
+        for id in ["o-1", "o-3", "o-5"] {
+            let r = c
+                .call(
+                    "POST",
+                    &format!("/v1/orders/{id}/status"),
+                    Some(json!({"status": "cancelled", "reason": "store closing"})),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{id}: {}", r.body);
+        }
+        let r = c.call("DELETE", "/v1/stores/mc-casino", None).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body["properties"]["retired"].is_string(), "{}", r.body);
+        let r = c
+            .call(
+                "POST",
+                "/v1/orders",
+                Some(order("o-6", None, 7.4206, 43.7347)),
+            )
+            .await;
+        assert_eq!(
+            refusal(&r),
+            (409, Some("store_retired"), Some("store_id")),
+            "{}",
+            r.body
+        );
+        let r = c
+            .call(
+                "PATCH",
+                "/v1/stores/mc-casino",
+                Some(json!({"name": "Casino 2"})),
+            )
+            .await;
+        assert_eq!(refusal(&r), (409, Some("store_retired"), None));
+        let r = c.call("GET", "/v1/stores/mc-casino", None).await;
+        assert_eq!(r.status, 200, "kept for history: {}", r.body);
     })
     .await;
 }

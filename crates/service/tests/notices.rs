@@ -246,6 +246,45 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
         listed["webhooks"][0].get("secret").is_none(),
         "secrets are shown once"
     );
+    // A webhook can be changed: a bad event is refused with its path, an unknown id too;
+    // set back to every kind, it receives everything below.
+    let uri = format!("/v1/webhooks/{hook_id}");
+    let url = format!("http://{hook_addr}/hook");
+    let (s, b) = api
+        .call(
+            "PATCH",
+            &uri,
+            &admin,
+            Some(json!({"url": url, "events": ["delivered", "x"]})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["code"].as_str(), b["field"].as_str()),
+        (400, Some("unknown_event"), Some("events[1]")),
+        "{b}"
+    );
+    let (s, b) = api
+        .call(
+            "PATCH",
+            &uri,
+            &admin,
+            Some(json!({"url": url, "events": ["delivered"]})),
+        )
+        .await;
+    assert_eq!((s, b["events"].clone()), (200, json!(["delivered"])), "{b}");
+    let (s, _) = api
+        .call(
+            "PATCH",
+            "/v1/webhooks/wh_nothing",
+            &admin,
+            Some(json!({"url": url})),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, b) = api
+        .call("PATCH", &uri, &admin, Some(json!({"url": url})))
+        .await;
+    assert_eq!((s, b["events"].clone()), (200, json!([])), "{b}");
 
     // A store, a courier near it, and two orders: one easy, one promised in a minute.
     store_and_courier(&api, &dispatcher).await;

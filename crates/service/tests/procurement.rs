@@ -52,6 +52,7 @@ fn shop(id: &str) -> Shop {
         ambient_litres: 3_000,
         created_ms: 0,
         time_zone: "UTC".to_string(),
+        retired_ms: None,
     }
 }
 

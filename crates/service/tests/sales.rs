@@ -37,6 +37,7 @@ fn shop() -> Shop {
         ambient_litres: 3_000,
         created_ms: 0,
         time_zone: "Europe/Lisbon".to_string(),
+        retired_ms: None,
     }
 }
 

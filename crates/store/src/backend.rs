@@ -117,7 +117,7 @@ fn status(s: &str) -> Result<OrderStatus, StoreError> {
 
 const KEY_COLUMNS: &str = "key_hash, role, courier_id, created_ms, revoked_ms, name";
 const SHOP_COLUMNS: &str = "id, name, address, lat, lon, snapped, opening_hours, \
-     frozen_litres, chilled_litres, ambient_litres, created_ms, time_zone";
+     frozen_litres, chilled_litres, ambient_litres, created_ms, time_zone, retired_ms";
 const ORDER_COLUMNS: &str = "id, shop_id, customer_name, customer_address, lat, lon, snapped, \
      items, box_units, ready_ms, promised_ms, status, courier_id, tracking_hash, \
      tracking_expires_ms, created_ms, updated_ms, notes";
@@ -269,6 +269,7 @@ macro_rules! storage_impl {
                     ambient_litres: row.try_get("ambient_litres")?,
                     created_ms: row.try_get("created_ms")?,
                     time_zone: row.try_get("time_zone")?,
+                    retired_ms: row.try_get("retired_ms")?,
                 })
             }
 
@@ -588,7 +589,7 @@ macro_rules! storage_impl {
             async fn insert_shop(&self, shop: &Shop) -> Result<(), StoreError> {
                 let sql = format!(
                     "INSERT INTO shops ({SHOP_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                 );
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&shop.id)
@@ -603,10 +604,34 @@ macro_rules! storage_impl {
                     .bind(shop.ambient_litres)
                     .bind(shop.created_ms)
                     .bind(&shop.time_zone)
+                    .bind(shop.retired_ms)
                     .execute(&self.pool)
                     .await
                     .map_err(|e| conflict(e, "a store with this id"))?;
                 Ok(())
+            }
+
+            async fn update_shop(&self, shop: &Shop) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE shops SET name = $2, address = $3, lat = $4, lon = $5, snapped = $6, \
+                     opening_hours = $7, frozen_litres = $8, chilled_litres = $9, \
+                     ambient_litres = $10, time_zone = $11, retired_ms = $12 WHERE id = $1",
+                )
+                .bind(&shop.id)
+                .bind(&shop.name)
+                .bind(&shop.address)
+                .bind(shop.lat)
+                .bind(shop.lon)
+                .bind(shop.snapped.to_string())
+                .bind(shop.opening_hours.to_string())
+                .bind(shop.frozen_litres)
+                .bind(shop.chilled_litres)
+                .bind(shop.ambient_litres)
+                .bind(&shop.time_zone)
+                .bind(shop.retired_ms)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn shop(&self, id: &str) -> Result<Option<Shop>, StoreError> {
@@ -985,6 +1010,7 @@ delegate! {
     fn fixes(&self, courier_id: &str, from_ms: i64, to_ms: i64) -> Vec<FixRecord>;
     fn delete_fixes_before(&self, server_ms: i64) -> u64;
     fn insert_shop(&self, shop: &Shop) -> ();
+    fn update_shop(&self, shop: &Shop) -> bool;
     fn shop(&self, id: &str) -> Option<Shop>;
     fn shops(&self) -> Vec<Shop>;
     fn couriers(&self) -> Vec<Courier>;

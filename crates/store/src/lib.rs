@@ -127,6 +127,10 @@ pub trait Storage: Clone + Send + Sync + 'static {
     /// Adds a store of the chain; [`StoreError::Conflict`] if its id is taken.
     fn insert_shop(&self, shop: &Shop) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Replaces a store's changeable fields (all but its id and creation time); `false`
+    /// when no store has its id.
+    fn update_shop(&self, shop: &Shop) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// A store by id.
     fn shop(&self, id: &str) -> impl Future<Output = Result<Option<Shop>, StoreError>> + Send;
 

@@ -184,6 +184,15 @@ pub trait Outbox: Storage {
     /// Every webhook, switched off or not, by id.
     fn webhooks(&self) -> impl Future<Output = Result<Vec<Webhook>, StoreError>> + Send;
 
+    /// Changes where a webhook on sends and what it wants; `false` when no such webhook
+    /// is on. Deliveries already due go to the new URL.
+    fn change_webhook(
+        &self,
+        id: &str,
+        url: &str,
+        events: &[NoticeKind],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Switches a webhook off: it receives nothing new, and what was still due to it is
     /// given up.
     /// `false` when no such webhook is on.

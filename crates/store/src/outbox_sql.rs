@@ -134,6 +134,24 @@ macro_rules! outbox_impl {
                     .collect()
             }
 
+            async fn change_webhook(
+                &self,
+                id: &str,
+                url: &str,
+                events: &[NoticeKind],
+            ) -> Result<bool, StoreError> {
+                let events: Vec<&str> = events.iter().map(|k| k.as_str()).collect();
+                let done = sqlx::query(
+                    "UPDATE webhooks SET url = $1, events = $2 WHERE id = $3 AND disabled_ms IS NULL",
+                )
+                .bind(url)
+                .bind(serde_json::Value::from(events).to_string())
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn disable_webhook(&self, id: &str, at_ms: i64) -> Result<bool, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(
@@ -336,6 +354,7 @@ macro_rules! delegate {
 delegate! {
     fn insert_webhook(&self, w: &Webhook) -> ();
     fn webhooks(&self) -> Vec<Webhook>;
+    fn change_webhook(&self, id: &str, url: &str, events: &[NoticeKind]) -> bool;
     fn disable_webhook(&self, id: &str, at_ms: i64) -> bool;
     fn record_notice(&self, notice: &Notice, coupon: Option<&Coupon>) -> Option<i64>;
     fn notices(&self, order_id: &str) -> Vec<Notice>;

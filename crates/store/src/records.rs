@@ -164,6 +164,8 @@ pub struct Shop {
     pub created_ms: i64,
     /// The IANA time zone its opening hours are read in.
     pub time_zone: String,
+    /// When it was retired: kept for history, taking no new orders.
+    pub retired_ms: Option<i64>,
 }
 
 /// Where an order is in its life.

@@ -72,6 +72,7 @@ pub fn shop_at(id: &str, lat: f64, lon: f64) -> crate::Shop {
         ambient_litres: 0,
         created_ms: 0,
         time_zone: "UTC".to_string(),
+        retired_ms: None,
     }
 }
 

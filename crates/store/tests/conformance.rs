@@ -62,6 +62,7 @@ fn shop(id: &str) -> Shop {
         ambient_litres: 3_000,
         created_ms: 1_700_000_000_000,
         time_zone: "UTC".to_string(),
+        retired_ms: None,
     }
 }
 
@@ -104,6 +105,16 @@ async fn shops_and_orders(s: &impl Storage) {
     assert_eq!(ids, ["s1", "s2"]);
     let again = s.insert_shop(&shop("s1")).await.expect_err("taken");
     assert_eq!(again.code(), "conflict", "{again}");
+    // Changed and retired, read back as written.
+    let mut changed = shop("s2");
+    changed.name = "Bolhão 2".to_string();
+    changed.time_zone = "Europe/Lisbon".to_string();
+    changed.opening_hours = json!([{"days": ["mon"], "opens": "08:00", "closes": "02:00"}]);
+    changed.retired_ms = Some(99);
+    assert!(s.update_shop(&changed).await.expect("update"));
+    assert_eq!(s.shop("s2").await.expect("read"), Some(changed));
+    assert!(!s.update_shop(&shop("s9")).await.expect("update"));
+    assert!(s.update_shop(&shop("s2")).await.expect("restore"));
 
     // Orders: stored with their first event, found by id and tracking hash.
     s.insert_order(&order("o1", "s1", 10), "dispatcher", None)
@@ -277,6 +288,27 @@ async fn outbox(s: &impl Outbox) {
     s.insert_webhook(&hook("off", vec![])).await.expect("off");
     assert!(s.disable_webhook("off", 2).await.expect("disable"));
     assert!(!s.disable_webhook("off", 3).await.expect("twice"));
+    // Changed while on; a webhook switched off stays off.
+    let kinds = [NoticeKind::Delayed, NoticeKind::EtaChanged];
+    assert!(
+        s.change_webhook("delays", "https://pos.example/v2", &kinds)
+            .await
+            .expect("change")
+    );
+    assert!(
+        !s.change_webhook("off", "https://x.example", &[])
+            .await
+            .expect("off")
+    );
+    assert!(
+        s.change_webhook(
+            "delays",
+            "http://127.0.0.1:9/delays",
+            &[NoticeKind::Delayed]
+        )
+        .await
+        .expect("back")
+    );
     let refused = s
         .insert_webhook(&hook("all", vec![]))
         .await
@@ -285,6 +317,7 @@ async fn outbox(s: &impl Outbox) {
     let hooks = s.webhooks().await.expect("webhooks");
     assert_eq!(hooks.len(), 3);
     assert_eq!(hooks[1].events, [NoticeKind::Delayed]);
+    assert_eq!(hooks[1].url, "http://127.0.0.1:9/delays");
     assert_eq!(hooks[2].disabled_ms, Some(2));
 
     s.insert_order(&order("o9", "s1", 100), "dispatcher", None)
