@@ -34,6 +34,22 @@ pub struct PlannedPromotion {
     pub last: NaiveDate,
 }
 
+impl PlannedPromotion {
+    /// The promotions of a sample history, as planned (a promotion may run past the
+    /// history's last day: it is planned ahead).
+    pub fn of_history(h: &freshroute_sample::history::History) -> Vec<Self> {
+        let first = h.days.first().map_or(NaiveDate::MIN, |d| d.date);
+        h.promotions
+            .iter()
+            .map(|p| Self {
+                sku: h.catalog.skus[p.sku].id.clone(),
+                first: h.days[p.first].date,
+                last: first + Duration::days(p.last as i64),
+            })
+            .collect()
+    }
+}
+
 /// A store and its room per zone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreRoom {

@@ -30,15 +30,7 @@ fn a_round_proposes_whole_cases_per_supplier_and_explains_every_line() {
     let last = h.days[DAYS - 1].date;
     let date = last + Duration::days(1);
     let options = RoundOptions::default();
-    let promotions: Vec<PlannedPromotion> = h
-        .promotions
-        .iter()
-        .map(|p| PlannedPromotion {
-            sku: h.catalog.skus[p.sku].id.clone(),
-            first: h.days[p.first].date,
-            last: first + Duration::days(p.last as i64),
-        })
-        .collect();
+    let promotions = PlannedPromotion::of_history(&h);
     let sales = extend_panel(
         &panel(&h),
         first,

@@ -147,15 +147,7 @@ impl ProcurementData {
         let demand = daily_demand(Path::new("the sample history"), &rows).unwrap_or_else(|_| {
             unreachable!("the generator writes one row per store, article and day")
         });
-        let promotions = h
-            .promotions
-            .iter()
-            .map(|p| PlannedPromotion {
-                sku: h.catalog.skus[p.sku].id.clone(),
-                first: h.days[p.first].date,
-                last: first + Duration::days(p.last as i64),
-            })
-            .collect();
+        let promotions = PlannedPromotion::of_history(&h);
         Self {
             catalog: h.catalog,
             sales: demand.panel,

@@ -15,7 +15,7 @@ use common::{Reply, key, monaco};
 use freshroute_service::rounds::ProcurementData;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, PurchasingPolicy, RateLimit, router};
-use freshroute_store::{AnyStore, Role, Shop, Storage};
+use freshroute_store::{AnyStore, Role, Storage};
 use serde_json::{Value, json};
 
 /// The bundled procurement data, read once per test binary.
@@ -38,26 +38,11 @@ fn code(r: &Reply) -> (StatusCode, Option<&str>) {
     (r.status, r.body["code"].as_str())
 }
 
-fn shop(id: &str) -> Shop {
-    Shop {
-        id: id.to_string(),
-        name: "Aliados".to_string(),
-        address: "Avenida dos Aliados, Porto".to_string(),
-        lat: 41.1496,
-        lon: -8.6110,
-        snapped: json!({}),
-        opening_hours: json!([]),
-        frozen_litres: 400,
-        chilled_litres: 900,
-        ambient_litres: 3_000,
-        created_ms: 0,
-        time_zone: "UTC".to_string(),
-        retired_ms: None,
-    }
-}
-
 async fn workflow(store: AnyStore) {
-    store.insert_shop(&shop(STORE)).await.expect("store");
+    store
+        .insert_shop(&common::porto_shop(STORE))
+        .await
+        .expect("store");
     let admin = key(&store, Role::Admin, None).await;
     let ana = key(&store, Role::Planner, None).await;
     let rui = key(&store, Role::Planner, None).await;

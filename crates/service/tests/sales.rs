@@ -14,31 +14,13 @@ use common::{Reply, key, monaco, on_both, send};
 use freshroute_service::rounds::ProcurementData;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, Clock, RateLimit, router, stock_sample_stores};
-use freshroute_store::{AnyStore, Purchasing, Role, Shop, Storage, Zone};
+use freshroute_store::{AnyStore, Purchasing, Role, Storage, Zone};
 use serde_json::{Value, json};
 
 const STORE: &str = "porto-aliados";
 
 fn day(s: &str) -> NaiveDate {
     s.parse().expect("a date")
-}
-
-fn shop() -> Shop {
-    Shop {
-        id: STORE.to_string(),
-        name: "Aliados".to_string(),
-        address: "Avenida dos Aliados, Porto".to_string(),
-        lat: 41.1496,
-        lon: -8.6110,
-        snapped: json!({}),
-        opening_hours: json!([]),
-        frozen_litres: 400,
-        chilled_litres: 900,
-        ambient_litres: 3_000,
-        created_ms: 0,
-        time_zone: "Europe/Lisbon".to_string(),
-        retired_ms: None,
-    }
 }
 
 fn refusal(r: &Reply) -> (u16, Option<&str>, Option<&str>) {
@@ -57,7 +39,7 @@ async fn a_round_for_today_plans_from_the_sales_posted_yesterday() {
     on_both(|store: AnyStore| {
         let data = Arc::clone(&data);
         async move {
-            store.insert_shop(&shop()).await.expect("shop");
+            store.insert_shop(&common::porto_shop(STORE)).await.expect("shop");
             let planner = key(&store, Role::Planner, None).await;
             let dispatcher = key(&store, Role::Dispatcher, None).await;
             let mut state =

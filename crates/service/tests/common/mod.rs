@@ -113,3 +113,24 @@ where
     scenario(pg.into()).await;
     db.drop_now().await.expect("drop");
 }
+
+/// A store of the sample chain in Porto as storage holds it, with no hours (always open)
+/// and a fridge, freezer and shelves of a coffee shop.
+#[allow(dead_code)]
+pub(crate) fn porto_shop(id: &str) -> freshroute_store::Shop {
+    freshroute_store::Shop {
+        id: id.to_string(),
+        name: "Aliados".to_string(),
+        address: "Avenida dos Aliados, Porto".to_string(),
+        lat: 41.1496,
+        lon: -8.6110,
+        snapped: serde_json::json!({}),
+        opening_hours: serde_json::json!([]),
+        frozen_litres: 400,
+        chilled_litres: 900,
+        ambient_litres: 3_000,
+        created_ms: 0,
+        time_zone: "Europe/Lisbon".to_string(),
+        retired_ms: None,
+    }
+}
