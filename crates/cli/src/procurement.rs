@@ -271,7 +271,7 @@ pub(crate) fn plan(command: PlanCommand) -> Result<(), CliError> {
         if store.shops().await?.is_empty() {
             // A new database: the sample chain, as `freshroute serve` loads it.
             let roads = std::sync::Arc::new(crate::roads::bundled_network()?);
-            let state = freshroute_service::AppState::load(
+            let mut state = freshroute_service::AppState::load(
                 store.clone(),
                 roads,
                 freshroute_service::rules::FixRules::default(),
@@ -280,7 +280,9 @@ pub(crate) fn plan(command: PlanCommand) -> Result<(), CliError> {
             .await?;
             let path = data_dir().join(crate::service::SAMPLE_CHAIN_FILE);
             let chain = crate::service::read_sample_chain(&path)?;
+            state.time_zone = chain.time_zone.parse().unwrap_or(state.time_zone);
             crate::service::load_sample(&state, &path, &chain).await?;
+            crate::service::stock_sample(&state, &data).await?;
         }
         eprintln!(
             "planning {} for {} …",

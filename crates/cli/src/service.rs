@@ -291,15 +291,7 @@ async fn run(
         (None, None) => None,
     };
     if let (Some(data), Some(_)) = (&state.procurement, &sample) {
-        let today = state.time_zone.date_of(freshroute_service::now_ms());
-        let stocked = freshroute_service::stock_sample_stores(&state, data, today)
-            .await
-            .map_err(|e| CliError::Usage(format!("opening stock: {}", e.message)))?;
-        if stocked > 0 {
-            eprintln!(
-                "gave {stocked} stores of the sample chain an opening stock (two days of sales)"
-            );
-        }
+        stock_sample(&state, data).await?;
     }
     state.purchasing = freshroute_service::PurchasingPolicy {
         second_approval_above_cents: i64::from(args.second_approval_above) * 100,
@@ -329,6 +321,21 @@ async fn run(
         .await
         .map_err(CliError::Serve)?;
     eprintln!("freshroute stopped");
+    Ok(())
+}
+
+/// Gives the sample stores that hold no stock an opening stock, and says so.
+pub(crate) async fn stock_sample(
+    state: &AppState,
+    data: &freshroute_service::rounds::ProcurementData,
+) -> Result<(), CliError> {
+    let today = state.time_zone.date_of(freshroute_service::now_ms());
+    let stocked = freshroute_service::stock_sample_stores(state, data, today)
+        .await
+        .map_err(|e| CliError::Usage(format!("opening stock: {}", e.message)))?;
+    if stocked > 0 {
+        eprintln!("gave {stocked} stores of the sample chain an opening stock (two days of sales)");
+    }
     Ok(())
 }
 
