@@ -98,13 +98,32 @@ impl Caller {
         format!("{}:{}", self.role, self.key_id)
     }
 
-    /// Who this is, as order events record it: the role, or `courier:ID`.
+    /// Who this is, as order events record it: `courier:ID` for a courier's key, else
+    /// the role and the key's id, as [`Caller::by_key`].
     pub fn actor(&self) -> String {
         match &self.courier_id {
             Some(id) => format!("courier:{id}"),
-            None => self.role.to_string(),
+            None => self.by_key(),
         }
     }
+}
+
+/// Who holds each named key, by the key as audit trails record it
+/// (`planner:d802ea5b36b0`).
+pub(crate) async fn key_names(
+    state: &AppState,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    Ok(state
+        .store
+        .api_keys()
+        .await?
+        .into_iter()
+        .filter(|k| !k.name.is_empty())
+        .map(|k| {
+            let id: String = k.key_hash.chars().take(KEY_ID_CHARS).collect();
+            (format!("{}:{id}", k.role), k.name)
+        })
+        .collect())
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -488,6 +488,13 @@ pub(crate) async fn get(
     caller.may_carry(&order)?;
     let events = state.store.order_events(&id).await?;
     let mut answer = feature(&order, Some(&events));
+    let names = crate::auth::key_names(&state).await?;
+    if let Some(list) = answer["properties"]["events"].as_array_mut() {
+        for e in list {
+            let name = e["by"].as_str().and_then(|by| names.get(by)).cloned();
+            e["by_name"] = json!(name);
+        }
+    }
     let notices: Vec<Value> = state
         .store
         .notices(&id)

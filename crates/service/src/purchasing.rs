@@ -149,17 +149,7 @@ struct Audience {
 
 impl Audience {
     async fn of(state: &AppState) -> Result<Self, ApiError> {
-        let names = state
-            .store
-            .api_keys()
-            .await?
-            .into_iter()
-            .filter(|k| !k.name.is_empty())
-            .map(|k| {
-                let id: String = k.key_hash.chars().take(crate::auth::KEY_ID_CHARS).collect();
-                (format!("{}:{id}", k.role), k.name)
-            })
-            .collect();
+        let names = crate::auth::key_names(state).await?;
         Ok(Self {
             policy: state.purchasing,
             zone: state.time_zone,

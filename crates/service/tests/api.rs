@@ -914,7 +914,17 @@ async fn stores_and_orders<S: Storage>(
         .map(|e| {
             (
                 e["status"].as_str().unwrap_or("").to_string(),
-                e["by"].as_str().unwrap_or("").to_string(),
+                // A dispatcher's key as `dispatcher:KEYID`: the role is what is compared.
+                e["by"]
+                    .as_str()
+                    .map_or("", |b| {
+                        if b.starts_with("courier:") {
+                            b
+                        } else {
+                            b.split(':').next().unwrap_or(b)
+                        }
+                    })
+                    .to_string(),
             )
         })
         .collect();

@@ -10,7 +10,7 @@ use axum::Router;
 use common::{Reply, key, monaco, on_both};
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, Clock, RateLimit, router};
-use freshroute_store::{AnyStore, Role, Zone};
+use freshroute_store::{AnyStore, Role, Storage, Zone};
 use serde_json::{Value, json};
 
 /// Thursday 2026-12-03, 06:00 in Monaco (UTC+1 in winter): where the clock starts.
@@ -26,14 +26,20 @@ struct Chain {
     app: Router,
     clock: Clock,
     dispatcher: String,
+    store: AnyStore,
 }
 
 impl Chain {
     async fn new(store: AnyStore) -> Self {
         let dispatcher = key(&store, Role::Dispatcher, None).await;
-        let mut state = AppState::load(store, monaco(), FixRules::default(), RateLimit::default())
-            .await
-            .expect("state");
+        let mut state = AppState::load(
+            store.clone(),
+            monaco(),
+            FixRules::default(),
+            RateLimit::default(),
+        )
+        .await
+        .expect("state");
         let clock = Clock::manual(ms(THURSDAY_6));
         state.clock = clock.clone();
         state.time_zone = "Europe/Monaco".parse::<Zone>().expect("zone");
@@ -41,6 +47,7 @@ impl Chain {
             app: router(state),
             clock,
             dispatcher,
+            store,
         };
         let r = chain
             .call("POST", "/v1/stores", Some(json!({
@@ -110,6 +117,23 @@ async fn orders_follow_the_stores_hours_and_delivery_radius() {
                 .expect("promise")),
             ms("2026-12-03T09:35:00+01:00")
         );
+        // The order's history names who took it, by key and by name.
+        let hash = freshroute_service::auth::hash(&c.dispatcher);
+        assert!(
+            c.store
+                .rename_api_key(&hash, "Rita Almeida")
+                .await
+                .expect("rename")
+        );
+        let r = c.call("GET", "/v1/orders/o-1", None).await;
+        let first = &r.body["properties"]["events"][0];
+        assert!(
+            first["by"]
+                .as_str()
+                .is_some_and(|b| b.starts_with("dispatcher:")),
+            "{first}"
+        );
+        assert_eq!(first["by_name"], json!("Rita Almeida"), "{first}");
         // Ready at 21:00, after closing: refused, naming the next opening.
         let late = order(
             "o-2",
