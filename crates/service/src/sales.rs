@@ -131,7 +131,16 @@ pub(crate) async fn post(
         .map(|d| d.date.as_str())
         .max()
         .unwrap_or_default();
-    let until = data.last.to_string().max(last.to_string());
+    // The last day a round now has sales for: the history's, or the latest posted.
+    let after = (data.last + chrono::Duration::days(1)).to_string();
+    let posted_last = state
+        .store
+        .sales_from(&after)
+        .await?
+        .into_iter()
+        .map(|d| d.date)
+        .max();
+    let until = posted_last.unwrap_or_else(|| data.last.to_string());
     Ok(Json(json!({
         "recorded": recorded,
         "first_day": first,
