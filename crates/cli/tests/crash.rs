@@ -2,6 +2,8 @@
 //! that was acknowledged: on restart, every fix answered 200 and every order answered 201
 //! is there. The server runs on the bundled Monaco extract's roads.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -81,20 +83,7 @@ fn start(db: &Path, graph: &Path, port: u16) -> Child {
 fn a_killed_server_keeps_every_acknowledged_fix_and_order() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("crash.db");
-    let graph = dir.path().join("monaco.frgraph");
-    let monaco = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/monaco.osm.pbf");
-    let import = Command::new(env!("CARGO_BIN_EXE_freshroute"))
-        .args(["roads", "import"])
-        .arg(&monaco)
-        .arg("--out")
-        .arg(&graph)
-        .output()
-        .expect("roads import runs");
-    assert!(
-        import.status.success(),
-        "{}",
-        String::from_utf8_lossy(&import.stderr)
-    );
+    let graph = common::monaco_graph(dir.path());
     let key_out = Command::new(env!("CARGO_BIN_EXE_freshroute"))
         .args(["keys", "create", "--role", "admin", "--database-url"])
         .arg(&db)

@@ -3,9 +3,10 @@
 //! as full URLs on the public address it names, logs on stderr without colour codes off
 //! a terminal, and a clean shutdown said on SIGTERM.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -97,16 +98,7 @@ fn a_settings_file_that_does_not_read_is_refused_with_its_path() {
 #[test]
 fn settings_name_the_public_address_logs_are_plain_and_shutdown_is_said() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let graph = dir.path().join("monaco.frgraph");
-    let monaco = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/monaco.osm.pbf");
-    let import = Command::new(env!("CARGO_BIN_EXE_freshroute"))
-        .args(["roads", "import"])
-        .arg(&monaco)
-        .arg("--out")
-        .arg(&graph)
-        .output()
-        .expect("roads import runs");
-    assert!(import.status.success());
+    let graph = common::monaco_graph(dir.path());
     let db = dir.path().join("serve.db");
     let port = free_port();
     let settings = dir.path().join("settings.json");
