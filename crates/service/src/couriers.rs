@@ -263,14 +263,15 @@ pub(crate) fn check_profile(profile: &str) -> Result<(), ApiError> {
 }
 
 pub(crate) fn check_capacity(box_capacity: i64) -> Result<(), ApiError> {
-    if !(0..=1_000_000).contains(&box_capacity) {
-        return Err(ApiError::bad_request(
-            "invalid_capacity",
-            "box_capacity must be 0 to 1,000,000 box units",
-        )
-        .at("box_capacity"));
-    }
-    Ok(())
+    let (code, message) = match box_capacity {
+        ..0 => ("negative_capacity", "box_capacity must be 0 or more"),
+        1_000_001.. => (
+            "capacity_too_large",
+            "box_capacity is at most 1,000,000 box units",
+        ),
+        _ => return Ok(()),
+    };
+    Err(ApiError::bad_request(code, message).at("box_capacity"))
 }
 
 /// Every courier with its latest position: the dispatcher's live view.

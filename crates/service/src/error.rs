@@ -52,6 +52,16 @@ impl ApiError {
         self.field = Some(field.into());
         self
     }
+
+    /// The same refusal placed inside item `i` of the list `list` it came from
+    /// (`units` → `sales[3].units`).
+    pub fn within(self, list: &str, i: usize) -> Self {
+        let field = match &self.field {
+            Some(f) => format!("{list}[{i}].{f}"),
+            None => format!("{list}[{i}]"),
+        };
+        self.at(field)
+    }
 }
 
 impl IntoResponse for ApiError {

@@ -118,7 +118,7 @@ pub(crate) async fn post(
     let days = rows
         .iter()
         .enumerate()
-        .map(|(i, r)| check.row(r).map_err(|e| within(e, i)))
+        .map(|(i, r)| check.row(r).map_err(|e| e.within("sales", i)))
         .collect::<Result<Vec<SaleDay>, ApiError>>()?;
     let recorded = state.store.record_sales(&days).await?;
     let first = days
@@ -243,15 +243,6 @@ fn unprocessable(code: &'static str, message: String) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
 
-/// Places a row's refusal at `sales[i]`.
-fn within(e: ApiError, i: usize) -> ApiError {
-    let field = match &e.field {
-        Some(f) => format!("sales[{i}].{f}"),
-        None => format!("sales[{i}]"),
-    };
-    e.at(field)
-}
-
 /// CSV rows in the daily sales format, header first; the last four columns may be left
 /// out. A cell that does not read is refused at `sales[i].column`.
 fn from_csv(body: &[u8]) -> Result<Vec<PostedSale>, ApiError> {
@@ -297,7 +288,7 @@ fn from_csv(body: &[u8]) -> Result<Vec<PostedSale>, ApiError> {
                 )
                 .at(format!("sales[{i}]")));
             }
-            csv_row(&cells).map_err(|e| within(e, i))
+            csv_row(&cells).map_err(|e| e.within("sales", i))
         })
         .collect()
 }

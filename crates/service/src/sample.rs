@@ -51,7 +51,7 @@ pub async fn load_sample_chain(
         let new =
             serde_json::from_value(body).map_err(|e| invalid(format!("couriers[{i}]"), &e))?;
         let (courier, _secret) =
-            courier_from(new, now_ms, state.time_zone).map_err(|e| within(e, "couriers", i))?;
+            courier_from(new, now_ms, state.time_zone).map_err(|e| e.within("couriers", i))?;
         match state.store.insert_courier(&courier).await {
             Ok(()) => load.couriers += 1,
             Err(StoreError::Conflict(_)) => {}
@@ -65,7 +65,7 @@ pub async fn load_sample_chain(
         let mut value = serde_json::to_value(s).map_err(|e| invalid(format!("stores[{i}]"), &e))?;
         value["time_zone"] = json!(chain.time_zone);
         let new = serde_json::from_value(value).map_err(|e| invalid(format!("stores[{i}]"), &e))?;
-        let shop = shop_from(state, new).map_err(|e| within(e, "stores", i))?;
+        let shop = shop_from(state, new).map_err(|e| e.within("stores", i))?;
         state.store.insert_shop(&shop).await?;
         load.stores += 1;
     }
@@ -144,13 +144,4 @@ fn opening_lots(
 
 fn invalid(field: String, e: &serde_json::Error) -> ApiError {
     ApiError::bad_request("invalid_sample_chain", e.to_string()).at(field)
-}
-
-/// Places a refusal's field inside the list it came from.
-fn within(e: ApiError, list: &str, i: usize) -> ApiError {
-    let field = match &e.field {
-        Some(f) => format!("{list}[{i}].{f}"),
-        None => format!("{list}[{i}]"),
-    };
-    e.at(field)
 }

@@ -313,6 +313,10 @@ async fn orders_go_only_to_couriers_on_duty_by_their_roster() {
         assert_eq!(refusal(&r), (400, Some("invalid_time_of_day"), Some("roster.weekly[0].starts")));
         let r = c.call("PATCH", "/v1/couriers/c-1", Some(json!({"time_zone": "Mars/Olympus"}))).await;
         assert_eq!(refusal(&r), (400, Some("unknown_time_zone"), Some("time_zone")));
+        for (capacity, code) in [(-1, "negative_capacity"), (2_000_000, "capacity_too_large")] {
+            let r = c.call("PATCH", "/v1/couriers/c-1", Some(json!({"box_capacity": capacity}))).await;
+            assert_eq!(refusal(&r), (400, Some(code), Some("box_capacity")));
+        }
         // 07:00, its shift three hours off: an order ready at 08:10 cannot go to it; put
         // on duty now, it can.
         let assign = json!({"status": "assigned", "courier_id": "c-1"});
