@@ -3,13 +3,14 @@
 //! It shares no code with the search: it finds each route's earliest schedule
 //! from the stop sequence alone, by Bellman–Ford over the route's difference
 //! constraints (drive and service between stops, windows, ride limits, waiting
-//! allowed anywhere), then verifies coverage, pairing and order, skills, capacity
-//! at every stop, time windows, shifts and route durations, and ride limits, and
-//! recomputes the cost. For a solution it also verifies every time, load and ride
+//! allowed anywhere), judges each route stop by stop (`judge_route`: pairing and
+//! order, skills, bindings, capacity at every stop, time windows, shifts and route
+//! durations, ride limits), then verifies coverage and recomputes the cost. For a solution it also verifies every time, load and ride
 //! the plan states. A plan the solver returns that fails here is a solver bug.
 
 use crate::Solution;
 use crate::problem::{MAX_DIMS, NO_LIMIT, Problem, StopKind, TaskId};
+use crate::verdict::{Breach, judge_route};
 
 /// What the checker found.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,128 +52,40 @@ pub fn check_routes(
         if stops.is_empty() {
             continue;
         }
-        let m = &pb.matrices[veh.profile];
-        let mut load = veh.initial_load;
-        let mut nodes = Vec::with_capacity(stops.len());
-        for &(task, kind) in stops {
-            let Some(t) = pb.tasks.get(task.0 as usize) else {
-                v.push(format!("task {} does not exist", task.0));
-                continue;
-            };
-            let node = match (t.nodes.len(), kind) {
-                (1, StopKind::Job) if pb.nodes[t.nodes[0] as usize].kind == StopKind::Job => {
-                    t.nodes[0]
-                }
-                (2, StopKind::Pickup) => t.nodes[0],
-                (2, StopKind::Delivery) => t.nodes[1],
-                (1, StopKind::Dropoff)
-                    if pb.nodes[t.nodes[0] as usize].kind == StopKind::Dropoff =>
-                {
-                    t.nodes[0]
-                }
-                _ => {
-                    v.push(format!("task {} has no {kind:?} stop", task.0));
-                    continue;
-                }
-            };
-            let n = &pb.nodes[node as usize];
-            if n.vehicle.is_some_and(|only| only as usize != *vehicle) {
-                v.push(format!(
-                    "task {} is on board vehicle {:?}, not {vehicle}",
-                    task.0, n.vehicle
-                ));
-            }
-            if n.skills & !veh.skills != 0 {
-                v.push(format!(
-                    "vehicle {vehicle} lacks a skill task {} needs",
-                    task.0
-                ));
-            }
-            for d in 0..MAX_DIMS {
-                load[d] = load[d].saturating_add(n.delivery[d]);
-            }
-            nodes.push((task, kind, node));
-        }
-        for d in 0..MAX_DIMS {
-            if load[d] > veh.capacity[d] {
-                v.push(format!(
-                    "vehicle {vehicle} leaves with load {} > capacity {} (dimension {d})",
-                    load[d], veh.capacity[d]
-                ));
+        let Some(verdict) = judge_route(pb, *vehicle, stops) else {
+            continue;
+        };
+        for s in &verdict.stops {
+            let (task, kind) = (s.task.0, s.kind);
+            v.extend(
+                s.breaches
+                    .iter()
+                    .map(|b| format!("vehicle {vehicle}, task {task} ({kind:?}): {b}")),
+            );
+            let named = !s
+                .breaches
+                .iter()
+                .any(|b| matches!(b, Breach::NoSuchTask | Breach::NoSuchStop));
+            if named {
+                seen[task as usize] += 1;
             }
         }
-        let mut distance = 0;
-        let mut here = veh.start;
-        for &(_, _, node) in &nodes {
-            let loc = pb.nodes[node as usize].location;
-            distance += m.distance(here, loc);
-            here = loc;
-        }
-        // Without a feasible schedule the times are not checked further; the rest is.
-        let served = schedule(pb, veh, &nodes).unwrap_or_else(|why| {
-            v.push(format!("vehicle {vehicle}: {why}"));
-            vec![veh.shift.0; nodes.len() + 1]
-        });
-        let mut left_pickup: Vec<(u32, i64)> = Vec::new();
-        for (k, &(task, kind, node)) in nodes.iter().enumerate() {
-            let n = &pb.nodes[node as usize];
-            for d in 0..MAX_DIMS {
-                load[d] = load[d]
-                    .saturating_add(n.pickup[d])
-                    .saturating_sub(n.delivery[d]);
-                if load[d] > veh.capacity[d] || load[d] < 0 {
-                    v.push(format!(
-                        "vehicle {vehicle}: load {} after task {} is outside [0, {}]",
-                        load[d], task.0, veh.capacity[d]
-                    ));
-                }
-            }
-            let count = &mut seen[task.0 as usize];
-            *count += 1;
-            match kind {
-                StopKind::Job | StopKind::Dropoff => {}
-                StopKind::Pickup => left_pickup.push((task.0, served[k] + n.service)),
-                StopKind::Delivery => match left_pickup.iter().find(|(t, _)| *t == task.0) {
-                    Some(&(_, left)) => {
-                        let limit = pb.tasks[task.0 as usize].max_ride;
-                        if limit < NO_LIMIT && served[k] - left > limit {
-                            v.push(format!(
-                                "task {}: ride {} s exceeds its limit {limit} s",
-                                task.0,
-                                served[k] - left
-                            ));
-                        }
-                    }
-                    None => v.push(format!(
-                        "task {}: delivered before it is picked up, or on another route",
-                        task.0
-                    )),
-                },
-            }
-        }
-        if let Some(e) = veh.end {
-            distance += m.distance(here, e);
-        }
-        let end = served[nodes.len()];
-        if end > veh.shift.1 {
-            v.push(format!(
-                "vehicle {vehicle} ends at {end}, after its shift ends at {}",
-                veh.shift.1
-            ));
-        }
-        let duration = end - veh.shift.0;
-        if veh.max_duration < NO_LIMIT && duration > veh.max_duration {
-            v.push(format!(
-                "vehicle {vehicle}: route lasts {duration} s, more than {} s",
-                veh.max_duration
-            ));
-        }
-        total_distance += distance;
-        cost += veh.fixed_cost + veh.cost_per_metre * distance + veh.cost_per_second * duration;
+        v.extend(
+            verdict
+                .breaches
+                .iter()
+                .map(|b| format!("vehicle {vehicle}: {b}")),
+        );
+        total_distance += verdict.distance;
+        let duration = verdict.end - veh.shift.0;
+        cost +=
+            veh.fixed_cost + veh.cost_per_metre * verdict.distance + veh.cost_per_second * duration;
         // The switching cost of each task served by a vehicle other than its preferred one.
-        for &(task, kind, _) in &nodes {
-            if matches!(kind, StopKind::Job | StopKind::Pickup | StopKind::Dropoff) {
-                cost += pb.tasks[task.0 as usize].switch_cost(*vehicle);
+        for &(task, kind) in stops {
+            if matches!(kind, StopKind::Job | StopKind::Pickup | StopKind::Dropoff)
+                && let Some(t) = pb.tasks.get(task.0 as usize)
+            {
+                cost += t.switch_cost(*vehicle);
             }
         }
     }
@@ -204,7 +117,7 @@ pub fn check_routes(
 /// route's end), by Bellman–Ford on its difference constraints: each start at least
 /// the previous departure plus the drive, inside a window of its stop, and each
 /// pickup at least its delivery's start minus the ride limit and the pickup's service.
-fn schedule(
+pub(crate) fn schedule(
     pb: &Problem,
     veh: &crate::problem::VehicleData,
     nodes: &[(TaskId, StopKind, u32)],

@@ -20,6 +20,7 @@ mod problem;
 pub mod procurement;
 mod reasons;
 mod search;
+mod verdict;
 
 pub use checker::{CheckReport, check, check_routes};
 pub use plan::{PlannedRoute, PlannedStop, Solution, Unassigned, UnassignedReason};
@@ -28,6 +29,7 @@ pub use problem::{
     Stop, StopKind, TaskId, TimeWindow, TravelMatrix, Vehicle,
 };
 pub use search::{Limits, Quiet, SearchProgress};
+pub use verdict::{Breach, RouteVerdict, StopVerdict, judge_route};
 
 /// Solves a problem within the limits and returns the best plan found.
 pub fn solve(problem: &Problem, limits: &Limits, progress: &mut dyn SearchProgress) -> Solution {

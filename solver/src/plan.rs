@@ -162,30 +162,39 @@ fn planned_route(pb: &Problem, r: &Route) -> PlannedRoute {
 }
 
 /// Each position's planned service start: the route's earliest feasible schedule,
-/// except that a pickup is served as late as its window and the next stop allow, so
-/// that the courier waits at the store rather than with the goods on board. No other
-/// stop moves, so every rule still holds and rides only get shorter.
+/// with pickups served as late as the next stop allows ([`wait_at_stores`]).
 fn planned_starts(pb: &Problem, r: &Route) -> Vec<i64> {
-    let m = pb.matrix(r.vehicle);
     let mut starts = r.start.clone();
+    wait_at_stores(pb, r.vehicle, &r.nodes, &mut starts[1..]);
+    starts
+}
+
+/// Moves the pickups of a feasible earliest schedule as late as their window and the
+/// next stop allow, so that the courier waits at the store rather than with the goods
+/// on board. No other stop moves, so every rule still holds and rides only get shorter.
+/// `starts` holds each stop's service start, then the arrival at the route's end.
+pub(crate) fn wait_at_stores(pb: &Problem, vehicle: usize, nodes: &[u32], starts: &mut [i64]) {
+    let m = pb.matrix(vehicle);
+    let end = pb.vehicles[vehicle].end;
     // Backwards, so that a run of pickups waits as one.
-    for p in (1..=r.len()).rev() {
-        let node = &pb.nodes[r.nodes[p - 1] as usize];
+    for k in (0..nodes.len()).rev() {
+        let node = &pb.nodes[nodes[k] as usize];
         if node.kind != StopKind::Pickup {
             continue;
         }
         let window_end = node
             .windows
             .iter()
-            .find(|w| w.0 <= starts[p] && starts[p] <= w.1)
-            .map_or(starts[p], |w| w.1);
-        let travel = r
-            .location(pb, p + 1)
-            .map_or(0, |next| m.duration(node.location, next));
-        let latest = starts[p + 1] - node.service - travel;
-        starts[p] = starts[p].max(window_end.min(latest));
+            .find(|w| w.0 <= starts[k] && starts[k] <= w.1)
+            .map_or(starts[k], |w| w.1);
+        let next = nodes
+            .get(k + 1)
+            .map(|&u| pb.nodes[u as usize].location)
+            .or(end);
+        let travel = next.map_or(0, |next| m.duration(node.location, next));
+        let latest = starts[k + 1] - node.service - travel;
+        starts[k] = starts[k].max(window_end.min(latest));
     }
-    starts
 }
 
 /// Dimensions in use: the highest one any vehicle has capacity in.

@@ -15,6 +15,7 @@ mod error;
 mod fields;
 mod fixes;
 mod guessing;
+pub mod hand_route;
 pub mod idempotency;
 mod ingest;
 pub mod inputs;

@@ -1,7 +1,8 @@
-//! Plan mode: a route a dispatcher lays out by hand for one courier, timed from the
-//! courier's latest fix on its profile's roads (waiting at a store until the order is
-//! ready), with every rule it would break. Nothing is stored or sent: the dispatcher
-//! decides, then assigns.
+//! Plan mode: a route a dispatcher lays out by hand for one courier, judged as the
+//! planner would hold it once its orders are assigned (`hand_route`): timed from where
+//! the planner starts the courier, on its profile's roads, waiting at a store until the
+//! order is ready, with every rule it would break and each delivery after its promise.
+//! Nothing is stored or sent: the dispatcher decides, then assigns.
 
 use std::collections::HashMap;
 
@@ -9,14 +10,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use freshroute_roads::Profile;
-use freshroute_store::{Order, OrderStatus, Role, Storage, Window};
-use serde::Deserialize;
+use freshroute_store::{Order, Role, Storage};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
-use crate::orders::{needed_skills, stored_items};
+use crate::hand_route::{self, Side, Violation};
 use crate::places::point;
-use crate::planner::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S, Place, road_legs};
+use crate::planner::{Place, road_legs, snapshot};
 use crate::state::AppState;
 use crate::time::format_ms;
 use crate::{ApiError, ErrorBody};
@@ -44,16 +45,75 @@ pub(crate) struct HandRoute {
     stops: Vec<HandStop>,
 }
 
-/// A rule a stop breaks.
-fn violation(code: &str, message: String) -> Value {
-    json!({"code": code, "message": message})
+/// A rule a stop or a route breaks, or a warning.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct ViolationView {
+    /// Stable code.
+    #[schema(example = "ride_limit")]
+    code: String,
+    /// What it means here.
+    message: String,
 }
 
-/// Times a hand-made route and lists what it breaks.
+/// One stop of a judged route.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct JudgedStopView {
+    /// The order.
+    order_id: String,
+    /// `pickup` or `delivery`.
+    kind: String,
+    /// Where the stop is, a GeoJSON Point.
+    #[schema(value_type = Object)]
+    geometry: Value,
+    /// Planned arrival, ISO 8601; `null` when the planner cannot plan the order at all.
+    arrival: Option<String>,
+    /// Planned service start (after waiting for the food to be ready).
+    start: Option<String>,
+    /// Planned departure.
+    departure: Option<String>,
+    /// What the planner would refuse here: `too_late`, `ride_limit`, `capacity`,
+    /// `missing_skill`, `not_picked_up`, `already_picked_up`, `on_board_elsewhere`,
+    /// `committed_first`, `unreachable`, `off_duty`, or why the order cannot be planned.
+    violations: Vec<ViolationView>,
+    /// What a customer will notice though the planner allows it: `late` (after the promise).
+    warnings: Vec<ViolationView>,
+    /// The road to this stop from the one before (or the courier), a GeoJSON LineString.
+    #[schema(value_type = Object)]
+    road: Value,
+}
+
+/// Where and when the courier was last seen.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Origin {
+    /// A GeoJSON Point.
+    #[schema(value_type = Object)]
+    geometry: Value,
+    /// When, ISO 8601.
+    time: String,
+}
+
+/// A hand-made route as the planner would hold it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct RouteVerdictView {
+    /// The courier.
+    courier_id: String,
+    /// Its latest fix.
+    from: Origin,
+    /// No violation anywhere: the planner keeps this route once its orders are assigned.
+    feasible: bool,
+    /// What the route as a whole breaks: `after_shift`, `capacity` when it sets off,
+    /// `no_schedule`, or why the planner cannot plan the courier (`off_duty`,
+    /// `position_stale`).
+    violations: Vec<ViolationView>,
+    /// Each stop in the order given.
+    stops: Vec<JudgedStopView>,
+}
+
+/// Judges a hand-made route as the planner would hold it, and lists what it breaks.
 #[utoipa::path(post, path = "/v1/plan/check", tag = "planning", request_body = HandRoute,
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "Each stop with its `arrival`, `start` and `departure` from the courier's latest fix, and the `violations` of each (`late`, `ride_limit`, `capacity`, `missing_skill`, `not_picked_up`, `unreachable`, `off_duty`, `after_shift`); `feasible` when there are none", body = Value),
+        (status = 200, description = "Each stop with its planned times, what it breaks and its warnings; `feasible` when nothing is broken", body = RouteVerdictView),
         (status = 400, description = "No stops, a kind other than pickup or delivery, or a stop twice", body = ErrorBody),
         (status = 404, description = "No such courier or order", body = ErrorBody),
         (status = 409, description = "An order that is not open, or a courier with no position", body = ErrorBody),
@@ -62,7 +122,7 @@ pub(crate) async fn check(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<HandRoute>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RouteVerdictView>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(route) = body?;
     if route.stops.is_empty() || route.stops.len() > 200 {
@@ -146,153 +206,83 @@ pub(crate) async fn check(
         let (lat, lon) = table_place(&orders, &shops, s);
         places.push(Place { lat, lon });
     }
-    let roads = state.roads.clone();
-    let (planner, now) = (state.planner, state.clock.now_ms());
-    // A leg the roads cannot carry keeps the marker -1 as its time.
-    let unroutable = vec![-1; places.len().saturating_sub(1)];
-    let legs =
-        tokio::task::spawn_blocking(move || road_legs(&roads, profile, &places, &unroutable))
-            .await
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "planner_failed",
-                    "timing the route stopped unexpectedly",
-                )
-            })?;
-    // Goods in the box before the route starts: picked up and carried by this courier.
-    let mut load: i64 = orders
-        .values()
-        .filter(|o| {
-            o.status == OrderStatus::PickedUp && o.courier_id.as_deref() == Some(&courier.id)
+    let snap = snapshot(&state).await?;
+    let (roads, planner) = (state.roads.clone(), state.planner);
+    let (courier_id, stops) = (courier.id.clone(), sides(&route));
+    let (verdict, legs) = tokio::task::spawn_blocking(move || {
+        let hand: Vec<(&str, Side)> = stops.iter().map(|(o, s)| (o.as_str(), *s)).collect();
+        let verdict = hand_route::judge(&snap, &roads, &planner, &courier_id, &hand);
+        // A leg the roads cannot carry keeps the marker -1 as its time.
+        let unroutable = vec![-1; places.len().saturating_sub(1)];
+        (verdict, road_legs(&roads, profile, &places, &unroutable))
+    })
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "planner_failed",
+            "judging the route stopped unexpectedly",
+        )
+    })?;
+    let stops = route
+        .stops
+        .iter()
+        .zip(&verdict.stops)
+        .zip(&legs)
+        .map(|((s, judged), leg)| {
+            let (lat, lon) = table_place(&orders, &shops, s);
+            let time = |pick: fn(&(i64, i64, i64)) -> i64| {
+                judged.times.as_ref().map(|t| format_ms(pick(t)))
+            };
+            JudgedStopView {
+                order_id: s.order_id.clone(),
+                kind: s.kind.clone(),
+                geometry: point(lat, lon),
+                arrival: time(|t| t.0),
+                start: time(|t| t.1),
+                departure: time(|t| t.2),
+                violations: listed(&judged.violations),
+                warnings: listed(&judged.warnings),
+                road: json!({"type": "LineString", "coordinates": leg.geometry}),
+            }
         })
-        .map(|o| o.box_units)
-        .sum();
-    let mut left_store: HashMap<&str, i64> = HashMap::new();
-    // The courier's shift, by the same roster and duty the planner and assignments read:
-    // it starts driving when the shift begins; off duty, it only delivers what it carries.
-    let shift = courier.shift_at(now);
-    let mut t = now
-        .max(fix.fix_ms)
-        .max(shift.map_or(i64::MIN, |w| w.start_ms));
-    let mut out = Vec::new();
-    let mut feasible = true;
-    for (k, s) in route.stops.iter().enumerate() {
-        let o = &orders[&s.order_id];
-        let mut broken = Vec::new();
-        let drive = legs[k].duration_s;
-        if drive < 0 {
-            broken.push(violation(
-                "unreachable",
-                format!("a {} cannot reach this stop by road", courier.profile),
-            ));
-        }
-        let arrival = t + drive.max(0) * 1000;
-        let (start, service) = if s.kind == "pickup" {
-            (arrival.max(o.ready_ms), PICKUP_SERVICE_S)
-        } else {
-            (arrival, DELIVERY_SERVICE_S)
-        };
-        let departure = start + service * 1000;
-        if let Some(why) = off_shift(shift, s.kind.as_str(), departure) {
-            broken.push(why);
-        }
-        let items = stored_items(o);
-        if s.kind == "pickup" {
-            if let Some(skill) = needed_skills(&items)
-                .into_iter()
-                .find(|n| !courier.skills.iter().any(|c| c == n))
-            {
-                broken.push(violation(
-                    "missing_skill",
-                    format!(
-                        "the items need {skill:?}; {} has {:?}",
-                        courier.id, courier.skills
-                    ),
-                ));
-            }
-            load += o.box_units;
-            left_store.insert(&o.id, departure);
-            if load > courier.box_capacity {
-                broken.push(violation(
-                    "capacity",
-                    format!(
-                        "{} box units on board; the box holds {}",
-                        load, courier.box_capacity
-                    ),
-                ));
-            }
-        } else {
-            let on_board =
-                o.status == OrderStatus::PickedUp && o.courier_id.as_deref() == Some(&courier.id);
-            let left = left_store
-                .get(o.id.as_str())
-                .copied()
-                .or(on_board.then_some(o.updated_ms));
-            match left {
-                None => broken.push(violation(
-                    "not_picked_up",
-                    "delivered before it is picked up on this route".to_string(),
-                )),
-                Some(left) => {
-                    load -= o.box_units;
-                    if let Some(limit) = planner.ride_limit(&items)
-                        && start - left > limit * 1000
-                    {
-                        broken.push(violation(
-                            "ride_limit",
-                            format!(
-                                "{} min from the store; its coldest item allows {} min",
-                                (start - left) / 60_000,
-                                limit / 60
-                            ),
-                        ));
-                    }
-                }
-            }
-            if start > o.promised_ms {
-                broken.push(violation(
-                    "late",
-                    format!(
-                        "{} min after the promise",
-                        (start - o.promised_ms + 59_999) / 60_000
-                    ),
-                ));
-            }
-        }
-        feasible &= broken.is_empty();
-        let (lat, lon) = table_place(&orders, &shops, s);
-        out.push(json!({
-            "order_id": s.order_id, "kind": s.kind, "geometry": point(lat, lon),
-            "arrival": format_ms(arrival), "start": format_ms(start),
-            "departure": format_ms(departure), "violations": broken,
-            "road": {"type": "LineString", "coordinates": legs[k].geometry},
-        }));
-        t = departure;
-    }
-    Ok(Json(json!({
-        "courier_id": courier.id,
-        "from": {"geometry": point(fix.lat, fix.lon), "time": format_ms(fix.fix_ms)},
-        "feasible": feasible,
-        "stops": out,
-    })))
+        .collect();
+    Ok(Json(RouteVerdictView {
+        courier_id: courier.id,
+        from: Origin {
+            geometry: point(fix.lat, fix.lon),
+            time: format_ms(fix.fix_ms),
+        },
+        feasible: verdict.feasible(),
+        violations: listed(&verdict.violations),
+        stops,
+    }))
 }
 
-/// What a stop breaks of the courier's shift: a pickup while off duty (an off-duty
-/// courier delivers what it carries and takes nothing new), any stop past the shift's
-/// end.
-fn off_shift(shift: Option<Window>, kind: &str, departure: i64) -> Option<Value> {
-    match shift {
-        None if kind == "pickup" => Some(violation(
-            "off_duty",
-            "the courier is off duty: it delivers what it carries and takes nothing new; put it on duty first".to_string(),
-        )),
-        Some(w) if departure > w.end_ms => Some(violation(
-            "after_shift",
-            format!("the shift ends at {}", format_ms(w.end_ms)),
-        )),
-        _ => None,
-    }
+/// The hand route's stops as the judge reads them (kinds were checked on entry).
+fn sides(route: &HandRoute) -> Vec<(String, Side)> {
+    route
+        .stops
+        .iter()
+        .map(|s| {
+            let side = if s.kind == "pickup" {
+                Side::Pickup
+            } else {
+                Side::Delivery
+            };
+            (s.order_id.clone(), side)
+        })
+        .collect()
+}
+
+fn listed(violations: &[Violation]) -> Vec<ViolationView> {
+    violations
+        .iter()
+        .map(|v| ViolationView {
+            code: v.code.to_string(),
+            message: v.message.clone(),
+        })
+        .collect()
 }
 
 /// Where a stop is: the order's store for a pickup, its customer for a delivery.

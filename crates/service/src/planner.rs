@@ -256,7 +256,7 @@ pub struct Snapshot {
     pub heading: HashMap<String, (PlannedStop, Leg)>,
 }
 
-async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
+pub(crate) async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
     let mut orders = Vec::new();
     for status in [
         OrderStatus::Placed,
@@ -490,6 +490,50 @@ fn plan_with(
     late: &[String],
     hopeless: &[String],
 ) -> Plan {
+    let framed = frame(snap, roads, config, late, hopeless);
+    let Some(problem) = &framed.problem else {
+        return framed.out;
+    };
+    let limits = Limits {
+        time: Some(config.time_limit),
+        iterations: None,
+        seed: 1,
+    };
+    let solution = solve(problem, &limits, &mut Quiet);
+    read_back(snap, roads, framed, &solution)
+}
+
+/// A snapshot framed as a routing problem, before it is solved: the planner solves it,
+/// plan mode judges a dispatcher's route against it.
+pub(crate) struct Frame<'a> {
+    /// The plan's origin, epoch ms.
+    pub(crate) now: i64,
+    /// The places of the problem, by index.
+    places: Vec<Place>,
+    /// Vehicle index → courier.
+    pub(crate) vehicles: Vec<&'a Courier>,
+    /// Orders whose stop a courier is on its way to: the vehicle, the kind, when it leaves.
+    pub(crate) heading_orders: HashMap<&'a str, (usize, &'a str, i64)>,
+    /// Task index → order (each order is one task: a shipment, or goods on board).
+    pub(crate) task_orders: Vec<&'a Order>,
+    /// Pinned tasks (by index) and their couriers.
+    pinned: Vec<(usize, String)>,
+    /// The plan as far as it is known before solving: orders left out, couriers not used.
+    pub(crate) out: Plan,
+    /// The problem; `None` when there is nothing to solve (no courier, or refused).
+    pub(crate) problem: Option<freshroute_solver::Problem>,
+    /// When framing began: a plan's time counts from here.
+    clock: Instant,
+}
+
+/// Frames a snapshot as a routing problem (see [`plan_with`] for `late` and `hopeless`).
+pub(crate) fn frame<'a>(
+    snap: &'a Snapshot,
+    roads: &RoadNetwork,
+    config: &PlannerConfig,
+    late: &[String],
+    hopeless: &[String],
+) -> Frame<'a> {
     let now = snap.now_ms;
     let mut places: Vec<Place> = Vec::new();
     let mut add = |lat: f64, lon: f64| {
@@ -789,26 +833,52 @@ fn plan_with(
         late: Vec::new(),
         regions: Vec::new(),
     };
-    if vehicles.is_empty() {
+    let problem = if vehicles.is_empty() {
         out.unassigned
             .extend(task_orders.iter().map(|o| (o.id.clone(), "no_courier")));
-        return out;
+        None
+    } else {
+        builder
+            .build()
+            .inspect_err(|e| {
+                tracing::error!(error = %e, "the plan's problem was refused");
+                out.unassigned
+                    .extend(task_orders.iter().map(|o| (o.id.clone(), e.code())));
+            })
+            .ok()
+    };
+    Frame {
+        now,
+        places,
+        vehicles,
+        heading_orders,
+        task_orders,
+        pinned,
+        out,
+        problem,
+        clock,
     }
-    let problem = match builder.build() {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::error!(error = %e, "the plan's problem was refused");
-            out.unassigned
-                .extend(task_orders.iter().map(|o| (o.id.clone(), e.code())));
-            return out;
-        }
-    };
-    let limits = Limits {
-        time: Some(config.time_limit),
-        iterations: None,
-        seed: 1,
-    };
-    let solution = solve(&problem, &limits, &mut Quiet);
+}
+
+/// The plan a solution of a framed snapshot makes: each courier's route with its
+/// committed first stop, times and roads; the orders left out, with why.
+fn read_back(
+    snap: &Snapshot,
+    roads: &RoadNetwork,
+    framed: Frame<'_>,
+    solution: &freshroute_solver::Solution,
+) -> Plan {
+    let Frame {
+        now,
+        places,
+        vehicles,
+        heading_orders,
+        task_orders,
+        pinned,
+        mut out,
+        clock,
+        ..
+    } = framed;
     let at = |s: Seconds| now + s.0 * 1000;
     for (v, courier) in vehicles.iter().enumerate() {
         let solved_stops = solution

@@ -326,6 +326,14 @@ async fn orders_go_only_to_couriers_on_duty_by_their_roster() {
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.body["shift"]["starts"], json!("2026-12-03T07:00:00+01:00"));
         assert_eq!(r.body["shift"]["ends"], json!("2026-12-03T18:00:00+01:00"), "joins the rostered shift");
+        // Its fix is an hour old: the planner leaves out a courier gone quiet, and so
+        // does plan mode; a fresh fix, and the route holds.
+        let r = c.call("POST", "/v1/plan/check", Some(route.clone())).await;
+        assert_eq!(r.body["violations"][0]["code"], json!("position_stale"), "{}", r.body);
+        let fix = json!({"fixes": [{"courier_id": "c-1", "time": "2026-12-03T07:00:00+01:00",
+            "lat": 43.7347, "lon": 7.4206, "accuracy_m": 5.0}]});
+        let r = c.call("POST", "/v1/fixes", Some(fix)).await;
+        assert_eq!(r.status, 200, "{}", r.body);
         let r = c.call("POST", "/v1/plan/check", Some(route)).await;
         assert_eq!(r.body["feasible"], json!(true), "on duty now: {}", r.body);
         let r = c.call("POST", "/v1/orders/o-1/status", Some(assign.clone())).await;

@@ -5,10 +5,12 @@ mod common;
 use std::collections::HashMap;
 
 use common::monaco;
+use freshroute_service::hand_route::{self, Side};
 use freshroute_service::planner::{Leg, PlannedStop, PlannerConfig, Snapshot, plan};
 use freshroute_service::regions::{Regions, plan_regions};
 use freshroute_store::testing::{fix_at, shop_at};
 use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Shop};
+use rand::Rng;
 use serde_json::json;
 
 const NOW: i64 = 1_800_000_000_000;
@@ -269,4 +271,229 @@ fn regions_are_planned_apart_and_put_together_in_order() {
             ("west", "c-west", vec!["o-west", "o-west"]),
         ]
     );
+}
+
+/// Doors around Monaco's two stores.
+const DOORS: [(f64, f64); 6] = [
+    (43.7425, 7.4300),
+    (43.7290, 7.4160),
+    (43.7347, 7.4206),
+    (43.7380, 7.4240),
+    (43.7330, 7.4230),
+    (43.7445, 7.4315),
+];
+
+/// A busy moment drawn from `seed`: five couriers (a scooter, a bike with a small box
+/// and no freezer, a car, one off duty, one carrying hot food) and eight open orders of
+/// every class, ready from ten minutes ago to twenty minutes ahead.
+fn busy_moment(rng: &mut impl rand::Rng) -> Snapshot {
+    let mut couriers = Vec::new();
+    let mut latest = HashMap::new();
+    for (id, profile, capacity, skills, on) in [
+        ("scooter", "scooter", 10, vec!["insulated", "frozen"], true),
+        ("bike", "bike", 2, vec!["insulated"], true),
+        ("car", "car", 6, vec!["insulated", "frozen"], true),
+        ("resting", "scooter", 10, vec!["insulated", "frozen"], false),
+        ("carrying", "scooter", 4, vec!["insulated", "frozen"], true),
+    ] {
+        let at = if rng.random_bool(0.5) {
+            CASINO
+        } else {
+            FONTVIEILLE
+        };
+        let (mut c, fix) = courier(id, at);
+        c.profile = profile.to_string();
+        c.box_capacity = capacity;
+        c.skills = skills.into_iter().map(str::to_string).collect();
+        c.duty.as_mut().expect("on duty").on = on;
+        couriers.push(c);
+        latest.insert(id.to_string(), fix);
+    }
+    let mut orders = Vec::new();
+    for k in 0..8 {
+        let (store, _) = [("casino", CASINO), ("fontvieille", FONTVIEILLE)][rng.random_range(0..2)];
+        let class = ["hot", "frozen", "ambient", "chilled"][rng.random_range(0..4)];
+        let ready = NOW + rng.random_range(-10..20) * MINUTE;
+        let mut o = order(
+            &format!("o-{k}"),
+            store,
+            DOORS[rng.random_range(0..DOORS.len())],
+            class,
+            OrderStatus::Placed,
+            ready,
+            NOW - MINUTE,
+        );
+        o.courier_id = None;
+        o.box_units = rng.random_range(1..=3);
+        o.promised_ms = ready + rng.random_range(15..35) * MINUTE;
+        orders.push(o);
+    }
+    let mut hot = order(
+        "o-hot",
+        "casino",
+        DOORS[rng.random_range(0..DOORS.len())],
+        "hot",
+        OrderStatus::PickedUp,
+        NOW - 15 * MINUTE,
+        NOW - rng.random_range(2..12) * MINUTE,
+    );
+    hot.courier_id = Some("carrying".to_string());
+    orders.push(hot);
+    Snapshot {
+        now_ms: NOW,
+        shops: vec![shop("casino", CASINO), shop("fontvieille", FONTVIEILLE)],
+        couriers,
+        latest,
+        orders,
+        previous: HashMap::new(),
+        told: HashMap::new(),
+        heading: HashMap::new(),
+    }
+}
+
+/// A hand-made route for `courier`: one to three orders it could be given (and what it
+/// carries), their stops mostly in a sensible order, sometimes shuffled whole.
+fn hand_made(rng: &mut impl rand::Rng, snap: &Snapshot, courier: &str) -> Vec<(String, Side)> {
+    use rand::seq::SliceRandom;
+    let mut open: Vec<&Order> = snap
+        .orders
+        .iter()
+        .filter(|o| o.status == OrderStatus::Placed)
+        .collect();
+    open.shuffle(rng);
+    let n = rng.random_range(1..=3);
+    let mut stops: Vec<(String, Side)> = Vec::new();
+    for o in open.into_iter().take(n) {
+        // Each pickup goes somewhere before its delivery.
+        let at = rng.random_range(0..=stops.len());
+        stops.insert(at, (o.id.clone(), Side::Pickup));
+        let after = rng.random_range(at + 1..=stops.len());
+        stops.insert(after, (o.id.clone(), Side::Delivery));
+    }
+    // What it carries, and now and then what another courier carries.
+    let stray = rng.random_bool(0.1);
+    for o in snap
+        .orders
+        .iter()
+        .filter(|o| o.status == OrderStatus::PickedUp)
+        .filter(|o| stray || o.courier_id.as_deref() == Some(courier))
+    {
+        let at = rng.random_range(0..=stops.len());
+        stops.insert(at, (o.id.clone(), Side::Delivery));
+    }
+    if rng.random_bool(0.2) {
+        stops.shuffle(rng);
+    }
+    stops
+}
+
+/// Rules no order of the same stops could keep: the planner must not plan such a stop's
+/// order on that courier, whatever sequence it tries.
+const WHATEVER_THE_ORDER: [&str; 3] = ["missing_skill", "off_duty", "on_board_elsewhere"];
+
+#[test]
+fn plan_mode_and_the_planner_agree_on_200_random_hand_made_routes() {
+    use rand::SeedableRng;
+    let roads = monaco();
+    let config = PlannerConfig {
+        time_limit: std::time::Duration::from_millis(150),
+        ..PlannerConfig::default()
+    };
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(17);
+    let (mut feasible, mut refused, mut compared) = (0, 0, 0);
+    for trial in 0..200 {
+        let snap = busy_moment(&mut rng);
+        let courier = snap.couriers[rng.random_range(0..snap.couriers.len())]
+            .id
+            .clone();
+        let stops = hand_made(&mut rng, &snap, &courier);
+        let hand: Vec<(&str, Side)> = stops.iter().map(|(o, s)| (o.as_str(), *s)).collect();
+        let verdict = hand_route::judge(&snap, &roads, &config, &courier, &hand);
+        let ids: Vec<&str> = hand.iter().map(|(o, _)| *o).collect();
+        let given = hand_route::assigned_to(&snap, &courier, &ids);
+        let p = plan(&given, &roads, &config);
+        let route = p.routes.iter().find(|r| r.courier_id == courier);
+        let context = format!(
+            "trial {trial}: {courier} {hand:?}\nverdict {verdict:?}\nplan {:?} {:?} {:?}",
+            route.map(|r| &r.stops),
+            p.broken_pins,
+            p.unassigned
+        );
+        let refused_by_plan = |id: &str| {
+            p.broken_pins.iter().any(|(o, _, _)| o == id)
+                || p.unassigned.iter().any(|(o, _)| o == id)
+                || p.late.iter().any(|o| o == id)
+        };
+        if verdict.feasible() {
+            feasible += 1;
+            for id in &ids {
+                assert!(
+                    !refused_by_plan(id),
+                    "called feasible, but the planner refuses {id}: {context}"
+                );
+                assert!(
+                    route.is_some_and(|r| r.stops.iter().any(|s| s.order_id == *id)),
+                    "{id} is not on {courier}'s route: {context}"
+                );
+            }
+        } else {
+            refused += 1;
+            for (k, judged) in verdict.stops.iter().enumerate() {
+                if judged
+                    .violations
+                    .iter()
+                    .any(|v| WHATEVER_THE_ORDER.contains(&v.code))
+                {
+                    let kept = route.is_some_and(|r| r.stops.iter().any(|s| s.order_id == ids[k]))
+                        && !refused_by_plan(ids[k]);
+                    assert!(
+                        !kept,
+                        "plan mode refuses {}, the planner keeps it on {courier}: {context}",
+                        ids[k]
+                    );
+                }
+            }
+        }
+        // Every route the planner makes, plan mode calls feasible, at the same times.
+        for r in p
+            .routes
+            .iter()
+            .filter(|r| r.stops.iter().all(|s| !p.late.contains(&s.order_id)))
+        {
+            let own: Vec<(&str, Side)> = r
+                .stops
+                .iter()
+                .map(|s| {
+                    (
+                        s.order_id.as_str(),
+                        if s.kind == "pickup" {
+                            Side::Pickup
+                        } else {
+                            Side::Delivery
+                        },
+                    )
+                })
+                .collect();
+            let judged = hand_route::judge(&given, &roads, &config, &r.courier_id, &own);
+            assert!(
+                judged.feasible(),
+                "the planner's route {own:?} of {} is called infeasible: {judged:?}\n{context}",
+                r.courier_id
+            );
+            let starts: Vec<i64> = judged
+                .stops
+                .iter()
+                .map(|s| s.times.expect("timed").1)
+                .collect();
+            let planned: Vec<i64> = r.stops.iter().map(|s| s.start_ms).collect();
+            assert_eq!(starts, planned, "{}: {context}", r.courier_id);
+            compared += 1;
+        }
+    }
+    // Both verdicts drawn often (one run, seed 17: 61 feasible, 139 refused, 448 planner routes).
+    assert!(
+        feasible >= 40 && refused >= 40,
+        "both verdicts drawn: {feasible} feasible, {refused} refused"
+    );
+    assert!(compared >= 200, "planner routes judged: {compared}");
 }
