@@ -8,7 +8,7 @@ use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use freshroute_store::Storage;
-use serde_json::{Value, json};
+
 use tower_http::LatencyUnit;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -150,11 +150,25 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// The service's health.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    /// `ok`.
+    #[schema(example = "ok")]
+    status: &'static str,
+    /// The storage in use: `sqlite` or `postgres`.
+    #[schema(example = "sqlite")]
+    storage: &'static str,
+}
+
 /// Whether the service is up, and which storage it uses.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "`{\"status\": \"ok\", \"storage\": \"sqlite\"}`", body = Value)))]
-async fn healthz(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({"status": "ok", "storage": state.store.backend()}))
+    responses((status = 200, description = "Up, with the storage it uses", body = Health)))]
+async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        storage: state.store.backend(),
+    })
 }
 
 /// This document: the OpenAPI 3.1 description of every endpoint, generated from the code.
@@ -225,5 +239,63 @@ mod tests {
         assert_eq!(super::redacted("/osmand/fr_trk_abc"), "/osmand/…");
         assert_eq!(super::redacted("/track/fr_ord_abc"), "/track/…");
         assert_eq!(super::redacted("/v1/orders/o1"), "/v1/orders/o1");
+    }
+
+    /// Successful answers whose body the document does not yet describe field by field
+    /// (GeoJSON answers, VROOM's solution and the procurement desk's): the list only
+    /// shrinks. The OpenAPI document itself is described by the OpenAPI specification.
+    const NOT_YET_TYPED: &[&str] = &[
+        "delete /v1/stores/{id} 200",
+        "get /track/{token} 200",
+        "get /v1/couriers 200",
+        "get /v1/couriers/{id}/fixes 200",
+        "get /v1/couriers/{id}/plan 200",
+        "get /v1/orders 200",
+        "get /v1/orders/{id} 200",
+        "get /v1/plan 200",
+        "get /v1/procurement/rounds/latest 200",
+        "get /v1/purchase-orders 200",
+        "get /v1/purchase-orders/{id} 200",
+        "get /v1/stock 200",
+        "get /v1/stores 200",
+        "get /v1/stores/{id} 200",
+        "patch /v1/purchase-orders/{id} 200",
+        "patch /v1/stores/{id} 200",
+        "post /v1/couriers/{id}/arrived 200",
+        "post /v1/orders 201",
+        "post /v1/orders/{id}/status 200",
+        "post /v1/orders/{id}/tracking 200",
+        "post /v1/plan 200",
+        "post /v1/procurement/rounds 201",
+        "post /v1/purchase-orders/{id}/approve 200",
+        "post /v1/purchase-orders/{id}/confirm 200",
+        "post /v1/purchase-orders/{id}/receive 200",
+        "post /v1/purchase-orders/{id}/reject 200",
+        "post /v1/purchase-orders/{id}/send 200",
+        "post /v1/solve/vroom 200",
+        "post /v1/stores 201",
+        "put /v1/stock/{store_id} 200",
+    ];
+
+    #[test]
+    fn every_successful_answer_has_a_typed_body_but_those_listed() {
+        let doc = serde_json::to_value(super::openapi()).expect("document");
+        let mut untyped = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                for (status, answer) in op["responses"].as_object().into_iter().flatten() {
+                    let schema = &answer["content"]["application/json"]["schema"];
+                    let described = schema.get("$ref").is_some()
+                        || schema.get("properties").is_some()
+                        || schema.get("type").is_some_and(|t| t != "object");
+                    let own = path == "/openapi.json";
+                    if status.starts_with('2') && !schema.is_null() && !described && !own {
+                        untyped.push(format!("{method} {path} {status}"));
+                    }
+                }
+            }
+        }
+        untyped.sort();
+        assert_eq!(untyped, NOT_YET_TYPED, "typed now, or newly untyped");
     }
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use freshroute_store::{Courier, Role, Storage};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::{Caller, hash};
 use crate::couriers::unknown_courier;
@@ -64,12 +64,43 @@ pub(crate) struct Batch {
     fixes: Vec<BatchFix>,
 }
 
-/// The verdict on one fix of a batch.
-#[derive(Debug, Serialize)]
-struct Outcome {
-    index: usize,
+/// The verdict on one fix.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Outcome {
+    /// Its place in the batch, from 0 (absent for a single report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+    /// `accepted`, or `filtered` (stored, not used as the courier's position).
+    #[schema(example = "accepted")]
     status: &'static str,
+    /// Why it was filtered: `stale`, `future`, `poor_accuracy`, `impossible_speed`, …
     reason: Option<String>,
+}
+
+impl Outcome {
+    fn of(index: Option<usize>, reason: Option<String>) -> Self {
+        let status = if reason.is_none() {
+            "accepted"
+        } else {
+            "filtered"
+        };
+        Self {
+            index,
+            status,
+            reason,
+        }
+    }
+}
+
+/// The verdicts on a batch.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct BatchOutcome {
+    /// Fixes accepted.
+    accepted: usize,
+    /// Fixes stored but filtered out.
+    filtered: usize,
+    /// Each fix's verdict, in the batch's order.
+    results: Vec<Outcome>,
 }
 
 /// Stores a batch of up to 10,000 fixes; every fix is durable when the answer comes, and
@@ -77,7 +108,7 @@ struct Outcome {
 #[utoipa::path(post, path = "/v1/fixes", tag = "fixes", request_body = Batch,
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "`accepted`, `filtered`, and `results` with each fix's `index`, `status` and `reason`", body = Value),
+        (status = 200, description = "`accepted`, `filtered`, and `results` with each fix's `index`, `status` and `reason`", body = BatchOutcome),
         (status = 403, description = "A courier key posting another courier's fix", body = ErrorBody),
         (status = 404, description = "An unknown courier; nothing was stored", body = ErrorBody),
         (status = 413, description = "More than 10,000 fixes, or more than 4 MiB", body = ErrorBody),
@@ -86,7 +117,7 @@ pub(crate) async fn batch(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<Batch>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BatchOutcome>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     let Json(batch) = body?;
     if batch.fixes.len() > MAX_BATCH {
@@ -137,21 +168,13 @@ pub(crate) async fn batch(
     let results: Vec<Outcome> = verdicts
         .into_iter()
         .enumerate()
-        .map(|(index, reason)| Outcome {
-            index,
-            status: if reason.is_none() {
-                "accepted"
-            } else {
-                "filtered"
-            },
-            reason,
-        })
+        .map(|(index, reason)| Outcome::of(Some(index), reason))
         .collect();
-    Ok(Json(json!({
-        "accepted": accepted,
-        "filtered": results.len() - accepted,
-        "results": results,
-    })))
+    Ok(Json(BatchOutcome {
+        accepted,
+        filtered: results.len() - accepted,
+        results,
+    }))
 }
 
 /// One report of the Traccar Client (OsmAnd protocol), in any of its forms: query or
@@ -162,7 +185,7 @@ pub(crate) async fn batch(
     request_body(description = "Nothing (parameters in the query), form parameters, or Traccar Client 9 JSON",
         content((String = "application/x-www-form-urlencoded"), (Value = "application/json"))),
     responses(
-        (status = 200, description = "`status` accepted or filtered, with the `reason`", body = Value),
+        (status = 200, description = "`status` accepted or filtered, with the `reason`", body = Outcome),
         (status = 400, description = "Malformed parameters, or a fix that can never be right", body = ErrorBody),
         (status = 401, description = "Unknown tracking secret", body = ErrorBody),
         (status = 403, description = "The device is not this courier's", body = ErrorBody),
@@ -175,7 +198,7 @@ pub(crate) async fn osmand(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Outcome>, ApiError> {
     let now = state.clock.now_ms();
     let courier = state
         .courier_by_secret(&hash(&secret))
@@ -234,10 +257,7 @@ pub(crate) async fn osmand(
             format!("the fix was recorded but not used: {r}"),
         ));
     }
-    Ok(Json(json!({
-        "status": if reason.is_none() { "accepted" } else { "filtered" },
-        "reason": reason,
-    })))
+    Ok(Json(Outcome::of(None, reason)))
 }
 
 fn form(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {

@@ -8,8 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use chrono::NaiveDate;
 use freshroute_store::{Role, SaleDay, Sales, Storage};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
 use crate::rounds::ProcurementData;
@@ -63,7 +62,7 @@ pub(crate) struct SalesBatch {
 #[utoipa::path(post, path = "/v1/sales", tag = "procurement", request_body = SalesBatch,
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "`{\"recorded\", \"first_day\", \"last_day\", \"history_until\"}`: rows stored, and the last day a round now has sales for", body = Value),
+        (status = 200, description = "`{\"recorded\", \"first_day\", \"last_day\", \"history_until\"}`: rows stored, and the last day a round now has sales for", body = SalesRecorded),
         (status = 400, description = "A row that does not read, with its path (`sales[3].units`)", body = ErrorBody),
         (status = 403, description = "Not an admin or planner key", body = ErrorBody),
         (status = 422, description = "An unknown store or article, or a day after today (`unknown_store`, `unknown_sku`, `future_date`)", body = ErrorBody),
@@ -74,7 +73,7 @@ pub(crate) async fn post(
     caller: Caller,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SalesRecorded>, ApiError> {
     caller.require(&[Role::Admin, Role::Planner])?;
     let data = state.procurement.clone().ok_or_else(|| {
         ApiError::new(
@@ -141,12 +140,25 @@ pub(crate) async fn post(
         .map(|d| d.date)
         .max();
     let until = posted_last.unwrap_or_else(|| data.last.to_string());
-    Ok(Json(json!({
-        "recorded": recorded,
-        "first_day": first,
-        "last_day": last,
-        "history_until": until,
-    })))
+    Ok(Json(SalesRecorded {
+        recorded,
+        first_day: first.to_string(),
+        last_day: last.to_string(),
+        history_until: until,
+    }))
+}
+
+/// What a sales post stored.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct SalesRecorded {
+    /// Rows stored (a row for a day already posted replaces it).
+    recorded: u64,
+    /// The earliest day posted, `YYYY-MM-DD`.
+    first_day: String,
+    /// The latest day posted.
+    last_day: String,
+    /// The last day a procurement round now has sales for.
+    history_until: String,
 }
 
 struct Check<'a> {

@@ -12,8 +12,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use freshroute_store::{AfterAttempt, Attempt, DueDelivery, NoticeKind, Outbox, Role, Webhook};
 use hmac::{Hmac, KeyInit, Mac};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sha2::Sha256;
 
 use crate::auth::{Caller, new_secret};
@@ -273,14 +273,63 @@ pub(crate) struct NewWebhook {
     events: Vec<String>,
 }
 
-fn view(w: &Webhook) -> Value {
-    json!({
-        "id": w.id,
-        "url": without_credentials(&w.url),
-        "events": w.events.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        "created": format_ms(w.created_ms),
-        "disabled": w.disabled_ms.map(format_ms),
-    })
+/// A webhook as the API shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct WebhookView {
+    /// Its id.
+    #[schema(example = "wh_3f9a0c2b7d1e4a6")]
+    id: String,
+    /// Where it sends (without credentials).
+    url: String,
+    /// The notices it wants.
+    #[schema(example = json!(["delayed", "delivered"]))]
+    events: Vec<String>,
+    /// When it was added, ISO 8601.
+    created: String,
+    /// When it was switched off.
+    disabled: Option<String>,
+    /// Its signing secret, shown only when it is created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+fn view(w: &Webhook) -> WebhookView {
+    WebhookView {
+        id: w.id.clone(),
+        url: without_credentials(&w.url),
+        events: w.events.iter().map(|k| k.as_str().to_string()).collect(),
+        created: format_ms(w.created_ms),
+        disabled: w.disabled_ms.map(format_ms),
+        secret: None,
+    }
+}
+
+/// Every webhook.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct WebhookList {
+    webhooks: Vec<WebhookView>,
+}
+
+/// One attempt to deliver a notice.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AttemptView {
+    /// The notice.
+    notice_id: i64,
+    /// When, ISO 8601.
+    at: String,
+    /// The HTTP status answered; absent when nothing answered.
+    http_status: Option<i64>,
+    /// Why it was not delivered: `timeout`, `connection_failed`, `tls_failed`,
+    /// `invalid_response`, `redirect_not_followed`, `http_error`, `forbidden_destination`.
+    error: Option<String>,
+    /// How long it took, milliseconds.
+    duration_ms: i64,
+}
+
+/// A webhook's delivery log, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct AttemptLog {
+    attempts: Vec<AttemptView>,
 }
 
 /// A URL as shown back: without a user or password, should one be stored from before
@@ -320,7 +369,7 @@ fn checked(state: &AppState, url: &str, names: &[String]) -> Result<Vec<NoticeKi
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The webhook's id")),
     responses(
-        (status = 200, description = "The webhook as it now is", body = Value),
+        (status = 200, description = "The webhook as it now is", body = WebhookView),
         (status = 400, description = "As for a new webhook", body = ErrorBody),
         (status = 404, description = "No such webhook on (switched off ones stay off)", body = ErrorBody),
     ))]
@@ -329,7 +378,7 @@ pub(crate) async fn change(
     caller: Caller,
     Path(id): Path<String>,
     body: Result<Json<NewWebhook>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookView>, ApiError> {
     caller.require(&[Role::Admin])?;
     let Json(new) = body?;
     let events = checked(&state, &new.url, &new.events)?;
@@ -354,7 +403,7 @@ pub(crate) async fn change(
 #[utoipa::path(post, path = "/v1/webhooks", tag = "notices", request_body = NewWebhook,
     security(("api_key" = [])),
     responses(
-        (status = 201, description = "The webhook with its `secret`: every body is signed as `freshroute-signature: t=SECONDS,v1=HEX`, HEX the HMAC-SHA256 of `SECONDS.BODY` under it", body = Value),
+        (status = 201, description = "The webhook with its `secret`: every body is signed as `freshroute-signature: t=SECONDS,v1=HEX`, HEX the HMAC-SHA256 of `SECONDS.BODY` under it", body = WebhookView),
         (status = 400, description = "Not a usable URL (`invalid_url`), credentials in it (`credentials_in_url`), a destination inside the network not on the allow list (`forbidden_destination`), or an unknown event", body = ErrorBody),
         (status = 403, description = "Not an admin key", body = ErrorBody),
     ))]
@@ -362,7 +411,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<NewWebhook>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<WebhookView>), ApiError> {
     caller.require(&[Role::Admin])?;
     let Json(new) = body?;
     let events = checked(&state, &new.url, &new.events)?;
@@ -375,26 +424,28 @@ pub(crate) async fn create(
         disabled_ms: None,
     };
     state.store.insert_webhook(&hook).await?;
-    let mut answer = view(&hook);
-    answer["secret"] = json!(hook.secret);
+    let answer = WebhookView {
+        secret: Some(hook.secret.clone()),
+        ..view(&hook)
+    };
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// Every webhook (never their secrets).
 #[utoipa::path(get, path = "/v1/webhooks", tag = "notices", security(("api_key" = [])),
     responses(
-        (status = 200, description = "`{\"webhooks\": [...]}`", body = Value),
+        (status = 200, description = "Every webhook, never their secrets", body = WebhookList),
         (status = 403, description = "Not an admin key", body = ErrorBody),
     ))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WebhookList>, ApiError> {
     caller.require(&[Role::Admin])?;
     let hooks = state.store.webhooks().await?;
-    Ok(Json(
-        json!({"webhooks": hooks.iter().map(view).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(WebhookList {
+        webhooks: hooks.iter().map(view).collect(),
+    }))
 }
 
 /// Switches a webhook off: nothing new goes to it, and what was still due to it is
@@ -442,7 +493,7 @@ pub(crate) struct AttemptListing {
 #[utoipa::path(get, path = "/v1/webhooks/{id}/attempts", tag = "notices", security(("api_key" = [])),
     params(("id" = String, Path, description = "The webhook's id"), AttemptListing),
     responses(
-        (status = 200, description = "`{\"attempts\": [...]}`, newest first: notice, time, HTTP status (absent when nothing answered), outcome when not delivered (`timeout`, `connection_failed`, `tls_failed`, `invalid_response`, `redirect_not_followed`, `http_error`, `forbidden_destination`), duration", body = Value),
+        (status = 200, description = "`{\"attempts\": [...]}`, newest first: notice, time, HTTP status (absent when nothing answered), outcome when not delivered (`timeout`, `connection_failed`, `tls_failed`, `invalid_response`, `redirect_not_followed`, `http_error`, `forbidden_destination`), duration", body = AttemptLog),
         (status = 404, description = "No such webhook", body = ErrorBody),
     ))]
 pub(crate) async fn attempts(
@@ -450,23 +501,24 @@ pub(crate) async fn attempts(
     caller: Caller,
     Path(id): Path<String>,
     Query(q): Query<AttemptListing>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AttemptLog>, ApiError> {
     caller.require(&[Role::Admin])?;
     let limit = crate::fields::listing_limit(q.limit)?;
     if !state.store.webhooks().await?.iter().any(|w| w.id == id) {
         return Err(unknown_webhook(&id));
     }
     let log = state.store.attempts(&id, limit).await?;
-    let rows: Vec<Value> = log
+    let attempts = log
         .iter()
-        .map(|a| {
-            json!({
-                "notice_id": a.notice_id, "at": format_ms(a.at_ms), "http_status": a.http_status,
-                "error": a.error, "duration_ms": a.duration_ms,
-            })
+        .map(|a| AttemptView {
+            notice_id: a.notice_id,
+            at: format_ms(a.at_ms),
+            http_status: a.http_status,
+            error: a.error.clone(),
+            duration_ms: a.duration_ms,
         })
         .collect();
-    Ok(Json(json!({"attempts": rows})))
+    Ok(Json(AttemptLog { attempts }))
 }
 
 #[cfg(test)]
