@@ -234,16 +234,7 @@ fn regions_are_planned_apart_and_put_together_in_order() {
         o.courier_id = None;
         orders.push(o);
     }
-    let snap = Snapshot {
-        now_ms: NOW,
-        shops: vec![shop("casino", CASINO), shop("fontvieille", FONTVIEILLE)],
-        couriers,
-        latest,
-        orders,
-        previous: HashMap::new(),
-        told: HashMap::new(),
-        heading: HashMap::new(),
-    };
+    let snap = at_both_stores(couriers, latest, orders);
     let regions = Regions::Stores(HashMap::from([
         ("casino".to_string(), "east".to_string()),
         ("fontvieille".to_string(), "west".to_string()),
@@ -271,6 +262,24 @@ fn regions_are_planned_apart_and_put_together_in_order() {
             ("west", "c-west", vec!["o-west", "o-west"]),
         ]
     );
+}
+
+/// The moment `NOW` at the Casino and Fontvieille stores, nothing planned before.
+fn at_both_stores(
+    couriers: Vec<Courier>,
+    latest: HashMap<String, FixRecord>,
+    orders: Vec<Order>,
+) -> Snapshot {
+    Snapshot {
+        now_ms: NOW,
+        shops: vec![shop("casino", CASINO), shop("fontvieille", FONTVIEILLE)],
+        couriers,
+        latest,
+        orders,
+        previous: HashMap::new(),
+        told: HashMap::new(),
+        heading: HashMap::new(),
+    }
 }
 
 /// Doors around Monaco's two stores.
@@ -339,16 +348,7 @@ fn busy_moment(rng: &mut impl rand::Rng) -> Snapshot {
     );
     hot.courier_id = Some("carrying".to_string());
     orders.push(hot);
-    Snapshot {
-        now_ms: NOW,
-        shops: vec![shop("casino", CASINO), shop("fontvieille", FONTVIEILLE)],
-        couriers,
-        latest,
-        orders,
-        previous: HashMap::new(),
-        told: HashMap::new(),
-        heading: HashMap::new(),
-    }
+    at_both_stores(couriers, latest, orders)
 }
 
 /// A hand-made route for `courier`: one to three orders it could be given (and what it
