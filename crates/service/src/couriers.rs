@@ -7,10 +7,11 @@ use freshroute_calendar::CalendarError;
 use freshroute_roads::Profile;
 use freshroute_store::{Courier, Duty, FixRecord, Role, Roster, Storage, Zone};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::{Caller, hash, new_secret};
 use crate::fields::{text, time_field, valid_id};
+use crate::geojson::{Feature, FeatureCollection};
 use crate::state::AppState;
 use crate::time::format_ms;
 use crate::{ApiError, ErrorBody};
@@ -74,7 +75,7 @@ pub(crate) struct CourierView {
     /// When it was retired (kept for history; never planned).
     retired: Option<String>,
     /// The latest accepted fix, as a GeoJSON Feature.
-    position: Option<Value>,
+    position: Option<Feature<FixProperties>>,
     /// Where its phone posts fixes; shown only when the courier is created.
     #[serde(skip_serializing_if = "Option::is_none")]
     tracking_url_path: Option<String>,
@@ -83,24 +84,41 @@ pub(crate) struct CourierView {
     tracking_url: Option<String>,
 }
 
+/// What a fix says, as its Feature's properties.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct FixProperties {
+    courier_id: String,
+    /// When the phone took it, ISO 8601.
+    time: String,
+    /// When the service received it.
+    received: String,
+    speed_mps: Option<f64>,
+    /// Degrees clockwise from north.
+    bearing_deg: Option<f64>,
+    altitude_m: Option<f64>,
+    accuracy_m: Option<f64>,
+    battery_pct: Option<f64>,
+    /// `batch` or `osmand`.
+    source: String,
+    /// Why it was not used as the courier's position; `null` when it was.
+    filtered: Option<String>,
+}
+
 /// A fix as a GeoJSON Feature.
-pub(crate) fn fix_feature(f: &FixRecord) -> Value {
-    json!({
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
-        "properties": {
-            "courier_id": f.courier_id,
-            "time": format_ms(f.fix_ms),
-            "received": format_ms(f.server_ms),
-            "speed_mps": f.speed_mps,
-            "bearing_deg": f.bearing_deg,
-            "altitude_m": f.altitude_m,
-            "accuracy_m": f.accuracy_m,
-            "battery_pct": f.battery_pct,
-            "source": f.source,
-            "filtered": f.reason,
-        }
-    })
+pub(crate) fn fix_feature(f: &FixRecord) -> Feature<FixProperties> {
+    let properties = FixProperties {
+        courier_id: f.courier_id.clone(),
+        time: format_ms(f.fix_ms),
+        received: format_ms(f.server_ms),
+        speed_mps: f.speed_mps,
+        bearing_deg: f.bearing_deg,
+        altitude_m: f.altitude_m,
+        accuracy_m: f.accuracy_m,
+        battery_pct: f.battery_pct,
+        source: f.source.clone(),
+        filtered: f.reason.clone(),
+    };
+    Feature::new(None, crate::places::point(f.lat, f.lon), properties)
 }
 
 /// On or off duty, from when until when.
@@ -276,28 +294,25 @@ pub(crate) fn check_capacity(box_capacity: i64) -> Result<(), ApiError> {
 
 /// Every courier with its latest position: the dispatcher's live view.
 #[utoipa::path(get, path = "/v1/couriers", tag = "couriers", security(("api_key" = [])),
-    responses((status = 200, description = "A GeoJSON FeatureCollection of couriers by id: each a Feature at its latest position (`geometry` null before its first fix), its details, roster, shift now and latest fix in `properties`", body = Value)))]
+    responses((status = 200, description = "A GeoJSON FeatureCollection of couriers by id: each a Feature at its latest position (`geometry` null before its first fix), its details, roster, shift now and latest fix in `properties`", body = FeatureCollection<Feature<CourierView>>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FeatureCollection<Feature<CourierView>>>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let couriers = state.store.couriers().await?;
     let now = state.clock.now_ms();
     let latest = state.latest.read().await;
-    let features: Vec<Value> = couriers
+    let features = couriers
         .into_iter()
         .map(|c| {
             let position = latest.get(&c.id);
-            let geometry = position.map(|f| crate::places::point(f.lat, f.lon));
+            let geometry = position.map_or(Value::Null, |f| crate::places::point(f.lat, f.lon));
             let id = c.id.clone();
-            json!({"type": "Feature", "id": id, "geometry": geometry,
-                "properties": view(c, position, now)})
+            Feature::new(Some(id), geometry, view(c, position, now))
         })
         .collect();
-    Ok(Json(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
+    Ok(Json(FeatureCollection::of(features)))
 }
 
 /// Gives a courier a new tracking secret (a lost phone, a newcomer's setup): the old
@@ -378,7 +393,7 @@ pub(crate) struct Range {
 #[utoipa::path(get, path = "/v1/couriers/{id}/fixes", tag = "couriers", security(("api_key" = [])),
     params(("id" = String, Path, description = "The courier's id"), Range),
     responses(
-        (status = 200, description = "A GeoJSON FeatureCollection of fixes", body = Value),
+        (status = 200, description = "A GeoJSON FeatureCollection of fixes", body = FeatureCollection<Feature<FixProperties>>),
         (status = 404, description = "No such courier", body = ErrorBody),
     ))]
 pub(crate) async fn fixes(
@@ -386,7 +401,7 @@ pub(crate) async fn fixes(
     caller: Caller,
     Path(id): Path<String>,
     Query(range): Query<Range>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FeatureCollection<Feature<FixProperties>>>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     caller.may_act_for(&id)?;
     known_courier(&state, &id).await?;
@@ -404,8 +419,7 @@ pub(crate) async fn fixes(
         .store
         .fixes(&id, from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX))
         .await?;
-    let features: Vec<Value> = list.iter().map(fix_feature).collect();
-    Ok(Json(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
+    Ok(Json(FeatureCollection::of(
+        list.iter().map(fix_feature).collect(),
+    )))
 }

@@ -6,16 +6,21 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use freshroute_store::{Coupon, Order, OrderEvent, OrderStatus, Outbox, Role, Storage};
+use freshroute_store::{Order, OrderEvent, OrderStatus, Outbox, Role, Storage};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::{Caller, hash, new_secret};
 use crate::chain_rules::{delivered_at_the_door, may_take_orders};
 use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
+use crate::geojson::{Feature, FeatureCollection};
 use crate::idempotency::Idempotent;
 use crate::notices;
+use crate::order_views::{
+    NewTracking, OrderProperties, Sighting, TrackPage, TrackStore, coupon_view, feature,
+    notice_view, tracking_link,
+};
 use crate::places::{Point, point, snap};
 use crate::shops::unknown_shop;
 use crate::state::AppState;
@@ -200,43 +205,6 @@ impl Item {
     }
 }
 
-/// An order as a GeoJSON Feature (the customer's position), with its events if given.
-fn feature(o: &Order, events: Option<&[OrderEvent]>) -> Value {
-    let mut f = json!({
-        "type": "Feature",
-        "id": o.id,
-        "geometry": point(o.lat, o.lon),
-        "properties": {
-            "store_id": o.shop_id,
-            "customer": {"name": o.customer_name, "address": o.customer_address, "notes": o.notes},
-            "items": o.items,
-            "box_units": o.box_units,
-            "ready_at": format_ms(o.ready_ms),
-            "promised_by": format_ms(o.promised_ms),
-            "status": o.status.as_str(),
-            "courier_id": o.courier_id,
-            "snapped": o.snapped,
-            "created": format_ms(o.created_ms),
-            "updated": format_ms(o.updated_ms),
-        }
-    });
-    if let Some(events) = events {
-        f["properties"]["events"] = events
-            .iter()
-            .map(|e| {
-                json!({
-                    "status": e.status.as_str(),
-                    "courier_id": e.courier_id,
-                    "reason": e.reason,
-                    "by": e.actor,
-                    "at": format_ms(e.at_ms),
-                })
-            })
-            .collect();
-    }
-    f
-}
-
 async fn known_order(state: &AppState, id: &str) -> Result<Order, ApiError> {
     state
         .store
@@ -349,7 +317,7 @@ pub(crate) async fn order_from(
         description = "Any unique text (a UUID): a retry with the same key and body replays the first answer, tracking token included, for a day")),
     security(("api_key" = [])),
     responses(
-        (status = 201, description = "The order as a GeoJSON Feature, with `tracking` (token, path, expiry) shown this once (and to retries under its Idempotency-Key, marked `idempotent-replayed: true`)", body = Value),
+        (status = 201, description = "The order as a GeoJSON Feature, with `tracking` (token, path, expiry) shown this once (and to retries under its Idempotency-Key, marked `idempotent-replayed: true`)", body = Feature<OrderProperties>),
         (status = 400, description = "An invalid value", body = ErrorBody),
         (status = 404, description = "Unknown store", body = ErrorBody),
         (status = 409, description = "The id is taken", body = ErrorBody),
@@ -373,7 +341,13 @@ pub(crate) async fn create(
     let now = state.clock.now_ms();
     let (order, token) = order_from(&state, n, now).await?;
     let mut answer = feature(&order, None);
-    answer["properties"]["tracking"] = tracking_view(&state, &token, order.tracking_expires_ms);
+    answer.properties.tracking = Some(tracking_link(
+        &state.public_base_url,
+        &token,
+        order.tracking_expires_ms,
+    ));
+    let answer = serde_json::to_value(answer)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let reply = idempotent
         .as_ref()
         .map(|i| i.reply(StatusCode::CREATED, &answer, now));
@@ -398,23 +372,13 @@ pub(crate) async fn create(
     Ok((StatusCode::CREATED, Json(answer)).into_response())
 }
 
-/// What a customer's tracking link is: the token, its path, and when it stops working.
-fn tracking_view(state: &AppState, token: &str, expires_ms: i64) -> Value {
-    json!({
-        "token": token,
-        "path": format!("/track/{token}"),
-        "url": format!("{}/track/{token}", state.public_base_url),
-        "expires": format_ms(expires_ms),
-    })
-}
-
 /// Issues a new tracking link for an order (the customer's was lost, or leaked); the old
 /// one stops working at once.
 #[utoipa::path(post, path = "/v1/orders/{id}/tracking", tag = "orders",
     params(("id" = String, Path, description = "The order's id")),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "`{\"tracking\": {token, path, expires}}`: the new link, shown this once", body = Value),
+        (status = 200, description = "The new link, shown this once", body = NewTracking),
         (status = 403, description = "Not a dispatcher or admin key", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
     ))]
@@ -422,7 +386,7 @@ pub(crate) async fn new_tracking(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NewTracking>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let order = known_order(&state, &id).await?;
     let token = new_secret("fr_ord_");
@@ -435,23 +399,23 @@ pub(crate) async fn new_tracking(
     {
         return Err(unknown_order(&id));
     }
-    Ok(Json(
-        json!({"tracking": tracking_view(&state, &token, expires)}),
-    ))
+    Ok(Json(NewTracking {
+        tracking: tracking_link(&state.public_base_url, &token, expires),
+    }))
 }
 
 /// Orders, newest first.
 #[utoipa::path(get, path = "/v1/orders", tag = "orders", params(Listing),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "A GeoJSON FeatureCollection of orders", body = Value),
+        (status = 200, description = "A GeoJSON FeatureCollection of orders", body = FeatureCollection<Feature<OrderProperties>>),
         (status = 400, description = "An invalid filter", body = ErrorBody),
     ))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<Listing>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FeatureCollection<Feature<OrderProperties>>>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let status = q
@@ -464,17 +428,16 @@ pub(crate) async fn list(
         .store
         .orders(status, q.store_id.as_deref(), limit)
         .await?;
-    let features: Vec<Value> = orders.iter().map(|o| feature(o, None)).collect();
-    Ok(Json(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
+    Ok(Json(FeatureCollection::of(
+        orders.iter().map(|o| feature(o, None)).collect(),
+    )))
 }
 
 /// One order with its history. A courier key sees only the orders assigned to it.
 #[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders", security(("api_key" = [])),
     params(("id" = String, Path, description = "The order's id")),
     responses(
-        (status = 200, description = "The order as a GeoJSON Feature with its status events, the notices sent about it and its compensation coupon if it earned one", body = Value),
+        (status = 200, description = "The order as a GeoJSON Feature with its status events, the notices sent about it and its compensation coupon if it earned one", body = Feature<OrderProperties>),
         (status = 403, description = "Not this courier's order", body = ErrorBody),
         (status = 404, description = "No such order", body = ErrorBody),
     ))]
@@ -482,28 +445,16 @@ pub(crate) async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Feature<OrderProperties>>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     let order = known_order(&state, &id).await?;
     caller.may_carry(&order)?;
     let events = state.store.order_events(&id).await?;
-    let mut answer = feature(&order, Some(&events));
     let names = crate::auth::key_names(&state).await?;
-    if let Some(list) = answer["properties"]["events"].as_array_mut() {
-        for e in list {
-            let name = e["by"].as_str().and_then(|by| names.get(by)).cloned();
-            e["by_name"] = json!(name);
-        }
-    }
-    let notices: Vec<Value> = state
-        .store
-        .notices(&id)
-        .await?
-        .iter()
-        .map(|n| json!({"id": n.id, "event": n.kind.as_str(), "at": format_ms(n.at_ms), "eta": n.eta_ms.map(format_ms)}))
-        .collect();
-    answer["properties"]["notices"] = json!(notices);
-    answer["properties"]["coupon"] = coupon_view(state.store.coupon(&id).await?.as_ref());
+    let mut answer = feature(&order, Some((&events, &names)));
+    let notices = state.store.notices(&id).await?;
+    answer.properties.notices = Some(notices.iter().map(notice_view).collect());
+    answer.properties.coupon = Some(coupon_view(state.store.coupon(&id).await?.as_ref()));
     Ok(Json(answer))
 }
 
@@ -521,19 +472,13 @@ pub(crate) async fn eta_ms(state: &AppState, order_id: &str) -> Option<i64> {
 }
 
 /// A coupon as the dispatcher and the customer see it.
-fn coupon_view(c: Option<&Coupon>) -> Value {
-    c.map_or(Value::Null, |c| {
-        json!({"code": c.code, "value_cents": c.value_cents, "reason": c.reason, "created": format_ms(c.created_ms)})
-    })
-}
-
 /// Moves an order to a new status. Dispatchers assign, unassign and cancel; the courier
 /// carrying an order (or a dispatcher) marks it picked up, delivered or failed.
 #[utoipa::path(post, path = "/v1/orders/{id}/status", tag = "orders", request_body = StatusChange,
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The order's id")),
     responses(
-        (status = 200, description = "The order after the change, with its events", body = Value),
+        (status = 200, description = "The order after the change, with its events", body = Feature<OrderProperties>),
         (status = 403, description = "Not allowed for this key, or not this courier's order", body = ErrorBody),
         (status = 404, description = "No such order or courier", body = ErrorBody),
         (status = 409, description = "Not allowed from the order's status, or it changed meanwhile; the courier is off duty (`courier_off_duty`) or retired; or delivered far from the door without a reason (`far_from_door`)", body = ErrorBody),
@@ -544,7 +489,7 @@ pub(crate) async fn change_status(
     caller: Caller,
     Path(id): Path<String>,
     body: Result<Json<StatusChange>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Feature<OrderProperties>>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     let Json(change) = body?;
     let to: OrderStatus = crate::fields::status(&change.status)?;
@@ -648,21 +593,22 @@ pub(crate) async fn change_status(
     }
     let order = known_order(&state, &id).await?;
     let events = state.store.order_events(&id).await?;
-    Ok(Json(feature(&order, Some(&events))))
+    let names = crate::auth::key_names(&state).await?;
+    Ok(Json(feature(&order, Some((&events, &names)))))
 }
 
 /// What a customer sees of an order.
 #[utoipa::path(get, path = "/track/{token}", tag = "tracking",
     params(("token" = String, Path, description = "The tracking token given when the order was taken")),
     responses(
-        (status = 200, description = "Status, promise, ETA, store, the courier's position while it is on the way to this customer, and the coupon a delay earned", body = Value),
+        (status = 200, description = "Status, promise, ETA, store, the courier's position while it is on the way to this customer, and the coupon a delay earned", body = TrackPage),
         (status = 404, description = "Unknown token", body = ErrorBody),
         (status = 410, description = "The token has expired", body = ErrorBody),
     ))]
 pub(crate) async fn track(
     State(state): State<AppState>,
     Path(token): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TrackPage>, ApiError> {
     let order = state
         .store
         .order_by_tracking(&hash(&token))
@@ -699,23 +645,26 @@ pub(crate) async fn track(
         live.heading_to(c, &order.id)
     };
     let courier_position = match (&order.courier_id, order.status) {
-        (Some(c), OrderStatus::PickedUp) if on_the_way(c) => state
-            .latest
-            .read()
-            .await
-            .get(c)
-            .map(|f| json!({"geometry": point(f.lat, f.lon), "time": format_ms(f.fix_ms)})),
+        (Some(c), OrderStatus::PickedUp) if on_the_way(c) => {
+            state.latest.read().await.get(c).map(|f| Sighting {
+                geometry: point(f.lat, f.lon),
+                time: format_ms(f.fix_ms),
+            })
+        }
         _ => None,
     };
-    Ok(Json(json!({
-        "order_id": order.id,
-        "status": order.status.as_str(),
-        "promised_by": format_ms(order.promised_ms),
-        "eta": eta,
-        "store": shop.map(|s| json!({"name": s.name, "geometry": point(s.lat, s.lon)})),
-        "courier_position": courier_position,
-        "coupon": coupon_view(state.store.coupon(&order.id).await?.as_ref()),
-    })))
+    Ok(Json(TrackPage {
+        status: order.status.as_str().to_string(),
+        promised_by: format_ms(order.promised_ms),
+        eta,
+        store: shop.map(|s| TrackStore {
+            geometry: point(s.lat, s.lon),
+            name: s.name,
+        }),
+        courier_position,
+        coupon: coupon_view(state.store.coupon(&order.id).await?.as_ref()),
+        order_id: order.id,
+    }))
 }
 
 #[cfg(test)]

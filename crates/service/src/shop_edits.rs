@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::error::read_body;
-use crate::shops::{feature, shop_from, unknown_shop};
+use crate::geojson::Feature;
+use crate::shops::{StoreProperties, feature, shop_from, unknown_shop};
 use crate::state::AppState;
 use crate::{ApiError, ErrorBody};
 
@@ -20,7 +21,7 @@ use crate::{ApiError, ErrorBody};
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The store's id")),
     responses(
-        (status = 200, description = "The store as it now is, a GeoJSON Feature", body = Value),
+        (status = 200, description = "The store as it now is, a GeoJSON Feature", body = Feature<StoreProperties>),
         (status = 400, description = "An invalid value, or a field that cannot change (`id`)", body = ErrorBody),
         (status = 404, description = "No such store", body = ErrorBody),
         (status = 409, description = "The store is retired", body = ErrorBody),
@@ -31,7 +32,7 @@ pub(crate) async fn change(
     caller: Caller,
     Path(id): Path<String>,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Feature<StoreProperties>>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(changes) = body?;
     let Value::Object(changes) = changes else {
@@ -67,7 +68,7 @@ pub(crate) async fn change(
 #[utoipa::path(delete, path = "/v1/stores/{id}", tag = "stores", security(("api_key" = [])),
     params(("id" = String, Path, description = "The store's id")),
     responses(
-        (status = 200, description = "The retired store, a GeoJSON Feature with `retired`", body = Value),
+        (status = 200, description = "The retired store, a GeoJSON Feature with `retired`", body = Feature<StoreProperties>),
         (status = 404, description = "No such store", body = ErrorBody),
         (status = 409, description = "Open orders at the store, or retired already", body = ErrorBody),
     ))]
@@ -75,7 +76,7 @@ pub(crate) async fn retire(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Feature<StoreProperties>>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let mut shop = active_shop(&state, &id).await?;
     for status in [

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use freshroute_store::{Role, Shop, Storage};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use freshroute_calendar::{OpeningHours, StoreHours};
 use freshroute_store::Zone;
@@ -15,6 +15,7 @@ use freshroute_store::Zone;
 use crate::auth::Caller;
 use crate::couriers::zone_field;
 use crate::fields::{text, valid_id};
+use crate::geojson::{Feature, FeatureCollection};
 use crate::places::{Point, point, snap};
 use crate::state::AppState;
 use crate::{ApiError, ErrorBody};
@@ -89,26 +90,42 @@ pub(crate) struct NewShop {
     storage: Zones,
 }
 
+/// What a store is, as its Feature's properties.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct StoreProperties {
+    name: String,
+    address: String,
+    /// IANA time zone of its hours.
+    #[schema(example = "Europe/Lisbon")]
+    time_zone: String,
+    /// Local time of the store.
+    #[schema(value_type = Vec<Hours>)]
+    opening_hours: Value,
+    /// When it was retired (kept for history, taking no new orders).
+    retired: Option<String>,
+    storage: Zones,
+    /// Per profile (`car`, `bike`, …), the nearest road point: `{"coordinates": [lon,
+    /// lat], "distance_m": 12}`.
+    #[schema(value_type = Object)]
+    snapped: Value,
+}
+
 /// A store as a GeoJSON Feature.
-pub(crate) fn feature(s: &Shop) -> Value {
-    json!({
-        "type": "Feature",
-        "id": s.id,
-        "geometry": point(s.lat, s.lon),
-        "properties": {
-            "name": s.name,
-            "address": s.address,
-            "time_zone": s.time_zone,
-            "opening_hours": s.opening_hours,
-            "retired": s.retired_ms.map(crate::time::format_ms),
-            "storage": {
-                "frozen_litres": s.frozen_litres,
-                "chilled_litres": s.chilled_litres,
-                "ambient_litres": s.ambient_litres,
-            },
-            "snapped": s.snapped,
-        }
-    })
+pub(crate) fn feature(s: &Shop) -> Feature<StoreProperties> {
+    let properties = StoreProperties {
+        name: s.name.clone(),
+        address: s.address.clone(),
+        time_zone: s.time_zone.clone(),
+        opening_hours: s.opening_hours.clone(),
+        retired: s.retired_ms.map(crate::time::format_ms),
+        storage: Zones {
+            frozen_litres: s.frozen_litres,
+            chilled_litres: s.chilled_litres,
+            ambient_litres: s.ambient_litres,
+        },
+        snapped: s.snapped.clone(),
+    };
+    Feature::new(Some(s.id.clone()), point(s.lat, s.lon), properties)
 }
 
 /// Validates a new store and places it on the roads.
@@ -156,7 +173,7 @@ pub(crate) fn shop_from(state: &AppState, n: NewShop) -> Result<Shop, ApiError> 
 #[utoipa::path(post, path = "/v1/stores", tag = "stores", request_body = NewShop,
     security(("api_key" = [])),
     responses(
-        (status = 201, description = "The store as a GeoJSON Feature, with its position snapped per profile", body = Value),
+        (status = 201, description = "The store as a GeoJSON Feature, with its position snapped per profile", body = Feature<StoreProperties>),
         (status = 400, description = "An invalid value", body = ErrorBody),
         (status = 409, description = "The id is taken", body = ErrorBody),
         (status = 422, description = "No road near the location", body = ErrorBody),
@@ -165,7 +182,7 @@ pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<NewShop>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Feature<StoreProperties>>), ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(n) = body?;
     let shop = shop_from(&state, n)?;
@@ -175,30 +192,29 @@ pub(crate) async fn create(
 
 /// Every store, as a GeoJSON FeatureCollection.
 #[utoipa::path(get, path = "/v1/stores", tag = "stores", security(("api_key" = [])),
-    responses((status = 200, description = "A GeoJSON FeatureCollection of stores", body = Value)))]
+    responses((status = 200, description = "A GeoJSON FeatureCollection of stores", body = FeatureCollection<Feature<StoreProperties>>)))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     _caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<FeatureCollection<Feature<StoreProperties>>>, ApiError> {
     let shops = state.store.shops().await?;
-    let features: Vec<Value> = shops.iter().map(feature).collect();
-    Ok(Json(
-        json!({"type": "FeatureCollection", "features": features}),
-    ))
+    Ok(Json(FeatureCollection::of(
+        shops.iter().map(feature).collect(),
+    )))
 }
 
 /// One store.
 #[utoipa::path(get, path = "/v1/stores/{id}", tag = "stores", security(("api_key" = [])),
     params(("id" = String, Path, description = "The store's id")),
     responses(
-        (status = 200, description = "The store as a GeoJSON Feature", body = Value),
+        (status = 200, description = "The store as a GeoJSON Feature", body = Feature<StoreProperties>),
         (status = 404, description = "No such store", body = ErrorBody),
     ))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     _caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Feature<StoreProperties>>, ApiError> {
     let shop = state
         .store
         .shop(&id)
