@@ -245,15 +245,11 @@ mod tests {
     /// (GeoJSON answers, VROOM's solution and the procurement desk's): the list only
     /// shrinks. The OpenAPI document itself is described by the OpenAPI specification.
     const NOT_YET_TYPED: &[&str] = &[
-        "get /v1/couriers/{id}/plan 200",
-        "get /v1/plan 200",
         "get /v1/procurement/rounds/latest 200",
         "get /v1/purchase-orders 200",
         "get /v1/purchase-orders/{id} 200",
         "get /v1/stock 200",
         "patch /v1/purchase-orders/{id} 200",
-        "post /v1/couriers/{id}/arrived 200",
-        "post /v1/plan 200",
         "post /v1/procurement/rounds 201",
         "post /v1/purchase-orders/{id}/approve 200",
         "post /v1/purchase-orders/{id}/confirm 200",

@@ -28,6 +28,7 @@ mod orders;
 mod osmand;
 mod places;
 mod plan_mode;
+mod plan_views;
 pub mod planner;
 mod purchasing;
 pub mod regions;

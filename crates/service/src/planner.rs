@@ -20,12 +20,13 @@ use freshroute_solver::{
 use freshroute_store::{
     Courier, FixRecord, Order, OrderStatus, PlanStore, PlannedOrder, Role, Shop, Storage,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::auth::Caller;
 use crate::notices::{self, EtaUpdate};
 use crate::orders::{ColdChain, Item, needed_skills, stored_items};
 use crate::places::{point, snap_near};
+use crate::plan_views::{AtTheStop, CourierStops, PlanCollection, StopAhead, plan_collection};
 use crate::regions::plan_regions;
 use crate::state::AppState;
 use crate::time::format_ms;
@@ -194,43 +195,6 @@ impl Plan {
             .flat_map(|r| &r.stops)
             .find(|s| s.order_id == order_id && s.kind == "delivery")
             .map(|s| s.start_ms)
-    }
-
-    /// The plan as a GeoJSON FeatureCollection: a LineString per courier route, a Point
-    /// per stop with its planned times.
-    fn geojson(&self) -> Value {
-        let mut features = Vec::new();
-        for r in &self.routes {
-            features.push(json!({
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": r.geometry},
-                "properties": {"courier_id": r.courier_id, "region": r.region, "stops": r.stops.len()},
-            }));
-            for (k, s) in r.stops.iter().enumerate() {
-                features.push(json!({
-                    "type": "Feature",
-                    "geometry": point(s.lat, s.lon),
-                    "properties": {
-                        "courier_id": r.courier_id, "sequence": k + 1, "order_id": s.order_id,
-                        "kind": s.kind, "arrival": format_ms(s.arrival_ms),
-                        "start": format_ms(s.start_ms), "departure": format_ms(s.departure_ms),
-                    },
-                }));
-            }
-        }
-        json!({
-            "type": "FeatureCollection",
-            "features": features,
-            "properties": {
-                "created": format_ms(self.created_ms),
-                "solve_ms": self.solve_ms,
-                "unassigned": self.unassigned.iter().map(|(id, why)| json!({"order_id": id, "reason": why})).collect::<Vec<_>>(),
-                "idle_couriers": self.idle.iter().map(|(id, why)| json!({"courier_id": id, "reason": why})).collect::<Vec<_>>(),
-                "late": self.late,
-                "regions": self.regions.iter().map(|(name, orders, couriers)| json!({"region": name, "orders": orders, "couriers": couriers})).collect::<Vec<_>>(),
-                "broken_pins": self.broken_pins.iter().map(|(o, c, why)| json!({"order_id": o, "courier_id": c, "reason": why})).collect::<Vec<_>>(),
-            }
-        })
     }
 }
 
@@ -1147,22 +1111,22 @@ pub async fn replan_forever(state: AppState, every: Duration) {
 /// Re-plans now.
 #[utoipa::path(post, path = "/v1/plan", tag = "planning", security(("api_key" = [])),
     responses(
-        (status = 200, description = "The new plan as a GeoJSON FeatureCollection", body = Value),
+        (status = 200, description = "The new plan as a GeoJSON FeatureCollection", body = PlanCollection),
         (status = 403, description = "Not a dispatcher", body = ErrorBody),
     ))]
 pub(crate) async fn trigger(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PlanCollection>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
-    Ok(Json(replan(&state).await?.geojson()))
+    Ok(Json(plan_collection(&*replan(&state).await?)))
 }
 
 /// A courier's next stops in the current plan: for its phone.
 #[utoipa::path(get, path = "/v1/couriers/{id}/plan", tag = "planning", security(("api_key" = [])),
     params(("id" = String, Path, description = "The courier's id")),
     responses(
-        (status = 200, description = "`courier_id`, `planned_at`, `reroutes` (times it was found off its route and routed again) and its remaining `stops` in order: order id, kind, position, planned start, `eta` (from its latest fix), and the `road` there as a LineString with its driving time; empty when the plan gives it nothing", body = Value),
+        (status = 200, description = "`courier_id`, `planned_at`, `reroutes` (times it was found off its route and routed again) and its remaining `stops` in order: order id, kind, position, planned start, `eta` (from its latest fix), and the `road` there as a LineString with its driving time, and what is `at` the stop; empty when the plan gives it nothing", body = CourierStops),
         (status = 403, description = "Another courier's key", body = ErrorBody),
         (status = 404, description = "No plan yet", body = ErrorBody),
     ))]
@@ -1170,7 +1134,7 @@ pub(crate) async fn courier_stops(
     State(state): State<AppState>,
     caller: Caller,
     axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CourierStops>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     caller.may_act_for(&id)?;
     let plan = state.plan.read().await.clone().ok_or_else(no_plan)?;
@@ -1178,49 +1142,61 @@ pub(crate) async fn courier_stops(
         let live = state.live.lock().expect("live routes lock");
         (live.stops_of(&id), live.reroutes_of(&id))
     };
-    let mut stops: Vec<Value> = Vec::new();
+    let mut stops = Vec::new();
     for n in live.unwrap_or_default() {
         let s = &n.stop;
-        let mut stop = json!({
-            "order_id": s.order_id, "kind": s.kind, "geometry": point(s.lat, s.lon),
-            "planned_start": format_ms(s.start_ms), "eta": format_ms(n.eta_ms),
-            "road": {"type": "LineString", "coordinates": n.road.geometry},
-            "drive_s": n.road.duration_s,
+        stops.push(StopAhead {
+            order_id: s.order_id.clone(),
+            kind: s.kind,
+            geometry: point(s.lat, s.lon),
+            planned_start: format_ms(s.start_ms),
+            eta: format_ms(n.eta_ms),
+            road: json!({"type": "LineString", "coordinates": n.road.geometry}),
+            drive_s: n.road.duration_s,
+            at: what_is_there(&state, &s.order_id, s.kind).await?,
         });
-        stop["at"] = what_is_there(&state, &s.order_id, s.kind).await?;
-        stops.push(stop);
     }
-    Ok(Json(json!({
-        "courier_id": id,
-        "planned_at": format_ms(plan.created_ms),
-        "reroutes": reroutes,
-        "stops": stops,
-    })))
+    Ok(Json(CourierStops {
+        courier_id: id,
+        planned_at: format_ms(plan.created_ms),
+        reroutes,
+        stops,
+    }))
 }
 
 /// What a courier needs at a stop: at a pickup, the store's name and address and what
 /// to collect; at a delivery, the customer's name, address and notes and what to hand
 /// over.
-async fn what_is_there(state: &AppState, order_id: &str, kind: &str) -> Result<Value, ApiError> {
+async fn what_is_there(
+    state: &AppState,
+    order_id: &str,
+    kind: &str,
+) -> Result<Option<AtTheStop>, ApiError> {
     let Some(o) = state.store.order(order_id).await? else {
-        return Ok(Value::Null);
+        return Ok(None);
     };
     if kind == "pickup" {
         let shop = state.store.shop(&o.shop_id).await?;
-        return Ok(json!({
-            "store_id": o.shop_id,
-            "name": shop.as_ref().map(|s| s.name.clone()),
-            "address": shop.map(|s| s.address),
-            "items": o.items,
-            "ready_at": format_ms(o.ready_ms),
+        return Ok(Some(AtTheStop {
+            store_id: Some(o.shop_id),
+            name: shop.as_ref().map(|s| s.name.clone()),
+            customer: None,
+            address: shop.map(|s| s.address),
+            notes: None,
+            items: o.items,
+            ready_at: Some(format_ms(o.ready_ms)),
+            promised_by: None,
         }));
     }
-    Ok(json!({
-        "customer": o.customer_name,
-        "address": o.customer_address,
-        "notes": o.notes,
-        "items": o.items,
-        "promised_by": format_ms(o.promised_ms),
+    Ok(Some(AtTheStop {
+        store_id: None,
+        name: None,
+        customer: Some(o.customer_name),
+        address: Some(o.customer_address),
+        notes: Some(o.notes),
+        items: o.items,
+        ready_at: None,
+        promised_by: Some(format_ms(o.promised_ms)),
     }))
 }
 
@@ -1236,18 +1212,18 @@ fn no_plan() -> ApiError {
 #[utoipa::path(get, path = "/v1/plan", tag = "planning", security(("api_key" = [])),
     params(RegionFilter),
     responses(
-        (status = 200, description = "The current plan as a GeoJSON FeatureCollection: a LineString per courier route (with its region) and a Point per stop with planned times; unassigned orders, idle couriers, broken pins and late orders with reasons; the regions planned", body = Value),
+        (status = 200, description = "The current plan as a GeoJSON FeatureCollection: a LineString per courier route (with its region) and a Point per stop with planned times; unassigned orders, idle couriers, broken pins and late orders with reasons; the regions planned", body = PlanCollection),
         (status = 404, description = "No plan yet, or no such region", body = ErrorBody),
     ))]
 pub(crate) async fn current(
     State(state): State<AppState>,
     caller: Caller,
     axum::extract::Query(q): axum::extract::Query<RegionFilter>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PlanCollection>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let plan = state.plan.read().await.clone().ok_or_else(no_plan)?;
     let Some(region) = q.region else {
-        return Ok(Json(plan.geojson()));
+        return Ok(Json(plan_collection(&plan)));
     };
     if !plan.regions.iter().any(|(name, _, _)| *name == region) {
         return Err(ApiError::new(
@@ -1260,7 +1236,7 @@ pub(crate) async fn current(
     let mut one = (*plan).clone();
     one.routes.retain(|r| r.region == region);
     one.regions.retain(|(name, _, _)| *name == region);
-    Ok(Json(one.geojson()))
+    Ok(Json(plan_collection(&one)))
 }
 
 /// Which region of the plan to show.
@@ -1288,7 +1264,7 @@ pub(crate) struct Arrival {
     security(("api_key" = [])),
     params(("id" = String, Path, description = "The courier's id")),
     responses(
-        (status = 200, description = "The courier's remaining stops, re-timed (as `GET /v1/couriers/{id}/plan`)", body = Value),
+        (status = 200, description = "The courier's remaining stops, re-timed (as `GET /v1/couriers/{id}/plan`)", body = CourierStops),
         (status = 403, description = "Another courier's key", body = ErrorBody),
         (status = 409, description = "That is not the courier's next stop in the plan", body = ErrorBody),
     ))]
@@ -1297,7 +1273,7 @@ pub(crate) async fn arrived(
     caller: Caller,
     axum::extract::Path(id): axum::extract::Path<String>,
     body: Result<Json<Arrival>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CourierStops>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     caller.may_act_for(&id)?;
     let Json(a) = body?;
