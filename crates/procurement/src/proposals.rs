@@ -60,7 +60,7 @@ pub struct StoreRoom {
 }
 
 /// A lot on hand.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OnHand {
     /// The store.
     pub store: String,
@@ -69,19 +69,21 @@ pub struct OnHand {
     /// Lot number.
     pub lot: String,
     /// Last day it may be sold.
+    #[schema(value_type = String, format = Date)]
     pub expiry: NaiveDate,
     /// Units.
     pub units: f64,
 }
 
 /// A delivery ordered and not yet received.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Expected {
     /// The store.
     pub store: String,
     /// The article.
     pub sku: String,
     /// The day it arrives.
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     /// Units.
     pub units: f64,
@@ -180,9 +182,10 @@ pub enum Progress {
 }
 
 /// One day's forecast of an article.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DayForecast {
     /// The day.
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     /// Expected units.
     pub mean: f64,
@@ -191,24 +194,26 @@ pub struct DayForecast {
 }
 
 /// A supplier's offer of an article, as a planner compares them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OfferView {
     /// The supplier.
     pub supplier: String,
     /// Price per unit, cents.
     pub unit_cost_cents: i64,
     /// The first day an order placed today arrives, if within the horizon.
+    #[schema(value_type = Option<String>, format = Date)]
     pub first_arrival: Option<NaiveDate>,
 }
 
 /// Why a line is there, and this big.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LineWhy {
     /// The forecasting method chosen for the series by backtest.
     pub method: String,
     /// The forecast from today to the last day the delivery covers.
     pub forecast: Vec<DayForecast>,
     /// The last day before the next delivery this supplier can make.
+    #[schema(value_type = String, format = Date)]
     pub covers_until: NaiveDate,
     /// Expected sales from today to the day before the delivery.
     pub demand_before_delivery: f64,
@@ -236,7 +241,7 @@ pub struct LineWhy {
 }
 
 /// What a line orders and what it costs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LineQuantity {
     /// The article.
     pub sku: String,
@@ -272,7 +277,7 @@ pub struct ProposalLine {
 }
 
 /// The terms a proposal meets.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OrderWhy {
     /// How the store's model ended.
     pub model_status: String,

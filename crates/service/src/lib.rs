@@ -30,6 +30,7 @@ mod places;
 mod plan_mode;
 mod plan_views;
 pub mod planner;
+mod purchase_views;
 mod purchasing;
 pub mod regions;
 pub mod retention;

@@ -11,7 +11,6 @@
 //! Every endpoint needs a `planner` (or `admin`) key. An approver is a key: give every
 //! planner a key of their own.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -19,9 +18,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use freshroute_solver::procurement::{FixedOrder, StoreProblem, plan_store};
-use freshroute_store::{
-    PoEvent, PoStatus, PurchaseOrder, Purchasing, Role, StockLot, Storage, Zone,
-};
+use freshroute_store::{PoEvent, PoStatus, PurchaseOrder, Purchasing, Role, StockLot, Storage};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -29,7 +26,13 @@ use crate::ApiError;
 use crate::auth::Caller;
 use crate::error::ErrorBody;
 use crate::fields::{text, valid_id};
-use crate::rounds::{ProcurementData, RoundRequest, StoredLine, run_round, stored_lines};
+use crate::purchase_views::{
+    Audience, LotList, MissingLine, PurchaseOrderList, PurchaseOrderView, RoundView,
+    approvals_needed, event_view, lot_list, round_view, view,
+};
+use crate::rounds::{
+    ProcurementData, RoundReport, RoundRequest, StoredLine, run_round, stored_lines,
+};
 use crate::state::AppState;
 use freshroute_procurement::proposals::LineQuantity;
 
@@ -75,7 +78,7 @@ fn data(state: &AppState) -> Result<Arc<ProcurementData>, ApiError> {
 #[utoipa::path(post, path = "/v1/procurement/rounds", tag = "procurement",
     request_body = RoundRequest, security(("api_key" = [])),
     responses(
-        (status = 201, description = "The round's report: per store its model's status and cost, proposals and notices; `kept_earlier` lists the stores whose model failed", body = Value),
+        (status = 201, description = "The round's report: per store its model's status and cost, proposals and notices; `kept_earlier` lists the stores whose model failed", body = RoundReport),
         (status = 403, description = "Not a planner key", body = ErrorBody),
         (status = 409, description = "A round is running, or no store has sales (`round_running`, `no_stores`)", body = ErrorBody),
         (status = 422, description = "Sales that do not reach the date or are too short (`sales_missing_days`, `history_too_short`), an unknown store", body = ErrorBody),
@@ -85,7 +88,7 @@ pub(crate) async fn create_round(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Json<RoundRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<RoundReport>), ApiError> {
     caller.require(&PLANNERS)?;
     let Json(request) = body?;
     let data = data(&state)?;
@@ -104,20 +107,20 @@ pub(crate) async fn create_round(
         Arc::new(|_| {}),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(json!(report))))
+    Ok((StatusCode::CREATED, Json(report)))
 }
 
 /// The latest round's report.
 #[utoipa::path(get, path = "/v1/procurement/rounds/latest", tag = "procurement",
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "The round: id, date, who ran it, when, its report", body = Value),
+        (status = 200, description = "The round: id, date, who ran it, when, its report", body = RoundView),
         (status = 404, description = "No round yet", body = ErrorBody),
     ))]
 pub(crate) async fn latest_round(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoundView>, ApiError> {
     caller.require(&PLANNERS)?;
     let audience = Audience::of(&state).await?;
     let round = state.store.latest_round().await?.ok_or_else(|| {
@@ -127,72 +130,7 @@ pub(crate) async fn latest_round(
             "no planning round has run yet: POST /v1/procurement/rounds",
         )
     })?;
-    Ok(Json(json!({
-        "id": round.id,
-        "date": round.plan_date,
-        "actor": round.actor,
-        "by": audience.who(&round.actor),
-        "started": audience.zone.format(round.started_ms),
-        "finished": audience.zone.format(round.finished_ms),
-        "report": round.report,
-    })))
-}
-
-/// What views of purchase orders show besides the orders: the approval policy, the
-/// chain's time zone for times, and the names of the keys that acted.
-struct Audience {
-    policy: PurchasingPolicy,
-    zone: Zone,
-    /// By key (`planner:d802ea5b36b0`), who holds it.
-    names: HashMap<String, String>,
-}
-
-impl Audience {
-    async fn of(state: &AppState) -> Result<Self, ApiError> {
-        let names = crate::auth::key_names(state).await?;
-        Ok(Self {
-            policy: state.purchasing,
-            zone: state.time_zone,
-            names,
-        })
-    }
-
-    /// A key as audit trails show it: `{"key", "name"}` (the name `null` when the key has
-    /// none).
-    fn who(&self, key: &str) -> Value {
-        json!({"key": key, "name": self.names.get(key)})
-    }
-}
-
-fn view(o: &PurchaseOrder, audience: &Audience) -> Value {
-    let policy = &audience.policy;
-    json!({
-        "id": o.id,
-        "round_id": o.round_id,
-        "store_id": o.shop_id,
-        "supplier_id": o.supplier_id,
-        "order_date": o.order_date,
-        "delivery_date": o.delivery_date,
-        "status": o.status.as_str(),
-        "value_cents": o.value_cents,
-        "approvals_needed": approvals_needed(o, policy),
-        "approvals": o.approvals,
-        "approved_by": o.approvals.iter().map(|a| audience.who(a)).collect::<Vec<_>>(),
-        "lines": o.lines,
-        "explanation": o.explanation,
-        "reason": o.reason,
-        "version": o.version,
-        "created": audience.zone.format(o.created_ms),
-        "updated": audience.zone.format(o.updated_ms),
-    })
-}
-
-fn approvals_needed(o: &PurchaseOrder, policy: &PurchasingPolicy) -> usize {
-    if o.value_cents > policy.second_approval_above_cents {
-        2
-    } else {
-        1
-    }
+    Ok(Json(round_view(&round, &audience)))
 }
 
 /// Filters of a purchase-order listing.
@@ -211,14 +149,14 @@ pub(crate) struct Listing {
 #[utoipa::path(get, path = "/v1/purchase-orders", tag = "procurement", params(Listing),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "`{\"purchase_orders\": [...]}`", body = Value),
+        (status = 200, description = "Purchase orders, newest first", body = PurchaseOrderList),
         (status = 400, description = "An invalid filter", body = ErrorBody),
     ))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<Listing>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderList>, ApiError> {
     caller.require(&PLANNERS)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let status = q
@@ -232,9 +170,9 @@ pub(crate) async fn list(
         .purchase_orders(status, q.store_id.as_deref(), limit)
         .await?;
     let audience = Audience::of(&state).await?;
-    Ok(Json(json!({
-        "purchase_orders": orders.iter().map(|o| view(o, &audience)).collect::<Vec<_>>()
-    })))
+    Ok(Json(PurchaseOrderList {
+        purchase_orders: orders.iter().map(|o| view(o, &audience)).collect(),
+    }))
 }
 
 async fn find(state: &AppState, id: &str) -> Result<PurchaseOrder, ApiError> {
@@ -252,26 +190,20 @@ async fn find(state: &AppState, id: &str) -> Result<PurchaseOrder, ApiError> {
     params(("id" = String, Path, description = "The order's id")),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "The order, its lines and explanation, and `events`: who did what when", body = Value),
+        (status = 200, description = "The order, its lines and explanation, and `events`: who did what when", body = PurchaseOrderView),
         (status = 404, description = "No such order", body = ErrorBody),
     ))]
 pub(crate) async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let o = find(&state, &id).await?;
     let events = state.store.purchase_order_events(&id).await?;
     let audience = Audience::of(&state).await?;
     let mut answer = view(&o, &audience);
-    answer["events"] = events
-        .iter()
-        .map(|e| {
-            json!({"at": audience.zone.format(e.at_ms), "actor": e.actor,
-                "by": audience.who(&e.actor), "action": e.action, "detail": e.detail})
-        })
-        .collect();
+    answer.events = Some(events.iter().map(|e| event_view(e, &audience)).collect());
     Ok(Json(answer))
 }
 
@@ -374,7 +306,7 @@ pub(crate) struct Edit {
     params(("id" = String, Path, description = "The order's id")),
     request_body = Edit, security(("api_key" = [])),
     responses(
-        (status = 200, description = "The order as edited, with `edit_cost_cents` (the model's cost with the order as edited minus its optimum)", body = Value),
+        (status = 200, description = "The order as edited, with `edit_cost_cents` (the model's cost with the order as edited minus its optimum)", body = PurchaseOrderView),
         (status = 404, description = "No such order", body = ErrorBody),
         (status = 409, description = "Already approved, sent or closed, or changed meanwhile", body = ErrorBody),
         (status = 422, description = "An article this supplier does not sell, negative cases, an edit that breaks a hard limit (the truck's room)", body = ErrorBody),
@@ -384,7 +316,7 @@ pub(crate) async fn edit(
     caller: Caller,
     Path(id): Path<String>,
     body: Result<Json<Edit>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let Json(edit) = body?;
     let o = find(&state, &id).await?;
@@ -527,8 +459,8 @@ pub(crate) async fn edit(
     });
     let next = commit(&state, &o, next, &caller.by_key(), "edited", detail, &[]).await?;
     let mut answer = view(&next, &Audience::of(&state).await?);
-    answer["edit_cost_cents"] = json!(cost);
-    answer["edit_cost_model_status"] = json!(status);
+    answer.edit_cost_cents = Some(cost);
+    answer.edit_cost_model_status = Some(status.to_string());
     Ok(Json(answer))
 }
 
@@ -556,7 +488,7 @@ fn step_of(body: &[u8]) -> Result<Step, ApiError> {
     request_body(content = Step, description = "Optional: the version read"),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "The order: `approved`, or still `proposed` waiting for a second approver", body = Value),
+        (status = 200, description = "The order: `approved`, or still `proposed` waiting for a second approver", body = PurchaseOrderView),
         (status = 403, description = "A key whose role may not approve", body = ErrorBody),
         (status = 409, description = "Already approved by this key, not proposed, or changed meanwhile", body = ErrorBody),
     ))]
@@ -565,7 +497,7 @@ pub(crate) async fn approve(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let step = step_of(&body)?;
     let o = find(&state, &id).await?;
@@ -609,7 +541,7 @@ pub(crate) struct Rejection {
     params(("id" = String, Path, description = "The order's id")),
     request_body = Rejection, security(("api_key" = [])),
     responses(
-        (status = 200, description = "The order, `rejected`", body = Value),
+        (status = 200, description = "The order, `rejected`", body = PurchaseOrderView),
         (status = 400, description = "No reason", body = ErrorBody),
         (status = 409, description = "Already sent or closed, or changed meanwhile", body = ErrorBody),
     ))]
@@ -618,7 +550,7 @@ pub(crate) async fn reject(
     caller: Caller,
     Path(id): Path<String>,
     body: Result<Json<Rejection>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let Json(r) = body?;
     text("reason", &r.reason, 500)?;
@@ -643,7 +575,7 @@ async fn advance(
     step: Step,
     from: &[PoStatus],
     to: PoStatus,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let o = find(state, id).await?;
     check_version(&o, step.version)?;
@@ -672,7 +604,7 @@ async fn advance(
     request_body(content = Step, description = "Optional: the version read"),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "The order, `sent`", body = Value),
+        (status = 200, description = "The order, `sent`", body = PurchaseOrderView),
         (status = 409, description = "Not approved, or changed meanwhile", body = ErrorBody),
     ))]
 pub(crate) async fn send(
@@ -680,7 +612,7 @@ pub(crate) async fn send(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderView>, ApiError> {
     let step = step_of(&body)?;
     advance(
         &state,
@@ -699,7 +631,7 @@ pub(crate) async fn send(
     request_body(content = Step, description = "Optional: the version read"),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "The order, `confirmed`", body = Value),
+        (status = 200, description = "The order, `confirmed`", body = PurchaseOrderView),
         (status = 409, description = "Not sent, or changed meanwhile", body = ErrorBody),
     ))]
 pub(crate) async fn confirm(
@@ -707,7 +639,7 @@ pub(crate) async fn confirm(
     caller: Caller,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderView>, ApiError> {
     let step = step_of(&body)?;
     advance(
         &state,
@@ -835,7 +767,7 @@ fn today(state: &AppState) -> NaiveDate {
     params(("id" = String, Path, description = "The order's id")),
     request_body = Receipt, security(("api_key" = [])),
     responses(
-        (status = 200, description = "The order with the `lots` created and what is still `missing`: `received` when nothing is, else still open (`sent` or `confirmed`) for the next delivery", body = Value),
+        (status = 200, description = "The order with the `lots` created and what is still `missing`: `received` when nothing is, else still open (`sent` or `confirmed`) for the next delivery", body = PurchaseOrderView),
         (status = 409, description = "Not sent or confirmed, a lot number already in stock, or changed meanwhile", body = ErrorBody),
         (status = 422, description = "An article not in the order, negative units, an expired lot", body = ErrorBody),
     ))]
@@ -844,7 +776,7 @@ pub(crate) async fn receive(
     caller: Caller,
     Path(id): Path<String>,
     body: Result<Json<Receipt>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let Json(r) = body?;
     let o = find(&state, &id).await?;
@@ -880,13 +812,14 @@ pub(crate) async fn receive(
             .map(|x| x.units)
             .sum::<f64>();
     }
-    let missing: Vec<Value> = lines
+    let missing: Vec<MissingLine> = lines
         .iter()
         .filter(|l| l.received_units < l.quantity.units as f64)
-        .map(|l| {
-            json!({"sku": l.quantity.sku, "ordered_units": l.quantity.units,
-            "received_units": l.received_units,
-            "missing_units": l.quantity.units as f64 - l.received_units})
+        .map(|l| MissingLine {
+            sku: l.quantity.sku.clone(),
+            ordered_units: l.quantity.units,
+            received_units: l.received_units,
+            missing_units: l.quantity.units as f64 - l.received_units,
         })
         .collect();
     let received: Vec<Value> = lines
@@ -904,21 +837,9 @@ pub(crate) async fn receive(
     let detail = json!({"from": o.status.as_str(), "lots": lots.len(), "units": received, "missing": missing});
     let next = commit(&state, &o, next, &caller.by_key(), action, detail, &lots).await?;
     let mut answer = view(&next, &Audience::of(&state).await?);
-    answer["lots"] = lots.iter().map(|l| lot_view(l, state.time_zone)).collect();
-    answer["missing"] = json!(missing);
+    answer.lots = Some(lot_list(&lots, state.time_zone).lots);
+    answer.missing = Some(missing);
     Ok(Json(answer))
-}
-
-fn lot_view(l: &StockLot, zone: Zone) -> Value {
-    json!({
-        "store_id": l.shop_id,
-        "sku": l.sku,
-        "lot_number": l.lot_number,
-        "expiry_date": l.expiry_date,
-        "units": l.units,
-        "purchase_order_id": l.po_id,
-        "at": zone.format(l.at_ms),
-    })
 }
 
 /// Filters of a stock listing.
@@ -932,18 +853,16 @@ pub(crate) struct StockListing {
 /// Stock lots, by store, article and expiry.
 #[utoipa::path(get, path = "/v1/stock", tag = "procurement", params(StockListing),
     security(("api_key" = [])),
-    responses((status = 200, description = "`{\"lots\": [...]}`", body = Value)))]
+    responses((status = 200, description = "The lots on hand", body = LotList)))]
 pub(crate) async fn stock(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<Query<StockListing>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LotList>, ApiError> {
     caller.require(&PLANNERS)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let lots = state.store.stock_lots(q.store_id.as_deref()).await?;
-    Ok(Json(
-        json!({"lots": lots.iter().map(|l| lot_view(l, state.time_zone)).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(lot_list(&lots, state.time_zone)))
 }
 
 /// A stock count.
@@ -959,7 +878,7 @@ pub(crate) struct Count {
     params(("store_id" = String, Path, description = "The store")),
     request_body = Count, security(("api_key" = [])),
     responses(
-        (status = 200, description = "`{\"lots\": [...]}` as stored", body = Value),
+        (status = 200, description = "The lots as stored", body = LotList),
         (status = 404, description = "No such store", body = ErrorBody),
         (status = 422, description = "Negative units (`negative_stock`), over a million in a lot (`too_many_units`), an unknown article, an expired lot", body = ErrorBody),
     ))]
@@ -968,7 +887,7 @@ pub(crate) async fn count(
     caller: Caller,
     Path(store_id): Path<String>,
     body: Result<Json<Count>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LotList>, ApiError> {
     caller.require(&PLANNERS)?;
     let Json(c) = body?;
     if state.store.shop(&store_id).await?.is_none() {
@@ -992,7 +911,5 @@ pub(crate) async fn count(
         state.clock.now_ms(),
     )?;
     state.store.replace_stock(&store_id, &lots).await?;
-    Ok(Json(
-        json!({"lots": lots.iter().map(|l| lot_view(l, state.time_zone)).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(lot_list(&lots, state.time_zone)))
 }

@@ -244,7 +244,7 @@ pub struct RoundRequest {
 }
 
 /// How a store fared in a round.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoreReport {
     /// The store.
     pub store: String,
@@ -258,15 +258,17 @@ pub struct StoreReport {
     /// Their value, cents.
     pub value_cents: i64,
     /// What was left out, or why it failed.
+    #[schema(value_type = Vec<Object>)]
     pub notices: Vec<Value>,
 }
 
 /// A round's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RoundReport {
     /// The round.
     pub round_id: String,
     /// The day its orders are placed.
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     /// Per store.
     pub stores: Vec<StoreReport>,
