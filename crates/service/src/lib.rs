@@ -44,6 +44,7 @@ mod state;
 mod telemetry;
 mod time;
 mod vroom;
+mod vroom_solution;
 pub mod webhooks;
 mod writer;
 

@@ -23,12 +23,16 @@ use freshroute_solver::{
 };
 use freshroute_store::Role;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::Caller;
 use crate::places::MAX_ROAD_DISTANCE;
 use crate::state::AppState;
+use crate::vroom_solution::{
+    ComputingTimes, SolutionStep, VroomRoute, VroomSolution, VroomSummary, VroomTotals,
+    VroomUnassigned,
+};
 use crate::{ApiError, ErrorBody};
 
 /// A VROOM job: a task of its own, with amounts, skills and a priority.
@@ -714,10 +718,11 @@ fn answer(
     sol: &Solution,
     loading_ms: u128,
     solving_ms: u128,
-) -> Value {
+) -> VroomSolution {
     let mut routes = Vec::new();
     let (mut total_service, mut total_travel, mut total_waiting, mut total_cost) =
         (0i64, 0i64, 0i64, 0i64);
+    let dims = |load: &[i64]| (t.dims > 0).then(|| load.to_vec());
     for r in &sol.routes {
         let v = &t.vehicles[r.vehicle];
         let leg = |a: usize, b: usize| durations[v.profile][a * n + b];
@@ -736,14 +741,7 @@ fn answer(
                 }
                 acc
             });
-        let mut steps = vec![edge_step(
-            "start",
-            v.start,
-            start_arrival,
-            0,
-            t.dims,
-            &start_load,
-        )];
+        let mut steps = vec![step("start", v.start, start_arrival, 0, dims(&start_load))];
         for s in &r.stops {
             travel += leg(at, s.location);
             at = s.location;
@@ -751,24 +749,14 @@ fn answer(
                 &t.tasks[s.task.0 as usize].stops[usize::from(s.kind == StopKind::Delivery)];
             let wait = s.start.0 - s.arrival.0;
             let serve = s.departure.0 - s.start.0;
-            let mut step = step_base(kind.name(), Some(*pl));
-            step.insert("id".into(), json!(id));
-            if *kind == TaskKind::Job {
-                step.insert("job".into(), json!(id));
-            }
-            if let Some(d) = desc {
-                step.insert("description".into(), json!(d));
-            }
-            step.insert("setup".into(), json!(0));
-            step.insert("service".into(), json!(serve));
-            step.insert("waiting_time".into(), json!(wait));
-            step.insert("arrival".into(), json!(s.arrival.0));
-            step.insert("duration".into(), json!(travel));
-            if t.dims > 0 {
-                step.insert("load".into(), json!(s.load));
-            }
-            step.insert("violations".into(), json!([]));
-            steps.push(Value::Object(step));
+            steps.push(SolutionStep {
+                id: Some(*id),
+                job: (*kind == TaskKind::Job).then_some(*id),
+                description: desc.clone(),
+                service: serve,
+                waiting_time: wait,
+                ..step(kind.name(), Some(*pl), s.arrival.0, travel, dims(&s.load))
+            });
             service += serve;
             waiting += wait;
         }
@@ -776,111 +764,108 @@ fn answer(
             let back = leg(at, end_index);
             travel += back;
             let last_departure = r.stops.last().map_or(start_arrival, |s| s.departure.0);
-            let end_load = r
-                .stops
-                .last()
-                .map_or_else(|| start_load.clone(), |s| s.load.clone());
-            steps.push(edge_step(
+            let end_load = r.stops.last().map_or(&start_load, |s| &s.load);
+            steps.push(step(
                 "end",
                 Some(end),
                 last_departure + back,
                 travel,
-                t.dims,
-                &end_load,
+                dims(end_load),
             ));
         }
         total_service += service;
         total_travel += travel;
         total_waiting += waiting;
         total_cost += travel;
-        let mut route = json!({
-            "vehicle": v.id,
-            "cost": travel,
-            "setup": 0,
-            "service": service,
-            "duration": travel,
-            "waiting_time": waiting,
-            "priority": 0,
-            "distance": r.distance.0,
-            "steps": steps,
-            "violations": [],
+        routes.push(VroomRoute {
+            vehicle: v.id,
+            totals: VroomTotals {
+                cost: travel,
+                setup: 0,
+                service,
+                duration: travel,
+                waiting_time: waiting,
+                priority: 0,
+                distance: r.distance.0,
+            },
+            steps,
+            violations: Vec::new(),
+            description: v.description.clone(),
         });
-        if let Some(d) = &v.description {
-            route["description"] = json!(d);
-        }
-        routes.push(route);
     }
-    let unassigned: Vec<Value> = sol
+    let unassigned: Vec<VroomUnassigned> = sol
         .unassigned
         .iter()
         .flat_map(|u| {
             t.tasks[u.task.0 as usize]
                 .stops
                 .iter()
-                .map(move |(id, kind, pl, _)| {
-                    let mut x = json!({"id": id, "type": kind.name(), "reason": u.reason.code()});
-                    if let Place::At(at) = pl {
-                        x["location"] = json!(at);
-                    }
-                    x
+                .map(move |(id, kind, pl, _)| VroomUnassigned {
+                    id: *id,
+                    kind: kind.name(),
+                    reason: u.reason.code(),
+                    location: match pl {
+                        Place::At(at) => Some(*at),
+                        Place::Index(_) => None,
+                    },
                 })
         })
         .collect();
-    json!({
-        "code": 0,
-        "summary": {
-            "cost": total_cost,
-            "routes": routes.len(),
-            "unassigned": unassigned.len(),
-            "setup": 0,
-            "service": total_service,
-            "duration": total_travel,
-            "waiting_time": total_waiting,
-            "priority": 0,
-            "distance": sol.distance().0,
-            "violations": [],
-            "computing_times": {"loading": loading_ms, "solving": solving_ms},
+    let ms = |m: u128| u64::try_from(m).unwrap_or(u64::MAX);
+    VroomSolution {
+        code: 0,
+        summary: VroomSummary {
+            totals: VroomTotals {
+                cost: total_cost,
+                setup: 0,
+                service: total_service,
+                duration: total_travel,
+                waiting_time: total_waiting,
+                priority: 0,
+                distance: sol.distance().0,
+            },
+            routes: routes.len(),
+            unassigned: unassigned.len(),
+            violations: Vec::new(),
+            computing_times: ComputingTimes {
+                loading: ms(loading_ms),
+                solving: ms(solving_ms),
+            },
         },
-        "unassigned": unassigned,
-        "routes": routes,
-    })
+        unassigned,
+        routes,
+    }
 }
 
-/// A `start` or `end` step.
-fn edge_step(
-    kind: &str,
+/// A step with no service: `start`, `end`, or the base of a task's step.
+fn step(
+    kind: &'static str,
     pl: Option<Place>,
     arrival: i64,
     travel: i64,
-    dims: usize,
-    load: &[i64],
-) -> Value {
-    let mut step = step_base(kind, pl);
-    step.insert("setup".into(), json!(0));
-    step.insert("service".into(), json!(0));
-    step.insert("waiting_time".into(), json!(0));
-    step.insert("arrival".into(), json!(arrival));
-    step.insert("duration".into(), json!(travel));
-    if dims > 0 {
-        step.insert("load".into(), json!(load));
+    load: Option<Vec<i64>>,
+) -> SolutionStep {
+    SolutionStep {
+        kind,
+        location: match pl {
+            Some(Place::At(at)) => Some(at),
+            _ => None,
+        },
+        location_index: match pl {
+            Some(Place::Index(i)) => Some(i),
+            _ => None,
+        },
+        id: None,
+        job: None,
+        description: None,
+        setup: 0,
+        service: 0,
+        waiting_time: 0,
+        arrival,
+        duration: travel,
+        load,
+        violations: Vec::new(),
     }
-    step.insert("violations".into(), json!([]));
-    Value::Object(step)
-}
-
-fn step_base(kind: &str, pl: Option<Place>) -> serde_json::Map<String, Value> {
-    let mut step = serde_json::Map::new();
-    step.insert("type".into(), json!(kind));
-    match pl {
-        Some(Place::At(at)) => {
-            step.insert("location".into(), json!(at));
-        }
-        Some(Place::Index(i)) => {
-            step.insert("location_index".into(), json!(i));
-        }
-        None => {}
-    }
-    step
 }
 
 /// Longest search a request may ask for, seconds.
@@ -956,7 +941,7 @@ pub(crate) struct SolveOptions {
     security(("api_key" = [])),
     request_body(content = Value, description = "A VROOM problem: `jobs`, `shipments`, `vehicles`, and optionally `matrix` or `matrices`"),
     responses(
-        (status = 200, description = "VROOM's solution: `code` 0, `summary`, `unassigned`, `routes` with `steps`", body = Value),
+        (status = 200, description = "VROOM's solution: `code` 0, `summary`, `unassigned`, `routes` with `steps`", body = VroomSolution),
         (status = 400, description = "Invalid problem, or a feature not supported (breaks, vehicles without a start)", body = ErrorBody),
         (status = 422, description = "A location far from any road, or unreachable", body = ErrorBody),
         (status = 503, description = "Every solver slot is taken and the queue is full (`solver_busy`): retry in a few seconds", body = ErrorBody),
@@ -966,7 +951,7 @@ pub(crate) async fn solve_vroom(
     caller: Caller,
     Query(options): Query<SolveOptions>,
     body: Result<Json<VroomProblem>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VroomSolution>, ApiError> {
     let deadline = Instant::now() + crate::REQUEST_TIMEOUT - ANSWER_MARGIN;
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let limit = options.time_limit.unwrap_or(1.0);
@@ -1004,7 +989,7 @@ fn run(
     roads: &RoadNetwork,
     limit: Duration,
     deadline: Instant,
-) -> Result<Value, ApiError> {
+) -> Result<VroomSolution, ApiError> {
     let clock = Instant::now();
     let (mut t, places) = translate(p)?;
     let (profiles, _) = vehicle_profiles(p);
