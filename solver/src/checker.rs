@@ -5,7 +5,8 @@
 //! constraints (drive and service between stops, windows, ride limits, waiting
 //! allowed anywhere), judges each route stop by stop (`judge_route`: pairing and
 //! order, skills, bindings, capacity at every stop, time windows, shifts and route
-//! durations, ride limits), then verifies coverage and recomputes the cost. For a solution it also verifies every time, load and ride
+//! durations, ride limits), then verifies coverage and recomputes the cost (with the
+//! lateness past every soft end). For a solution it also verifies every time, load and ride
 //! the plan states. A plan the solver returns that fails here is a solver bug.
 
 use crate::Solution;
@@ -78,8 +79,10 @@ pub fn check_routes(
         );
         total_distance += verdict.distance;
         let duration = verdict.end - veh.shift.0;
-        cost +=
-            veh.fixed_cost + veh.cost_per_metre * verdict.distance + veh.cost_per_second * duration;
+        cost += veh.fixed_cost
+            + veh.cost_per_metre * verdict.distance
+            + veh.cost_per_second * duration
+            + verdict.lateness;
         // The switching cost of each task served by a vehicle other than its preferred one.
         for &(task, kind) in stops {
             if matches!(kind, StopKind::Job | StopKind::Pickup | StopKind::Dropoff)

@@ -171,7 +171,8 @@ fn planned_starts(pb: &Problem, r: &Route) -> Vec<i64> {
 
 /// Moves the pickups of a feasible earliest schedule as late as their window and the
 /// next stop allow, so that the courier waits at the store rather than with the goods
-/// on board. No other stop moves, so every rule still holds and rides only get shorter.
+/// on board (never past a soft end it keeps). No other stop moves, so every rule still
+/// holds, rides only get shorter and no lateness is added.
 /// `starts` holds each stop's service start, then the arrival at the route's end.
 pub(crate) fn wait_at_stores(pb: &Problem, vehicle: usize, nodes: &[u32], starts: &mut [i64]) {
     let m = pb.matrix(vehicle);
@@ -193,7 +194,13 @@ pub(crate) fn wait_at_stores(pb: &Problem, vehicle: usize, nodes: &[u32], starts
             .or(end);
         let travel = next.map_or(0, |next| m.duration(node.location, next));
         let latest = starts[k + 1] - node.service - travel;
-        starts[k] = starts[k].max(window_end.min(latest));
+        // Never past a soft end it keeps: waiting must not cost lateness.
+        let soft = if node.late_cost > 0 {
+            node.soft_end.max(starts[k])
+        } else {
+            i64::MAX
+        };
+        starts[k] = starts[k].max(window_end.min(latest).min(soft));
     }
 }
 

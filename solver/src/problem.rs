@@ -36,7 +36,22 @@ pub struct Stop {
     pub service: Seconds,
     /// When service may start; empty means at any time.
     pub windows: Vec<TimeWindow>,
+    /// When service should have started: later costs per second late (a promise).
+    pub soft_end: Option<SoftEnd>,
 }
+
+/// A soft end to a stop's time: service may start later (within its windows), at a cost
+/// per second late. The search minimises it with everything else; the checker recomputes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SoftEnd {
+    /// Service should start by this.
+    pub at: Seconds,
+    /// What each second later costs, in the same unit as the vehicles' costs.
+    pub cost_per_second: i64,
+}
+
+/// Highest cost per second late a soft end may carry.
+pub const MAX_LATE_COST: i64 = 1_000_000;
 
 /// A single stop to serve: drop goods loaded at the start, pick up goods brought to the end, or both.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +212,14 @@ pub enum ProblemError {
         /// What is negative.
         reason: String,
     },
+    /// A cost per second late outside `0..=MAX_LATE_COST`.
+    #[error("{record}: the cost per second late must be 0 to {MAX_LATE_COST}, not {cost}")]
+    BadLateCost {
+        /// The record.
+        record: String,
+        /// The cost given.
+        cost: i64,
+    },
     /// More distinct skills than supported.
     #[error("{0} distinct skills; at most 64 are supported")]
     TooManySkills(usize),
@@ -226,6 +249,7 @@ impl ProblemError {
             Self::UnknownProfile { .. } => "unknown_profile",
             Self::RideBelowDirect { .. } => "ride_below_direct",
             Self::Negative { .. } => "negative_value",
+            Self::BadLateCost { .. } => "bad_late_cost",
             Self::TooManySkills(_) => "too_many_skills",
             Self::NoVehicle => "no_vehicle",
             Self::BadBinding { .. } => "bad_binding",
@@ -319,9 +343,24 @@ pub(crate) struct Node {
     pub(crate) skills: u64,
     /// The only vehicle that may serve it.
     pub(crate) vehicle: Option<u32>,
+    /// Service should start by this ([`NO_LIMIT`] when it has no soft end).
+    pub(crate) soft_end: i64,
+    /// What each second after `soft_end` costs (0 without a soft end).
+    pub(crate) late_cost: i64,
 }
 
 impl Node {
+    /// What starting service at `start` costs in lateness.
+    #[inline]
+    pub(crate) fn lateness(&self, start: i64) -> i64 {
+        if self.late_cost == 0 {
+            0
+        } else {
+            self.late_cost
+                .saturating_mul((start - self.soft_end).max(0))
+        }
+    }
+
     /// The earliest service start at or after `arrival`, if a window allows one.
     #[inline]
     pub(crate) fn start_at(&self, arrival: i64) -> Option<i64> {
@@ -388,6 +427,8 @@ pub struct Problem {
     pub(crate) tasks: Vec<Task>,
     pub(crate) vehicles: Vec<VehicleData>,
     pub(crate) matrices: Vec<TravelMatrix>,
+    /// Whether any stop has a soft end (else lateness is never computed).
+    pub(crate) has_soft_ends: bool,
 }
 
 /// Handle of a task added to a [`ProblemBuilder`].
@@ -691,11 +732,13 @@ impl ProblemBuilder {
             }
             tasks[task.0 as usize].prefer = Some((vehicle as u32, cost));
         }
+        let has_soft_ends = nodes.iter().any(|n| n.late_cost > 0);
         Ok(Problem {
             nodes,
             tasks,
             vehicles,
             matrices: self.matrices.clone(),
+            has_soft_ends,
         })
     }
 }
@@ -776,6 +819,16 @@ fn node(
             record: record.to_owned(),
         });
     }
+    let (soft_end, late_cost) = match stop.soft_end {
+        None => (NO_LIMIT, 0),
+        Some(s) if !(0..=MAX_LATE_COST).contains(&s.cost_per_second) => {
+            return Err(ProblemError::BadLateCost {
+                record: record.to_owned(),
+                cost: s.cost_per_second,
+            });
+        }
+        Some(s) => (s.at.0, s.cost_per_second),
+    };
     Ok(Node {
         location: stop.location as u32,
         service: stop.service.0,
@@ -786,6 +839,8 @@ fn node(
         kind,
         skills,
         vehicle: None,
+        soft_end,
+        late_cost,
     })
 }
 

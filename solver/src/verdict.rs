@@ -123,6 +123,8 @@ pub struct StopVerdict {
     pub start: i64,
     /// Departure, seconds.
     pub departure: i64,
+    /// Seconds after its soft end (0 when it keeps it, or has none).
+    pub late: i64,
     /// What this stop breaks.
     pub breaches: Vec<Breach>,
 }
@@ -139,6 +141,8 @@ pub struct RouteVerdict {
     pub end: i64,
     /// Its driving distance, metres.
     pub distance: i64,
+    /// What its stops' lateness past their soft ends costs.
+    pub lateness: i64,
 }
 
 impl RouteVerdict {
@@ -164,6 +168,7 @@ pub fn judge_route(
             arrival: 0,
             start: 0,
             departure: 0,
+            late: 0,
             breaches: Vec::new(),
         })
         .collect();
@@ -208,6 +213,7 @@ pub fn judge_route(
         });
     let (mut leave, mut here, mut distance) = (veh.shift.0, veh.start, 0);
     let mut timing_broken = false;
+    let mut lateness = 0;
     for (i, &(_, _, node)) in nodes.iter().enumerate() {
         let n = &pb.nodes[node as usize];
         let s = &mut out[at[i]];
@@ -225,6 +231,10 @@ pub fn judge_route(
             }),
         };
         s.departure = s.start + n.service;
+        if n.late_cost > 0 {
+            s.late = (s.start - n.soft_end).max(0);
+            lateness += n.lateness(s.start);
+        }
         distance += m.distance(here, n.location);
         (leave, here) = (s.departure, n.location);
     }
@@ -293,6 +303,7 @@ pub fn judge_route(
         breaches,
         end,
         distance,
+        lateness,
     })
 }
 

@@ -3,8 +3,8 @@
 
 use freshroute_model::{Metres, Seconds};
 use freshroute_solver::{
-    Job, Limits, OnBoard, Problem, ProblemBuilder, Quiet, Shipment, Stop, StopKind, TaskId,
-    TimeWindow, TravelMatrix, UnassignedReason, Vehicle, check, check_routes, solve,
+    Job, Limits, OnBoard, Problem, ProblemBuilder, Quiet, Shipment, SoftEnd, Stop, StopKind,
+    TaskId, TimeWindow, TravelMatrix, UnassignedReason, Vehicle, check, check_routes, solve,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -116,6 +116,17 @@ fn brute_force(pb: &Problem, jobs: usize, vehicles: usize) -> Option<i64> {
 
 #[test]
 fn on_enumerable_instances_the_solver_finds_the_optimum() {
+    finds_the_optimum(false);
+}
+
+#[test]
+fn with_promises_that_cost_when_late_the_solver_still_finds_the_optimum() {
+    finds_the_optimum(true);
+}
+
+/// Forty small instances solved against the brute-force optimum; with `promises`, half
+/// the stops have a soft end inside their window, each second late costing 1 to 20.
+fn finds_the_optimum(promises: bool) {
     let mut rng = StdRng::seed_from_u64(2024);
     let mut compared = 0;
     for case in 0..40 {
@@ -127,11 +138,17 @@ fn on_enumerable_instances_the_solver_finds_the_optimum() {
             b.add_vehicle(vehicle(rng.random_range(6..12)));
         }
         for loc in 1..=jobs {
+            let windows = random_window(&mut rng);
+            let soft_end = (promises && rng.random_bool(0.5)).then(|| SoftEnd {
+                at: Seconds(windows.first().map_or(0, |w| w.start.0) + rng.random_range(0..1800)),
+                cost_per_second: rng.random_range(1..=20),
+            });
             b.add_job(Job {
                 stop: Stop {
                     location: loc,
                     service: Seconds(120),
-                    windows: random_window(&mut rng),
+                    windows,
+                    soft_end,
                 },
                 delivery: vec![rng.random_range(1..5)],
                 pickup: vec![0],
@@ -188,10 +205,18 @@ fn random_parts(seed: u64) -> (TravelMatrix, Vec<Vehicle>, Vec<Task>) {
         }
         vehicles.push(v);
     }
-    let stop = |rng: &mut StdRng| Stop {
-        location: rng.random_range(1..locations),
-        service: Seconds(rng.random_range(0..300)),
-        windows: random_window(rng),
+    let stop = |rng: &mut StdRng| {
+        let windows = random_window(rng);
+        let soft_end = rng.random_bool(0.3).then(|| SoftEnd {
+            at: Seconds(windows.first().map_or(0, |w| w.start.0) + rng.random_range(0..3600)),
+            cost_per_second: rng.random_range(1..=50),
+        });
+        Stop {
+            location: rng.random_range(1..locations),
+            service: Seconds(rng.random_range(0..300)),
+            windows,
+            soft_end,
+        }
     };
     let skills = |rng: &mut StdRng| {
         if rng.random_bool(0.25) {

@@ -2,8 +2,8 @@
 
 use freshroute_model::{Metres, Seconds};
 use freshroute_solver::{
-    Job, Limits, OnBoard, Problem, ProblemBuilder, Quiet, Shipment, Solution, Stop, StopKind,
-    TimeWindow, TravelMatrix, UnassignedReason, Vehicle, check, solve,
+    Job, Limits, OnBoard, Problem, ProblemBuilder, Quiet, Shipment, SoftEnd, Solution, Stop,
+    StopKind, TimeWindow, TravelMatrix, UnassignedReason, Vehicle, check, solve,
 };
 
 /// Locations on a line, 1 km apart, 60 s per km: index = kilometre.
@@ -32,6 +32,7 @@ fn stop(location: usize) -> Stop {
         location,
         service: Seconds(60),
         windows: Vec::new(),
+        soft_end: None,
     }
 }
 
@@ -557,4 +558,65 @@ fn a_pinned_order_goes_to_its_courier_or_is_left_out_with_the_reason() {
     let (mut b, order) = two_couriers_one_order();
     b.prefer(order, 0, -1);
     assert_eq!(b.build().expect_err("negative").code(), "negative_value");
+}
+
+/// A courier at km 3 with two drops: at km 0, promised by `promise` (each second later
+/// costing `late_cost`), and at km 5; distance costs 1 a metre.
+fn promise_and_a_shorter_way(promise: Option<(i64, i64)>) -> Problem {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(7)).add_vehicle(Vehicle {
+        start: 3,
+        end: None,
+        ..courier(&[])
+    });
+    let mut promised = job(0, 1);
+    promised.stop.soft_end = promise.map(|(at, cost)| SoftEnd {
+        at: Seconds(at),
+        cost_per_second: cost,
+    });
+    b.add_job(promised);
+    b.add_job(job(5, 1));
+    b.build().expect("valid")
+}
+
+fn first_drop(s: &Solution) -> usize {
+    s.routes[0].stops[0].location
+}
+
+#[test]
+fn a_promise_goes_before_the_shorter_way() {
+    // Without a promise the shorter way wins: km 5 first (7 km against 8 km).
+    let free = run(&promise_and_a_shorter_way(None));
+    assert_eq!(first_drop(&free), 5);
+    assert_eq!(free.cost, 7_000);
+    // Promised by 200 s at 100 a second: km 5 first would reach km 0 at 480 s, 280 s
+    // late (28,000); km 0 first is on time at 180 s for one more km.
+    let pb = promise_and_a_shorter_way(Some((200, 100)));
+    let kept = run(&pb);
+    assert_eq!(first_drop(&kept), 0);
+    assert_eq!(kept.cost, 8_000, "on time: distance alone");
+    // A promise that cannot be kept is still served, as early as the costs allow, and
+    // the checker recomputes what its lateness costs.
+    let pb = promise_and_a_shorter_way(Some((60, 100)));
+    let late = run(&pb);
+    assert_eq!(first_drop(&late), 0);
+    assert_eq!(late.cost, 8_000 + 100 * (180 - 60));
+    let report = check(&pb, &late);
+    assert_eq!(report.cost, late.cost);
+}
+
+#[test]
+fn a_cost_per_second_late_outside_its_range_is_refused() {
+    for cost in [-1, freshroute_solver::MAX_LATE_COST + 1] {
+        let mut b = ProblemBuilder::new();
+        b.add_matrix(line_matrix(2)).add_vehicle(courier(&[]));
+        let mut j = job(1, 1);
+        j.stop.soft_end = Some(SoftEnd {
+            at: Seconds(0),
+            cost_per_second: cost,
+        });
+        b.add_job(j);
+        let e = b.build().expect_err("refused");
+        assert_eq!(e.code(), "bad_late_cost", "{e}");
+    }
 }

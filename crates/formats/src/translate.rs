@@ -106,6 +106,7 @@ impl Translated {
                     start: Seconds(scaled(s.ready)),
                     end: Seconds(scaled(s.due)),
                 }],
+                soft_end: None,
             }
         };
         let mut task_sites = Vec::new();

@@ -654,6 +654,7 @@ pub(crate) fn frame<'a>(
                 start: Seconds(0),
                 end: deadline.max(Seconds(0)),
             }],
+            soft_end: None,
         };
         // The courier an order is bound to (on board, or assigned: pinned), if it can plan.
         let bound = match o.status {
@@ -735,6 +736,7 @@ pub(crate) fn frame<'a>(
                         start: rel_up(o.ready_ms, now).max(Seconds(0)),
                         end: deadline.max(Seconds(0)),
                     }],
+                    soft_end: None,
                 },
                 delivery,
                 amount: vec![o.box_units],

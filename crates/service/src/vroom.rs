@@ -360,6 +360,7 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
                 location: index_of(pl),
                 service: Seconds(i64::from(j.task.service)),
                 windows: windows(&format!("{field}.time_windows"), &j.task.time_windows)?,
+                soft_end: None,
             },
             delivery: pad(&j.delivery),
             pickup: pad(&j.pickup),
@@ -420,6 +421,7 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
                     &format!("{field}.pickup.time_windows"),
                     &s.pickup.time_windows,
                 )?,
+                soft_end: None,
             },
             delivery: Stop {
                 location: index_of(dp),
@@ -428,6 +430,7 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), ApiError> {
                     &format!("{field}.delivery.time_windows"),
                     &s.delivery.time_windows,
                 )?,
+                soft_end: None,
             },
             amount: pad(&s.amount),
             skills: skill_names(&s.skills),

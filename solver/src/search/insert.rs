@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use rand::Rng;
 use rand::rngs::SmallRng;
 
-use super::route::{Route, fits};
+use super::route::{Push, Route, fits, lateness};
 use super::schedule;
 use crate::problem::{Load, NO_LIMIT, Problem};
 
@@ -61,18 +61,28 @@ fn travel(pb: &Problem, route: &Route, from: Option<u32>, to: Option<u32>) -> (i
     }
 }
 
-fn cost_of(pb: &Problem, route: &Route, extra_distance: i64, end_delay: i64) -> i64 {
+/// What an insertion costs: the vehicle's fixed cost if the route was empty, the extra
+/// distance, the later end, and the lateness it adds (its own stops' and the push's).
+fn cost_of(pb: &Problem, route: &Route, extra_distance: i64, push: Push) -> i64 {
     let v = &pb.vehicles[route.vehicle];
     let fixed = if route.is_empty() { v.fixed_cost } else { 0 };
-    fixed + v.cost_per_metre * extra_distance + v.cost_per_second * end_delay
+    fixed + v.cost_per_metre * extra_distance + v.cost_per_second * push.end + push.late
 }
 
-fn end_delay(pb: &Problem, route: &Route, pos: usize, new_start: i64) -> i64 {
-    if pb.vehicles[route.vehicle].cost_per_second == 0 {
-        0
+/// What starting position `pos` at `new_start` pushes down the route, computed only
+/// where the costs read it.
+fn push(pb: &Problem, route: &Route, pos: usize, new_start: i64) -> Push {
+    if pb.vehicles[route.vehicle].cost_per_second == 0 && !pb.has_soft_ends {
+        Push::default()
     } else {
-        route.end_delay(pb, pos, new_start)
+        route.push(pb, pos, new_start)
     }
+}
+
+/// `push` with `late` more lateness (the inserted stops' own, and the stops between).
+fn plus_late(mut push: Push, late: i64) -> Push {
+    push.late += late;
+    push
 }
 
 /// A place that passed the O(1) checks, with its estimated cost and extra distance.
@@ -128,10 +138,18 @@ fn confirmed(
     pending.iter().find_map(|c| {
         inserted(route, nodes, c.after, seq);
         schedule::earliest(pb, route.vehicle, seq, start).ok()?;
-        let delay = start[seq.len() + 1] - old_end;
+        let late = if pb.has_soft_ends {
+            lateness(pb, seq, &start[1..]) - route.lateness
+        } else {
+            0
+        };
+        let push = Push {
+            end: start[seq.len() + 1] - old_end,
+            late,
+        };
         Some(Insertion {
             after: c.after,
-            delta: cost_of(pb, route, c.extra_distance, delay),
+            delta: cost_of(pb, route, c.extra_distance, push),
         })
     })
 }
@@ -199,8 +217,9 @@ pub(crate) fn best_job(
                 continue;
             };
             let extra_distance = d1 + d2 - d0;
+            let pushed = plus_late(push(pb, route, k + 1, next), node.lateness(s));
             offer(Candidate {
-                delta: cost_of(pb, route, extra_distance, end_delay(pb, route, k + 1, next)),
+                delta: cost_of(pb, route, extra_distance, pushed),
                 extra_distance,
                 after: [k, k],
             });
@@ -249,6 +268,8 @@ pub(crate) fn best_shipment(
             let mut prev_leave = departure;
             // Driving and service from leaving the pickup to leaving `prev_loc`, without waiting.
             let mut no_wait = 0;
+            // Lateness of the pickup, and what the stops between it and the delivery add.
+            let mut late = pn.lateness(sp);
             for j in i..=n {
                 if j > i {
                     if !pickup_fits_rides {
@@ -266,6 +287,8 @@ pub(crate) fn best_shipment(
                     if sj - latest_departure > max_ride || no_wait > max_ride {
                         break;
                     }
+                    let node = &pb.nodes[route.nodes[j - 1] as usize];
+                    late += node.lateness(sj) - node.lateness(route.start[j]);
                     prev_loc = route.location(pb, j);
                     prev_leave = sj + route.service(pb, j);
                 }
@@ -302,8 +325,9 @@ pub(crate) fn best_shipment(
                     let (_, d_j_next) = travel(pb, route, route.location(pb, j), to);
                     d1 + d_p_next - d_i_next + dd1 + dd2 - d_j_next
                 };
+                let pushed = plus_late(push(pb, route, j + 1, next), late + dn.lateness(sd));
                 offer(Candidate {
-                    delta: cost_of(pb, route, extra_distance, end_delay(pb, route, j + 1, next)),
+                    delta: cost_of(pb, route, extra_distance, pushed),
                     extra_distance,
                     after: [i, j],
                 });

@@ -34,6 +34,8 @@ pub(crate) struct Route {
     pub(crate) broken: Option<Broken>,
     pub(crate) distance: i64,
     pub(crate) duration: i64,
+    /// What its stops' soft ends cost: each second late times its cost.
+    pub(crate) lateness: i64,
     pub(crate) cost: i64,
 }
 
@@ -52,6 +54,7 @@ impl Route {
             broken: None,
             distance: 0,
             duration: 0,
+            lateness: 0,
             cost: 0,
         };
         r.update(pb);
@@ -186,6 +189,11 @@ impl Route {
                 }
             })
             .sum();
+        self.lateness = if pb.has_soft_ends {
+            lateness(pb, &self.nodes, &self.start[1..])
+        } else {
+            0
+        };
         self.cost = if n == 0 {
             0
         } else {
@@ -193,6 +201,7 @@ impl Route {
                 + v.cost_per_metre * distance
                 + v.cost_per_second * self.duration
                 + switching
+                + self.lateness
         };
     }
 
@@ -203,17 +212,22 @@ impl Route {
         self.nodes.get(k - 1).map(|&u| pb.nodes[u as usize].task)
     }
 
-    /// How much later the end is reached when position `pos` starts at `new_start` instead.
-    pub(crate) fn end_delay(&self, pb: &Problem, pos: usize, new_start: i64) -> i64 {
+    /// What starting position `pos` at `new_start` instead does to the rest of the route:
+    /// how much later the end is reached, and how much lateness the stops pushed later
+    /// add (the push stops where waiting absorbs it).
+    pub(crate) fn push(&self, pb: &Problem, pos: usize, new_start: i64) -> Push {
         let v = &pb.vehicles[self.vehicle];
         let m = &pb.matrices[v.profile];
         let n = self.nodes.len();
         let mut t = new_start;
         let mut p = pos;
+        let mut late = 0;
         while p <= n {
             if t <= self.start[p] {
-                return 0;
+                return Push { end: 0, late };
             }
+            let node = &pb.nodes[self.nodes[p - 1] as usize];
+            late += node.lateness(t) - node.lateness(self.start[p]);
             let arrival = t
                 + self.service(pb, p)
                 + match (self.location(pb, p), self.location(pb, p + 1)) {
@@ -229,8 +243,27 @@ impl Route {
                 arrival
             };
         }
-        (t - self.start[n + 1]).max(0)
+        Push {
+            end: (t - self.start[n + 1]).max(0),
+            late,
+        }
     }
+}
+
+/// What a change pushes down a route: the end's delay, seconds, and the lateness it adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Push {
+    pub(crate) end: i64,
+    pub(crate) late: i64,
+}
+
+/// The lateness of `nodes` served at `starts` (one per node).
+pub(crate) fn lateness(pb: &Problem, nodes: &[u32], starts: &[i64]) -> i64 {
+    nodes
+        .iter()
+        .zip(starts)
+        .map(|(&u, &t)| pb.nodes[u as usize].lateness(t))
+        .sum()
 }
 
 #[inline]
