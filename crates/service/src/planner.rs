@@ -1,6 +1,7 @@
 //! The dispatch plan: open orders and couriers on shift, as they stand, turned into a
 //! routing problem (pickup at the store not before the order is ready, delivery by the
-//! promise plus an allowed lateness, the ride limit of the order's strictest cold-chain
+//! promise plus an allowed lateness, each second after the promise costing more than a
+//! second of a courier's time, the ride limit of the order's strictest cold-chain
 //! class, box room and skills; orders on board stay with their courier), solved within a
 //! time budget on the city's roads, and kept as the current plan with each order's ETA.
 
@@ -14,8 +15,8 @@ use axum::http::StatusCode;
 use freshroute_model::{Metres, Seconds};
 use freshroute_roads::{Profile, RoadNetwork, Snap};
 use freshroute_solver::{
-    Limits, OnBoard, ProblemBuilder, Quiet, Shipment, StopKind, TimeWindow, TravelMatrix, Vehicle,
-    solve,
+    Limits, OnBoard, ProblemBuilder, Quiet, Shipment, SoftEnd, StopKind, TimeWindow, TravelMatrix,
+    Vehicle, solve,
 };
 use freshroute_store::{
     Courier, FixRecord, Order, OrderStatus, PlanStore, PlannedOrder, Role, Shop, Storage,
@@ -48,6 +49,9 @@ pub struct PlannerConfig {
     pub chilled_ride_s: i64,
     /// How late past its promise an order may still be planned, seconds.
     pub lateness_s: i64,
+    /// What each second an order arrives after its promise costs, in seconds of a
+    /// courier's time: above 1, the plan spends courier time to keep promises.
+    pub late_cost_per_s: i64,
     /// A courier whose latest fix is older than this is taken as offline, seconds.
     pub stale_fix_s: i64,
     /// Time the solver may take per plan.
@@ -76,6 +80,7 @@ impl Default for PlannerConfig {
             hot_ride_s: 25 * 60,
             chilled_ride_s: 45 * 60,
             lateness_s: 15 * 60,
+            late_cost_per_s: 10,
             stale_fix_s: 10 * 60,
             // With travel tables and road geometry, a region of 300 orders and 100 couriers
             // re-plans in about 0.7 s on two cores (`bench replan`): within the 1 s target.
@@ -654,7 +659,11 @@ pub(crate) fn frame<'a>(
                 start: Seconds(0),
                 end: deadline.max(Seconds(0)),
             }],
-            soft_end: None,
+            // The promise: every second after it costs, so the plan keeps promises first.
+            soft_end: Some(SoftEnd {
+                at: rel(o.promised_ms, now),
+                cost_per_second: config.late_cost_per_s,
+            }),
         };
         // The courier an order is bound to (on board, or assigned: pinned), if it can plan.
         let bound = match o.status {
