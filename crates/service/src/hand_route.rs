@@ -120,6 +120,18 @@ pub fn judge(
     }
     let framed = frame(&given, roads, config, &[], &[]);
     let mut verdict = judge_framed(&framed, courier, stops);
+    // The stop the courier is on its way to, where the problem starts: its times are
+    // those the live route holds.
+    if let (Some(first), Some((heading, _))) =
+        (verdict.stops.first_mut(), given.heading.get(courier))
+        && first.times.is_none()
+        && first.violations.is_empty()
+        && stops
+            .first()
+            .is_some_and(|(o, side)| *o == heading.order_id && side.as_str() == heading.kind)
+    {
+        first.times = Some((heading.arrival_ms, heading.start_ms, heading.departure_ms));
+    }
     if off_duty {
         for (s, (_, side)) in verdict.stops.iter_mut().zip(stops) {
             if *side == Side::Pickup {

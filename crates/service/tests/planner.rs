@@ -497,3 +497,30 @@ fn plan_mode_and_the_planner_agree_on_200_random_hand_made_routes() {
     );
     assert!(compared >= 200, "planner routes judged: {compared}");
 }
+
+#[test]
+fn plan_mode_starts_from_the_stop_the_courier_is_heading_to() {
+    // As in the first story: on its way to the bread's pickup, the ice cream keeping cold.
+    let snap = moment(2, 3);
+    let config = PlannerConfig::default();
+    let hand = [
+        ("o-bread", Side::Pickup),
+        ("o-ice", Side::Delivery),
+        ("o-bread", Side::Delivery),
+    ];
+    let v = hand_route::judge(&snap, &monaco(), &config, "c", &hand);
+    assert!(v.feasible(), "{v:?}");
+    let heading = &snap.heading["c"].0;
+    let first = v.stops[0]
+        .times
+        .expect("the committed stop keeps its times");
+    assert_eq!(
+        first,
+        (heading.arrival_ms, heading.start_ms, heading.departure_ms)
+    );
+    assert!(v.stops[1].times.expect("timed").0 >= heading.departure_ms);
+    // Put later, the stop it is on its way to is refused: it comes first.
+    let later = [("o-ice", Side::Delivery), ("o-bread", Side::Pickup)];
+    let v = hand_route::judge(&snap, &monaco(), &config, "c", &later);
+    assert_eq!(v.stops[1].violations[0].code, "committed_first", "{v:?}");
+}
