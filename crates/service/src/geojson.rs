@@ -1,5 +1,6 @@
 //! The GeoJSON shapes the API answers with, typed once for every endpoint and for the
-//! OpenAPI document: a Feature with its properties, a FeatureCollection of them.
+//! OpenAPI document: a Feature with its properties, a FeatureCollection of them, and a
+//! place seen at a time.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -53,4 +54,14 @@ impl<F> FeatureCollection<F> {
             features,
         }
     }
+}
+
+/// Where something is, and since when.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Sighting {
+    /// A GeoJSON Point.
+    #[schema(value_type = Object)]
+    pub(crate) geometry: Value,
+    /// When it was there, ISO 8601.
+    pub(crate) time: String,
 }

@@ -31,10 +31,11 @@ impl Side {
     }
 }
 
-/// A rule broken, with a stable code and what it means here.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A rule broken (or a warning), with a stable code and what it means here.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Violation {
     /// Stable code.
+    #[schema(example = "ride_limit")]
     pub code: &'static str,
     /// In words.
     pub message: String,

@@ -7,7 +7,7 @@ use freshroute_store::{Coupon, Notice, Order, OrderEvent};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::geojson::Feature;
+use crate::geojson::{Feature, Sighting};
 use crate::orders::Item;
 use crate::places::point;
 use crate::time::format_ms;
@@ -183,16 +183,6 @@ pub(crate) fn coupon_view(c: Option<&Coupon>) -> Option<CouponView> {
         reason: c.reason.clone(),
         created: format_ms(c.created_ms),
     })
-}
-
-/// Where something is, and since when.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct Sighting {
-    /// A GeoJSON Point.
-    #[schema(value_type = Object)]
-    pub(crate) geometry: Value,
-    /// When it was there, ISO 8601.
-    pub(crate) time: String,
 }
 
 /// The store on a tracking page.

@@ -14,12 +14,12 @@ use crate::auth::{Caller, hash, new_secret};
 use crate::chain_rules::{delivered_at_the_door, may_take_orders};
 use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
-use crate::geojson::{Feature, FeatureCollection};
+use crate::geojson::{Feature, FeatureCollection, Sighting};
 use crate::idempotency::Idempotent;
 use crate::notices;
 use crate::order_views::{
-    NewTracking, OrderProperties, Sighting, TrackPage, TrackStore, coupon_view, feature,
-    notice_view, tracking_link,
+    NewTracking, OrderProperties, TrackPage, TrackStore, coupon_view, feature, notice_view,
+    tracking_link,
 };
 use crate::places::{Point, point, snap};
 use crate::shops::unknown_shop;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
+use crate::geojson::Sighting;
 use crate::hand_route::{self, Side, Violation};
 use crate::places::point;
 use crate::planner::{Place, road_legs, snapshot};
@@ -45,16 +46,6 @@ pub(crate) struct HandRoute {
     stops: Vec<HandStop>,
 }
 
-/// A rule a stop or a route breaks, or a warning.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct ViolationView {
-    /// Stable code.
-    #[schema(example = "ride_limit")]
-    code: String,
-    /// What it means here.
-    message: String,
-}
-
 /// One stop of a judged route.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct JudgedStopView {
@@ -74,22 +65,12 @@ pub(crate) struct JudgedStopView {
     /// What the planner would refuse here: `too_late`, `ride_limit`, `capacity`,
     /// `missing_skill`, `not_picked_up`, `already_picked_up`, `on_board_elsewhere`,
     /// `committed_first`, `unreachable`, `off_duty`, or why the order cannot be planned.
-    violations: Vec<ViolationView>,
+    violations: Vec<Violation>,
     /// What a customer will notice though the planner allows it: `late` (after the promise).
-    warnings: Vec<ViolationView>,
+    warnings: Vec<Violation>,
     /// The road to this stop from the one before (or the courier), a GeoJSON LineString.
     #[schema(value_type = Object)]
     road: Value,
-}
-
-/// Where and when the courier was last seen.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct Origin {
-    /// A GeoJSON Point.
-    #[schema(value_type = Object)]
-    geometry: Value,
-    /// When, ISO 8601.
-    time: String,
 }
 
 /// A hand-made route as the planner would hold it.
@@ -98,13 +79,13 @@ pub(crate) struct RouteVerdictView {
     /// The courier.
     courier_id: String,
     /// Its latest fix.
-    from: Origin,
+    from: Sighting,
     /// No violation anywhere: the planner keeps this route once its orders are assigned.
     feasible: bool,
     /// What the route as a whole breaks: `after_shift`, `capacity` when it sets off,
     /// `no_schedule`, or why the planner cannot plan the courier (`off_duty`,
     /// `position_stale`).
-    violations: Vec<ViolationView>,
+    violations: Vec<Violation>,
     /// Each stop in the order given.
     stops: Vec<JudgedStopView>,
 }
@@ -241,20 +222,20 @@ pub(crate) async fn check(
                 arrival: time(|t| t.0),
                 start: time(|t| t.1),
                 departure: time(|t| t.2),
-                violations: listed(&judged.violations),
-                warnings: listed(&judged.warnings),
+                violations: judged.violations.clone(),
+                warnings: judged.warnings.clone(),
                 road: json!({"type": "LineString", "coordinates": leg.geometry}),
             }
         })
         .collect();
     Ok(Json(RouteVerdictView {
         courier_id: courier.id,
-        from: Origin {
+        from: Sighting {
             geometry: point(fix.lat, fix.lon),
             time: format_ms(fix.fix_ms),
         },
         feasible: verdict.feasible(),
-        violations: listed(&verdict.violations),
+        violations: verdict.violations.clone(),
         stops,
     }))
 }
@@ -271,16 +252,6 @@ fn sides(route: &HandRoute) -> Vec<(String, Side)> {
                 Side::Delivery
             };
             (s.order_id.clone(), side)
-        })
-        .collect()
-}
-
-fn listed(violations: &[Violation]) -> Vec<ViolationView> {
-    violations
-        .iter()
-        .map(|v| ViolationView {
-            code: v.code.to_string(),
-            message: v.message.clone(),
         })
         .collect()
 }
