@@ -6,13 +6,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use freshroute_calendar::Window;
+use freshroute_dispatch::{
+    ColdChain, Courier, Fix, Order, PlannerConfig, Snapshot, Status, Store, plan,
+};
 use freshroute_roads::{Profile, RoadNetwork};
 use freshroute_sample::SampleChain;
-use freshroute_service::planner::{PlannerConfig, Snapshot, plan};
-use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Shop};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::json;
 
 use crate::BenchTable;
 
@@ -56,107 +57,72 @@ fn near(roads: &RoadNetwork, rng: &mut StdRng, around: (f64, f64), radius: f64) 
 /// The region: stores of the chain, couriers and orders around them.
 fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i64) -> Snapshot {
     let mut rng = StdRng::seed_from_u64(opts.seed);
-    let shops: Vec<Shop> = chain
+    let stores: Vec<Store> = chain
         .stores
         .iter()
-        .map(|s| Shop {
+        .map(|s| Store {
             id: s.id.clone(),
-            name: s.name.clone(),
-            address: s.address.clone(),
             lat: s.location.coordinates[1],
             lon: s.location.coordinates[0],
-            snapped: json!({}),
-            opening_hours: json!([]),
-            frozen_litres: s.storage.frozen_litres,
-            chilled_litres: s.storage.chilled_litres,
-            ambient_litres: s.storage.ambient_litres,
-            created_ms: now,
-            time_zone: "UTC".to_string(),
-            retired_ms: None,
         })
         .collect();
-    let mut couriers = Vec::new();
-    let mut latest = HashMap::new();
-    for k in 0..opts.couriers {
-        let like = &chain.couriers[k % chain.couriers.len()];
-        let shop = &shops[rng.random_range(0..shops.len())];
-        let (lat, lon) = near(roads, &mut rng, (shop.lat, shop.lon), 3_000.0);
-        let id = format!("c{k}");
-        couriers.push(Courier {
-            id: id.clone(),
-            name: like.name.clone(),
-            profile: like.profile.clone(),
-            box_capacity: like.box_capacity,
-            skills: like.skills.clone(),
-            time_zone: "UTC".to_string(),
-            roster: Default::default(),
-            duty: Some(freshroute_store::Duty {
-                on: true,
-                from_ms: now - 3_600_000,
-                until_ms: now + 4 * 3_600_000,
-            }),
-            device_id: format!("d{k}"),
-            secret_hash: String::new(),
-            created_ms: now,
-            retired_ms: None,
-        });
-        latest.insert(
-            id.clone(),
-            FixRecord {
-                courier_id: id,
-                fix_ms: now - 5_000,
-                server_ms: now - 4_000,
-                lat,
-                lon,
-                speed_mps: None,
-                bearing_deg: None,
-                altitude_m: None,
-                accuracy_m: Some(8.0),
-                battery_pct: None,
-                source: "batch".to_string(),
-                reason: None,
-            },
-        );
-    }
-    let classes = ["frozen", "hot", "chilled", "ambient", "ambient"];
+    let couriers = (0..opts.couriers)
+        .map(|k| {
+            let like = &chain.couriers[k % chain.couriers.len()];
+            let store = &stores[rng.random_range(0..stores.len())];
+            let (lat, lon) = near(roads, &mut rng, (store.lat, store.lon), 3_000.0);
+            Courier {
+                id: format!("c{k}"),
+                profile: like.profile.parse().ok(),
+                box_capacity: like.box_capacity,
+                skills: like.skills.clone(),
+                shift: Some(Window {
+                    start_ms: now - 3_600_000,
+                    end_ms: now + 4 * 3_600_000,
+                }),
+                retired: false,
+                position: Some(Fix {
+                    lat,
+                    lon,
+                    at_ms: now - 5_000,
+                }),
+            }
+        })
+        .collect();
+    let classes = [
+        ColdChain::Frozen,
+        ColdChain::Hot,
+        ColdChain::Chilled,
+        ColdChain::Ambient,
+        ColdChain::Ambient,
+    ];
     let orders = (0..opts.orders)
         .map(|k| {
-            let shop = &shops[rng.random_range(0..shops.len())];
-            let (lat, lon) = near(roads, &mut rng, (shop.lat, shop.lon), 4_000.0);
+            let store = &stores[rng.random_range(0..stores.len())];
+            let (lat, lon) = near(roads, &mut rng, (store.lat, store.lon), 4_000.0);
             let ready = now + rng.random_range(0..20 * 60_000);
             let class = classes[rng.random_range(0..classes.len())];
-            let units = rng.random_range(1..=3);
             Order {
                 id: format!("o{k}"),
-                shop_id: shop.id.clone(),
-                customer_name: "customer".to_string(),
-                customer_address: String::new(),
+                store_id: store.id.clone(),
                 lat,
                 lon,
-                snapped: json!({}),
-                items: json!([{"sku": "x", "quantity": units, "class": class, "box_units": 1}]),
-                box_units: units,
+                box_units: rng.random_range(1..=3),
                 ready_ms: ready,
                 promised_ms: ready + 30 * 60_000,
-                status: OrderStatus::Placed,
+                classes: vec![class],
+                status: Status::Placed,
                 courier_id: None,
-                tracking_hash: format!("t{k}"),
-                tracking_expires_ms: now,
-                created_ms: now,
-                updated_ms: now,
-                notes: String::new(),
+                since_ms: now,
             }
         })
         .collect();
     Snapshot {
         now_ms: now,
-        shops,
+        stores,
         couriers,
-        latest,
         orders,
-        previous: HashMap::new(),
-        told: HashMap::new(),
-        heading: HashMap::new(),
+        ..Snapshot::default()
     }
 }
 
@@ -168,14 +134,7 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
         time_limit: opts.time_limit,
         ..PlannerConfig::default()
     };
-    let limit_of = |order: &Order| -> Option<i64> {
-        match order.items[0]["class"].as_str() {
-            Some("frozen") => Some(config.frozen_ride_s * 1000),
-            Some("hot") => Some(config.hot_ride_s * 1000),
-            Some("chilled") => Some(config.chilled_ride_s * 1000),
-            _ => None,
-        }
-    };
+    let limit_of = |order: &Order| config.ride_limit(&order.classes).map(|s| s * 1000);
     let by_id: HashMap<&str, &Order> = snap.orders.iter().map(|o| (o.id.as_str(), o)).collect();
     let (mut times, mut planned, mut early, mut long_rides) = (Vec::new(), 0usize, 0usize, 0usize);
     for g in roads.profiles() {
@@ -189,15 +148,7 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
         planned = snap.orders.len() - p.unassigned.len();
         // Each round plans again from the previous plan, as the service does: orders
         // that change courier for no change in the world are flip-flops.
-        let now_with: HashMap<String, String> = p
-            .routes
-            .iter()
-            .flat_map(|r| {
-                r.stops
-                    .iter()
-                    .map(|s| (s.order_id.clone(), r.courier_id.clone()))
-            })
-            .collect();
+        let now_with = p.courier_of_each_order();
         if !snap.previous.is_empty() {
             flips.push(
                 now_with
@@ -232,7 +183,7 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
             "freshroute bench replan — {} open orders, {} couriers, sample chain's {} stores on {}, solver budget {} ms, {} rounds",
             opts.orders,
             opts.couriers,
-            snap.shops.len(),
+            snap.stores.len(),
             roads.source(),
             opts.time_limit.as_millis(),
             times.len()

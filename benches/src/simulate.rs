@@ -70,7 +70,7 @@ impl Default for SimOptions {
             replan_every_s: 30,
             gps_noise_m: 5.0,
             traffic_sigma: 0.12,
-            solver_time: freshroute_service::planner::PlannerConfig::default().time_limit,
+            solver_time: freshroute_dispatch::PlannerConfig::default().time_limit,
         }
     }
 }

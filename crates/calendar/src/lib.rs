@@ -25,3 +25,9 @@ pub use zone::Zone;
 pub const HOUR_MS: i64 = 3_600_000;
 /// One day, milliseconds.
 pub const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// An instant as RFC 3339 in UTC (`2026-11-25T10:00:00+00:00`); the bare number when it
+/// is out of chrono's range.
+pub fn format_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), |d| d.to_rfc3339())
+}

@@ -12,7 +12,7 @@ use freshroute_roads::RoadNetwork;
 use freshroute_sample::SampleChain;
 
 use crate::settings::Settings;
-use freshroute_service::regions::Regions;
+use freshroute_dispatch::Regions;
 use freshroute_service::{AppState, RateLimit, auth, load_sample_chain, retention, router};
 use freshroute_store::{AnyStore, ApiKey, Role, Storage, connect};
 

@@ -21,6 +21,7 @@ mod profile;
 pub mod reference;
 mod router;
 mod snap;
+pub mod testing;
 mod weight;
 
 pub use assemble::{ProfileReport, Segment};

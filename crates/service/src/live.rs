@@ -15,8 +15,8 @@ use geo::{Closest, ClosestPoint, Distance, Euclidean, LineLocatePoint, LineStrin
 
 use crate::notices::{self, EtaUpdate};
 use crate::places::snap_near;
-use crate::planner::{Leg, Plan, PlannedStop};
 use crate::state::AppState;
+use freshroute_dispatch::{Leg, Plan, PlannedStop};
 
 /// A fix farther than this from the road its courier should be on is off its route.
 pub const OFF_ROUTE_M: f64 = 60.0;

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use freshroute_dispatch::{ColdChain, needed_skills};
 use freshroute_store::{Order, OrderEvent, OrderStatus, Outbox, Role, Storage};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -35,31 +36,6 @@ const MAX_QUANTITY: i64 = 1_000;
 pub(crate) const TRACKING_GRACE_MS: i64 = 24 * 3_600_000;
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
-
-/// How an item must travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum ColdChain {
-    /// Ice cream and frozen desserts: a frozen box.
-    Frozen,
-    /// Cakes, cream, milk: an insulated box.
-    Chilled,
-    /// Hot drinks and food: an insulated box.
-    Hot,
-    /// Anything else.
-    Ambient,
-}
-
-impl ColdChain {
-    /// The courier skill this class needs, if any.
-    pub(crate) fn skill(self) -> Option<&'static str> {
-        match self {
-            ColdChain::Frozen => Some("frozen"),
-            ColdChain::Chilled | ColdChain::Hot => Some("insulated"),
-            ColdChain::Ambient => None,
-        }
-    }
-}
 
 /// One line of an order.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -182,15 +158,6 @@ fn transition(caller: Role, from: OrderStatus, to: OrderStatus) -> Result<(), Ap
             format!("a {caller} key may not make an order {to}"),
         ))
     }
-}
-
-/// The skills a courier needs for these items.
-/// The skills a courier needs for these items, each once.
-pub(crate) fn needed_skills(items: &[Item]) -> Vec<&'static str> {
-    let mut skills: Vec<&'static str> = items.iter().filter_map(|i| i.class.skill()).collect();
-    skills.sort_unstable();
-    skills.dedup();
-    skills
 }
 
 /// An order's items as stored (they were checked when the order was taken).
@@ -507,7 +474,7 @@ pub(crate) async fn change_status(
                 .courier(cid)
                 .await?
                 .ok_or_else(|| unknown_courier(cid).at("courier_id"))?;
-            if let Some(skill) = needed_skills(&stored_items(&order))
+            if let Some(skill) = needed_skills(stored_items(&order).iter().map(Item::class))
                 .into_iter()
                 .find(|s| !courier.skills.iter().any(|c| c == s))
             {
@@ -702,25 +669,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn frozen_items_need_a_frozen_box() {
-        let item = |class| Item {
-            sku: "x".into(),
-            name: None,
-            quantity: 1,
-            class,
-            box_units: 1,
-        };
-        assert_eq!(
-            needed_skills(&[
-                item(ColdChain::Hot),
-                item(ColdChain::Frozen),
-                item(ColdChain::Chilled)
-            ]),
-            ["frozen", "insulated"]
-        );
-        assert!(needed_skills(&[item(ColdChain::Ambient)]).is_empty());
     }
 }

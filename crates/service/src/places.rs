@@ -2,22 +2,14 @@
 //! network of every travel profile that has a road near it.
 
 use axum::http::StatusCode;
-use freshroute_model::{LatLon, Metres};
-use freshroute_roads::{ProfileGraph, RoadNetwork, Snap};
+use freshroute_model::LatLon;
+use freshroute_roads::RoadNetwork;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::ApiError;
 
-/// Farthest a store or a customer may be from a road a courier can use.
-pub(crate) const MAX_ROAD_DISTANCE: Metres = Metres(200);
-
-/// The road point of `graph` nearest `lat`, `lon`, if one is within
-/// [`MAX_ROAD_DISTANCE`] (and the position is valid).
-pub(crate) fn snap_near(graph: &ProfileGraph, lat: f64, lon: f64) -> Option<Snap> {
-    let at = LatLon::new(lat, lon).ok()?;
-    graph.snap(at, MAX_ROAD_DISTANCE).ok()
-}
+pub(crate) use freshroute_dispatch::travel::{MAX_ROAD_DISTANCE, snap_near};
 
 /// A GeoJSON Point as sent: `{"type": "Point", "coordinates": [lon, lat]}`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

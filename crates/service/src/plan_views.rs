@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use crate::geojson::Feature;
 use crate::orders::Item;
 use crate::places::point;
-use crate::planner::Plan;
 use crate::time::format_ms;
+use freshroute_dispatch::Plan;
 
 /// A courier's route.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

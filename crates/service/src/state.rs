@@ -32,9 +32,9 @@ pub struct AppState {
     /// The chain's rules for taking and assigning orders.
     pub order_rules: crate::chain_rules::OrderRules,
     /// How the planner plans.
-    pub planner: crate::planner::PlannerConfig,
+    pub planner: freshroute_dispatch::PlannerConfig,
     /// How stores are grouped into regions planned apart.
-    pub regions: crate::regions::Regions,
+    pub regions: freshroute_dispatch::Regions,
     /// When customers are told of delays and changed ETAs.
     pub notices: crate::notices::NoticePolicy,
     /// What procurement rounds plan from; `None`: rounds are refused.
@@ -57,7 +57,7 @@ pub struct AppState {
     /// changed, a courier off its route), so the planner loop plans again soon.
     pub(crate) plan_wake: Arc<Notify>,
     /// The current dispatch plan, once one is made.
-    pub(crate) plan: Arc<RwLock<Option<Arc<crate::planner::Plan>>>>,
+    pub(crate) plan: Arc<RwLock<Option<Arc<freshroute_dispatch::Plan>>>>,
     /// Where fixes are written, committed in groups.
     pub(crate) writer: Writer,
     /// Bounds the VROOM solves running and waiting at once.
@@ -100,8 +100,8 @@ impl AppState {
             writer: Writer::spawn(store.clone()),
             store,
             roads,
-            planner: crate::planner::PlannerConfig::default(),
-            regions: crate::regions::Regions::default(),
+            planner: freshroute_dispatch::PlannerConfig::default(),
+            regions: freshroute_dispatch::Regions::default(),
             plan: Arc::default(),
             notices: crate::notices::NoticePolicy::default(),
             procurement: None,

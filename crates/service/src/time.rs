@@ -75,10 +75,7 @@ pub(crate) fn parse_timestamp(text: &str) -> Result<i64, String> {
     ))
 }
 
-/// Epoch milliseconds as RFC 3339 UTC.
-pub(crate) fn format_ms(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), |d| d.to_rfc3339())
-}
+pub(crate) use freshroute_calendar::format_ms;
 
 #[cfg(test)]
 mod tests {

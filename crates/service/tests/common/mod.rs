@@ -1,32 +1,15 @@
 //! What the service's test files share.
 
-use std::sync::{Arc, OnceLock};
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use freshroute_roads::{RoadNetwork, Silent};
 use freshroute_service::auth;
 use freshroute_store::{ApiKey, Role, Storage};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// Monaco's roads, imported once per test binary from the bundled extract.
-pub(crate) fn monaco() -> Arc<RoadNetwork> {
-    static NETWORK: OnceLock<Arc<RoadNetwork>> = OnceLock::new();
-    NETWORK
-        .get_or_init(|| {
-            let pbf =
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/monaco.osm.pbf");
-            Arc::new(
-                RoadNetwork::import(&pbf, &mut Silent)
-                    .expect("import Monaco")
-                    .0,
-            )
-        })
-        .clone()
-}
+pub(crate) use freshroute_roads::testing::monaco;
 
 /// A new API key of `role` (for a courier key, its courier), stored as the service
 /// stores keys; returns the key. Not every test binary asks for keys.

@@ -5,12 +5,13 @@
 //! keeps when its orders are assigned, and every route the planner makes is called
 //! feasible here, at the same times.
 
-use freshroute_calendar::Duty;
+use freshroute_calendar::{Window, format_ms};
 use freshroute_roads::RoadNetwork;
 use freshroute_solver::{Breach, StopKind, TaskId, judge_route};
-use freshroute_store::OrderStatus;
 
-use crate::planner::{Frame, PlannerConfig, Snapshot, frame};
+use crate::config::PlannerConfig;
+use crate::frame::{Frame, frame};
+use crate::snapshot::{Snapshot, Status};
 
 /// A stop of a hand-made route: the order and which of its stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +82,9 @@ impl HandVerdict {
 pub fn assigned_to(snap: &Snapshot, courier: &str, orders: &[&str]) -> Snapshot {
     let mut snap = snap.clone();
     for o in &mut snap.orders {
-        if orders.contains(&o.id.as_str())
-            && matches!(o.status, OrderStatus::Placed | OrderStatus::Assigned)
+        if orders.contains(&o.id.as_str()) && matches!(o.status, Status::Placed | Status::Assigned)
         {
-            o.status = OrderStatus::Assigned;
+            o.status = Status::Assigned;
             o.courier_id = Some(courier.to_string());
         }
     }
@@ -108,14 +108,13 @@ pub fn judge(
         .couriers
         .iter()
         .find(|c| c.id == courier)
-        .is_some_and(|c| c.retired_ms.is_none() && c.shift_at(snap.now_ms).is_none());
+        .is_some_and(|c| !c.retired && c.shift.is_none());
     let picks = stops.iter().any(|(_, s)| *s == Side::Pickup);
     if off_duty && picks {
         for c in given.couriers.iter_mut().filter(|c| c.id == courier) {
-            c.duty = Some(Duty {
-                on: true,
-                from_ms: snap.now_ms,
-                until_ms: snap.now_ms + 4 * 3_600_000,
+            c.shift = Some(Window {
+                start_ms: snap.now_ms,
+                end_ms: snap.now_ms + 4 * 3_600_000,
             });
         }
     }
@@ -259,7 +258,7 @@ fn task_stop(
         return Err(violation(why, "the planner cannot plan this order"));
     };
     let o = framed.task_orders[task];
-    let on_board = o.status == OrderStatus::PickedUp || framed.heading_orders.contains_key(order);
+    let on_board = o.status == Status::PickedUp || framed.heading_orders.contains_key(order);
     let kind = match (on_board, side) {
         (true, Side::Pickup) => {
             return Err(violation(
@@ -300,7 +299,7 @@ fn stop_violation(b: Breach, promised_ms: i64, now: i64) -> Violation {
                 min((now + earliest * 1000 - promised_ms) / 1000),
                 closes.map_or(String::new(), |c| format!(
                     "; the plan allows until {}, and lists the order as late",
-                    crate::time::format_ms(now + c * 1000)
+                    format_ms(now + c * 1000)
                 ))
             ),
         ),
@@ -330,7 +329,7 @@ fn route_violation(b: Breach, now: i64) -> Violation {
             "after_shift",
             format!(
                 "the route ends after the shift, at {}",
-                crate::time::format_ms(now + shift_end * 1000)
+                format_ms(now + shift_end * 1000)
             ),
         ),
         Breach::Capacity { load, capacity, .. } => violation(

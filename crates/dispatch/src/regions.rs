@@ -8,10 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use freshroute_model::LatLon;
-use freshroute_store::{OrderStatus, Shop};
-
-use crate::planner::{Plan, PlannerConfig, Snapshot, plan};
 use freshroute_roads::RoadNetwork;
+
+use crate::config::PlannerConfig;
+use crate::plan::Plan;
+use crate::planner::plan;
+use crate::snapshot::{Snapshot, Status, Store};
 
 /// How stores are grouped into regions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,20 +29,20 @@ pub enum Regions {
 
 impl Regions {
     /// The region of a store.
-    pub fn of(&self, shop: &Shop) -> String {
+    pub fn of(&self, store: &Store) -> String {
         match self {
             Regions::Whole => "all".to_string(),
             Regions::H3(res) => {
                 let cell = h3o::Resolution::try_from(*res)
                     .ok()
-                    .zip(LatLon::new(shop.lat, shop.lon).ok())
+                    .zip(LatLon::new(store.lat, store.lon).ok())
                     .map(|(r, at)| freshroute_roads::h3_cell(at, r).to_string());
                 cell.unwrap_or_else(|| "all".to_string())
             }
             Regions::Stores(names) => names
-                .get(&shop.id)
+                .get(&store.id)
                 .cloned()
-                .unwrap_or_else(|| shop.id.clone()),
+                .unwrap_or_else(|| store.id.clone()),
         }
     }
 }
@@ -55,7 +57,7 @@ fn near(a: (f64, f64), b: (f64, f64)) -> f64 {
 /// The snapshot of each region, by name.
 pub fn split(snap: &Snapshot, regions: &Regions) -> Vec<(String, Snapshot)> {
     let store_region: HashMap<&str, String> = snap
-        .shops
+        .stores
         .iter()
         .map(|s| (s.id.as_str(), regions.of(s)))
         .collect();
@@ -72,13 +74,13 @@ pub fn split(snap: &Snapshot, regions: &Regions) -> Vec<(String, Snapshot)> {
     let courier_region = |id: &str| -> Option<String> {
         let bound = snap.orders.iter().find(|o| {
             o.courier_id.as_deref() == Some(id)
-                && matches!(o.status, OrderStatus::Assigned | OrderStatus::PickedUp)
+                && matches!(o.status, Status::Assigned | Status::PickedUp)
         });
         if let Some(o) = bound {
-            return region_of_order(&o.shop_id);
+            return region_of_order(&o.store_id);
         }
-        let fix = snap.latest.get(id)?;
-        let nearest = snap.shops.iter().min_by(|a, b| {
+        let fix = snap.couriers.iter().find(|c| c.id == id)?.position?;
+        let nearest = snap.stores.iter().min_by(|a, b| {
             near((fix.lat, fix.lon), (a.lat, a.lon))
                 .total_cmp(&near((fix.lat, fix.lon), (b.lat, b.lon)))
         })?;
@@ -89,8 +91,8 @@ pub fn split(snap: &Snapshot, regions: &Regions) -> Vec<(String, Snapshot)> {
         .map(|name| {
             let part = Snapshot {
                 now_ms: snap.now_ms,
-                shops: snap
-                    .shops
+                stores: snap
+                    .stores
                     .iter()
                     .filter(|s| store_region.get(s.id.as_str()) == Some(&name))
                     .cloned()
@@ -101,11 +103,10 @@ pub fn split(snap: &Snapshot, regions: &Regions) -> Vec<(String, Snapshot)> {
                     .filter(|c| courier_region(&c.id).as_ref() == Some(&name))
                     .cloned()
                     .collect(),
-                latest: snap.latest.clone(),
                 orders: snap
                     .orders
                     .iter()
-                    .filter(|o| region_of_order(&o.shop_id).as_ref() == Some(&name))
+                    .filter(|o| region_of_order(&o.store_id).as_ref() == Some(&name))
                     .cloned()
                     .collect(),
                 previous: snap.previous.clone(),
@@ -192,59 +193,45 @@ pub fn plan_regions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use freshroute_store::testing::{fix_at, shop_at as shop};
-    use serde_json::json;
+    use crate::snapshot::{Courier, Fix, Order};
+    use freshroute_roads::Profile;
 
-    fn fix(id: &str, lat: f64, lon: f64) -> freshroute_store::FixRecord {
-        fix_at(id, lat, lon, 0)
-    }
-
-    fn courier(id: &str) -> freshroute_store::Courier {
-        freshroute_store::Courier {
+    fn store(id: &str, lat: f64, lon: f64) -> Store {
+        Store {
             id: id.to_string(),
-            name: id.to_string(),
-            profile: "car".to_string(),
-            box_capacity: 10,
-            skills: vec![],
-            time_zone: "UTC".to_string(),
-            roster: Default::default(),
-            duty: Some(freshroute_store::Duty {
-                on: true,
-                from_ms: 0,
-                until_ms: i64::MAX,
-            }),
-            device_id: id.to_string(),
-            secret_hash: id.to_string(),
-            created_ms: 0,
-            retired_ms: None,
+            lat,
+            lon,
         }
     }
 
-    fn order(
-        id: &str,
-        shop: &str,
-        status: OrderStatus,
-        courier: Option<&str>,
-    ) -> freshroute_store::Order {
-        freshroute_store::Order {
+    fn courier(id: &str, lat: f64, lon: f64) -> Courier {
+        Courier {
             id: id.to_string(),
-            shop_id: shop.to_string(),
-            customer_name: String::new(),
-            customer_address: String::new(),
+            profile: Some(Profile::Car),
+            box_capacity: 10,
+            skills: vec![],
+            shift: Some(freshroute_calendar::Window {
+                start_ms: 0,
+                end_ms: i64::MAX,
+            }),
+            retired: false,
+            position: Some(Fix { lat, lon, at_ms: 0 }),
+        }
+    }
+
+    fn order(id: &str, store: &str, status: Status, courier: Option<&str>) -> Order {
+        Order {
+            id: id.to_string(),
+            store_id: store.to_string(),
             lat: 0.0,
             lon: 0.0,
-            snapped: json!({}),
-            items: json!([]),
             box_units: 1,
             ready_ms: 0,
             promised_ms: 0,
+            classes: vec![],
             status,
             courier_id: courier.map(str::to_string),
-            tracking_hash: id.to_string(),
-            tracking_expires_ms: 0,
-            created_ms: 0,
-            updated_ms: 0,
-            notes: String::new(),
+            since_ms: 0,
         }
     }
 
@@ -252,21 +239,20 @@ mod tests {
     fn each_region_gets_its_orders_and_the_couriers_near_or_bound_to_it() {
         let snap = Snapshot {
             now_ms: 0,
-            shops: vec![
-                shop("porto", 41.148, -8.611),
-                shop("lisbon", 38.722, -9.139),
+            stores: vec![
+                store("porto", 41.148, -8.611),
+                store("lisbon", 38.722, -9.139),
             ],
             // c-p is in Porto; c-l in Lisbon; c-x is in Lisbon carrying a Porto order.
-            couriers: vec![courier("c-p"), courier("c-l"), courier("c-x")],
-            latest: HashMap::from([
-                ("c-p".to_string(), fix("c-p", 41.15, -8.6)),
-                ("c-l".to_string(), fix("c-l", 38.72, -9.14)),
-                ("c-x".to_string(), fix("c-x", 38.73, -9.13)),
-            ]),
+            couriers: vec![
+                courier("c-p", 41.15, -8.6),
+                courier("c-l", 38.72, -9.14),
+                courier("c-x", 38.73, -9.13),
+            ],
             orders: vec![
-                order("o-p", "porto", OrderStatus::Placed, None),
-                order("o-x", "porto", OrderStatus::PickedUp, Some("c-x")),
-                order("o-l", "lisbon", OrderStatus::Placed, None),
+                order("o-p", "porto", Status::Placed, None),
+                order("o-x", "porto", Status::PickedUp, Some("c-x")),
+                order("o-l", "lisbon", Status::Placed, None),
             ],
             previous: HashMap::new(),
             told: HashMap::new(),
@@ -282,7 +268,7 @@ mod tests {
         };
         let porto = parts
             .iter()
-            .find(|(_, s)| s.shops.iter().any(|x| x.id == "porto"))
+            .find(|(_, s)| s.stores.iter().any(|x| x.id == "porto"))
             .expect("Porto's region");
         assert_eq!(
             ids(&porto.1),
@@ -301,9 +287,9 @@ mod tests {
 
     #[test]
     fn stores_group_by_cell_or_by_list() {
-        let porto = shop("porto", 41.148, -8.611);
-        let aliados = shop("aliados", 41.1485, -8.6105);
-        let lisbon = shop("lisbon", 38.722, -9.139);
+        let porto = store("porto", 41.148, -8.611);
+        let aliados = store("aliados", 41.1485, -8.6105);
+        let lisbon = store("lisbon", 38.722, -9.139);
         let by_cell = Regions::H3(5);
         assert_eq!(by_cell.of(&porto), by_cell.of(&aliados));
         assert_ne!(by_cell.of(&porto), by_cell.of(&lisbon));

@@ -1,17 +1,17 @@
-//! The planner on a hand-made moment in Monaco: what it commits and what it keeps cold.
-
-mod common;
+//! The dispatcher on a hand-made moment in Monaco: what it commits and what it keeps
+//! cold, regions planned apart, and plan mode agreeing with it.
 
 use std::collections::HashMap;
 
-use common::monaco;
-use freshroute_service::hand_route::{self, Side};
-use freshroute_service::planner::{Leg, PlannedStop, PlannerConfig, Snapshot, plan};
-use freshroute_service::regions::{Regions, plan_regions};
-use freshroute_store::testing::{fix_at, shop_at};
-use freshroute_store::{Courier, FixRecord, Order, OrderStatus, Shop};
+use freshroute_calendar::Window;
+use freshroute_dispatch::hand_route::{self, Side};
+use freshroute_dispatch::{
+    ColdChain, Courier, Fix, Leg, Order, PlannedStop, PlannerConfig, Regions, Snapshot, Status,
+    Store, plan, plan_regions,
+};
+use freshroute_roads::Profile;
+use freshroute_roads::testing::monaco;
 use rand::Rng;
-use serde_json::json;
 
 const NOW: i64 = 1_800_000_000_000;
 const MINUTE: i64 = 60_000;
@@ -19,77 +19,69 @@ const MINUTE: i64 = 60_000;
 const CASINO: (f64, f64) = (43.7396, 7.4275);
 const FONTVIEILLE: (f64, f64) = (43.7310, 7.4180);
 
-fn shop(id: &str, (lat, lon): (f64, f64)) -> Shop {
-    shop_at(id, lat, lon)
+fn store(id: &str, (lat, lon): (f64, f64)) -> Store {
+    Store {
+        id: id.to_string(),
+        lat,
+        lon,
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn order(
     id: &str,
-    shop: &str,
+    store: &str,
     (lat, lon): (f64, f64),
-    class: &str,
-    status: OrderStatus,
+    class: ColdChain,
+    status: Status,
     ready_ms: i64,
-    updated_ms: i64,
+    since_ms: i64,
 ) -> Order {
     Order {
         id: id.to_string(),
-        shop_id: shop.to_string(),
-        customer_name: "customer".to_string(),
-        customer_address: String::new(),
+        store_id: store.to_string(),
         lat,
         lon,
-        snapped: json!({}),
-        items: json!([{"sku": "x", "quantity": 1, "class": class, "box_units": 1}]),
         box_units: 1,
         ready_ms,
         promised_ms: ready_ms + 30 * MINUTE,
+        classes: vec![class],
         status,
         courier_id: Some("c".to_string()),
-        tracking_hash: format!("t-{id}"),
-        tracking_expires_ms: NOW + 24 * 60 * MINUTE,
-        created_ms: NOW - 30 * MINUTE,
-        updated_ms,
-        notes: String::new(),
+        since_ms,
     }
 }
 
 /// Courier `id` on a scooter with both boxes, at `at` five seconds ago.
-fn courier(id: &str, (lat, lon): (f64, f64)) -> (Courier, FixRecord) {
-    let courier = Courier {
+fn courier(id: &str, (lat, lon): (f64, f64)) -> Courier {
+    Courier {
         id: id.to_string(),
-        name: "Inès".to_string(),
-        profile: "scooter".to_string(),
+        profile: Some(Profile::Scooter),
         box_capacity: 10,
         skills: vec!["insulated".to_string(), "frozen".to_string()],
-        time_zone: "UTC".to_string(),
-        roster: Default::default(),
-        duty: Some(freshroute_store::Duty {
-            on: true,
-            from_ms: NOW - 60 * MINUTE,
-            until_ms: NOW + 4 * 60 * MINUTE,
+        shift: Some(Window {
+            start_ms: NOW - 60 * MINUTE,
+            end_ms: NOW + 4 * 60 * MINUTE,
         }),
-        device_id: format!("d-{id}"),
-        secret_hash: String::new(),
-        created_ms: NOW,
-        retired_ms: None,
-    };
-    let fix = fix_at(id, lat, lon, NOW - 5_000);
-    (courier, fix)
+        retired: false,
+        position: Some(Fix {
+            lat,
+            lon,
+            at_ms: NOW - 5_000,
+        }),
+    }
 }
 
 /// Courier `c`, at the Fontvieille store, carries ice cream picked up at the Casino
 /// `picked_min` minutes ago, and is on its way to pick up an assigned ambient order at
 /// Fontvieille, whose food is ready in `ready_in_min` minutes.
 fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
-    let (courier, fix) = courier("c", FONTVIEILLE);
+    let courier = courier("c", FONTVIEILLE);
     let ice = order(
         "o-ice",
         "casino",
         (43.7425, 7.4300),
-        "frozen",
-        OrderStatus::PickedUp,
+        ColdChain::Frozen,
+        Status::PickedUp,
         NOW - 20 * MINUTE,
         NOW - picked_min * MINUTE,
     );
@@ -98,8 +90,8 @@ fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
         "o-bread",
         "fontvieille",
         (43.7290, 7.4160),
-        "ambient",
-        OrderStatus::Assigned,
+        ColdChain::Ambient,
+        Status::Assigned,
         ready,
         NOW - 5 * MINUTE,
     );
@@ -121,13 +113,11 @@ fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
     };
     Snapshot {
         now_ms: NOW,
-        shops: vec![shop("casino", CASINO), shop("fontvieille", FONTVIEILLE)],
+        stores: vec![store("casino", CASINO), store("fontvieille", FONTVIEILLE)],
         couriers: vec![courier],
-        latest: HashMap::from([("c".to_string(), fix)]),
         orders: vec![ice, bread],
-        previous: HashMap::new(),
-        told: HashMap::new(),
         heading: HashMap::from([("c".to_string(), (heading, leg))]),
+        ..Snapshot::default()
     }
 }
 
@@ -187,12 +177,12 @@ fn goods_on_board_past_their_whole_ride_limit_go_straight_to_their_door() {
     // after 725 s); the ice cream goes first, within 5 minutes of the drive.
     let mut snap = moment(25, 0);
     snap.heading.clear();
-    if let Some(fix) = snap.latest.get_mut("c") {
+    if let Some(fix) = snap.couriers[0].position.as_mut() {
         (fix.lat, fix.lon) = CASINO;
     }
-    snap.orders[0].shop_id = "casino".to_string();
+    snap.orders[0].store_id = "casino".to_string();
     (snap.orders[0].lat, snap.orders[0].lon) = (43.7290, 7.4160);
-    snap.orders[1].status = OrderStatus::PickedUp;
+    snap.orders[1].status = Status::PickedUp;
     (snap.orders[1].lat, snap.orders[1].lon) = (43.7473, 7.4344);
     let p = plan(&snap, &monaco(), &PlannerConfig::default());
     assert!(
@@ -218,23 +208,17 @@ fn goods_on_board_past_their_whole_ride_limit_go_straight_to_their_door() {
 #[test]
 fn regions_are_planned_apart_and_put_together_in_order() {
     // Two regions of one store each, a courier and an open order in each.
-    let mut couriers = Vec::new();
-    let mut latest = HashMap::new();
-    for (id, at) in [("c-east", CASINO), ("c-west", FONTVIEILLE)] {
-        let (c, f) = courier(id, at);
-        couriers.push(c);
-        latest.insert(id.to_string(), f);
-    }
+    let couriers = vec![courier("c-east", CASINO), courier("c-west", FONTVIEILLE)];
     let mut orders = Vec::new();
     for (id, shop, door) in [
         ("o-east", "casino", (43.7425, 7.4300)),
         ("o-west", "fontvieille", (43.7290, 7.4160)),
     ] {
-        let mut o = order(id, shop, door, "frozen", OrderStatus::Placed, NOW, NOW);
+        let mut o = order(id, shop, door, ColdChain::Frozen, Status::Placed, NOW, NOW);
         o.courier_id = None;
         orders.push(o);
     }
-    let snap = at_both_stores(couriers, latest, orders);
+    let snap = at_both_stores(couriers, orders);
     let regions = Regions::Stores(HashMap::from([
         ("casino".to_string(), "east".to_string()),
         ("fontvieille".to_string(), "west".to_string()),
@@ -265,20 +249,13 @@ fn regions_are_planned_apart_and_put_together_in_order() {
 }
 
 /// The moment `NOW` at the Casino and Fontvieille stores, nothing planned before.
-fn at_both_stores(
-    couriers: Vec<Courier>,
-    latest: HashMap<String, FixRecord>,
-    orders: Vec<Order>,
-) -> Snapshot {
+fn at_both_stores(couriers: Vec<Courier>, orders: Vec<Order>) -> Snapshot {
     Snapshot {
         now_ms: NOW,
-        shops: vec![shop("casino", CASINO), shop("fontvieille", FONTVIEILLE)],
+        stores: vec![store("casino", CASINO), store("fontvieille", FONTVIEILLE)],
         couriers,
-        latest,
         orders,
-        previous: HashMap::new(),
-        told: HashMap::new(),
-        heading: HashMap::new(),
+        ..Snapshot::default()
     }
 }
 
@@ -297,38 +274,61 @@ const DOORS: [(f64, f64); 6] = [
 /// every class, ready from ten minutes ago to twenty minutes ahead.
 fn busy_moment(rng: &mut impl rand::Rng) -> Snapshot {
     let mut couriers = Vec::new();
-    let mut latest = HashMap::new();
     for (id, profile, capacity, skills, on) in [
-        ("scooter", "scooter", 10, vec!["insulated", "frozen"], true),
-        ("bike", "bike", 2, vec!["insulated"], true),
-        ("car", "car", 6, vec!["insulated", "frozen"], true),
-        ("resting", "scooter", 10, vec!["insulated", "frozen"], false),
-        ("carrying", "scooter", 4, vec!["insulated", "frozen"], true),
+        (
+            "scooter",
+            Profile::Scooter,
+            10,
+            vec!["insulated", "frozen"],
+            true,
+        ),
+        ("bike", Profile::Bike, 2, vec!["insulated"], true),
+        ("car", Profile::Car, 6, vec!["insulated", "frozen"], true),
+        (
+            "resting",
+            Profile::Scooter,
+            10,
+            vec!["insulated", "frozen"],
+            false,
+        ),
+        (
+            "carrying",
+            Profile::Scooter,
+            4,
+            vec!["insulated", "frozen"],
+            true,
+        ),
     ] {
         let at = if rng.random_bool(0.5) {
             CASINO
         } else {
             FONTVIEILLE
         };
-        let (mut c, fix) = courier(id, at);
-        c.profile = profile.to_string();
+        let mut c = courier(id, at);
+        c.profile = Some(profile);
         c.box_capacity = capacity;
         c.skills = skills.into_iter().map(str::to_string).collect();
-        c.duty.as_mut().expect("on duty").on = on;
+        if !on {
+            c.shift = None;
+        }
         couriers.push(c);
-        latest.insert(id.to_string(), fix);
     }
     let mut orders = Vec::new();
     for k in 0..8 {
         let (store, _) = [("casino", CASINO), ("fontvieille", FONTVIEILLE)][rng.random_range(0..2)];
-        let class = ["hot", "frozen", "ambient", "chilled"][rng.random_range(0..4)];
+        let class = [
+            ColdChain::Hot,
+            ColdChain::Frozen,
+            ColdChain::Ambient,
+            ColdChain::Chilled,
+        ][rng.random_range(0..4)];
         let ready = NOW + rng.random_range(-10..20) * MINUTE;
         let mut o = order(
             &format!("o-{k}"),
             store,
             DOORS[rng.random_range(0..DOORS.len())],
             class,
-            OrderStatus::Placed,
+            Status::Placed,
             ready,
             NOW - MINUTE,
         );
@@ -341,14 +341,14 @@ fn busy_moment(rng: &mut impl rand::Rng) -> Snapshot {
         "o-hot",
         "casino",
         DOORS[rng.random_range(0..DOORS.len())],
-        "hot",
-        OrderStatus::PickedUp,
+        ColdChain::Hot,
+        Status::PickedUp,
         NOW - 15 * MINUTE,
         NOW - rng.random_range(2..12) * MINUTE,
     );
     hot.courier_id = Some("carrying".to_string());
     orders.push(hot);
-    at_both_stores(couriers, latest, orders)
+    at_both_stores(couriers, orders)
 }
 
 /// A hand-made route for `courier`: one to three orders it could be given (and what it
@@ -358,7 +358,7 @@ fn hand_made(rng: &mut impl rand::Rng, snap: &Snapshot, courier: &str) -> Vec<(S
     let mut open: Vec<&Order> = snap
         .orders
         .iter()
-        .filter(|o| o.status == OrderStatus::Placed)
+        .filter(|o| o.status == Status::Placed)
         .collect();
     open.shuffle(rng);
     let n = rng.random_range(1..=3);
@@ -375,7 +375,7 @@ fn hand_made(rng: &mut impl rand::Rng, snap: &Snapshot, courier: &str) -> Vec<(S
     for o in snap
         .orders
         .iter()
-        .filter(|o| o.status == OrderStatus::PickedUp)
+        .filter(|o| o.status == Status::PickedUp)
         .filter(|o| stray || o.courier_id.as_deref() == Some(courier))
     {
         let at = rng.random_range(0..=stops.len());

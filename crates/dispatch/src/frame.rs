@@ -1,0 +1,419 @@
+//! A snapshot framed as a routing problem: pickup at the store not before the order is
+//! ready, delivery by the promise plus an allowed lateness (each second after the
+//! promise costing more than a second of a courier's time), the ride limit of the
+//! order's strictest cold-chain class at a margin, box room and skills; orders on board
+//! stay with their courier, assigned ones are pinned to it, and a courier's committed
+//! stop is where its route starts.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use freshroute_model::Seconds;
+use freshroute_roads::{Profile, RoadNetwork};
+use freshroute_solver::{
+    OnBoard, ProblemBuilder, Shipment, SoftEnd, TimeWindow, TravelMatrix, Vehicle,
+};
+
+use crate::config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S, PlannerConfig};
+use crate::plan::{Plan, PlannedStop};
+use crate::snapshot::{Courier, Order, Snapshot, Status};
+use crate::travel::{Place, drive_ms, matrix};
+
+/// A snapshot framed as a routing problem, before it is solved: the planner solves it,
+/// plan mode judges a dispatcher's route against it.
+pub struct Frame<'a> {
+    /// The plan's origin, epoch ms.
+    pub now: i64,
+    /// The places of the problem, by index.
+    pub(crate) places: Vec<Place>,
+    /// Vehicle index → courier.
+    pub vehicles: Vec<&'a Courier>,
+    /// Orders whose stop a courier is on its way to: the vehicle, the kind, when it leaves.
+    pub heading_orders: HashMap<&'a str, (usize, &'a str, i64)>,
+    /// Task index → order (each order is one task: a shipment, or goods on board).
+    pub task_orders: Vec<&'a Order>,
+    /// Pinned tasks (by index) and their couriers.
+    pub(crate) pinned: Vec<(usize, String)>,
+    /// The plan as far as it is known before solving: orders left out, couriers not used.
+    pub out: Plan,
+    /// The problem; `None` when there is nothing to solve (no courier, or refused).
+    pub problem: Option<freshroute_solver::Problem>,
+    /// When framing began: a plan's time counts from here.
+    pub(crate) clock: Instant,
+}
+
+/// Frames a snapshot as a routing problem (see [`crate::planner`] for `late` and `hopeless`).
+pub fn frame<'a>(
+    snap: &'a Snapshot,
+    roads: &RoadNetwork,
+    config: &PlannerConfig,
+    late: &[String],
+    hopeless: &[String],
+) -> Frame<'a> {
+    let now = snap.now_ms;
+    let mut places: Vec<Place> = Vec::new();
+    let mut add = |lat: f64, lon: f64| {
+        places.push(Place { lat, lon });
+        places.len() - 1
+    };
+    let mut idle = Vec::new();
+    let mut vehicles: Vec<&Courier> = Vec::new();
+    // Per vehicle: where it starts, its profile's index, when it leaves.
+    let mut starts: Vec<(Place, usize, i64)> = Vec::new();
+    // Orders whose stop a courier is on its way to: the vehicle, the kind, when it leaves.
+    let mut heading_orders: HashMap<&str, (usize, &str, i64)> = HashMap::new();
+    let clock = Instant::now();
+    let mut builder = ProblemBuilder::new();
+    let mut profiles: Vec<Profile> = Vec::new();
+    for c in &snap.couriers {
+        // A courier off duty (its shift over, or not yet near) still delivers what it
+        // carries, and takes nothing new.
+        let carrying: i64 = snap
+            .orders
+            .iter()
+            .filter(|o| o.carried_by(&c.id))
+            .map(|o| o.box_units)
+            .sum();
+        let shift = c.shift;
+        let off_shift = shift.is_none();
+        if off_shift && carrying == 0 {
+            continue;
+        }
+        let Some(profile) = c.profile else {
+            idle.push((c.id.clone(), "unknown_profile"));
+            continue;
+        };
+        let Some(fix) = c.position else {
+            idle.push((c.id.clone(), "no_position"));
+            continue;
+        };
+        if now - fix.at_ms > config.stale_fix_s * 1000 {
+            // Its phone has gone quiet: what it carries is reported, not planned blind.
+            idle.push((c.id.clone(), "position_stale"));
+            continue;
+        }
+        let k = profiles
+            .iter()
+            .position(|p| *p == profile)
+            .unwrap_or_else(|| {
+                profiles.push(profile);
+                profiles.len() - 1
+            });
+        // On its way to a stop of an order it was given (or carries): it serves that stop
+        // first, so the problem starts there, when the courier leaves it.
+        // A pickup is not committed when, after it, goods on board could no longer reach
+        // their doors within their planned ride: the plan may deliver them first.
+        let committed = snap.heading.get(&c.id).filter(|(stop, _)| {
+            snap.orders.iter().any(|o| {
+                o.id == stop.order_id
+                    && o.courier_id.as_deref() == Some(&c.id)
+                    && match stop.kind {
+                        "pickup" => {
+                            o.status == Status::Assigned
+                                && carrying + o.box_units <= c.box_capacity
+                                && keeps_rides_after(snap, roads, config, profile, &c.id, stop)
+                        }
+                        _ => o.status == Status::PickedUp,
+                    }
+            })
+        });
+        let (start_at, leaves_ms) = match committed {
+            Some((stop, _)) => (
+                Place {
+                    lat: stop.lat,
+                    lon: stop.lon,
+                },
+                stop.start_ms + stop.service_s * 1000,
+            ),
+            None => (
+                Place {
+                    lat: fix.lat,
+                    lon: fix.lon,
+                },
+                now,
+            ),
+        };
+        let start = add(start_at.lat, start_at.lon);
+        if let Some((stop, _)) = committed {
+            heading_orders.insert(
+                stop.order_id.as_str(),
+                (vehicles.len(), stop.kind, leaves_ms),
+            );
+        }
+        let picking = committed
+            .filter(|(s, _)| s.kind == "pickup")
+            .and_then(|(s, _)| snap.orders.iter().find(|o| o.id == s.order_id))
+            .map_or(0, |o| o.box_units);
+        starts.push((start_at, k, leaves_ms.max(now)));
+        builder.add_vehicle(Vehicle {
+            start,
+            end: None,
+            shift: TimeWindow {
+                start: rel_up(
+                    shift.map_or(now, |w| w.start_ms).max(leaves_ms).max(now),
+                    now,
+                ),
+                end: match shift {
+                    None => Seconds(config.lateness_s + 3_600),
+                    Some(w) => rel(w.end_ms, now),
+                },
+            },
+            capacity: vec![if off_shift {
+                carrying + picking
+            } else {
+                c.box_capacity
+            }],
+            skills: c.skills.clone(),
+            fixed_cost: 0,
+            cost_per_second: 1,
+            cost_per_metre: 0,
+            max_duration: None,
+            profile: k,
+        });
+        vehicles.push(c);
+    }
+    let store_place: HashMap<&str, usize> = snap
+        .stores
+        .iter()
+        .map(|s| (s.id.as_str(), add(s.lat, s.lon)))
+        .collect();
+    // Task index → order (each order is one task: a shipment, or goods on board).
+    let mut task_orders: Vec<&Order> = Vec::new();
+    let mut unassigned = Vec::new();
+    // Pinned tasks (by index) and their couriers.
+    let mut pinned: Vec<(usize, String)> = Vec::new();
+    let mut shipments = Vec::new();
+    for o in &snap.orders {
+        let ride = config.planned_ride(&o.classes);
+        let skills: Vec<String> = o.needed_skills().into_iter().map(str::to_string).collect();
+        let overdue = late.contains(&o.id);
+        let lost = hopeless.contains(&o.id);
+        let deadline = if lost {
+            Seconds(24 * 3600)
+        } else if overdue {
+            rel(o.promised_ms + config.lateness_s * 1000 + 3_600_000, now)
+        } else {
+            rel(o.promised_ms + config.lateness_s * 1000, now)
+        };
+        let delivery = freshroute_solver::Stop {
+            location: add(o.lat, o.lon),
+            service: Seconds(DELIVERY_SERVICE_S),
+            windows: vec![TimeWindow {
+                start: Seconds(0),
+                end: deadline.max(Seconds(0)),
+            }],
+            // The promise: every second after it costs, so the plan keeps promises first.
+            soft_end: Some(SoftEnd {
+                at: rel(o.promised_ms, now),
+                cost_per_second: config.late_cost_per_s,
+            }),
+        };
+        // The courier an order is bound to (on board, or assigned: pinned), if it can plan.
+        let bound = match o.status {
+            Status::PickedUp | Status::Assigned => {
+                let found = o
+                    .courier_id
+                    .as_deref()
+                    .and_then(|id| vehicles.iter().position(|c| c.id == id));
+                if found.is_none() {
+                    let why = match idle
+                        .iter()
+                        .find(|(id, _)| Some(id.as_str()) == o.courier_id.as_deref())
+                    {
+                        Some((_, "position_stale")) => "courier_offline",
+                        Some(_) => "courier_unavailable",
+                        None => "courier_off_shift",
+                    };
+                    unassigned.push((o.id.clone(), why));
+                    continue;
+                }
+                found
+            }
+            _ => None,
+        };
+        let headed = heading_orders.get(o.id.as_str()).copied();
+        if let Some((_, "delivery", _)) = headed {
+            // Its courier is at or near the door: done before the problem starts.
+            continue;
+        }
+        if o.status == Status::PickedUp || headed.is_some() {
+            let Some(v) = bound else { continue };
+            // Picked up now, or when its courier leaves the store it is on its way to.
+            let picked_ms = headed.map_or(o.since_ms, |(_, _, leaves)| leaves);
+            builder.add_on_board(OnBoard {
+                vehicle: v,
+                delivery,
+                amount: vec![o.box_units],
+                // The planned ride, and no later than the ETA the customer was told (an order
+                // late for its promise keeps the planned ride); goods that cannot keep it any
+                // more go straight to their door from where the courier starts, within
+                // `LOST_SLACK_S` of the drive.
+                deadline: ride
+                    .map(|r| {
+                        if lost {
+                            let (from, k, leaves_ms) = starts[v];
+                            drive_ms(roads, profiles[k], from, (o.lat, o.lon))
+                                .map_or((picked_ms + 2 * r * 1000).max(now + 1_800_000), |d| {
+                                    leaves_ms + d + LOST_SLACK_S * 1000
+                                })
+                        } else {
+                            picked_ms + r * 1000
+                        }
+                    })
+                    .into_iter()
+                    .chain(
+                        snap.told
+                            .get(&o.id)
+                            .filter(|_| !overdue && !lost)
+                            .map(|t| t + config.eta_hold_s * 1000),
+                    )
+                    .min()
+                    .map(|at| rel(at, now).max(Seconds(0))),
+                unassigned_penalty: 10_000_000,
+            });
+            task_orders.push(o);
+            continue;
+        }
+        let Some(&store) = store_place.get(o.store_id.as_str()) else {
+            unassigned.push((o.id.clone(), "unknown_store"));
+            continue;
+        };
+        // Added once the travel times are known (its ride limit is checked against them).
+        shipments.push((
+            Shipment {
+                pickup: freshroute_solver::Stop {
+                    location: store,
+                    service: Seconds(PICKUP_SERVICE_S),
+                    windows: vec![TimeWindow {
+                        start: rel_up(o.ready_ms, now).max(Seconds(0)),
+                        end: deadline.max(Seconds(0)),
+                    }],
+                    soft_end: None,
+                },
+                delivery,
+                amount: vec![o.box_units],
+                skills,
+                max_ride: ride.map(Seconds),
+                unassigned_penalty: 1_000_000,
+            },
+            o,
+            bound,
+            config.ride_limit(&o.classes),
+        ));
+    }
+    let tables: Vec<TravelMatrix> = profiles
+        .iter()
+        .map(|p| matrix(roads, *p, &places))
+        .collect();
+    for (mut s, o, bound, full) in shipments {
+        // The planned ride (the limit less its margin) may be shorter than the fastest
+        // drive from the store to the door: then the whole limit; if even that is, no
+        // courier can keep this order's cold chain, and it is left for a dispatcher.
+        let direct = tables
+            .iter()
+            .map(|m| m.travel(s.pickup.location, s.delivery.location))
+            .min()
+            .unwrap_or(Seconds(0));
+        if let Some(planned) = s.max_ride
+            && planned < direct
+        {
+            match full.map(Seconds).filter(|f| *f >= direct) {
+                Some(f) => s.max_ride = Some(f),
+                None => {
+                    unassigned.push((o.id.clone(), "ride_limit_unreachable"));
+                    continue;
+                }
+            }
+        }
+        let task = builder.add_shipment(s);
+        if let Some(v) = bound {
+            builder.pin(task, v);
+            pinned.push((task_orders.len(), vehicles[v].id.clone()));
+        } else if let Some(v) = snap
+            .previous
+            .get(&o.id)
+            .and_then(|id| vehicles.iter().position(|c| &c.id == id))
+        {
+            builder.prefer(task, v, config.switch_cost_s);
+        }
+        task_orders.push(o);
+    }
+    for m in tables {
+        builder.add_matrix(m);
+    }
+    let mut out = Plan {
+        created_ms: now,
+        solve_ms: 0,
+        routes: Vec::new(),
+        unassigned,
+        idle,
+        broken_pins: Vec::new(),
+        late: Vec::new(),
+        regions: Vec::new(),
+    };
+    let problem = if vehicles.is_empty() {
+        out.unassigned
+            .extend(task_orders.iter().map(|o| (o.id.clone(), "no_courier")));
+        None
+    } else {
+        builder
+            .build()
+            .inspect_err(|e| {
+                tracing::error!(error = %e, "the plan's problem was refused");
+                out.unassigned
+                    .extend(task_orders.iter().map(|o| (o.id.clone(), e.code())));
+            })
+            .ok()
+    };
+    Frame {
+        now,
+        places,
+        vehicles,
+        heading_orders,
+        task_orders,
+        pinned,
+        out,
+        problem,
+        clock,
+    }
+}
+
+/// Whether the goods `courier` has on board with a ride limit can all still reach their
+/// doors within their planned ride if it first serves `stop` (leaving when planned)
+/// and then drives straight to each.
+fn keeps_rides_after(
+    snap: &Snapshot,
+    roads: &RoadNetwork,
+    config: &PlannerConfig,
+    profile: Profile,
+    courier: &str,
+    stop: &PlannedStop,
+) -> bool {
+    let leaves_ms = stop.start_ms + stop.service_s * 1000;
+    let from = Place {
+        lat: stop.lat,
+        lon: stop.lon,
+    };
+    snap.orders
+        .iter()
+        .filter(|o| o.carried_by(courier))
+        .filter_map(|o| Some((o, config.planned_ride(&o.classes)?)))
+        .all(|(o, ride_s)| {
+            drive_ms(roads, profile, from, (o.lat, o.lon))
+                .is_some_and(|d| leaves_ms + d <= o.since_ms + ride_s * 1000)
+        })
+}
+
+/// Goods on board that cannot keep their ride limit any more are planned to arrive
+/// within this of the straight drive to their door, seconds.
+const LOST_SLACK_S: i64 = 5 * 60;
+
+/// Seconds since the plan's origin (now), rounded down: for deadlines.
+fn rel(ms: i64, now_ms: i64) -> Seconds {
+    Seconds((ms - now_ms).div_euclid(1000))
+}
+
+/// Seconds since the plan's origin, rounded up: for "not before" times.
+fn rel_up(ms: i64, now_ms: i64) -> Seconds {
+    Seconds((ms - now_ms + 999).div_euclid(1000))
+}
