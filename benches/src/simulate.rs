@@ -86,8 +86,9 @@ pub struct SimResult {
     pub delivered: usize,
     /// Delivered by their promise.
     pub on_time: usize,
-    /// Taken orders that could arrive by their promise: ready time plus the fastest
-    /// direct drive from the store to the door (any profile) is no later than it.
+    /// Taken orders that could arrive by their promise: ready time, the minute at the
+    /// store and the fastest direct drive from the store to the door (any profile) are
+    /// no later than it.
     pub reachable: usize,
     /// Of those, delivered by their promise.
     pub reachable_on_time: usize,
@@ -105,6 +106,19 @@ pub struct SimResult {
     pub replan_ms: Vec<f64>,
     /// Simulated seconds until the last order was done.
     pub span_s: i64,
+    /// Each order that could be on time and was not: where its minutes went.
+    pub late: Vec<LateOrder>,
+}
+
+/// Where a late order's minutes went (each can be negative: time gained).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LateOrder {
+    /// After the promise, seconds.
+    pub late_s: i64,
+    /// The courier reached the store after the food was ready, seconds.
+    pub courier_after_ready_s: i64,
+    /// The ride from the store took longer than the direct drive, seconds.
+    pub ride_beyond_direct_s: i64,
 }
 
 impl SimResult {
@@ -159,7 +173,21 @@ impl SimResult {
             "replan_p99_ms": Self::percentile(&self.replan_ms, 0.99),
             "replans": self.replan_ms.len(),
             "span_min": self.span_s as f64 / 60.0,
+            "late_reachable": self.late.len(),
+            "late_mean_min": mean_min(self.late.iter().map(|l| l.late_s)),
+            "late_courier_after_ready_mean_min": mean_min(self.late.iter().map(|l| l.courier_after_ready_s)),
+            "late_ride_beyond_direct_mean_min": mean_min(self.late.iter().map(|l| l.ride_beyond_direct_s)),
         })
+    }
+}
+
+/// The mean of figures in seconds, in minutes (`NaN` for none).
+fn mean_min(v: impl Iterator<Item = i64>) -> f64 {
+    let (sum, n) = v.fold((0i64, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 {
+        f64::NAN
+    } else {
+        sum as f64 / n as f64 / 60.0
     }
 }
 
@@ -201,6 +229,16 @@ pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
         ),
         "≥ 95 %",
         f("reachable_on_time_share") >= 0.95,
+    );
+    t.info(
+        "late of those that could be: count; mean minutes late / courier at the store after the food was ready / ride beyond the direct drive",
+        format!(
+            "{}; {:.1} / {:.1} / {:.1}",
+            r.late.len(),
+            f("late_mean_min"),
+            f("late_courier_after_ready_mean_min"),
+            f("late_ride_beyond_direct_mean_min")
+        ),
     );
     t.info(
         "click to door mean / p50 / p90, min",
@@ -395,10 +433,17 @@ struct SimOrder {
     promised_ms: i64,
     track: String,
     ride_limit_ms: Option<i64>,
+    /// The fastest direct drive from the store to the door, ms.
+    direct_ms: Option<i64>,
+    /// When its courier reached the store.
+    at_store_ms: Option<i64>,
     left_store_ms: Option<i64>,
     eta_at_pickup_ms: Option<i64>,
     arrived_ms: Option<i64>,
 }
+
+/// Time a courier spends at the store to take an order, ms.
+const PICKUP_MS: i64 = 60_000;
 
 /// The fastest direct drive between two points (longitude first) over every profile, ms:
 /// no courier can take an order from its store to its door sooner.
@@ -584,9 +629,9 @@ pub async fn simulate(
                 }
             };
             let ready_ms = placed_ms + o.actual_prep_s * 1000;
-            let reachable = store_at
-                .and_then(|from| direct_drive_ms(&bound_roads, from, location))
-                .is_some_and(|d| ready_ms + d <= placed_ms + o.promise_s * 1000);
+            let direct_ms = store_at.and_then(|from| direct_drive_ms(&bound_roads, from, location));
+            let reachable = direct_ms
+                .is_some_and(|d| ready_ms + PICKUP_MS + d <= placed_ms + o.promise_s * 1000);
             result.reachable += usize::from(reachable);
             live.insert(
                 o.id.clone(),
@@ -600,6 +645,8 @@ pub async fn simulate(
                         .unwrap_or_default()
                         .to_string(),
                     ride_limit_ms: ride_limit_ms(&o),
+                    direct_ms,
+                    at_store_ms: None,
                     left_store_ms: None,
                     eta_at_pickup_ms: None,
                     arrived_ms: None,
@@ -713,7 +760,8 @@ pub async fn simulate(
                         };
                         if kind == "pickup" {
                             // Served once the food is ready and a minute has passed.
-                            let done = (*since_ms).max(o.ready_ms) + 60_000;
+                            o.at_store_ms.get_or_insert(*since_ms);
+                            let done = (*since_ms).max(o.ready_ms) + PICKUP_MS;
                             if now < done {
                                 break 'work;
                             }
@@ -755,6 +803,18 @@ pub async fn simulate(
                             result.on_time += usize::from(arrived <= o.promised_ms);
                             result.reachable_on_time +=
                                 usize::from(o.reachable && arrived <= o.promised_ms);
+                            if o.reachable && arrived > o.promised_ms {
+                                result.late.push(LateOrder {
+                                    late_s: (arrived - o.promised_ms) / 1000,
+                                    courier_after_ready_s: o
+                                        .at_store_ms
+                                        .map_or(0, |t| (t - o.ready_ms) / 1000),
+                                    ride_beyond_direct_s: match (o.left_store_ms, o.direct_ms) {
+                                        (Some(left), Some(d)) => (arrived - left - d) / 1000,
+                                        _ => 0,
+                                    },
+                                });
+                            }
                             result
                                 .c2d_min
                                 .push((arrived - o.placed_ms) as f64 / 60_000.0);

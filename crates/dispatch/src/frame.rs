@@ -15,6 +15,7 @@ use freshroute_solver::{
 };
 
 use crate::config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S, PlannerConfig};
+use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
 use crate::plan::{Plan, PlannedStop};
 use crate::snapshot::{Courier, Order, Snapshot, Status};
 use crate::travel::{Place, drive_ms, matrix};
@@ -34,6 +35,8 @@ pub struct Frame<'a> {
     pub task_orders: Vec<&'a Order>,
     /// Pinned tasks (by index) and their couriers.
     pub(crate) pinned: Vec<(usize, String)>,
+    /// Task index → the earliest its order could reach the door.
+    pub(crate) earliest: Vec<Earliest>,
     /// The plan as far as it is known before solving: orders left out, couriers not used.
     pub out: Plan,
     /// The problem; `None` when there is nothing to solve (no courier, or refused).
@@ -60,6 +63,7 @@ pub fn frame<'a>(
     let mut vehicles: Vec<&Courier> = Vec::new();
     // Per vehicle: where it starts, its profile's index, when it leaves.
     let mut starts: Vec<(Place, usize, i64)> = Vec::new();
+    let mut vehicle_starts: Vec<Start> = Vec::new();
     // Orders whose stop a courier is on its way to: the vehicle, the kind, when it leaves.
     let mut heading_orders: HashMap<&str, (usize, &str, i64)> = HashMap::new();
     let clock = Instant::now();
@@ -145,6 +149,11 @@ pub fn frame<'a>(
             .and_then(|(s, _)| snap.orders.iter().find(|o| o.id == s.order_id))
             .map_or(0, |o| o.box_units);
         starts.push((start_at, k, leaves_ms.max(now)));
+        vehicle_starts.push(Start {
+            place: start,
+            table: k,
+            leaves_ms: leaves_ms.max(now),
+        });
         builder.add_vehicle(Vehicle {
             start,
             end: None,
@@ -179,6 +188,7 @@ pub fn frame<'a>(
         .collect();
     // Task index → order (each order is one task: a shipment, or goods on board).
     let mut task_orders: Vec<&Order> = Vec::new();
+    let mut task_places: Vec<TaskPlaces> = Vec::new();
     let mut unassigned = Vec::new();
     // Pinned tasks (by index) and their couriers.
     let mut pinned: Vec<(usize, String)> = Vec::new();
@@ -240,6 +250,10 @@ pub fn frame<'a>(
             let Some(v) = bound else { continue };
             // Picked up now, or when its courier leaves the store it is on its way to.
             let picked_ms = headed.map_or(o.since_ms, |(_, _, leaves)| leaves);
+            task_places.push(TaskPlaces::OnBoard {
+                vehicle: v,
+                door: delivery.location,
+            });
             builder.add_on_board(OnBoard {
                 vehicle: v,
                 delivery,
@@ -325,6 +339,10 @@ pub fn frame<'a>(
                 }
             }
         }
+        task_places.push(TaskPlaces::Shipment {
+            store: s.pickup.location,
+            door: s.delivery.location,
+        });
         let task = builder.add_shipment(s);
         if let Some(v) = bound {
             builder.pin(task, v);
@@ -338,6 +356,11 @@ pub fn frame<'a>(
         }
         task_orders.push(o);
     }
+    let tasks: Vec<(TaskPlaces, &Order)> = task_places
+        .into_iter()
+        .zip(task_orders.iter().copied())
+        .collect();
+    let earliest = earliest_doors(now, &tables, &tasks, &vehicle_starts, &vehicles);
     for m in tables {
         builder.add_matrix(m);
     }
@@ -349,6 +372,7 @@ pub fn frame<'a>(
         idle,
         broken_pins: Vec::new(),
         late: Vec::new(),
+        behind: Vec::new(),
         regions: Vec::new(),
     };
     let problem = if vehicles.is_empty() {
@@ -372,6 +396,7 @@ pub fn frame<'a>(
         heading_orders,
         task_orders,
         pinned,
+        earliest,
         out,
         problem,
         clock,

@@ -15,6 +15,7 @@ pub mod config;
 pub mod epoch;
 pub mod frame;
 pub mod hand_route;
+mod late;
 pub mod plan;
 pub mod planner;
 mod read_back;
@@ -24,7 +25,7 @@ pub mod travel;
 
 pub use config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S, PlannerConfig};
 pub use epoch::{FreeCourier, OpenOrder, Policy, Service, Trip, dispatch};
-pub use plan::{Leg, Plan, PlannedRoute, PlannedStop};
+pub use plan::{Lateness, Leg, Plan, PlannedRoute, PlannedStop};
 pub use planner::plan;
 pub use regions::{Regions, plan_regions};
 pub use snapshot::{ColdChain, Courier, Fix, Order, Snapshot, Status, Store, needed_skills};

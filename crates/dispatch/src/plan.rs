@@ -72,6 +72,24 @@ pub struct Plan {
     /// board, within their ride limit): planned without that deadline, to arrive as soon
     /// as they can.
     pub late: Vec<String>,
+    /// Each order planned to reach its door after its promise, and why.
+    pub behind: Vec<Lateness>,
+}
+
+/// An order planned past its promise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lateness {
+    /// The order.
+    pub order_id: String,
+    /// `kitchen` (ready food driven straight to the door would be late), `distance` (no
+    /// courier that may carry it, on its own and going straight there, could bring it
+    /// in time) or `no_courier_free` (one could, but every such courier has other stops
+    /// first).
+    pub cause: &'static str,
+    /// Its planned delivery, epoch ms.
+    pub eta_ms: i64,
+    /// The earliest any plan could bring it, epoch ms.
+    pub earliest_ms: i64,
 }
 
 impl Plan {

@@ -7,7 +7,7 @@ use freshroute_solver::StopKind;
 
 use crate::config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S};
 use crate::frame::Frame;
-use crate::plan::{Leg, Plan, PlannedRoute, PlannedStop};
+use crate::plan::{Lateness, Leg, Plan, PlannedRoute, PlannedStop};
 use crate::snapshot::Snapshot;
 use crate::travel::{Place, road_legs};
 
@@ -26,6 +26,7 @@ pub(crate) fn read_back(
         heading_orders,
         task_orders,
         pinned,
+        earliest,
         mut out,
         clock,
         ..
@@ -109,6 +110,23 @@ pub(crate) fn read_back(
             legs,
         });
     }
+    out.behind = solution
+        .routes
+        .iter()
+        .flat_map(|r| &r.stops)
+        .filter(|s| matches!(s.kind, StopKind::Delivery | StopKind::Dropoff))
+        .filter_map(|s| {
+            let t = s.task.0 as usize;
+            let (o, e) = (task_orders[t], earliest[t]);
+            let eta_ms = at(s.start);
+            (eta_ms > o.promised_ms).then(|| Lateness {
+                order_id: o.id.clone(),
+                cause: e.cause(o.promised_ms),
+                eta_ms,
+                earliest_ms: e.door_ms(),
+            })
+        })
+        .collect();
     out.solve_ms = clock.elapsed().as_millis();
     for u in &solution.unassigned {
         let t = u.task.0 as usize;

@@ -179,6 +179,7 @@ pub fn plan_regions(
             all.idle.extend(p.idle);
             all.broken_pins.extend(p.broken_pins);
             all.late.extend(p.late);
+            all.behind.extend(p.behind);
             all
         })
         .unwrap_or_else(|| plan(snap, roads, config));

@@ -524,3 +524,63 @@ fn plan_mode_starts_from_the_stop_the_courier_is_heading_to() {
     let v = hand_route::judge(&snap, &monaco(), &config, "c", &later);
     assert_eq!(v.stops[1].violations[0].code, "committed_first", "{v:?}");
 }
+
+/// An ambient order: its id, store, door, and minutes from now to ready and to promise.
+type Asked<'a> = (&'a str, &'a str, (f64, f64), i64, i64);
+
+/// The orders a plan of `orders` with one courier at the Casino store brings after
+/// their promise, with why.
+fn why_late(orders: &[Asked<'_>]) -> Vec<(String, &'static str)> {
+    let orders = orders
+        .iter()
+        .map(|&(id, store, door, ready_min, promise_min)| {
+            let mut o = order(
+                id,
+                store,
+                door,
+                ColdChain::Ambient,
+                Status::Placed,
+                NOW + ready_min * MINUTE,
+                NOW,
+            );
+            o.courier_id = None;
+            o.promised_ms = NOW + promise_min * MINUTE;
+            o
+        })
+        .collect();
+    let snap = at_both_stores(vec![courier("c", CASINO)], orders);
+    let p = plan(&snap, &monaco(), &PlannerConfig::default());
+    assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
+    for b in &p.behind {
+        assert!(b.eta_ms >= b.earliest_ms, "no plan beats its bound: {b:?}");
+    }
+    p.behind
+        .iter()
+        .map(|b| (b.order_id.clone(), b.cause))
+        .collect()
+}
+
+#[test]
+fn each_late_order_says_why() {
+    const LARVOTTO: (f64, f64) = (43.7473, 7.4344);
+    const BY_FONTVIEILLE: (f64, f64) = (43.7290, 7.4160);
+    // Ready when it is promised: the kitchen.
+    assert_eq!(
+        why_late(&[("o-slow", "casino", LARVOTTO, 20, 20)]),
+        [("o-slow".to_string(), "kitchen")]
+    );
+    // Ready now at Fontvieille for a door beside it in three minutes, with the only
+    // courier at the Casino, more than five minutes away: the distance.
+    assert_eq!(
+        why_late(&[("o-far", "fontvieille", BY_FONTVIEILLE, 0, 3)]),
+        [("o-far".to_string(), "distance")]
+    );
+    // Two doors in opposite directions, each reachable alone in time, not both: the
+    // one served second waits for a courier.
+    let both = why_late(&[
+        ("o-east", "casino", LARVOTTO, 0, 6),
+        ("o-west", "casino", BY_FONTVIEILLE, 0, 8),
+    ]);
+    assert_eq!(both.len(), 1, "{both:?}");
+    assert_eq!(both[0].1, "no_courier_free", "{both:?}");
+}

@@ -57,6 +57,22 @@ pub(crate) struct LeftOut {
     reason: &'static str,
 }
 
+/// An order planned past its promise.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Behind {
+    order_id: String,
+    /// `kitchen` (ready food driven straight to the door would be late), `distance` (no
+    /// courier that may carry it, on its own and going straight there, could bring it in
+    /// time) or `no_courier_free` (one could, but every such courier has other stops
+    /// first).
+    #[schema(example = "no_courier_free")]
+    cause: &'static str,
+    /// Its planned delivery, ISO 8601.
+    eta: String,
+    /// The earliest any plan could bring it, ISO 8601.
+    earliest: String,
+}
+
 /// A region planned.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct RegionView {
@@ -81,6 +97,8 @@ pub(crate) struct PlanSummary {
     /// Orders that can no longer arrive by their promise plus the allowed lateness:
     /// planned to arrive as soon as they can.
     late: Vec<String>,
+    /// Orders planned to reach the door after their promise, each with why.
+    behind: Vec<Behind>,
     regions: Vec<RegionView>,
     /// Assigned orders their courier cannot serve: order, courier and the rule in the way.
     broken_pins: Vec<LeftOut>,
@@ -145,6 +163,16 @@ pub(crate) fn plan_collection(plan: &Plan) -> PlanCollection {
             })
             .collect(),
         late: plan.late.clone(),
+        behind: plan
+            .behind
+            .iter()
+            .map(|b| Behind {
+                order_id: b.order_id.clone(),
+                cause: b.cause,
+                eta: format_ms(b.eta_ms),
+                earliest: format_ms(b.earliest_ms),
+            })
+            .collect(),
         regions: plan
             .regions
             .iter()
