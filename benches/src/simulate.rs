@@ -119,6 +119,9 @@ pub struct LateOrder {
     pub courier_after_ready_s: i64,
     /// The ride from the store took longer than the direct drive, seconds.
     pub ride_beyond_direct_s: i64,
+    /// Why the first plan that had it late said it was (`kitchen`, `distance`,
+    /// `no_courier_free`), or `on_time_in_plan` when every plan had it on time.
+    pub cause: &'static str,
 }
 
 impl SimResult {
@@ -177,9 +180,13 @@ impl SimResult {
             "late_mean_min": mean_min(self.late.iter().map(|l| l.late_s)),
             "late_courier_after_ready_mean_min": mean_min(self.late.iter().map(|l| l.courier_after_ready_s)),
             "late_ride_beyond_direct_mean_min": mean_min(self.late.iter().map(|l| l.ride_beyond_direct_s)),
+            "late_causes": LATE_CAUSES.iter().map(|c| (c.to_string(), json!(self.late.iter().filter(|l| l.cause == *c).count()))).collect::<serde_json::Map<_, _>>(),
         })
     }
 }
+
+/// Why late orders were late, as the plans said.
+const LATE_CAUSES: [&str; 4] = ["kitchen", "distance", "no_courier_free", "on_time_in_plan"];
 
 /// The mean of figures in seconds, in minutes (`NaN` for none).
 fn mean_min(v: impl Iterator<Item = i64>) -> f64 {
@@ -239,6 +246,14 @@ pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
             f("late_courier_after_ready_mean_min"),
             f("late_ride_beyond_direct_mean_min")
         ),
+    );
+    t.info(
+        "late of those that could be, by the cause the first plan with them late gave",
+        LATE_CAUSES
+            .iter()
+            .map(|c| format!("{c} {}", j["late_causes"][c]))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     t.info(
         "click to door mean / p50 / p90, min",
@@ -437,6 +452,8 @@ struct SimOrder {
     direct_ms: Option<i64>,
     /// When its courier reached the store.
     at_store_ms: Option<i64>,
+    /// Why the first plan that had it late said it was.
+    cause: Option<&'static str>,
     left_store_ms: Option<i64>,
     eta_at_pickup_ms: Option<i64>,
     arrived_ms: Option<i64>,
@@ -647,6 +664,7 @@ pub async fn simulate(
                     ride_limit_ms: ride_limit_ms(&o),
                     direct_ms,
                     at_store_ms: None,
+                    cause: None,
                     left_store_ms: None,
                     eta_at_pickup_ms: None,
                     arrived_ms: None,
@@ -656,7 +674,21 @@ pub async fn simulate(
         // The plan.
         if now >= next_plan {
             let started = Instant::now();
-            api.must("POST", "/v1/plan", None).await?;
+            let plan = api.must("POST", "/v1/plan", None).await?;
+            for b in plan["properties"]["behind"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let cause = match b["cause"].as_str() {
+                    Some("kitchen") => "kitchen",
+                    Some("distance") => "distance",
+                    _ => "no_courier_free",
+                };
+                if let Some(o) = b["order_id"].as_str().and_then(|id| live.get_mut(id)) {
+                    o.cause.get_or_insert(cause);
+                }
+            }
             result
                 .replan_ms
                 .push(started.elapsed().as_secs_f64() * 1000.0);
@@ -804,6 +836,19 @@ pub async fn simulate(
                             result.reachable_on_time +=
                                 usize::from(o.reachable && arrived <= o.promised_ms);
                             if o.reachable && arrived > o.promised_ms {
+                                progress(&format!(
+                                    "late: {order} by {}, {:.1} min past its promise ({}); at the store {:+.1} min from ready, ride {:+.1} min beyond the direct drive",
+                                    c.id,
+                                    (arrived - o.promised_ms) as f64 / 60_000.0,
+                                    o.cause.unwrap_or("on time in every plan"),
+                                    o.at_store_ms
+                                        .map_or(f64::NAN, |t| (t - o.ready_ms) as f64 / 60_000.0),
+                                    match (o.left_store_ms, o.direct_ms) {
+                                        (Some(left), Some(d)) =>
+                                            (arrived - left - d) as f64 / 60_000.0,
+                                        _ => f64::NAN,
+                                    }
+                                ));
                                 result.late.push(LateOrder {
                                     late_s: (arrived - o.promised_ms) / 1000,
                                     courier_after_ready_s: o
@@ -813,6 +858,7 @@ pub async fn simulate(
                                         (Some(left), Some(d)) => (arrived - left - d) / 1000,
                                         _ => 0,
                                     },
+                                    cause: o.cause.unwrap_or("on_time_in_plan"),
                                 });
                             }
                             result

@@ -1,6 +1,7 @@
 //! A snapshot framed as a routing problem: pickup at the store not before the order is
-//! ready, delivery by the promise plus an allowed lateness (each second after the
-//! promise costing more than a second of a courier's time), the ride limit of the
+//! ready, delivery by the promise plus an allowed lateness (each second after a margin
+//! ahead of the promise costing ten of a courier's time, each kilometre driven fifty),
+//! the ride limit of the
 //! order's strictest cold-chain class at a margin, box room and skills; orders on board
 //! stay with their courier, assigned ones are pinned to it, and a courier's committed
 //! stop is where its route starts.
@@ -19,6 +20,24 @@ use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
 use crate::plan::{Plan, PlannedStop};
 use crate::snapshot::{Courier, Order, Snapshot, Status};
 use crate::travel::{Place, drive_ms, matrix};
+
+/// Orders framed with looser deadlines than their own, after a plan could not keep them.
+#[derive(Debug, Clone, Default)]
+pub struct Relaxed {
+    /// An hour more past the promise and its allowed lateness, the ETA told no longer
+    /// held (the ride limit kept).
+    pub late: Vec<String>,
+    /// By the end of the day; goods on board straight to their door, within five
+    /// minutes of the drive there (twice their ride limit where no road leads there).
+    pub hopeless: Vec<String>,
+    /// Goods on board with no deadline but the day's end.
+    pub adrift: Vec<String>,
+}
+
+/// What a second of a courier's time costs in the problem's units: fine enough that a
+/// metre driven can cost a whole unit ([`PlannerConfig::km_cost_s`] of 50 s is a unit a
+/// metre).
+const COST_PER_S: i64 = 20;
 
 /// A snapshot framed as a routing problem, before it is solved: the planner solves it,
 /// plan mode judges a dispatcher's route against it.
@@ -45,13 +64,12 @@ pub struct Frame<'a> {
     pub(crate) clock: Instant,
 }
 
-/// Frames a snapshot as a routing problem (see [`crate::planner`] for `late` and `hopeless`).
+/// Frames a snapshot as a routing problem with the deadlines of `relaxed` loosened.
 pub fn frame<'a>(
     snap: &'a Snapshot,
     roads: &RoadNetwork,
     config: &PlannerConfig,
-    late: &[String],
-    hopeless: &[String],
+    relaxed: &Relaxed,
 ) -> Frame<'a> {
     let now = snap.now_ms;
     let mut places: Vec<Place> = Vec::new();
@@ -174,8 +192,8 @@ pub fn frame<'a>(
             }],
             skills: c.skills.clone(),
             fixed_cost: 0,
-            cost_per_second: 1,
-            cost_per_metre: 0,
+            cost_per_second: COST_PER_S,
+            cost_per_metre: config.km_cost_s * COST_PER_S / 1000,
             max_duration: None,
             profile: k,
         });
@@ -196,9 +214,10 @@ pub fn frame<'a>(
     for o in &snap.orders {
         let ride = config.planned_ride(&o.classes);
         let skills: Vec<String> = o.needed_skills().into_iter().map(str::to_string).collect();
-        let overdue = late.contains(&o.id);
-        let lost = hopeless.contains(&o.id);
-        let deadline = if lost {
+        let overdue = relaxed.late.contains(&o.id);
+        let lost = relaxed.hopeless.contains(&o.id);
+        let adrift = relaxed.adrift.contains(&o.id);
+        let deadline = if lost || adrift {
             Seconds(24 * 3600)
         } else if overdue {
             rel(o.promised_ms + config.lateness_s * 1000 + 3_600_000, now)
@@ -212,10 +231,11 @@ pub fn frame<'a>(
                 start: Seconds(0),
                 end: deadline.max(Seconds(0)),
             }],
-            // The promise: every second after it costs, so the plan keeps promises first.
+            // The promise, less the margin: every second after it costs, so the plan keeps
+            // promises first, with room for what it cannot see.
             soft_end: Some(SoftEnd {
-                at: rel(o.promised_ms, now),
-                cost_per_second: config.late_cost_per_s,
+                at: rel(o.promised_ms - config.promise_margin_s * 1000, now),
+                cost_per_second: config.late_cost_per_s * COST_PER_S,
             }),
         };
         // The courier an order is bound to (on board, or assigned: pinned), if it can plan.
@@ -261,8 +281,9 @@ pub fn frame<'a>(
                 // The planned ride, and no later than the ETA the customer was told (an order
                 // late for its promise keeps the planned ride); goods that cannot keep it any
                 // more go straight to their door from where the courier starts, within
-                // `LOST_SLACK_S` of the drive.
+                // `LOST_SLACK_S` of the drive; goods adrift have none.
                 deadline: ride
+                    .filter(|_| !adrift)
                     .map(|r| {
                         if lost {
                             let (from, k, leaves_ms) = starts[v];
@@ -278,12 +299,12 @@ pub fn frame<'a>(
                     .chain(
                         snap.told
                             .get(&o.id)
-                            .filter(|_| !overdue && !lost)
+                            .filter(|_| !overdue && !lost && !adrift)
                             .map(|t| t + config.eta_hold_s * 1000),
                     )
                     .min()
                     .map(|at| rel(at, now).max(Seconds(0))),
-                unassigned_penalty: 10_000_000,
+                unassigned_penalty: 10_000_000 * COST_PER_S,
             });
             task_orders.push(o);
             continue;
@@ -308,7 +329,7 @@ pub fn frame<'a>(
                 amount: vec![o.box_units],
                 skills,
                 max_ride: ride.map(Seconds),
-                unassigned_penalty: 1_000_000,
+                unassigned_penalty: 1_000_000 * COST_PER_S,
             },
             o,
             bound,
@@ -352,7 +373,7 @@ pub fn frame<'a>(
             .get(&o.id)
             .and_then(|id| vehicles.iter().position(|c| &c.id == id))
         {
-            builder.prefer(task, v, config.switch_cost_s);
+            builder.prefer(task, v, config.switch_cost_s * COST_PER_S);
         }
         task_orders.push(o);
     }

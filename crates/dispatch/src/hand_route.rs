@@ -10,7 +10,7 @@ use freshroute_roads::RoadNetwork;
 use freshroute_solver::{Breach, StopKind, TaskId, judge_route};
 
 use crate::config::PlannerConfig;
-use crate::frame::{Frame, frame};
+use crate::frame::{Frame, Relaxed, frame};
 use crate::snapshot::{Snapshot, Status};
 
 /// A stop of a hand-made route: the order and which of its stops.
@@ -118,7 +118,7 @@ pub fn judge(
             });
         }
     }
-    let framed = frame(&given, roads, config, &[], &[]);
+    let framed = frame(&given, roads, config, &Relaxed::default());
     let mut verdict = judge_framed(&framed, courier, stops);
     // The stop the courier is on its way to, where the problem starts: its times are
     // those the live route holds.

@@ -584,3 +584,75 @@ fn each_late_order_says_why() {
     assert_eq!(both.len(), 1, "{both:?}");
     assert_eq!(both[0].1, "no_courier_free", "{both:?}");
 }
+
+#[test]
+fn the_plan_aims_ahead_of_each_promise_when_a_free_courier_allows() {
+    const LARVOTTO: (f64, f64) = (43.7473, 7.4344);
+    const BY_FONTVIEILLE: (f64, f64) = (43.7310, 7.4175);
+    // Two orders ready now at the Casino store for doors in opposite directions, and two
+    // couriers: one at the store, one at Fontvieille.
+    let orders = [("o-east", LARVOTTO, 13), ("o-west", BY_FONTVIEILLE, 16)].map(
+        |(id, door, promise_min)| {
+            let mut o = order(
+                id,
+                "casino",
+                door,
+                ColdChain::Ambient,
+                Status::Placed,
+                NOW,
+                NOW,
+            );
+            o.courier_id = None;
+            o.promised_ms = NOW + promise_min * MINUTE;
+            o
+        },
+    );
+    let snap = at_both_stores(
+        vec![courier("c", CASINO), courier("d", FONTVIEILLE)],
+        orders.to_vec(),
+    );
+    let margin_of = |margin_s: i64| {
+        let config = PlannerConfig {
+            promise_margin_s: margin_s,
+            ..PlannerConfig::default()
+        };
+        let p = plan(&snap, &monaco(), &config);
+        let slack: Vec<i64> = orders
+            .iter()
+            .map(|o| (o.promised_ms - p.eta_ms(&o.id).expect("planned")) / 1000)
+            .collect();
+        (p.routes.len(), slack)
+    };
+    // Without a margin, one courier takes both, the second door just in time.
+    let (couriers, tight) = margin_of(0);
+    assert_eq!(couriers, 1, "{tight:?}");
+    assert!(tight.iter().all(|s| *s >= 0), "{tight:?}");
+    assert!(tight.iter().any(|s| *s < 120), "{tight:?}");
+    // With five minutes, the second courier is sent: no door is left to its last minutes.
+    let (couriers, slack) = margin_of(300);
+    assert_eq!(couriers, 2, "{slack:?}");
+    assert!(slack.iter().all(|s| *s >= 200), "{slack:?}");
+}
+
+#[test]
+fn goods_on_board_that_cannot_all_go_first_are_all_planned() {
+    // At the Casino store with two ice creams picked up 25 minutes ago (their limit is
+    // 20): one for Fontvieille, 331 s away, one for Larvotto, 198 s the other way. Each
+    // could reach its door within 5 minutes of the drive, not both: neither is left out.
+    let mut snap = moment(25, 0);
+    snap.heading.clear();
+    if let Some(fix) = snap.couriers[0].position.as_mut() {
+        (fix.lat, fix.lon) = CASINO;
+    }
+    (snap.orders[0].lat, snap.orders[0].lon) = (43.7290, 7.4160);
+    let bread = &mut snap.orders[1];
+    bread.status = Status::PickedUp;
+    bread.classes = vec![ColdChain::Frozen];
+    bread.since_ms = NOW - 25 * MINUTE;
+    (bread.lat, bread.lon) = (43.7473, 7.4344);
+    let p = plan(&snap, &monaco(), &PlannerConfig::default());
+    assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
+    for o in ["o-ice", "o-bread"] {
+        assert!(p.eta_ms(o).is_some(), "{o} is planned: {:?}", p.routes);
+    }
+}
