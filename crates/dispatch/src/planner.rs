@@ -49,7 +49,7 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
 }
 
 /// The orders a plan leaves out for want of time (when `timing`), and the goods on
-/// board it leaves out for whatever reason.
+/// board it leaves out for want of time or room.
 fn stuck(snap: &Snapshot, plan: &Plan, timing: bool) -> Vec<String> {
     let on_board = |id: &str| {
         snap.orders
@@ -69,7 +69,10 @@ fn stuck(snap: &Snapshot, plan: &Plan, timing: bool) -> Vec<String> {
                 *why,
                 "time_window_unreachable" | "ride_limit_unreachable" | "shift_too_short"
             );
-            (timing && for_time) || on_board(id)
+            // Crowded out by other goods on board: a looser deadline makes room. (Goods
+            // whose courier is offline or unknown stay reported: no deadline helps them.)
+            let crowded = *why == "no_room_left";
+            (timing && for_time) || ((for_time || crowded) && on_board(id))
         })
         .map(|(id, _)| id.clone())
         .collect()
