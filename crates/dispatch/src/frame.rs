@@ -80,8 +80,7 @@ pub fn frame<'a>(
     let mut idle = Vec::new();
     let mut vehicles: Vec<&Courier> = Vec::new();
     // Per vehicle: where it starts, its profile's index, when it leaves.
-    let mut starts: Vec<(Place, usize, i64)> = Vec::new();
-    let mut vehicle_starts: Vec<Start> = Vec::new();
+    let mut starts: Vec<Start> = Vec::new();
     // Orders whose stop a courier is on its way to: the vehicle, the kind, when it leaves.
     let mut heading_orders: HashMap<&str, (usize, &str, i64)> = HashMap::new();
     let clock = Instant::now();
@@ -166,8 +165,8 @@ pub fn frame<'a>(
             .filter(|(s, _)| s.kind == "pickup")
             .and_then(|(s, _)| snap.orders.iter().find(|o| o.id == s.order_id))
             .map_or(0, |o| o.box_units);
-        starts.push((start_at, k, leaves_ms.max(now)));
-        vehicle_starts.push(Start {
+        starts.push(Start {
+            at: start_at,
             place: start,
             table: k,
             leaves_ms: leaves_ms.max(now),
@@ -286,7 +285,12 @@ pub fn frame<'a>(
                     .filter(|_| !adrift)
                     .map(|r| {
                         if lost {
-                            let (from, k, leaves_ms) = starts[v];
+                            let Start {
+                                at: from,
+                                table: k,
+                                leaves_ms,
+                                ..
+                            } = starts[v];
                             drive_ms(roads, profiles[k], from, (o.lat, o.lon))
                                 .map_or((picked_ms + 2 * r * 1000).max(now + 1_800_000), |d| {
                                     leaves_ms + d + LOST_SLACK_S * 1000
@@ -381,7 +385,7 @@ pub fn frame<'a>(
         .into_iter()
         .zip(task_orders.iter().copied())
         .collect();
-    let earliest = earliest_doors(now, &tables, &tasks, &vehicle_starts, &vehicles);
+    let earliest = earliest_doors(now, &tables, &tasks, &starts, &vehicles);
     for m in tables {
         builder.add_matrix(m);
     }

@@ -8,6 +8,7 @@ use freshroute_solver::TravelMatrix;
 
 use crate::config::PICKUP_SERVICE_S;
 use crate::snapshot::{Courier, Order};
+use crate::travel::Place;
 
 /// Where a task's stops are, by place index.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +22,7 @@ pub(crate) enum TaskPlaces {
 /// Where and when a vehicle starts, with the index of its profile's table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Start {
+    pub(crate) at: Place,
     pub(crate) place: usize,
     pub(crate) table: usize,
     pub(crate) leaves_ms: i64,
