@@ -1,14 +1,16 @@
 //! Re-planning a busy region: the sample chain's stores on the bundled city, couriers
 //! spread around them with their last fixes, and open orders with cold-chain items,
-//! planned by the service's planner; its time (travel tables and solver) per round,
-//! and every plan checked for ride limits and pickups before the food is ready.
+//! planned by the dispatcher the service runs, again and again with nothing changed;
+//! its time (travel tables, solver, roads) per round, orders that move between couriers
+//! with no news and when new orders come in, and every plan checked for ride limits and
+//! pickups before the food is ready.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use freshroute_calendar::Window;
 use freshroute_dispatch::{
-    ColdChain, Courier, Fix, Order, PlannerConfig, Snapshot, Status, Store, plan,
+    ColdChain, Courier, Fix, Order, PlannerConfig, Previous, Snapshot, Status, Store, plan,
 };
 use freshroute_roads::{Profile, RoadNetwork};
 use freshroute_sample::SampleChain;
@@ -24,9 +26,9 @@ pub struct ReplanOptions {
     pub orders: usize,
     /// Couriers on shift.
     pub couriers: usize,
-    /// Rounds planned (each from scratch).
+    /// Rounds planned, each from the previous plan with nothing changed.
     pub rounds: usize,
-    /// The solver's budget per round.
+    /// The most the solver may take per round (it takes less for fewer orders).
     pub time_limit: Duration,
     /// Seed of the generated region.
     pub seed: u64,
@@ -126,6 +128,14 @@ fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i
     }
 }
 
+/// Orders `plan` gives another courier than `previous` did.
+fn moved(previous: &Previous, plan: &freshroute_dispatch::Plan) -> usize {
+    plan.courier_of_each_order()
+        .iter()
+        .filter(|(o, c)| previous.courier_of(o).is_some_and(|was| was != *c))
+        .count()
+}
+
 /// Plans the region `rounds` times and reports time and checks.
 pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions) -> BenchTable {
     let now = 1_800_000_000_000;
@@ -141,23 +151,21 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
         // As the service does when it starts.
         g.prepare_snapping();
     }
-    let mut flips = Vec::new();
+    // Per round after the first: orders moved to another courier, and how many the plan
+    // before had left out.
+    let mut flips: Vec<(usize, usize)> = Vec::new();
+    let mut left_out = 0;
     for _ in 0..opts.rounds.max(1) {
         let p = plan(&snap, roads, &config);
         times.push(p.solve_ms as f64);
         planned = snap.orders.len() - p.unassigned.len();
         // Each round plans again from the previous plan, as the service does: orders
         // that change courier for no change in the world are flip-flops.
-        let now_with = p.courier_of_each_order();
         if !snap.previous.is_empty() {
-            flips.push(
-                now_with
-                    .iter()
-                    .filter(|(o, c)| snap.previous.get(*o).is_some_and(|was| was != *c))
-                    .count(),
-            );
+            flips.push((moved(&snap.previous, &p), left_out));
         }
-        snap.previous = now_with;
+        left_out = p.unassigned.len();
+        snap.previous = Previous::of_plan(&p);
         for r in &p.routes {
             let mut departed: HashMap<&str, i64> = HashMap::new();
             for s in &r.stops {
@@ -175,16 +183,36 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
             }
         }
     }
+    // News, as a busy minute brings it: a few new orders. Orders already planned move
+    // only where that gains more than the switching cost.
+    let fresh = ReplanOptions {
+        orders: (opts.orders / 100).max(1),
+        seed: opts.seed + 1,
+        ..opts.clone()
+    };
+    snap.orders.extend(
+        region(roads, chain, &fresh, now)
+            .orders
+            .into_iter()
+            .map(|o| Order {
+                id: format!("new-{}", o.id),
+                ..o
+            }),
+    );
+    let with_news = plan(&snap, roads, &config);
+    let moved_by_news = moved(&snap.previous, &with_news);
+    times.push(with_news.solve_ms as f64);
     times.sort_by(f64::total_cmp);
     let p50 = times[times.len() / 2];
     let worst = times[times.len() - 1];
     let mut t = BenchTable {
         title: format!(
-            "freshroute bench replan — {} open orders, {} couriers, sample chain's {} stores on {}, solver budget {} ms, {} rounds",
+            "freshroute bench replan — {} open orders, {} couriers, sample chain's {} stores on {}, solver {} ms an order up to {} ms, {} rounds (the last with news)",
             opts.orders,
             opts.couriers,
             snap.stores.len(),
             roads.source(),
+            config.solver_per_order.as_millis(),
             opts.time_limit.as_millis(),
             times.len()
         ),
@@ -192,7 +220,7 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
         rows: Vec::new(),
     };
     t.info(
-        "re-plan time p50, ms (tables, solver, geometry)",
+        "re-plan time p50, ms (tables, solver, roads)",
         format!("{p50:.0}"),
     );
     t.check(
@@ -205,13 +233,26 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
         "orders planned (last round)",
         format!("{planned} of {}", opts.orders),
     );
+    // With nothing left out before, a move is a flip-flop; otherwise it may make room.
+    let flipped = flips.iter().filter(|f| f.1 == 0).map(|f| f.0).max();
+    t.check(
+        "orders moved to another courier, nothing changed and nothing left out before (most in a round)",
+        flipped.map_or("no such round".to_string(), |f| f.to_string()),
+        "0",
+        flipped.unwrap_or(0) == 0,
+    );
+    if let Some((made_room, placed)) = flips.iter().find(|f| f.1 > 0) {
+        t.info(
+            "orders moved to make room, nothing changed but orders left out before; those left out",
+            format!("{made_room}; {placed}"),
+        );
+    }
     t.info(
-        "orders moved to another courier between rounds (nothing changed)",
         format!(
-            "{} (switching cost {} s)",
-            flips.iter().max().copied().unwrap_or(0),
-            config.switch_cost_s
+            "then {} new orders: re-plan ms; orders planned before that moved (switching cost {} s)",
+            fresh.orders, config.switch_cost_s
         ),
+        format!("{}; {moved_by_news}", with_news.solve_ms),
     );
     t.verify(
         "cold-chain ride limits broken",

@@ -429,6 +429,8 @@ pub struct Problem {
     pub(crate) matrices: Vec<TravelMatrix>,
     /// Whether any stop has a soft end (else lateness is never computed).
     pub(crate) has_soft_ends: bool,
+    /// Routes of the previous plan to start from: vehicle, tasks of its stops in order.
+    pub(crate) warm: Vec<(usize, Vec<u32>)>,
 }
 
 /// Handle of a task added to a [`ProblemBuilder`].
@@ -446,6 +448,7 @@ pub struct ProblemBuilder {
     next: u32,
     pins: Vec<(TaskId, usize)>,
     preferences: Vec<(TaskId, usize, i64)>,
+    warm: Vec<(usize, Vec<TaskId>)>,
 }
 
 impl ProblemBuilder {
@@ -502,6 +505,15 @@ impl ProblemBuilder {
     /// plan keeps it where it was unless moving it gains more than that.
     pub fn prefer(&mut self, task: TaskId, vehicle: usize, switch_cost: i64) -> &mut Self {
         self.preferences.push((task, vehicle, switch_cost));
+        self
+    }
+
+    /// The route `vehicle` had in the previous plan, as the tasks of its stops in order
+    /// (a shipment twice: its pickup, then its delivery). The search starts from it:
+    /// every stop that still fits stays where it was, so that a plan made again with
+    /// nothing changed is the plan it was; what no longer fits is inserted afresh.
+    pub fn warm_route(&mut self, vehicle: usize, stops: Vec<TaskId>) -> &mut Self {
+        self.warm.push((vehicle, stops));
         self
     }
 
@@ -732,6 +744,13 @@ impl ProblemBuilder {
             }
             tasks[task.0 as usize].prefer = Some((vehicle as u32, cost));
         }
+        let mut warm = Vec::with_capacity(self.warm.len());
+        for (vehicle, stops) in &self.warm {
+            for &task in stops {
+                binding(task, *vehicle)?;
+            }
+            warm.push((*vehicle, stops.iter().map(|t| t.0).collect()));
+        }
         let has_soft_ends = nodes.iter().any(|n| n.late_cost > 0);
         Ok(Problem {
             nodes,
@@ -739,6 +758,7 @@ impl ProblemBuilder {
             vehicles,
             matrices: self.matrices.clone(),
             has_soft_ends,
+            warm,
         })
     }
 }

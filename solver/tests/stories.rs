@@ -560,6 +560,92 @@ fn a_pinned_order_goes_to_its_courier_or_is_left_out_with_the_reason() {
     assert_eq!(b.build().expect_err("negative").code(), "negative_value");
 }
 
+/// Solved with no search at all: what the start (the warm routes, then insertion) gives.
+fn start_only(pb: &Problem) -> Solution {
+    let limits = Limits {
+        time: None,
+        iterations: Some(0),
+        seed: 7,
+    };
+    let s = solve(pb, &limits, &mut Quiet);
+    assert!(check(pb, &s).is_valid());
+    s
+}
+
+fn stops_of(s: &Solution, vehicle: usize) -> Vec<(u32, StopKind)> {
+    s.routes
+        .iter()
+        .filter(|r| r.vehicle == vehicle)
+        .flat_map(|r| r.stops.iter().map(|st| (st.task.0, st.kind)))
+        .collect()
+}
+
+#[test]
+fn the_search_starts_from_the_previous_routes_as_they_were() {
+    // A courier at km 0 with drops at km 1 and km 4; the previous plan went to km 4 first.
+    let build = |warm: bool| {
+        let mut b = ProblemBuilder::new();
+        b.add_matrix(line_matrix(5)).add_vehicle(Vehicle {
+            end: None,
+            ..courier(&[])
+        });
+        let near = b.add_job(job(1, 1));
+        let far = b.add_job(job(4, 1));
+        if warm {
+            b.warm_route(0, vec![far, near]);
+        }
+        b.build().expect("valid")
+    };
+    let fresh = start_only(&build(false));
+    assert_eq!(
+        stops_of(&fresh, 0),
+        [(0, StopKind::Job), (1, StopKind::Job)]
+    );
+    let resumed = start_only(&build(true));
+    assert_eq!(
+        stops_of(&resumed, 0),
+        [(1, StopKind::Job), (0, StopKind::Job)],
+        "kept in the previous order"
+    );
+    // The search is still free to do better.
+    assert_eq!(stops_of(&run(&build(true)), 0), stops_of(&fresh, 0));
+}
+
+#[test]
+fn stops_of_the_previous_routes_that_no_longer_fit_are_inserted_afresh() {
+    // The previous route of courier 0 (no frozen box) held frozen goods, half a shipment,
+    // a task twice and more than its box takes.
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5))
+        .add_vehicle(Vehicle {
+            capacity: vec![2],
+            ..courier(&[])
+        })
+        .add_vehicle(courier(&["frozen"]));
+    let frozen = b.add_shipment(Shipment {
+        skills: vec!["frozen".into()],
+        ..ice_cream_from_store((0, 3600), 2, 1200)
+    });
+    let half = b.add_shipment(ice_cream_from_store((0, 3600), 3, 1200));
+    let big = b.add_job(job(4, 2));
+    let small = b.add_job(job(3, 1));
+    b.warm_route(0, vec![frozen, half, small, big, frozen]);
+    let s = start_only(&b.build().expect("valid"));
+    assert_eq!(served_by(&s, small), Some(0), "kept: it came first");
+    assert_eq!(served_by(&s, big), Some(1), "no room left beside it");
+    assert!(
+        s.unassigned.is_empty(),
+        "the rest inserted: {:?}",
+        s.unassigned
+    );
+    assert_eq!(served_by(&s, frozen), Some(1));
+
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(5)).add_vehicle(courier(&[]));
+    b.warm_route(0, vec![freshroute_solver::TaskId(3)]);
+    assert_eq!(b.build().expect_err("no task 3").code(), "bad_binding");
+}
+
 /// A courier at km 3 with two drops: at km 0, promised by `promise` (each second later
 /// costing `late_cost`), and at km 5; distance costs 1 a metre.
 fn promise_and_a_shorter_way(promise: Option<(i64, i64)>) -> Problem {

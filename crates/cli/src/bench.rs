@@ -119,10 +119,10 @@ pub(crate) enum BenchCommand {
         /// Couriers on shift.
         #[arg(long, default_value_t = 100)]
         couriers: usize,
-        /// Rounds planned.
+        /// Rounds planned with nothing changed (then one more with a few new orders).
         #[arg(long, default_value_t = 5)]
         rounds: usize,
-        /// The solver's budget per round, seconds.
+        /// The most the solver may take per round, seconds (it takes 2 ms an order).
         #[arg(long, default_value_t = 0.6)]
         time_limit: f64,
         /// Seed of the generated region.

@@ -213,6 +213,7 @@ fn apply_settings(state: &mut AppState, settings: &Settings) {
     }
     if let Some(s) = settings.plan_time_limit_s {
         planner.time_limit = Duration::from_secs_f64(s);
+        planner.aim = planner.aim.max(planner.time_limit * 3 / 2);
         planner.budget = planner.budget.max(planner.time_limit * 2);
     }
 }

@@ -33,8 +33,14 @@ pub struct PlannerConfig {
     pub km_cost_s: i64,
     /// A courier whose latest fix is older than this is taken as offline, seconds.
     pub stale_fix_s: i64,
-    /// Time the solver may take per plan.
+    /// The solver's time per order in the plan: its time scales with the snapshot
+    /// ([`Self::solver_time`]).
+    pub solver_per_order: Duration,
+    /// The most the solver may take per plan, however many orders.
     pub time_limit: Duration,
+    /// A re-plan aims to be done within this: the solver takes at most three quarters of
+    /// what framing (travel tables above all) leaves of it, the rest draws the roads.
+    pub aim: Duration,
     /// Longest a whole re-plan may take (snapshot, tables, solver, geometry): a plan
     /// later than this is dropped and the previous one stays in force.
     pub budget: Duration,
@@ -66,9 +72,11 @@ impl Default for PlannerConfig {
             promise_margin_s: 5 * 60,
             km_cost_s: 50,
             stale_fix_s: 10 * 60,
-            // With travel tables and road geometry, a region of 300 orders and 100 couriers
-            // re-plans in about 0.7 s on two cores (`bench replan`): within the 1 s target.
+            // 300 orders get 0.6 s; with travel tables and road geometry, a region of 1,000
+            // orders and 300 couriers re-plans within 1 s on two cores (`bench replan`).
+            solver_per_order: Duration::from_millis(2),
             time_limit: Duration::from_millis(600),
+            aim: Duration::from_millis(900),
             budget: Duration::from_secs(2),
             switch_cost_s: 120,
             ride_plan_pct: 75,
@@ -90,6 +98,13 @@ impl PlannerConfig {
                 ColdChain::Ambient => None,
             })
             .min()
+    }
+
+    /// The solver's time for a problem of `orders` orders: [`Self::solver_per_order`]
+    /// each, at least that of 25 orders, at most [`Self::time_limit`].
+    pub fn solver_time(&self, orders: usize) -> Duration {
+        let floor = (self.solver_per_order * 25).min(self.time_limit);
+        (self.solver_per_order * orders.min(100_000) as u32).clamp(floor, self.time_limit)
     }
 
     /// The ride the plan allows them: their limit less the margin, seconds.

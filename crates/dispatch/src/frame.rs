@@ -11,15 +11,13 @@ use std::time::Instant;
 
 use freshroute_model::Seconds;
 use freshroute_roads::{Profile, RoadNetwork};
-use freshroute_solver::{
-    OnBoard, ProblemBuilder, Shipment, SoftEnd, TimeWindow, TravelMatrix, Vehicle,
-};
+use freshroute_solver::{OnBoard, ProblemBuilder, Shipment, SoftEnd, TaskId, TimeWindow, Vehicle};
 
 use crate::config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S, PlannerConfig};
 use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
 use crate::plan::{Plan, PlannedStop};
 use crate::snapshot::{Courier, Order, Snapshot, Status};
-use crate::travel::{Place, drive_ms, matrix};
+use crate::travel::{Place, Tables, drive_ms};
 
 /// Orders framed with looser deadlines than their own, after a plan could not keep them.
 #[derive(Debug, Clone, Default)]
@@ -64,12 +62,14 @@ pub struct Frame<'a> {
     pub(crate) clock: Instant,
 }
 
-/// Frames a snapshot as a routing problem with the deadlines of `relaxed` loosened.
+/// Frames a snapshot as a routing problem with the deadlines of `relaxed` loosened, its
+/// travel tables from `tables` when they hold the same places.
 pub fn frame<'a>(
     snap: &'a Snapshot,
     roads: &RoadNetwork,
     config: &PlannerConfig,
     relaxed: &Relaxed,
+    tables: &mut Tables,
 ) -> Frame<'a> {
     let now = snap.now_ms;
     let mut places: Vec<Place> = Vec::new();
@@ -340,10 +340,7 @@ pub fn frame<'a>(
             config.ride_limit(&o.classes),
         ));
     }
-    let tables: Vec<TravelMatrix> = profiles
-        .iter()
-        .map(|p| matrix(roads, *p, &places))
-        .collect();
+    let tables = tables.between(roads, &profiles, &places);
     for (mut s, o, bound, full) in shipments {
         // The planned ride (the limit less its margin) may be shorter than the fastest
         // drive from the store to the door: then the whole limit; if even that is, no
@@ -374,13 +371,14 @@ pub fn frame<'a>(
             pinned.push((task_orders.len(), vehicles[v].id.clone()));
         } else if let Some(v) = snap
             .previous
-            .get(&o.id)
-            .and_then(|id| vehicles.iter().position(|c| &c.id == id))
+            .courier_of(&o.id)
+            .and_then(|id| vehicles.iter().position(|c| c.id == id))
         {
             builder.prefer(task, v, config.switch_cost_s * COST_PER_S);
         }
         task_orders.push(o);
     }
+    warm_routes(&mut builder, snap, &vehicles, &task_orders, &task_places);
     let tasks: Vec<(TaskPlaces, &Order)> = task_places
         .into_iter()
         .zip(task_orders.iter().copied())
@@ -399,6 +397,7 @@ pub fn frame<'a>(
         late: Vec::new(),
         behind: Vec::new(),
         regions: Vec::new(),
+        basis: 0,
     };
     let problem = if vehicles.is_empty() {
         out.unassigned
@@ -425,6 +424,40 @@ pub fn frame<'a>(
         out,
         problem,
         clock,
+    }
+}
+
+/// Each courier's route in the previous plan, for the search to start from: its stops
+/// of orders still in the problem (goods picked up since, by their delivery alone).
+fn warm_routes(
+    builder: &mut ProblemBuilder,
+    snap: &Snapshot,
+    vehicles: &[&Courier],
+    task_orders: &[&Order],
+    task_places: &[TaskPlaces],
+) {
+    let task_of: HashMap<&str, (TaskId, bool)> = task_orders
+        .iter()
+        .zip(task_places)
+        .enumerate()
+        .map(|(k, (o, places))| {
+            let shipment = matches!(places, TaskPlaces::Shipment { .. });
+            (o.id.as_str(), (TaskId(k as u32), shipment))
+        })
+        .collect();
+    for (v, c) in vehicles.iter().enumerate() {
+        let stops: Vec<TaskId> = snap
+            .previous
+            .route_of(&c.id)
+            .iter()
+            .filter_map(|(order, pickup)| {
+                let &(task, shipment) = task_of.get(order.as_str())?;
+                (shipment || !pickup).then_some(task)
+            })
+            .collect();
+        if !stops.is_empty() {
+            builder.warm_route(v, stops);
+        }
     }
 }
 

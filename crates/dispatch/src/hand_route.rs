@@ -12,6 +12,7 @@ use freshroute_solver::{Breach, StopKind, TaskId, judge_route};
 use crate::config::PlannerConfig;
 use crate::frame::{Frame, Relaxed, frame};
 use crate::snapshot::{Snapshot, Status};
+use crate::travel::Tables;
 
 /// A stop of a hand-made route: the order and which of its stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +119,13 @@ pub fn judge(
             });
         }
     }
-    let framed = frame(&given, roads, config, &Relaxed::default());
+    let framed = frame(
+        &given,
+        roads,
+        config,
+        &Relaxed::default(),
+        &mut Tables::default(),
+    );
     let mut verdict = judge_framed(&framed, courier, stops);
     // The stop the courier is on its way to, where the problem starts: its times are
     // those the live route holds.

@@ -28,4 +28,6 @@ pub use epoch::{FreeCourier, OpenOrder, Policy, Service, Trip, dispatch};
 pub use plan::{Lateness, Leg, Plan, PlannedRoute, PlannedStop};
 pub use planner::plan;
 pub use regions::{Regions, plan_regions};
-pub use snapshot::{ColdChain, Courier, Fix, Order, Snapshot, Status, Store, needed_skills};
+pub use snapshot::{
+    ColdChain, Courier, Fix, Order, Previous, Snapshot, Status, Store, needed_skills,
+};

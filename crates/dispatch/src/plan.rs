@@ -74,6 +74,8 @@ pub struct Plan {
     pub late: Vec<String>,
     /// Each order planned to reach its door after its promise, and why.
     pub behind: Vec<Lateness>,
+    /// The [`crate::Snapshot::basis`] it was made from.
+    pub basis: u64,
 }
 
 /// An order planned past its promise.

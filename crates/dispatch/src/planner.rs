@@ -2,17 +2,21 @@
 //! the plan. Orders that can no longer keep their deadline are planned again as late,
 //! so that every order still has a courier and an honest ETA.
 
+use std::time::Instant;
+
 use freshroute_roads::RoadNetwork;
 use freshroute_solver::{Limits, Quiet, solve};
 
 use crate::config::PlannerConfig;
 use crate::frame::{Relaxed, frame};
 use crate::plan::Plan;
-use crate::read_back::read_back;
+use crate::read_back::{draw_roads, read_back};
 use crate::snapshot::{Snapshot, Status};
+use crate::travel::Tables;
 
 /// Builds, solves and reads back one plan (`solve_ms` counts travel tables, solver
-/// and route geometry).
+/// and route geometry). The solver's time scales with the orders to plan, within what
+/// framing leaves of [`PlannerConfig::aim`] ([`PlannerConfig::solver_time`]).
 ///
 /// A late order is still delivered. One that can no longer arrive by its promise plus
 /// the allowed lateness (or by the ETA its customer was told) is planned again with an
@@ -24,12 +28,20 @@ use crate::snapshot::{Snapshot, Status};
 /// their courier's route and lateness alone orders it.
 pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
     let mut relaxed = Relaxed::default();
-    let mut plan = plan_with(snap, roads, config, &relaxed);
-    // An eighth of the budget each time: the first plan already did most of the work.
-    let again = PlannerConfig {
-        time_limit: config.time_limit / 8,
-        ..*config
+    let mut tables = Tables::default();
+    let started = Instant::now();
+    let basis = snap.basis(config.stale_fix_s);
+    // With no news since the plan in force, it stands: re-timed, and an order moves to
+    // another courier only to make room for one left out.
+    let config = &if snap.previous.basis == Some(basis) {
+        PlannerConfig {
+            switch_cost_s: NO_NEWS_SWITCH_COST_S,
+            ..*config
+        }
+    } else {
+        *config
     };
+    let mut plan = plan_with(snap, roads, config, &relaxed, &mut tables, (started, 1));
     for step in 0..3 {
         let stuck = stuck(snap, &plan, step < 2);
         if stuck.is_empty() {
@@ -40,13 +52,20 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
             1 => relaxed.hopeless = stuck,
             _ => relaxed.adrift = stuck,
         }
-        let spent = plan.solve_ms;
-        plan = plan_with(snap, roads, &again, &relaxed);
-        plan.solve_ms += spent;
+        // An eighth of the first plan's search each time: it already did most of the work.
+        plan = plan_with(snap, roads, config, &relaxed, &mut tables, (started, 8));
     }
     plan.late = relaxed.late;
+    draw_roads(&mut plan, snap, roads);
+    plan.basis = basis;
+    plan.solve_ms = started.elapsed().as_millis();
     plan
 }
+
+/// What moving an order to another courier costs when nothing has changed since the
+/// plan in force, seconds of a courier's time: more than any re-ordering could gain, less
+/// than leaving an order out.
+const NO_NEWS_SWITCH_COST_S: i64 = 100_000;
 
 /// The orders a plan leaves out for want of time (when `timing`), and the goods on
 /// board it leaves out for want of time or room.
@@ -78,22 +97,28 @@ fn stuck(snap: &Snapshot, plan: &Plan, timing: bool) -> Vec<String> {
         .collect()
 }
 
-/// One plan with the deadlines of `relaxed` loosened.
+/// One plan with the deadlines of `relaxed` loosened, its search given `1 / share` of
+/// what the problem's size calls for, within three quarters of what is left of the aim
+/// since `started` (the rest draws the roads).
 fn plan_with(
     snap: &Snapshot,
     roads: &RoadNetwork,
     config: &PlannerConfig,
     relaxed: &Relaxed,
+    tables: &mut Tables,
+    (started, share): (Instant, u32),
 ) -> Plan {
-    let framed = frame(snap, roads, config, relaxed);
+    let framed = frame(snap, roads, config, relaxed, tables);
     let Some(problem) = &framed.problem else {
         return framed.out;
     };
+    let left = config.aim.saturating_sub(started.elapsed()) * 3 / 4;
+    let time = config.solver_time(problem.task_count()).min(left) / share;
     let limits = Limits {
-        time: Some(config.time_limit),
+        time: Some(time),
         iterations: None,
         seed: 1,
     };
     let solution = solve(problem, &limits, &mut Quiet);
-    read_back(snap, roads, framed, &solution)
+    read_back(snap, framed, &solution)
 }

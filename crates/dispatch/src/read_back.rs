@@ -15,7 +15,6 @@ use crate::travel::{Place, road_legs};
 /// committed first stop, times and roads; the orders left out, with why.
 pub(crate) fn read_back(
     snap: &Snapshot,
-    roads: &RoadNetwork,
     framed: Frame<'_>,
     solution: &freshroute_solver::Solution,
 ) -> Plan {
@@ -46,23 +45,10 @@ pub(crate) fn read_back(
         if solved_stops.is_empty() && committed.is_none() {
             continue;
         }
-        let mut waypoints: Vec<Place> = Vec::new();
-        let start = match committed {
-            Some((s, _)) => Some(Place {
-                lat: s.lat,
-                lon: s.lon,
-            }),
-            None => courier.position.map(|f| Place {
-                lat: f.lat,
-                lon: f.lon,
-            }),
-        };
-        waypoints.extend(start.or_else(|| solved_stops.first().map(|s| places[s.location])));
         let mut stops: Vec<PlannedStop> = committed.map(|(s, _)| s.clone()).into_iter().collect();
         stops.extend(solved_stops.iter().map(|s| {
             let o = task_orders[s.task.0 as usize];
             let p = places[s.location];
-            waypoints.push(p);
             let pickup = s.kind == StopKind::Pickup;
             PlannedStop {
                 order_id: o.id.clone(),
@@ -81,31 +67,12 @@ pub(crate) fn read_back(
                 promised_ms: o.promised_ms,
             }
         }));
-        let profile = courier.profile.unwrap_or(Profile::Car);
-        // Where a leg cannot be routed, the plan's own time for it.
-        let solved = &stops[usize::from(committed.is_some())..];
-        let fallback_s: Vec<i64> = solved
-            .iter()
-            .scan(
-                stops
-                    .first()
-                    .filter(|_| committed.is_some())
-                    .map_or(now, |s| s.departure_ms),
-                |left, s| {
-                    let leg = (s.arrival_ms - *left).max(0) / 1000;
-                    *left = s.departure_ms;
-                    Some(leg)
-                },
-            )
-            .collect();
-        let mut legs: Vec<Leg> = committed.map(|(_, l)| l.clone()).into_iter().collect();
-        legs.extend(road_legs(roads, profile, &waypoints, &fallback_s));
-        let mut geometry: Vec<[f64; 2]> = legs.iter().flat_map(|l| l.geometry.clone()).collect();
-        geometry.dedup();
+        // The committed stop's leg; the others' roads are drawn once the plan is final.
+        let legs: Vec<Leg> = committed.map(|(_, l)| l.clone()).into_iter().collect();
         out.routes.push(PlannedRoute {
             region: String::new(),
             courier_id: courier.id.clone(),
-            geometry,
+            geometry: Vec::new(),
             stops,
             legs,
         });
@@ -137,4 +104,64 @@ pub(crate) fn read_back(
         }
     }
     out
+}
+
+/// Draws each route's roads, leg by leg from where its courier starts (its committed
+/// stop, whose leg the route already holds, or its latest fix), routes side by side on
+/// every core; a leg that cannot be routed is drawn straight and takes the plan's time.
+pub(crate) fn draw_roads(plan: &mut Plan, snap: &Snapshot, roads: &RoadNetwork) {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = plan.routes.len().div_ceil(workers).max(1);
+    let now = plan.created_ms;
+    std::thread::scope(|scope| {
+        for routes in plan.routes.chunks_mut(chunk) {
+            scope.spawn(move || {
+                for r in routes {
+                    draw_route(r, snap, roads, now);
+                }
+            });
+        }
+    });
+}
+
+fn draw_route(route: &mut PlannedRoute, snap: &Snapshot, roads: &RoadNetwork, now: i64) {
+    let courier = snap.couriers.iter().find(|c| c.id == route.courier_id);
+    let committed = !route.legs.is_empty();
+    let place = |s: &PlannedStop| Place {
+        lat: s.lat,
+        lon: s.lon,
+    };
+    let start = match committed {
+        true => route.stops.first().map(place),
+        false => courier.and_then(|c| c.position).map(|f| Place {
+            lat: f.lat,
+            lon: f.lon,
+        }),
+    };
+    let solved = &route.stops[usize::from(committed)..];
+    let waypoints: Vec<Place> = start
+        .or_else(|| solved.first().map(place))
+        .into_iter()
+        .chain(solved.iter().map(place))
+        .collect();
+    // Where a leg cannot be routed, the plan's own time for it.
+    let left = route
+        .stops
+        .first()
+        .filter(|_| committed)
+        .map_or(now, |s| s.departure_ms);
+    let fallback_s: Vec<i64> = solved
+        .iter()
+        .scan(left, |left, s| {
+            let leg = (s.arrival_ms - *left).max(0) / 1000;
+            *left = s.departure_ms;
+            Some(leg)
+        })
+        .collect();
+    let profile = courier.and_then(|c| c.profile).unwrap_or(Profile::Car);
+    route
+        .legs
+        .extend(road_legs(roads, profile, &waypoints, &fallback_s));
+    route.geometry = route.legs.iter().flat_map(|l| l.geometry.clone()).collect();
+    route.geometry.dedup();
 }

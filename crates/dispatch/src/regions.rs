@@ -129,7 +129,13 @@ pub fn plan_regions(
     regions: &Regions,
 ) -> Plan {
     let clock = Instant::now();
-    let parts = split(snap, regions);
+    let mut parts = split(snap, regions);
+    // No news for the whole chain is no news for any region.
+    let basis = snap.basis(config.stale_fix_s);
+    let unchanged = snap.previous.basis == Some(basis);
+    for (_, part) in &mut parts {
+        part.previous.basis = unchanged.then(|| part.basis(config.stale_fix_s));
+    }
     let total: usize = parts
         .iter()
         .map(|(_, s)| s.orders.len())
@@ -184,6 +190,7 @@ pub fn plan_regions(
         })
         .unwrap_or_else(|| plan(snap, roads, config));
     all.solve_ms = clock.elapsed().as_millis();
+    all.basis = basis;
     all.regions = parts
         .iter()
         .map(|(name, s)| (name.clone(), s.orders.len(), s.couriers.len()))
@@ -194,7 +201,7 @@ pub fn plan_regions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Courier, Fix, Order};
+    use crate::snapshot::{Courier, Fix, Order, Previous};
     use freshroute_roads::Profile;
 
     fn store(id: &str, lat: f64, lon: f64) -> Store {
@@ -255,7 +262,7 @@ mod tests {
                 order("o-x", "porto", Status::PickedUp, Some("c-x")),
                 order("o-l", "lisbon", Status::Placed, None),
             ],
-            previous: HashMap::new(),
+            previous: Previous::default(),
             told: HashMap::new(),
             heading: HashMap::new(),
         };

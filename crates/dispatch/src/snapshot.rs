@@ -2,15 +2,16 @@
 //! from wherever it keeps orders and couriers; nothing here knows storage.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use freshroute_calendar::Window;
 use freshroute_roads::Profile;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Leg, PlannedStop};
+use crate::plan::{Leg, Plan, PlannedStop};
 
 /// How an item must travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ColdChain {
     /// Ice cream and frozen desserts: a frozen box.
@@ -87,7 +88,7 @@ pub struct Courier {
 }
 
 /// Where an open order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     /// Taken, no courier yet.
     Placed,
@@ -147,13 +148,112 @@ pub struct Snapshot {
     pub couriers: Vec<Courier>,
     /// Open orders: placed, assigned or picked up.
     pub orders: Vec<Order>,
-    /// The courier each order had in the previous plan.
-    pub previous: HashMap<String, String>,
+    /// The plan in force: where each order was, in which courier's route.
+    pub previous: Previous,
     /// The ETA each order's customer was last told, epoch ms.
     pub told: HashMap<String, i64>,
     /// The stop each courier is on its way to, with its current ETA and the road there:
     /// committed, it stays the courier's first stop.
     pub heading: HashMap<String, (PlannedStop, Leg)>,
+}
+
+impl Snapshot {
+    /// What a plan decides from, as one number: the stores, the orders (status, courier,
+    /// places, times, goods), the couriers (profile, box, skills, shift, whether their
+    /// fix is fresh) and the stops they are committed to; not the time, nor where the
+    /// couriers are. When it has not changed since the plan in force, there is no news:
+    /// the plan stands, re-timed from where the couriers are.
+    pub fn basis(&self, stale_fix_s: i64) -> u64 {
+        let mut h = DefaultHasher::new();
+        let mut stores: Vec<&Store> = self.stores.iter().collect();
+        stores.sort_by(|a, b| a.id.cmp(&b.id));
+        for s in stores {
+            (&s.id, s.lat.to_bits(), s.lon.to_bits()).hash(&mut h);
+        }
+        let mut orders: Vec<&Order> = self.orders.iter().collect();
+        orders.sort_by(|a, b| a.id.cmp(&b.id));
+        for o in orders {
+            (&o.id, &o.store_id, o.lat.to_bits(), o.lon.to_bits()).hash(&mut h);
+            (o.box_units, o.ready_ms, o.promised_ms, &o.classes).hash(&mut h);
+            (o.status, &o.courier_id, o.since_ms).hash(&mut h);
+        }
+        let mut couriers: Vec<&Courier> = self.couriers.iter().collect();
+        couriers.sort_by(|a, b| a.id.cmp(&b.id));
+        for c in couriers {
+            let fresh = c
+                .position
+                .is_some_and(|f| self.now_ms - f.at_ms <= stale_fix_s * 1000);
+            (
+                &c.id,
+                c.profile.map(|p| p.name()),
+                c.box_capacity,
+                &c.skills,
+            )
+                .hash(&mut h);
+            (c.shift.map(|w| (w.start_ms, w.end_ms)), c.retired, fresh).hash(&mut h);
+        }
+        let mut heading: Vec<(&String, &str, &str)> = self
+            .heading
+            .iter()
+            .map(|(c, (s, _))| (c, s.order_id.as_str(), s.kind))
+            .collect();
+        heading.sort();
+        heading.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// The plan in force when the next one is made: each courier's stops in order. The next
+/// plan starts from it, so that with nothing changed it stays the plan it was, and an
+/// order moves to another courier only when that gains more than the switching cost.
+#[derive(Debug, Clone, Default)]
+pub struct Previous {
+    /// Courier → its stops in order: the order, and whether it is its pickup.
+    routes: HashMap<String, Vec<(String, bool)>>,
+    /// Order → its courier.
+    courier: HashMap<String, String>,
+    /// The [`Snapshot::basis`] it was made from, when known.
+    pub basis: Option<u64>,
+}
+
+impl Previous {
+    /// The plan's routes as they were.
+    pub fn of_plan(plan: &Plan) -> Self {
+        let mut previous = Self {
+            basis: Some(plan.basis),
+            ..Self::default()
+        };
+        for r in &plan.routes {
+            for s in &r.stops {
+                previous.add(&r.courier_id, &s.order_id, s.kind == "pickup");
+            }
+        }
+        previous
+    }
+
+    /// Adds a stop at the end of `courier`'s route (in the order they are served).
+    pub fn add(&mut self, courier: &str, order: &str, pickup: bool) {
+        self.routes
+            .entry(courier.to_string())
+            .or_default()
+            .push((order.to_string(), pickup));
+        self.courier.insert(order.to_string(), courier.to_string());
+    }
+
+    /// The courier `order` had.
+    pub fn courier_of(&self, order: &str) -> Option<&str> {
+        self.courier.get(order).map(String::as_str)
+    }
+
+    /// `courier`'s stops in order: the order, and whether it is its pickup.
+    pub fn route_of(&self, courier: &str) -> &[(String, bool)] {
+        self.routes.get(courier).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether there was no plan.
+    pub fn is_empty(&self) -> bool {
+        self.courier.is_empty()
+    }
 }
 
 #[cfg(test)]

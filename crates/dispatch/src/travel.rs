@@ -46,6 +46,47 @@ pub(crate) fn drive_ms(
     Some(d.0 * 1000)
 }
 
+/// The travel tables of a plan's places, one per profile, kept between the passes of one
+/// plan: they are the costliest part of framing, and the places do not change.
+#[derive(Debug, Default)]
+pub struct Tables {
+    profiles: Vec<Profile>,
+    places: Vec<Place>,
+    matrices: Vec<TravelMatrix>,
+}
+
+impl Tables {
+    /// The tables between `places` on each of `profiles`' roads, computed side by side
+    /// unless the last call asked for the same.
+    pub(crate) fn between(
+        &mut self,
+        roads: &RoadNetwork,
+        profiles: &[Profile],
+        places: &[Place],
+    ) -> Vec<TravelMatrix> {
+        if self.profiles != profiles || self.places != places {
+            self.matrices = std::thread::scope(|scope| {
+                let others: Vec<_> = profiles[1.min(profiles.len())..]
+                    .iter()
+                    .map(|&p| scope.spawn(move || matrix(roads, p, places)))
+                    .collect();
+                let first = profiles.first().map(|&p| matrix(roads, p, places));
+                first
+                    .into_iter()
+                    .chain(
+                        others
+                            .into_iter()
+                            .map(|h| h.join().expect("a travel table")),
+                    )
+                    .collect()
+            });
+            self.profiles = profiles.to_vec();
+            self.places = places.to_vec();
+        }
+        self.matrices.clone()
+    }
+}
+
 /// Travel times between every pair of places on a profile's roads; a place the
 /// profile cannot reach gets times no window allows.
 pub(crate) fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatrix {

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use freshroute_calendar::Window;
 use freshroute_dispatch::hand_route::{self, Side};
 use freshroute_dispatch::{
-    ColdChain, Courier, Fix, Leg, Order, PlannedStop, PlannerConfig, Regions, Snapshot, Status,
-    Store, plan, plan_regions,
+    ColdChain, Courier, Fix, Leg, Order, PlannedStop, PlannerConfig, Previous, Regions, Snapshot,
+    Status, Store, plan, plan_regions,
 };
 use freshroute_roads::Profile;
 use freshroute_roads::testing::monaco;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 
 const NOW: i64 = 1_800_000_000_000;
 const MINUTE: i64 = 60_000;
@@ -393,7 +393,6 @@ const WHATEVER_THE_ORDER: [&str; 3] = ["missing_skill", "off_duty", "on_board_el
 
 #[test]
 fn plan_mode_and_the_planner_agree_on_200_random_hand_made_routes() {
-    use rand::SeedableRng;
     let roads = monaco();
     let config = PlannerConfig {
         time_limit: std::time::Duration::from_millis(150),
@@ -655,4 +654,69 @@ fn goods_on_board_that_cannot_all_go_first_are_all_planned() {
     for o in ["o-ice", "o-bread"] {
         assert!(p.eta_ms(o).is_some(), "{o} is planned: {:?}", p.routes);
     }
+}
+
+#[test]
+fn with_no_news_the_plan_in_force_stands_and_news_is_what_a_plan_decides_from() {
+    let config = PlannerConfig::default();
+    let mut compared = 0;
+    for seed in 0..8 {
+        let mut snap = busy_moment(&mut rand::rngs::StdRng::seed_from_u64(seed));
+        // Three times the orders, and a hurried first plan: one a search would improve on.
+        let placed: Vec<Order> = snap
+            .orders
+            .iter()
+            .filter(|o| o.status == Status::Placed)
+            .cloned()
+            .collect();
+        for k in 1..3 {
+            snap.orders.extend(placed.iter().map(|o| Order {
+                id: format!("{}-{k}", o.id),
+                ..o.clone()
+            }));
+        }
+        let hurried = PlannerConfig {
+            time_limit: std::time::Duration::from_millis(1),
+            ..config
+        };
+        let first = plan(&snap, &monaco(), &hurried);
+        snap.previous = Previous::of_plan(&first);
+        // New fixes at the same places: no news.
+        for c in &mut snap.couriers {
+            if let Some(f) = &mut c.position {
+                f.at_ms += 4_000;
+            }
+        }
+        let again = plan(&snap, &monaco(), &config);
+        assert_eq!(again.basis, first.basis, "seed {seed}");
+        // An order may move to make room for one left out; with none left out, none moves.
+        if first.unassigned.is_empty() {
+            compared += 1;
+            assert_eq!(
+                again.courier_of_each_order(),
+                first.courier_of_each_order(),
+                "seed {seed}: the stops may be put in a better order, but no order moves"
+            );
+        }
+
+        // Couriers' places and the clock are not news; orders, shifts and fresh fixes are.
+        let basis = |s: &Snapshot| s.basis(config.stale_fix_s);
+        let mut moved = snap.clone();
+        moved.couriers[0].position.as_mut().expect("a fix").lat += 0.001;
+        moved.now_ms += 1_000;
+        assert_eq!(basis(&moved), first.basis);
+        let mut news = snap.clone();
+        news.orders[0].status = Status::Assigned;
+        assert_ne!(basis(&news), first.basis);
+        let mut news = snap.clone();
+        news.couriers[1].shift = None;
+        assert_ne!(basis(&news), first.basis);
+        let mut news = snap.clone();
+        news.now_ms += 11 * MINUTE;
+        assert_ne!(basis(&news), first.basis, "every fix gone stale");
+    }
+    assert!(
+        compared >= 3,
+        "only {compared} moments with nothing left out"
+    );
 }

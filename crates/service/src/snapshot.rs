@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use freshroute_dispatch::{Courier, Fix, Order, Snapshot, Status, Store};
+use freshroute_dispatch::{Courier, Fix, Order, Previous, Snapshot, Status, Store};
 use freshroute_store::{FixRecord, OrderStatus, PlanStore, Shop, Storage};
 
 use crate::ApiError;
@@ -58,19 +58,18 @@ pub(crate) async fn moment(state: &AppState) -> Result<Moment, ApiError> {
     })
 }
 
-/// The courier each order had in the plan in force; after a restart, in the plan the
-/// service made last, as stored.
-async fn previous(state: &AppState) -> Result<HashMap<String, String>, ApiError> {
+/// The plan in force; after a restart, the plan the service made last, as stored (each
+/// courier's deliveries in order).
+async fn previous(state: &AppState) -> Result<Previous, ApiError> {
     if let Some(plan) = state.plan.read().await.as_ref() {
-        return Ok(plan.courier_of_each_order());
+        return Ok(Previous::of_plan(plan));
     }
-    Ok(state
-        .store
-        .planned_orders()
-        .await?
-        .into_iter()
-        .map(|p| (p.order_id, p.courier_id))
-        .collect())
+    let mut previous = Previous::default();
+    // Stored by courier, then place in its route.
+    for p in state.store.planned_orders().await? {
+        previous.add(&p.courier_id, &p.order_id, false);
+    }
+    Ok(previous)
 }
 
 /// A store as the dispatcher sees it.

@@ -32,7 +32,8 @@ impl Blink {
     }
 }
 
-fn allowed(pb: &Problem, route: &Route, node: u32) -> bool {
+/// Whether `node` may ride on `route`'s vehicle (its skills, the vehicle it is bound to).
+pub(crate) fn allowed(pb: &Problem, route: &Route, node: u32) -> bool {
     let n = &pb.nodes[node as usize];
     let v = &pb.vehicles[route.vehicle];
     n.skills & !v.skills == 0 && n.vehicle.is_none_or(|only| only as usize == route.vehicle)

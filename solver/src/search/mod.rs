@@ -53,7 +53,10 @@ pub(crate) fn search(pb: &Problem, limits: &Limits, progress: &mut dyn SearchPro
 
     let mut current = State::empty(pb);
     let mut order: Vec<u32> = (0..pb.tasks.len() as u32).collect();
-    // Starting from the previous plan: what it gave each vehicle, put back first.
+    // Starting from the previous plan: its routes as they were, then what it gave each
+    // vehicle and no longer fits in its place, put back first.
+    current.resume(pb);
+    order.retain(|t| current.unassigned.contains(t));
     if pb.tasks.iter().any(|t| t.prefer.is_some()) {
         current.restore_preferred(pb, &order, &mut rng);
         order.retain(|t| current.unassigned.contains(t));

@@ -2,9 +2,9 @@
 
 use rand::rngs::SmallRng;
 
-use super::insert::{Blink, Insertion, best_job, best_shipment, try_apply};
-use super::route::Route;
-use crate::problem::Problem;
+use super::insert::{Blink, Insertion, allowed, best_job, best_shipment, try_apply};
+use super::route::{Route, fits};
+use crate::problem::{MAX_DIMS, Problem};
 
 #[derive(Debug, Clone)]
 pub(crate) struct State {
@@ -114,6 +114,41 @@ impl State {
         self.recreate_within(pb, order, blink, rng, false);
     }
 
+    /// The warm start from the previous plan's routes ([`Problem::warm`]): each rebuilt
+    /// in its order with the stops that still fit it (the vehicle's skills, its box, the
+    /// windows and ride limits on today's times); the rest stay unassigned.
+    pub(crate) fn resume(&mut self, pb: &Problem) {
+        let mut placed = vec![false; pb.tasks.len()];
+        for (vehicle, stops) in &pb.warm {
+            let route = &mut self.routes[*vehicle];
+            if !route.is_empty() {
+                continue;
+            }
+            let sequence = warm_nodes(pb, route, stops, &placed);
+            // Task by task in the order the route reached them: the earlier stops, those
+            // the courier is about to serve, win over later ones.
+            let mut kept: Vec<u32> = Vec::new();
+            for &u in &sequence {
+                let t = pb.nodes[u as usize].task;
+                if kept.contains(&t) {
+                    continue;
+                }
+                kept.push(t);
+                route.nodes = only(pb, &sequence, &kept);
+                route.update(pb);
+                if route.broken.is_some() || !fits_box(pb, route) {
+                    kept.pop();
+                }
+            }
+            route.nodes = only(pb, &sequence, &kept);
+            route.update(pb);
+            for &t in &kept {
+                placed[t as usize] = true;
+            }
+        }
+        self.unassigned.retain(|&t| !placed[t as usize]);
+    }
+
     /// The warm start: each task that prefers a vehicle (it had it in the previous plan)
     /// goes back to that vehicle if it fits there; the rest are left for [`Self::recreate`].
     pub(crate) fn restore_preferred(&mut self, pb: &Problem, order: &[u32], rng: &mut SmallRng) {
@@ -179,4 +214,46 @@ impl State {
         // Keep the unassigned list in a stable order so that runs repeat exactly.
         self.unassigned.sort_unstable();
     }
+}
+
+/// The nodes of a previous route's stops, in order: a task's stops only when all of
+/// them are there (a shipment's pickup and delivery), it may ride this vehicle and no
+/// other route took it.
+fn warm_nodes(pb: &Problem, route: &Route, stops: &[u32], placed: &[bool]) -> Vec<u32> {
+    let count = |t: u32| stops.iter().filter(|&&s| s == t).count();
+    let whole = |t: u32| {
+        let task = &pb.tasks[t as usize];
+        !placed[t as usize]
+            && count(t) == task.nodes.len()
+            && task.nodes.iter().all(|&u| allowed(pb, route, u))
+    };
+    let mut seen: Vec<u32> = Vec::new();
+    let mut nodes = Vec::with_capacity(stops.len());
+    for &t in stops {
+        if !whole(t) {
+            continue;
+        }
+        let k = seen.iter().filter(|&&s| s == t).count();
+        seen.push(t);
+        nodes.push(pb.tasks[t as usize].nodes[k]);
+    }
+    nodes
+}
+
+/// The nodes of `sequence` whose task is one of `tasks`, in order.
+fn only(pb: &Problem, sequence: &[u32], tasks: &[u32]) -> Vec<u32> {
+    sequence
+        .iter()
+        .copied()
+        .filter(|&u| tasks.contains(&pb.nodes[u as usize].task))
+        .collect()
+}
+
+/// Whether the route's load stays within its vehicle's capacity all the way.
+fn fits_box(pb: &Problem, route: &Route) -> bool {
+    let capacity = &pb.vehicles[route.vehicle].capacity;
+    route
+        .pre_max
+        .last()
+        .is_none_or(|peak| fits(peak, &[0; MAX_DIMS], capacity))
 }
