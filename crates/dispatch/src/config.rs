@@ -101,9 +101,9 @@ impl PlannerConfig {
     }
 
     /// The solver's time for a problem of `orders` orders: [`Self::solver_per_order`]
-    /// each, at least that of 25 orders, at most [`Self::time_limit`].
+    /// each, at least that of 100 orders, at most [`Self::time_limit`].
     pub fn solver_time(&self, orders: usize) -> Duration {
-        let floor = (self.solver_per_order * 25).min(self.time_limit);
+        let floor = (self.solver_per_order * 100).min(self.time_limit);
         (self.solver_per_order * orders.min(100_000) as u32).clamp(floor, self.time_limit)
     }
 
