@@ -5,8 +5,9 @@
 //! precision, scaled to integers with travel times rounded up so that feasibility
 //! stays exact), an independent check of a plan under the benchmark's own rules
 //! in double precision, and the SINTEF solution text (`Route 1 : 12 5 7`); and the
-//! Grubhub meal-delivery (MDRP) instances; and demand histories for the forecaster (the
-//! sample chain's daily sales, Dominick's weekly orange juice).
+//! Grubhub meal-delivery (MDRP) instances; demand histories for the forecaster (the
+//! sample chain's daily sales, Dominick's weekly orange juice); and VROOM's problem and
+//! solution formats ([`vroom`]), solved by freshroute's solver.
 
 mod demand;
 mod instance;
@@ -14,6 +15,7 @@ mod mdrp;
 mod sintef;
 mod translate;
 mod verify;
+pub mod vroom;
 
 pub use demand::{
     DAILY_SALES_HEADER, DailySale, Demand, DemandKind, daily_demand, merge_daily, read_demand,

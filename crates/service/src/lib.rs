@@ -43,7 +43,6 @@ mod state;
 mod telemetry;
 mod time;
 mod vroom;
-mod vroom_solution;
 pub mod webhooks;
 mod writer;
 

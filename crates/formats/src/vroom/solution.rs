@@ -1,114 +1,134 @@
-//! VROOM's solution format, typed: what `POST /v1/solve/vroom` answers.
+//! VROOM's solution format, typed: what [`super::solve`] answers.
 
 use serde::Serialize;
 use serde_json::Value;
 
 /// A solution in VROOM's format.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct VroomSolution {
+pub struct VroomSolution {
     /// 0: solved.
-    pub(crate) code: i32,
-    pub(crate) summary: VroomSummary,
+    pub code: i32,
+    /// The totals of every route.
+    pub summary: VroomSummary,
     /// Each stop left out (both ends of a shipment), with the solver's reason.
-    pub(crate) unassigned: Vec<VroomUnassigned>,
-    pub(crate) routes: Vec<VroomRoute>,
+    pub unassigned: Vec<VroomUnassigned>,
+    /// One per vehicle used.
+    pub routes: Vec<VroomRoute>,
 }
 
 /// What a route, or the whole solution, costs and takes.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct VroomTotals {
-    pub(crate) cost: i64,
-    pub(crate) setup: i64,
+pub struct VroomTotals {
+    /// The solver's cost.
+    pub cost: i64,
+    /// Setup time, seconds (always 0: setups are refused).
+    pub setup: i64,
     /// Service time, seconds.
-    pub(crate) service: i64,
+    pub service: i64,
     /// Driving time, seconds.
-    pub(crate) duration: i64,
-    pub(crate) waiting_time: i64,
-    pub(crate) priority: i64,
+    pub duration: i64,
+    /// Waiting time, seconds.
+    pub waiting_time: i64,
+    /// The priorities of the tasks served.
+    pub priority: i64,
     /// Metres.
-    pub(crate) distance: i64,
+    pub distance: i64,
 }
 
 /// The solution's totals.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct VroomSummary {
+pub struct VroomSummary {
+    /// Cost, times and distance of all routes.
     #[serde(flatten)]
-    pub(crate) totals: VroomTotals,
+    pub totals: VroomTotals,
     /// Routes used.
-    pub(crate) routes: usize,
+    pub routes: usize,
     /// Stops left out.
-    pub(crate) unassigned: usize,
+    pub unassigned: usize,
     /// Always empty: every plan keeps every rule.
     #[schema(value_type = Vec<Object>)]
-    pub(crate) violations: Vec<Value>,
-    pub(crate) computing_times: ComputingTimes,
+    pub violations: Vec<Value>,
+    /// Time spent.
+    pub computing_times: ComputingTimes,
 }
 
 /// Milliseconds spent.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct ComputingTimes {
+pub struct ComputingTimes {
     /// Reading the problem and building travel times.
-    pub(crate) loading: u64,
+    pub loading: u64,
     /// Searching.
-    pub(crate) solving: u64,
+    pub solving: u64,
 }
 
 /// A stop left out.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct VroomUnassigned {
-    pub(crate) id: u64,
+pub struct VroomUnassigned {
+    /// The task's id.
+    pub id: u64,
     /// `job`, `pickup` or `delivery`.
     #[serde(rename = "type")]
-    pub(crate) kind: &'static str,
+    pub kind: &'static str,
     /// The solver's reason: `no_skill`, `capacity`, `time_window_unreachable`, …
-    pub(crate) reason: &'static str,
+    pub reason: &'static str,
     /// `[lon, lat]`, when the problem gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) location: Option<[f64; 2]>,
+    pub location: Option<[f64; 2]>,
 }
 
 /// A vehicle's route.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct VroomRoute {
-    pub(crate) vehicle: u64,
+pub struct VroomRoute {
+    /// The vehicle's id.
+    pub vehicle: u64,
+    /// Its cost, times and distance.
     #[serde(flatten)]
-    pub(crate) totals: VroomTotals,
-    pub(crate) steps: Vec<SolutionStep>,
+    pub totals: VroomTotals,
+    /// From `start` to `end`.
+    pub steps: Vec<SolutionStep>,
+    /// Always empty: every plan keeps every rule.
     #[schema(value_type = Vec<Object>)]
-    pub(crate) violations: Vec<Value>,
+    pub violations: Vec<Value>,
+    /// The vehicle's description, when the problem gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) description: Option<String>,
+    pub description: Option<String>,
 }
 
 /// A step of a route: `start`, `job`, `pickup`, `delivery` or `end`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct SolutionStep {
+pub struct SolutionStep {
+    /// `start`, `job`, `pickup`, `delivery` or `end`.
     #[serde(rename = "type")]
-    pub(crate) kind: &'static str,
+    pub kind: &'static str,
     /// `[lon, lat]`, when the problem gave positions.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) location: Option<[f64; 2]>,
+    pub location: Option<[f64; 2]>,
     /// The index into the problem's matrices, when it gave those.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) location_index: Option<usize>,
+    pub location_index: Option<usize>,
     /// The task's id (not on `start` and `end`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) id: Option<u64>,
+    pub id: Option<u64>,
     /// The job's id, on a job step.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) job: Option<u64>,
+    pub job: Option<u64>,
+    /// The task's description, when the problem gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) description: Option<String>,
-    pub(crate) setup: i64,
-    pub(crate) service: i64,
-    pub(crate) waiting_time: i64,
+    pub description: Option<String>,
+    /// Setup time, seconds (always 0).
+    pub setup: i64,
+    /// Service time, seconds.
+    pub service: i64,
+    /// Waiting before service, seconds.
+    pub waiting_time: i64,
     /// Seconds from the problem's time origin.
-    pub(crate) arrival: i64,
+    pub arrival: i64,
     /// Driving time so far on the route, seconds.
-    pub(crate) duration: i64,
+    pub duration: i64,
     /// The load after the step, per capacity dimension.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) load: Option<Vec<i64>>,
+    pub load: Option<Vec<i64>>,
+    /// Always empty: every plan keeps every rule.
     #[schema(value_type = Vec<Object>)]
-    pub(crate) violations: Vec<Value>,
+    pub violations: Vec<Value>,
 }
