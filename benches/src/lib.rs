@@ -1,6 +1,7 @@
 //! freshroute's benchmarks: each measures on real data and returns a table of
 //! figures beside their targets, printed by `freshroute bench`.
 
+mod bounds;
 pub mod forecast;
 pub mod ingest;
 pub mod mdrp;

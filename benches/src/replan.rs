@@ -18,6 +18,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::BenchTable;
+use crate::bounds::{direct_drive_ms, earliest_door_ms};
 
 /// What to plan.
 #[derive(Debug, Clone)]
@@ -128,6 +129,52 @@ fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i
     }
 }
 
+/// The plan against what no dispatcher can beat: the orders whose earliest door time
+/// is past their promise, the share of the others planned by it, and how far the
+/// planned ETAs are from the earliest.
+fn bound_rows(
+    t: &mut BenchTable,
+    orders: &[Order],
+    earliest: &HashMap<String, i64>,
+    etas: &HashMap<String, i64>,
+) {
+    let could: Vec<&Order> = orders
+        .iter()
+        .filter(|o| {
+            earliest
+                .get(o.id.as_str())
+                .is_some_and(|e| *e <= o.promised_ms)
+        })
+        .collect();
+    let on_time = could
+        .iter()
+        .filter(|o| etas.get(&o.id).is_some_and(|eta| *eta <= o.promised_ms))
+        .count();
+    t.info(
+        "orders no dispatcher could bring by their promise (ready, taken at once, driven straight)",
+        format!("{} of {}", orders.len() - could.len(), orders.len()),
+    );
+    t.info(
+        "planned by the promise, of the orders that could be (last round with nothing changed)",
+        format!(
+            "{:.1} % of {}",
+            100.0 * on_time as f64 / could.len().max(1) as f64,
+            could.len()
+        ),
+    );
+    let beyond: Vec<f64> = orders
+        .iter()
+        .filter_map(|o| Some((etas.get(&o.id)? - earliest.get(&o.id)?) as f64 / 60_000.0))
+        .collect();
+    t.info(
+        "planned door time beyond the earliest possible, mean min",
+        format!(
+            "{:.1}",
+            beyond.iter().sum::<f64>() / beyond.len().max(1) as f64
+        ),
+    );
+}
+
 /// Orders `plan` gives another courier than `previous` did.
 fn moved(previous: &Previous, plan: &freshroute_dispatch::Plan) -> usize {
     plan.courier_of_each_order()
@@ -155,8 +202,24 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
     // before had left out.
     let mut flips: Vec<(usize, usize)> = Vec::new();
     let mut left_out = 0;
+    // Per order, the earliest any dispatcher could bring it (see `bounds`).
+    let earliest: HashMap<String, i64> = snap
+        .orders
+        .iter()
+        .filter_map(|o| {
+            let store = snap.stores.iter().find(|s| s.id == o.store_id)?;
+            let direct = direct_drive_ms(roads, [store.lon, store.lat], [o.lon, o.lat])?;
+            Some((o.id.clone(), earliest_door_ms(o.ready_ms.max(now), direct)))
+        })
+        .collect();
+    let mut etas: HashMap<String, i64> = HashMap::new();
     for _ in 0..opts.rounds.max(1) {
         let p = plan(&snap, roads, &config);
+        etas = snap
+            .orders
+            .iter()
+            .filter_map(|o| Some((o.id.clone(), p.eta_ms(&o.id)?)))
+            .collect();
         times.push(p.solve_ms as f64);
         planned = snap.orders.len() - p.unassigned.len();
         // Each round plans again from the previous plan, as the service does: orders
@@ -254,6 +317,7 @@ pub fn run_replan(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions
         ),
         format!("{}; {moved_by_news}", with_news.solve_ms),
     );
+    bound_rows(&mut t, &snap.orders[..opts.orders], &earliest, &etas);
     t.verify(
         "cold-chain ride limits broken",
         long_rides.to_string(),

@@ -17,7 +17,6 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use freshroute_model::{LatLon, Metres};
 use freshroute_roads::RoadNetwork;
 use freshroute_sample::SampleChain;
 use freshroute_sample::orders::{self, SampleOrder};
@@ -31,6 +30,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::BenchTable;
+use crate::bounds::{direct_drive_ms, earliest_door_ms};
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -462,24 +462,6 @@ struct SimOrder {
 /// Time a courier spends at the store to take an order, ms.
 const PICKUP_MS: i64 = 60_000;
 
-/// The fastest direct drive between two points (longitude first) over every profile, ms:
-/// no courier can take an order from its store to its door sooner.
-fn direct_drive_ms(roads: &RoadNetwork, from: [f64; 2], to: [f64; 2]) -> Option<i64> {
-    let (a, b) = (
-        LatLon::new(from[1], from[0]).ok()?,
-        LatLon::new(to[1], to[0]).ok()?,
-    );
-    roads
-        .profiles()
-        .iter()
-        .filter_map(|g| {
-            let (sa, sb) = (g.snap(a, Metres(500)).ok()?, g.snap(b, Metres(500)).ok()?);
-            let route = g.router().route(&sa, &sb).ok()??;
-            Some(route.duration.0 * 1000)
-        })
-        .min()
-}
-
 fn ride_limit_ms(sample: &SampleOrder) -> Option<i64> {
     sample
         .items
@@ -648,7 +630,7 @@ pub async fn simulate(
             let ready_ms = placed_ms + o.actual_prep_s * 1000;
             let direct_ms = store_at.and_then(|from| direct_drive_ms(&bound_roads, from, location));
             let reachable = direct_ms
-                .is_some_and(|d| ready_ms + PICKUP_MS + d <= placed_ms + o.promise_s * 1000);
+                .is_some_and(|d| earliest_door_ms(ready_ms, d) <= placed_ms + o.promise_s * 1000);
             result.reachable += usize::from(reachable);
             live.insert(
                 o.id.clone(),
