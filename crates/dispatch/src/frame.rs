@@ -10,14 +10,14 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use freshroute_model::Seconds;
-use freshroute_roads::{Profile, RoadNetwork};
+use freshroute_roads::Profile;
 use freshroute_solver::{OnBoard, ProblemBuilder, Shipment, SoftEnd, TaskId, TimeWindow, Vehicle};
 
 use crate::config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S, PlannerConfig};
 use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
 use crate::plan::{Plan, PlannedStop};
 use crate::snapshot::{Courier, Order, Snapshot, Status};
-use crate::travel::{Place, Tables, drive_ms};
+use crate::travel::{Place, Tables, Travel};
 
 /// Orders framed with looser deadlines than their own, after a plan could not keep them.
 #[derive(Debug, Clone, Default)]
@@ -66,7 +66,7 @@ pub struct Frame<'a> {
 /// travel tables from `tables` when they hold the same places.
 pub fn frame<'a>(
     snap: &'a Snapshot,
-    roads: &RoadNetwork,
+    travel: &dyn Travel,
     config: &PlannerConfig,
     relaxed: &Relaxed,
     tables: &mut Tables,
@@ -132,7 +132,7 @@ pub fn frame<'a>(
                         "pickup" => {
                             o.status == Status::Assigned
                                 && carrying + o.box_units <= c.box_capacity
-                                && keeps_rides_after(snap, roads, config, profile, &c.id, stop)
+                                && keeps_rides_after(snap, travel, config, profile, &c.id, stop)
                         }
                         _ => o.status == Status::PickedUp,
                     }
@@ -291,7 +291,8 @@ pub fn frame<'a>(
                                 leaves_ms,
                                 ..
                             } = starts[v];
-                            drive_ms(roads, profiles[k], from, (o.lat, o.lon))
+                            travel
+                                .drive_ms(profiles[k], from, o.door())
                                 .map_or((picked_ms + 2 * r * 1000).max(now + 1_800_000), |d| {
                                     leaves_ms + d + LOST_SLACK_S * 1000
                                 })
@@ -340,7 +341,7 @@ pub fn frame<'a>(
             config.ride_limit(&o.classes),
         ));
     }
-    let tables = tables.between(roads, &profiles, &places);
+    let tables = tables.between(travel, &profiles, &places);
     for (mut s, o, bound, full) in shipments {
         // The planned ride (the limit less its margin) may be shorter than the fastest
         // drive from the store to the door: then the whole limit; if even that is, no
@@ -466,7 +467,7 @@ fn warm_routes(
 /// and then drives straight to each.
 fn keeps_rides_after(
     snap: &Snapshot,
-    roads: &RoadNetwork,
+    travel: &dyn Travel,
     config: &PlannerConfig,
     profile: Profile,
     courier: &str,
@@ -482,7 +483,8 @@ fn keeps_rides_after(
         .filter(|o| o.carried_by(courier))
         .filter_map(|o| Some((o, config.planned_ride(&o.classes)?)))
         .all(|(o, ride_s)| {
-            drive_ms(roads, profile, from, (o.lat, o.lon))
+            travel
+                .drive_ms(profile, from, o.door())
                 .is_some_and(|d| leaves_ms + d <= o.since_ms + ride_s * 1000)
         })
 }

@@ -6,13 +6,12 @@
 //! feasible here, at the same times.
 
 use freshroute_calendar::{Window, format_ms};
-use freshroute_roads::RoadNetwork;
 use freshroute_solver::{Breach, StopKind, TaskId, judge_route};
 
 use crate::config::PlannerConfig;
 use crate::frame::{Frame, Relaxed, frame};
 use crate::snapshot::{Snapshot, Status};
-use crate::travel::Tables;
+use crate::travel::{Tables, Travel};
 
 /// A stop of a hand-made route: the order and which of its stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +95,7 @@ pub fn assigned_to(snap: &Snapshot, courier: &str, orders: &[&str]) -> Snapshot 
 /// with the route's orders assigned to it.
 pub fn judge(
     snap: &Snapshot,
-    roads: &RoadNetwork,
+    travel: &dyn Travel,
     config: &PlannerConfig,
     courier: &str,
     stops: &[(&str, Side)],
@@ -121,7 +120,7 @@ pub fn judge(
     }
     let framed = frame(
         &given,
-        roads,
+        travel,
         config,
         &Relaxed::default(),
         &mut Tables::default(),

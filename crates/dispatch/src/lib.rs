@@ -1,6 +1,7 @@
 //! freshroute's dispatcher. Pure computation: no HTTP, no database, no clock; the
 //! caller hands it the moment (a [`Snapshot`]: open orders, couriers with their latest
-//! positions and shifts, the previous plan, the time) and the city's roads, and gets the
+//! positions and shifts, the previous plan, the time) and how long travel takes (the
+//! city's roads, or any [`travel::Travel`]), and gets the
 //! [`Plan`]: each courier's stops with times and roads, each order's ETA, and what could
 //! not be planned, with why.
 //!

@@ -4,7 +4,6 @@
 
 use std::time::Instant;
 
-use freshroute_roads::RoadNetwork;
 use freshroute_solver::{Limits, Quiet, solve};
 
 use crate::config::PlannerConfig;
@@ -12,7 +11,7 @@ use crate::frame::{Relaxed, frame};
 use crate::plan::Plan;
 use crate::read_back::{draw_roads, read_back};
 use crate::snapshot::{Snapshot, Status};
-use crate::travel::Tables;
+use crate::travel::{Tables, Travel};
 
 /// Builds, solves and reads back one plan (`solve_ms` counts travel tables, solver
 /// and route geometry). The solver's time scales with the orders to plan, within what
@@ -26,7 +25,7 @@ use crate::travel::Tables;
 /// plan still cannot place (two doors in opposite directions, each wanting to be first)
 /// are planned last with no deadline but the day's end, so that they have a place in
 /// their courier's route and lateness alone orders it.
-pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Plan {
+pub fn plan(snap: &Snapshot, travel: &dyn Travel, config: &PlannerConfig) -> Plan {
     let mut relaxed = Relaxed::default();
     let mut tables = Tables::default();
     let started = Instant::now();
@@ -41,7 +40,7 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
     } else {
         *config
     };
-    let mut plan = plan_with(snap, roads, config, &relaxed, &mut tables, (started, 1));
+    let mut plan = plan_with(snap, travel, config, &relaxed, &mut tables, (started, 1));
     for step in 0..3 {
         let stuck = stuck(snap, &plan, step < 2);
         if stuck.is_empty() {
@@ -53,10 +52,10 @@ pub fn plan(snap: &Snapshot, roads: &RoadNetwork, config: &PlannerConfig) -> Pla
             _ => relaxed.adrift = stuck,
         }
         // An eighth of the first plan's search each time: it already did most of the work.
-        plan = plan_with(snap, roads, config, &relaxed, &mut tables, (started, 8));
+        plan = plan_with(snap, travel, config, &relaxed, &mut tables, (started, 8));
     }
     plan.late = relaxed.late;
-    draw_roads(&mut plan, snap, roads);
+    draw_roads(&mut plan, snap, travel);
     plan.basis = basis;
     plan.solve_ms = started.elapsed().as_millis();
     plan
@@ -102,13 +101,13 @@ fn stuck(snap: &Snapshot, plan: &Plan, timing: bool) -> Vec<String> {
 /// since `started` (the rest draws the roads).
 fn plan_with(
     snap: &Snapshot,
-    roads: &RoadNetwork,
+    travel: &dyn Travel,
     config: &PlannerConfig,
     relaxed: &Relaxed,
     tables: &mut Tables,
     (started, share): (Instant, u32),
 ) -> Plan {
-    let framed = frame(snap, roads, config, relaxed, tables);
+    let framed = frame(snap, travel, config, relaxed, tables);
     let Some(problem) = &framed.problem else {
         return framed.out;
     };

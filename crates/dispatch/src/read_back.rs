@@ -2,14 +2,14 @@
 //! first stop, times and roads; the orders left out, with why.
 
 use freshroute_model::Seconds;
-use freshroute_roads::{Profile, RoadNetwork};
+use freshroute_roads::Profile;
 use freshroute_solver::StopKind;
 
 use crate::config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S};
 use crate::frame::Frame;
 use crate::plan::{Lateness, Leg, Plan, PlannedRoute, PlannedStop};
 use crate::snapshot::Snapshot;
-use crate::travel::{Place, road_legs};
+use crate::travel::{Place, Travel};
 
 /// The plan a solution of a framed snapshot makes: each courier's route with its
 /// committed first stop, times and roads; the orders left out, with why.
@@ -109,7 +109,7 @@ pub(crate) fn read_back(
 /// Draws each route's roads, leg by leg from where its courier starts (its committed
 /// stop, whose leg the route already holds, or its latest fix), routes side by side on
 /// every core; a leg that cannot be routed is drawn straight and takes the plan's time.
-pub(crate) fn draw_roads(plan: &mut Plan, snap: &Snapshot, roads: &RoadNetwork) {
+pub(crate) fn draw_roads(plan: &mut Plan, snap: &Snapshot, travel: &dyn Travel) {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = plan.routes.len().div_ceil(workers).max(1);
     let now = plan.created_ms;
@@ -117,14 +117,14 @@ pub(crate) fn draw_roads(plan: &mut Plan, snap: &Snapshot, roads: &RoadNetwork) 
         for routes in plan.routes.chunks_mut(chunk) {
             scope.spawn(move || {
                 for r in routes {
-                    draw_route(r, snap, roads, now);
+                    draw_route(r, snap, travel, now);
                 }
             });
         }
     });
 }
 
-fn draw_route(route: &mut PlannedRoute, snap: &Snapshot, roads: &RoadNetwork, now: i64) {
+fn draw_route(route: &mut PlannedRoute, snap: &Snapshot, travel: &dyn Travel, now: i64) {
     let courier = snap.couriers.iter().find(|c| c.id == route.courier_id);
     let committed = !route.legs.is_empty();
     let place = |s: &PlannedStop| Place {
@@ -161,7 +161,7 @@ fn draw_route(route: &mut PlannedRoute, snap: &Snapshot, roads: &RoadNetwork, no
     let profile = courier.and_then(|c| c.profile).unwrap_or(Profile::Car);
     route
         .legs
-        .extend(road_legs(roads, profile, &waypoints, &fallback_s));
+        .extend(travel.legs(profile, &waypoints, &fallback_s));
     route.geometry = route.legs.iter().flat_map(|l| l.geometry.clone()).collect();
     route.geometry.dedup();
 }

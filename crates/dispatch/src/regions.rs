@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use freshroute_model::LatLon;
-use freshroute_roads::RoadNetwork;
 
 use crate::config::PlannerConfig;
 use crate::plan::Plan;
 use crate::planner::plan;
 use crate::snapshot::{Snapshot, Status, Store};
+use crate::travel::Travel;
 
 /// How stores are grouped into regions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -124,7 +124,7 @@ pub fn split(snap: &Snapshot, regions: &Regions) -> Vec<(String, Snapshot)> {
 /// together take about the limit), and puts the plans together in region order.
 pub fn plan_regions(
     snap: &Snapshot,
-    roads: &RoadNetwork,
+    travel: &dyn Travel,
     config: &PlannerConfig,
     regions: &Regions,
 ) -> Plan {
@@ -155,7 +155,7 @@ pub fn plan_regions(
                 .max(std::time::Duration::from_millis(20)),
             ..*config
         };
-        let mut p = plan(part, roads, &one);
+        let mut p = plan(part, travel, &one);
         for r in &mut p.routes {
             r.region = name.clone();
         }
@@ -188,7 +188,7 @@ pub fn plan_regions(
             all.behind.extend(p.behind);
             all
         })
-        .unwrap_or_else(|| plan(snap, roads, config));
+        .unwrap_or_else(|| plan(snap, travel, config));
     all.solve_ms = clock.elapsed().as_millis();
     all.basis = basis;
     all.regions = parts

@@ -9,6 +9,7 @@ use freshroute_roads::Profile;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{Leg, Plan, PlannedStop};
+use crate::travel::Place;
 
 /// How an item must travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, utoipa::ToSchema)]
@@ -129,6 +130,14 @@ impl Order {
     /// The skills a courier needs to carry it.
     pub fn needed_skills(&self) -> Vec<&'static str> {
         needed_skills(self.classes.iter().copied())
+    }
+
+    /// Where it goes.
+    pub(crate) fn door(&self) -> Place {
+        Place {
+            lat: self.lat,
+            lon: self.lon,
+        }
     }
 
     /// On board `courier`.

@@ -1,5 +1,7 @@
-//! Travel on the city's roads: places snapped to a profile's roads, travel tables
-//! between them, the fastest drive, and the roads of a route leg by leg.
+//! Travel as the dispatcher knows it ([`Travel`]): tables between places, the fastest
+//! drive, a route's legs. On the city's roads ([`RoadNetwork`]): places snapped to a
+//! profile's roads, travel tables between them, the fastest drive, and the roads of a
+//! route leg by leg.
 
 use freshroute_model::{LatLon, Metres, Seconds};
 use freshroute_roads::{Profile, ProfileGraph, RoadNetwork, Snap};
@@ -26,24 +28,40 @@ pub struct Place {
     pub lon: f64,
 }
 
-/// The fastest drive from `from` to `to` on `profile`'s roads, milliseconds; `None` when
-/// either end is off the roads or no road leads there.
-pub(crate) fn drive_ms(
-    roads: &RoadNetwork,
-    profile: Profile,
-    from: Place,
-    to: (f64, f64),
-) -> Option<i64> {
-    let graph = roads.profile(profile).ok()?;
-    let a = snap_near(graph, from.lat, from.lon)?;
-    let b = snap_near(graph, to.0, to.1)?;
-    let d = graph
-        .table(&[a], &[b])
-        .durations()
-        .first()
-        .copied()
-        .flatten()?;
-    Some(d.0 * 1000)
+/// Where the dispatcher learns how long travel takes: a city's roads, or a plane at a
+/// constant speed (the meal-delivery benchmark's instances).
+pub trait Travel: Sync {
+    /// Travel times and distances between every pair of `places` on `profile`; a place
+    /// the profile cannot reach gets times no window allows.
+    fn table(&self, profile: Profile, places: &[Place]) -> TravelMatrix;
+    /// The fastest drive from `from` to `to`, milliseconds; `None` where none leads there.
+    fn drive_ms(&self, profile: Profile, from: Place, to: Place) -> Option<i64>;
+    /// The way through `waypoints`, leg by leg, as `[lon, lat]` pairs with driving
+    /// times; a leg that cannot be found is drawn straight and takes `fallback_s[k]`.
+    fn legs(&self, profile: Profile, waypoints: &[Place], fallback_s: &[i64]) -> Vec<Leg>;
+}
+
+impl Travel for RoadNetwork {
+    fn table(&self, profile: Profile, places: &[Place]) -> TravelMatrix {
+        matrix(self, profile, places)
+    }
+
+    fn drive_ms(&self, profile: Profile, from: Place, to: Place) -> Option<i64> {
+        let graph = self.profile(profile).ok()?;
+        let a = snap_near(graph, from.lat, from.lon)?;
+        let b = snap_near(graph, to.lat, to.lon)?;
+        let d = graph
+            .table(&[a], &[b])
+            .durations()
+            .first()
+            .copied()
+            .flatten()?;
+        Some(d.0 * 1000)
+    }
+
+    fn legs(&self, profile: Profile, waypoints: &[Place], fallback_s: &[i64]) -> Vec<Leg> {
+        road_legs(self, profile, waypoints, fallback_s)
+    }
 }
 
 /// The travel tables of a plan's places, one per profile, kept between the passes of one
@@ -60,7 +78,7 @@ impl Tables {
     /// unless the last call asked for the same.
     pub(crate) fn between(
         &mut self,
-        roads: &RoadNetwork,
+        travel: &dyn Travel,
         profiles: &[Profile],
         places: &[Place],
     ) -> Vec<TravelMatrix> {
@@ -68,9 +86,9 @@ impl Tables {
             self.matrices = std::thread::scope(|scope| {
                 let others: Vec<_> = profiles[1.min(profiles.len())..]
                     .iter()
-                    .map(|&p| scope.spawn(move || matrix(roads, p, places)))
+                    .map(|&p| scope.spawn(move || travel.table(p, places)))
                     .collect();
-                let first = profiles.first().map(|&p| matrix(roads, p, places));
+                let first = profiles.first().map(|&p| travel.table(p, places));
                 first
                     .into_iter()
                     .chain(
@@ -89,7 +107,7 @@ impl Tables {
 
 /// Travel times between every pair of places on a profile's roads; a place the
 /// profile cannot reach gets times no window allows.
-pub(crate) fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatrix {
+fn matrix(roads: &RoadNetwork, profile: Profile, places: &[Place]) -> TravelMatrix {
     const NEVER: i64 = 1_000_000_000;
     let n = places.len();
     let Ok(graph) = roads.profile(profile) else {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use freshroute_calendar::Window;
 use freshroute_dispatch::hand_route::{self, Side};
+use freshroute_dispatch::travel::Place;
 use freshroute_dispatch::{
     ColdChain, Courier, Fix, Leg, Order, PlannedStop, PlannerConfig, Previous, Regions, Snapshot,
     Status, Store, plan, plan_regions,
@@ -123,7 +124,7 @@ fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
 
 fn stops(snap: &Snapshot) -> Vec<(String, &'static str, i64)> {
     let config = PlannerConfig::default();
-    let p = plan(snap, &monaco(), &config);
+    let p = plan(snap, &*monaco(), &config);
     assert!(p.late.is_empty(), "nothing is late: {:?}", p.late);
     assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
     p.routes
@@ -184,7 +185,7 @@ fn goods_on_board_past_their_whole_ride_limit_go_straight_to_their_door() {
     (snap.orders[0].lat, snap.orders[0].lon) = (43.7290, 7.4160);
     snap.orders[1].status = Status::PickedUp;
     (snap.orders[1].lat, snap.orders[1].lon) = (43.7473, 7.4344);
-    let p = plan(&snap, &monaco(), &PlannerConfig::default());
+    let p = plan(&snap, &*monaco(), &PlannerConfig::default());
     assert!(
         p.late.iter().any(|o| o == "o-ice"),
         "it is late: {:?}",
@@ -223,7 +224,7 @@ fn regions_are_planned_apart_and_put_together_in_order() {
         ("casino".to_string(), "east".to_string()),
         ("fontvieille".to_string(), "west".to_string()),
     ]));
-    let p = plan_regions(&snap, &monaco(), &PlannerConfig::default(), &regions);
+    let p = plan_regions(&snap, &*monaco(), &PlannerConfig::default(), &regions);
     assert_eq!(
         p.regions,
         [("east".to_string(), 1, 1), ("west".to_string(), 1, 1)]
@@ -407,10 +408,10 @@ fn plan_mode_and_the_planner_agree_on_200_random_hand_made_routes() {
             .clone();
         let stops = hand_made(&mut rng, &snap, &courier);
         let hand: Vec<(&str, Side)> = stops.iter().map(|(o, s)| (o.as_str(), *s)).collect();
-        let verdict = hand_route::judge(&snap, &roads, &config, &courier, &hand);
+        let verdict = hand_route::judge(&snap, &*roads, &config, &courier, &hand);
         let ids: Vec<&str> = hand.iter().map(|(o, _)| *o).collect();
         let given = hand_route::assigned_to(&snap, &courier, &ids);
-        let p = plan(&given, &roads, &config);
+        let p = plan(&given, &*roads, &config);
         let route = p.routes.iter().find(|r| r.courier_id == courier);
         let context = format!(
             "trial {trial}: {courier} {hand:?}\nverdict {verdict:?}\nplan {:?} {:?} {:?}",
@@ -473,7 +474,7 @@ fn plan_mode_and_the_planner_agree_on_200_random_hand_made_routes() {
                     )
                 })
                 .collect();
-            let judged = hand_route::judge(&given, &roads, &config, &r.courier_id, &own);
+            let judged = hand_route::judge(&given, &*roads, &config, &r.courier_id, &own);
             assert!(
                 judged.feasible(),
                 "the planner's route {own:?} of {} is called infeasible: {judged:?}\n{context}",
@@ -507,7 +508,7 @@ fn plan_mode_starts_from_the_stop_the_courier_is_heading_to() {
         ("o-ice", Side::Delivery),
         ("o-bread", Side::Delivery),
     ];
-    let v = hand_route::judge(&snap, &monaco(), &config, "c", &hand);
+    let v = hand_route::judge(&snap, &*monaco(), &config, "c", &hand);
     assert!(v.feasible(), "{v:?}");
     let heading = &snap.heading["c"].0;
     let first = v.stops[0]
@@ -520,7 +521,7 @@ fn plan_mode_starts_from_the_stop_the_courier_is_heading_to() {
     assert!(v.stops[1].times.expect("timed").0 >= heading.departure_ms);
     // Put later, the stop it is on its way to is refused: it comes first.
     let later = [("o-ice", Side::Delivery), ("o-bread", Side::Pickup)];
-    let v = hand_route::judge(&snap, &monaco(), &config, "c", &later);
+    let v = hand_route::judge(&snap, &*monaco(), &config, "c", &later);
     assert_eq!(v.stops[1].violations[0].code, "committed_first", "{v:?}");
 }
 
@@ -548,7 +549,7 @@ fn why_late(orders: &[Asked<'_>]) -> Vec<(String, &'static str)> {
         })
         .collect();
     let snap = at_both_stores(vec![courier("c", CASINO)], orders);
-    let p = plan(&snap, &monaco(), &PlannerConfig::default());
+    let p = plan(&snap, &*monaco(), &PlannerConfig::default());
     assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
     for b in &p.behind {
         assert!(b.eta_ms >= b.earliest_ms, "no plan beats its bound: {b:?}");
@@ -615,7 +616,7 @@ fn the_plan_aims_ahead_of_each_promise_when_a_free_courier_allows() {
             promise_margin_s: margin_s,
             ..PlannerConfig::default()
         };
-        let p = plan(&snap, &monaco(), &config);
+        let p = plan(&snap, &*monaco(), &config);
         let slack: Vec<i64> = orders
             .iter()
             .map(|o| (o.promised_ms - p.eta_ms(&o.id).expect("planned")) / 1000)
@@ -649,7 +650,7 @@ fn goods_on_board_that_cannot_all_go_first_are_all_planned() {
     bread.classes = vec![ColdChain::Frozen];
     bread.since_ms = NOW - 25 * MINUTE;
     (bread.lat, bread.lon) = (43.7473, 7.4344);
-    let p = plan(&snap, &monaco(), &PlannerConfig::default());
+    let p = plan(&snap, &*monaco(), &PlannerConfig::default());
     assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
     for o in ["o-ice", "o-bread"] {
         assert!(p.eta_ms(o).is_some(), "{o} is planned: {:?}", p.routes);
@@ -679,7 +680,7 @@ fn with_no_news_the_plan_in_force_stands_and_news_is_what_a_plan_decides_from() 
             time_limit: std::time::Duration::from_millis(1),
             ..config
         };
-        let first = plan(&snap, &monaco(), &hurried);
+        let first = plan(&snap, &*monaco(), &hurried);
         snap.previous = Previous::of_plan(&first);
         // New fixes at the same places: no news.
         for c in &mut snap.couriers {
@@ -687,7 +688,7 @@ fn with_no_news_the_plan_in_force_stands_and_news_is_what_a_plan_decides_from() 
                 f.at_ms += 4_000;
             }
         }
-        let again = plan(&snap, &monaco(), &config);
+        let again = plan(&snap, &*monaco(), &config);
         assert_eq!(again.basis, first.basis, "seed {seed}");
         // An order may move to make room for one left out; with none left out, none moves.
         if first.unassigned.is_empty() {
@@ -719,4 +720,68 @@ fn with_no_news_the_plan_in_force_stands_and_news_is_what_a_plan_decides_from() 
         compared >= 3,
         "only {compared} moments with nothing left out"
     );
+}
+
+/// A plane where a place's `lon` and `lat` are metres east and north, driven straight
+/// at 5 m/s whatever the profile: the meal-delivery benchmark's kind of travel.
+struct Plane;
+
+impl Plane {
+    fn metres(a: Place, b: Place) -> i64 {
+        (a.lon - b.lon).hypot(a.lat - b.lat).round() as i64
+    }
+}
+
+impl freshroute_dispatch::travel::Travel for Plane {
+    fn table(&self, _: Profile, places: &[Place]) -> freshroute_solver::TravelMatrix {
+        let (mut durations, mut distances) = (Vec::new(), Vec::new());
+        for &a in places {
+            for &b in places {
+                durations.push(freshroute_model::Seconds(Self::metres(a, b) / 5));
+                distances.push(freshroute_model::Metres(Self::metres(a, b)));
+            }
+        }
+        freshroute_solver::TravelMatrix::new(places.len(), durations, distances)
+    }
+
+    fn drive_ms(&self, _: Profile, from: Place, to: Place) -> Option<i64> {
+        Some(Self::metres(from, to) / 5 * 1000)
+    }
+
+    fn legs(&self, _: Profile, waypoints: &[Place], _: &[i64]) -> Vec<Leg> {
+        waypoints
+            .windows(2)
+            .map(|w| Leg {
+                geometry: w.iter().map(|p| [p.lon, p.lat]).collect(),
+                duration_s: Self::metres(w[0], w[1]) / 5,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn the_dispatcher_plans_on_any_travel_not_only_roads() {
+    // A store at the origin, a courier 1 km north, a door 3 km north: 200 s to the
+    // store, 60 s there, 600 s to the door.
+    let mut o = order(
+        "o-1",
+        "s",
+        (3_000.0, 0.0),
+        ColdChain::Ambient,
+        Status::Placed,
+        NOW,
+        NOW,
+    );
+    o.courier_id = None;
+    let snap = Snapshot {
+        now_ms: NOW,
+        stores: vec![store("s", (0.0, 0.0))],
+        couriers: vec![courier("c", (1_000.0, 0.0))],
+        orders: vec![o],
+        ..Snapshot::default()
+    };
+    let p = plan(&snap, &Plane, &PlannerConfig::default());
+    assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
+    assert_eq!(p.eta_ms("o-1"), Some(NOW + 860_000));
+    assert_eq!(p.routes[0].legs.len(), 2, "to the store, to the door");
 }

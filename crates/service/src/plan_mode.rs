@@ -193,7 +193,7 @@ pub(crate) async fn check(
     let (courier_id, stops) = (courier.id.clone(), sides(&route));
     let (verdict, legs) = tokio::task::spawn_blocking(move || {
         let hand: Vec<(&str, Side)> = stops.iter().map(|(o, s)| (o.as_str(), *s)).collect();
-        let verdict = hand_route::judge(&snap, &roads, &planner, &courier_id, &hand);
+        let verdict = hand_route::judge(&snap, &*roads, &planner, &courier_id, &hand);
         // A leg the roads cannot carry keeps the marker -1 as its time.
         let unroutable = vec![-1; places.len().saturating_sub(1)];
         (verdict, road_legs(&roads, profile, &places, &unroutable))

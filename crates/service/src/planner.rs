@@ -38,7 +38,7 @@ pub(crate) async fn replan(state: &AppState) -> Result<Arc<Plan>, ApiError> {
     let roads = state.roads.clone();
     let config = state.planner;
     let regions = state.regions.clone();
-    let work = tokio::task::spawn_blocking(move || plan_regions(&snap, &roads, &config, &regions));
+    let work = tokio::task::spawn_blocking(move || plan_regions(&snap, &*roads, &config, &regions));
     let new = match tokio::time::timeout(config.budget, work).await {
         Ok(Ok(new)) => new,
         Ok(Err(_)) => {
