@@ -183,7 +183,12 @@ pub async fn deliver_forever(state: AppState, policy: WebhookPolicy) {
     };
     let in_flight: InFlight = Arc::default();
     loop {
-        let flying = in_flight.lock().map_or(0, |f| f.len()) as u32;
+        // An attempt under way while the due list is read may end (and be logged as
+        // delivered) before the list comes back: what the list says of it is stale, so
+        // it waits for the next round rather than being sent twice.
+        let before: HashSet<(i64, String)> =
+            in_flight.lock().map(|f| f.clone()).unwrap_or_default();
+        let flying = before.len() as u32;
         let due = match state
             .store
             .due_deliveries(state.clock.now_ms(), 64 + flying)
@@ -197,6 +202,9 @@ pub async fn deliver_forever(state: AppState, policy: WebhookPolicy) {
         };
         for d in due {
             let key = (d.notice.id, d.webhook_id.clone());
+            if before.contains(&key) {
+                continue;
+            }
             {
                 let Ok(mut flying) = in_flight.lock() else {
                     continue;
