@@ -2,6 +2,7 @@
 //! figures beside their targets, printed by `freshroute bench`.
 
 mod bounds;
+pub mod clairvoyant;
 pub mod forecast;
 pub mod ingest;
 pub mod mdrp;

@@ -24,6 +24,7 @@ async fn a_quarter_hour_of_lunch_is_delivered_whole_and_cold() {
         peak_per_hour: 40.0,
         replan_every_s: 60,
         solver_time: Duration::from_millis(150),
+        clairvoyant_search: Some(Duration::from_millis(300)),
         ..SimOptions::default()
     };
     let mut lines = Vec::new();
@@ -43,6 +44,12 @@ async fn a_quarter_hour_of_lunch_is_delivered_whole_and_cold() {
         "an ETA was shown at every pickup"
     );
     assert!(r.distance_m > 0.0 && r.courier_hours > 0.0);
+    let offline = r.reference.expect("the offline reference was planned");
+    assert_eq!(
+        offline.reachable, r.reachable,
+        "the same orders could be on time"
+    );
+    assert!(offline.on_time <= offline.reachable);
     let j = r.to_json();
     for key in [
         "orders",

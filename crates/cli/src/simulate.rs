@@ -36,6 +36,10 @@ pub(crate) struct SimulateArgs {
     /// Seconds between plans.
     #[arg(long, default_value_t = 30)]
     replan_every: u32,
+    /// Seconds of search for the offline reference: the same window planned with every
+    /// order known in advance (0 plans none).
+    #[arg(long, default_value_t = 20.0)]
+    clairvoyant: f64,
     /// The chain [default: the bundled sample chain].
     #[arg(long)]
     sample_chain: Option<PathBuf>,
@@ -56,10 +60,11 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
     let valid = (1..=24 * 60).contains(&args.minutes)
         && args.peak_per_hour > 0.0
         && args.peak_per_hour <= 5_000.0
-        && (5..=3_600).contains(&args.replan_every);
+        && (5..=3_600).contains(&args.replan_every)
+        && (0.0..=600.0).contains(&args.clairvoyant);
     if !valid {
         return Err(CliError::Usage(
-            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s"
+            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s, --clairvoyant 0 to 600 s"
                 .to_string(),
         ));
     }
@@ -77,6 +82,8 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         peak_per_hour: args.peak_per_hour,
         seed: args.seed,
         replan_every_s: i64::from(args.replan_every),
+        clairvoyant_search: (args.clairvoyant > 0.0)
+            .then(|| std::time::Duration::from_secs_f64(args.clairvoyant)),
         ..SimOptions::default()
     };
     let result = runtime()?
