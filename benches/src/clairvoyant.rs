@@ -47,15 +47,7 @@ pub(crate) fn clairvoyant(
         .collect();
     let snap = Snapshot {
         now_ms: start_ms,
-        stores: chain
-            .stores
-            .iter()
-            .map(|s| Store {
-                id: s.id.clone(),
-                lat: s.location.coordinates[1],
-                lon: s.location.coordinates[0],
-            })
-            .collect(),
+        stores: stores_of(chain),
         couriers: couriers
             .iter()
             .filter_map(|c| starting(chain, c, start_ms))
@@ -87,6 +79,19 @@ pub(crate) fn clairvoyant(
         }
     }
     reference
+}
+
+/// The chain's stores as the dispatcher sees them.
+pub(crate) fn stores_of(chain: &SampleChain) -> Vec<Store> {
+    chain
+        .stores
+        .iter()
+        .map(|s| Store {
+            id: s.id.clone(),
+            lat: s.location.coordinates[1],
+            lon: s.location.coordinates[0],
+        })
+        .collect()
 }
 
 /// A chain's courier as the window starts; `None` when the chain does not know it.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use freshroute_calendar::Window;
 use freshroute_dispatch::{
-    ColdChain, Courier, Fix, Order, PlannerConfig, Previous, Snapshot, Status, Store, plan,
+    ColdChain, Courier, Fix, Order, PlannerConfig, Previous, Snapshot, Status, plan,
 };
 use freshroute_roads::{Profile, RoadNetwork};
 use freshroute_sample::SampleChain;
@@ -19,6 +19,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::BenchTable;
 use crate::bounds::{direct_drive_ms, earliest_door_ms};
+use crate::clairvoyant::stores_of;
 
 /// What to plan.
 #[derive(Debug, Clone)]
@@ -60,15 +61,7 @@ fn near(roads: &RoadNetwork, rng: &mut StdRng, around: (f64, f64), radius: f64) 
 /// The region: stores of the chain, couriers and orders around them.
 fn region(roads: &RoadNetwork, chain: &SampleChain, opts: &ReplanOptions, now: i64) -> Snapshot {
     let mut rng = StdRng::seed_from_u64(opts.seed);
-    let stores: Vec<Store> = chain
-        .stores
-        .iter()
-        .map(|s| Store {
-            id: s.id.clone(),
-            lat: s.location.coordinates[1],
-            lon: s.location.coordinates[0],
-        })
-        .collect();
+    let stores = stores_of(chain);
     let couriers = (0..opts.couriers)
         .map(|k| {
             let like = &chain.couriers[k % chain.couriers.len()];
