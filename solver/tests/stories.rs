@@ -81,9 +81,14 @@ fn ice_cream_from_store(opens: (i64, i64), to: usize, max_ride: i64) -> Shipment
 }
 
 fn run(pb: &Problem) -> Solution {
+    run_for(pb, 300)
+}
+
+/// Solved with `iterations` of search, and checked.
+fn run_for(pb: &Problem, iterations: u64) -> Solution {
     let limits = Limits {
         time: None,
-        iterations: Some(300),
+        iterations: Some(iterations),
         seed: 7,
     };
     let s = solve(pb, &limits, &mut Quiet);
@@ -562,14 +567,7 @@ fn a_pinned_order_goes_to_its_courier_or_is_left_out_with_the_reason() {
 
 /// Solved with no search at all: what the start (the warm routes, then insertion) gives.
 fn start_only(pb: &Problem) -> Solution {
-    let limits = Limits {
-        time: None,
-        iterations: Some(0),
-        seed: 7,
-    };
-    let s = solve(pb, &limits, &mut Quiet);
-    assert!(check(pb, &s).is_valid());
-    s
+    run_for(pb, 0)
 }
 
 fn stops_of(s: &Solution, vehicle: usize) -> Vec<(u32, StopKind)> {

@@ -1,5 +1,6 @@
 //! A solved problem read back as the plan: each courier's route with its committed
-//! first stop, times and roads; the orders left out, with why.
+//! first stop and times, the orders left out, with why; and, once the plan is final,
+//! the roads of its routes ([`draw_roads`]).
 
 use freshroute_model::Seconds;
 use freshroute_roads::Profile;
@@ -12,7 +13,7 @@ use crate::snapshot::Snapshot;
 use crate::travel::{Place, Travel};
 
 /// The plan a solution of a framed snapshot makes: each courier's route with its
-/// committed first stop, times and roads; the orders left out, with why.
+/// committed first stop (and that stop's leg) and times; the orders left out, with why.
 pub(crate) fn read_back(
     snap: &Snapshot,
     framed: Frame<'_>,

@@ -170,17 +170,24 @@ fn goods_on_board_go_to_their_door_before_a_pickup_that_would_keep_them_past_the
     );
 }
 
+/// [`moment`] with the courier at the Casino store, on its way nowhere, its ice cream
+/// picked up `picked_min` minutes ago.
+fn at_the_casino(picked_min: i64) -> Snapshot {
+    let mut snap = moment(picked_min, 0);
+    snap.heading.clear();
+    if let Some(fix) = snap.couriers[0].position.as_mut() {
+        (fix.lat, fix.lon) = CASINO;
+    }
+    snap
+}
+
 #[test]
 fn goods_on_board_past_their_whole_ride_limit_go_straight_to_their_door() {
     // At the Casino store, with ice cream picked up 25 minutes ago (its limit is 20) for
     // a door in Fontvieille, 331 s away by scooter, and bread for Larvotto, 198 s the
     // other way. Bread first would be the shorter round (the ice cream then arrives
     // after 725 s); the ice cream goes first, within 5 minutes of the drive.
-    let mut snap = moment(25, 0);
-    snap.heading.clear();
-    if let Some(fix) = snap.couriers[0].position.as_mut() {
-        (fix.lat, fix.lon) = CASINO;
-    }
+    let mut snap = at_the_casino(25);
     snap.orders[0].store_id = "casino".to_string();
     (snap.orders[0].lat, snap.orders[0].lon) = (43.7290, 7.4160);
     snap.orders[1].status = Status::PickedUp;
@@ -639,11 +646,7 @@ fn goods_on_board_that_cannot_all_go_first_are_all_planned() {
     // At the Casino store with two ice creams picked up 25 minutes ago (their limit is
     // 20): one for Fontvieille, 331 s away, one for Larvotto, 198 s the other way. Each
     // could reach its door within 5 minutes of the drive, not both: neither is left out.
-    let mut snap = moment(25, 0);
-    snap.heading.clear();
-    if let Some(fix) = snap.couriers[0].position.as_mut() {
-        (fix.lat, fix.lon) = CASINO;
-    }
+    let mut snap = at_the_casino(25);
     (snap.orders[0].lat, snap.orders[0].lon) = (43.7290, 7.4160);
     let bread = &mut snap.orders[1];
     bread.status = Status::PickedUp;

@@ -201,6 +201,18 @@ fn bounded(field: &str, values: &[i64], what: &str) -> Result<(), VroomError> {
     }
 }
 
+/// Refuses a task's priority above 100.
+fn priority(field: &str, priority: u32) -> Result<(), VroomError> {
+    if priority > 100 {
+        return Err(bad(
+            format!("{field}.priority"),
+            "invalid_priority",
+            "priority is 0 to 100",
+        ));
+    }
+    Ok(())
+}
+
 /// A vehicle's VROOM side.
 struct VehicleInfo {
     id: u64,
@@ -337,13 +349,7 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), VroomError> {
             j.task.setup.as_ref(),
             "setup times",
         )?;
-        if j.priority > 100 {
-            return Err(bad(
-                format!("{field}.priority"),
-                "invalid_priority",
-                "priority is 0 to 100",
-            ));
-        }
+        priority(&field, j.priority)?;
         let pl = place(&field, j.task.location, j.task.location_index, matrix_given)?;
         builder.add_job(Job {
             stop: Stop {
@@ -384,13 +390,7 @@ fn translate(p: &VroomProblem) -> Result<(Translated, Vec<Place>), VroomError> {
                 "setup times",
             )?;
         }
-        if s.priority > 100 {
-            return Err(bad(
-                format!("{field}.priority"),
-                "invalid_priority",
-                "priority is 0 to 100",
-            ));
-        }
+        priority(&field, s.priority)?;
         let pp = place(
             &format!("{field}.pickup"),
             s.pickup.location,
