@@ -1,6 +1,6 @@
 //! What no dispatcher can beat: the earliest an order can be at its door.
 
-use freshroute_dispatch::PICKUP_SERVICE_S;
+use freshroute_dispatch::PlannerConfig;
 use freshroute_model::{LatLon, Metres};
 use freshroute_roads::RoadNetwork;
 
@@ -23,8 +23,8 @@ pub(crate) fn direct_drive_ms(roads: &RoadNetwork, from: [f64; 2], to: [f64; 2])
 }
 
 /// The earliest an order whose food is ready at `ready_ms` can be at its door: taken at
-/// its store the moment it is ready and driven straight there (`direct_ms`, the
-/// fastest drive), ms.
+/// its store the moment it is ready (the dispatcher's usual time at the store) and driven
+/// straight there (`direct_ms`, the fastest drive), ms.
 pub(crate) fn earliest_door_ms(ready_ms: i64, direct_ms: i64) -> i64 {
-    ready_ms + PICKUP_SERVICE_S * 1000 + direct_ms
+    ready_ms + PlannerConfig::default().pickup_service_s * 1000 + direct_ms
 }

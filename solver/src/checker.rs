@@ -162,14 +162,15 @@ pub(crate) fn schedule(
             return Ok(t);
         }
         let (task, kind, node) = nodes[k];
-        pb.nodes[node as usize]
-            .windows
+        let n = &pb.nodes[node as usize];
+        n.windows
             .iter()
             .find(|w| t <= w.1)
             .map(|w| t.max(w.0))
+            .filter(|&s| s <= veh.latest_start(n))
             .ok_or_else(|| {
                 format!(
-                    "task {} ({kind:?}) cannot start before its last window closes (earliest {t})",
+                    "task {} ({kind:?}) cannot start before its last window closes, or a pickup by the vehicle's last pickup (earliest {t})",
                     task.0
                 )
             })
@@ -280,6 +281,12 @@ fn check_stated_times(pb: &Problem, r: &crate::PlannedRoute, v: &mut Vec<String>
         if start < arrival || !n.windows.iter().any(|w| w.0 <= start && start <= w.1) {
             v.push(format!(
                 "task {task_id} ({kind:?}): stated start {start} is before the arrival or outside every window"
+            ));
+        }
+        if start > veh.latest_start(n) {
+            v.push(format!(
+                "task {task_id} ({kind:?}): picked up at {start}, after the vehicle's last pickup at {}",
+                veh.last_pickup
             ));
         }
         if st.departure.0 != start + n.service {

@@ -4,7 +4,8 @@
 //! out; no file, network or database access.
 //!
 //! Routing: build a [`Problem`] with a [`ProblemBuilder`] (jobs, shipments with
-//! cold-chain ride limits, vehicles, travel matrices), [`solve`] it within
+//! cold-chain ride limits, vehicles, travel matrices; pins, switching costs, warm
+//! routes and each vehicle's last pickup), [`solve`] it within
 //! [`Limits`], and verify any plan with the independent [`check`].
 //!
 //! Purchase orders: a [`procurement::StoreProblem`] per store (articles with forecasts,

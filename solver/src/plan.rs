@@ -200,7 +200,9 @@ pub(crate) fn wait_at_stores(pb: &Problem, vehicle: usize, nodes: &[u32], starts
         } else {
             i64::MAX
         };
-        starts[k] = starts[k].max(window_end.min(latest).min(soft));
+        // Nor past the vehicle's last pickup.
+        let last = pb.vehicles[vehicle].last_pickup;
+        starts[k] = starts[k].max(window_end.min(latest).min(soft).min(last));
     }
 }
 

@@ -418,6 +418,20 @@ pub(crate) struct VehicleData {
     pub(crate) profile: usize,
     /// Goods on board at the start.
     pub(crate) initial_load: Load,
+    /// No pickup starts after this ([`NO_LIMIT`] when any may).
+    pub(crate) last_pickup: i64,
+}
+
+impl VehicleData {
+    /// The latest `node` may start on this vehicle: its pickups by its last pickup.
+    #[inline]
+    pub(crate) fn latest_start(&self, node: &Node) -> i64 {
+        if node.kind == StopKind::Pickup {
+            self.last_pickup
+        } else {
+            NO_LIMIT
+        }
+    }
 }
 
 /// A validated problem, ready to solve.
@@ -449,6 +463,7 @@ pub struct ProblemBuilder {
     pins: Vec<(TaskId, usize)>,
     preferences: Vec<(TaskId, usize, i64)>,
     warm: Vec<(usize, Vec<TaskId>)>,
+    last_pickups: Vec<(usize, Seconds)>,
 }
 
 impl ProblemBuilder {
@@ -514,6 +529,14 @@ impl ProblemBuilder {
     /// nothing changed is the plan it was; what no longer fits is inserted afresh.
     pub fn warm_route(&mut self, vehicle: usize, stops: Vec<TaskId>) -> &mut Self {
         self.warm.push((vehicle, stops));
+        self
+    }
+
+    /// No pickup on `vehicle` starts after `at`, though its deliveries may run on to the
+    /// end of its shift (a courier takes nothing new once its shift is over, and delivers
+    /// what it has).
+    pub fn last_pickup(&mut self, vehicle: usize, at: Seconds) -> &mut Self {
+        self.last_pickups.push((vehicle, at));
         self
     }
 
@@ -583,6 +606,7 @@ impl ProblemBuilder {
                 max_duration: v.max_duration.map_or(NO_LIMIT, |d| d.0),
                 profile: v.profile,
                 initial_load: [0; MAX_DIMS],
+                last_pickup: NO_LIMIT,
             });
         }
         let mut entries: Vec<(u32, TaskInput<'_>)> = self
@@ -750,6 +774,15 @@ impl ProblemBuilder {
                 binding(task, *vehicle)?;
             }
             warm.push((*vehicle, stops.iter().map(|t| t.0).collect()));
+        }
+        for &(vehicle, at) in &self.last_pickups {
+            let Some(v) = vehicles.get_mut(vehicle) else {
+                return Err(ProblemError::BadBinding {
+                    record: format!("last pickup of vehicle {vehicle}"),
+                    reason: format!("vehicle {vehicle} does not exist"),
+                });
+            };
+            v.last_pickup = v.last_pickup.min(at.0);
         }
         let has_soft_ends = nodes.iter().any(|n| n.late_cost > 0);
         Ok(Problem {

@@ -704,3 +704,49 @@ fn a_cost_per_second_late_outside_its_range_is_refused() {
         assert_eq!(e.code(), "bad_late_cost", "{e}");
     }
 }
+
+#[test]
+fn a_courier_takes_nothing_after_its_last_pickup_and_delivers_what_it_took() {
+    // Food ready at the store (km 1) at 20 min, for a customer at km 3. The courier at
+    // km 0 is nearest; the one at km 4 is the other choice.
+    let solved = |last_pickup: i64| {
+        let mut b = ProblemBuilder::new();
+        b.add_matrix(line_matrix(5))
+            .add_vehicle(courier(&[]))
+            .add_vehicle(Vehicle {
+                start: 4,
+                end: Some(4),
+                ..courier(&[])
+            });
+        b.add_shipment(Shipment {
+            pickup: Stop {
+                windows: window(1200, 3 * 3600),
+                ..stop(1)
+            },
+            delivery: stop(3),
+            amount: vec![1],
+            skills: Vec::new(),
+            max_ride: None,
+            unassigned_penalty: 1_000_000_000,
+        });
+        b.last_pickup(0, Seconds(last_pickup));
+        let s = run(&b.build().expect("valid"));
+        let route = &s
+            .routes
+            .iter()
+            .find(|r| !r.stops.is_empty())
+            .expect("served");
+        (
+            route.vehicle,
+            route.stops[0].start.0,
+            route.stops[1].start.0,
+        )
+    };
+    // Its last pickup at 10 min: the other courier goes.
+    assert_eq!(solved(600).0, 1);
+    // At 20 min: it picks up just in time and delivers after it.
+    let (vehicle, pickup, delivery) = solved(1200);
+    assert_eq!(vehicle, 0);
+    assert_eq!(pickup, 1200);
+    assert!(delivery > 1200);
+}

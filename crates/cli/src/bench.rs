@@ -91,24 +91,9 @@ pub(crate) enum BenchCommand {
         /// Print one JSON object (one instance) or array (several) instead of the table.
         #[arg(long)]
         json: bool,
-        /// Most orders one courier carries at once.
-        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().max_bundle)]
-        max_bundle: usize,
-        /// Orders of a store are bundled when ready within this many minutes of each other.
-        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().bundle_window_s / 60)]
-        bundle_window_min: i64,
-        /// A courier is sent when it reaches the store at most this many minutes before ready.
-        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().early_s / 60)]
-        early_min: i64,
-        /// Couriers finishing their trip within this many minutes are offered work too.
-        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().lookahead_s / 60)]
-        lookahead_min: i64,
-        /// How much an order's wait weighs against trip time when couriers are short, percent.
-        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().age_weight_pct)]
-        age_weight_pct: i64,
-        /// A bundle not sent now joins a trip leaving its store when that brings it sooner and delays the trip's orders by at most this many minutes in all (0: never).
-        #[arg(long, default_value_t = freshroute_dispatch::Policy::default().join_delay_s / 60)]
-        join_delay_min: i64,
+        /// Instances replayed side by side (one per core).
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
     },
     /// Re-planning a busy region of the bundled city: the planner's time per round
     /// (travel tables and solver) and every plan checked for cold-chain limits.
@@ -199,36 +184,11 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             print_verdict(&table);
             Ok(())
         }
-        BenchCommand::Mdrp {
-            dir,
-            json,
-            max_bundle,
-            bundle_window_min,
-            early_min,
-            lookahead_min,
-            age_weight_pct,
-            join_delay_min,
-        } => {
-            if max_bundle == 0
-                || bundle_window_min < 0
-                || early_min < 0
-                || lookahead_min < 0
-                || join_delay_min < 0
-            {
-                return Err(CliError::Usage(
-                    "--max-bundle must be at least 1, and the minutes not negative".to_string(),
-                ));
+        BenchCommand::Mdrp { dir, json, jobs } => {
+            if jobs == 0 {
+                return Err(CliError::Usage("--jobs must be at least 1".to_string()));
             }
-            let policy = freshroute_dispatch::Policy {
-                max_bundle,
-                bundle_window_s: bundle_window_min * 60,
-                early_s: early_min * 60,
-                lookahead_s: lookahead_min * 60,
-                age_weight_pct: age_weight_pct.clamp(0, 10_000),
-                join_delay_s: join_delay_min.min(24 * 60) * 60,
-                ..freshroute_dispatch::Policy::default()
-            };
-            mdrp(&dir, json, &policy)
+            mdrp(&dir, json, jobs)
         }
         BenchCommand::Ingest {
             postgres,
@@ -380,12 +340,8 @@ pub(crate) fn print_verdict(table: &freshroute_benches::BenchTable) {
 }
 
 /// `bench mdrp`: every instance under `dir` (or `dir` itself), replayed and reported.
-fn mdrp(
-    dir: &std::path::Path,
-    json: bool,
-    policy: &freshroute_dispatch::Policy,
-) -> Result<(), CliError> {
-    use freshroute_benches::mdrp::{MdrpResult, simulate, table};
+fn mdrp(dir: &std::path::Path, json: bool, jobs: usize) -> Result<(), CliError> {
+    use freshroute_benches::mdrp::{MdrpResult, config, simulate, table};
     let folders: Vec<PathBuf> = if dir.join("orders.txt").exists() {
         vec![dir.to_path_buf()]
     } else {
@@ -409,19 +365,46 @@ fn mdrp(
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; decision times mean little (use cargo run --release)");
     }
-    let mut results: Vec<MdrpResult> = Vec::new();
-    for (k, folder) in folders.iter().enumerate() {
-        let inst = freshroute_formats::read_mdrp(folder)?;
-        eprintln!(
-            "[{}/{}] {}: {} orders, {} couriers",
-            k + 1,
-            folders.len(),
-            inst.name,
-            inst.orders.len(),
-            inst.couriers.len()
-        );
-        results.push(simulate(&inst, policy));
-    }
+    let instances = folders
+        .iter()
+        .map(|f| freshroute_formats::read_mdrp(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Largest first, so that the last one to finish is a small one.
+    let mut order: Vec<usize> = (0..instances.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(instances[k].orders.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::<(usize, MdrpResult)>::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(instances.len()) {
+            scope.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&k) = order.get(n) else { break };
+                    let inst = &instances[k];
+                    eprintln!(
+                        "[{}/{}] {}: {} orders, {} couriers",
+                        n + 1,
+                        instances.len(),
+                        inst.name,
+                        inst.orders.len(),
+                        inst.couriers.len()
+                    );
+                    let r = simulate(inst, &config(&inst.params), &mut |now_s, delivered| {
+                        eprintln!(
+                            "  {} at {:02}:00: {delivered} of {} delivered",
+                            inst.name,
+                            now_s.div_euclid(3600),
+                            inst.orders.len()
+                        );
+                    });
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push((k, r));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(k, _)| *k);
+    let results: Vec<MdrpResult> = done.into_iter().map(|(_, r)| r).collect();
     if json {
         let one = |x: &MdrpResult| {
             serde_json::json!({
@@ -436,6 +419,7 @@ fn mdrp(
                 "over_40_share": x.over_target_share,
                 "over_90_share": x.over_max_share,
                 "beyond_90_by_itself_share": x.beyond_max_share,
+                "reachable_within_90_share": x.reachable_within_max_share,
                 "ready_to_pickup_min": x.ready_to_pickup_min,
                 "ride_max_min": x.ride_max_min,
                 "orders_per_trip": x.orders_per_trip,

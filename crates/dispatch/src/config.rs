@@ -4,14 +4,13 @@ use std::time::Duration;
 
 use crate::snapshot::ColdChain;
 
-/// Time at the store to take an order, seconds.
-pub const PICKUP_SERVICE_S: i64 = 60;
-/// Time at the door to hand it over, seconds.
-pub const DELIVERY_SERVICE_S: i64 = 120;
-
 /// How the planner plans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannerConfig {
+    /// Time at the store to take an order, seconds.
+    pub pickup_service_s: i64,
+    /// Time at the door to hand it over, seconds.
+    pub delivery_service_s: i64,
     /// Longest ride of frozen goods, seconds (pickup to delivery).
     pub frozen_ride_s: i64,
     /// Of hot food and drinks.
@@ -31,6 +30,9 @@ pub struct PlannerConfig {
     /// What a kilometre driven costs, in seconds of a courier's time: among couriers
     /// that arrive alike, the plan sends the one that drives less.
     pub km_cost_s: i64,
+    /// A courier takes no order after its shift ends, and may still deliver what it took
+    /// up to this long after, seconds.
+    pub overtime_s: i64,
     /// A courier whose latest fix is older than this is taken as offline, seconds.
     pub stale_fix_s: i64,
     /// The solver's time per order in the plan: its time scales with the snapshot
@@ -61,6 +63,8 @@ pub struct PlannerConfig {
 impl Default for PlannerConfig {
     fn default() -> Self {
         Self {
+            pickup_service_s: 60,
+            delivery_service_s: 120,
             frozen_ride_s: 20 * 60,
             hot_ride_s: 25 * 60,
             chilled_ride_s: 45 * 60,
@@ -71,6 +75,7 @@ impl Default for PlannerConfig {
             // 261 km; 5 min and 50 s a km, 98.2 % and 246 km.
             promise_margin_s: 5 * 60,
             km_cost_s: 50,
+            overtime_s: 0,
             stale_fix_s: 10 * 60,
             // 300 orders get 0.6 s; with travel tables and road geometry, a region of 1,000
             // orders and 300 couriers re-plans within 1 s on two cores (`bench replan`).

@@ -13,7 +13,7 @@ use freshroute_model::Seconds;
 use freshroute_roads::Profile;
 use freshroute_solver::{OnBoard, ProblemBuilder, Shipment, SoftEnd, TaskId, TimeWindow, Vehicle};
 
-use crate::config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S, PlannerConfig};
+use crate::config::PlannerConfig;
 use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
 use crate::plan::{Plan, PlannedStop};
 use crate::snapshot::{Courier, Order, Snapshot, Status};
@@ -181,7 +181,7 @@ pub fn frame<'a>(
                 ),
                 end: match shift {
                     None => Seconds(config.lateness_s + 3_600),
-                    Some(w) => rel(w.end_ms, now),
+                    Some(w) => rel(w.end_ms + config.overtime_s * 1000, now),
                 },
             },
             capacity: vec![if off_shift {
@@ -196,6 +196,9 @@ pub fn frame<'a>(
             max_duration: None,
             profile: k,
         });
+        if let Some(w) = shift {
+            builder.last_pickup(vehicles.len(), rel(w.end_ms, now));
+        }
         vehicles.push(c);
     }
     let store_place: HashMap<&str, usize> = snap
@@ -225,7 +228,7 @@ pub fn frame<'a>(
         };
         let delivery = freshroute_solver::Stop {
             location: add(o.lat, o.lon),
-            service: Seconds(DELIVERY_SERVICE_S),
+            service: Seconds(config.delivery_service_s),
             windows: vec![TimeWindow {
                 start: Seconds(0),
                 end: deadline.max(Seconds(0)),
@@ -323,7 +326,7 @@ pub fn frame<'a>(
             Shipment {
                 pickup: freshroute_solver::Stop {
                     location: store,
-                    service: Seconds(PICKUP_SERVICE_S),
+                    service: Seconds(config.pickup_service_s),
                     windows: vec![TimeWindow {
                         start: rel_up(o.ready_ms, now).max(Seconds(0)),
                         end: deadline.max(Seconds(0)),
@@ -384,7 +387,7 @@ pub fn frame<'a>(
         .into_iter()
         .zip(task_orders.iter().copied())
         .collect();
-    let earliest = earliest_doors(now, &tables, &tasks, &starts, &vehicles);
+    let earliest = earliest_doors(now, &tables, &tasks, &starts, &vehicles, config);
     for m in tables {
         builder.add_matrix(m);
     }

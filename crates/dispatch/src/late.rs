@@ -6,7 +6,7 @@
 use freshroute_model::Seconds;
 use freshroute_solver::TravelMatrix;
 
-use crate::config::PICKUP_SERVICE_S;
+use crate::config::PlannerConfig;
 use crate::snapshot::{Courier, Order};
 use crate::travel::Place;
 
@@ -61,13 +61,14 @@ fn ms(s: Seconds) -> i64 {
     s.0.saturating_mul(1000)
 }
 
-/// Each task's earliest door time, in task order.
+/// Each task's earliest door time, in task order, with `config`'s time at the store.
 pub(crate) fn earliest_doors(
     now: i64,
     tables: &[TravelMatrix],
     tasks: &[(TaskPlaces, &Order)],
     starts: &[Start],
     couriers: &[&Courier],
+    config: &PlannerConfig,
 ) -> Vec<Earliest> {
     tasks
         .iter()
@@ -82,7 +83,7 @@ pub(crate) fn earliest_doors(
             TaskPlaces::Shipment { store, door } => {
                 let direct = tables.iter().map(|m| m.travel(store, door)).min();
                 let picked =
-                    |at_store_ms: i64| o.ready_ms.max(at_store_ms) + PICKUP_SERVICE_S * 1000;
+                    |at_store_ms: i64| o.ready_ms.max(at_store_ms) + config.pickup_service_s * 1000;
                 let needed = o.needed_skills();
                 let may_carry = |c: &&Courier| {
                     c.shift.is_some()

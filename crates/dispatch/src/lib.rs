@@ -24,7 +24,7 @@ pub mod regions;
 pub mod snapshot;
 pub mod travel;
 
-pub use config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S, PlannerConfig};
+pub use config::PlannerConfig;
 pub use epoch::{FreeCourier, OpenOrder, Policy, Service, Trip, dispatch};
 pub use plan::{Lateness, Leg, Plan, PlannedRoute, PlannedStop};
 pub use planner::plan;

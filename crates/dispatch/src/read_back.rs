@@ -6,7 +6,6 @@ use freshroute_model::Seconds;
 use freshroute_roads::Profile;
 use freshroute_solver::StopKind;
 
-use crate::config::{DELIVERY_SERVICE_S, PICKUP_SERVICE_S};
 use crate::frame::Frame;
 use crate::plan::{Lateness, Leg, Plan, PlannedRoute, PlannedStop};
 use crate::snapshot::Snapshot;
@@ -60,11 +59,7 @@ pub(crate) fn read_back(
                 start_ms: at(s.start),
                 departure_ms: at(s.departure),
                 not_before_ms: if pickup { o.ready_ms } else { now },
-                service_s: if pickup {
-                    PICKUP_SERVICE_S
-                } else {
-                    DELIVERY_SERVICE_S
-                },
+                service_s: s.departure.0 - s.start.0,
                 promised_ms: o.promised_ms,
             }
         }));

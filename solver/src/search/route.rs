@@ -117,7 +117,9 @@ impl Route {
                 - self.service(pb, p)
                 - tt(self.location(pb, p), self.location(pb, p + 1));
             let node = &pb.nodes[self.nodes[p - 1] as usize];
-            self.latest[p] = node.latest_at(bound).unwrap_or(i64::MIN / 4);
+            self.latest[p] = node
+                .latest_at(bound.min(v.latest_start(node)))
+                .unwrap_or(i64::MIN / 4);
         }
         self.latest[0] = v.shift.0;
 

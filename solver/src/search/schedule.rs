@@ -82,8 +82,9 @@ fn fixpoint(
             };
             let bound = (start[p - 1] + service(p - 1) + travel).max(raise[p]);
             start[p] = if p <= n {
-                pb.nodes[nodes[p - 1] as usize]
-                    .start_at(bound)
+                let node = &pb.nodes[nodes[p - 1] as usize];
+                node.start_at(bound)
+                    .filter(|&s| s <= v.latest_start(node))
                     .ok_or(Broken(p))?
             } else if bound <= end_limit {
                 bound
