@@ -70,13 +70,7 @@ mod tests {
     #[test]
     fn a_drive_takes_whole_minutes_at_the_instance_speed() {
         let plane = Plane {
-            params: MdrpParams {
-                metres_per_minute: 320,
-                pickup_service_s: 240,
-                dropoff_service_s: 240,
-                target_c2d_s: 2400,
-                max_c2d_s: 5400,
-            },
+            params: super::super::tests::grubhub_params(),
         };
         let (a, b) = (place(Xy { x: 0, y: 0 }), place(Xy { x: 300, y: 400 }));
         // 500 m at 320 m a minute: 1.56 minutes, so 2.

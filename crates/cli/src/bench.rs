@@ -85,9 +85,10 @@ pub(crate) enum BenchCommand {
     /// The Grubhub meal-delivery instances (MDRP) replayed through the dispatcher: the
     /// MDRP papers' figures per instance.
     Mdrp {
-        /// One instance folder (with orders.txt, couriers.txt, restaurants.txt,
-        /// instance_parameters.txt), or a folder of them.
-        dir: PathBuf,
+        /// Instance folders (each with orders.txt, couriers.txt, restaurants.txt,
+        /// instance_parameters.txt), or folders of them.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
         /// Print one JSON object (one instance) or array (several) instead of the table.
         #[arg(long)]
         json: bool,
@@ -184,11 +185,11 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             print_verdict(&table);
             Ok(())
         }
-        BenchCommand::Mdrp { dir, json, jobs } => {
+        BenchCommand::Mdrp { dirs, json, jobs } => {
             if jobs == 0 {
                 return Err(CliError::Usage("--jobs must be at least 1".to_string()));
             }
-            mdrp(&dir, json, jobs)
+            mdrp(&dirs, json, jobs)
         }
         BenchCommand::Ingest {
             postgres,
@@ -340,27 +341,18 @@ pub(crate) fn print_verdict(table: &freshroute_benches::BenchTable) {
 }
 
 /// `bench mdrp`: every instance under `dir` (or `dir` itself), replayed and reported.
-fn mdrp(dir: &std::path::Path, json: bool, jobs: usize) -> Result<(), CliError> {
+fn mdrp(dirs: &[PathBuf], json: bool, jobs: usize) -> Result<(), CliError> {
     use freshroute_benches::mdrp::{MdrpResult, config, simulate, table};
-    let folders: Vec<PathBuf> = if dir.join("orders.txt").exists() {
-        vec![dir.to_path_buf()]
-    } else {
-        let entries = std::fs::read_dir(dir).map_err(|source| CliError::Read {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let mut found: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("orders.txt").exists())
-            .collect();
-        found.sort();
-        found
-    };
-    if folders.is_empty() {
-        return Err(CliError::Usage(format!(
-            "{} holds no MDRP instance (a folder with orders.txt, couriers.txt, restaurants.txt and instance_parameters.txt)",
-            dir.display()
-        )));
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for dir in dirs {
+        let found = mdrp_folders(dir)?;
+        if found.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{} holds no MDRP instance (a folder with orders.txt, couriers.txt, restaurants.txt and instance_parameters.txt)",
+                dir.display()
+            )));
+        }
+        folders.extend(found);
     }
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; decision times mean little (use cargo run --release)");
@@ -439,6 +431,23 @@ fn mdrp(dir: &std::path::Path, json: bool, jobs: usize) -> Result<(), CliError> 
     print_text(&t.to_string())?;
     print_verdict(&t);
     Ok(())
+}
+
+/// The MDRP instance `dir` is, or those it holds, by name.
+fn mdrp_folders(dir: &std::path::Path) -> Result<Vec<PathBuf>, CliError> {
+    if dir.join("orders.txt").exists() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| CliError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("orders.txt").exists())
+        .collect();
+    found.sort();
+    Ok(found)
 }
 
 /// `bench procurement`.

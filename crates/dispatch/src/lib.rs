@@ -10,10 +10,8 @@
 //! - [`planner`]: frame, solve, read back; late orders planned again.
 //! - [`regions`]: a chain split into regions planned apart, on every core.
 //! - [`hand_route`]: a dispatcher's own route judged on the planner's problem.
-//! - [`epoch`]: the bundle-and-assign rule at one decision epoch.
 
 pub mod config;
-pub mod epoch;
 pub mod frame;
 pub mod hand_route;
 mod late;
@@ -25,7 +23,6 @@ pub mod snapshot;
 pub mod travel;
 
 pub use config::PlannerConfig;
-pub use epoch::{FreeCourier, OpenOrder, Policy, Service, Trip, dispatch};
 pub use plan::{Lateness, Leg, Plan, PlannedRoute, PlannedStop};
 pub use planner::plan;
 pub use regions::{Regions, plan_regions};
