@@ -142,6 +142,9 @@ pub fn simulate(
             decide_ms.push(plan.solve_ms as f64);
             day.send(now, &plan);
             previous = Previous::of_plan(&plan);
+        } else {
+            // Nothing to plan: the plan in force stays.
+            previous = snap.previous;
         }
         if now.rem_euclid(3600) == 0 {
             progress(now, day.delivered_by(now));
