@@ -201,7 +201,7 @@ pub(crate) fn wait_at_stores(pb: &Problem, vehicle: usize, nodes: &[u32], starts
             i64::MAX
         };
         // Nor past the vehicle's last pickup.
-        let last = pb.vehicles[vehicle].last_pickup;
+        let last = pb.vehicles[vehicle].latest_start(node);
         starts[k] = starts[k].max(window_end.min(latest).min(soft).min(last));
     }
 }

@@ -432,6 +432,14 @@ impl VehicleData {
             NO_LIMIT
         }
     }
+
+    /// When `node` starts on this vehicle if reached at `arrival`: in one of its windows,
+    /// and a pickup by the vehicle's last pickup.
+    #[inline]
+    pub(crate) fn start_at(&self, node: &Node, arrival: i64) -> Option<i64> {
+        node.start_at(arrival)
+            .filter(|&start| start <= self.latest_start(node))
+    }
 }
 
 /// A validated problem, ready to solve.

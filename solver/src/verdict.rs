@@ -221,16 +221,14 @@ pub fn judge_route(
         s.arrival = arrival;
         s.start = match &scheduled {
             Some(times) => times[i],
-            None => (n.start_at(arrival))
-                .filter(|&start| start <= veh.latest_start(n))
-                .unwrap_or_else(|| {
-                    timing_broken = true;
-                    s.breaches.push(Breach::Window {
-                        earliest: arrival,
-                        closes: n.windows.last().map(|w| w.1.min(veh.latest_start(n))),
-                    });
-                    arrival
-                }),
+            None => veh.start_at(n, arrival).unwrap_or_else(|| {
+                timing_broken = true;
+                s.breaches.push(Breach::Window {
+                    earliest: arrival,
+                    closes: n.windows.last().map(|w| w.1.min(veh.latest_start(n))),
+                });
+                arrival
+            }),
         };
         s.departure = s.start + n.service;
         if n.late_cost > 0 {

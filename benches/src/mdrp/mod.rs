@@ -11,6 +11,8 @@
 mod plane;
 
 use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use freshroute_calendar::Window;
@@ -152,6 +154,44 @@ pub fn simulate(
         now += EPOCH_S;
     }
     day.result(decide_ms)
+}
+
+/// Replays `instances` with their [`config`], `jobs` side by side (largest first, so that
+/// the last to finish is a small one), telling `progress` when each starts and how each
+/// stands every simulated hour. The results come in the order of `instances`.
+pub fn simulate_all(
+    instances: &[MdrpInstance],
+    jobs: usize,
+    progress: &(dyn Fn(String) + Sync),
+) -> Vec<MdrpResult> {
+    let mut order: Vec<usize> = (0..instances.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(instances[k].orders.len()));
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Vec::<(usize, MdrpResult)>::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, instances.len().max(1)) {
+            scope.spawn(|| {
+                while let Some(&k) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let inst = &instances[k];
+                    let (name, n) = (&inst.name, inst.orders.len());
+                    progress(format!(
+                        "{name}: {n} orders, {} couriers",
+                        inst.couriers.len()
+                    ));
+                    let r = simulate(inst, &config(&inst.params), &mut |now_s, delivered| {
+                        let hour = now_s.div_euclid(3600);
+                        progress(format!(
+                            "  {name} at {hour:02}:00: {delivered} of {n} delivered"
+                        ));
+                    });
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push((k, r));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Looking ahead this far, a courier whose shift starts soon is planned for.
@@ -596,6 +636,24 @@ mod tests {
         assert!(r.ready_to_pickup_min.abs() < 1e-9);
         // Ready 10 minutes after placed, 2 at the store, 3 on the road, 2 at the door.
         assert!((r.c2d_bound_min - 17.0).abs() < 1e-9, "{r:?}");
+    }
+
+    #[test]
+    fn instances_replayed_side_by_side_come_back_in_their_order() {
+        let (mut long, short) = (tiny(90), tiny(15));
+        long.name = "long".to_string();
+        let lines = Mutex::new(Vec::new());
+        let r = simulate_all(&[short, long], 2, &|l| lines.lock().expect("lines").push(l));
+        let names: Vec<&str> = r.iter().map(|x| x.instance.as_str()).collect();
+        assert_eq!(names, ["tiny", "long"]);
+        assert_eq!((r[0].delivered, r[1].delivered), (0, 1));
+        assert!(
+            lines
+                .lock()
+                .expect("lines")
+                .iter()
+                .any(|l| l.starts_with("long: 1 orders"))
+        );
     }
 
     #[test]

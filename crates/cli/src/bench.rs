@@ -340,9 +340,10 @@ pub(crate) fn print_verdict(table: &freshroute_benches::BenchTable) {
     eprintln!("{verdict}");
 }
 
-/// `bench mdrp`: every instance under `dir` (or `dir` itself), replayed and reported.
+/// `bench mdrp`: every instance in `dirs` (each an instance, or a folder of them),
+/// replayed and reported.
 fn mdrp(dirs: &[PathBuf], json: bool, jobs: usize) -> Result<(), CliError> {
-    use freshroute_benches::mdrp::{MdrpResult, config, simulate, table};
+    use freshroute_benches::mdrp::{MdrpResult, simulate_all, table};
     let mut folders: Vec<PathBuf> = Vec::new();
     for dir in dirs {
         let found = mdrp_folders(dir)?;
@@ -361,42 +362,7 @@ fn mdrp(dirs: &[PathBuf], json: bool, jobs: usize) -> Result<(), CliError> {
         .iter()
         .map(|f| freshroute_formats::read_mdrp(f))
         .collect::<Result<Vec<_>, _>>()?;
-    // Largest first, so that the last one to finish is a small one.
-    let mut order: Vec<usize> = (0..instances.len()).collect();
-    order.sort_by_key(|&k| std::cmp::Reverse(instances[k].orders.len()));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let done = std::sync::Mutex::new(Vec::<(usize, MdrpResult)>::new());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(instances.len()) {
-            scope.spawn(|| {
-                loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(&k) = order.get(n) else { break };
-                    let inst = &instances[k];
-                    eprintln!(
-                        "[{}/{}] {}: {} orders, {} couriers",
-                        n + 1,
-                        instances.len(),
-                        inst.name,
-                        inst.orders.len(),
-                        inst.couriers.len()
-                    );
-                    let r = simulate(inst, &config(&inst.params), &mut |now_s, delivered| {
-                        eprintln!(
-                            "  {} at {:02}:00: {delivered} of {} delivered",
-                            inst.name,
-                            now_s.div_euclid(3600),
-                            inst.orders.len()
-                        );
-                    });
-                    done.lock().unwrap_or_else(|e| e.into_inner()).push((k, r));
-                }
-            });
-        }
-    });
-    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    done.sort_by_key(|(k, _)| *k);
-    let results: Vec<MdrpResult> = done.into_iter().map(|(_, r)| r).collect();
+    let results = simulate_all(&instances, jobs, &|line| eprintln!("{line}"));
     if json {
         let one = |x: &MdrpResult| {
             serde_json::json!({

@@ -242,8 +242,8 @@ pub(crate) fn best_shipment(
         return None;
     }
     let (pn, dn) = (&pb.nodes[p as usize], &pb.nodes[d as usize]);
-    let cap = pb.vehicles[route.vehicle].capacity;
-    let last_pickup = pb.vehicles[route.vehicle].latest_start(pn);
+    let vehicle = &pb.vehicles[route.vehicle];
+    let cap = vehicle.capacity;
     let q: Load = pn.pickup;
     let n = route.len();
     let confirm = route.has_ride_limits || max_ride < NO_LIMIT;
@@ -256,10 +256,7 @@ pub(crate) fn best_shipment(
             }
             let from = route.location(pb, i);
             let (t1, d1) = travel(pb, route, from, Some(pn.location));
-            let Some(sp) = pn
-                .start_at(route.start[i] + route.service(pb, i) + t1)
-                .filter(|&sp| sp <= last_pickup)
-            else {
+            let Some(sp) = vehicle.start_at(pn, route.start[i] + route.service(pb, i) + t1) else {
                 continue;
             };
             let departure = sp + pn.service;

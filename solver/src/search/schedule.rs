@@ -82,9 +82,7 @@ fn fixpoint(
             };
             let bound = (start[p - 1] + service(p - 1) + travel).max(raise[p]);
             start[p] = if p <= n {
-                let node = &pb.nodes[nodes[p - 1] as usize];
-                node.start_at(bound)
-                    .filter(|&s| s <= v.latest_start(node))
+                v.start_at(&pb.nodes[nodes[p - 1] as usize], bound)
                     .ok_or(Broken(p))?
             } else if bound <= end_limit {
                 bound
