@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -49,13 +50,23 @@ impl RoadNetwork {
         bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         let bytes = postcard::to_extend(&body, bytes)
             .map_err(|e| invalid(path, format!("cannot encode the graph: {e}")))?;
-        let tmp = path.with_extension("frgraph.tmp");
+        // Each writer its own temporary file: two imports of the same city at once (two
+        // processes, or two threads) each rename a whole file into place, the last one wins.
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let tmp = path.with_extension(format!(
+            "frgraph.{}-{}.tmp",
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
         {
             let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
             f.write_all(&bytes).map_err(io(&tmp))?;
             f.sync_all().map_err(io(&tmp))?;
         }
-        std::fs::rename(&tmp, path).map_err(io(path))?;
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io(path)(e)
+        })?;
         Ok(bytes.len() as u64)
     }
 

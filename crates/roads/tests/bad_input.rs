@@ -86,6 +86,26 @@ fn saved_graph() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
 }
 
 #[test]
+fn saves_of_one_graph_at_once_each_succeed_and_leave_one_whole_file() {
+    let (network, _) =
+        RoadNetwork::import(&fixture("oneway.osm.pbf"), &mut Silent).expect("import");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shared.frgraph");
+    std::thread::scope(|s| {
+        let saves: Vec<_> = (0..4).map(|_| s.spawn(|| network.save(&path))).collect();
+        for save in saves {
+            save.join().expect("no panic").expect("each save succeeds");
+        }
+    });
+    assert!(RoadNetwork::load(&path).is_ok());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["shared.frgraph"], "no temporary file left behind");
+}
+
+#[test]
 fn graph_files_that_are_foreign_damaged_or_from_another_version_are_refused() {
     let (dir, good, bytes) = saved_graph();
     assert!(RoadNetwork::load(&good).is_ok());
