@@ -26,8 +26,9 @@ mod verdict;
 pub use checker::{CheckReport, check, check_routes};
 pub use plan::{PlannedRoute, PlannedStop, Solution, Unassigned, UnassignedReason};
 pub use problem::{
-    Job, Load, MAX_AMOUNT, MAX_DIMS, MAX_LATE_COST, OnBoard, Problem, ProblemBuilder, ProblemError,
-    Shipment, SoftEnd, Stop, StopKind, TaskId, TimeWindow, TravelMatrix, Vehicle,
+    Job, Load, MAX_AMOUNT, MAX_DIMS, MAX_LATE_COST, MAX_LATE_ONCE, OnBoard, Problem,
+    ProblemBuilder, ProblemError, Shipment, SoftEnd, Stop, StopKind, TaskId, TimeWindow,
+    TravelMatrix, Vehicle,
 };
 pub use search::{Limits, Quiet, SearchProgress};
 pub use verdict::{Breach, RouteVerdict, StopVerdict, judge_route};

@@ -195,7 +195,7 @@ pub(crate) fn wait_at_stores(pb: &Problem, vehicle: usize, nodes: &[u32], starts
         let travel = next.map_or(0, |next| m.duration(node.location, next));
         let latest = starts[k + 1] - node.service - travel;
         // Never past a soft end it keeps: waiting must not cost lateness.
-        let soft = if node.late_cost > 0 {
+        let soft = if node.has_soft_end() {
             node.soft_end.max(starts[k])
         } else {
             i64::MAX

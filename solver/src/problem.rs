@@ -48,10 +48,20 @@ pub struct SoftEnd {
     pub at: Seconds,
     /// What each second later costs, in the same unit as the vehicles' costs.
     pub cost_per_second: i64,
+    /// What starting after `once_at` costs, once, in the same unit (a chain's apology to
+    /// its customer for being late at all): with it, the plan keeps more promises rather
+    /// than spreading lateness thinly.
+    pub cost_once: i64,
+    /// From when `cost_once` is due: the promise itself, where `at` aims a margin ahead
+    /// of it (taken as `at` when earlier).
+    pub once_at: Seconds,
 }
 
 /// Highest cost per second late a soft end may carry.
 pub const MAX_LATE_COST: i64 = 1_000_000;
+
+/// Highest cost once late a soft end may carry: a day of lateness at the highest rate.
+pub const MAX_LATE_ONCE: i64 = MAX_LATE_COST * 86_400;
 
 /// A single stop to serve: drop goods loaded at the start, pick up goods brought to the end, or both.
 #[derive(Debug, Clone, PartialEq)]
@@ -212,11 +222,16 @@ pub enum ProblemError {
         /// What is negative.
         reason: String,
     },
-    /// A cost per second late outside `0..=MAX_LATE_COST`.
-    #[error("{record}: the cost per second late must be 0 to {MAX_LATE_COST}, not {cost}")]
+    /// A cost of lateness outside its range: per second `0..=MAX_LATE_COST`, once
+    /// `0..=MAX_LATE_ONCE`.
+    #[error("{record}: the cost {what} late must be 0 to {max}, not {cost}")]
     BadLateCost {
         /// The record.
         record: String,
+        /// Which cost: "per second" or "once".
+        what: &'static str,
+        /// Its highest value.
+        max: i64,
         /// The cost given.
         cost: i64,
     },
@@ -347,18 +362,31 @@ pub(crate) struct Node {
     pub(crate) soft_end: i64,
     /// What each second after `soft_end` costs (0 without a soft end).
     pub(crate) late_cost: i64,
+    /// What starting after `once_at` costs, once (0 without a soft end).
+    pub(crate) late_once: i64,
+    /// From when `late_once` is due (at or after `soft_end`).
+    pub(crate) once_at: i64,
 }
 
 impl Node {
     /// What starting service at `start` costs in lateness.
     #[inline]
     pub(crate) fn lateness(&self, start: i64) -> i64 {
-        if self.late_cost == 0 {
+        if !self.has_soft_end() || start <= self.soft_end {
             0
+        } else if start <= self.once_at {
+            self.late_cost.saturating_mul(start - self.soft_end)
         } else {
             self.late_cost
-                .saturating_mul((start - self.soft_end).max(0))
+                .saturating_mul(start - self.soft_end)
+                .saturating_add(self.late_once)
         }
+    }
+
+    /// Whether starting late costs anything.
+    #[inline]
+    pub(crate) fn has_soft_end(&self) -> bool {
+        self.late_cost > 0 || self.late_once > 0
     }
 
     /// The earliest service start at or after `arrival`, if a window allows one.
@@ -792,7 +820,7 @@ impl ProblemBuilder {
             };
             v.last_pickup = v.last_pickup.min(at.0);
         }
-        let has_soft_ends = nodes.iter().any(|n| n.late_cost > 0);
+        let has_soft_ends = nodes.iter().any(Node::has_soft_end);
         Ok(Problem {
             nodes,
             tasks,
@@ -880,15 +908,29 @@ fn node(
             record: record.to_owned(),
         });
     }
-    let (soft_end, late_cost) = match stop.soft_end {
-        None => (NO_LIMIT, 0),
-        Some(s) if !(0..=MAX_LATE_COST).contains(&s.cost_per_second) => {
-            return Err(ProblemError::BadLateCost {
-                record: record.to_owned(),
-                cost: s.cost_per_second,
-            });
+    let (soft_end, late_cost, late_once, once_at) = match stop.soft_end {
+        None => (NO_LIMIT, 0, 0, NO_LIMIT),
+        Some(s) => {
+            for (what, max, cost) in [
+                ("per second", MAX_LATE_COST, s.cost_per_second),
+                ("once", MAX_LATE_ONCE, s.cost_once),
+            ] {
+                if !(0..=max).contains(&cost) {
+                    return Err(ProblemError::BadLateCost {
+                        record: record.to_owned(),
+                        what,
+                        max,
+                        cost,
+                    });
+                }
+            }
+            (
+                s.at.0,
+                s.cost_per_second,
+                s.cost_once,
+                s.once_at.0.max(s.at.0),
+            )
         }
-        Some(s) => (s.at.0, s.cost_per_second),
     };
     Ok(Node {
         location: stop.location as u32,
@@ -902,6 +944,8 @@ fn node(
         vehicle: None,
         soft_end,
         late_cost,
+        late_once,
+        once_at,
     })
 }
 

@@ -231,7 +231,7 @@ pub fn judge_route(
             }),
         };
         s.departure = s.start + n.service;
-        if n.late_cost > 0 {
+        if n.has_soft_end() {
             s.late = (s.start - n.soft_end).max(0);
             lateness += n.lateness(s.start);
         }

@@ -116,17 +116,23 @@ fn brute_force(pb: &Problem, jobs: usize, vehicles: usize) -> Option<i64> {
 
 #[test]
 fn on_enumerable_instances_the_solver_finds_the_optimum() {
-    finds_the_optimum(false);
+    finds_the_optimum(false, false);
 }
 
 #[test]
 fn with_promises_that_cost_when_late_the_solver_still_finds_the_optimum() {
-    finds_the_optimum(true);
+    finds_the_optimum(true, false);
+}
+
+#[test]
+fn with_promises_that_also_cost_once_when_late_the_solver_still_finds_the_optimum() {
+    finds_the_optimum(true, true);
 }
 
 /// Forty small instances solved against the brute-force optimum; with `promises`, half
-/// the stops have a soft end inside their window, each second late costing 1 to 20.
-fn finds_the_optimum(promises: bool) {
+/// the stops have a soft end inside their window, each second late costing 1 to 20, and
+/// with `once` being later than up to 10 minutes after it costing up to 20,000 more.
+fn finds_the_optimum(promises: bool, once: bool) {
     let mut rng = StdRng::seed_from_u64(2024);
     let mut compared = 0;
     for case in 0..40 {
@@ -139,9 +145,20 @@ fn finds_the_optimum(promises: bool) {
         }
         for loc in 1..=jobs {
             let windows = random_window(&mut rng);
-            let soft_end = (promises && rng.random_bool(0.5)).then(|| SoftEnd {
-                at: Seconds(windows.first().map_or(0, |w| w.start.0) + rng.random_range(0..1800)),
-                cost_per_second: rng.random_range(1..=20),
+            let soft_end = (promises && rng.random_bool(0.5)).then(|| {
+                let at = windows.first().map_or(0, |w| w.start.0) + rng.random_range(0..1800);
+                let cost_per_second = rng.random_range(1..=20);
+                let (cost_once, grace) = if once {
+                    (rng.random_range(0..=20_000), rng.random_range(0..600))
+                } else {
+                    (0, 0)
+                };
+                SoftEnd {
+                    at: Seconds(at),
+                    cost_per_second,
+                    cost_once,
+                    once_at: Seconds(at + grace),
+                }
             });
             b.add_job(Job {
                 stop: Stop {
@@ -210,6 +227,8 @@ fn random_parts(seed: u64) -> (TravelMatrix, Vec<Vehicle>, Vec<Task>) {
         let soft_end = rng.random_bool(0.3).then(|| SoftEnd {
             at: Seconds(windows.first().map_or(0, |w| w.start.0) + rng.random_range(0..3600)),
             cost_per_second: rng.random_range(1..=50),
+            cost_once: 0,
+            once_at: Seconds(0),
         });
         Stop {
             location: rng.random_range(1..locations),

@@ -657,6 +657,8 @@ fn promise_and_a_shorter_way(promise: Option<(i64, i64)>) -> Problem {
     promised.stop.soft_end = promise.map(|(at, cost)| SoftEnd {
         at: Seconds(at),
         cost_per_second: cost,
+        cost_once: 0,
+        once_at: Seconds(0),
     });
     b.add_job(promised);
     b.add_job(job(5, 1));
@@ -689,15 +691,68 @@ fn a_promise_goes_before_the_shorter_way() {
     assert_eq!(report.cost, late.cost);
 }
 
+/// A courier at km 3 with drops at km 0, 5 and 6, promised by 180, 480 and 600 s, each
+/// second late costing 10 and being late at all `once`; 1 a metre. No way keeps all three.
+fn one_late_or_two(once: i64) -> Problem {
+    let mut b = ProblemBuilder::new();
+    b.add_matrix(line_matrix(7)).add_vehicle(Vehicle {
+        start: 3,
+        end: None,
+        ..courier(&[])
+    });
+    for (at, promise) in [(0, 180), (5, 480), (6, 600)] {
+        let mut j = job(at, 1);
+        j.stop.soft_end = Some(SoftEnd {
+            at: Seconds(promise),
+            cost_per_second: 10,
+            cost_once: once,
+            once_at: Seconds(0),
+        });
+        b.add_job(j);
+    }
+    b.build().expect("valid")
+}
+
+/// Each drop's place and start.
+fn drops(s: &Solution) -> Vec<(usize, i64)> {
+    s.routes[0]
+        .stops
+        .iter()
+        .map(|s| (s.location, s.start.0))
+        .collect()
+}
+
 #[test]
-fn a_cost_per_second_late_outside_its_range_is_refused() {
-    for cost in [-1, freshroute_solver::MAX_LATE_COST + 1] {
+fn a_cost_once_late_keeps_more_promises_than_a_cost_per_second_alone() {
+    // Per second alone: km 0, 5, 6 (9 km), km 5 and 6 a minute late each (1,200).
+    let spread = run(&one_late_or_two(0));
+    assert_eq!(drops(&spread), [(0, 180), (5, 540), (6, 660)]);
+    assert_eq!(spread.cost, 9_000 + 1_200);
+    // Each late order also costing 5,000: km 0, 6, 5 (10 km), only km 5 late, by four
+    // minutes (2,400 + 5,000), cheaper than two late (11,200 more than the distance).
+    let pb = one_late_or_two(5_000);
+    let kept = run(&pb);
+    assert_eq!(drops(&kept), [(0, 180), (6, 600), (5, 720)]);
+    assert_eq!(kept.cost, 10_000 + 2_400 + 5_000);
+    assert_eq!(check(&pb, &kept).cost, kept.cost, "the checker agrees");
+}
+
+#[test]
+fn a_cost_of_lateness_outside_its_range_is_refused() {
+    for (cost, once) in [
+        (-1, 0),
+        (freshroute_solver::MAX_LATE_COST + 1, 0),
+        (1, -1),
+        (1, freshroute_solver::MAX_LATE_ONCE + 1),
+    ] {
         let mut b = ProblemBuilder::new();
         b.add_matrix(line_matrix(2)).add_vehicle(courier(&[]));
         let mut j = job(1, 1);
         j.stop.soft_end = Some(SoftEnd {
             at: Seconds(0),
             cost_per_second: cost,
+            cost_once: once,
+            once_at: Seconds(0),
         });
         b.add_job(j);
         let e = b.build().expect_err("refused");

@@ -104,6 +104,8 @@ pub fn config(params: &MdrpParams) -> PlannerConfig {
         pickup_service_s: params.pickup_service_s,
         delivery_service_s: params.dropoff_service_s,
         promise_margin_s: 0,
+        // Every minute to the door counts alike: the mean click-to-door is the measure.
+        late_once_s: 0,
         lateness_s: params.max_c2d_s,
         // No pickup after a shift ends; the deliveries may take the longest an order may.
         overtime_s: params.max_c2d_s,

@@ -144,7 +144,7 @@ pub fn frame<'a>(
                     lat: stop.lat,
                     lon: stop.lon,
                 },
-                stop.start_ms + stop.service_s * 1000,
+                leaves_committed(snap, stop),
             ),
             None => (
                 Place {
@@ -238,6 +238,9 @@ pub fn frame<'a>(
             soft_end: Some(SoftEnd {
                 at: rel(o.promised_ms - config.promise_margin_s * 1000, now),
                 cost_per_second: config.late_cost_per_s * COST_PER_S,
+                cost_once: config.late_once_s * COST_PER_S,
+                // Late at all once past the promise itself, not the margin ahead of it.
+                once_at: rel(o.promised_ms, now),
             }),
         };
         // The courier an order is bound to (on board, or assigned: pinned), if it can plan.
@@ -476,7 +479,7 @@ fn keeps_rides_after(
     courier: &str,
     stop: &PlannedStop,
 ) -> bool {
-    let leaves_ms = stop.start_ms + stop.service_s * 1000;
+    let leaves_ms = leaves_committed(snap, stop);
     let from = Place {
         lat: stop.lat,
         lon: stop.lon,
@@ -490,6 +493,13 @@ fn keeps_rides_after(
                 .drive_ms(profile, from, o.door())
                 .is_some_and(|d| leaves_ms + d <= o.since_ms + ride_s * 1000)
         })
+}
+
+/// When a courier leaves its committed stop: its service done, begun as planned or now,
+/// whichever is later. A stop planned to begin in the past has not been served yet (the
+/// food may be late): it still takes its whole service from now.
+fn leaves_committed(snap: &Snapshot, stop: &PlannedStop) -> i64 {
+    stop.start_ms.max(snap.now_ms) + stop.service_s * 1000
 }
 
 /// Goods on board that cannot keep their ride limit any more are planned to arrive

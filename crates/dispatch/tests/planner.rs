@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use freshroute_calendar::Window;
 use freshroute_dispatch::hand_route::{self, Side};
-use freshroute_dispatch::travel::Place;
+use freshroute_dispatch::travel::{Place, Travel};
 use freshroute_dispatch::{
-    ColdChain, Courier, Fix, Leg, Order, PlannedStop, PlannerConfig, Previous, Regions, Snapshot,
-    Status, Store, plan, plan_regions,
+    ColdChain, Courier, Fix, Leg, Order, Plan, PlannedStop, PlannerConfig, Previous, Regions,
+    Snapshot, Status, Store, plan, plan_regions,
 };
 use freshroute_roads::Profile;
 use freshroute_roads::testing::monaco;
@@ -122,6 +122,15 @@ fn moment(picked_min: i64, ready_in_min: i64) -> Snapshot {
     }
 }
 
+/// Each stop of a plan, route by route: order, kind, start.
+fn in_order(p: &Plan) -> Vec<(&str, &str, i64)> {
+    p.routes
+        .iter()
+        .flat_map(|r| &r.stops)
+        .map(|s| (s.order_id.as_str(), s.kind, s.start_ms))
+        .collect()
+}
+
 fn stops(snap: &Snapshot) -> Vec<(String, &'static str, i64)> {
     let config = PlannerConfig::default();
     let p = plan(snap, &*monaco(), &config);
@@ -170,6 +179,39 @@ fn goods_on_board_go_to_their_door_before_a_pickup_that_would_keep_them_past_the
     );
 }
 
+#[test]
+fn a_pickup_whose_food_is_late_does_not_hold_goods_on_board_past_their_ride() {
+    // The courier has waited at Fontvieille since its pickup was planned to begin, five
+    // minutes ago: the kitchen is late. The ice cream on board still reaches its door
+    // within its planned ride if it leaves now, with 30 s to spare, but not after the
+    // pickup's minute: it goes first.
+    let travel = monaco();
+    let config = PlannerConfig::default();
+    let door = (43.7425, 7.4300);
+    let at = |(lat, lon): (f64, f64)| Place { lat, lon };
+    let drive_ms = travel
+        .drive_ms(Profile::Scooter, at(FONTVIEILLE), at(door))
+        .expect("a road");
+    let planned_ride_ms = config.frozen_ride_s * config.ride_plan_pct / 100 * 1000;
+    let mut snap = moment(0, -6);
+    snap.orders[0].since_ms = NOW + drive_ms + 30_000 - planned_ride_ms;
+    let (stop, _) = snap.heading.get_mut("c").expect("heading");
+    stop.arrival_ms = NOW - 5 * MINUTE;
+    stop.start_ms = NOW - 5 * MINUTE;
+    stop.departure_ms = NOW - 4 * MINUTE;
+    let p = plan(&snap, &*travel, &config);
+    let stops = in_order(&p);
+    assert_eq!(
+        stops.first().map(|s| (s.0, s.1)),
+        Some(("o-ice", "delivery")),
+        "{stops:?}"
+    );
+    assert!(
+        stops[0].2 <= snap.orders[0].since_ms + planned_ride_ms,
+        "within its planned ride: {stops:?}"
+    );
+}
+
 /// [`moment`] with the courier at the Casino store, on its way nowhere, its ice cream
 /// picked up `picked_min` minutes ago.
 fn at_the_casino(picked_min: i64) -> Snapshot {
@@ -198,12 +240,7 @@ fn goods_on_board_past_their_whole_ride_limit_go_straight_to_their_door() {
         "it is late: {:?}",
         p.late
     );
-    let stops: Vec<(&str, &str, i64)> = p
-        .routes
-        .iter()
-        .flat_map(|r| &r.stops)
-        .map(|s| (s.order_id.as_str(), s.kind, s.start_ms))
-        .collect();
+    let stops = in_order(&p);
     assert_eq!(stops.len(), 2, "{stops:?}, left out: {:?}", p.unassigned);
     assert_eq!((stops[0].0, stops[0].1), ("o-ice", "delivery"), "{stops:?}");
     assert!(
