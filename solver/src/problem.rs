@@ -292,6 +292,19 @@ impl TravelMatrix {
         Seconds(self.durations[from * self.size + to])
     }
 
+    /// Adds `extra` to every drive into location `to` from another location: time spent
+    /// once on arriving at a place (parking, walking in), however many stops are served
+    /// there in a row. Those stops then take no service time of their own for it.
+    pub fn add_on_arrival(&mut self, to: usize, extra: Seconds) {
+        if to >= self.size {
+            return;
+        }
+        for from in (0..self.size).filter(|&f| f != to) {
+            let d = &mut self.durations[from * self.size + to];
+            *d = d.saturating_add(extra.0.max(0));
+        }
+    }
+
     #[inline]
     pub(crate) fn duration(&self, from: u32, to: u32) -> i64 {
         self.durations[from as usize * self.size + to as usize]
@@ -963,5 +976,29 @@ impl Problem {
     #[inline]
     pub(crate) fn matrix(&self, vehicle: usize) -> &TravelMatrix {
         &self.matrices[self.vehicles[vehicle].profile]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_on_arrival_counts_only_when_coming_from_elsewhere() {
+        let mut m = TravelMatrix::new(
+            3,
+            vec![Seconds(0), Seconds(10), Seconds(i64::MAX - 5)]
+                .into_iter()
+                .chain([Seconds(10), Seconds(0), Seconds(20)])
+                .chain([Seconds(30), Seconds(20), Seconds(0)])
+                .collect(),
+            vec![Metres(0); 9],
+        );
+        m.add_on_arrival(2, Seconds(60));
+        m.add_on_arrival(7, Seconds(60));
+        let row = |from: usize| (0..3).map(|to| m.travel(from, to).0).collect::<Vec<_>>();
+        assert_eq!(row(0), [0, 10, i64::MAX], "an unreachable place stays so");
+        assert_eq!(row(1), [10, 0, 80]);
+        assert_eq!(row(2), [30, 20, 0], "staying costs nothing");
     }
 }

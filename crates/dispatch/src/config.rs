@@ -59,6 +59,9 @@ pub struct PlannerConfig {
     /// Once a customer is told an ETA for an order on board, the plan delivers it no
     /// later than that plus this, seconds (so the ETA stays honest).
     pub eta_hold_s: i64,
+    /// The time at a store is spent once per visit, however many orders the courier
+    /// takes there (the meal-delivery benchmark's rule), rather than once per order.
+    pub pickup_once_per_visit: bool,
     /// A courier's first stop is committed (its order assigned to it, and so pinned)
     /// once the plan has it start within this, seconds; 0 commits nothing.
     pub commit_within_s: i64,
@@ -95,6 +98,7 @@ impl Default for PlannerConfig {
             ride_plan_pct: 75,
             eta_hold_s: 120,
             commit_within_s: 10 * 60,
+            pickup_once_per_visit: false,
         }
     }
 }

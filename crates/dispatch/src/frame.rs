@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use freshroute_model::Seconds;
 use freshroute_roads::Profile;
-use freshroute_solver::{OnBoard, ProblemBuilder, Shipment, SoftEnd, TaskId, TimeWindow, Vehicle};
+use freshroute_solver::{
+    OnBoard, ProblemBuilder, Shipment, SoftEnd, StopKind, TaskId, TimeWindow, TravelMatrix, Vehicle,
+};
 
 use crate::config::PlannerConfig;
 use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
@@ -60,6 +62,41 @@ pub struct Frame<'a> {
     pub problem: Option<freshroute_solver::Problem>,
     /// When framing began: a plan's time counts from here.
     pub(crate) clock: Instant,
+    /// The time at a store where the problem spends it on arriving there (once per
+    /// visit), seconds; 0 where each pickup takes its own.
+    pub(crate) pickup_service_s: i64,
+}
+
+/// A solved stop's arrival, start and departure (seconds from `now`, the plan's origin)
+/// as a courier lives them, epoch ms, with its service, seconds: at a store, the time there
+/// (`pickup_service_s`) is the service before leaving with the order, which the problem
+/// spends on arriving (see `at_stores`).
+pub(crate) fn stop_times(
+    now: i64,
+    pickup_service_s: i64,
+    kind: StopKind,
+    [arrival, start, departure]: [i64; 3],
+) -> StopTimes {
+    let ms = |t: i64| now + t * 1000;
+    let before_s = match kind {
+        StopKind::Pickup => pickup_service_s,
+        _ => 0,
+    };
+    StopTimes {
+        arrival_ms: ms(arrival - before_s),
+        start_ms: ms(start - before_s),
+        departure_ms: ms(departure),
+        service_s: departure - start + before_s,
+    }
+}
+
+/// A stop's times as a courier lives them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StopTimes {
+    pub(crate) arrival_ms: i64,
+    pub(crate) start_ms: i64,
+    pub(crate) departure_ms: i64,
+    pub(crate) service_s: i64,
 }
 
 /// Frames a snapshot as a routing problem with the deadlines of `relaxed` loosened, its
@@ -86,6 +123,12 @@ pub fn frame<'a>(
     let clock = Instant::now();
     let mut builder = ProblemBuilder::new();
     let mut profiles: Vec<Profile> = Vec::new();
+    // The time at a store spent once per visit (see `at_stores`), or per order.
+    let once_s = if config.pickup_once_per_visit {
+        config.pickup_service_s
+    } else {
+        0
+    };
     for c in &snap.couriers {
         // A courier off duty (its shift over, or not yet near) still delivers what it
         // carries, and takes nothing new.
@@ -197,7 +240,8 @@ pub fn frame<'a>(
             profile: k,
         });
         if let Some(w) = shift {
-            builder.last_pickup(vehicles.len(), rel(w.end_ms, now));
+            // Per visit, a pickup stop is when the courier leaves the store.
+            builder.last_pickup(vehicles.len(), rel(w.end_ms, now) + Seconds(once_s));
         }
         vehicles.push(c);
     }
@@ -327,12 +371,15 @@ pub fn frame<'a>(
         // Added once the travel times are known (its ride limit is checked against them).
         shipments.push((
             Shipment {
+                // Where the time at the store comes with arriving there (see `at_stores`),
+                // the stop is the moment the courier leaves with the order, no sooner
+                // than the whole time at the store after the food is ready.
                 pickup: freshroute_solver::Stop {
                     location: store,
-                    service: Seconds(config.pickup_service_s),
+                    service: Seconds(config.pickup_service_s - once_s),
                     windows: vec![TimeWindow {
-                        start: rel_up(o.ready_ms, now).max(Seconds(0)),
-                        end: deadline.max(Seconds(0)),
+                        start: (rel_up(o.ready_ms, now) + Seconds(once_s)).max(Seconds(0)),
+                        end: deadline.max(Seconds(0)) + Seconds(once_s),
                     }],
                     soft_end: None,
                 },
@@ -391,7 +438,7 @@ pub fn frame<'a>(
         .zip(task_orders.iter().copied())
         .collect();
     let earliest = earliest_doors(now, &tables, &tasks, &starts, &vehicles, config);
-    for m in tables {
+    for m in at_stores(tables, store_place.values(), once_s) {
         builder.add_matrix(m);
     }
     let mut out = Plan {
@@ -431,7 +478,26 @@ pub fn frame<'a>(
         out,
         problem,
         clock,
+        pickup_service_s: once_s,
     }
+}
+
+/// The travel tables with `once_s`, the time at a store, spent on arriving there from
+/// elsewhere: a courier taking several orders at one store spends it once, not once per
+/// order, and each pickup stop is the moment it leaves with its order.
+fn at_stores<'s>(
+    mut tables: Vec<TravelMatrix>,
+    stores: impl Iterator<Item = &'s usize>,
+    once_s: i64,
+) -> Vec<TravelMatrix> {
+    if once_s > 0 {
+        for &store in stores {
+            for m in &mut tables {
+                m.add_on_arrival(store, Seconds(once_s));
+            }
+        }
+    }
+    tables
 }
 
 /// Each courier's route in the previous plan, for the search to start from: its stops

@@ -9,7 +9,7 @@ use freshroute_calendar::{Window, format_ms};
 use freshroute_solver::{Breach, StopKind, TaskId, judge_route};
 
 use crate::config::PlannerConfig;
-use crate::frame::{Frame, Relaxed, frame};
+use crate::frame::{Frame, Relaxed, frame, stop_times};
 use crate::snapshot::{Snapshot, Status};
 use crate::travel::{Tables, Travel};
 
@@ -187,7 +187,13 @@ fn judge_framed(framed: &Frame<'_>, courier: &str, stops: &[(&str, Side)]) -> Ha
     for (s, &k) in judged.stops.iter().zip(&at) {
         let order = framed.task_orders[s.task.0 as usize];
         let out = &mut verdict.stops[k];
-        out.times = Some((ms(s.arrival), ms(s.start), ms(s.departure)));
+        let t = stop_times(
+            framed.now,
+            framed.pickup_service_s,
+            s.kind,
+            [s.arrival, s.start, s.departure],
+        );
+        out.times = Some((t.arrival_ms, t.start_ms, t.departure_ms));
         out.violations.extend(
             s.breaches
                 .iter()

@@ -6,7 +6,7 @@ use freshroute_model::Seconds;
 use freshroute_roads::Profile;
 use freshroute_solver::StopKind;
 
-use crate::frame::Frame;
+use crate::frame::{Frame, stop_times};
 use crate::plan::{Lateness, Leg, Plan, PlannedRoute, PlannedStop};
 use crate::snapshot::Snapshot;
 use crate::travel::{Place, Travel};
@@ -28,6 +28,7 @@ pub(crate) fn read_back(
         earliest,
         mut out,
         clock,
+        pickup_service_s,
         ..
     } = framed;
     let at = |s: Seconds| now + s.0 * 1000;
@@ -50,16 +51,22 @@ pub(crate) fn read_back(
             let o = task_orders[s.task.0 as usize];
             let p = places[s.location];
             let pickup = s.kind == StopKind::Pickup;
+            let t = stop_times(
+                now,
+                pickup_service_s,
+                s.kind,
+                [s.arrival.0, s.start.0, s.departure.0],
+            );
             PlannedStop {
                 order_id: o.id.clone(),
                 kind: if pickup { "pickup" } else { "delivery" },
                 lat: p.lat,
                 lon: p.lon,
-                arrival_ms: at(s.arrival),
-                start_ms: at(s.start),
-                departure_ms: at(s.departure),
+                arrival_ms: t.arrival_ms,
+                start_ms: t.start_ms,
+                departure_ms: t.departure_ms,
                 not_before_ms: if pickup { o.ready_ms } else { now },
-                service_s: s.departure.0 - s.start.0,
+                service_s: t.service_s,
                 promised_ms: o.promised_ms,
             }
         }));

@@ -799,29 +799,77 @@ impl freshroute_dispatch::travel::Travel for Plane {
     }
 }
 
-#[test]
-fn the_dispatcher_plans_on_any_travel_not_only_roads() {
-    // A store at the origin, a courier 1 km north, a door 3 km north: 200 s to the
-    // store, 60 s there, 600 s to the door.
+/// An ambient order placed and ready now at the store at the plane's origin, for a door
+/// `north` metres north.
+fn placed_at(id: &str, north: f64) -> Order {
     let mut o = order(
-        "o-1",
+        id,
         "s",
-        (3_000.0, 0.0),
+        (north, 0.0),
         ColdChain::Ambient,
         Status::Placed,
         NOW,
         NOW,
     );
     o.courier_id = None;
-    let snap = Snapshot {
+    o
+}
+
+/// `orders` on the plane: their store at the origin, a courier 1 km north.
+fn on_the_plane(orders: Vec<Order>) -> Snapshot {
+    Snapshot {
         now_ms: NOW,
         stores: vec![store("s", (0.0, 0.0))],
         couriers: vec![courier("c", (1_000.0, 0.0))],
-        orders: vec![o],
+        orders,
         ..Snapshot::default()
-    };
+    }
+}
+
+#[test]
+fn the_dispatcher_plans_on_any_travel_not_only_roads() {
+    // A store at the origin, a courier 1 km north, a door 3 km north: 200 s to the
+    // store, 60 s there, 600 s to the door.
+    let snap = on_the_plane(vec![placed_at("o-1", 3_000.0)]);
     let p = plan(&snap, &Plane, &PlannerConfig::default());
     assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
     assert_eq!(p.eta_ms("o-1"), Some(NOW + 860_000));
     assert_eq!(p.routes[0].legs.len(), 2, "to the store, to the door");
+}
+
+#[test]
+fn a_courier_taking_two_orders_at_one_store_spends_its_time_there_once_when_so_set() {
+    // A store at the origin, a courier 1 km north (200 s away), two orders ready now for
+    // doors 3 km and 3.1 km north: the courier is at the store at 200 s and leaves with
+    // both 60 s later, the first door at 860 s, the next 20 s and a hand-over later.
+    let snap = on_the_plane(vec![placed_at("o-1", 3_000.0), placed_at("o-2", 3_100.0)]);
+    let once = PlannerConfig {
+        pickup_once_per_visit: true,
+        ..PlannerConfig::default()
+    };
+    let p = plan(&snap, &Plane, &once);
+    assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
+    let at_store: Vec<(i64, i64, i64, i64)> = p.routes[0]
+        .stops
+        .iter()
+        .filter(|s| s.kind == "pickup")
+        .map(|s| {
+            let rel = |ms: i64| (ms - NOW) / 1000;
+            (
+                rel(s.arrival_ms),
+                rel(s.start_ms),
+                rel(s.departure_ms),
+                s.service_s,
+            )
+        })
+        .collect();
+    assert_eq!(at_store.len(), 2, "{:?}", in_order(&p));
+    assert!(
+        at_store
+            .iter()
+            .all(|&(_, start, left, service)| start == 200 && left == 260 && service == 60),
+        "both taken in one visit: {at_store:?}"
+    );
+    assert_eq!(p.eta_ms("o-1"), Some(NOW + 860_000));
+    assert_eq!(p.eta_ms("o-2"), Some(NOW + (860 + 120 + 20) * 1000));
 }
