@@ -64,22 +64,22 @@ pub struct Frame<'a> {
     pub(crate) clock: Instant,
     /// The time at a store where the problem spends it on arriving there (once per
     /// visit), seconds; 0 where each pickup takes its own.
-    pub(crate) pickup_service_s: i64,
+    pub(crate) at_store_on_arrival_s: i64,
 }
 
 /// A solved stop's arrival, start and departure (seconds from `now`, the plan's origin)
 /// as a courier lives them, epoch ms, with its service, seconds: at a store, the time there
-/// (`pickup_service_s`) is the service before leaving with the order, which the problem
+/// (`at_store_on_arrival_s`) is the service before leaving with the order, which the problem
 /// spends on arriving (see `at_stores`).
 pub(crate) fn stop_times(
     now: i64,
-    pickup_service_s: i64,
+    at_store_on_arrival_s: i64,
     kind: StopKind,
     [arrival, start, departure]: [i64; 3],
 ) -> StopTimes {
     let ms = |t: i64| now + t * 1000;
     let before_s = match kind {
-        StopKind::Pickup => pickup_service_s,
+        StopKind::Pickup => at_store_on_arrival_s,
         _ => 0,
     };
     StopTimes {
@@ -478,7 +478,7 @@ pub fn frame<'a>(
         out,
         problem,
         clock,
-        pickup_service_s: once_s,
+        at_store_on_arrival_s: once_s,
     }
 }
 

@@ -189,7 +189,7 @@ fn judge_framed(framed: &Frame<'_>, courier: &str, stops: &[(&str, Side)]) -> Ha
         let out = &mut verdict.stops[k];
         let t = stop_times(
             framed.now,
-            framed.pickup_service_s,
+            framed.at_store_on_arrival_s,
             s.kind,
             [s.arrival, s.start, s.departure],
         );

@@ -28,7 +28,7 @@ pub(crate) fn read_back(
         earliest,
         mut out,
         clock,
-        pickup_service_s,
+        at_store_on_arrival_s,
         ..
     } = framed;
     let at = |s: Seconds| now + s.0 * 1000;
@@ -53,7 +53,7 @@ pub(crate) fn read_back(
             let pickup = s.kind == StopKind::Pickup;
             let t = stop_times(
                 now,
-                pickup_service_s,
+                at_store_on_arrival_s,
                 s.kind,
                 [s.arrival.0, s.start.0, s.departure.0],
             );
