@@ -731,7 +731,9 @@ fn with_no_news_the_plan_in_force_stands_and_news_is_what_a_plan_decides_from() 
         let again = plan(&snap, &*monaco(), &config);
         assert_eq!(again.basis, first.basis, "seed {seed}");
         // An order may move to make room for one left out; with none left out, none moves.
-        if first.unassigned.is_empty() {
+        // An order the hurried plan could place only with looser deadlines (`late`) is
+        // left out by the next plan's first pass, and may take another's place.
+        if first.unassigned.is_empty() && first.late.is_empty() {
             compared += 1;
             assert_eq!(
                 again.courier_of_each_order(),
