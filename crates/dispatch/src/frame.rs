@@ -27,8 +27,9 @@ pub struct Relaxed {
     /// An hour more past the promise and its allowed lateness, the ETA told no longer
     /// held (the ride limit kept).
     pub late: Vec<String>,
-    /// By the end of the day; goods on board straight to their door, within five
-    /// minutes of the drive there (twice their ride limit where no road leads there).
+    /// By the end of the day; goods on board within their whole ride limit, or once past
+    /// it straight to their door, within five minutes of the drive there (twice their
+    /// ride limit where no road leads there).
     pub hopeless: Vec<String>,
     /// Goods on board with no deadline but the day's end.
     pub adrift: Vec<String>,
@@ -329,7 +330,8 @@ pub fn frame<'a>(
                 amount: vec![o.box_units],
                 // The planned ride, and no later than the ETA the customer was told (an order
                 // late for its promise keeps the planned ride); goods that cannot keep it any
-                // more go straight to their door from where the courier starts, within
+                // more have their whole ride limit (the margin is for such trouble), or once
+                // past it go straight to their door from where the courier starts, within
                 // `LOST_SLACK_S` of the drive; goods adrift have none.
                 deadline: ride
                     .filter(|_| !adrift)
@@ -341,11 +343,13 @@ pub fn frame<'a>(
                                 leaves_ms,
                                 ..
                             } = starts[v];
+                            let whole = config.ride_limit(&o.classes).unwrap_or(r);
                             travel
                                 .drive_ms(profiles[k], from, o.door())
                                 .map_or((picked_ms + 2 * r * 1000).max(now + 1_800_000), |d| {
                                     leaves_ms + d + LOST_SLACK_S * 1000
                                 })
+                                .max(picked_ms + whole * 1000)
                         } else {
                             picked_ms + r * 1000
                         }

@@ -20,8 +20,9 @@ use crate::travel::{Tables, Travel};
 /// A late order is still delivered. One that can no longer arrive by its promise plus
 /// the allowed lateness (or by the ETA its customer was told) is planned again with an
 /// hour more, its ride limit kept; the customer hears of the delay. One that cannot even
-/// so is planned by the end of the day, and goods on board that cannot keep their ride
-/// limit any more straight to their door. Goods on board are never left out: any the
+/// so is planned by the end of the day, goods on board that cannot keep their planned
+/// ride within their whole limit (with all their courier carries), and those past it
+/// straight to their door. Goods on board are never left out: any the
 /// plan still cannot place (two doors in opposite directions, each wanting to be first)
 /// are planned last with no deadline but the day's end, so that they have a place in
 /// their courier's route and lateness alone orders it.
@@ -48,7 +49,7 @@ pub fn plan(snap: &Snapshot, travel: &dyn Travel, config: &PlannerConfig) -> Pla
         }
         match step {
             0 => relaxed.late = stuck,
-            1 => relaxed.hopeless = stuck,
+            1 => relaxed.hopeless = with_shipmates(snap, stuck),
             _ => relaxed.adrift = stuck,
         }
         // An eighth of the first plan's search each time: it already did most of the work.
@@ -94,6 +95,26 @@ fn stuck(snap: &Snapshot, plan: &Plan, timing: bool) -> Vec<String> {
         })
         .map(|(id, _)| id.clone())
         .collect()
+}
+
+/// `stuck` with the other goods on board each stuck order's courier: when goods on board
+/// cannot all keep their planned rides, all of them are given their whole ride limits
+/// together, so that the plan orders the doors by every limit rather than keeping some
+/// goods' margins at the cost of others' limits (ice cream behind warm meals).
+fn with_shipmates(snap: &Snapshot, mut stuck: Vec<String>) -> Vec<String> {
+    let couriers: Vec<&str> = snap
+        .orders
+        .iter()
+        .filter(|o| o.status == Status::PickedUp && stuck.contains(&o.id))
+        .filter_map(|o| o.courier_id.as_deref())
+        .collect();
+    for o in &snap.orders {
+        let aboard = couriers.iter().any(|c| o.carried_by(c));
+        if aboard && !stuck.contains(&o.id) {
+            stuck.push(o.id.clone());
+        }
+    }
+    stuck
 }
 
 /// One plan with the deadlines of `relaxed` loosened, its search given `1 / share` of

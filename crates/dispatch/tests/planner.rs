@@ -829,6 +829,53 @@ fn on_the_plane(orders: Vec<Order>) -> Snapshot {
 }
 
 #[test]
+fn goods_on_board_that_cannot_all_keep_their_planned_rides_keep_their_whole_limits() {
+    // At the store at the plane's origin, a courier carries ice cream (limit 20 min, 15
+    // planned) long past its promise, for a door 2 km south, and a hot meal (25 min, 18.75
+    // planned) promised in 500 s, for a door 2 km north, both picked up 2 minutes ago.
+    // Either door first keeps the other's ride past its planned limit; the meal first
+    // brings the ice cream after 1,440 s of ride, past its whole limit; the ice cream
+    // first keeps both within their limits.
+    let picked = NOW - 2 * MINUTE;
+    let on_board = |id: &str, south: f64, class: ColdChain, promised_ms: i64| {
+        let mut o = order(
+            id,
+            "s",
+            (-south, 0.0),
+            class,
+            Status::PickedUp,
+            picked,
+            picked,
+        );
+        o.promised_ms = promised_ms;
+        o
+    };
+    let snap = Snapshot {
+        now_ms: NOW,
+        stores: vec![store("s", (0.0, 0.0))],
+        couriers: vec![courier("c", (0.0, 0.0))],
+        orders: vec![
+            on_board("o-ice", 2_000.0, ColdChain::Frozen, NOW - 20 * MINUTE),
+            on_board("o-hot", -2_000.0, ColdChain::Hot, NOW + 500_000),
+        ],
+        ..Snapshot::default()
+    };
+    let config = PlannerConfig::default();
+    let p = plan(&snap, &Plane, &config);
+    let stops = in_order(&p);
+    assert_eq!(stops.len(), 2, "{stops:?}, left out: {:?}", p.unassigned);
+    assert_eq!(stops[0].0, "o-ice", "the ice cream first: {stops:?}");
+    for (id, class) in [("o-ice", ColdChain::Frozen), ("o-hot", ColdChain::Hot)] {
+        let ride_ms = p.eta_ms(id).map(|eta| eta - picked);
+        let limit_ms = config.ride_limit(&[class]).map(|s| s * 1000);
+        assert!(
+            ride_ms.is_some() && ride_ms <= limit_ms,
+            "{id} rides {ride_ms:?} ms, limit {limit_ms:?}"
+        );
+    }
+}
+
+#[test]
 fn the_dispatcher_plans_on_any_travel_not_only_roads() {
     // A store at the origin, a courier 1 km north, a door 3 km north: 200 s to the
     // store, 60 s there, 600 s to the door.
