@@ -27,9 +27,10 @@ pub struct Relaxed {
     /// An hour more past the promise and its allowed lateness, the ETA told no longer
     /// held (the ride limit kept).
     pub late: Vec<String>,
-    /// By the end of the day; goods on board within their whole ride limit, or once past
-    /// it straight to their door, within five minutes of the drive there (twice their
-    /// ride limit where no road leads there).
+    /// By the end of the day; goods on board within their whole ride limit (each second
+    /// past the planned ride costing ten of a late promise), or once past it straight to
+    /// their door, within five minutes of the drive there (twice their ride limit where
+    /// no road leads there).
     pub hopeless: Vec<String>,
     /// Goods on board with no deadline but the day's end.
     pub adrift: Vec<String>,
@@ -320,6 +321,15 @@ pub fn frame<'a>(
             let Some(v) = bound else { continue };
             // Picked up now, or when its courier leaves the store it is on its way to.
             let picked_ms = headed.map_or(o.since_ms, |(_, _, leaves)| leaves);
+            let mut delivery = delivery;
+            if lost && let (Some(r), Some(soft)) = (ride, delivery.soft_end.as_mut()) {
+                // The cold chain first: each second past its planned ride costs many of a
+                // late promise (the promise itself still costs its apology), so that the
+                // margin left of the limit orders the doors by their rides, and takes no
+                // other stop in.
+                soft.at = rel(picked_ms + r * 1000, now);
+                soft.cost_per_second *= PAST_RIDE_WEIGHT;
+            }
             task_places.push(TaskPlaces::OnBoard {
                 vehicle: v,
                 door: delivery.location,
@@ -571,6 +581,10 @@ fn keeps_rides_after(
 fn leaves_committed(snap: &Snapshot, stop: &PlannedStop) -> i64 {
     stop.start_ms.max(snap.now_ms) + stop.service_s * 1000
 }
+
+/// What a second past its planned ride costs goods on board that could not keep it, in
+/// seconds of lateness past a promise.
+const PAST_RIDE_WEIGHT: i64 = 10;
 
 /// Goods on board that cannot keep their ride limit any more are planned to arrive
 /// within this of the straight drive to their door, seconds.

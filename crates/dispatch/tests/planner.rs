@@ -876,6 +876,37 @@ fn goods_on_board_that_cannot_all_keep_their_planned_rides_keep_their_whole_limi
 }
 
 #[test]
+fn goods_on_board_past_their_ride_take_no_pickup_in_on_the_way() {
+    // At the store at the plane's origin, a courier carries ice cream picked up 17 minutes
+    // ago (limit 20, 15 planned) for a door 2 km south, 400 s away. An order ready there
+    // now, promised in 10 minutes, goes 1 km south, on the way: taking it first would
+    // bring it on time and the ice cream 180 s later. The ice cream goes straight.
+    let picked = NOW - 17 * MINUTE;
+    let mut ice = order(
+        "o-ice",
+        "s",
+        (-2_000.0, 0.0),
+        ColdChain::Frozen,
+        Status::PickedUp,
+        picked,
+        picked,
+    );
+    ice.promised_ms = NOW - 5 * MINUTE;
+    let mut new = placed_at("o-new", -1_000.0);
+    new.promised_ms = NOW + 10 * MINUTE;
+    let mut snap = on_the_plane(vec![ice, new]);
+    snap.couriers = vec![courier("c", (0.0, 0.0))];
+    let p = plan(&snap, &Plane, &PlannerConfig::default());
+    let stops = in_order(&p);
+    assert_eq!(stops.len(), 3, "{stops:?}, left out: {:?}", p.unassigned);
+    assert_eq!(
+        (stops[0].0, stops[0].1, stops[0].2),
+        ("o-ice", "delivery", NOW + 400_000),
+        "the ice cream straight to its door: {stops:?}"
+    );
+}
+
+#[test]
 fn the_dispatcher_plans_on_any_travel_not_only_roads() {
     // A store at the origin, a courier 1 km north, a door 3 km north: 200 s to the
     // store, 60 s there, 600 s to the door.
