@@ -20,12 +20,12 @@ use crate::travel::{Tables, Travel};
 /// A late order is still delivered. One that can no longer arrive by its promise plus
 /// the allowed lateness (or by the ETA its customer was told) is planned again with an
 /// hour more, its ride limit kept; the customer hears of the delay. One that cannot even
-/// so is planned by the end of the day, goods on board that cannot keep their planned
-/// ride within their whole limit (with all their courier carries), and those past it
-/// straight to their door. Goods on board are never left out: any the
-/// plan still cannot place (two doors in opposite directions, each wanting to be first)
-/// are planned last with no deadline but the day's end, so that they have a place in
-/// their courier's route and lateness alone orders it.
+/// so is planned by the end of the day; goods on board that cannot keep their planned
+/// ride are planned within their whole limit (with all their courier carries), and those
+/// past it straight to their door. Goods on board are never left out: any the plan still
+/// cannot place (two doors in opposite directions, each wanting to be first) are planned
+/// last with no deadline but the day's end, so that they have a place in their courier's
+/// route and lateness alone orders it.
 pub fn plan(snap: &Snapshot, travel: &dyn Travel, config: &PlannerConfig) -> Plan {
     let mut relaxed = Relaxed::default();
     let mut tables = Tables::default();
@@ -97,10 +97,11 @@ fn stuck(snap: &Snapshot, plan: &Plan, timing: bool) -> Vec<String> {
         .collect()
 }
 
-/// `stuck` with the other goods on board each stuck order's courier: when goods on board
-/// cannot all keep their planned rides, all of them are given their whole ride limits
-/// together, so that the plan orders the doors by every limit rather than keeping some
-/// goods' margins at the cost of others' limits (ice cream behind warm meals).
+/// `stuck` with everything else the courier of each stuck order on board carries: when
+/// goods on board cannot all keep their planned rides, all of them are given their whole
+/// ride limits together, so that the plan orders the doors by every limit rather than
+/// keeping some goods' margins at the cost of others' limits (ice cream behind warm
+/// meals).
 fn with_shipmates(snap: &Snapshot, mut stuck: Vec<String>) -> Vec<String> {
     let couriers: Vec<&str> = snap
         .orders
