@@ -302,8 +302,8 @@ pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
     t.check(
         "ETA at pickup within ±5 min",
         format!("{:.1} %", 100.0 * f("eta_within_5min_share")),
-        "≥ 90 %",
-        f("eta_within_5min_share") >= 0.9,
+        "≥ 95 %",
+        f("eta_within_5min_share") >= 0.95,
     );
     t.info(
         "re-plan time p50, ms",

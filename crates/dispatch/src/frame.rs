@@ -548,9 +548,9 @@ fn warm_routes(
     }
 }
 
-/// Whether the goods `courier` has on board with a ride limit can all still reach their
-/// doors within their planned ride if it first serves `stop` (leaving when planned)
-/// and then drives straight to each.
+/// Whether the goods `courier` has on board with a ride limit, and those it takes at
+/// `stop`, can all still reach their doors within their planned rides if it first serves
+/// `stop` (leaving when planned) and then drives from door to door in some order.
 fn keeps_rides_after(
     snap: &Snapshot,
     travel: &dyn Travel,
@@ -564,15 +564,87 @@ fn keeps_rides_after(
         lat: stop.lat,
         lon: stop.lon,
     };
-    snap.orders
+    // Each good's door and the latest it may arrive there, epoch ms.
+    let goods: Vec<(Place, i64)> = snap
+        .orders
         .iter()
-        .filter(|o| o.carried_by(courier))
-        .filter_map(|o| Some((o, config.planned_ride(&o.classes)?)))
-        .all(|(o, ride_s)| {
-            travel
-                .drive_ms(profile, from, o.door())
-                .is_some_and(|d| leaves_ms + d <= o.since_ms + ride_s * 1000)
+        .filter_map(|o| {
+            let picked_ms = if o.carried_by(courier) {
+                o.since_ms
+            } else if stop.kind == "pickup" && o.id == stop.order_id {
+                leaves_ms
+            } else {
+                return None;
+            };
+            Some((
+                o.door(),
+                picked_ms + config.planned_ride(&o.classes)? * 1000,
+            ))
         })
+        .collect();
+    if goods.len() > MAX_GOODS_ORDERED {
+        return false;
+    }
+    let places: Vec<Place> = std::iter::once(from)
+        .chain(goods.iter().map(|g| g.0))
+        .collect();
+    let drive: Vec<Vec<Option<i64>>> = places
+        .iter()
+        .map(|&a| {
+            goods
+                .iter()
+                .map(|g| travel.drive_ms(profile, a, g.0))
+                .collect()
+        })
+        .collect();
+    let deadlines: Vec<i64> = goods.iter().map(|g| g.1).collect();
+    let mut left: Vec<usize> = (0..goods.len()).collect();
+    DoorRound {
+        drive: &drive,
+        deadlines: &deadlines,
+        service_ms: config.delivery_service_s * 1000,
+    }
+    .fits(0, leaves_ms, &mut left)
+}
+
+/// Goods on board beyond this many are not ordered door by door: a pickup with so many
+/// on board is not committed.
+const MAX_GOODS_ORDERED: usize = 7;
+
+/// Doors to reach each by its deadline, from a start: `drive[a][b]` from place `a`
+/// (0 the start, `k + 1` the door of good `k`) to the door of good `b`, ms.
+struct DoorRound<'a> {
+    drive: &'a [Vec<Option<i64>>],
+    deadlines: &'a [i64],
+    service_ms: i64,
+}
+
+impl DoorRound<'_> {
+    /// Whether the goods `left`, leaving place `at` at `t` ms, can each reach their door
+    /// by their deadline in some order.
+    fn fits(&self, at: usize, t: i64, left: &mut Vec<usize>) -> bool {
+        if left.is_empty() {
+            return true;
+        }
+        for k in 0..left.len() {
+            let g = left[k];
+            let Some(arrive) = self.drive[at][g].map(|d| t + d) else {
+                continue;
+            };
+            if arrive > self.deadlines[g] {
+                continue;
+            }
+            left.swap_remove(k);
+            let fits = self.fits(g + 1, arrive + self.service_ms, left);
+            left.push(g);
+            let last = left.len() - 1;
+            left.swap(k, last);
+            if fits {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 /// When a courier leaves its committed stop: its service done, begun as planned or now,

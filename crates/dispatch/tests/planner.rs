@@ -131,6 +131,17 @@ fn in_order(p: &Plan) -> Vec<(&str, &str, i64)> {
         .collect()
 }
 
+/// A plan's stops ([`in_order`]), the first of them the ice cream's delivery.
+fn ice_cream_first(p: &Plan) -> Vec<(&str, &str, i64)> {
+    let stops = in_order(p);
+    assert_eq!(
+        stops.first().map(|s| (s.0, s.1)),
+        Some(("o-ice", "delivery")),
+        "{stops:?}"
+    );
+    stops
+}
+
 fn stops(snap: &Snapshot) -> Vec<(String, &'static str, i64)> {
     let config = PlannerConfig::default();
     let p = plan(snap, &*monaco(), &config);
@@ -200,16 +211,69 @@ fn a_pickup_whose_food_is_late_does_not_hold_goods_on_board_past_their_ride() {
     stop.start_ms = NOW - 5 * MINUTE;
     stop.departure_ms = NOW - 4 * MINUTE;
     let p = plan(&snap, &*travel, &config);
-    let stops = in_order(&p);
-    assert_eq!(
-        stops.first().map(|s| (s.0, s.1)),
-        Some(("o-ice", "delivery")),
-        "{stops:?}"
-    );
+    let stops = ice_cream_first(&p);
     assert!(
         stops[0].2 <= snap.orders[0].since_ms + planned_ride_ms,
         "within its planned ride: {stops:?}"
     );
+}
+
+#[test]
+fn a_pickup_is_not_committed_when_its_cold_goods_and_those_on_board_cannot_all_keep_their_rides() {
+    // The courier at Fontvieille is about to take ice cream for a door nearby while it
+    // carries ice cream for the Casino side. Each alone reaches its door within its
+    // planned ride after the pickup (the one on board with 30 s to spare); both do not,
+    // in either order: the ice cream on board goes first, the pickup after.
+    let travel = monaco();
+    let config = PlannerConfig {
+        frozen_ride_s: 10 * 60,
+        ..PlannerConfig::default()
+    };
+    let planned_ride_ms = config.frozen_ride_s * config.ride_plan_pct / 100 * 1000;
+    let mut snap = moment(0, 0);
+    snap.orders[1].classes = vec![ColdChain::Frozen];
+    let at = |o: &Order| Place {
+        lat: o.lat,
+        lon: o.lon,
+    };
+    let (ice, cake) = (at(&snap.orders[0]), at(&snap.orders[1]));
+    let drive = |a, b| travel.drive_ms(Profile::Scooter, a, b).expect("a road");
+    let store = Place {
+        lat: FONTVIEILLE.0,
+        lon: FONTVIEILLE.1,
+    };
+    let leaves_ms = NOW + 60_000;
+    let service_ms = config.delivery_service_s * 1000;
+    assert!(
+        drive(store, ice) + service_ms + drive(ice, cake) > planned_ride_ms,
+        "the cake cannot wait for the ice cream's door"
+    );
+    snap.orders[0].since_ms = leaves_ms + drive(store, ice) + 30_000 - planned_ride_ms;
+    let p = plan(&snap, &*travel, &config);
+    let stops = ice_cream_first(&p);
+    for (k, o) in snap.orders.iter().enumerate() {
+        let picked_ms = match k {
+            0 => o.since_ms,
+            _ => {
+                stops
+                    .iter()
+                    .find(|s| s.0 == o.id && s.1 == "pickup")
+                    .expect("picked up")
+                    .2
+            }
+        };
+        let delivered_ms = stops
+            .iter()
+            .find(|s| s.0 == o.id && s.1 == "delivery")
+            .expect("delivered")
+            .2;
+        assert!(
+            delivered_ms - picked_ms <= planned_ride_ms + 60_000,
+            "{} rides {} s: {stops:?}",
+            o.id,
+            (delivered_ms - picked_ms) / 1000
+        );
+    }
 }
 
 /// [`moment`] with the courier at the Casino store, on its way nowhere, its ice cream
