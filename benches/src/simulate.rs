@@ -106,6 +106,9 @@ pub struct SimResult {
     pub courier_hours: f64,
     /// Metres driven by all couriers.
     pub distance_m: f64,
+    /// Of those, metres on legs left before their stop was reached: couriers turned
+    /// to another stop by a new plan.
+    pub turned_m: f64,
     /// At each pickup, the customer's ETA minus the real arrival, seconds.
     pub eta_error_s: Vec<i64>,
     /// Time of each re-plan request, milliseconds.
@@ -177,6 +180,7 @@ impl SimResult {
             "cold_chain_violations": self.cold_chain_violations,
             "orders_per_courier_hour": self.delivered as f64 / self.courier_hours.max(1e-9),
             "courier_km": self.distance_m / 1000.0,
+            "turned_km": self.turned_m / 1000.0,
             "eta_mae_min": abs.iter().sum::<f64>() / abs.len().max(1) as f64 / 60.0,
             "eta_within_2min_share": within(120),
             "eta_within_5min_share": within(300),
@@ -290,7 +294,10 @@ pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
         "orders per courier-hour",
         format!("{:.2}", f("orders_per_courier_hour")),
     );
-    t.info("courier distance, km", format!("{:.1}", f("courier_km")));
+    t.info(
+        "courier distance, km; of it on legs left for another stop",
+        format!("{:.1}; {:.1}", f("courier_km"), f("turned_km")),
+    );
     t.info(
         "ETA at pickup: mean absolute error, min",
         format!("{:.2}", f("eta_mae_min")),
@@ -454,6 +461,10 @@ struct SimCourier {
     doing: Doing,
     /// Orders in its box.
     carrying: usize,
+    /// Metres driven towards the stop it is driving to, over all the roads it was given.
+    toward_m: f64,
+    /// Stops served so far.
+    served: usize,
 }
 
 struct SimOrder {
@@ -472,6 +483,8 @@ struct SimOrder {
     cause: Option<&'static str>,
     left_store_ms: Option<i64>,
     eta_at_pickup_ms: Option<i64>,
+    /// Its courier's stops served when it was picked up.
+    served_at_pickup: usize,
     arrived_ms: Option<i64>,
 }
 
@@ -579,6 +592,8 @@ pub async fn simulate(
             at: home,
             doing: Doing::Idle,
             carrying: 0,
+            toward_m: 0.0,
+            served: 0,
         });
     }
     let window_ms = (start_ms, opts.day_ms + window.1 * 1000);
@@ -678,6 +693,7 @@ pub async fn simulate(
                     cause: None,
                     left_store_ms: None,
                     eta_at_pickup_ms: None,
+                    served_at_pickup: 0,
                     arrived_ms: None,
                 },
             );
@@ -763,6 +779,13 @@ pub async fn simulate(
                     Doing::Idle => false,
                 };
                 if !same_stop {
+                    if let Doing::Driving {
+                        order: o, kind: k, ..
+                    } = &c.doing
+                        && (o != order || k != kind)
+                    {
+                        result.turned_m += std::mem::take(&mut c.toward_m);
+                    }
                     let drive_s = next["drive_s"].as_f64().unwrap_or(0.0).max(1.0);
                     let len = length(&road);
                     let traffic = (opts.traffic_sigma * normal(&mut rng)).exp();
@@ -775,6 +798,7 @@ pub async fn simulate(
                     };
                 }
             } else if matches!(c.doing, Doing::Driving { .. }) {
+                result.turned_m += std::mem::take(&mut c.toward_m);
                 c.doing = Doing::Idle;
             }
             'work: {
@@ -791,6 +815,7 @@ pub async fn simulate(
                         let before = *done_m;
                         *done_m = (*done_m + step).min(total);
                         result.distance_m += *done_m - before;
+                        c.toward_m += *done_m - before;
                         c.at = along(path, *done_m);
                         if *done_m >= total {
                             // Arrived part-way through the step.
@@ -805,6 +830,7 @@ pub async fn simulate(
                             {
                                 o.arrived_ms.get_or_insert(since_ms);
                             }
+                            c.toward_m = 0.0;
                             c.doing = Doing::AtStop {
                                 order: order.clone(),
                                 kind: kind.clone(),
@@ -845,6 +871,8 @@ pub async fn simulate(
                                 c.carrying += 1;
                                 let t = api.must("GET", &o.track, None).await?;
                                 o.eta_at_pickup_ms = parse_ms(&t["eta"]);
+                                c.served += 1;
+                                o.served_at_pickup = c.served;
                                 c.doing = Doing::Idle;
                             } else if status != "placed" {
                                 // Given to another courier, or called off: the plan says what next.
@@ -908,8 +936,19 @@ pub async fn simulate(
                             }
                             if let Some(eta) = o.eta_at_pickup_ms {
                                 result.eta_error_s.push((eta - arrived) / 1000);
+                                if (eta - arrived).abs() > 300_000 {
+                                    progress(&format!(
+                                        "ETA off: {order} by {}, arrived {:+.1} min from the ETA told at pickup, {:.1} min after it; {} stops served in between",
+                                        c.id,
+                                        (arrived - eta) as f64 / 60_000.0,
+                                        (arrived - o.left_store_ms.unwrap_or(arrived)) as f64
+                                            / 60_000.0,
+                                        c.served.saturating_sub(o.served_at_pickup),
+                                    ));
+                                }
                             }
                             live.remove(order.as_str());
+                            c.served += 1;
                             c.carrying = c.carrying.saturating_sub(1);
                             c.doing = Doing::Idle;
                         }

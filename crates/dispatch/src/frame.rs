@@ -24,8 +24,9 @@ use crate::travel::{Place, Tables, Travel};
 /// Orders framed with looser deadlines than their own, after a plan could not keep them.
 #[derive(Debug, Clone, Default)]
 pub struct Relaxed {
-    /// An hour more past the promise and its allowed lateness, the ETA told no longer
-    /// held (the ride limit kept).
+    /// An hour more past the promise and its allowed lateness (the ride limit kept);
+    /// goods on board by the ETA told or, later than that, within the ETA's hold of the
+    /// straight drive to their door.
     pub late: Vec<String>,
     /// By the end of the day; goods on board within their whole ride limit (each second
     /// past the planned ride costing ten of a late promise), or once past it straight to
@@ -338,41 +339,52 @@ pub fn frame<'a>(
                 vehicle: v,
                 delivery,
                 amount: vec![o.box_units],
-                // The planned ride, and no later than the ETA the customer was told (an order
-                // late for its promise keeps the planned ride); goods that cannot keep it any
-                // more have their whole ride limit (the margin is for such trouble), or once
-                // past it go straight to their door from where the courier starts, within
-                // `LOST_SLACK_S` of the drive; goods adrift have none.
-                deadline: ride
-                    .filter(|_| !adrift)
-                    .map(|r| {
+                // The planned ride, and no later than the ETA the customer was told; goods
+                // that cannot keep their planned ride any more have their whole ride limit
+                // (the margin is for such trouble), or once past it go straight to their door
+                // from where the courier starts, within `LOST_SLACK_S` of the drive; an
+                // order that cannot keep its ETA any more is held to that drive (within the
+                // ETA's hold of it), not let go; goods adrift have no deadline.
+                deadline: {
+                    let straight_ms = |slack_s: i64| {
+                        let Start {
+                            at: from,
+                            table: k,
+                            leaves_ms,
+                            ..
+                        } = starts[v];
+                        travel
+                            .drive_ms(profiles[k], from, o.door())
+                            .map(|d| leaves_ms + d + slack_s * 1000)
+                    };
+                    let ride_ms = ride.filter(|_| !adrift).map(|r| {
                         if lost {
-                            let Start {
-                                at: from,
-                                table: k,
-                                leaves_ms,
-                                ..
-                            } = starts[v];
                             let whole = config.ride_limit(&o.classes).unwrap_or(r);
-                            travel
-                                .drive_ms(profiles[k], from, o.door())
-                                .map_or((picked_ms + 2 * r * 1000).max(now + 1_800_000), |d| {
-                                    leaves_ms + d + LOST_SLACK_S * 1000
-                                })
+                            straight_ms(LOST_SLACK_S)
+                                .unwrap_or((picked_ms + 2 * r * 1000).max(now + 1_800_000))
                                 .max(picked_ms + whole * 1000)
                         } else {
                             picked_ms + r * 1000
                         }
-                    })
-                    .into_iter()
-                    .chain(
-                        snap.told
-                            .get(&o.id)
-                            .filter(|_| !overdue && !lost && !adrift)
-                            .map(|t| t + config.eta_hold_s * 1000),
-                    )
-                    .min()
-                    .map(|at| rel(at, now).max(Seconds(0))),
+                    });
+                    let told_ms = snap
+                        .told
+                        .get(&o.id)
+                        .filter(|_| !lost && !adrift)
+                        .map(|t| t + config.eta_hold_s * 1000)
+                        .and_then(|held| {
+                            if overdue {
+                                straight_ms(config.eta_hold_s).map(|s| s.max(held))
+                            } else {
+                                Some(held)
+                            }
+                        });
+                    ride_ms
+                        .into_iter()
+                        .chain(told_ms)
+                        .min()
+                        .map(|at| rel(at, now).max(Seconds(0)))
+                },
                 unassigned_penalty: 10_000_000 * COST_PER_S,
             });
             task_orders.push(o);
