@@ -6,8 +6,8 @@
 //! first stops); each courier reads its next stops through `GET /v1/couriers/{id}/plan`,
 //! drives the road it is given at the speed the road engine expects times a traffic
 //! factor, posts a GPS fix with noise through `POST /v1/fixes` every step, waits at the
-//! store until the kitchen really has the order ready (or until the plan sends it
-//! elsewhere first), and marks it picked up and delivered through
+//! store until the kitchen really has the order ready and a minute more (unless the
+//! plan sends it elsewhere first), and marks it picked up and delivered through
 //! `POST /v1/orders/{id}/status`. What customers see is read through
 //! `GET /track/{token}`.
 
@@ -732,13 +732,12 @@ pub async fn simulate(
                 .must("GET", &format!("/v1/couriers/{}/plan", c.id), None)
                 .await?;
             let next = &plan["stops"][0];
-            // Waiting at a store for food not ready yet while the plan now sends the courier
-            // elsewhere first (to bring what it carries within its ride, or to another
-            // order): it goes, as its app says.
+            // At a store for an order (waiting for its food, or being handed it) while the
+            // plan now sends the courier elsewhere first (to bring what it carries within
+            // its ride, or to another order): it goes, as its app says.
             let called_away = match &c.doing {
                 Doing::AtStop { order, kind, .. } => {
                     kind == "pickup"
-                        && live.get(order.as_str()).is_some_and(|o| now < o.ready_ms)
                         && next["order_id"].as_str().is_some()
                         && (next["order_id"].as_str() != Some(order.as_str())
                             || next["kind"].as_str() != Some("pickup"))
