@@ -562,7 +562,8 @@ fn warm_routes(
 
 /// Whether the goods `courier` has on board with a ride limit, and those it takes at
 /// `stop`, can all still reach their doors within their planned rides if it first serves
-/// `stop` (leaving when planned) and then drives from door to door in some order.
+/// `stop` (leaving when planned) and then drives from door to door in some order; true
+/// when it has no such goods on board.
 fn keeps_rides_after(
     snap: &Snapshot,
     travel: &dyn Travel,
@@ -576,24 +577,28 @@ fn keeps_rides_after(
         lat: stop.lat,
         lon: stop.lon,
     };
-    // Each good's door and the latest it may arrive there, epoch ms.
-    let goods: Vec<(Place, i64)> = snap
+    // Each good's door, the latest it may arrive there (epoch ms), and whether it is on
+    // board already.
+    let goods: Vec<(Place, i64, bool)> = snap
         .orders
         .iter()
         .filter_map(|o| {
-            let picked_ms = if o.carried_by(courier) {
+            let on_board = o.carried_by(courier);
+            let picked_ms = if on_board {
                 o.since_ms
             } else if stop.kind == "pickup" && o.id == stop.order_id {
                 leaves_ms
             } else {
                 return None;
             };
-            Some((
-                o.door(),
-                picked_ms + config.planned_ride(&o.classes)? * 1000,
-            ))
+            let by_ms = picked_ms + config.planned_ride(&o.classes)? * 1000;
+            Some((o.door(), by_ms, on_board))
         })
         .collect();
+    // With no goods with a ride limit on board, the stop's own ride is the plan's to keep.
+    if !goods.iter().any(|g| g.2) {
+        return true;
+    }
     if goods.len() > MAX_GOODS_ORDERED {
         return false;
     }
@@ -602,10 +607,10 @@ fn keeps_rides_after(
         .collect();
     let drive: Vec<Vec<Option<i64>>> = places
         .iter()
-        .map(|&a| {
-            goods
-                .iter()
-                .map(|g| travel.drive_ms(profile, a, g.0))
+        .enumerate()
+        .map(|(a, &from)| {
+            (goods.iter().enumerate())
+                .map(|(b, g)| (a != b + 1).then(|| travel.drive_ms(profile, from, g.0))?)
                 .collect()
         })
         .collect();
