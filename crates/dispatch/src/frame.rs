@@ -615,13 +615,12 @@ fn keeps_rides_after(
         })
         .collect();
     let deadlines: Vec<i64> = goods.iter().map(|g| g.1).collect();
-    let mut left: Vec<usize> = (0..goods.len()).collect();
     DoorRound {
         drive: &drive,
         deadlines: &deadlines,
         service_ms: config.delivery_service_s * 1000,
     }
-    .fits(0, leaves_ms, &mut left)
+    .fits(0, leaves_ms, 0)
 }
 
 /// Goods on board beyond this many are not ordered door by door: a pickup with so many
@@ -637,30 +636,17 @@ struct DoorRound<'a> {
 }
 
 impl DoorRound<'_> {
-    /// Whether the goods `left`, leaving place `at` at `t` ms, can each reach their door
-    /// by their deadline in some order.
-    fn fits(&self, at: usize, t: i64, left: &mut Vec<usize>) -> bool {
-        if left.is_empty() {
-            return true;
-        }
-        for k in 0..left.len() {
-            let g = left[k];
-            let Some(arrive) = self.drive[at][g].map(|d| t + d) else {
-                continue;
-            };
-            if arrive > self.deadlines[g] {
-                continue;
-            }
-            left.swap_remove(k);
-            let fits = self.fits(g + 1, arrive + self.service_ms, left);
-            left.push(g);
-            let last = left.len() - 1;
-            left.swap(k, last);
-            if fits {
-                return true;
-            }
-        }
-        false
+    /// Whether the goods not yet in `done` (a bit per good), leaving place `at` at `t`
+    /// ms, can each reach their door by their deadline in some order.
+    fn fits(&self, at: usize, t: i64, done: u32) -> bool {
+        let n = self.deadlines.len();
+        done == (1 << n) - 1
+            || (0..n).filter(|g| done & (1 << g) == 0).any(|g| {
+                self.drive[at][g]
+                    .map(|d| t + d)
+                    .filter(|&arrive| arrive <= self.deadlines[g])
+                    .is_some_and(|arrive| self.fits(g + 1, arrive + self.service_ms, done | 1 << g))
+            })
     }
 }
 

@@ -20,8 +20,8 @@ use crate::travel::{Tables, Travel};
 /// A late order is still delivered. One that can no longer arrive by its promise plus
 /// the allowed lateness (or by the ETA its customer was told) is planned again with an
 /// hour more, its ride limit kept (goods on board held to the ETA told, or past it to
-/// the straight drive to their door); the customer hears of the delay. One that cannot even
-/// so is planned by the end of the day; goods on board that cannot keep their planned
+/// the straight drive to their door); the customer hears of the delay. One that cannot
+/// arrive even so is planned by the end of the day; goods on board that cannot keep their planned
 /// ride are planned within their whole limit (with all their courier carries), and those
 /// past it straight to their door. Goods on board are never left out: any the plan still
 /// cannot place (two doors in opposite directions, each wanting to be first) are planned
