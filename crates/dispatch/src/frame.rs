@@ -18,10 +18,11 @@ use freshroute_solver::{
 use crate::config::PlannerConfig;
 use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
 use crate::plan::{Plan, PlannedStop};
-use crate::snapshot::{Courier, Order, Snapshot, Status};
+use crate::snapshot::{Courier, Order, Previous, Snapshot, Status};
 use crate::travel::{Place, Tables, Travel};
 
-/// Orders framed with looser deadlines than their own, after a plan could not keep them.
+/// What the passes before this one found: orders framed with looser deadlines than their
+/// own, after a plan could not keep them, and that plan's routes.
 #[derive(Debug, Clone, Default)]
 pub struct Relaxed {
     /// An hour more past the promise and its allowed lateness (the ride limit kept);
@@ -35,6 +36,9 @@ pub struct Relaxed {
     pub hopeless: Vec<String>,
     /// Goods on board with no deadline but the day's end.
     pub adrift: Vec<String>,
+    /// The routes of the pass before, for the search to start from instead of the plan
+    /// in force's (which still says what moving an order costs).
+    pub routes: Option<Previous>,
 }
 
 /// What a second of a courier's time costs in the problem's units: fine enough that a
@@ -458,7 +462,8 @@ pub fn frame<'a>(
         }
         task_orders.push(o);
     }
-    warm_routes(&mut builder, snap, &vehicles, &task_orders, &task_places);
+    let warm = relaxed.routes.as_ref().unwrap_or(&snap.previous);
+    warm_routes(&mut builder, warm, &vehicles, &task_orders, &task_places);
     let tasks: Vec<(TaskPlaces, &Order)> = task_places
         .into_iter()
         .zip(task_orders.iter().copied())
@@ -526,11 +531,11 @@ fn at_stores<'s>(
     tables
 }
 
-/// Each courier's route in the previous plan, for the search to start from: its stops
-/// of orders still in the problem (goods picked up since, by their delivery alone).
+/// Each courier's route in `previous`, for the search to start from: its stops of
+/// orders still in the problem (goods picked up since, by their delivery alone).
 fn warm_routes(
     builder: &mut ProblemBuilder,
-    snap: &Snapshot,
+    previous: &Previous,
     vehicles: &[&Courier],
     task_orders: &[&Order],
     task_places: &[TaskPlaces],
@@ -545,8 +550,7 @@ fn warm_routes(
         })
         .collect();
     for (v, c) in vehicles.iter().enumerate() {
-        let stops: Vec<TaskId> = snap
-            .previous
+        let stops: Vec<TaskId> = previous
             .route_of(&c.id)
             .iter()
             .filter_map(|(order, pickup)| {

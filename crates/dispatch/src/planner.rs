@@ -10,7 +10,7 @@ use crate::config::PlannerConfig;
 use crate::frame::{Relaxed, frame};
 use crate::plan::Plan;
 use crate::read_back::{draw_roads, read_back};
-use crate::snapshot::{Snapshot, Status};
+use crate::snapshot::{Previous, Snapshot, Status};
 use crate::travel::{Tables, Travel};
 
 /// Builds, solves and reads back one plan (`solve_ms` counts travel tables, solver
@@ -53,6 +53,8 @@ pub fn plan(snap: &Snapshot, travel: &dyn Travel, config: &PlannerConfig) -> Pla
             1 => relaxed.hopeless = with_shipmates(snap, stuck),
             _ => relaxed.adrift = stuck,
         }
+        // From the routes just found: only what they left out is new.
+        relaxed.routes = Some(Previous::of_plan(&plan));
         // An eighth of the first plan's search each time: it already did most of the work.
         plan = plan_with(snap, travel, config, &relaxed, &mut tables, (started, 8));
     }

@@ -13,20 +13,30 @@ const AVERAGE_REMOVED: f64 = 10.0;
 /// Longest string removed from one route.
 const MAX_STRING: f64 = 10.0;
 
-/// Each node's other nodes, nearest first (by the first vehicle's matrix).
+/// How many of its nearest nodes each node keeps.
+const NEIGHBOURS: usize = 64;
+
+/// Each node's [`NEIGHBOURS`] nearest nodes (itself included), nearest first, by the
+/// distance there and back on the first vehicle's matrix (ties by node).
 pub(crate) fn neighbours(pb: &Problem) -> Vec<Vec<u32>> {
     let m = pb.matrix(0);
     let n = pb.nodes.len() as u32;
+    let mut keyed: Vec<(i64, u32)> = Vec::with_capacity(n as usize);
     (0..n)
         .map(|u| {
             let lu = pb.nodes[u as usize].location;
-            let mut others: Vec<u32> = (0..n).collect();
-            others.sort_by_key(|&v| {
+            keyed.clear();
+            keyed.extend((0..n).map(|v| {
                 let lv = pb.nodes[v as usize].location;
                 (m.distance(lu, lv) + m.distance(lv, lu), v)
-            });
-            others.truncate(64);
-            others
+            }));
+            // Only the nearest are wanted: select them, then sort those alone.
+            if keyed.len() > NEIGHBOURS {
+                keyed.select_nth_unstable(NEIGHBOURS - 1);
+                keyed.truncate(NEIGHBOURS);
+            }
+            keyed.sort_unstable();
+            keyed.iter().map(|&(_, v)| v).collect()
         })
         .collect()
 }
@@ -133,5 +143,69 @@ pub(crate) fn order(pb: &Problem, tasks: &mut [u32], rng: &mut SmallRng) {
         4..=7 => tasks.sort_by_key(|t| std::cmp::Reverse((size(t), *t))),
         8..=9 => tasks.sort_by_key(|t| std::cmp::Reverse((far(t), *t))),
         _ => tasks.sort_by_key(|t| (far(t), *t)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use freshroute_model::{Metres, Seconds};
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+    use crate::problem::{Job, ProblemBuilder, Stop, TimeWindow, TravelMatrix, Vehicle};
+
+    #[test]
+    fn neighbours_are_the_nearest_in_order_as_a_full_sort_gives_them() {
+        let mut rng = SmallRng::seed_from_u64(3);
+        let n = 150;
+        // Coarse distances, so that many tie and the node decides.
+        let distances: Vec<Metres> = (0..n * n)
+            .map(|_| Metres(rng.random_range(0..40) * 100))
+            .collect();
+        let mut builder = ProblemBuilder::new();
+        builder.add_matrix(TravelMatrix::new(n, vec![Seconds(1); n * n], distances));
+        builder.add_vehicle(Vehicle {
+            start: 0,
+            end: None,
+            shift: TimeWindow {
+                start: Seconds(0),
+                end: Seconds(3600),
+            },
+            capacity: vec![100],
+            skills: Vec::new(),
+            fixed_cost: 0,
+            cost_per_second: 0,
+            cost_per_metre: 1,
+            max_duration: None,
+            profile: 0,
+        });
+        for location in 1..n {
+            builder.add_job(Job {
+                stop: Stop {
+                    location,
+                    service: Seconds(0),
+                    windows: Vec::new(),
+                    soft_end: None,
+                },
+                delivery: vec![1],
+                pickup: vec![0],
+                skills: Vec::new(),
+                unassigned_penalty: 1_000,
+            });
+        }
+        let pb = builder.build().expect("a valid problem");
+        let m = pb.matrix(0);
+        let near = neighbours(&pb);
+        let count = pb.nodes.len() as u32;
+        for (u, got) in near.iter().enumerate() {
+            let lu = pb.nodes[u].location;
+            let mut all: Vec<u32> = (0..count).collect();
+            all.sort_by_key(|&v| {
+                let lv = pb.nodes[v as usize].location;
+                (m.distance(lu, lv) + m.distance(lv, lu), v)
+            });
+            all.truncate(NEIGHBOURS);
+            assert_eq!(got, &all, "node {u}");
+        }
     }
 }
