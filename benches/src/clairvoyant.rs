@@ -1,11 +1,11 @@
 //! The reference for a live dispatcher when couriers are too few to keep every promise:
 //! the same window planned offline. Every order is known from the start, with the time
-//! its food is really ready, and one plan gets a long search. Yildiz & Savelsbergh use
-//! this reference for the meal-delivery problem. Its couriers keep the plan's own times,
-//! with no traffic and no GPS noise, so it is a reference, not a bound.
+//! its food is really ready, and one plan gets a long search, counted in iterations so
+//! that a window always gives the same reference. Yildiz & Savelsbergh use this
+//! reference for the meal-delivery problem. Its couriers keep the plan's own times, with
+//! no traffic and no GPS noise, so it is a reference, not a bound.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use freshroute_calendar::Window;
 use freshroute_dispatch::{
@@ -16,6 +16,7 @@ use freshroute_sample::SampleChain;
 use freshroute_sample::orders::SampleOrder;
 
 use crate::bounds::{direct_drive_ms, earliest_door_ms};
+use crate::simulate::length_m;
 
 /// A courier as the window starts: id, shift (epoch ms), where it is (longitude first).
 pub(crate) type StartingCourier = (String, (i64, i64), [f64; 2]);
@@ -28,17 +29,19 @@ pub struct Reference {
     pub reachable: usize,
     /// Of those, planned by their promise.
     pub on_time: usize,
+    /// The planned routes' length, metres.
+    pub distance_m: i64,
 }
 
 /// Plans the window's `orders` (placed from `day_ms`) at `start_ms`, all known in
-/// advance, for the `couriers` as they start, with `search` for the solver.
+/// advance, for the `couriers` as they start, with `iterations` of search.
 pub(crate) fn clairvoyant(
     roads: &RoadNetwork,
     chain: &SampleChain,
     orders: &[SampleOrder],
     couriers: &[StartingCourier],
     (day_ms, start_ms): (i64, i64),
-    search: Duration,
+    iterations: u64,
 ) -> Reference {
     let stores: HashMap<&str, [f64; 2]> = chain
         .stores
@@ -56,13 +59,18 @@ pub(crate) fn clairvoyant(
         ..Snapshot::default()
     };
     let config = PlannerConfig {
-        solver_per_order: search,
-        time_limit: search,
-        aim: search * 2,
+        solver_iterations: Some(iterations),
         ..PlannerConfig::default()
     };
     let planned = plan(&snap, roads, &config);
-    let mut reference = Reference::default();
+    let mut reference = Reference {
+        distance_m: planned
+            .routes
+            .iter()
+            .map(|r| length_m(&r.geometry).round() as i64)
+            .sum(),
+        ..Reference::default()
+    };
     for (o, ours) in orders.iter().zip(&snap.orders) {
         let Some(store) = stores.get(o.store_id.as_str()) else {
             continue;

@@ -57,9 +57,9 @@ pub struct SimOptions {
     pub traffic_sigma: f64,
     /// Time the solver may take per plan.
     pub solver_time: std::time::Duration,
-    /// The search of the offline reference plan ([`crate::clairvoyant`]); `None` plans
-    /// none.
-    pub clairvoyant_search: Option<std::time::Duration>,
+    /// Iterations of search for the offline reference plan ([`crate::clairvoyant`]);
+    /// `None` plans none.
+    pub clairvoyant_iterations: Option<u64>,
 }
 
 impl Default for SimOptions {
@@ -76,7 +76,7 @@ impl Default for SimOptions {
             gps_noise_m: 5.0,
             traffic_sigma: 0.12,
             solver_time: freshroute_dispatch::PlannerConfig::default().time_limit,
-            clairvoyant_search: None,
+            clairvoyant_iterations: None,
         }
     }
 }
@@ -195,6 +195,7 @@ impl SimResult {
             "late_causes": LATE_CAUSES.iter().map(|c| (c.to_string(), json!(self.late.iter().filter(|l| l.cause == *c).count()))).collect::<serde_json::Map<_, _>>(),
             "clairvoyant_reachable": self.reference.map(|x| x.reachable),
             "clairvoyant_on_time_share": self.reference.map(|x| Self::share(x.on_time, x.reachable)),
+            "clairvoyant_km": self.reference.map(|x| x.distance_m as f64 / 1000.0),
         })
     }
 }
@@ -247,8 +248,13 @@ pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
         .map(|x| x.on_time as f64 / x.reachable.max(1) as f64);
     if let Some(x) = r.reference {
         t.info(
-            "the same, planned offline with every order known (clairvoyant reference)",
-            format!("{:.1} % of {}", 100.0 * offline.unwrap_or(0.0), x.reachable),
+            "the same, planned offline with every order known (clairvoyant reference); its km",
+            format!(
+                "{:.1} % of {}; {:.1}",
+                100.0 * offline.unwrap_or(0.0),
+                x.reachable,
+                x.distance_m as f64 / 1000.0
+            ),
         );
     }
     t.check(
@@ -422,7 +428,8 @@ fn along(path: &[[f64; 2]], mut d: f64) -> [f64; 2] {
     path.last().copied().unwrap_or([0.0, 0.0])
 }
 
-fn length(path: &[[f64; 2]]) -> f64 {
+/// The length of `path` (`[lon, lat]` pairs), metres.
+pub(crate) fn length_m(path: &[[f64; 2]]) -> f64 {
     path.windows(2).map(|w| metres(w[0], w[1])).sum()
 }
 
@@ -786,7 +793,7 @@ pub async fn simulate(
                         result.turned_m += std::mem::take(&mut c.toward_m);
                     }
                     let drive_s = next["drive_s"].as_f64().unwrap_or(0.0).max(1.0);
-                    let len = length(&road);
+                    let len = length_m(&road);
                     let traffic = (opts.traffic_sigma * normal(&mut rng)).exp();
                     c.doing = Doing::Driving {
                         order: order.to_string(),
@@ -809,7 +816,7 @@ pub async fn simulate(
                         done_m,
                         speed,
                     } => {
-                        let total = length(path);
+                        let total = length_m(path);
                         let step = *speed * opts.step_s as f64;
                         let before = *done_m;
                         *done_m = (*done_m + step).min(total);
@@ -983,7 +990,7 @@ pub async fn simulate(
         }
     }
     result.span_s = (now - start_ms) / 1000;
-    result.reference = opts.clairvoyant_search.map(|search| {
+    result.reference = opts.clairvoyant_iterations.map(|iterations| {
         progress("planning the window offline, every order known (the clairvoyant reference)");
         clairvoyant(
             &bound_roads,
@@ -991,7 +998,7 @@ pub async fn simulate(
             &taken,
             &starting,
             (opts.day_ms, start_ms),
-            search,
+            iterations,
         )
     });
     // What is still open, and why the plan leaves it so.
@@ -1029,7 +1036,7 @@ mod tests {
     #[test]
     fn a_path_is_walked_by_metres() {
         let path = [[0.0, 0.0], [0.001, 0.0], [0.001, 0.001]];
-        let l = length(&path);
+        let l = length_m(&path);
         assert!((l - 111.32 - 110.54).abs() < 0.5, "{l}");
         let mid = along(&path, 111.32);
         assert!((mid[0] - 0.001).abs() < 1e-9 && mid[1].abs() < 1e-9);

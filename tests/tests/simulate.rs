@@ -24,7 +24,7 @@ async fn a_quarter_hour_of_lunch_is_delivered_whole_and_cold() {
         peak_per_hour: 40.0,
         replan_every_s: 60,
         solver_time: Duration::from_millis(150),
-        clairvoyant_search: Some(Duration::from_millis(300)),
+        clairvoyant_iterations: Some(2_000),
         ..SimOptions::default()
     };
     let mut lines = Vec::new();

@@ -36,10 +36,10 @@ pub(crate) struct SimulateArgs {
     /// Seconds between plans.
     #[arg(long, default_value_t = 30)]
     replan_every: u32,
-    /// Seconds of search for the offline reference: the same window planned with every
-    /// order known in advance (0 plans none).
-    #[arg(long, default_value_t = 20.0)]
-    clairvoyant: f64,
+    /// Iterations of search for the offline reference: the same window planned with
+    /// every order known in advance (0 plans none).
+    #[arg(long, default_value_t = CLAIRVOYANT_ITERATIONS)]
+    clairvoyant: u64,
     /// The chain [default: the bundled sample chain].
     #[arg(long)]
     sample_chain: Option<PathBuf>,
@@ -47,6 +47,10 @@ pub(crate) struct SimulateArgs {
     #[arg(long)]
     json: bool,
 }
+
+/// The offline reference's search: 200,000 iterations, about 20 s for the 123 orders of
+/// 120 an hour on two cores.
+const CLAIRVOYANT_ITERATIONS: u64 = 200_000;
 
 fn hhmm(text: &str) -> Option<i64> {
     let (h, m) = text.split_once(':')?;
@@ -61,10 +65,10 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         && args.peak_per_hour > 0.0
         && args.peak_per_hour <= 5_000.0
         && (5..=3_600).contains(&args.replan_every)
-        && (0.0..=600.0).contains(&args.clairvoyant);
+        && args.clairvoyant <= 100_000_000;
     if !valid {
         return Err(CliError::Usage(
-            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s, --clairvoyant 0 to 600 s"
+            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s, --clairvoyant 0 to 100000000 iterations"
                 .to_string(),
         ));
     }
@@ -82,8 +86,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         peak_per_hour: args.peak_per_hour,
         seed: args.seed,
         replan_every_s: i64::from(args.replan_every),
-        clairvoyant_search: (args.clairvoyant > 0.0)
-            .then(|| std::time::Duration::from_secs_f64(args.clairvoyant)),
+        clairvoyant_iterations: (args.clairvoyant > 0).then_some(args.clairvoyant),
         ..SimOptions::default()
     };
     let result = runtime()?

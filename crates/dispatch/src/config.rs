@@ -44,6 +44,10 @@ pub struct PlannerConfig {
     pub solver_per_order: Duration,
     /// The most the solver may take per plan, however many orders.
     pub time_limit: Duration,
+    /// When set, each plan's search runs this many iterations (a later pass its share of
+    /// them) instead of for a time, so that a snapshot always gives the same plan: for
+    /// references planned offline. The service searches for a time.
+    pub solver_iterations: Option<u64>,
     /// A re-plan aims to be done within this: the solver takes at most three quarters of
     /// what framing (travel tables above all) leaves of it, the rest draws the roads.
     pub aim: Duration,
@@ -92,6 +96,7 @@ impl Default for PlannerConfig {
             // orders and 300 couriers re-plans within 1 s on two cores (`bench replan`).
             solver_per_order: Duration::from_millis(2),
             time_limit: Duration::from_millis(600),
+            solver_iterations: None,
             aim: Duration::from_millis(900),
             budget: Duration::from_secs(2),
             switch_cost_s: 120,

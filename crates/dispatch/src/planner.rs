@@ -123,7 +123,7 @@ fn with_shipmates(snap: &Snapshot, mut stuck: Vec<String>) -> Vec<String> {
 
 /// One plan with the deadlines of `relaxed` loosened, its search given `1 / share` of
 /// what the problem's size calls for, within three quarters of what is left of the aim
-/// since `started` (the rest draws the roads).
+/// since `started` (the rest draws the roads), or of the iterations set.
 fn plan_with(
     snap: &Snapshot,
     travel: &dyn Travel,
@@ -136,12 +136,20 @@ fn plan_with(
     let Some(problem) = &framed.problem else {
         return framed.out;
     };
-    let left = config.aim.saturating_sub(started.elapsed()) * 3 / 4;
-    let time = config.solver_time(problem.task_count()).min(left) / share;
-    let limits = Limits {
-        time: Some(time),
-        iterations: None,
-        seed: 1,
+    let limits = match config.solver_iterations {
+        Some(n) => Limits {
+            time: None,
+            iterations: Some((n / u64::from(share)).max(1)),
+            seed: 1,
+        },
+        None => {
+            let left = config.aim.saturating_sub(started.elapsed()) * 3 / 4;
+            Limits {
+                time: Some(config.solver_time(problem.task_count()).min(left) / share),
+                iterations: None,
+                seed: 1,
+            }
+        }
     };
     let solution = solve(problem, &limits, &mut Quiet);
     read_back(snap, framed, &solution)
