@@ -60,6 +60,10 @@ pub struct SimOptions {
     /// Iterations of search for the offline reference plan ([`crate::clairvoyant`]);
     /// `None` plans none.
     pub clairvoyant_iterations: Option<u64>,
+    /// Orders reach the service this long before their customers place them, seconds
+    /// (0: when placed): the live dispatcher with foresight, to measure what knowing
+    /// demand in advance would buy.
+    pub reveal_ahead_s: i64,
 }
 
 impl Default for SimOptions {
@@ -77,6 +81,7 @@ impl Default for SimOptions {
             traffic_sigma: 0.12,
             solver_time: freshroute_dispatch::PlannerConfig::default().time_limit,
             clairvoyant_iterations: None,
+            reveal_ahead_s: 0,
         }
     }
 }
@@ -226,7 +231,10 @@ pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
             opts.length_s / 60,
             opts.peak_per_hour,
             opts.seed
-        ),
+        ) + &match opts.reveal_ahead_s {
+            0 => String::new(),
+            s => format!(", each {} min before its customer places it", s / 60),
+        },
         judge: true,
         rows: Vec::new(),
     };
@@ -630,7 +638,7 @@ pub async fn simulate(
         // New orders.
         while upcoming
             .last()
-            .is_some_and(|o| opts.day_ms + o.placed_s * 1000 <= now)
+            .is_some_and(|o| opts.day_ms + (o.placed_s - opts.reveal_ahead_s) * 1000 <= now)
         {
             let Some(o) = upcoming.pop() else { break };
             result.orders += 1;

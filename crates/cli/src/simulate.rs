@@ -40,6 +40,10 @@ pub(crate) struct SimulateArgs {
     /// every order known in advance (0 plans none).
     #[arg(long, default_value_t = CLAIRVOYANT_ITERATIONS)]
     clairvoyant: u64,
+    /// Minutes before its customer places it that each order reaches the service: the
+    /// live dispatcher with foresight, to measure what knowing demand ahead would buy.
+    #[arg(long, default_value_t = 0)]
+    reveal_ahead: u32,
     /// The chain [default: the bundled sample chain].
     #[arg(long)]
     sample_chain: Option<PathBuf>,
@@ -65,10 +69,11 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         && args.peak_per_hour > 0.0
         && args.peak_per_hour <= 5_000.0
         && (5..=3_600).contains(&args.replan_every)
-        && args.clairvoyant <= 100_000_000;
+        && args.clairvoyant <= 100_000_000
+        && args.reveal_ahead <= 24 * 60;
     if !valid {
         return Err(CliError::Usage(
-            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s, --clairvoyant 0 to 100000000 iterations"
+            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s, --clairvoyant 0 to 100000000 iterations, --reveal-ahead 0 to 1440 min"
                 .to_string(),
         ));
     }
@@ -87,6 +92,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         seed: args.seed,
         replan_every_s: i64::from(args.replan_every),
         clairvoyant_iterations: (args.clairvoyant > 0).then_some(args.clairvoyant),
+        reveal_ahead_s: i64::from(args.reveal_ahead) * 60,
         ..SimOptions::default()
     };
     let result = runtime()?

@@ -1,6 +1,6 @@
 //! A snapshot framed as a routing problem: pickup at the store not before the order is
 //! ready, delivery by the promise plus an allowed lateness (each second after a margin
-//! ahead of the promise costing ten of a courier's time, each kilometre driven fifty),
+//! ahead of the promise costing three of a courier's time, each kilometre driven fifty),
 //! the ride limit of the
 //! order's strictest cold-chain class at a margin, box room and skills; orders on board
 //! stay with their courier, assigned ones are pinned to it, and a courier's committed
@@ -30,7 +30,7 @@ pub struct Relaxed {
     /// straight drive to their door.
     pub late: Vec<String>,
     /// By the end of the day; goods on board within their whole ride limit (each second
-    /// past the planned ride costing ten of a late promise), or once past it straight to
+    /// past the planned ride costing a hundred of a courier's), or once past it straight to
     /// their door, within five minutes of the drive there (twice their ride limit where
     /// no road leads there).
     pub hopeless: Vec<String>,
@@ -333,7 +333,7 @@ pub fn frame<'a>(
                 // margin left of the limit orders the doors by their rides, and takes no
                 // other stop in.
                 soft.at = rel(picked_ms + r * 1000, now);
-                soft.cost_per_second *= PAST_RIDE_WEIGHT;
+                soft.cost_per_second = PAST_RIDE_COST_S * COST_PER_S;
             }
             task_places.push(TaskPlaces::OnBoard {
                 vehicle: v,
@@ -662,8 +662,9 @@ fn leaves_committed(snap: &Snapshot, stop: &PlannedStop) -> i64 {
 }
 
 /// What a second past its planned ride costs goods on board that could not keep it, in
-/// seconds of lateness past a promise.
-const PAST_RIDE_WEIGHT: i64 = 10;
+/// seconds of a courier's time: far more than a second past a promise, so that the margin
+/// left of the limit orders the doors and takes no other stop in.
+const PAST_RIDE_COST_S: i64 = 100;
 
 /// Goods on board that cannot keep their ride limit any more are planned to arrive
 /// within this of the straight drive to their door, seconds.
