@@ -480,6 +480,9 @@ struct SimCourier {
     toward_m: f64,
     /// Stops served so far.
     served: usize,
+    /// When it finished serving a stop within the step just simulated, epoch ms: its next
+    /// drive starts then, not at the next step.
+    free_ms: Option<i64>,
 }
 
 struct SimOrder {
@@ -609,6 +612,7 @@ pub async fn simulate(
             carrying: 0,
             toward_m: 0.0,
             served: 0,
+            free_ms: None,
         });
     }
     let window_ms = (start_ms, opts.day_ms + window.1 * 1000);
@@ -825,7 +829,10 @@ pub async fn simulate(
                         speed,
                     } => {
                         let total = length_m(path);
-                        let step = *speed * opts.step_s as f64;
+                        // The step, and the part of the last one left after a stop.
+                        let span_ms =
+                            step_ms + c.free_ms.take().map_or(0, |f| (now - f).clamp(0, step_ms));
+                        let step = *speed * span_ms as f64 / 1000.0;
                         let before = *done_m;
                         *done_m = (*done_m + step).min(total);
                         result.distance_m += *done_m - before;
@@ -834,7 +841,7 @@ pub async fn simulate(
                         if *done_m >= total {
                             // Arrived part-way through the step.
                             let late = if step > 0.0 {
-                                ((1.0 - (total - before) / step) * step_ms as f64) as i64
+                                ((1.0 - (total - before) / step) * span_ms as f64) as i64
                             } else {
                                 0
                             };
@@ -864,8 +871,9 @@ pub async fn simulate(
                         if kind == "pickup" {
                             // Served once the food is ready and a minute has passed.
                             o.at_store_ms.get_or_insert(*since_ms);
+                            // Served within this step: done by its end.
                             let done = (*since_ms).max(o.ready_ms) + PICKUP_MS;
-                            if now < done {
+                            if now + step_ms < done {
                                 break 'work;
                             }
                             let v = api
@@ -881,7 +889,8 @@ pub async fn simulate(
                                     Some(json!({"status": "picked_up"})),
                                 )
                                 .await?;
-                                o.left_store_ms = Some(now);
+                                o.left_store_ms = Some(done.max(now));
+                                c.free_ms = Some(done.max(now));
                                 c.carrying += 1;
                                 let t = api.must("GET", &o.track, None).await?;
                                 o.eta_at_pickup_ms = parse_ms(&t["eta"]);
@@ -894,7 +903,7 @@ pub async fn simulate(
                             }
                         } else {
                             let done = *since_ms + 120_000;
-                            if now < done {
+                            if now + step_ms < done {
                                 break 'work;
                             }
                             api.must(
@@ -964,11 +973,16 @@ pub async fn simulate(
                             live.remove(order.as_str());
                             c.served += 1;
                             c.carrying = c.carrying.saturating_sub(1);
+                            c.free_ms = Some(done.max(now));
                             c.doing = Doing::Idle;
                         }
                     }
                     Doing::Idle => {}
                 }
+            }
+            // Free since a step before, with nowhere to go: its next drive starts on a step.
+            if c.doing == Doing::Idle && c.free_ms.is_some_and(|f| f < now) {
+                c.free_ms = None;
             }
             let n = opts.gps_noise_m;
             let k = c.at[1].to_radians().cos();

@@ -30,7 +30,8 @@ pub struct Relaxed {
     /// straight drive to their door.
     pub late: Vec<String>,
     /// By the end of the day; goods on board within their whole ride limit (each second
-    /// past the planned ride costing a hundred of a courier's), or once past it straight to
+    /// past the planned ride costing a hundred of a courier's, and past the ETA told a
+    /// quarter of that for those with no ride limit), or once past it straight to
     /// their door, within five minutes of the drive there (twice their ride limit where
     /// no road leads there).
     pub hopeless: Vec<String>,
@@ -173,7 +174,8 @@ pub fn frame<'a>(
         // On its way to a stop of an order it was given (or carries): it serves that stop
         // first, so the problem starts there, when the courier leaves it.
         // A pickup is not committed when, after it, goods on board could no longer reach
-        // their doors within their planned ride: the plan may deliver them first.
+        // their doors within their planned ride or by the ETA told (a kitchen running late
+        // keeps the courier waiting): the plan may deliver them first.
         let committed = snap.heading.get(&c.id).filter(|(stop, _)| {
             snap.orders.iter().any(|o| {
                 o.id == stop.order_id
@@ -182,7 +184,7 @@ pub fn frame<'a>(
                         "pickup" => {
                             o.status == Status::Assigned
                                 && carrying + o.box_units <= c.box_capacity
-                                && keeps_rides_after(snap, travel, config, profile, &c.id, stop)
+                                && keeps_board_after(snap, travel, config, profile, &c.id, stop)
                         }
                         _ => o.status == Status::PickedUp,
                     }
@@ -327,13 +329,26 @@ pub fn frame<'a>(
             // Picked up now, or when its courier leaves the store it is on its way to.
             let picked_ms = headed.map_or(o.since_ms, |(_, _, leaves)| leaves);
             let mut delivery = delivery;
-            if lost && let (Some(r), Some(soft)) = (ride, delivery.soft_end.as_mut()) {
-                // The cold chain first: each second past its planned ride costs many of a
-                // late promise (the promise itself still costs its apology), so that the
-                // margin left of the limit orders the doors by their rides, and takes no
-                // other stop in.
-                soft.at = rel(picked_ms + r * 1000, now);
-                soft.cost_per_second = PAST_RIDE_COST_S * COST_PER_S;
+            if lost && let Some(soft) = delivery.soft_end.as_mut() {
+                let told = snap.told.get(&o.id).map(|t| t + config.eta_hold_s * 1000);
+                match (ride, told) {
+                    // The cold chain first: each second past its planned ride costs many of
+                    // a late promise (the promise itself still costs its apology), so that
+                    // the margin left of the limit orders the doors by their rides, and
+                    // takes no other stop in.
+                    (Some(r), _) => {
+                        soft.at = rel(picked_ms + r * 1000, now);
+                        soft.cost_per_second = PAST_RIDE_COST_S * COST_PER_S;
+                    }
+                    // Goods with no ride limit beside them keep the ETA their customer was
+                    // told, after the cold chain: a minute of another's margin is not worth
+                    // half an hour of this customer's wait.
+                    (None, Some(told)) => {
+                        soft.at = rel(told, now);
+                        soft.cost_per_second = PAST_TOLD_COST_S * COST_PER_S;
+                    }
+                    (None, None) => {}
+                }
             }
             task_places.push(TaskPlaces::OnBoard {
                 vehicle: v,
@@ -564,11 +579,12 @@ fn warm_routes(
     }
 }
 
-/// Whether the goods `courier` has on board with a ride limit, and those it takes at
-/// `stop`, can all still reach their doors within their planned rides if it first serves
-/// `stop` (leaving when planned) and then drives from door to door in some order; true
-/// when it has no such goods on board.
-fn keeps_rides_after(
+/// Whether the goods `courier` has on board, and those it takes at `stop`, can all still
+/// reach their doors within their planned rides, and those on board by the ETA their
+/// customers were told (within its hold), if it first serves `stop` (leaving when planned,
+/// or now when the food is late) and then drives from door to door in some order; true
+/// when it has no goods on board with a ride limit or a told ETA.
+fn keeps_board_after(
     snap: &Snapshot,
     travel: &dyn Travel,
     config: &PlannerConfig,
@@ -595,11 +611,17 @@ fn keeps_rides_after(
             } else {
                 return None;
             };
-            let by_ms = picked_ms + config.planned_ride(&o.classes)? * 1000;
+            let ride_by = config
+                .planned_ride(&o.classes)
+                .map(|r| picked_ms + r * 1000);
+            let told_by = (snap.told.get(&o.id))
+                .filter(|_| on_board)
+                .map(|t| t + config.eta_hold_s * 1000);
+            let by_ms = ride_by.into_iter().chain(told_by).min()?;
             Some((o.door(), by_ms, on_board))
         })
         .collect();
-    // With no goods with a ride limit on board, the stop's own ride is the plan's to keep.
+    // With no such goods on board, the stop's own ride is the plan's to keep.
     if !goods.iter().any(|g| g.2) {
         return true;
     }
@@ -665,6 +687,11 @@ fn leaves_committed(snap: &Snapshot, stop: &PlannedStop) -> i64 {
 /// seconds of a courier's time: far more than a second past a promise, so that the margin
 /// left of the limit orders the doors and takes no other stop in.
 const PAST_RIDE_COST_S: i64 = 100;
+
+/// What a second past the ETA its customer was told (and its hold) costs goods on board
+/// with no ride limit while a shipmate's cold chain is in trouble, in seconds of a
+/// courier's time: a quarter of a second past a planned ride.
+const PAST_TOLD_COST_S: i64 = PAST_RIDE_COST_S / 4;
 
 /// Goods on board that cannot keep their ride limit any more are planned to arrive
 /// within this of the straight drive to their door, seconds.

@@ -190,31 +190,57 @@ fn goods_on_board_go_to_their_door_before_a_pickup_that_would_keep_them_past_the
     );
 }
 
-#[test]
-fn a_pickup_whose_food_is_late_does_not_hold_goods_on_board_past_their_ride() {
-    // The courier has waited at Fontvieille since its pickup was planned to begin, five
-    // minutes ago: the kitchen is late. The ice cream on board still reaches its door
-    // within its planned ride if it leaves now, with 30 s to spare, but not after the
-    // pickup's minute: it goes first.
-    let travel = monaco();
-    let config = PlannerConfig::default();
-    let door = (43.7425, 7.4300);
-    let at = |(lat, lon): (f64, f64)| Place { lat, lon };
-    let drive_ms = travel
-        .drive_ms(Profile::Scooter, at(FONTVIEILLE), at(door))
-        .expect("a road");
-    let planned_ride_ms = config.frozen_ride_s * config.ride_plan_pct / 100 * 1000;
+/// [`moment`] with the food six minutes late: the courier has waited at Fontvieille since
+/// its pickup was planned to begin, five minutes ago; and the drive from there to the
+/// door of the goods on board, ms.
+fn kitchen_late(travel: &dyn Travel) -> (Snapshot, i64) {
     let mut snap = moment(0, -6);
-    snap.orders[0].since_ms = NOW + drive_ms + 30_000 - planned_ride_ms;
     let (stop, _) = snap.heading.get_mut("c").expect("heading");
     stop.arrival_ms = NOW - 5 * MINUTE;
     stop.start_ms = NOW - 5 * MINUTE;
     stop.departure_ms = NOW - 4 * MINUTE;
+    let at = |(lat, lon): (f64, f64)| Place { lat, lon };
+    let door = (snap.orders[0].lat, snap.orders[0].lon);
+    let drive_ms = travel
+        .drive_ms(Profile::Scooter, at(FONTVIEILLE), at(door))
+        .expect("a road");
+    (snap, drive_ms)
+}
+
+#[test]
+fn a_pickup_whose_food_is_late_does_not_hold_goods_on_board_past_their_ride() {
+    // The kitchen is late. The ice cream on board still reaches its door
+    // within its planned ride if it leaves now, with 30 s to spare, but not after the
+    // pickup's minute: it goes first.
+    let travel = monaco();
+    let config = PlannerConfig::default();
+    let planned_ride_ms = config.frozen_ride_s * config.ride_plan_pct / 100 * 1000;
+    let (mut snap, drive_ms) = kitchen_late(&*travel);
+    snap.orders[0].since_ms = NOW + drive_ms + 30_000 - planned_ride_ms;
     let p = plan(&snap, &*travel, &config);
     let stops = ice_cream_first(&p);
     assert!(
         stops[0].2 <= snap.orders[0].since_ms + planned_ride_ms,
         "within its planned ride: {stops:?}"
+    );
+}
+
+#[test]
+fn a_pickup_whose_food_is_late_does_not_hold_goods_on_board_past_their_eta() {
+    // As above, but the goods on board are a parcel with no ride limit, whose customer was
+    // told an ETA that leaving now keeps with 30 s to spare (its hold included), and the
+    // pickup's minute does not: the parcel goes first.
+    let travel = monaco();
+    let config = PlannerConfig::default();
+    let (mut snap, drive_ms) = kitchen_late(&*travel);
+    snap.orders[0].classes = vec![ColdChain::Ambient];
+    let told_ms = NOW + drive_ms + 30_000 - config.eta_hold_s * 1000;
+    snap.told.insert("o-ice".to_string(), told_ms);
+    let p = plan(&snap, &*travel, &config);
+    let stops = ice_cream_first(&p);
+    assert!(
+        stops[0].2 <= told_ms + config.eta_hold_s * 1000,
+        "by the ETA told: {stops:?}"
     );
 }
 
@@ -982,6 +1008,46 @@ fn goods_on_board_that_cannot_all_keep_their_planned_rides_keep_their_whole_limi
             "{id} rides {ride_ms:?} ms, limit {limit_ms:?}"
         );
     }
+}
+
+#[test]
+fn goods_with_no_ride_limit_keep_their_eta_while_a_shipmate_uses_its_margin() {
+    // At the store at the plane's origin, a courier carries ice cream picked up 550 s ago
+    // (limit 1,200 s, 900 s planned) for a door 2 km south, 400 s away, and a parcel for
+    // a door 100 m north, long past its promise, whose customer was told it would arrive
+    // 20 s ago. Neither order keeps the ice cream's planned ride. The parcel first brings
+    // the ice cream 160 s later, within its whole limit; the ice cream first brings the
+    // parcel a quarter of an hour past its ETA. The parcel goes first.
+    let picked = NOW - 550_000;
+    let on_board = |id: &str, north: f64, class: ColdChain| {
+        let mut o = order(
+            id,
+            "s",
+            (north, 0.0),
+            class,
+            Status::PickedUp,
+            picked,
+            picked,
+        );
+        o.promised_ms = NOW - 20 * MINUTE;
+        o
+    };
+    let mut snap = on_the_plane(vec![
+        on_board("o-ice", -2_000.0, ColdChain::Frozen),
+        on_board("o-parcel", 100.0, ColdChain::Ambient),
+    ]);
+    snap.couriers = vec![courier("c", (0.0, 0.0))];
+    snap.told.insert("o-parcel".to_string(), NOW - 20_000);
+    let config = PlannerConfig::default();
+    let p = plan(&snap, &Plane, &config);
+    let stops = in_order(&p);
+    assert_eq!(stops.len(), 2, "{stops:?}, left out: {:?}", p.unassigned);
+    assert_eq!(stops[0].0, "o-parcel", "the parcel first: {stops:?}");
+    let ride_ms = p.eta_ms("o-ice").map(|eta| eta - picked);
+    assert!(
+        ride_ms.is_some() && ride_ms <= Some(config.frozen_ride_s * 1000),
+        "the ice cream rides {ride_ms:?} ms"
+    );
 }
 
 #[test]
