@@ -64,6 +64,9 @@ pub struct SimOptions {
     /// (0: when placed): the live dispatcher with foresight, to measure what knowing
     /// demand in advance would buy.
     pub reveal_ahead_s: i64,
+    /// Iterations of search per plan instead of [`Self::solver_time`]: a run repeats
+    /// exactly.
+    pub search_iterations: Option<u64>,
 }
 
 impl Default for SimOptions {
@@ -82,6 +85,7 @@ impl Default for SimOptions {
             solver_time: freshroute_dispatch::PlannerConfig::default().time_limit,
             clairvoyant_iterations: None,
             reveal_ahead_s: 0,
+            search_iterations: None,
         }
     }
 }
@@ -570,6 +574,7 @@ pub async fn simulate(
     .await?;
     state.clock = clock.clone();
     state.planner.time_limit = opts.solver_time;
+    state.planner.solver_iterations = opts.search_iterations;
     // Commits are made by the plan requests the simulation sends.
     load_sample_chain(&state, chain, start_ms)
         .await

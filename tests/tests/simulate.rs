@@ -9,8 +9,8 @@ use freshroute_benches::simulate::{SimOptions, simulate};
 use freshroute_roads::{RoadNetwork, Silent};
 use freshroute_sample::SampleChain;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_quarter_hour_of_lunch_is_delivered_whole_and_cold() {
+/// The bundled city and sample chain.
+fn porto() -> (Arc<RoadNetwork>, SampleChain) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
     let roads = Arc::new(
         RoadNetwork::import(&data.join("porto_portugal.osm.pbf"), &mut Silent)
@@ -18,7 +18,12 @@ async fn a_quarter_hour_of_lunch_is_delivered_whole_and_cold() {
             .0,
     );
     let text = std::fs::read_to_string(data.join("sample-chain.json")).expect("chain");
-    let chain: SampleChain = serde_json::from_str(&text).expect("a sample chain");
+    (roads, serde_json::from_str(&text).expect("a sample chain"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quarter_hour_of_lunch_is_delivered_whole_and_cold() {
+    let (roads, chain) = porto();
     let opts = SimOptions {
         length_s: 15 * 60,
         peak_per_hour: 40.0,
@@ -70,5 +75,37 @@ async fn a_quarter_hour_of_lunch_is_delivered_whole_and_cold() {
             .all(|&m| m > 0.0 && m * 60.0 <= r.span_s as f64 + 60.0),
         "{:?}",
         r.c2d_min
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_searched_by_iterations_repeats_exactly() {
+    let (roads, chain) = porto();
+    let opts = SimOptions {
+        length_s: 6 * 60,
+        peak_per_hour: 240.0,
+        replan_every_s: 60,
+        // Searched for a time this short, two runs part ways.
+        solver_time: Duration::from_millis(20),
+        search_iterations: Some(200),
+        ..SimOptions::default()
+    };
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let r = simulate(Arc::clone(&roads), &chain, &opts, &mut |_| {})
+            .await
+            .expect("the simulation runs");
+        assert!(r.delivered >= 3, "{} delivered", r.delivered);
+        runs.push((
+            r.delivered,
+            r.reachable_on_time,
+            r.c2d_min,
+            r.eta_error_s,
+            r.distance_m,
+        ));
+    }
+    assert_eq!(
+        runs[0], runs[1],
+        "the same deliveries, door times, ETAs and distance"
     );
 }

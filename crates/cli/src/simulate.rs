@@ -44,6 +44,11 @@ pub(crate) struct SimulateArgs {
     /// live dispatcher with foresight, to measure what knowing demand ahead would buy.
     #[arg(long, default_value_t = 0)]
     reveal_ahead: u32,
+    /// Iterations of search per plan instead of a time (0: for a time, as the service
+    /// searches): a run then repeats exactly, to compare changes beside the run-to-run
+    /// noise of a timed search; re-plan times then mean little.
+    #[arg(long, default_value_t = 0)]
+    search_iterations: u64,
     /// The chain [default: the bundled sample chain].
     #[arg(long)]
     sample_chain: Option<PathBuf>,
@@ -70,10 +75,11 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         && args.peak_per_hour <= 5_000.0
         && (5..=3_600).contains(&args.replan_every)
         && args.clairvoyant <= 100_000_000
-        && args.reveal_ahead <= 24 * 60;
+        && args.reveal_ahead <= 24 * 60
+        && args.search_iterations <= 100_000_000;
     if !valid {
         return Err(CliError::Usage(
-            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s, --clairvoyant 0 to 100000000 iterations, --reveal-ahead 0 to 1440 min"
+            "--minutes 1 to 1440, --peak-per-hour above 0 up to 5000, --replan-every 5 to 3600 s, --clairvoyant 0 to 100000000 iterations, --reveal-ahead 0 to 1440 min, --search-iterations 0 to 100000000"
                 .to_string(),
         ));
     }
@@ -93,6 +99,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         replan_every_s: i64::from(args.replan_every),
         clairvoyant_iterations: (args.clairvoyant > 0).then_some(args.clairvoyant),
         reveal_ahead_s: i64::from(args.reveal_ahead) * 60,
+        search_iterations: (args.search_iterations > 0).then_some(args.search_iterations),
         ..SimOptions::default()
     };
     let result = runtime()?
