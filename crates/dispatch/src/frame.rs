@@ -330,7 +330,7 @@ pub fn frame<'a>(
             let picked_ms = headed.map_or(o.since_ms, |(_, _, leaves)| leaves);
             let mut delivery = delivery;
             if lost && let Some(soft) = delivery.soft_end.as_mut() {
-                let told = snap.told.get(&o.id).map(|t| t + config.eta_hold_s * 1000);
+                let told = held_eta_ms(snap, config, &o.id);
                 match (ride, told) {
                     // The cold chain first: each second past its planned ride costs many of
                     // a late promise (the promise itself still costs its apology), so that
@@ -386,11 +386,8 @@ pub fn frame<'a>(
                             picked_ms + r * 1000
                         }
                     });
-                    let told_ms = snap
-                        .told
-                        .get(&o.id)
+                    let told_ms = held_eta_ms(snap, config, &o.id)
                         .filter(|_| !lost && !adrift)
-                        .map(|t| t + config.eta_hold_s * 1000)
                         .and_then(|held| {
                             if overdue {
                                 straight_ms(config.eta_hold_s).map(|s| s.max(held))
@@ -579,6 +576,14 @@ fn warm_routes(
     }
 }
 
+/// The latest an order may arrive and keep the ETA its customer was told: that ETA plus
+/// its hold, epoch ms; `None` when no ETA was told.
+fn held_eta_ms(snap: &Snapshot, config: &PlannerConfig, order_id: &str) -> Option<i64> {
+    snap.told
+        .get(order_id)
+        .map(|t| t + config.eta_hold_s * 1000)
+}
+
 /// Whether the goods `courier` has on board, and those it takes at `stop`, can all still
 /// reach their doors within their planned rides, and those on board by the ETA their
 /// customers were told (within its hold), if it first serves `stop` (leaving when planned,
@@ -614,9 +619,7 @@ fn keeps_board_after(
             let ride_by = config
                 .planned_ride(&o.classes)
                 .map(|r| picked_ms + r * 1000);
-            let told_by = (snap.told.get(&o.id))
-                .filter(|_| on_board)
-                .map(|t| t + config.eta_hold_s * 1000);
+            let told_by = held_eta_ms(snap, config, &o.id).filter(|_| on_board);
             let by_ms = ride_by.into_iter().chain(told_by).min()?;
             Some((o.door(), by_ms, on_board))
         })
