@@ -1128,3 +1128,48 @@ fn a_courier_taking_two_orders_at_one_store_spends_its_time_there_once_when_so_s
     assert_eq!(p.eta_ms("o-1"), Some(NOW + 860_000));
     assert_eq!(p.eta_ms("o-2"), Some(NOW + (860 + 120 + 20) * 1000));
 }
+
+#[test]
+fn a_courier_with_food_on_board_takes_in_a_pickup_on_its_way_within_the_eta_told() {
+    // At the store at the plane's origin, a courier carries a parcel for a door 2 km
+    // south, 400 s away, whose customer was told it would arrive then. An order whose food
+    // is ready there in 150 s goes 100 m beyond that door. Waiting for it and taking it
+    // along brings the parcel 210 s after its ETA, within the ETA's 5 minutes, and the
+    // order at its door 750 s from now; the parcel first would bring the order back from
+    // the door 2 km south, 1,400 s from now. The courier waits and takes it along.
+    let mut parcel = order(
+        "o-parcel",
+        "s",
+        (-2_000.0, 0.0),
+        ColdChain::Ambient,
+        Status::PickedUp,
+        NOW - MINUTE,
+        NOW - MINUTE,
+    );
+    parcel.promised_ms = NOW + 30 * MINUTE;
+    let mut new = placed_at("o-new", -2_100.0);
+    new.ready_ms = NOW + 150_000;
+    new.promised_ms = NOW + 20 * MINUTE;
+    let mut snap = on_the_plane(vec![parcel, new]);
+    snap.couriers = vec![courier("c", (0.0, 0.0))];
+    let told_ms = NOW + 400_000;
+    snap.told.insert("o-parcel".to_string(), told_ms);
+    let p = plan(&snap, &Plane, &PlannerConfig::default());
+    let stops = in_order(&p);
+    let kinds: Vec<(&str, &str)> = stops.iter().map(|s| (s.0, s.1)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("o-new", "pickup"),
+            ("o-parcel", "delivery"),
+            ("o-new", "delivery")
+        ],
+        "{stops:?}"
+    );
+    let eta = p.eta_ms("o-parcel").expect("the parcel is planned");
+    assert!(
+        eta <= told_ms + 5 * MINUTE,
+        "the parcel {} s after its ETA",
+        (eta - told_ms) / 1000
+    );
+}
