@@ -55,6 +55,9 @@ pub struct SimOptions {
     pub gps_noise_m: f64,
     /// Standard deviation of the log of the traffic factor on each leg.
     pub traffic_sigma: f64,
+    /// Every kitchen has its food ready when it said; otherwise a kitchen takes from a
+    /// fifth less to two fifths more than it said, as the sample's kitchens do.
+    pub kitchens_on_time: bool,
     /// Time the solver may take per plan.
     pub solver_time: std::time::Duration,
     /// Iterations of search for the offline reference plan ([`crate::clairvoyant`]);
@@ -82,10 +85,23 @@ impl Default for SimOptions {
             replan_every_s: 30,
             gps_noise_m: 5.0,
             traffic_sigma: 0.12,
+            kitchens_on_time: false,
             solver_time: freshroute_dispatch::PlannerConfig::default().time_limit,
             clairvoyant_iterations: None,
             reveal_ahead_s: 0,
             search_iterations: None,
+        }
+    }
+}
+
+impl SimOptions {
+    /// The default world with no noise: no traffic, no GPS noise, every kitchen on time.
+    pub fn exact() -> Self {
+        Self {
+            gps_noise_m: 0.0,
+            traffic_sigma: 0.0,
+            kitchens_on_time: true,
+            ..Self::default()
         }
     }
 }
@@ -238,6 +254,10 @@ pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
         ) + &match opts.reveal_ahead_s {
             0 => String::new(),
             s => format!(", each {} min before its customer places it", s / 60),
+        } + if opts.traffic_sigma == 0.0 && opts.kitchens_on_time {
+            ", no traffic, kitchens on time"
+        } else {
+            ""
         },
         judge: true,
         rows: Vec::new(),
@@ -585,12 +605,7 @@ pub async fn simulate(
     };
 
     let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x5151);
-    let day = orders::day(chain, opts.seed, opts.peak_per_hour);
-    let window = (opts.start_s, opts.start_s + opts.length_s);
-    let mut upcoming: Vec<SampleOrder> = day
-        .into_iter()
-        .filter(|o| (window.0..window.1).contains(&o.placed_s))
-        .collect();
+    let mut upcoming = window_orders(chain, opts);
     upcoming.reverse();
     // The orders the service took, where it took them: the offline reference plans those.
     let mut taken: Vec<SampleOrder> = Vec::new();
@@ -620,7 +635,10 @@ pub async fn simulate(
             free_ms: None,
         });
     }
-    let window_ms = (start_ms, opts.day_ms + window.1 * 1000);
+    let window_ms = (
+        start_ms,
+        opts.day_ms + (opts.start_s + opts.length_s) * 1000,
+    );
     let starting: Vec<StartingCourier> = couriers
         .iter()
         .map(|c| (c.id.clone(), c.shift, c.at))
@@ -1047,9 +1065,37 @@ pub async fn simulate(
     Ok(result)
 }
 
+/// The orders placed in the window `opts` simulates, as its kitchens will make them.
+fn window_orders(chain: &SampleChain, opts: &SimOptions) -> Vec<SampleOrder> {
+    let window = opts.start_s..opts.start_s + opts.length_s;
+    let mut day = orders::day(chain, opts.seed, opts.peak_per_hour);
+    day.retain(|o| window.contains(&o.placed_s));
+    if opts.kitchens_on_time {
+        for o in &mut day {
+            o.actual_prep_s = o.prep_s;
+        }
+    }
+    day
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exact_world_has_its_kitchens_on_time_and_the_default_one_does_not() {
+        let chain = freshroute_sample::generate(
+            freshroute_sample::DEFAULT_SEED,
+            freshroute_sample::DEFAULT_COURIERS,
+        );
+        let exact = window_orders(&chain, &SimOptions::exact());
+        let noisy = window_orders(&chain, &SimOptions::default());
+        assert!(!exact.is_empty());
+        assert_eq!(exact.len(), noisy.len());
+        assert!(exact.iter().all(|o| o.actual_prep_s == o.prep_s));
+        assert!(noisy.iter().any(|o| o.actual_prep_s > o.prep_s));
+        assert!(noisy.iter().any(|o| o.actual_prep_s < o.prep_s));
+    }
 
     #[test]
     fn the_default_day_is_a_wednesday_midnight() {

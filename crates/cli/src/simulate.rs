@@ -49,6 +49,11 @@ pub(crate) struct SimulateArgs {
     /// noise of a timed search; re-plan times then mean little.
     #[arg(long, default_value_t = 0)]
     search_iterations: u64,
+    /// A world with no noise: every leg driven in the time the road engine expects, no
+    /// GPS noise, every kitchen ready when it said; to measure what noise costs the live
+    /// dispatcher beside the offline reference, which sees none.
+    #[arg(long)]
+    exact: bool,
     /// The chain [default: the bundled sample chain].
     #[arg(long)]
     sample_chain: Option<PathBuf>,
@@ -100,7 +105,11 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         clairvoyant_iterations: (args.clairvoyant > 0).then_some(args.clairvoyant),
         reveal_ahead_s: i64::from(args.reveal_ahead) * 60,
         search_iterations: (args.search_iterations > 0).then_some(args.search_iterations),
-        ..SimOptions::default()
+        ..if args.exact {
+            SimOptions::exact()
+        } else {
+            SimOptions::default()
+        }
     };
     let result = runtime()?
         .block_on(simulate(roads, &chain, &opts, &mut |line| {
