@@ -70,6 +70,8 @@ pub struct SimOptions {
     /// Iterations of search per plan instead of [`Self::solver_time`]: a run repeats
     /// exactly.
     pub search_iterations: Option<u64>,
+    /// Seed of each plan's search: another seed, other decisions on the same orders.
+    pub search_seed: u64,
 }
 
 impl Default for SimOptions {
@@ -90,6 +92,7 @@ impl Default for SimOptions {
             clairvoyant_iterations: None,
             reveal_ahead_s: 0,
             search_iterations: None,
+            search_seed: 1,
         }
     }
 }
@@ -595,6 +598,7 @@ pub async fn simulate(
     state.clock = clock.clone();
     state.planner.time_limit = opts.solver_time;
     state.planner.solver_iterations = opts.search_iterations;
+    state.planner.solver_seed = opts.search_seed;
     // Commits are made by the plan requests the simulation sends.
     load_sample_chain(&state, chain, start_ms)
         .await

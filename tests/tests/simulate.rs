@@ -79,7 +79,7 @@ async fn a_quarter_hour_of_lunch_is_delivered_whole_and_cold() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_searched_by_iterations_repeats_exactly() {
+async fn a_run_searched_by_iterations_repeats_exactly_and_another_search_seed_decides_otherwise() {
     let (roads, chain) = porto();
     let opts = SimOptions {
         length_s: 6 * 60,
@@ -91,7 +91,15 @@ async fn a_run_searched_by_iterations_repeats_exactly() {
         ..SimOptions::default()
     };
     let mut runs = Vec::new();
-    for _ in 0..2 {
+    // Twice as set, then with another search seed.
+    for opts in [
+        opts.clone(),
+        opts.clone(),
+        SimOptions {
+            search_seed: 2,
+            ..opts
+        },
+    ] {
         let r = simulate(Arc::clone(&roads), &chain, &opts, &mut |_| {})
             .await
             .expect("the simulation runs");
@@ -108,4 +116,5 @@ async fn a_run_searched_by_iterations_repeats_exactly() {
         runs[0], runs[1],
         "the same deliveries, door times, ETAs and distance"
     );
+    assert_ne!(runs[0], runs[2], "another search seed, other decisions");
 }

@@ -49,6 +49,10 @@ pub(crate) struct SimulateArgs {
     /// noise of a timed search; re-plan times then mean little.
     #[arg(long, default_value_t = 0)]
     search_iterations: u64,
+    /// Seed of each plan's search: with `--search-iterations`, runs that differ only by
+    /// this tell a change's effect from the chance of one run.
+    #[arg(long, default_value_t = 1)]
+    search_seed: u64,
     /// A world with no noise: every leg driven in the time the road engine expects, no
     /// GPS noise, every kitchen ready when it said; to measure what noise costs the live
     /// dispatcher beside the offline reference, which sees none.
@@ -105,6 +109,7 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), CliError> {
         clairvoyant_iterations: (args.clairvoyant > 0).then_some(args.clairvoyant),
         reveal_ahead_s: i64::from(args.reveal_ahead) * 60,
         search_iterations: (args.search_iterations > 0).then_some(args.search_iterations),
+        search_seed: args.search_seed,
         ..if args.exact {
             SimOptions::exact()
         } else {

@@ -48,6 +48,10 @@ pub struct PlannerConfig {
     /// them) instead of for a time, so that a snapshot always gives the same plan: for
     /// references planned offline. The service searches for a time.
     pub solver_iterations: Option<u64>,
+    /// Seed of the search's random choices: with [`Self::solver_iterations`], another
+    /// seed gives another plan of the same snapshot, to tell a change's effect from
+    /// chance.
+    pub solver_seed: u64,
     /// A re-plan aims to be done within this: the solver takes at most three quarters of
     /// what framing (travel tables above all) leaves of it, the rest draws the roads.
     pub aim: Duration,
@@ -104,13 +108,14 @@ impl Default for PlannerConfig {
             solver_per_order: Duration::from_millis(2),
             time_limit: Duration::from_millis(600),
             solver_iterations: None,
+            solver_seed: 1,
             aim: Duration::from_millis(900),
             budget: Duration::from_secs(2),
             switch_cost_s: 120,
             ride_plan_pct: 75,
             // The ETA's own tolerance (within 5 minutes, `freshroute simulate`'s target).
-            // Measured with `simulate --search-iterations 5000` (seed 42, three search seeds
-            // each), 5 min against 2: 120 orders an hour 41, 40 and 43 late of 123 against 49,
+            // Measured with `simulate --search-iterations 5000` (seed 42, `--search-seed` 1, 2
+            // and 3), 5 min against 2: 120 orders an hour 41, 40 and 43 late of 123 against 49,
             // 50 and 50, 489, 478 and 496 km against 528, 518 and 497; seed 7, 39 and 34 late
             // of 110 against 35 and 42, 437 and 452 km against 489 and 466; 60 an hour 1 late
             // of 56 and 239 km against 1 and 245; ETAs within 5 minutes 98 to 100 % in all. A

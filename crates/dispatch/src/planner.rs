@@ -140,14 +140,14 @@ fn plan_with(
         Some(n) => Limits {
             time: None,
             iterations: Some((n / u64::from(share)).max(1)),
-            seed: 1,
+            seed: config.solver_seed,
         },
         None => {
             let left = config.aim.saturating_sub(started.elapsed()) * 3 / 4;
             Limits {
                 time: Some(config.solver_time(problem.task_count()).min(left) / share),
                 iterations: None,
-                seed: 1,
+                seed: config.solver_seed,
             }
         }
     };
