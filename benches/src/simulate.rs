@@ -257,8 +257,12 @@ pub fn table(r: &SimResult, opts: &SimOptions) -> BenchTable {
         ) + &match opts.reveal_ahead_s {
             0 => String::new(),
             s => format!(", each {} min before its customer places it", s / 60),
-        } + if opts.traffic_sigma == 0.0 && opts.kitchens_on_time {
-            ", no traffic, kitchens on time"
+        } + if opts.traffic_sigma == 0.0 {
+            ", no traffic"
+        } else {
+            ""
+        } + if opts.kitchens_on_time {
+            ", kitchens on time"
         } else {
             ""
         },
