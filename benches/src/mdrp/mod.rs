@@ -487,6 +487,12 @@ pub const TARGET_DECIDE_P99_MS: f64 = 1000.0;
 /// Mean click-to-door Reyes et al. (2018) report for an instance, minutes: each is a
 /// target.
 pub const PAPER_C2D_MEAN_MIN: [(&str, f64); 1] = [("5o100t100s1p100", 37.1)];
+/// Mean click-to-door Yildiz & Savelsbergh (2019) reach for an instance offline, every
+/// order known from the start (so beyond any dispatcher that learns of orders as they are
+/// placed), minutes: shown beside the instance's figure, as how close a live dispatcher
+/// comes to planning with hindsight.
+pub const OFFLINE_C2D_MEAN_MIN: [(&str, f64); 2] =
+    [("0o100t100s1p100", 30.07), ("0o100t100s2p100", 28.58)];
 
 /// The figures of several instances as one table: the set's targets, then each
 /// instance's figures with the paper's where it reports one.
@@ -548,8 +554,12 @@ fn instance_rows(t: &mut BenchTable, x: &MdrpResult) {
         format!("{name}: orders delivered"),
         format!("{} of {}", x.delivered, x.orders),
     );
+    let offline = match OFFLINE_C2D_MEAN_MIN.iter().find(|(n, _)| n == name) {
+        Some((_, m)) => format!("; offline, every order known: {m}"),
+        None => String::new(),
+    };
     let c2d = format!(
-        "{:.2} / {:.1} / {:.1} (bound {:.2})",
+        "{:.2} / {:.1} / {:.1} (bound {:.2}{offline})",
         x.c2d_mean_min, x.c2d_p50_min, x.c2d_p90_min, x.c2d_bound_min
     );
     let label = format!("{name}: click-to-door mean / p50 / p90, min");
@@ -663,6 +673,23 @@ mod tests {
                 .iter()
                 .any(|l| l.starts_with("long: 1 orders"))
         );
+    }
+
+    #[test]
+    fn the_offline_figure_stands_beside_the_instance_it_was_reached_on() {
+        let mut base = simulate(&tiny(90), &config(&tiny(90).params), &mut |_, _| {});
+        let other = base.clone();
+        base.instance = "0o100t100s1p100".to_string();
+        let t = table(&[base, other]);
+        let c2d = |name: &str| {
+            t.rows
+                .iter()
+                .find(|r| r.measure == format!("{name}: click-to-door mean / p50 / p90, min"))
+                .map(|r| r.figure.clone())
+                .expect("the instance's row")
+        };
+        assert!(c2d("0o100t100s1p100").ends_with("offline, every order known: 30.07)"));
+        assert!(!c2d("tiny").contains("offline"));
     }
 
     #[test]
