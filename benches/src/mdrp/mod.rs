@@ -477,8 +477,8 @@ fn bound_s(inst: &MdrpInstance, x: &MdrpOrder) -> i64 {
         + params.dropoff_service_s / 2
 }
 
-/// Target: mean click-to-door over every order of the set, minutes (the bench-only
-/// bundle-and-assign dispatcher reached 31.36).
+/// Target: the mean of the instances' mean click-to-door, minutes (the bench-only
+/// bundle-and-assign dispatcher reached 31.36, against the bounds' 29.26).
 pub const TARGET_C2D_MEAN_MIN: f64 = 31.0;
 /// Target: of the orders that could be at their door within the maximum, this share is.
 pub const TARGET_REACHABLE_WITHIN_MAX: f64 = 0.995;
@@ -518,16 +518,19 @@ pub fn table(results: &[MdrpResult]) -> BenchTable {
     let within = weighted(|x| x.reachable_within_max_share, reachable);
     let p99 = results.iter().map(|x| x.decide_p99_ms).fold(0.0, f64::max);
     t.info("orders delivered", format!("{delivered} of {orders}"));
-    let of_means =
-        results.iter().map(|x| x.c2d_mean_min).sum::<f64>() / results.len().max(1) as f64;
+    let of_means = |f: fn(&MdrpResult) -> f64| {
+        results.iter().map(f).sum::<f64>() / results.len().max(1) as f64
+    };
+    let c2d_of_means = of_means(|x| x.c2d_mean_min);
     t.check(
-        "click-to-door mean over every order, min",
+        "click-to-door, mean of the instances' means, min",
         format!(
-            "{c2d:.2} (bound {:.2}; mean of the instances' means {of_means:.2})",
+            "{c2d_of_means:.2} (bound {:.2}; over every order {c2d:.2}, bound {:.2})",
+            of_means(|x| x.c2d_bound_min),
             weighted(|x| x.c2d_bound_min, |x| x.orders)
         ),
         format!("≤ {TARGET_C2D_MEAN_MIN}"),
-        c2d <= TARGET_C2D_MEAN_MIN,
+        c2d_of_means <= TARGET_C2D_MEAN_MIN,
     );
     t.check(
         "within 90 min, of the orders for which 90 min is reachable",
@@ -690,6 +693,27 @@ mod tests {
         };
         assert!(c2d("0o100t100s1p100").ends_with("offline, every order known: 30.07)"));
         assert!(!c2d("tiny").contains("offline"));
+    }
+
+    #[test]
+    fn the_set_is_judged_by_the_mean_of_its_instances_means() {
+        let mut small = simulate(&tiny(90), &config(&tiny(90).params), &mut |_, _| {});
+        let mut big = small.clone();
+        // One small instance far above the target, one big instance below it: over every
+        // order the set meets the target, instance by instance it does not.
+        (small.orders, small.delivered, small.c2d_mean_min) = (10, 10, 40.0);
+        (big.orders, big.delivered, big.c2d_mean_min) = (1000, 1000, 30.0);
+        let t = table(&[small, big]);
+        let set = t
+            .rows
+            .iter()
+            .find(|r| {
+                r.measure
+                    .starts_with("click-to-door, mean of the instances' means")
+            })
+            .expect("the set's row");
+        assert!(set.figure.starts_with("35.00 "), "{}", set.figure);
+        assert_eq!(set.pass, Some(false));
     }
 
     #[test]
