@@ -80,6 +80,11 @@ impl BenchTable {
     pub fn all_pass(&self) -> bool {
         self.rows.iter().all(|r| r.pass != Some(false))
     }
+
+    /// The first row whose measure begins with `measure`.
+    pub fn row(&self, measure: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.measure.starts_with(measure))
+    }
 }
 
 impl fmt::Display for BenchTable {

@@ -685,11 +685,8 @@ mod tests {
         base.instance = "0o100t100s1p100".to_string();
         let t = table(&[base, other]);
         let c2d = |name: &str| {
-            t.rows
-                .iter()
-                .find(|r| r.measure == format!("{name}: click-to-door mean / p50 / p90, min"))
-                .map(|r| r.figure.clone())
-                .expect("the instance's row")
+            let row = t.row(&format!("{name}: click-to-door mean"));
+            row.expect("the instance's row").figure.clone()
         };
         assert!(c2d("0o100t100s1p100").ends_with("offline, every order known: 30.07)"));
         assert!(!c2d("tiny").contains("offline"));
@@ -705,12 +702,7 @@ mod tests {
         (big.orders, big.delivered, big.c2d_mean_min) = (1000, 1000, 30.0);
         let t = table(&[small, big]);
         let set = t
-            .rows
-            .iter()
-            .find(|r| {
-                r.measure
-                    .starts_with("click-to-door, mean of the instances' means")
-            })
+            .row("click-to-door, mean of the instances' means")
             .expect("the set's row");
         assert!(set.figure.starts_with("35.00 "), "{}", set.figure);
         assert_eq!(set.pass, Some(false));
