@@ -34,6 +34,13 @@ pub struct PlannerConfig {
     /// What a kilometre driven costs, in seconds of a courier's time: among couriers
     /// that arrive alike, the plan sends the one that drives less.
     pub km_cost_s: i64,
+    /// Whether a courier's time on its route costs the plan, a second of it one of the
+    /// units the other costs are counted in. Where couriers are paid for their hours
+    /// whatever they do (the meal-delivery instances' guaranteed pay per hour), their time
+    /// costs nothing the plan can save: without it (and with no cost per kilometre) the
+    /// plan weighs customers' minutes alone, and sends the courier that brings each order
+    /// to its door soonest.
+    pub courier_time_costs: bool,
     /// A courier takes no order after its shift ends, and may still deliver what it took
     /// up to this long after, seconds.
     pub overtime_s: i64,
@@ -101,6 +108,7 @@ impl Default for PlannerConfig {
             // 261 km; 5 min and 50 s a km, 98.2 % and 246 km.
             promise_margin_s: 5 * 60,
             km_cost_s: 50,
+            courier_time_costs: true,
             overtime_s: 0,
             stale_fix_s: 10 * 60,
             // 300 orders get 0.6 s; with travel tables and road geometry, a region of 1,000

@@ -243,7 +243,11 @@ pub fn frame<'a>(
             }],
             skills: c.skills.clone(),
             fixed_cost: 0,
-            cost_per_second: COST_PER_S,
+            cost_per_second: if config.courier_time_costs {
+                COST_PER_S
+            } else {
+                0
+            },
             cost_per_metre: config.km_cost_s * COST_PER_S / 1000,
             max_duration: None,
             profile: k,

@@ -1173,3 +1173,43 @@ fn a_courier_with_food_on_board_takes_in_a_pickup_on_its_way_within_the_eta_told
         (eta - told_ms) / 1000
     );
 }
+
+#[test]
+fn where_courier_time_costs_nothing_the_courier_that_brings_the_order_soonest_takes_it() {
+    // An order ready now at the store at the plane's origin, for a door 1 km north, already
+    // past its promise: every second to its door costs alike. A courier at the store starts
+    // its shift in 240 s; another, free now, is 1,150 m south, 230 s away: it would bring
+    // the order 10 s sooner, for 110 s more of its time and 1.15 km more driven.
+    let mut o = placed_at("o", 1_000.0);
+    o.promised_ms = NOW - MINUTE;
+    let mut near = courier("near", (0.0, 0.0));
+    near.shift = Some(Window {
+        start_ms: NOW + 240_000,
+        end_ms: NOW + 4 * 60 * MINUTE,
+    });
+    let mut snap = on_the_plane(vec![o]);
+    snap.couriers = vec![near, courier("far", (-1_150.0, 0.0))];
+    let paid_by_the_hour = PlannerConfig {
+        promise_margin_s: 0,
+        late_once_s: 0,
+        late_cost_per_s: 10,
+        km_cost_s: 0,
+        courier_time_costs: false,
+        ..PlannerConfig::default()
+    };
+    let paid_by_the_road = PlannerConfig {
+        km_cost_s: 50,
+        courier_time_costs: true,
+        ..paid_by_the_hour
+    };
+    let courier_of = |config: &PlannerConfig| {
+        let p = plan(&snap, &Plane, config);
+        let route = p
+            .routes
+            .iter()
+            .find(|r| r.stops.iter().any(|s| s.order_id == "o"));
+        route.map(|r| r.courier_id.clone())
+    };
+    assert_eq!(courier_of(&paid_by_the_hour).as_deref(), Some("far"));
+    assert_eq!(courier_of(&paid_by_the_road).as_deref(), Some("near"));
+}
