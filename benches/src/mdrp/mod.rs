@@ -110,9 +110,9 @@ pub fn config(params: &MdrpParams) -> PlannerConfig {
         // Couriers are paid for their hours whatever they do (the instances' guaranteed pay
         // per hour): their time and kilometres cost nothing the plan can save, and it weighs
         // customers' minutes alone. Measured on the ten base instances, mean of the
-        // instances' means: 31.20 min against 31.79 with each second of a courier's time
+        // instances' means: 31.19 min against 31.79 with each second of a courier's time
         // costing a tenth of a second to the door, and each kilometre five of them (the
-        // scarce instances most: 6o100t100s1p100 31.86 against 33.06).
+        // scarce instances most: 6o100t100s1p100 31.64 against 33.06).
         courier_time_costs: false,
         km_cost_s: 0,
         lateness_s: params.max_c2d_s,
