@@ -112,7 +112,12 @@ pub fn config(params: &MdrpParams) -> PlannerConfig {
         // customers' minutes alone. Measured on the ten base instances, mean of the
         // instances' means: 31.19 min against 31.79 with each second of a courier's time
         // costing a tenth of a second to the door, and each kilometre five of them (the
-        // scarce instances most: 6o100t100s1p100 31.64 against 33.06).
+        // scarce instances most: 6o100t100s1p100 31.64 against 33.06). The kilometres did
+        // most of the harm: a kilometre alone costing five seconds, with courier time free,
+        // gave 31.35 min on 1o100t100s1p100 and 32.76 on 6o100t100s1p100 against 30.96 and
+        // 31.64 (ready-to-pickup 3.14 and 4.24 min, against 2.73 to 2.78 and 3.44 to 3.52
+        // in other runs without it): the courier nearest an order is often the one the
+        // next orders needed.
         courier_time_costs: false,
         km_cost_s: 0,
         lateness_s: params.max_c2d_s,
@@ -120,7 +125,9 @@ pub fn config(params: &MdrpParams) -> PlannerConfig {
         overtime_s: params.max_c2d_s,
         // A decision may take a second. Measured on 1o100t100s1p100: 2 ms an order (at
         // least 0.2 s a decision), 32.06 and 32.39 min click-to-door in two runs; 5 ms
-        // (at least 0.5 s), 31.58, and 31.58 again with courier time free.
+        // (at least 0.5 s), 31.58, and 31.58 again with courier time free. With 9 ms (0.85 s
+        // a decision, p99 867 ms), 30.86 on 1o100t100s1p100 and 31.78 on 6o100t100s1p100
+        // against 30.96 and 31.64: no better, the search is not what these lack.
         solver_per_order: Duration::from_millis(5),
         // The instances' rule: the time at a restaurant once per trip. Planned per order,
         // the ten base instances' mean click-to-door was 32.70 min (bundles 1.03 orders
