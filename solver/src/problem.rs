@@ -581,6 +581,15 @@ impl ProblemBuilder {
         self
     }
 
+    /// What using `vehicle` at all costs: its [`Vehicle::fixed_cost`], set once its
+    /// place in the travel tables says what it is worth.
+    pub fn fixed_cost(&mut self, vehicle: usize, cost: i64) -> &mut Self {
+        if let Some(v) = self.vehicles.get_mut(vehicle) {
+            v.fixed_cost = cost;
+        }
+        self
+    }
+
     /// No pickup on `vehicle` starts after `at`, though its deliveries may run on to the
     /// end of its shift (a courier takes nothing new once its shift is over, and delivers
     /// what it has).

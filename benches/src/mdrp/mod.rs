@@ -120,6 +120,11 @@ pub fn config(params: &MdrpParams) -> PlannerConfig {
         // next orders needed.
         courier_time_costs: false,
         km_cost_s: 0,
+        // Sending the courier among the most restaurants costs 600 s, a minute of a
+        // customer's time. Measured on the ten base instances, mean of the instances'
+        // means: 30.92 min against 31.19 without (1o100t100s1p100 30.69 against 30.96,
+        // 6o100t100s1p100 31.06 against 31.64, 5o100t100s1p100 34.34 against 34.83).
+        among_stores_cost_s: 600,
         lateness_s: params.max_c2d_s,
         // No pickup after a shift ends; the deliveries may take the longest an order may.
         overtime_s: params.max_c2d_s,

@@ -41,6 +41,12 @@ pub struct PlannerConfig {
     /// plan weighs customers' minutes alone, and sends the courier that brings each order
     /// to its door soonest.
     pub courier_time_costs: bool,
+    /// What sending a courier costs when as many stores are near it as near the
+    /// densest store (less where fewer are, nothing where none is), in seconds of a
+    /// courier's time: the courier among many stores is the one their next orders need,
+    /// so among couriers that bring an order alike the plan sends one from where stores
+    /// are fewer. 0 weighs no courier's place.
+    pub among_stores_cost_s: i64,
     /// A courier takes no order after its shift ends, and may still deliver what it took
     /// up to this long after, seconds.
     pub overtime_s: i64,
@@ -113,6 +119,7 @@ impl Default for PlannerConfig {
             // 48 and 43 late and 449 to 467 km.
             km_cost_s: 50,
             courier_time_costs: true,
+            among_stores_cost_s: 0,
             overtime_s: 0,
             stale_fix_s: 10 * 60,
             // 300 orders get 0.6 s; with travel tables and road geometry, a region of 1,000

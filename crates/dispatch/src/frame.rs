@@ -15,6 +15,7 @@ use freshroute_solver::{
     OnBoard, ProblemBuilder, Shipment, SoftEnd, StopKind, TaskId, TimeWindow, TravelMatrix, Vehicle,
 };
 
+use crate::among_stores::among_stores;
 use crate::config::PlannerConfig;
 use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
 use crate::plan::{Plan, PlannedStop};
@@ -441,6 +442,16 @@ pub fn frame<'a>(
         ));
     }
     let tables = tables.between(travel, &profiles, &places);
+    if config.among_stores_cost_s > 0 {
+        let stores: Vec<usize> = store_place.values().copied().collect();
+        for (v, share) in among_stores(&tables, &starts, &stores)
+            .into_iter()
+            .enumerate()
+        {
+            let cost = share * (config.among_stores_cost_s * COST_PER_S) as f64;
+            builder.fixed_cost(v, cost.round() as i64);
+        }
+    }
     for (mut s, o, bound, full) in shipments {
         // The planned ride (the limit less its margin) may be shorter than the fastest
         // drive from the store to the door: then the whole limit; if even that is, no

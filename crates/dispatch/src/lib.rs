@@ -11,6 +11,7 @@
 //! - [`regions`]: a chain split into regions planned apart, on every core.
 //! - [`hand_route`]: a dispatcher's own route judged on the planner's problem.
 
+mod among_stores;
 pub mod config;
 pub mod frame;
 pub mod hand_route;

@@ -1202,14 +1202,50 @@ fn where_courier_time_costs_nothing_the_courier_that_brings_the_order_soonest_ta
         courier_time_costs: true,
         ..paid_by_the_hour
     };
-    let courier_of = |config: &PlannerConfig| {
-        let p = plan(&snap, &Plane, config);
-        let route = p
-            .routes
-            .iter()
-            .find(|r| r.stops.iter().any(|s| s.order_id == "o"));
-        route.map(|r| r.courier_id.clone())
-    };
+    let courier_of = |config: &PlannerConfig| courier_of(&snap, config, "o");
     assert_eq!(courier_of(&paid_by_the_hour).as_deref(), Some("far"));
     assert_eq!(courier_of(&paid_by_the_road).as_deref(), Some("near"));
+}
+
+#[test]
+fn among_couriers_that_bring_an_order_alike_the_one_among_fewer_stores_is_sent() {
+    // Four stores within 1 km of the plane's origin, where an order is ready now for a
+    // door 1 km north, promised in an hour: any courier brings it in time. One courier
+    // stands 200 m from it among the four stores; another 2.5 km south, with no store
+    // within a five-minute drive. Kilometres alone send the near one; what the near one is
+    // worth to the stores' next orders sends the other.
+    let mut o = placed_at("o", 1_000.0);
+    o.promised_ms = NOW + 60 * MINUTE;
+    let mut snap = on_the_plane(vec![o]);
+    snap.stores = vec![
+        store("s", (0.0, 0.0)),
+        store("t", (500.0, 0.0)),
+        store("u", (-500.0, 0.0)),
+        store("v", (0.0, 500.0)),
+    ];
+    snap.couriers = vec![
+        courier("among", (200.0, 0.0)),
+        courier("away", (-2_500.0, 0.0)),
+    ];
+    let by_the_road = PlannerConfig {
+        km_cost_s: 50,
+        courier_time_costs: false,
+        ..PlannerConfig::default()
+    };
+    let weighing_places = PlannerConfig {
+        among_stores_cost_s: 600,
+        ..by_the_road
+    };
+    let courier_of = |config: &PlannerConfig| courier_of(&snap, config, "o");
+    assert_eq!(courier_of(&by_the_road).as_deref(), Some("among"));
+    assert_eq!(courier_of(&weighing_places).as_deref(), Some("away"));
+}
+
+/// The courier the plan of `snap` on the plane gives `order` to.
+fn courier_of(snap: &Snapshot, config: &PlannerConfig, order: &str) -> Option<String> {
+    let p = plan(snap, &Plane, config);
+    p.routes
+        .iter()
+        .find(|r| r.stops.iter().any(|s| s.order_id == order))
+        .map(|r| r.courier_id.clone())
 }
