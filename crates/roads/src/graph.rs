@@ -111,6 +111,28 @@ impl ProfileGraph {
         })
     }
 
+    /// At most `limit` of the segments that meet the box from `south_west` to
+    /// `north_east`, as their two ends: the streets of a small map.
+    pub fn segments_within(
+        &self,
+        south_west: LatLon,
+        north_east: LatLon,
+        limit: usize,
+    ) -> Vec<[LatLon; 2]> {
+        self.snap_index()
+            .within(
+                (south_west.lat(), south_west.lon()),
+                (north_east.lat(), north_east.lon()),
+                limit,
+            )
+            .into_iter()
+            .map(|id| {
+                let s = &self.data.segments[id as usize];
+                [self.node_position(s.a), self.node_position(s.b)]
+            })
+            .collect()
+    }
+
     /// Builds the snapping index now rather than on the first snap.
     pub fn prepare_snapping(&self) {
         self.snap_index();

@@ -125,6 +125,25 @@ impl SnapIndex {
         }
     }
 
+    /// The ids of at most `limit` segments whose boxes meet the box from (south, west)
+    /// to (north, east).
+    pub(crate) fn within(
+        &self,
+        (south, west): (f64, f64),
+        (north, east): (f64, f64),
+        limit: usize,
+    ) -> Vec<u32> {
+        let corners = AABB::from_corners(
+            self.projection.to_xy(south, west),
+            self.projection.to_xy(north, east),
+        );
+        self.tree
+            .locate_in_envelope_intersecting(&corners)
+            .take(limit)
+            .map(|seg| seg.id)
+            .collect()
+    }
+
     /// The nearest segment to (lat, lon): its id, the fraction along it, the
     /// snapped position and the great-circle distance to it in metres.
     pub(crate) fn nearest(&self, lat: f64, lon: f64) -> Option<(u32, f64, (f64, f64), f64)> {

@@ -168,3 +168,32 @@ fn a_table_agrees_with_point_to_point_routes() {
         }
     }
 }
+
+#[test]
+fn the_streets_of_a_small_map_are_those_that_cross_its_box_and_no_more_than_asked() {
+    let network = freshroute_roads::testing::monaco();
+    let graph = network.profile(Profile::Car).expect("car");
+    // Around the Casino, 300 m by 300 m.
+    let (sw, ne) = (at(43.7383, 7.4255), at(43.7410, 7.4292));
+    let streets = graph.segments_within(sw, ne, 10_000);
+    assert!(streets.len() > 20, "{}", streets.len());
+    let near = |p: &LatLon| {
+        (sw.lat() - 0.01..ne.lat() + 0.01).contains(&p.lat())
+            && (sw.lon() - 0.01..ne.lon() + 0.01).contains(&p.lon())
+    };
+    assert!(streets.iter().all(|[a, b]| near(a) && near(b)));
+    let crossing = |[a, b]: &[LatLon; 2]| {
+        a.lat().min(b.lat()) <= ne.lat()
+            && a.lat().max(b.lat()) >= sw.lat()
+            && a.lon().min(b.lon()) <= ne.lon()
+            && a.lon().max(b.lon()) >= sw.lon()
+    };
+    assert!(streets.iter().all(crossing));
+    assert_eq!(graph.segments_within(sw, ne, 5).len(), 5);
+    // Out at sea: none.
+    assert!(
+        graph
+            .segments_within(at(43.70, 7.50), at(43.701, 7.501), 100)
+            .is_empty()
+    );
+}
