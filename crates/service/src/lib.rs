@@ -42,6 +42,7 @@ mod snapshot;
 mod state;
 mod telemetry;
 mod time;
+mod track_page;
 mod vroom;
 pub mod webhooks;
 mod writer;

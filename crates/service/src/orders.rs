@@ -26,6 +26,7 @@ use crate::places::{Point, point, snap};
 use crate::shops::unknown_shop;
 use crate::state::AppState;
 use crate::time::format_ms;
+use crate::track_page;
 use crate::{ApiError, ErrorBody};
 
 /// Most items one order may hold.
@@ -564,21 +565,46 @@ pub(crate) async fn change_status(
     Ok(Json(feature(&order, Some((&events, &names)))))
 }
 
-/// What a customer sees of an order.
+/// What a customer sees of an order: JSON, or the tracking page when a browser asks for
+/// HTML (`Accept: text/html`).
 #[utoipa::path(get, path = "/track/{token}", tag = "tracking",
     params(("token" = String, Path, description = "The tracking token given when the order was taken")),
     responses(
-        (status = 200, description = "Status, promise, ETA, store, the courier's position while it is on the way to this customer, and the coupon a delay earned", body = TrackPage),
+        (status = 200, description = "Status, promise, ETA, store, the courier's position while it is on the way to this customer, and the coupon a delay earned; a page without script for a browser", body = TrackPage),
         (status = 404, description = "Unknown token", body = ErrorBody),
         (status = 410, description = "The token has expired", body = ErrorBody),
     ))]
 pub(crate) async fn track(
     State(state): State<AppState>,
     Path(token): Path<String>,
-) -> Result<Json<TrackPage>, ApiError> {
+    headers: HeaderMap,
+) -> Response {
+    let as_page = track_page::wants_page(&headers);
+    let mut res = match tracked(&state, &token, as_page).await {
+        Ok(res) => res,
+        Err(e) if as_page => {
+            let title = match e.code {
+                "unknown_tracking_token" => "This tracking link is not known",
+                "tracking_expired" => "This tracking link has expired",
+                _ => "This order cannot be shown just now",
+            };
+            track_page::problem(e.status, title, &e.message)
+        }
+        Err(e) => e.into_response(),
+    };
+    // The same link answers JSON or a page: a cache keeps them apart.
+    res.headers_mut().insert(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("accept"),
+    );
+    res
+}
+
+/// The order behind `token`, as JSON or as the page.
+async fn tracked(state: &AppState, token: &str, as_page: bool) -> Result<Response, ApiError> {
     let order = state
         .store
-        .order_by_tracking(&hash(&token))
+        .order_by_tracking(&hash(token))
         .await?
         .ok_or_else(|| {
             ApiError::new(
@@ -600,38 +626,91 @@ pub(crate) async fn track(
     let shop = state.store.shop(&order.shop_id).await?;
     let eta = match order.status {
         OrderStatus::Placed | OrderStatus::Assigned | OrderStatus::PickedUp => {
-            eta_ms(&state, &order.id).await.map(format_ms)
+            eta_ms(state, &order.id).await
         }
         _ => None,
     };
     // The courier is shown only when its next stop is this customer's door: not while
     // it still serves another (whose address its position would give away), nor when
     // no live route says where it goes next.
-    let on_the_way = |c: &str| {
-        let live = state.live.lock().expect("live routes lock");
-        live.heading_to(c, &order.id)
-    };
-    let courier_position = match (&order.courier_id, order.status) {
-        (Some(c), OrderStatus::PickedUp) if on_the_way(c) => {
-            state.latest.read().await.get(c).map(|f| Sighting {
-                geometry: point(f.lat, f.lon),
-                time: format_ms(f.fix_ms),
-            })
+    let road_here = match (&order.courier_id, order.status) {
+        (Some(c), OrderStatus::PickedUp) => {
+            let live = state.live.lock().expect("live routes lock");
+            live.heading_to(c, &order.id)
+                .then(|| live.stops_of(c))
+                .flatten()
+                .and_then(|stops| stops.into_iter().next())
+                .map(|s| s.road.geometry)
         }
         _ => None,
     };
+    let fix = match (&order.courier_id, &road_here) {
+        (Some(c), Some(_)) => state.latest.read().await.get(c).cloned(),
+        _ => None,
+    };
+    let coupon = state.store.coupon(&order.id).await?;
+    if as_page {
+        let zone = shop
+            .as_ref()
+            .and_then(|s| s.time_zone.parse().ok())
+            .unwrap_or(freshroute_calendar::Zone::UTC);
+        let road = road_here.unwrap_or_default();
+        let streets = match &fix {
+            Some(f) => streets_around(state, [order.lon, order.lat], [f.lon, f.lat], &road),
+            None => Vec::new(),
+        };
+        return Ok(track_page::page(&track_page::Tracked {
+            status: order.status,
+            store_name: shop.as_ref().map(|s| s.name.as_str()),
+            zone,
+            promised_ms: order.promised_ms,
+            eta_ms: eta,
+            door: [order.lon, order.lat],
+            courier: fix.as_ref().map(|f| ([f.lon, f.lat], road.as_slice())),
+            streets: &streets,
+            coupon: coupon.as_ref().map(|c| (c.code.as_str(), c.value_cents)),
+        }));
+    }
     Ok(Json(TrackPage {
         status: order.status.as_str().to_string(),
         promised_by: format_ms(order.promised_ms),
-        eta,
+        eta: eta.map(format_ms),
         store: shop.map(|s| TrackStore {
             geometry: point(s.lat, s.lon),
             name: s.name,
         }),
-        courier_position,
-        coupon: coupon_view(state.store.coupon(&order.id).await?.as_ref()),
+        courier_position: fix.map(|f| Sighting {
+            geometry: point(f.lat, f.lon),
+            time: format_ms(f.fix_ms),
+        }),
+        coupon: coupon_view(coupon.as_ref()),
         order_id: order.id,
-    }))
+    })
+    .into_response())
+}
+
+/// The streets to draw under a courier's road to a door, from the car graph (the most
+/// complete): at most 3,000 segments, a tracking page stays small.
+fn streets_around(
+    state: &AppState,
+    door: [f64; 2],
+    courier: [f64; 2],
+    road: &[[f64; 2]],
+) -> Vec<[[f64; 2]; 2]> {
+    let (sw, ne) = track_page::map_corners(door, courier, road);
+    let corner = |p: [f64; 2]| freshroute_model::LatLon::new(p[1], p[0]).ok();
+    let (Some(sw), Some(ne), Ok(graph)) = (
+        corner(sw),
+        corner(ne),
+        state.roads.profile(freshroute_roads::Profile::Car),
+    ) else {
+        return Vec::new();
+    };
+    graph
+        .segments_within(sw, ne, 3_000)
+        .into_iter()
+        .map(|[a, b]| [[a.lon(), a.lat()], [b.lon(), b.lat()]])
+        .collect()
 }
 
 #[cfg(test)]

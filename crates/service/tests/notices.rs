@@ -12,45 +12,16 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::post;
-use freshroute_service::destinations::Destinations;
-use freshroute_service::rules::FixRules;
-use freshroute_service::webhooks::{WebhookPolicy, deliver_forever, signature};
-use freshroute_service::{AppState, NoticePolicy, RateLimit, now_ms, router};
-use freshroute_store::{Role, SqliteStore};
+use common::running::{
+    Api, Running, fix, gelato_order, gelato_taken, picked_up_and_replanned, start,
+    store_and_courier,
+};
+use freshroute_service::webhooks::signature;
+use freshroute_service::{NoticePolicy, now_ms};
 use serde_json::{Value, json};
 
 /// One request the receiver got: its headers and body.
 type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
-
-fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .expect("in range")
-        .to_rfc3339()
-}
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn call(&self, method: &str, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(key);
-        if let Some(b) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        let res = req.send().await.expect("the service answers");
-        let status = res.status().as_u16();
-        let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
 
 /// A loopback port reserved and let go: nothing listens there until a test serves on it.
 fn free_addr() -> SocketAddr {
@@ -76,111 +47,6 @@ async fn receiver(addr: SocketAddr, got: Received) {
         .await
         .expect("the receiver's port is free again");
     tokio::spawn(async move { axum::serve(listener, app).await });
-}
-
-/// The Casino store and courier `c1` on a scooter in Fontvieille, 1.3 km away.
-async fn store_and_courier(api: &Api, dispatcher: &str) {
-    let (s, b) = api
-        .call(
-            "POST",
-            "/v1/stores",
-            dispatcher,
-            Some(json!({
-                "id": "mc-casino", "name": "Casino", "address": "Place du Casino, Monaco",
-                "location": {"type": "Point", "coordinates": [7.4275, 43.7396]},
-                "opening_hours": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "opens": "00:00", "closes": "24:00"}],
-                "storage": {"frozen_litres": 300, "chilled_litres": 600, "ambient_litres": 2000}
-            })),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    let hour = 3_600_000;
-    let (s, b) = api
-        .call(
-            "POST",
-            "/v1/couriers",
-            dispatcher,
-            Some(json!({
-                "id": "c1", "name": "Inès", "profile": "scooter", "box_capacity": 10,
-                "skills": ["insulated", "frozen"], "shift_start": iso(now_ms() - hour),
-                "shift_end": iso(now_ms() + 8 * hour), "device_id": "990"})),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    fix(api, dispatcher, 43.7310, 7.4180, 6 * 60_000).await;
-}
-
-/// Courier `c1` was at `lat`, `lon` `ago_ms` ago.
-async fn fix(api: &Api, dispatcher: &str, lat: f64, lon: f64, ago_ms: i64) {
-    let fix =
-        json!({"fixes": [{"courier_id": "c1", "time": now_ms() - ago_ms, "lat": lat, "lon": lon}]});
-    let (_, b) = api.call("POST", "/v1/fixes", dispatcher, Some(fix)).await;
-    assert_eq!(b["accepted"], json!(1), "{b}");
-}
-
-/// A gelato from the Casino store for Quai Antoine 1er.
-fn gelato_order(id: &str, ready: i64, promised: i64) -> Value {
-    json!({
-        "id": id, "store_id": "mc-casino",
-        "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
-            "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
-        "items": [{"sku": "gelato-500", "quantity": 1, "class": "frozen"}],
-        "ready_at": iso(ready), "promised_by": iso(promised)})
-}
-
-/// A running service on Monaco (HTTP on a free port, the webhook sender, and live ETAs
-/// re-timed from fixes) with an admin and a dispatcher key.
-struct Running {
-    api: Api,
-    admin: String,
-    dispatcher: String,
-    _dir: tempfile::TempDir,
-}
-
-/// Webhooks may reach the loopback receivers of `allow` (`127.0.0.1` in most tests).
-async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(dir.path().join("n.db").to_str().expect("utf-8"))
-        .await
-        .expect("open");
-    let admin = common::key(&store, Role::Admin, None).await;
-    let dispatcher = common::key(&store, Role::Dispatcher, None).await;
-    let mut state = AppState::load(
-        store.into(),
-        common::monaco(),
-        FixRules::default(),
-        RateLimit::default(),
-    )
-    .await
-    .expect("state");
-    state.notices = notices;
-    state.destinations = Destinations::allowing(allow).expect("allow list");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let api = Api {
-        base: format!("http://{}", listener.local_addr().expect("addr")),
-        http: reqwest::Client::new(),
-    };
-    let app = router(state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    tokio::spawn(freshroute_service::live::refresh_forever(state.clone()));
-    tokio::spawn(deliver_forever(
-        state,
-        WebhookPolicy {
-            first_retry: Duration::from_millis(200),
-            max_backoff: Duration::from_millis(800),
-            max_attempts: 100,
-            poll: Duration::from_millis(100),
-            timeout: Duration::from_secs(2),
-        },
-    ));
-    Running {
-        api,
-        admin,
-        dispatcher,
-        _dir: dir,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -504,35 +370,9 @@ async fn a_courier_sent_the_wrong_way_changes_the_eta_and_the_webhook_hears_of_i
         .await;
     assert_eq!(s, 201, "{hook}");
     store_and_courier(&api, &dispatcher).await;
-    let now = now_ms();
-    let (s, b) = api
-        .call(
-            "POST",
-            "/v1/orders",
-            &dispatcher,
-            Some(gelato_order("o-1", now, now + 40 * 60_000)),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    let track = b["properties"]["tracking"]["path"]
-        .as_str()
-        .expect("tracking path")
-        .to_string();
+    let track = gelato_taken(&api, &dispatcher, "o-1").await;
     // Planned and committed; the courier reaches the store and takes the gelato.
-    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
-    assert_eq!(s, 200, "{b}");
-    fix(&api, &dispatcher, 43.7396, 7.4275, 3 * 60_000).await;
-    let (s, b) = api
-        .call(
-            "POST",
-            "/v1/orders/o-1/status",
-            &dispatcher,
-            Some(json!({"status": "picked_up"})),
-        )
-        .await;
-    assert_eq!(s, 200, "{b}");
-    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
-    assert_eq!(s, 200, "{b}");
+    picked_up_and_replanned(&api, &dispatcher, "o-1").await;
     // Its next stop is this customer's door: the customer sees where it is.
     let (_, tracked) = api.call("GET", &track, "", None).await;
     assert_eq!(
@@ -632,16 +472,7 @@ async fn add_webhook(api: &Api, admin: &str, addr: SocketAddr) -> String {
 
 /// Places an order at the Casino store and assigns it to `c1`: a notice to send.
 async fn assigned_order(api: &Api, dispatcher: &str, id: &str) {
-    let now = now_ms();
-    let (s, b) = api
-        .call(
-            "POST",
-            "/v1/orders",
-            dispatcher,
-            Some(gelato_order(id, now, now + 40 * 60_000)),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
+    gelato_taken(api, dispatcher, id).await;
     let (s, b) = api
         .call(
             "POST",

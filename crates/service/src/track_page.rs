@@ -1,0 +1,426 @@
+//! The tracking link as a page for the customer: the order's steps, the promise and the
+//! ETA in the store's local time, and, only while the courier's next stop is this door,
+//! a small map of its road here. Rendered on the server: no script, no font, no tile, no
+//! request to any other host, a few kilobytes. It does not reload itself (a timed reload
+//! is an accessibility failure, WCAG 2.2.1); while the order is open a link checks again.
+
+use std::fmt::Write;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use freshroute_calendar::Zone;
+use freshroute_store::OrderStatus;
+
+/// What the page shows, as instants and places.
+pub(crate) struct Tracked<'a> {
+    pub(crate) status: OrderStatus,
+    pub(crate) store_name: Option<&'a str>,
+    /// The store's time zone: times are shown as its wall clock.
+    pub(crate) zone: Zone,
+    pub(crate) promised_ms: i64,
+    pub(crate) eta_ms: Option<i64>,
+    /// The door, `[lon, lat]`.
+    pub(crate) door: [f64; 2],
+    /// While its next stop is this door: the courier's latest fix and the road from
+    /// there to the door, `[lon, lat]`.
+    pub(crate) courier: Option<([f64; 2], &'a [[f64; 2]])>,
+    /// The streets around, as segments' ends, `[lon, lat]`, drawn under the courier's
+    /// road (those that cross [`map_corners`]).
+    pub(crate) streets: &'a [[[f64; 2]; 2]],
+    /// A coupon a delay earned: its code and value, cents.
+    pub(crate) coupon: Option<(&'a str, i64)>,
+}
+
+/// Whether the request is a browser's, asking for a page rather than JSON.
+pub(crate) fn wants_page(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// The tracking page.
+pub(crate) fn page(t: &Tracked) -> Response {
+    let open = matches!(
+        t.status,
+        OrderStatus::Placed | OrderStatus::Assigned | OrderStatus::PickedUp
+    );
+    let from = t.store_name.map_or_else(
+        || "Your order".to_string(),
+        |s| format!("Your order from {}", esc(s)),
+    );
+    let mut body = format!("<h1>{from}</h1>\n");
+    body += &headline(t);
+    body += &steps(t.status);
+    if let Some((at, road)) = t.courier {
+        body += &map(t, at, road);
+    }
+    if let Some((code, cents)) = t.coupon {
+        let _ = writeln!(
+            body,
+            "<p class=\"coupon\">We are sorry for the delay: coupon <strong>{}</strong>, worth {}.{:02} off your next order.</p>",
+            esc(code),
+            cents / 100,
+            cents % 100
+        );
+    }
+    if open {
+        body += "<p class=\"small\"><a href=\"\">Check again</a> for the latest.</p>\n";
+    }
+    document(StatusCode::OK, &from, &body)
+}
+
+/// A page saying why there is nothing to track (unknown or expired link).
+pub(crate) fn problem(status: StatusCode, title: &str, message: &str) -> Response {
+    let title = esc(title);
+    let body = format!("<h1>{title}</h1>\n<p>{}</p>\n", esc(message));
+    document(status, &title, &body)
+}
+
+/// The status in a sentence, with the promise and the ETA.
+fn headline(t: &Tracked) -> String {
+    let promised = clock(t.zone, t.promised_ms);
+    let said = match (t.status, t.eta_ms) {
+        (OrderStatus::Delivered, _) => "Delivered. Enjoy!".to_string(),
+        (OrderStatus::Cancelled, _) => "This order was cancelled.".to_string(),
+        (OrderStatus::Failed, _) => {
+            "We could not deliver this order; the store will contact you.".to_string()
+        }
+        (_, Some(eta)) if eta > t.promised_ms => format!(
+            "Running late: expected at {}, promised by {promised}.",
+            clock(t.zone, eta)
+        ),
+        (_, Some(eta)) => format!(
+            "Expected at {}, promised by {promised}.",
+            clock(t.zone, eta)
+        ),
+        (_, None) => format!("Promised by {promised}."),
+    };
+    format!("<p class=\"headline\" role=\"status\">{said}</p>\n")
+}
+
+/// The order's steps, the current one marked.
+fn steps(status: OrderStatus) -> String {
+    const STEPS: [(OrderStatus, &str); 4] = [
+        (OrderStatus::Placed, "Order received"),
+        (
+            OrderStatus::Assigned,
+            "A courier is on the way to the store",
+        ),
+        (OrderStatus::PickedUp, "On its way to you"),
+        (OrderStatus::Delivered, "Delivered"),
+    ];
+    let Some(now) = STEPS.iter().position(|(s, _)| *s == status) else {
+        return String::new();
+    };
+    let mut out = String::from("<ol class=\"steps\">\n");
+    for (k, (_, label)) in STEPS.iter().enumerate() {
+        let (class, current) = match k.cmp(&now) {
+            std::cmp::Ordering::Less => ("done", ""),
+            std::cmp::Ordering::Equal => ("now", " aria-current=\"step\""),
+            std::cmp::Ordering::Greater => ("next", ""),
+        };
+        let _ = writeln!(out, "<li class=\"{class}\"{current}>{label}</li>");
+    }
+    out + "</ol>\n"
+}
+
+/// Width and height of the map, and its margin, in SVG units.
+const MAP_W: f64 = 320.0;
+const MAP_H: f64 = 200.0;
+const MAP_PAD: f64 = 16.0;
+
+/// Where the map is: local metres around the door, scaled to the picture.
+struct Frame {
+    door: [f64; 2],
+    /// Metres east per degree of longitude here.
+    east_m: f64,
+    centre: (f64, f64),
+    /// SVG units per metre.
+    scale: f64,
+}
+
+/// Metres north per degree of latitude.
+const NORTH_M: f64 = 110_540.0;
+
+impl Frame {
+    /// The frame that shows the door, the courier and its road, at least 100 m across.
+    fn around(door: [f64; 2], courier: [f64; 2], road: &[[f64; 2]]) -> Frame {
+        let east_m = 111_320.0 * door[1].to_radians().cos();
+        let mut f = Frame {
+            door,
+            east_m,
+            centre: (0.0, 0.0),
+            scale: 1.0,
+        };
+        let (mut x0, mut y0, mut x1, mut y1) = (0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
+        for &p in road.iter().chain([&courier]) {
+            let (x, y) = f.local(p);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+        let span_x = (x1 - x0).max(100.0);
+        let span_y = (y1 - y0).max(100.0);
+        f.scale = ((MAP_W - 2.0 * MAP_PAD) / span_x).min((MAP_H - 2.0 * MAP_PAD) / span_y);
+        f.centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        f
+    }
+
+    fn local(&self, p: [f64; 2]) -> (f64, f64) {
+        (
+            (p[0] - self.door[0]) * self.east_m,
+            (p[1] - self.door[1]) * NORTH_M,
+        )
+    }
+
+    /// A `[lon, lat]` in the picture's units.
+    fn svg(&self, p: [f64; 2]) -> (f64, f64) {
+        let (x, y) = self.local(p);
+        (
+            MAP_W / 2.0 + (x - self.centre.0) * self.scale,
+            MAP_H / 2.0 - (y - self.centre.1) * self.scale,
+        )
+    }
+
+    /// The picture's south-west and north-east corners, `[lon, lat]`.
+    fn corners(&self) -> ([f64; 2], [f64; 2]) {
+        let half = (MAP_W / 2.0 / self.scale, MAP_H / 2.0 / self.scale);
+        let at = |dx: f64, dy: f64| {
+            [
+                self.door[0] + (self.centre.0 + dx) / self.east_m,
+                self.door[1] + (self.centre.1 + dy) / NORTH_M,
+            ]
+        };
+        (at(-half.0, -half.1), at(half.0, half.1))
+    }
+}
+
+/// The south-west and north-east corners, `[lon, lat]`, of the map of a courier at
+/// `courier` on `road` to `door`: the streets to draw are those that cross it.
+pub(crate) fn map_corners(
+    door: [f64; 2],
+    courier: [f64; 2],
+    road: &[[f64; 2]],
+) -> ([f64; 2], [f64; 2]) {
+    Frame::around(door, courier, road).corners()
+}
+
+/// The streets around, the courier's road to the door, the courier and the door, to
+/// scale.
+fn map(t: &Tracked, courier: [f64; 2], road: &[[f64; 2]]) -> String {
+    let frame = Frame::around(t.door, courier, road);
+    let mut streets = String::new();
+    for [a, b] in t.streets {
+        let ((ax, ay), (bx, by)) = (frame.svg(*a), frame.svg(*b));
+        let _ = write!(streets, "M{ax:.1} {ay:.1}L{bx:.1} {by:.1}");
+    }
+    let line: Vec<String> = road
+        .iter()
+        .map(|&p| {
+            let (x, y) = frame.svg(p);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    let (dx, dy) = frame.svg(t.door);
+    let (kx, ky) = frame.svg(courier);
+    let (ex, ny) = frame.local(courier);
+    let away_m = (ex.hypot(ny) / 10.0).round() * 10.0;
+    let label = format!("Map: the courier is {} from your door", distance(away_m));
+    format!(
+        "<figure class=\"map\">\n<svg viewBox=\"0 0 {MAP_W} {MAP_H}\" role=\"img\" aria-labelledby=\"map-title\">\
+<title id=\"map-title\">{label}</title>\
+<rect width=\"{MAP_W}\" height=\"{MAP_H}\" fill=\"#eef2f0\"/>\
+<path d=\"{streets}\" fill=\"none\" stroke=\"#c4ccc7\" stroke-width=\"1.5\" stroke-linecap=\"round\"/>\
+<polyline points=\"{}\" fill=\"none\" stroke=\"#3a6ea5\" stroke-width=\"4\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\
+<circle cx=\"{dx:.1}\" cy=\"{dy:.1}\" r=\"7\" fill=\"#1a1a1a\"/>\
+<circle cx=\"{kx:.1}\" cy=\"{ky:.1}\" r=\"8\" fill=\"#c2410c\" stroke=\"#fff\" stroke-width=\"2\"/>\
+</svg>\n<figcaption>{label}: orange is the courier, black your door.</figcaption>\n</figure>\n",
+        line.join(" ")
+    )
+}
+
+/// Metres as a person reads them.
+fn distance(m: f64) -> String {
+    if m >= 1000.0 {
+        format!("{:.1} km", m / 1000.0)
+    } else {
+        format!("{m:.0} m")
+    }
+}
+
+/// An instant as the store's wall clock, `HH:MM`, in a `<time>` with the full instant.
+fn clock(zone: Zone, ms: i64) -> String {
+    let minute = zone.minute_of_day(ms);
+    format!(
+        "<time datetime=\"{}\">{:02}:{:02}</time>",
+        zone.format(ms),
+        minute / 60,
+        minute % 60
+    )
+}
+
+/// The whole document around `body`, `title` escaped already: no script, styles inline,
+/// a policy that lets the browser load nothing else.
+fn document(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
+<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        title
+    );
+    let mut res = (status, html).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
+}
+
+const STYLE: &str = "body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff}\
+main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem;margin:.5rem 0}\
+.headline{font-size:1.15rem;font-weight:600}.steps{list-style:none;padding:0}\
+.steps li{padding:.4rem .75rem;border-left:4px solid #c9d1cc;margin:.2rem 0}\
+.steps .done{border-color:#2f6b3f}.steps .now{border-color:#c2410c;font-weight:700;background:#fff4ec}\
+.steps .next{color:#4d4d4d}.map svg{width:100%;height:auto;border-radius:6px}\
+figure{margin:1rem 0}figcaption,.small{font-size:.9rem;color:#4d4d4d}\
+.coupon{padding:.6rem;background:#f3f6f4;border-radius:6px}a{color:#1d4f91}";
+
+/// `text` safe inside HTML text and attributes.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracked(status: OrderStatus) -> Tracked<'static> {
+        Tracked {
+            status,
+            store_name: Some("Café <Aliados> & \"Co\""),
+            zone: "Europe/Lisbon".parse().expect("zone"),
+            // 2026-07-01 11:35 UTC, 12:35 in Lisbon (summer time).
+            promised_ms: 1_782_905_700_000,
+            eta_ms: Some(1_782_905_700_000 + 6 * 60_000),
+            door: [-8.6110, 41.1496],
+            courier: None,
+            streets: &[],
+            coupon: None,
+        }
+    }
+
+    async fn text(res: Response) -> String {
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        String::from_utf8(bytes.to_vec()).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn a_late_order_says_so_in_the_stores_time_with_names_escaped() {
+        let html = text(page(&tracked(OrderStatus::Assigned))).await;
+        assert!(
+            html.contains("Café &lt;Aliados&gt; &amp; &quot;Co&quot;"),
+            "{html}"
+        );
+        assert!(!html.contains("<Aliados>"));
+        assert!(html.contains("Running late: expected at <time datetime=\"2026-07-01T12:41:00+01:00\">12:41</time>, promised by <time datetime=\"2026-07-01T12:35:00+01:00\">12:35</time>"), "{html}");
+        assert!(html.contains(
+            "<li class=\"now\" aria-current=\"step\">A courier is on the way to the store</li>"
+        ));
+        assert!(
+            html.contains(">Check again</a>"),
+            "an open order can be checked again"
+        );
+        assert!(!html.contains("<script"), "readable with script off");
+        assert!(
+            !html.contains("<svg"),
+            "no map before the courier heads here"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_map_shows_the_courier_on_its_road_only_when_given() {
+        let road = [[-8.6200, 41.1550], [-8.6150, 41.1520], [-8.6110, 41.1496]];
+        let streets = [[[-8.6300, 41.1600], [-8.6000, 41.1400]]];
+        let mut t = tracked(OrderStatus::PickedUp);
+        t.courier = Some((road[0], &road));
+        t.streets = &streets;
+        let html = text(page(&t)).await;
+        assert!(html.contains("<svg"), "{html}");
+        assert!(
+            html.contains("<path d=\"M"),
+            "the streets are drawn: {html}"
+        );
+        // The map's corners hold the door and the courier.
+        let (sw, ne) = map_corners(t.door, road[0], &road);
+        for p in [t.door, road[0]] {
+            assert!((sw[0]..=ne[0]).contains(&p[0]) && (sw[1]..=ne[1]).contains(&p[1]));
+        }
+        assert!(
+            html.contains("the courier is 960 m from your door"),
+            "{html}"
+        );
+        // Every drawn point lies inside the picture.
+        let points = html
+            .split("points=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("a road");
+        for p in points.split(' ') {
+            let (x, y) = p.split_once(',').expect("x,y");
+            let (x, y): (f64, f64) = (x.parse().expect("x"), y.parse().expect("y"));
+            assert!(
+                (0.0..=MAP_W).contains(&x) && (0.0..=MAP_H).contains(&y),
+                "{p}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_order_has_nothing_to_check_again_and_an_expired_link_says_so() {
+        let html = text(page(&tracked(OrderStatus::Delivered))).await;
+        assert!(html.contains("Delivered. Enjoy!"));
+        assert!(!html.contains("Check again"));
+        let res = problem(StatusCode::GONE, "This tracking link has expired", "at <b>");
+        assert_eq!(res.status(), StatusCode::GONE);
+        let html = text(res).await;
+        assert!(
+            html.contains("<h1>This tracking link has expired</h1>")
+                && html.contains("at &lt;b&gt;")
+        );
+    }
+
+    #[test]
+    fn only_a_browser_asking_for_html_gets_the_page() {
+        let mut h = HeaderMap::new();
+        assert!(!wants_page(&h));
+        h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        assert!(!wants_page(&h));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
+        );
+        assert!(wants_page(&h));
+    }
+}

@@ -1,0 +1,128 @@
+//! The screens in a real browser (headless Chromium over WebDriver): each opened on a
+//! service serving a loopback port, checked by what a person reads and does there, with
+//! axe-core, for requests to other hosts, and kept as a screenshot under
+//! `target/screenshots/`.
+
+mod common;
+
+use common::browser::Browser;
+use common::running::{
+    Running, fix, gelato_taken, picked_up_and_replanned, start, store_and_courier,
+};
+use freshroute_service::NoticePolicy;
+use serde_json::json;
+
+/// The checks every screen passes: no serious or critical accessibility violation,
+/// nothing loaded from another host; then its screenshot.
+async fn checked(browser: &Browser, name: &str) {
+    let violations = browser.serious_violations().await;
+    assert!(violations.is_empty(), "{name}: {violations:?}");
+    let elsewhere = browser.requests_elsewhere().await;
+    assert!(
+        elsewhere.is_empty(),
+        "{name} asked other hosts: {elsewhere:?}"
+    );
+    browser.screenshot(name).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_follows_the_tracking_link_through_pickup_and_delivery() {
+    let Running {
+        api,
+        dispatcher,
+        _dir,
+        ..
+    } = start(NoticePolicy::default(), &[]).await;
+    store_and_courier(&api, &dispatcher).await;
+    let link = format!(
+        "{}{}",
+        api.base,
+        gelato_taken(&api, &dispatcher, "o-1").await
+    );
+    let browser = Browser::start().await;
+
+    // Taken: the first step is the current one, the promise is given, no map yet.
+    browser.open(&link).await;
+    let text = browser.text().await;
+    assert!(text.contains("Your order from Casino"), "{text}");
+    assert!(
+        text.contains("Promised by") || text.contains("Expected at"),
+        "{text}"
+    );
+    let current = browser
+        .run("return document.querySelector('[aria-current=step]').textContent;")
+        .await;
+    assert_eq!(current, json!("Order received"));
+    assert_eq!(
+        browser.run("return document.scripts.length;").await,
+        json!(0)
+    );
+    assert_eq!(
+        browser
+            .run("return document.querySelectorAll('svg').length;")
+            .await,
+        json!(0)
+    );
+    checked(&browser, "tracking-placed").await;
+
+    // Planned, picked up, the courier's next stop is this door: the map shows it.
+    picked_up_and_replanned(&api, &dispatcher, "o-1").await;
+    browser.open(&link).await;
+    let current = browser
+        .run("return document.querySelector('[aria-current=step]').textContent;")
+        .await;
+    assert_eq!(current, json!("On its way to you"));
+    let map = browser
+        .run("const s = document.querySelector('svg[role=img]'); return s && s.getBoundingClientRect().width;")
+        .await;
+    assert!(
+        map.as_f64().is_some_and(|w| w > 200.0),
+        "a map as wide as a phone: {map}"
+    );
+    let text = browser.text().await;
+    assert!(text.contains("from your door"), "{text}");
+    // Light for a phone on a weak connection: the whole page, map and streets included,
+    // well under 100 KB before compression.
+    let size = browser
+        .run("return document.documentElement.outerHTML.length;")
+        .await;
+    eprintln!("tracking page with its map: {size} characters");
+    assert!(size.as_u64().is_some_and(|n| n < 100_000), "{size}");
+    checked(&browser, "tracking-on-the-way").await;
+
+    // At the door, delivered: said so, with nothing left to check again.
+    fix(&api, &dispatcher, 43.7347, 7.4206, 0).await;
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/orders/o-1/status",
+            &dispatcher,
+            Some(json!({"status": "delivered"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    browser.open(&link).await;
+    let text = browser.text().await;
+    assert!(text.contains("Delivered. Enjoy!"), "{text}");
+    assert!(!text.contains("Check again"), "{text}");
+    checked(&browser, "tracking-delivered").await;
+
+    // The same link still answers JSON to a program, and says it varies by what is asked.
+    let res = reqwest::Client::new()
+        .get(&link)
+        .send()
+        .await
+        .expect("the service answers");
+    assert_eq!(res.headers()["vary"], "accept");
+    let v: serde_json::Value =
+        serde_json::from_str(&res.text().await.expect("body")).expect("JSON");
+    assert_eq!(v["status"], json!("delivered"));
+
+    // A link that is not known says so, on a page.
+    browser
+        .open(&format!("{}/track/fr_ord_guess", api.base))
+        .await;
+    let text = browser.text().await;
+    assert!(text.contains("This tracking link is not known"), "{text}");
+    checked(&browser, "tracking-unknown").await;
+}
