@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{
     ApiError, courier_edits, couriers, fixes, guessing, inputs, orders, plan_mode, planner,
-    purchasing, sales, shop_edits, shops, telemetry, vroom, webhooks,
+    purchasing, sales, shop_edits, shops, telemetry, tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -94,7 +94,9 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::new_tracking))
         .routes(routes!(fixes::batch))
         .routes(routes!(fixes::osmand))
-        .routes(routes!(orders::track))
+        .routes(routes!(tracking::track))
+        .routes(routes!(tracking::live))
+        .routes(routes!(tracking::script))
         .routes(routes!(vroom::solve_vroom))
         .routes(routes!(planner::trigger, planner::current))
         .routes(routes!(planner::courier_stops))

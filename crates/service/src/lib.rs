@@ -43,6 +43,7 @@ mod state;
 mod telemetry;
 mod time;
 mod track_page;
+mod tracking;
 mod vroom;
 pub mod webhooks;
 mod writer;

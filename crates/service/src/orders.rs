@@ -15,18 +15,16 @@ use crate::auth::{Caller, hash, new_secret};
 use crate::chain_rules::{delivered_at_the_door, may_take_orders};
 use crate::couriers::unknown_courier;
 use crate::fields::{text, time_near, valid_id};
-use crate::geojson::{Feature, FeatureCollection, Sighting};
+use crate::geojson::{Feature, FeatureCollection};
 use crate::idempotency::Idempotent;
 use crate::notices;
 use crate::order_views::{
-    NewTracking, OrderProperties, TrackPage, TrackStore, coupon_view, feature, notice_view,
-    tracking_link,
+    NewTracking, OrderProperties, coupon_view, feature, notice_view, tracking_link,
 };
-use crate::places::{Point, point, snap};
+use crate::places::{Point, snap};
 use crate::shops::unknown_shop;
 use crate::state::AppState;
-use crate::time::format_ms;
-use crate::track_page;
+
 use crate::{ApiError, ErrorBody};
 
 /// Most items one order may hold.
@@ -563,154 +561,6 @@ pub(crate) async fn change_status(
     let events = state.store.order_events(&id).await?;
     let names = crate::auth::key_names(&state).await?;
     Ok(Json(feature(&order, Some((&events, &names)))))
-}
-
-/// What a customer sees of an order: JSON, or the tracking page when a browser asks for
-/// HTML (`Accept: text/html`).
-#[utoipa::path(get, path = "/track/{token}", tag = "tracking",
-    params(("token" = String, Path, description = "The tracking token given when the order was taken")),
-    responses(
-        (status = 200, description = "Status, promise, ETA, store, the courier's position while it is on the way to this customer, and the coupon a delay earned; a page without script for a browser", body = TrackPage),
-        (status = 404, description = "Unknown token", body = ErrorBody),
-        (status = 410, description = "The token has expired", body = ErrorBody),
-    ))]
-pub(crate) async fn track(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let as_page = track_page::wants_page(&headers);
-    let mut res = match tracked(&state, &token, as_page).await {
-        Ok(res) => res,
-        Err(e) if as_page => {
-            let title = match e.code {
-                "unknown_tracking_token" => "This tracking link is not known",
-                "tracking_expired" => "This tracking link has expired",
-                _ => "This order cannot be shown just now",
-            };
-            track_page::problem(e.status, title, &e.message)
-        }
-        Err(e) => e.into_response(),
-    };
-    // The same link answers JSON or a page: a cache keeps them apart.
-    res.headers_mut().insert(
-        axum::http::header::VARY,
-        axum::http::HeaderValue::from_static("accept"),
-    );
-    res
-}
-
-/// The order behind `token`, as JSON or as the page.
-async fn tracked(state: &AppState, token: &str, as_page: bool) -> Result<Response, ApiError> {
-    let order = state
-        .store
-        .order_by_tracking(&hash(token))
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_tracking_token",
-                "this tracking link is not known; check it was copied whole",
-            )
-        })?;
-    if state.clock.now_ms() > order.tracking_expires_ms {
-        return Err(ApiError::new(
-            StatusCode::GONE,
-            "tracking_expired",
-            format!(
-                "this tracking link expired at {}",
-                format_ms(order.tracking_expires_ms)
-            ),
-        ));
-    }
-    let shop = state.store.shop(&order.shop_id).await?;
-    let eta = match order.status {
-        OrderStatus::Placed | OrderStatus::Assigned | OrderStatus::PickedUp => {
-            eta_ms(state, &order.id).await
-        }
-        _ => None,
-    };
-    // The courier is shown only when its next stop is this customer's door: not while
-    // it still serves another (whose address its position would give away), nor when
-    // no live route says where it goes next.
-    let road_here = match (&order.courier_id, order.status) {
-        (Some(c), OrderStatus::PickedUp) => {
-            let live = state.live.lock().expect("live routes lock");
-            live.heading_to(c, &order.id)
-                .then(|| live.stops_of(c))
-                .flatten()
-                .and_then(|stops| stops.into_iter().next())
-                .map(|s| s.road.geometry)
-        }
-        _ => None,
-    };
-    let fix = match (&order.courier_id, &road_here) {
-        (Some(c), Some(_)) => state.latest.read().await.get(c).cloned(),
-        _ => None,
-    };
-    let coupon = state.store.coupon(&order.id).await?;
-    if as_page {
-        let zone = shop
-            .as_ref()
-            .and_then(|s| s.time_zone.parse().ok())
-            .unwrap_or(freshroute_calendar::Zone::UTC);
-        let road = road_here.unwrap_or_default();
-        let streets = match &fix {
-            Some(f) => streets_around(state, [order.lon, order.lat], [f.lon, f.lat], &road),
-            None => Vec::new(),
-        };
-        return Ok(track_page::page(&track_page::Tracked {
-            status: order.status,
-            store_name: shop.as_ref().map(|s| s.name.as_str()),
-            zone,
-            promised_ms: order.promised_ms,
-            eta_ms: eta,
-            door: [order.lon, order.lat],
-            courier: fix.as_ref().map(|f| ([f.lon, f.lat], road.as_slice())),
-            streets: &streets,
-            coupon: coupon.as_ref().map(|c| (c.code.as_str(), c.value_cents)),
-        }));
-    }
-    Ok(Json(TrackPage {
-        status: order.status.as_str().to_string(),
-        promised_by: format_ms(order.promised_ms),
-        eta: eta.map(format_ms),
-        store: shop.map(|s| TrackStore {
-            geometry: point(s.lat, s.lon),
-            name: s.name,
-        }),
-        courier_position: fix.map(|f| Sighting {
-            geometry: point(f.lat, f.lon),
-            time: format_ms(f.fix_ms),
-        }),
-        coupon: coupon_view(coupon.as_ref()),
-        order_id: order.id,
-    })
-    .into_response())
-}
-
-/// The streets to draw under a courier's road to a door, from the car graph (the most
-/// complete): at most 3,000 segments, a tracking page stays small.
-fn streets_around(
-    state: &AppState,
-    door: [f64; 2],
-    courier: [f64; 2],
-    road: &[[f64; 2]],
-) -> Vec<[[f64; 2]; 2]> {
-    let (sw, ne) = track_page::map_corners(door, courier, road);
-    let corner = |p: [f64; 2]| freshroute_model::LatLon::new(p[1], p[0]).ok();
-    let (Some(sw), Some(ne), Ok(graph)) = (
-        corner(sw),
-        corner(ne),
-        state.roads.profile(freshroute_roads::Profile::Car),
-    ) else {
-        return Vec::new();
-    };
-    graph
-        .segments_within(sw, ne, 3_000)
-        .into_iter()
-        .map(|[a, b]| [[a.lon(), a.lat()], [b.lon(), b.lat()]])
-        .collect()
 }
 
 #[cfg(test)]

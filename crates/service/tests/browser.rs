@@ -54,8 +54,11 @@ async fn a_customer_follows_the_tracking_link_through_pickup_and_delivery() {
         .await;
     assert_eq!(current, json!("Order received"));
     assert_eq!(
-        browser.run("return document.scripts.length;").await,
-        json!(0)
+        browser
+            .run("return [...document.scripts].map(s => new URL(s.src).pathname);")
+            .await,
+        json!(["/assets/track.js"]),
+        "one script, from this host"
     );
     assert_eq!(
         browser
@@ -89,6 +92,32 @@ async fn a_customer_follows_the_tracking_link_through_pickup_and_delivery() {
     eprintln!("tracking page with its map: {size} characters");
     assert!(size.as_u64().is_some_and(|n| n < 100_000), "{size}");
     checked(&browser, "tracking-on-the-way").await;
+
+    // A fix further on moves the courier on the open page, pushed, with no reload.
+    let marker = "const c = document.querySelector('svg .courier'); return [c.getAttribute('cx'), c.getAttribute('cy')];";
+    let before = browser.run(marker).await;
+    browser.run("window.notReloaded = true; return true;").await;
+    let sent = std::time::Instant::now();
+    fix(&api, &dispatcher, 43.7372, 7.4236, 90_000).await;
+    let mut moved = None;
+    while sent.elapsed() < std::time::Duration::from_secs(5) {
+        if browser.run(marker).await != before {
+            moved = Some(sent.elapsed());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let moved = moved.expect("the courier's marker moved within 5 s of its fix");
+    eprintln!(
+        "tracking page: marker moved {} ms after the fix",
+        moved.as_millis()
+    );
+    assert!(moved < std::time::Duration::from_secs(2), "{moved:?}");
+    assert_eq!(
+        browser.run("return window.notReloaded === true;").await,
+        json!(true),
+        "moved in place"
+    );
 
     // At the door, delivered: said so, with nothing left to check again.
     fix(&api, &dispatcher, 43.7347, 7.4206, 0).await;
