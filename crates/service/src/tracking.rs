@@ -40,12 +40,22 @@ pub(crate) async fn track(
     let mut res = match tracked(&state, &token, as_page).await {
         Ok(res) => res,
         Err(e) if as_page => {
-            let title = match e.code {
-                "unknown_tracking_token" => "This tracking link is not known",
-                "tracking_expired" => "This tracking link has expired",
-                _ => "This order cannot be shown just now",
+            // In a customer's words, not the API's.
+            let (title, message) = match e.code {
+                "unknown_tracking_token" => (
+                    "This tracking link is not known",
+                    "Check that the whole link was copied from your message.",
+                ),
+                "tracking_expired" => (
+                    "This tracking link has expired",
+                    "A tracking link works until a day after its delivery was promised.",
+                ),
+                _ => (
+                    "This order cannot be shown just now",
+                    "Please try again in a minute.",
+                ),
             };
-            track_page::problem(e.status, title, &e.message)
+            track_page::problem(e.status, title, message)
         }
         Err(e) => e.into_response(),
     };

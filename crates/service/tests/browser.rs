@@ -10,6 +10,7 @@ use common::running::{
     Running, fix, gelato_taken, picked_up_and_replanned, start, store_and_courier,
 };
 use freshroute_service::NoticePolicy;
+use freshroute_store::Storage;
 use serde_json::json;
 
 /// The checks every screen passes: no serious or critical accessibility violation,
@@ -30,6 +31,7 @@ async fn a_customer_follows_the_tracking_link_through_pickup_and_delivery() {
     let Running {
         api,
         dispatcher,
+        store,
         _dir,
         ..
     } = start(NoticePolicy::default(), &[]).await;
@@ -154,4 +156,23 @@ async fn a_customer_follows_the_tracking_link_through_pickup_and_delivery() {
     let text = browser.text().await;
     assert!(text.contains("This tracking link is not known"), "{text}");
     checked(&browser, "tracking-unknown").await;
+
+    // A link of last week's says it has expired, and when.
+    let mut old = store.order("o-1").await.expect("read").expect("o-1");
+    old.id = "o-last-week".to_string();
+    old.tracking_hash = freshroute_service::auth::hash("fr_ord_last_week");
+    old.tracking_expires_ms = freshroute_service::now_ms() - 6 * 24 * 3_600_000;
+    store
+        .insert_order(&old, "admin", None)
+        .await
+        .expect("insert");
+    browser
+        .open(&format!("{}/track/fr_ord_last_week", api.base))
+        .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("This tracking link has expired") && text.contains("a day after"),
+        "{text}"
+    );
+    checked(&browser, "tracking-expired").await;
 }

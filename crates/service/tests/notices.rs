@@ -56,6 +56,7 @@ async fn notices_reach_a_webhook_that_was_down_signed_and_complete() {
         admin,
         dispatcher,
         _dir,
+        ..
     } = start(
         NoticePolicy {
             delay_margin_s: 60,
@@ -349,6 +350,7 @@ async fn a_courier_sent_the_wrong_way_changes_the_eta_and_the_webhook_hears_of_i
         admin,
         dispatcher,
         _dir,
+        ..
     } = start(
         NoticePolicy {
             eta_change_s: 60,
@@ -491,6 +493,7 @@ async fn webhooks_never_reach_inside_the_network_unless_allowed() {
         admin,
         dispatcher: _,
         _dir,
+        ..
     } = start(NoticePolicy::default(), &[]).await;
     for (url, code) in [
         ("http://127.0.0.1:8080/hook", "forbidden_destination"),
@@ -522,6 +525,7 @@ async fn a_redirect_is_a_failed_attempt_and_switching_off_cancels_what_is_due() 
         admin,
         dispatcher,
         _dir,
+        ..
     } = start(NoticePolicy::default(), &["127.0.0.1"]).await;
     store_and_courier(&api, &dispatcher).await;
 
@@ -582,6 +586,7 @@ async fn a_receiver_that_never_answers_holds_up_no_other() {
         admin,
         dispatcher,
         _dir,
+        ..
     } = start(NoticePolicy::default(), &["127.0.0.1"]).await;
     store_and_courier(&api, &dispatcher).await;
     // Accepts connections and never answers: each attempt lasts the 2 s timeout.

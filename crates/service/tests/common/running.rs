@@ -108,6 +108,8 @@ pub(crate) struct Running {
     pub(crate) api: Api,
     pub(crate) admin: String,
     pub(crate) dispatcher: String,
+    /// The service's storage, for what no endpoint makes (an order of last week's).
+    pub(crate) store: freshroute_store::AnyStore,
     pub(crate) _dir: tempfile::TempDir,
 }
 
@@ -119,8 +121,9 @@ pub(crate) async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
         .expect("open");
     let admin = super::key(&store, Role::Admin, None).await;
     let dispatcher = super::key(&store, Role::Dispatcher, None).await;
+    let store: freshroute_store::AnyStore = store.into();
     let mut state = AppState::load(
-        store.into(),
+        store.clone(),
         super::monaco(),
         FixRules::default(),
         RateLimit::default(),
@@ -153,6 +156,7 @@ pub(crate) async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
         api,
         admin,
         dispatcher,
+        store,
         _dir: dir,
     }
 }
