@@ -21,18 +21,24 @@ pub struct ConnectionLimits {
     /// after an answer) to the end of its headers; past it the connection is closed.
     /// It bounds idle keep-alive connections as well as half-sent headers.
     pub header_read: Duration,
+    /// Once stopping, how long a connection may take to finish the answer it is giving;
+    /// past it the connection is closed. A request's own time limit is 30 s, so the
+    /// default lets every one finish; it ends the streams that never would (a tracking
+    /// page's live stream, whose browser reconnects when the service is back).
+    pub drain: Duration,
 }
 
 impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
             header_read: Duration::from_secs(10),
+            drain: Duration::from_secs(35),
         }
     }
 }
 
 /// Serves `app` on `listener` under `limits` until `stop` completes, then lets each
-/// connection finish the request it is serving.
+/// connection finish the answer it is giving, within [`ConnectionLimits::drain`].
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -78,7 +84,7 @@ pub async fn serve(
                 _ = conn.as_mut() => {}
                 () = stopping => {
                     conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+                    let _ = tokio::time::timeout(limits.drain, conn).await;
                 }
             }
             drop(alive);

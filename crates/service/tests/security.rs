@@ -489,6 +489,7 @@ async fn connections_that_never_finish_their_headers_or_sit_idle_are_closed() {
     let addr = listener.local_addr().expect("addr");
     let limits = freshroute_service::ConnectionLimits {
         header_read: Duration::from_millis(500),
+        ..freshroute_service::ConnectionLimits::default()
     };
     tokio::spawn(freshroute_service::serve_until(
         listener,
@@ -872,4 +873,50 @@ fn fill(template: &str, value: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[tokio::test]
+async fn a_stopping_service_ends_answers_that_never_finish_within_its_drain_time() {
+    // An answer that streams for ever, as a tracking page's live stream does.
+    let app = axum::Router::new().route(
+        "/forever",
+        axum::routing::get(|| async {
+            let ticks = futures_util::stream::unfold((), |()| async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Some((Ok::<_, std::convert::Infallible>("tick\n"), ()))
+            });
+            axum::body::Body::from_stream(ticks)
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let limits = freshroute_service::ConnectionLimits {
+        drain: Duration::from_millis(500),
+        ..freshroute_service::ConnectionLimits::default()
+    };
+    let server = tokio::spawn(freshroute_service::serve_until(
+        listener,
+        app,
+        limits,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(b"GET /forever HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await.expect("read");
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "the stream began");
+    let _ = stop.send(());
+    let done = tokio::time::timeout(Duration::from_secs(5), server).await;
+    assert!(
+        matches!(done, Ok(Ok(Ok(())))),
+        "the service stopped within its drain time, not held by the stream"
+    );
 }
