@@ -47,10 +47,7 @@ pub(crate) fn wants_page(headers: &HeaderMap) -> bool {
 
 /// The tracking page.
 pub(crate) fn page(t: &Tracked) -> Response {
-    let open = matches!(
-        t.status,
-        OrderStatus::Placed | OrderStatus::Assigned | OrderStatus::PickedUp
-    );
+    let open = !t.status.is_final();
     let from = t.store_name.map_or_else(
         || "Your order".to_string(),
         |s| format!("Your order from {}", esc(s)),

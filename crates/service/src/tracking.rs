@@ -27,7 +27,7 @@ use crate::{ApiError, ErrorBody};
 #[utoipa::path(get, path = "/track/{token}", tag = "tracking",
     params(("token" = String, Path, description = "The tracking token given when the order was taken")),
     responses(
-        (status = 200, description = "Status, promise, ETA, store, the courier's position while it is on the way to this customer, and the coupon a delay earned; a page without script for a browser", body = TrackPage),
+        (status = 200, description = "Status, promise, ETA, store, the courier's position while it is on the way to this customer, and the coupon a delay earned; for a browser, the page (read whole without script)", body = TrackPage),
         (status = 404, description = "Unknown token", body = ErrorBody),
         (status = 410, description = "The token has expired", body = ErrorBody),
     ))]
@@ -99,9 +99,10 @@ async fn seen(state: &AppState, token: &str) -> Result<Seen, ApiError> {
         ));
     }
     let shop = state.store.shop(&order.shop_id).await?;
-    let eta_ms = match is_open(order.status) {
-        true => eta_ms(state, &order.id).await,
-        false => None,
+    let eta_ms = if !order.status.is_final() {
+        eta_ms(state, &order.id).await
+    } else {
+        None
     };
     // The courier is shown only when its next stop is this customer's door: not while
     // it still serves another (whose address its position would give away), nor when
@@ -137,20 +138,13 @@ async fn seen(state: &AppState, token: &str) -> Result<Seen, ApiError> {
     })
 }
 
-/// Whether the order is still on its way to its customer.
-fn is_open(status: OrderStatus) -> bool {
-    matches!(
-        status,
-        OrderStatus::Placed | OrderStatus::Assigned | OrderStatus::PickedUp
-    )
-}
-
 /// The order behind `token`, as JSON or as the page.
 async fn tracked(state: &AppState, token: &str, as_page: bool) -> Result<Response, ApiError> {
     let seen = seen(state, token).await?;
-    Ok(match as_page {
-        true => page_of(state, &seen),
-        false => Json(json_of(seen)).into_response(),
+    Ok(if as_page {
+        page_of(state, &seen)
+    } else {
+        Json(json_of(seen)).into_response()
     })
 }
 
@@ -241,7 +235,7 @@ pub(crate) async fn live(
                         return Some((Ok::<_, Infallible>(gone), (state, token, last, true)));
                     }
                 };
-                let closed = !is_open(seen.order.status);
+                let closed = seen.order.status.is_final();
                 let json = serde_json::to_string(&json_of(seen)).unwrap_or_default();
                 if last.as_deref() != Some(json.as_str()) || closed {
                     let event = Event::default().event("track").data(&json);
