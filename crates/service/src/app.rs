@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{
     ApiError, courier_edits, couriers, fixes, guessing, inputs, orders, plan_mode, planner,
-    purchasing, sales, shop_edits, shops, telemetry, tracking, vroom, webhooks,
+    purchasing, sales, shop_edits, shops, streets, telemetry, tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -97,6 +97,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tracking::track))
         .routes(routes!(tracking::live))
         .routes(routes!(tracking::script))
+        .routes(routes!(streets::streets))
         .routes(routes!(vroom::solve_vroom))
         .routes(routes!(planner::trigger, planner::current))
         .routes(routes!(planner::courier_stops))

@@ -40,6 +40,7 @@ mod shop_edits;
 mod shops;
 mod snapshot;
 mod state;
+mod streets;
 mod telemetry;
 mod time;
 mod track_page;

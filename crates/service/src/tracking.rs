@@ -263,26 +263,14 @@ pub(crate) async fn script() -> Response {
         .into_response()
 }
 
-/// The streets to draw under a courier's road to a door, from the car graph (the most
-/// complete): at most 3,000 segments, a tracking page stays small.
+/// The streets to draw under a courier's road to a door: at most 3,000 segments, so that
+/// a tracking page stays small.
 fn streets_around(
     state: &AppState,
     door: [f64; 2],
     courier: [f64; 2],
     road: &[[f64; 2]],
 ) -> Vec<[[f64; 2]; 2]> {
-    let (sw, ne) = track_page::map_corners(door, courier, road);
-    let corner = |p: [f64; 2]| freshroute_model::LatLon::new(p[1], p[0]).ok();
-    let (Some(sw), Some(ne), Ok(graph)) = (
-        corner(sw),
-        corner(ne),
-        state.roads.profile(freshroute_roads::Profile::Car),
-    ) else {
-        return Vec::new();
-    };
-    graph
-        .segments_within(sw, ne, 3_000)
-        .into_iter()
-        .map(|[a, b]| [[a.lon(), a.lat()], [b.lon(), b.lat()]])
-        .collect()
+    let (south_west, north_east) = track_page::map_corners(door, courier, road);
+    crate::streets::within(state, south_west, north_east, 3_000)
 }

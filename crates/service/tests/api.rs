@@ -1853,3 +1853,70 @@ async fn an_order_no_courier_has_taken_earns_no_coupon_from_a_forecast() {
     assert_eq!(kinds, ["assigned", "delayed"]);
     assert!(coupon["code"].is_string(), "{coupon}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_streets_around_a_place_come_from_the_road_graph_within_a_checked_box() {
+    let common::running::Running {
+        api,
+        admin,
+        dispatcher,
+        store,
+        _dir,
+    } = common::running::start(freshroute_service::NoticePolicy::default(), &[]).await;
+    // Around the Casino, 300 m by 300 m.
+    let (s, b) = api
+        .call(
+            "GET",
+            "/v1/streets?bbox=7.4255,43.7383,7.4292,43.7410",
+            &dispatcher,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["geometry"]["type"], json!("MultiLineString"));
+    let lines = b["geometry"]["coordinates"].as_array().expect("lines");
+    assert!(lines.len() > 20, "{}", lines.len());
+    assert_eq!(b["properties"]["segments"], json!(lines.len()));
+    assert_eq!(b["properties"]["truncated"], json!(false));
+    // Out at sea: none. Too wide, inside out, unreadable: refused with the field.
+    let (_, b) = api
+        .call(
+            "GET",
+            "/v1/streets?bbox=7.50,43.70,7.501,43.701",
+            &admin,
+            None,
+        )
+        .await;
+    assert_eq!(b["properties"]["segments"], json!(0));
+    for bad in ["7.40,43.70,7.50,43.75", "7.43,43.74,7.42,43.73", "x,1,2,3"] {
+        let (s, b) = api
+            .call("GET", &format!("/v1/streets?bbox={bad}"), &dispatcher, None)
+            .await;
+        assert_eq!(
+            (s, b["code"].as_str(), b["field"].as_str()),
+            (400, Some("invalid_bbox"), Some("bbox")),
+            "{bad}: {b}"
+        );
+    }
+    // Couriers' keys are not for it; no key, no answer.
+    common::running::store_and_courier(&api, &dispatcher).await;
+    let courier = common::key(&store, Role::Courier, Some("c1")).await;
+    let (s, _) = api
+        .call(
+            "GET",
+            "/v1/streets?bbox=7.4255,43.7383,7.4292,43.7410",
+            &courier,
+            None,
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) = api
+        .call(
+            "GET",
+            "/v1/streets?bbox=7.4255,43.7383,7.4292,43.7410",
+            "",
+            None,
+        )
+        .await;
+    assert_eq!(s, 401);
+}
