@@ -225,10 +225,9 @@ impl Live {
 
 /// Local metres around `origin`: precise enough over a city to match a fix to a road.
 fn metres(origin: [f64; 2], p: [f64; 2]) -> geo::Coord {
-    let k = origin[1].to_radians().cos();
     geo::Coord {
-        x: (p[0] - origin[0]) * 111_320.0 * k,
-        y: (p[1] - origin[1]) * 110_540.0,
+        x: (p[0] - origin[0]) * crate::places::east_m_per_degree(origin[1]),
+        y: (p[1] - origin[1]) * crate::places::NORTH_M_PER_DEGREE,
     }
 }
 

@@ -44,6 +44,15 @@ impl Point {
     }
 }
 
+/// Metres north per degree of latitude.
+pub(crate) const NORTH_M_PER_DEGREE: f64 = 110_540.0;
+
+/// Metres east per degree of longitude at latitude `lat`: with
+/// [`NORTH_M_PER_DEGREE`], a local plane precise enough across a city.
+pub(crate) fn east_m_per_degree(lat: f64) -> f64 {
+    111_320.0 * lat.to_radians().cos()
+}
+
 /// A position as a GeoJSON Point.
 pub(crate) fn point(lat: f64, lon: f64) -> Value {
     json!({"type": "Point", "coordinates": [lon, lat]})

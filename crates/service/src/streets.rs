@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::auth::Caller;
 use crate::geojson::Feature;
+use crate::places::{NORTH_M_PER_DEGREE, east_m_per_degree};
 use crate::state::AppState;
 use crate::{ApiError, ErrorBody};
 
@@ -116,8 +117,8 @@ fn bbox(text: &str) -> Result<([f64; 2], [f64; 2]), ApiError> {
             "is inside out (west must be less than east, south than north)",
         ));
     }
-    let wide_m = (east - west) * 111_320.0 * ((south + north) / 2.0).to_radians().cos();
-    let tall_m = (north - south) * 110_540.0;
+    let wide_m = (east - west) * east_m_per_degree((south + north) / 2.0);
+    let tall_m = (north - south) * NORTH_M_PER_DEGREE;
     if wide_m.max(tall_m) > MAX_SPAN_M {
         return Err(bad("is over 5 km across"));
     }

@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use freshroute_calendar::Zone;
 use freshroute_store::OrderStatus;
 
+use crate::places::{NORTH_M_PER_DEGREE, east_m_per_degree};
+
 /// The page's script (`/assets/track.js`): it follows the live stream, moves the courier
 /// and keeps the ETA current. The page reads whole without it.
 pub(crate) const SCRIPT: &str = include_str!("assets/track.js");
@@ -148,13 +150,10 @@ struct Frame {
     scale: f64,
 }
 
-/// Metres north per degree of latitude.
-const NORTH_M: f64 = 110_540.0;
-
 impl Frame {
     /// The frame that shows the door, the courier and its road, at least 100 m across.
     fn around(door: [f64; 2], courier: [f64; 2], road: &[[f64; 2]]) -> Frame {
-        let east_m = 111_320.0 * door[1].to_radians().cos();
+        let east_m = east_m_per_degree(door[1]);
         let mut f = Frame {
             door,
             east_m,
@@ -176,7 +175,7 @@ impl Frame {
     fn local(&self, p: [f64; 2]) -> (f64, f64) {
         (
             (p[0] - self.door[0]) * self.east_m,
-            (p[1] - self.door[1]) * NORTH_M,
+            (p[1] - self.door[1]) * NORTH_M_PER_DEGREE,
         )
     }
 
@@ -195,7 +194,7 @@ impl Frame {
         let at = |dx: f64, dy: f64| {
             [
                 self.door[0] + (self.centre.0 + dx) / self.east_m,
-                self.door[1] + (self.centre.1 + dy) / NORTH_M,
+                self.door[1] + (self.centre.1 + dy) / NORTH_M_PER_DEGREE,
             ]
         };
         (at(-half.0, -half.1), at(half.0, half.1))
@@ -234,7 +233,7 @@ fn map(t: &Tracked, courier: [f64; 2], road: &[[f64; 2]]) -> String {
     let away_m = (ex.hypot(ny) / 10.0).round() * 10.0;
     let label = format!("Map: the courier is {} from your door", distance(away_m));
     let data = esc(&format!(
-        "{{\"w\":{MAP_W},\"h\":{MAP_H},\"door\":[{},{}],\"east\":{},\"north\":{NORTH_M},\"cx\":{},\"cy\":{},\"scale\":{}}}",
+        "{{\"w\":{MAP_W},\"h\":{MAP_H},\"door\":[{},{}],\"east\":{},\"north\":{NORTH_M_PER_DEGREE},\"cx\":{},\"cy\":{},\"scale\":{}}}",
         frame.door[0], frame.door[1], frame.east_m, frame.centre.0, frame.centre.1, frame.scale
     ));
     format!(

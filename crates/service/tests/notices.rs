@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::free_addr;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,14 +24,6 @@ use serde_json::{Value, json};
 
 /// One request the receiver got: its headers and body.
 type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
-
-/// A loopback port reserved and let go: nothing listens there until a test serves on it.
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-}
 
 /// Serves the webhook receiver on `addr`: records every request, answers 204.
 async fn receiver(addr: SocketAddr, got: Received) {

@@ -21,10 +21,7 @@ pub(crate) struct Browser {
 impl Browser {
     /// Starts `chromedriver` on a free loopback port and a headless Chromium session.
     pub(crate) async fn start() -> Browser {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = super::free_addr().port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())

@@ -38,6 +38,15 @@ pub(crate) async fn key<S: Storage>(store: &S, role: Role, courier: Option<&str>
     key
 }
 
+/// A loopback port reserved and let go: nothing listens there until a test serves on it.
+#[allow(dead_code)]
+pub(crate) fn free_addr() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+}
+
 /// The service's answer: its status and its JSON body (null when the body is not JSON).
 #[allow(dead_code)]
 pub(crate) struct Reply {
