@@ -15,6 +15,7 @@ mod plans;
 mod purchasing;
 mod records;
 mod sales;
+mod sessions;
 pub mod testing;
 
 use std::future::Future;
@@ -31,6 +32,7 @@ pub use records::{
     StoredReply, Window, Zone,
 };
 pub use sales::{SaleDay, Sales};
+pub use sessions::{Session, Sessions};
 
 /// What the service stores and reads back.
 pub trait Storage: Clone + Send + Sync + 'static {

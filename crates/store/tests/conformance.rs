@@ -5,8 +5,8 @@
 use freshroute_store::{
     AfterAttempt, AnyStore, ApiKey, Attempt, Coupon, Courier, FixRecord, Notice, NoticeKind, Order,
     OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus,
-    ProcurementRound, PurchaseOrder, Purchasing, Role, SaleDay, Sales, Shop, SqliteStore, StockLot,
-    Storage, StoreModel, StoredReply, Webhook,
+    ProcurementRound, PurchaseOrder, Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop,
+    SqliteStore, StockLot, Storage, StoreModel, StoredReply, Webhook,
 };
 use serde_json::json;
 
@@ -689,7 +689,53 @@ async fn sales(s: &impl Sales) {
     assert_eq!(s.sales_from("2026-12-03").await.expect("read"), vec![]);
 }
 
-async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales) {
+/// Sessions: opened on a key that exists, read back by hash, ended once, and swept
+/// once expired. Runs after the key `abc` exists.
+async fn sessions(s: &impl Sessions) {
+    let opened = Session {
+        token_hash: "t1".to_string(),
+        key_hash: "abc".to_string(),
+        created_ms: 1_000,
+        expires_ms: 5_000,
+    };
+    s.insert_session(&opened).await.expect("open");
+    assert_eq!(s.session("t1").await.expect("read"), Some(opened.clone()));
+    assert_eq!(s.session("t2").await.expect("read"), None);
+    let orphan = Session {
+        token_hash: "t2".to_string(),
+        key_hash: "no such key".to_string(),
+        ..opened.clone()
+    };
+    assert!(
+        s.insert_session(&orphan).await.is_err(),
+        "a session needs its key"
+    );
+    let twice = s.insert_session(&opened).await;
+    assert!(twice.is_err(), "a token is one session");
+    let later = Session {
+        token_hash: "t3".to_string(),
+        expires_ms: 9_000,
+        ..opened.clone()
+    };
+    s.insert_session(&later).await.expect("open another");
+    assert!(s.delete_session("t1").await.expect("sign out"));
+    assert!(!s.delete_session("t1").await.expect("again"));
+    assert_eq!(
+        s.delete_sessions_expired_before(9_000)
+            .await
+            .expect("sweep"),
+        0
+    );
+    assert_eq!(
+        s.delete_sessions_expired_before(9_001)
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert_eq!(s.session("t3").await.expect("read"), None);
+}
+
+async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions) {
     purchasing(&s).await;
     sales(&s).await;
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
@@ -780,6 +826,7 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales) {
     let keys = s.api_keys().await.expect("list");
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0].revoked_ms, Some(9));
+    sessions(&s).await;
 
     // Fixes: out of order is fine; a repeated accepted fix becomes a duplicate; filtered ones are kept.
     let batch = [
