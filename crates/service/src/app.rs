@@ -18,8 +18,9 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, courier_edits, couriers, fixes, guessing, inputs, orders, plan_mode, planner,
-    purchasing, sales, shop_edits, shops, streets, telemetry, tracking, vroom, webhooks,
+    ApiError, assets, console, courier_edits, couriers, fixes, guessing, inputs, login, orders,
+    plan_mode, planner, purchasing, sales, shop_edits, shops, streets, telemetry, tracking, vroom,
+    webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -44,6 +45,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
         (name = "orders", description = "Customers' orders and their statuses"),
         (name = "fixes", description = "GPS fixes: JSON batches and the Traccar Client"),
         (name = "tracking", description = "What a customer sees"),
+        (name = "pages", description = "Screens for people: sign-in, the dispatcher's console and their scripts"),
         (name = "planning", description = "Route planning: VROOM-compatible solving"),
         (name = "notices", description = "Webhooks: signed notices of what happens to orders"),
         (name = "procurement", description = "Planners: planning rounds, purchase orders and their approval, stock lots"),
@@ -94,9 +96,16 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::new_tracking))
         .routes(routes!(fixes::batch))
         .routes(routes!(fixes::osmand))
+        .routes(routes!(login::page, login::sign_in))
+        .routes(routes!(login::sign_out))
         .routes(routes!(tracking::track))
         .routes(routes!(tracking::live))
-        .routes(routes!(tracking::script))
+        .routes(routes!(assets::asset))
+        .routes(routes!(console::page))
+        .routes(routes!(console::lists))
+        .routes(routes!(console::assign))
+        .routes(routes!(console::unassign))
+        .routes(routes!(console::live))
         .routes(routes!(streets::streets))
         .routes(routes!(vroom::solve_vroom))
         .routes(routes!(planner::trigger, planner::current))

@@ -44,6 +44,16 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller an API key speaks for.
+    pub fn of_key(key: ApiKey) -> Caller {
+        Caller {
+            role: key.role,
+            courier_id: key.courier_id,
+            key_id: key.key_hash.chars().take(KEY_ID_CHARS).collect(),
+            name: key.name,
+        }
+    }
+
     /// Refuses with 403 unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
         if roles.contains(&self.role) {
@@ -136,15 +146,18 @@ impl FromRequestParts<AppState> for Caller {
         let unauthorized = |code, message: &str| {
             ApiError::new(StatusCode::UNAUTHORIZED, code, message.to_string())
         };
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| {
-                unauthorized(
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            return match crate::login::caller(state, &parts.headers).await {
+                Some(found) => {
+                    same_site(parts)?;
+                    found
+                }
+                None => Err(unauthorized(
                     "missing_api_key",
                     "send an API key as `Authorization: Bearer KEY` (freshroute keys create makes one)",
-                )
-            })?;
+                )),
+            };
+        };
         let key = header
             .to_str()
             .ok()
@@ -168,11 +181,81 @@ impl FromRequestParts<AppState> for Caller {
                 "this API key was revoked; ask an admin for a new one",
             ));
         }
-        Ok(Caller {
-            role: key.role,
-            courier_id: key.courier_id,
-            key_id: key.key_hash.chars().take(KEY_ID_CHARS).collect(),
-            name: key.name,
-        })
+        Ok(Caller::of_key(key))
+    }
+}
+
+/// A browser's change made with its session cookie must come from this host's pages:
+/// the browser says so (`Sec-Fetch-Site: same-origin`) or, where it does not say, its
+/// `Origin` names the host it was sent to. Reads need no check; a change another
+/// site makes the browser send is refused with 403 `cross_site_request`.
+fn same_site(parts: &Parts) -> Result<(), ApiError> {
+    use axum::http::{Method, header};
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let fetch_site = parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok());
+    if fetch_site == Some("same-origin") {
+        return Ok(());
+    }
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    let origin_host = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, rest)| rest);
+    match (host, origin_host, fetch_site) {
+        (Some(h), Some(o), None) if h.eq_ignore_ascii_case(o) => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "a change made with a browser session must come from freshroute's own pages",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Request;
+
+    use super::*;
+
+    fn parts(method: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut req = Request::builder().method(method).uri("/console/assign");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.body(()).expect("request").into_parts().0
+    }
+
+    #[test]
+    fn a_sessions_change_comes_from_this_hosts_pages_or_is_refused() {
+        let host = ("host", "fr.test");
+        assert!(same_site(&parts("GET", &[])).is_ok(), "reads need no check");
+        assert!(same_site(&parts("POST", &[("sec-fetch-site", "same-origin")])).is_ok());
+        assert!(same_site(&parts("POST", &[host, ("origin", "http://fr.test")])).is_ok());
+        for refused in [
+            parts("POST", &[host]),
+            parts("POST", &[host, ("origin", "null")]),
+            parts("POST", &[host, ("origin", "http://evil.example")]),
+            parts(
+                "POST",
+                &[
+                    host,
+                    ("origin", "http://fr.test"),
+                    ("sec-fetch-site", "cross-site"),
+                ],
+            ),
+        ] {
+            let e = same_site(&refused).expect_err("refused");
+            assert_eq!(e.code, "cross_site_request");
+        }
     }
 }

@@ -5,9 +5,12 @@
 //! ([`ApiError`]). A fix is acknowledged only once it is committed to storage.
 
 mod app;
+mod assets;
 pub mod auth;
 mod chain_rules;
 mod connections;
+mod console;
+mod console_view;
 mod courier_edits;
 mod couriers;
 pub mod destinations;
@@ -21,10 +24,13 @@ mod ingest;
 pub mod inputs;
 mod limiter;
 pub mod live;
+mod login;
+mod map_frame;
 mod notices;
 mod order_views;
 mod orders;
 mod osmand;
+mod pages;
 mod places;
 mod plan_mode;
 mod plan_views;

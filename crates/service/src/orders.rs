@@ -108,13 +108,13 @@ pub(crate) struct NewOrder {
 pub(crate) struct StatusChange {
     /// `assigned`, `placed` (unassign), `picked_up`, `delivered`, `failed` or `cancelled`.
     #[schema(example = "picked_up")]
-    status: String,
+    pub(crate) status: String,
     /// The courier, for `assigned`.
     #[serde(default)]
-    courier_id: Option<String>,
+    pub(crate) courier_id: Option<String>,
     /// Why, for `failed` and `cancelled`.
     #[serde(default)]
-    reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 /// Filters of an order listing.
@@ -456,10 +456,27 @@ pub(crate) async fn change_status(
     Path(id): Path<String>,
     body: Result<Json<StatusChange>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Feature<OrderProperties>>, ApiError> {
-    caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     let Json(change) = body?;
-    let to: OrderStatus = crate::fields::status(&change.status)?;
+    self::change(&state, &caller, &id, change).await?;
     let order = known_order(&state, &id).await?;
+    let events = state.store.order_events(&id).await?;
+    let names = crate::auth::key_names(&state).await?;
+    Ok(Json(feature(&order, Some((&events, &names)))))
+}
+
+/// Moves order `id` as `change` asks, by `caller`: the rules of who may move an order
+/// where, the courier's skills and duty, the door for a delivery; stored with its
+/// notice, and the planner, the live routes and the webhook sender told. The console's
+/// buttons and the API both move orders here.
+pub(crate) async fn change(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    change: StatusChange,
+) -> Result<(), ApiError> {
+    caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
+    let to: OrderStatus = crate::fields::status(&change.status)?;
+    let order = known_order(state, id).await?;
     caller.may_carry(&order)?;
     transition(caller.role, order.status, to)?;
     let courier_id = match to {
@@ -531,7 +548,7 @@ pub(crate) async fn change_status(
         actor: caller.actor(),
         at_ms: now,
     };
-    let eta = eta_ms(&state, &order.id).await;
+    let eta = eta_ms(state, &order.id).await;
     let notice = notices::status_notice(&order, &event, eta);
     if !state
         .store
@@ -547,20 +564,17 @@ pub(crate) async fn change_status(
     state.outbox_wake.notify_one();
     state.plan_wake.notify_one();
     if let Some(eta) = notice.eta_ms {
-        state.eta_watch.lock().await.tell(&id, eta);
+        state.eta_watch.lock().await.tell(id, eta);
     }
     state
         .live
         .lock()
         .expect("live routes lock")
-        .order_moved(&id, to);
+        .order_moved(id, to);
     if to.is_final() {
-        state.eta_watch.lock().await.forget(&id);
+        state.eta_watch.lock().await.forget(id);
     }
-    let order = known_order(&state, &id).await?;
-    let events = state.store.order_events(&id).await?;
-    let names = crate::auth::key_names(&state).await?;
-    Ok(Json(feature(&order, Some((&events, &names)))))
+    Ok(())
 }
 
 #[cfg(test)]

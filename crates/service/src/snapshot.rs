@@ -26,14 +26,7 @@ pub(crate) async fn snapshot(state: &AppState) -> Result<Snapshot, ApiError> {
 
 /// Now, as storage and the live routes hold it.
 pub(crate) async fn moment(state: &AppState) -> Result<Moment, ApiError> {
-    let mut orders = Vec::new();
-    for status in [
-        OrderStatus::Placed,
-        OrderStatus::Assigned,
-        OrderStatus::PickedUp,
-    ] {
-        orders.extend(state.store.orders(Some(status), None, 1_000).await?);
-    }
+    let orders = open_orders(state).await?;
     let now_ms = state.clock.now_ms();
     let latest = state.latest.read().await.clone();
     let couriers = state
@@ -56,6 +49,21 @@ pub(crate) async fn moment(state: &AppState) -> Result<Moment, ApiError> {
         snapshot,
         orders: orders.into_iter().map(|o| (o.id.clone(), o)).collect(),
     })
+}
+
+/// Every order not yet delivered, failed or cancelled (at most 1,000 of each status).
+pub(crate) async fn open_orders(
+    state: &AppState,
+) -> Result<Vec<freshroute_store::Order>, ApiError> {
+    let mut orders = Vec::new();
+    for status in [
+        OrderStatus::Placed,
+        OrderStatus::Assigned,
+        OrderStatus::PickedUp,
+    ] {
+        orders.extend(state.store.orders(Some(status), None, 1_000).await?);
+    }
+    Ok(orders)
 }
 
 /// The plan in force; after a restart, the plan the service made last, as stored (each

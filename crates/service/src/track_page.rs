@@ -8,16 +8,13 @@
 
 use std::fmt::Write;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use freshroute_calendar::Zone;
 use freshroute_store::OrderStatus;
 
-use crate::places::{NORTH_M_PER_DEGREE, east_m_per_degree};
-
-/// The page's script (`/assets/track.js`): it follows the live stream, moves the courier
-/// and keeps the ETA current. The page reads whole without it.
-pub(crate) const SCRIPT: &str = include_str!("assets/track.js");
+use crate::map_frame::Frame;
+use crate::pages::{self, Page, clock, document, esc};
 
 /// What the page shows, as instants and places.
 pub(crate) struct Tracked<'a> {
@@ -77,14 +74,21 @@ pub(crate) fn page(t: &Tracked) -> Response {
         t.status.as_str(),
         u8::from(t.courier.is_some())
     );
-    document(StatusCode::OK, &from, &live, &body)
+    document(
+        StatusCode::OK,
+        &Page {
+            title: &from,
+            style: STYLE,
+            script: Some("track.js"),
+            main_attrs: &live,
+            body: &body,
+        },
+    )
 }
 
 /// A page saying why there is nothing to track (unknown or expired link).
 pub(crate) fn problem(status: StatusCode, title: &str, message: &str) -> Response {
-    let title = esc(title);
-    let body = format!("<h1>{title}</h1>\n<p>{}</p>\n", esc(message));
-    document(status, &title, "", &body)
+    pages::problem(status, title, message, "")
 }
 
 /// The status in a sentence, with the promise and the ETA.
@@ -140,65 +144,15 @@ const MAP_W: f64 = 320.0;
 const MAP_H: f64 = 200.0;
 const MAP_PAD: f64 = 16.0;
 
-/// Where the map is: local metres around the door, scaled to the picture.
-struct Frame {
-    door: [f64; 2],
-    /// Metres east per degree of longitude here.
-    east_m: f64,
-    centre: (f64, f64),
-    /// SVG units per metre.
-    scale: f64,
-}
-
-impl Frame {
-    /// The frame that shows the door, the courier and its road, at least 100 m across.
-    fn around(door: [f64; 2], courier: [f64; 2], road: &[[f64; 2]]) -> Frame {
-        let east_m = east_m_per_degree(door[1]);
-        let mut f = Frame {
-            door,
-            east_m,
-            centre: (0.0, 0.0),
-            scale: 1.0,
-        };
-        let (mut x0, mut y0, mut x1, mut y1) = (0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
-        for &p in road.iter().chain([&courier]) {
-            let (x, y) = f.local(p);
-            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-        }
-        let span_x = (x1 - x0).max(100.0);
-        let span_y = (y1 - y0).max(100.0);
-        f.scale = ((MAP_W - 2.0 * MAP_PAD) / span_x).min((MAP_H - 2.0 * MAP_PAD) / span_y);
-        f.centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
-        f
-    }
-
-    fn local(&self, p: [f64; 2]) -> (f64, f64) {
-        (
-            (p[0] - self.door[0]) * self.east_m,
-            (p[1] - self.door[1]) * NORTH_M_PER_DEGREE,
-        )
-    }
-
-    /// A `[lon, lat]` in the picture's units.
-    fn svg(&self, p: [f64; 2]) -> (f64, f64) {
-        let (x, y) = self.local(p);
-        (
-            MAP_W / 2.0 + (x - self.centre.0) * self.scale,
-            MAP_H / 2.0 - (y - self.centre.1) * self.scale,
-        )
-    }
-
-    /// The picture's south-west and north-east corners, `[lon, lat]`.
-    fn corners(&self) -> ([f64; 2], [f64; 2]) {
-        let half = (MAP_W / 2.0 / self.scale, MAP_H / 2.0 / self.scale);
-        let at = |dx: f64, dy: f64| {
-            [
-                self.door[0] + (self.centre.0 + dx) / self.east_m,
-                self.door[1] + (self.centre.1 + dy) / NORTH_M_PER_DEGREE,
-            ]
-        };
-        (at(-half.0, -half.1), at(half.0, half.1))
-    }
+/// The frame that shows the door, the courier and its road, at least 100 m across.
+fn frame(door: [f64; 2], courier: [f64; 2], road: &[[f64; 2]]) -> Frame {
+    Frame::fitting(
+        door,
+        road.iter().copied().chain([courier]),
+        (MAP_W, MAP_H),
+        MAP_PAD,
+        100.0,
+    )
 }
 
 /// The south-west and north-east corners, `[lon, lat]`, of the map of a courier at
@@ -208,44 +162,30 @@ pub(crate) fn map_corners(
     courier: [f64; 2],
     road: &[[f64; 2]],
 ) -> ([f64; 2], [f64; 2]) {
-    Frame::around(door, courier, road).corners()
+    frame(door, courier, road).corners()
 }
 
 /// The streets around, the courier's road to the door, the courier and the door, to
 /// scale.
 fn map(t: &Tracked, courier: [f64; 2], road: &[[f64; 2]]) -> String {
-    let frame = Frame::around(t.door, courier, road);
-    let mut streets = String::new();
-    for [a, b] in t.streets {
-        let ((ax, ay), (bx, by)) = (frame.svg(*a), frame.svg(*b));
-        let _ = write!(streets, "M{ax:.1} {ay:.1}L{bx:.1} {by:.1}");
-    }
-    let line: Vec<String> = road
-        .iter()
-        .map(|&p| {
-            let (x, y) = frame.svg(p);
-            format!("{x:.1},{y:.1}")
-        })
-        .collect();
+    let frame = frame(t.door, courier, road);
+    let streets = frame.segments_path(t.streets);
+    let line = frame.polyline(road);
     let (dx, dy) = frame.svg(t.door);
     let (kx, ky) = frame.svg(courier);
     let (ex, ny) = frame.local(courier);
     let away_m = (ex.hypot(ny) / 10.0).round() * 10.0;
     let label = format!("Map: the courier is {} from your door", distance(away_m));
-    let data = esc(&format!(
-        "{{\"w\":{MAP_W},\"h\":{MAP_H},\"door\":[{},{}],\"east\":{},\"north\":{NORTH_M_PER_DEGREE},\"cx\":{},\"cy\":{},\"scale\":{}}}",
-        frame.door[0], frame.door[1], frame.east_m, frame.centre.0, frame.centre.1, frame.scale
-    ));
+    let data = esc(&frame.data());
     format!(
         "<figure class=\"map\">\n<svg viewBox=\"0 0 {MAP_W} {MAP_H}\" role=\"img\" aria-labelledby=\"map-title\" data-frame=\"{data}\">\
 <title id=\"map-title\">{label}</title>\
 <rect width=\"{MAP_W}\" height=\"{MAP_H}\" fill=\"#eef2f0\"/>\
 <path d=\"{streets}\" fill=\"none\" stroke=\"#c4ccc7\" stroke-width=\"1.5\" stroke-linecap=\"round\"/>\
-<polyline points=\"{}\" fill=\"none\" stroke=\"#3a6ea5\" stroke-width=\"4\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\
+<polyline points=\"{line}\" fill=\"none\" stroke=\"#3a6ea5\" stroke-width=\"4\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\
 <circle cx=\"{dx:.1}\" cy=\"{dy:.1}\" r=\"7\" fill=\"#1a1a1a\"/>\
 <circle class=\"courier\" cx=\"{kx:.1}\" cy=\"{ky:.1}\" r=\"8\" fill=\"#c2410c\" stroke=\"#fff\" stroke-width=\"2\"/>\
-</svg>\n<figcaption>{label}: orange is the courier, black your door.</figcaption>\n</figure>\n",
-        line.join(" ")
+</svg>\n<figcaption>{label}: orange is the courier, black your door.</figcaption>\n</figure>\n"
     )
 }
 
@@ -258,53 +198,6 @@ fn distance(m: f64) -> String {
     }
 }
 
-/// An instant as the store's wall clock, `HH:MM`, in a `<time>` of `class` with the full
-/// instant.
-fn clock(zone: Zone, ms: i64, class: &str) -> String {
-    let minute = zone.minute_of_day(ms);
-    format!(
-        "<time class=\"{class}\" datetime=\"{}\">{:02}:{:02}</time>",
-        zone.format(ms),
-        minute / 60,
-        minute % 60
-    )
-}
-
-/// The whole document around `body`, `title` escaped already, `live` the attributes of
-/// `<main>` the script follows (none: no script): styles inline, a policy that lets the
-/// browser load nothing but this host's script and stream.
-fn document(status: StatusCode, title: &str, live: &str, body: &str) -> Response {
-    let script = if live.is_empty() {
-        ""
-    } else {
-        "<script src=\"/assets/track.js\" defer></script>\n"
-    };
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
-<style>{STYLE}</style>\n{script}</head>\n<body>\n<main{live}>\n{body}</main>\n</body>\n</html>\n",
-        title
-    );
-    let mut res = (status, html).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'",
-        ),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    res
-}
-
 const STYLE: &str = "body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff}\
 main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem;margin:.5rem 0}\
 .headline{font-size:1.15rem;font-weight:600}.steps{list-style:none;padding:0}\
@@ -314,24 +207,10 @@ main{max-width:32rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem;margin:.5rem
 figure{margin:1rem 0}figcaption,.small{font-size:.9rem;color:#4d4d4d}\
 .coupon{padding:.6rem;background:#f3f6f4;border-radius:6px}a{color:#1d4f91}";
 
-/// `text` safe inside HTML text and attributes.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
 
     fn tracked(status: OrderStatus) -> Tracked<'static> {

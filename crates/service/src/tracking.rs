@@ -249,20 +249,6 @@ pub(crate) async fn live(
         .into_response())
 }
 
-/// The tracking page's script: it follows [`live`] (the page reads whole without it).
-#[utoipa::path(get, path = "/assets/track.js", tag = "tracking",
-    responses((status = 200, description = "The tracking page's script", content_type = "text/javascript", body = String)))]
-pub(crate) async fn script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        track_page::SCRIPT,
-    )
-        .into_response()
-}
-
 /// The streets to draw under a courier's road to a door: at most 3,000 segments, so that
 /// a tracking page stays small.
 fn streets_around(

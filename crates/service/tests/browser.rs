@@ -5,12 +5,14 @@
 
 mod common;
 
-use common::browser::Browser;
+use std::time::{Duration, Instant};
+
+use common::browser::{Browser, ENTER, TAB};
 use common::running::{
     Running, fix, gelato_taken, picked_up_and_replanned, start, store_and_courier,
 };
 use freshroute_service::NoticePolicy;
-use freshroute_store::Storage;
+use freshroute_store::{Role, Storage};
 use serde_json::json;
 
 /// The checks every screen passes: no serious or critical accessibility violation,
@@ -24,6 +26,23 @@ async fn checked(browser: &Browser, name: &str) {
         "{name} asked other hosts: {elsewhere:?}"
     );
     browser.screenshot(name).await;
+}
+
+/// Waits up to 15 s for `script` to return something other than false or null; what
+/// it returned and how long it took.
+async fn waited(browser: &Browser, script: &str) -> (serde_json::Value, Duration) {
+    let from = Instant::now();
+    loop {
+        let v = browser.run(script).await;
+        if !(v.is_null() || v == json!(false)) {
+            return (v, from.elapsed());
+        }
+        if from.elapsed() > Duration::from_secs(15) {
+            let text = browser.text().await;
+            panic!("waited 15 s for: {script}\nthe page reads: {text}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,4 +194,137 @@ async fn a_customer_follows_the_tracking_link_through_pickup_and_delivery() {
         "{text}"
     );
     checked(&browser, "tracking-expired").await;
+}
+
+/// Types `key` into the sign-in form and presses Enter. The browser may have kept the
+/// last key typed there; this one replaces it.
+async fn sign_in(browser: &Browser, key: &str) {
+    browser
+        .run("const k = document.getElementById('key'); k.value = ''; k.focus(); return true;")
+        .await;
+    browser.keys(&format!("{key}{ENTER}")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_console() {
+    let Running {
+        api,
+        dispatcher,
+        store,
+        _dir,
+        ..
+    } = start(NoticePolicy::default(), &[]).await;
+    store_and_courier(&api, &dispatcher).await;
+    gelato_taken(&api, &dispatcher, "o-1").await;
+    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
+    assert_eq!(s, 200, "{b}");
+    let planner = common::key(&store, Role::Planner, None).await;
+    let browser = Browser::start().await;
+    browser.resize(1280, 900).await;
+
+    // The console asks who is there; the key is typed and entered.
+    browser.open(&format!("{}/console", api.base)).await;
+    let text = browser.text().await;
+    assert!(text.contains("Sign in to freshroute"), "{text}");
+    checked(&browser, "sign-in").await;
+    sign_in(&browser, &dispatcher).await;
+    waited(
+        &browser,
+        "return document.querySelector('h1').textContent === 'Dispatch';",
+    )
+    .await;
+
+    // The plan gave o-1 to the courier; the map shows the courier and its road.
+    let text = browser.text().await;
+    assert!(
+        text.contains("Assigned (1)") && text.contains("o-1") && text.contains("Casino"),
+        "{text}"
+    );
+    let courier = "const c = document.querySelector('circle.courier[data-courier=c1]'); return c && c.style.transform;";
+    assert!(
+        browser.run(courier).await.is_string(),
+        "the courier on the map"
+    );
+    assert_eq!(
+        browser
+            .run("return document.querySelectorAll('polyline.road').length;")
+            .await,
+        json!(1)
+    );
+    checked(&browser, "console").await;
+
+    // By keyboard: unassign o-1 (its button, Enter), then give it back from the queue
+    // (its courier menu, Tab to Assign, Enter).
+    browser
+        .run("document.querySelector('[aria-label=\"Unassign order o-1\"]').focus(); return true;")
+        .await;
+    browser.keys(&ENTER.to_string()).await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('.done'); return p && p.textContent;",
+    )
+    .await;
+    assert_eq!(
+        said,
+        json!("Order o-1 unassigned; the plan takes it again.")
+    );
+    let text = browser.text().await;
+    assert!(
+        text.contains("Needs a courier") && text.contains("planned for Inès"),
+        "{text}"
+    );
+    checked(&browser, "console-queue").await;
+    browser
+        .run("document.getElementById('to-o-1').focus(); return true;")
+        .await;
+    browser.keys(&format!("{TAB}{ENTER}")).await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('.done'); return p && p.textContent === 'Order o-1 assigned.';",
+    )
+    .await;
+    assert_eq!(said, json!(true));
+    let (_, b) = api.call("GET", "/v1/orders/o-1", &dispatcher, None).await;
+    assert_eq!(b["properties"]["status"], json!("assigned"), "{b}");
+    assert_eq!(b["properties"]["courier_id"], json!("c1"), "{b}");
+
+    // Live, with no reload: a fix moves the courier; a new order joins the lists.
+    browser.run("window.notReloaded = true; return true;").await;
+    let before = browser.run(courier).await;
+    fix(&api, &dispatcher, 43.7372, 7.4236, 0).await;
+    let (_, took) = waited(
+        &browser,
+        &format!("const c = document.querySelector('circle.courier[data-courier=c1]'); return c.style.transform !== {before};"),
+    )
+    .await;
+    eprintln!(
+        "console: marker moved {} ms after the fix",
+        took.as_millis()
+    );
+    gelato_taken(&api, &dispatcher, "o-2").await;
+    waited(&browser, "return !!document.getElementById('order-o-2');").await;
+    assert_eq!(
+        browser.run("return window.notReloaded === true;").await,
+        json!(true),
+        "the console changed in place"
+    );
+
+    // Signed out; a planner's key is told this screen is not theirs.
+    browser
+        .run("document.querySelector('form.who button').click(); return true;")
+        .await;
+    waited(&browser, "return location.pathname === '/login';").await;
+    browser.open(&format!("{}/console", api.base)).await;
+    sign_in(&browser, &planner).await;
+    let (text, _) = waited(
+        &browser,
+        "const h = document.querySelector('h1'); return h && h.textContent !== 'Sign in to freshroute' && document.body.innerText;",
+    )
+    .await;
+    let text = text.as_str().unwrap_or_default().to_string();
+    assert!(
+        text.contains("This screen is not for your key") && text.contains("dispatcher"),
+        "{text}"
+    );
+    checked(&browser, "console-not-for-this-key").await;
 }

@@ -28,8 +28,8 @@
     var dot = map && map.querySelector('.courier');
     if (!dot) { return; }
     var f = JSON.parse(map.getAttribute('data-frame'));
-    var x = f.w / 2 + ((p[0] - f.door[0]) * f.east - f.cx) * f.scale;
-    var y = f.h / 2 - ((p[1] - f.door[1]) * f.north - f.cy) * f.scale;
+    var x = f.w / 2 + ((p[0] - f.origin[0]) * f.east - f.cx) * f.scale;
+    var y = f.h / 2 - ((p[1] - f.origin[1]) * f.north - f.cy) * f.scale;
     dot.setAttribute('cx', x.toFixed(1));
     dot.setAttribute('cy', y.toFixed(1));
   }

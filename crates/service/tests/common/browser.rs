@@ -11,6 +11,13 @@ use serde_json::{Value, json};
 /// The axe-core build the screens are checked with.
 const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
 
+/// The Tab key, for [`Browser::keys`].
+pub(crate) const TAB: char = '\u{E004}';
+/// The Enter key.
+pub(crate) const ENTER: char = '\u{E007}';
+/// The down arrow.
+pub(crate) const DOWN: char = '\u{E015}';
+
 /// A browser session, and the driver process behind it (stopped when dropped).
 pub(crate) struct Browser {
     http: reqwest::Client,
@@ -82,11 +89,47 @@ impl Browser {
             .await;
     }
 
+    /// Makes the window `width` × `height` CSS pixels (a dispatcher's desk, say).
+    pub(crate) async fn resize(&self, width: u32, height: u32) {
+        self.command(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// Presses `keys` one after another on whatever has the focus, as a person at the
+    /// keyboard does (WebDriver's key codes: [`TAB`], [`ENTER`], [`DOWN`]).
+    pub(crate) async fn keys(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for k in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": k.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": k.to_string()}));
+        }
+        self.command(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        )
+        .await;
+    }
+
     /// Runs `script` in the page (its `return` is the answer).
     pub(crate) async fn run(&self, script: &str) -> Value {
         self.command(
             reqwest::Method::POST,
             "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Runs `script` in the page, which calls its last argument with the answer.
+    pub(crate) async fn run_async(&self, script: &str) -> Value {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/async",
             Some(json!({"script": script, "args": []})),
         )
         .await

@@ -1,0 +1,61 @@
+// The dispatcher's console, live: follows /console/live. Couriers glide to each new
+// position (the map's own frame, data-frame); when orders or the plan change, the lists
+// are fetched again and swapped in place, keeping the focus where it was. The page works
+// without this script: every action reloads it.
+(function () {
+  'use strict';
+  var map = document.querySelector('.map svg[data-frame]');
+  var lists = document.getElementById('lists');
+  if (!window.EventSource || !lists) { return; }
+  var frame = map ? JSON.parse(map.getAttribute('data-frame')) : null;
+  var query = location.search.replace(/([?&])(done|order)=[^&]*/g, '$1');
+  var version = document.querySelector('main').getAttribute('data-version') || '';
+  var source;
+  var retry = 1000;
+  connect();
+
+  function connect() {
+    source = new EventSource('/console/live?since=' + encodeURIComponent(version));
+    source.addEventListener('open', function () { retry = 1000; });
+    source.addEventListener('positions', function (e) { place(JSON.parse(e.data)); });
+    source.addEventListener('lists', function (e) { version = e.data; refresh(); });
+    source.addEventListener('error', function () {
+      // Dropped: come back, and catch up on the lists missed meanwhile.
+      source.close();
+      setTimeout(function () { connect(); refresh(); }, retry);
+      retry = Math.min(retry * 2, 15000);
+    });
+  }
+
+  // Each courier [id, lon, lat] at its place on the map.
+  function place(list) {
+    if (!frame) { return; }
+    list.forEach(function (c) {
+      var dot = map.querySelector('circle.courier[data-courier="' + CSS.escape(c[0]) + '"]');
+      if (!dot) { return; }
+      var x = frame.w / 2 + ((c[1] - frame.origin[0]) * frame.east - frame.cx) * frame.scale;
+      var y = frame.h / 2 - ((c[2] - frame.origin[1]) * frame.north - frame.cy) * frame.scale;
+      dot.style.transform = 'translate(' + x.toFixed(1) + 'px, ' + y.toFixed(1) + 'px)';
+    });
+    document.body.setAttribute('data-positions', String(Date.now()));
+  }
+
+  // The lists again, swapped in place; the focused control keeps its focus.
+  function refresh() {
+    fetch('/console/lists' + query, { credentials: 'same-origin' })
+      .then(function (r) {
+        if (r.status === 401) { location.reload(); return null; }
+        return r.ok ? r.text() : null;
+      })
+      .then(function (html) {
+        if (html === null || html === undefined) { return; }
+        var focused = document.activeElement && document.activeElement.id;
+        lists.innerHTML = html;
+        if (focused) {
+          var again = document.getElementById(focused);
+          if (again) { again.focus(); }
+        }
+        document.body.setAttribute('data-lists', String(Date.now()));
+      });
+  }
+})();

@@ -1,0 +1,528 @@
+//! The dispatcher's console: the page (`console_view.rs` draws it), its actions (assign
+//! and unassign, through the same rules as the API) and its live stream (couriers'
+//! positions as they move, and the lists again when anything in them changed).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use freshroute_dispatch::Plan;
+use freshroute_store::{Courier, Order, OrderStatus, Role, Shop, Storage};
+use serde::Deserialize;
+
+use crate::ApiError;
+use crate::auth::Caller;
+use crate::console_view::{
+    self, Alert, Board, CourierRow, CourierState, OrderRow, StopMark, StoreMark,
+};
+use crate::login;
+use crate::map_frame::Frame;
+use crate::orders::{self, StatusChange, eta_ms};
+use crate::pages::{Page, document, query_escape, see_other};
+use crate::snapshot;
+use crate::state::AppState;
+
+/// Who may open the console.
+const ROLES: [Role; 2] = [Role::Admin, Role::Dispatcher];
+/// The most street segments under the console's map.
+const STREETS: usize = 12_000;
+/// How often the live stream looks at couriers' positions.
+const POSITIONS_EVERY: Duration = Duration::from_millis(250);
+/// How often, in position looks, it looks whether the lists changed.
+const LISTS_EVERY: u32 = 4;
+/// Food ready this long and not picked up is an alert, milliseconds.
+const READY_WAITING_MS: i64 = 5 * 60_000;
+
+/// What the console shows, and what the last action said.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub(crate) struct Show {
+    /// Only this store's orders.
+    store: Option<String>,
+    /// What was just done, as the console's own actions say it (`assigned`, `unassigned`).
+    done: Option<String>,
+    /// The order it was done to.
+    order: Option<String>,
+}
+
+/// Where a live stream starts: the lists as the page showed them.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub(crate) struct Follow {
+    /// The lists' version the page was drawn at (its `data-version`): a change made
+    /// between drawing and following is sent at once.
+    since: Option<String>,
+}
+
+/// An order and, to assign it, a courier, as the console's forms post them.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct Move {
+    /// The order.
+    order_id: String,
+    /// The courier to give it to (assigning only).
+    courier_id: Option<String>,
+}
+
+/// The console page.
+#[utoipa::path(get, path = "/console", tag = "pages", params(Show),
+    responses(
+        (status = 200, description = "The dispatcher's console", content_type = "text/html", body = String),
+        (status = 303, description = "No session: on to sign in"),
+        (status = 403, description = "A key without the dispatcher's role: a page saying so", content_type = "text/html", body = String),
+    ))]
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    uri: OriginalUri,
+    Query(show): Query<Show>,
+) -> Response {
+    let caller = match allowed(caller) {
+        Ok(c) => c,
+        Err(e) => return login::refusal(e, &here(&uri)),
+    };
+    let said = done_words(&show);
+    render(&state, &caller, show.store, said, StatusCode::OK).await
+}
+
+/// The console's lists alone, as the live script swaps them in.
+#[utoipa::path(get, path = "/console/lists", tag = "pages", params(Show),
+    responses((status = 200, description = "The console's counters, alerts, queue, orders and couriers, as HTML", content_type = "text/html", body = String)))]
+pub(crate) async fn lists(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Query(show): Query<Show>,
+) -> Response {
+    let caller = match allowed(caller) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    match board(&state, &caller, show.store, None).await {
+        Ok(b) => html(console_view::lists(&b)),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Gives an order to a courier from the console, under the API's rules; refused, the
+/// console says why and nothing changes.
+#[utoipa::path(post, path = "/console/assign", tag = "pages",
+    request_body(content = Move, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Assigned: back to the console, saying so"),
+        (status = 409, description = "Refused by a rule: the console with the reason", content_type = "text/html", body = String),
+    ))]
+pub(crate) async fn assign(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    uri: OriginalUri,
+    form: Result<Form<Move>, FormRejection>,
+) -> Response {
+    act(state, caller, uri, form, "assigned").await
+}
+
+/// Takes an assigned order back from its courier, to be planned again.
+#[utoipa::path(post, path = "/console/unassign", tag = "pages",
+    request_body(content = Move, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Unassigned: back to the console, saying so"),
+        (status = 409, description = "Refused by a rule: the console with the reason", content_type = "text/html", body = String),
+    ))]
+pub(crate) async fn unassign(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    uri: OriginalUri,
+    form: Result<Form<Move>, FormRejection>,
+) -> Response {
+    act(state, caller, uri, form, "placed").await
+}
+
+async fn act(
+    state: AppState,
+    caller: Result<Caller, ApiError>,
+    uri: OriginalUri,
+    form: Result<Form<Move>, FormRejection>,
+    status: &str,
+) -> Response {
+    let caller = match allowed(caller) {
+        Ok(c) => c,
+        Err(e) => return login::refusal(e, &here(&uri)),
+    };
+    let Ok(Form(m)) = form else {
+        let said = (
+            false,
+            "the form was incomplete; choose an order and a courier".into(),
+        );
+        return render(&state, &caller, None, Some(said), StatusCode::BAD_REQUEST).await;
+    };
+    let change = StatusChange {
+        status: status.to_string(),
+        courier_id: m.courier_id.filter(|_| status == "assigned"),
+        reason: None,
+    };
+    match orders::change(&state, &caller, &m.order_id, change).await {
+        Ok(()) => {
+            let done = if status == "assigned" {
+                "assigned"
+            } else {
+                "unassigned"
+            };
+            let to = format!("/console?done={done}&order={}", query_escape(&m.order_id));
+            see_other(&to, "")
+        }
+        Err(e) => {
+            let said = (
+                false,
+                format!("Order {} was not changed: {}", m.order_id, e.message),
+            );
+            render(&state, &caller, None, Some(said), e.status).await
+        }
+    }
+}
+
+/// The console's live stream: `positions` (each courier with a fix: id, `[lon, lat]`,
+/// state) when any moved, `lists` when the orders or the plan changed.
+#[utoipa::path(get, path = "/console/live", tag = "pages", params(Follow),
+    responses((status = 200, description = "Server-sent events: `positions` and `lists`", content_type = "text/event-stream", body = String)))]
+pub(crate) async fn live(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Query(follow): Query<Follow>,
+) -> Response {
+    if let Err(e) = allowed(caller) {
+        return e.into_response();
+    }
+    let since = match follow.since {
+        Some(v) => v,
+        None => lists_version(&state).await,
+    };
+    let events = futures_util::stream::unfold(
+        (state, String::new(), since, 0_u32),
+        |(state, mut shown, mut version, mut tick)| async move {
+            loop {
+                if !shown.is_empty() {
+                    tokio::time::sleep(POSITIONS_EVERY).await;
+                }
+                tick = tick.wrapping_add(1);
+                if tick % LISTS_EVERY == 0 {
+                    let now = lists_version(&state).await;
+                    if now != version {
+                        version = now;
+                        let ev = Event::default().event("lists").data(&version);
+                        return Some((Ok::<_, Infallible>(ev), (state, shown, version, tick)));
+                    }
+                    version = now;
+                }
+                let positions = positions(&state).await;
+                if positions != shown {
+                    shown = positions;
+                    let ev = Event::default().event("positions").data(&shown);
+                    return Some((Ok(ev), (state, shown, version, tick)));
+                }
+            }
+        },
+    );
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+fn allowed(caller: Result<Caller, ApiError>) -> Result<Caller, ApiError> {
+    let caller = caller?;
+    caller.require(&ROLES)?;
+    Ok(caller)
+}
+
+fn here(uri: &OriginalUri) -> String {
+    uri.0
+        .path_and_query()
+        .map_or_else(|| "/console".to_string(), |p| p.as_str().to_string())
+}
+
+async fn render(
+    state: &AppState,
+    caller: &Caller,
+    store: Option<String>,
+    said: Option<(bool, String)>,
+    status: StatusCode,
+) -> Response {
+    // Read before the board, so that a change made while it is drawn shows as one.
+    let version = lists_version(state).await;
+    let b = match board(state, caller, store, said).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    let main_attrs = format!(" data-version=\"{}\"", crate::pages::esc(&version));
+    let f = map_frame(&b);
+    let body = console_view::body(&b, f.as_ref());
+    let mut res = document(
+        status,
+        &Page {
+            title: "Dispatch · freshroute",
+            style: console_view::STYLE,
+            script: Some("console.js"),
+            main_attrs: &main_attrs,
+            body: &body,
+        },
+    );
+    res.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Cookie"));
+    res
+}
+
+fn map_frame(b: &Board) -> Option<Frame> {
+    let stores: Vec<[f64; 2]> = b.stores.iter().map(|s| s.at).collect();
+    let others: Vec<[f64; 2]> = b
+        .couriers
+        .iter()
+        .filter_map(|c| c.at)
+        .chain(b.orders.iter().map(|o| o.door))
+        .collect();
+    console_view::frame(&stores, &others)
+}
+
+/// What the console shows now.
+async fn board(
+    state: &AppState,
+    caller: &Caller,
+    only_store: Option<String>,
+    said: Option<(bool, String)>,
+) -> Result<Board, ApiError> {
+    let now_ms = state.clock.now_ms();
+    let shops = state.store.shops().await?;
+    let only_store = only_store.filter(|s| shops.iter().any(|x| &x.id == s));
+    let mut open = snapshot::open_orders(state).await?;
+    open.retain(|o| only_store.as_ref().is_none_or(|s| &o.shop_id == s));
+    let plan = state.plan.read().await.clone();
+    let latest = state.latest.read().await.clone();
+    let couriers: Vec<CourierRow> = state
+        .store
+        .couriers()
+        .await?
+        .iter()
+        .filter(|c| c.shift_at(now_ms).is_some())
+        .map(|c| {
+            let fix = latest.get(&c.id).map(|f| ([f.lon, f.lat], f.fix_ms));
+            courier_row(state, c, fix, plan.as_deref(), now_ms)
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(open.len());
+    for o in &open {
+        rows.push(order_row(state, o, &shops, plan.as_deref()).await);
+    }
+    let alerts = alerts(&rows, &couriers, &open, now_ms, &shops);
+    let mut b = Board {
+        now_ms,
+        zone: state.time_zone,
+        who: who(caller),
+        stores: shops
+            .iter()
+            .filter(|s| s.retired_ms.is_none())
+            .map(|s| StoreMark {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                at: [s.lon, s.lat],
+            })
+            .collect(),
+        only_store,
+        couriers,
+        orders: rows,
+        alerts,
+        streets: Vec::new(),
+        said,
+    };
+    if let Some(f) = map_frame(&b) {
+        let (sw, ne) = f.corners();
+        b.streets = crate::streets::within(state, sw, ne, STREETS);
+    }
+    Ok(b)
+}
+
+fn who(caller: &Caller) -> String {
+    if caller.name.is_empty() {
+        format!("{} key {}", caller.role, caller.key_id)
+    } else {
+        format!("{} ({})", caller.name, caller.role)
+    }
+}
+
+fn courier_row(
+    state: &AppState,
+    c: &Courier,
+    fix: Option<([f64; 2], i64)>,
+    plan: Option<&Plan>,
+    now_ms: i64,
+) -> CourierRow {
+    let route = plan.and_then(|p| p.routes.iter().find(|r| r.courier_id == c.id));
+    let late: Vec<&str> = plan.map_or_else(Vec::new, |p| {
+        p.behind.iter().map(|l| l.order_id.as_str()).collect()
+    });
+    let stops: Vec<StopMark> = route.map_or_else(Vec::new, |r| {
+        r.stops
+            .iter()
+            .map(|s| StopMark {
+                order_id: s.order_id.clone(),
+                kind: s.kind,
+                start_ms: s.start_ms,
+                late: s.kind == "delivery" && late.contains(&s.order_id.as_str()),
+            })
+            .collect()
+    });
+    let silent = fix.is_none_or(|(_, at)| now_ms - at > state.planner.stale_fix_s * 1000);
+    let state = if silent {
+        CourierState::Silent
+    } else if stops.iter().any(|s| s.late) {
+        CourierState::LateRisk
+    } else if stops.is_empty() {
+        CourierState::Idle
+    } else {
+        CourierState::OnTheWay
+    };
+    CourierRow {
+        id: c.id.clone(),
+        name: if c.name.is_empty() {
+            c.id.clone()
+        } else {
+            c.name.clone()
+        },
+        state,
+        at: fix.map(|(at, _)| at),
+        road: route.map_or_else(Vec::new, |r| r.geometry.clone()),
+        stops,
+    }
+}
+
+async fn order_row(state: &AppState, o: &Order, shops: &[Shop], plan: Option<&Plan>) -> OrderRow {
+    let store = shops
+        .iter()
+        .find(|s| s.id == o.shop_id)
+        .map_or_else(|| o.shop_id.clone(), |s| s.name.clone());
+    let late_cause = plan
+        .and_then(|p| p.behind.iter().find(|l| l.order_id == o.id))
+        .map(|l| l.cause);
+    let unplanned = plan
+        .and_then(|p| p.unassigned.iter().find(|(id, _)| id == &o.id))
+        .map(|(_, why)| *why);
+    let planned_for = (o.status == OrderStatus::Placed)
+        .then(|| {
+            plan?
+                .routes
+                .iter()
+                .find(|r| r.stops.iter().any(|s| s.order_id == o.id))
+                .map(|r| r.courier_id.clone())
+        })
+        .flatten();
+    OrderRow {
+        id: o.id.clone(),
+        store,
+        status: o.status.as_str(),
+        courier: o.courier_id.clone(),
+        ready_ms: o.ready_ms,
+        promised_ms: o.promised_ms,
+        eta_ms: eta_ms(state, &o.id).await,
+        late_cause,
+        unplanned,
+        planned_for,
+        door: [o.lon, o.lat],
+    }
+}
+
+/// Late risk, food ready and waiting, couriers silent while they have stops.
+fn alerts(
+    rows: &[OrderRow],
+    couriers: &[CourierRow],
+    open: &[Order],
+    now_ms: i64,
+    shops: &[Shop],
+) -> Vec<Alert> {
+    let mut out = Vec::new();
+    for o in rows {
+        if let (Some(cause), Some(eta)) = (o.late_cause, o.eta_ms) {
+            out.push(Alert {
+                kind: "late_risk",
+                text: format!(
+                    "Order {} will reach its door {} min after its promise ({}).",
+                    o.id,
+                    (eta - o.promised_ms + 59_999) / 60_000,
+                    cause.replace('_', " ")
+                ),
+            });
+        }
+    }
+    for o in open {
+        let waiting = now_ms - o.ready_ms;
+        if o.status != OrderStatus::PickedUp && waiting > READY_WAITING_MS {
+            let store = shops
+                .iter()
+                .find(|s| s.id == o.shop_id)
+                .map_or(o.shop_id.as_str(), |s| s.name.as_str());
+            out.push(Alert {
+                kind: "ready_waiting",
+                text: format!(
+                    "Order {} has been ready at {store} for {} min and is not picked up.",
+                    o.id,
+                    waiting / 60_000
+                ),
+            });
+        }
+    }
+    let carrying: HashMap<&str, usize> =
+        open.iter()
+            .filter_map(|o| o.courier_id.as_deref())
+            .fold(HashMap::new(), |mut m, c| {
+                *m.entry(c).or_default() += 1;
+                m
+            });
+    for c in couriers {
+        if c.state == CourierState::Silent && carrying.contains_key(c.id.as_str()) {
+            out.push(Alert {
+                kind: "courier_silent",
+                text: format!("{} has orders and has sent no recent position.", c.name),
+            });
+        }
+    }
+    out
+}
+
+/// Each courier with a fix, as the live script moves them: `[id, lon, lat, state]`.
+async fn positions(state: &AppState) -> String {
+    let latest = state.latest.read().await;
+    let mut list: Vec<(&String, f64, f64)> =
+        latest.iter().map(|(id, f)| (id, f.lon, f.lat)).collect();
+    list.sort_by(|a, b| a.0.cmp(b.0));
+    serde_json::to_string(&list).unwrap_or_default()
+}
+
+/// A figure that changes whenever the lists would: the plan in force and every open
+/// order's last change.
+async fn lists_version(state: &AppState) -> String {
+    let plan = state.plan.read().await.as_ref().map_or(0, |p| p.created_ms);
+    let orders = snapshot::open_orders(state).await.unwrap_or_default();
+    let newest = orders.iter().map(|o| o.updated_ms).max().unwrap_or(0);
+    format!("{plan}-{}-{newest}", orders.len())
+}
+
+fn done_words(show: &Show) -> Option<(bool, String)> {
+    let order = show.order.as_deref()?;
+    match show.done.as_deref()? {
+        "assigned" => Some((true, format!("Order {order} assigned."))),
+        "unassigned" => Some((
+            true,
+            format!("Order {order} unassigned; the plan takes it again."),
+        )),
+        _ => None,
+    }
+}
+
+fn html(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
