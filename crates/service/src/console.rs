@@ -80,7 +80,7 @@ pub(crate) async fn page(
     uri: OriginalUri,
     Query(show): Query<Show>,
 ) -> Response {
-    let caller = match allowed(caller) {
+    let caller = match login::with_role(caller, &ROLES) {
         Ok(c) => c,
         Err(e) => return login::refusal(e, &here(&uri)),
     };
@@ -96,7 +96,7 @@ pub(crate) async fn lists(
     caller: Result<Caller, ApiError>,
     Query(show): Query<Show>,
 ) -> Response {
-    let caller = match allowed(caller) {
+    let caller = match login::with_role(caller, &ROLES) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
@@ -146,7 +146,7 @@ async fn act(
     form: Result<Form<Move>, FormRejection>,
     status: &str,
 ) -> Response {
-    let caller = match allowed(caller) {
+    let caller = match login::with_role(caller, &ROLES) {
         Ok(c) => c,
         Err(e) => return login::refusal(e, &here(&uri)),
     };
@@ -191,7 +191,7 @@ pub(crate) async fn live(
     caller: Result<Caller, ApiError>,
     Query(follow): Query<Follow>,
 ) -> Response {
-    if let Err(e) = allowed(caller) {
+    if let Err(e) = login::with_role(caller, &ROLES) {
         return e.into_response();
     }
     let since = match follow.since {
@@ -227,12 +227,6 @@ pub(crate) async fn live(
     Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response()
-}
-
-fn allowed(caller: Result<Caller, ApiError>) -> Result<Caller, ApiError> {
-    let caller = caller?;
-    caller.require(&ROLES)?;
-    Ok(caller)
 }
 
 fn here(uri: &OriginalUri) -> String {
@@ -340,7 +334,8 @@ async fn board(
     Ok(b)
 }
 
-fn who(caller: &Caller) -> String {
+/// Who is signed in, as the pages show it.
+pub(crate) fn who(caller: &Caller) -> String {
     if caller.name.is_empty() {
         format!("{} key {}", caller.role, caller.key_id)
     } else {

@@ -9,7 +9,7 @@ use std::fmt::Write;
 use freshroute_calendar::Zone;
 
 use crate::map_frame::Frame;
-use crate::pages::{clock, esc};
+use crate::pages::{clock, esc, signed_in_as};
 
 /// The map's picture size and margin, in its units.
 pub(crate) const MAP_SIZE: (f64, f64) = (640.0, 420.0);
@@ -191,9 +191,8 @@ fn header(b: &Board) -> String {
         "<header class=\"bar\"><h1>Dispatch</h1>\
 <form method=\"get\" action=\"/console\" class=\"filter\"><label for=\"store\">Store</label> \
 <select id=\"store\" name=\"store\">{options}</select> <button type=\"submit\">Show</button></form>\
-<form method=\"post\" action=\"/logout\" class=\"who\"><span>{}</span> <button type=\"submit\">Sign out</button></form>\
-</header>\n",
-        esc(&b.who)
+{}</header>\n",
+        signed_in_as(&b.who)
     )
 }
 

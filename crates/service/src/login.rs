@@ -216,6 +216,17 @@ fn form_page(status: StatusCode, next: &str, note: &str) -> Response {
     )
 }
 
+/// The caller, if it has one of `roles` (a page's check, whose refusal [`refusal`]
+/// turns into a page).
+pub(crate) fn with_role(
+    caller: Result<Caller, ApiError>,
+    roles: &[freshroute_store::Role],
+) -> Result<Caller, ApiError> {
+    let caller = caller?;
+    caller.require(roles)?;
+    Ok(caller)
+}
+
 /// What a page answers a caller it cannot serve: to sign in (no session, or it ended),
 /// or a page naming the roles the screen needs.
 pub(crate) fn refusal(e: ApiError, here: &str) -> Response {

@@ -92,6 +92,14 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
+/// Who is signed in, with the button that signs out.
+pub(crate) fn signed_in_as(who: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"/logout\" class=\"who\"><span>{}</span> <button type=\"submit\">Sign out</button></form>",
+        esc(who)
+    )
+}
+
 /// An instant as a wall clock in `zone`, `HH:MM`, in a `<time>` of `class` with the full
 /// instant (ISO 8601 with its offset).
 pub(crate) fn clock(zone: Zone, ms: i64, class: &str) -> String {

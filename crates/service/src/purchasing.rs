@@ -282,9 +282,9 @@ fn must_be_open(o: &PurchaseOrder, what: &str) -> Result<(), ApiError> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct LineEdit {
     /// The article.
-    sku: String,
+    pub(crate) sku: String,
     /// Whole cases (0 takes the line out).
-    cases: i64,
+    pub(crate) cases: i64,
 }
 
 /// An edit of a proposal's quantities.
@@ -293,9 +293,9 @@ pub(crate) struct LineEdit {
 pub(crate) struct Edit {
     /// The version read; refused if the order changed since.
     #[serde(default)]
-    version: Option<i64>,
+    pub(crate) version: Option<i64>,
     /// Lines to set; lines not named stay as they are.
-    lines: Vec<LineEdit>,
+    pub(crate) lines: Vec<LineEdit>,
 }
 
 /// Sets quantities of a proposed order. The answer shows what the edit costs by the
@@ -319,7 +319,19 @@ pub(crate) async fn edit(
 ) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let Json(edit) = body?;
-    let o = find(&state, &id).await?;
+    Ok(Json(edit_order(&state, &caller, &id, edit).await?))
+}
+
+/// Sets quantities of a proposed order by `caller`, priced by the store's model (the
+/// desk's form and the API both edit here).
+pub(crate) async fn edit_order(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    edit: Edit,
+) -> Result<PurchaseOrderView, ApiError> {
+    caller.require(&PLANNERS)?;
+    let o = find(state, id).await?;
     check_version(&o, edit.version)?;
     must_be_open(&o, "edited")?;
     if edit.lines.is_empty() {
@@ -457,11 +469,11 @@ pub(crate) async fn edit(
         "model_status": status,
         "approvals_cleared": cleared,
     });
-    let next = commit(&state, &o, next, &caller.by_key(), "edited", detail, &[]).await?;
-    let mut answer = view(&next, &Audience::of(&state).await?);
+    let next = commit(state, &o, next, &caller.by_key(), "edited", detail, &[]).await?;
+    let mut answer = view(&next, &Audience::of(state).await?);
     answer.edit_cost_cents = Some(cost);
     answer.edit_cost_model_status = Some(status.to_string());
-    Ok(Json(answer))
+    Ok(answer)
 }
 
 /// A step of the workflow that names the version it saw.
@@ -470,7 +482,7 @@ pub(crate) async fn edit(
 pub(crate) struct Step {
     /// The version read; refused if the order changed since.
     #[serde(default)]
-    version: Option<i64>,
+    pub(crate) version: Option<i64>,
 }
 
 /// The optional body of a step: nothing, or `{"version": N}`.
@@ -500,7 +512,19 @@ pub(crate) async fn approve(
 ) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let step = step_of(&body)?;
-    let o = find(&state, &id).await?;
+    Ok(Json(approve_order(&state, &caller, &id, step).await?))
+}
+
+/// Approves a proposed order by `caller` (the desk's button and the API both approve
+/// here).
+pub(crate) async fn approve_order(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    step: Step,
+) -> Result<PurchaseOrderView, ApiError> {
+    caller.require(&PLANNERS)?;
+    let o = find(state, id).await?;
     check_version(&o, step.version)?;
     let who = caller.by_key();
     if o.approvals.contains(&who) {
@@ -521,8 +545,8 @@ pub(crate) async fn approve(
     }
     let detail =
         json!({"approvals": next.approvals.len(), "needed": needed, "value_cents": o.value_cents});
-    let next = commit(&state, &o, next, &caller.by_key(), "approved", detail, &[]).await?;
-    Ok(Json(view(&next, &Audience::of(&state).await?)))
+    let next = commit(state, &o, next, &caller.by_key(), "approved", detail, &[]).await?;
+    Ok(view(&next, &Audience::of(state).await?))
 }
 
 /// Why an order is rejected.
@@ -531,9 +555,9 @@ pub(crate) async fn approve(
 pub(crate) struct Rejection {
     /// The version read; refused if the order changed since.
     #[serde(default)]
-    version: Option<i64>,
+    pub(crate) version: Option<i64>,
     /// Why (1 to 500 characters).
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// Rejects an order not yet sent, with a reason.
@@ -553,8 +577,20 @@ pub(crate) async fn reject(
 ) -> Result<Json<PurchaseOrderView>, ApiError> {
     caller.require(&PLANNERS)?;
     let Json(r) = body?;
+    Ok(Json(reject_order(&state, &caller, &id, r).await?))
+}
+
+/// Rejects an order by `caller`, with a reason (the desk's form and the API both
+/// reject here).
+pub(crate) async fn reject_order(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    r: Rejection,
+) -> Result<PurchaseOrderView, ApiError> {
+    caller.require(&PLANNERS)?;
     text("reason", &r.reason, 500)?;
-    let o = find(&state, &id).await?;
+    let o = find(state, id).await?;
     check_version(&o, r.version)?;
     if o.status != PoStatus::Approved {
         must_be_open(&o, "rejected")?;
@@ -563,8 +599,8 @@ pub(crate) async fn reject(
     next.status = PoStatus::Rejected;
     next.reason = Some(r.reason.trim().to_string());
     let detail = json!({"from": o.status.as_str(), "reason": next.reason});
-    let next = commit(&state, &o, next, &caller.by_key(), "rejected", detail, &[]).await?;
-    Ok(Json(view(&next, &Audience::of(&state).await?)))
+    let next = commit(state, &o, next, &caller.by_key(), "rejected", detail, &[]).await?;
+    Ok(view(&next, &Audience::of(state).await?))
 }
 
 /// Moves an order one step along the supplier's side of the workflow.

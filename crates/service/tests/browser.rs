@@ -328,3 +328,158 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
     );
     checked(&browser, "console-not-for-this-key").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planner_reads_why_edits_approves_and_rejects_purchase_orders_on_the_desk() {
+    let Running {
+        api, store, _dir, ..
+    } = start(NoticePolicy::default(), &[]).await;
+    store
+        .insert_shop(&common::porto_shop("porto-aliados"))
+        .await
+        .expect("store");
+    let planner = common::key(&store, Role::Planner, None).await;
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/procurement/rounds",
+            &planner,
+            Some(json!({"date": "2026-12-01", "stores": ["porto-aliados"]})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (_, list) = api
+        .call("GET", "/v1/purchase-orders?status=proposed", &planner, None)
+        .await;
+    let ids: Vec<String> = list["purchase_orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter_map(|o| o["id"].as_str().map(str::to_string))
+        .collect();
+    assert!(ids.len() >= 2, "{list}");
+    let browser = Browser::start().await;
+    browser.resize(1280, 900).await;
+
+    // The desk: the round by store, the orders waiting, stock by expiry, expected waste.
+    browser.open(&format!("{}/desk", api.base)).await;
+    sign_in(&browser, &planner).await;
+    waited(
+        &browser,
+        "return document.querySelector('h1').textContent === \"Planner's desk\";",
+    )
+    .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Latest round: orders placed 2026-12-01")
+            && text.contains(&format!(
+                "Purchase orders ({} waiting for approval)",
+                ids.len()
+            ))
+            && text.contains("Stock by expiry")
+            && text.contains("Expected waste"),
+        "{text}"
+    );
+    assert!(
+        browser
+            .run("return document.querySelectorAll('figure.chart svg').length;")
+            .await
+            .as_u64()
+            >= Some(2),
+        "charts, each with its table"
+    );
+    checked(&browser, "desk").await;
+
+    // One order: its lines, why each, its forecast against what sold, its trail.
+    browser
+        .open(&format!("{}/desk/purchase-orders/{}", api.base, ids[0]))
+        .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Why each line")
+            && text.contains("sold and expected per day")
+            && text.contains("Audit trail"),
+        "{text}"
+    );
+    // The whole page in one picture.
+    browser.resize(1280, 2400).await;
+    checked(&browser, "desk-order").await;
+    browser.resize(1280, 900).await;
+
+    // Edited by keyboard: one more case of the first line, priced by the model.
+    let first = browser
+        .run("const i = document.querySelector('input[name^=\"cases.\"]'); i.focus(); i.select(); return Number(i.value);")
+        .await
+        .as_i64()
+        .expect("cases");
+    browser.keys(&format!("{}{ENTER}", first + 1)).await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('.done, .error'); return p && p.textContent;",
+    )
+    .await;
+    let said = said.as_str().unwrap_or_default().to_string();
+    assert!(
+        said.contains("is edited") && said.contains("than the round's plan"),
+        "{said}"
+    );
+    checked(&browser, "desk-order-edited").await;
+
+    // Approved from its button.
+    browser
+        .run("document.querySelector('form[action$=\"/approve\"] button').focus(); return true;")
+        .await;
+    browser.keys(&ENTER.to_string()).await;
+    let (said, _) = waited(&browser, "const p = document.querySelector('.done, .error'); return p && !p.textContent.includes('edited') && p.textContent;").await;
+    assert!(
+        said.as_str().is_some_and(|t| t.contains("approv")),
+        "{said}"
+    );
+    let (_, o) = api
+        .call(
+            "GET",
+            &format!("/v1/purchase-orders/{}", ids[0]),
+            &planner,
+            None,
+        )
+        .await;
+    assert_eq!(o["approvals"].as_array().map(Vec::len), Some(1), "{o}");
+    assert!(
+        o["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["action"] == "edited")),
+        "{o}"
+    );
+
+    // The second order rejected with a reason typed in; a reject without one is refused.
+    browser
+        .open(&format!("{}/desk/purchase-orders/{}", api.base, ids[1]))
+        .await;
+    browser
+        .run("document.getElementById('reason').focus(); return true;")
+        .await;
+    browser
+        .keys(&format!(
+            "The store is closed for works that week{TAB}{ENTER}"
+        ))
+        .await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('.done, .error'); return p && p.textContent;",
+    )
+    .await;
+    assert_eq!(said, json!(format!("Order {} is rejected.", ids[1])));
+    let (_, o) = api
+        .call(
+            "GET",
+            &format!("/v1/purchase-orders/{}", ids[1]),
+            &planner,
+            None,
+        )
+        .await;
+    assert_eq!(o["status"], json!("rejected"), "{o}");
+    assert_eq!(
+        o["reason"],
+        json!("The store is closed for works that week")
+    );
+}

@@ -113,6 +113,20 @@ pub(crate) struct Running {
     pub(crate) _dir: tempfile::TempDir,
 }
 
+/// The bundled procurement data, read once per test binary: planners' rounds run on it.
+pub(crate) fn procurement_data() -> std::sync::Arc<freshroute_service::rounds::ProcurementData> {
+    static DATA: std::sync::OnceLock<std::sync::Arc<freshroute_service::rounds::ProcurementData>> =
+        std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/procurement");
+        std::sync::Arc::new(
+            freshroute_service::rounds::ProcurementData::load(&dir)
+                .expect("the bundled procurement data"),
+        )
+    })
+    .clone()
+}
+
 /// Webhooks may reach the loopback receivers of `allow` (`127.0.0.1` in most tests).
 pub(crate) async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -131,6 +145,7 @@ pub(crate) async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
     .await
     .expect("state");
     state.notices = notices;
+    state.procurement = Some(procurement_data());
     state.destinations = Destinations::allowing(allow).expect("allow list");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
