@@ -18,9 +18,9 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, assets, console, courier_edits, couriers, desk, fixes, guessing, inputs, login,
-    orders, plan_mode, planner, purchasing, sales, shop_edits, shops, streets, telemetry, tracking,
-    vroom, webhooks,
+    ApiError, assets, console, courier_edits, courier_page, couriers, desk, fixes, guessing,
+    inputs, login, orders, plan_mode, planner, purchasing, sales, shop_edits, shops, streets,
+    telemetry, tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -109,6 +109,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(desk::page))
         .routes(routes!(desk::order))
         .routes(routes!(desk::act))
+        .routes(routes!(courier_page::page))
+        .routes(routes!(courier_page::step))
         .routes(routes!(streets::streets))
         .routes(routes!(vroom::solve_vroom))
         .routes(routes!(planner::trigger, planner::current))

@@ -13,6 +13,7 @@ mod connections;
 mod console;
 mod console_view;
 mod courier_edits;
+mod courier_page;
 mod couriers;
 mod desk;
 mod desk_view;

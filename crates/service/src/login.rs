@@ -244,7 +244,7 @@ pub(crate) fn refusal(e: ApiError, here: &str) -> Response {
             status,
             "This screen is not for your key",
             &e.message,
-            "<p><a href=\"/login\">Sign in with another key</a></p>\n",
+            "<form method=\"post\" action=\"/logout\" class=\"who\"><button type=\"submit\">Sign out</button> and sign in with another key.</form>\n",
         ),
     }
 }

@@ -225,6 +225,12 @@ pub(crate) async fn courier_stops(
 ) -> Result<Json<CourierStops>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher, Role::Courier])?;
     caller.may_act_for(&id)?;
+    Ok(Json(stops_ahead(&state, id).await?))
+}
+
+/// A courier's next stops in the current plan, re-timed from its latest fix, with what
+/// is at each (its phone's answer and its page's).
+pub(crate) async fn stops_ahead(state: &AppState, id: String) -> Result<CourierStops, ApiError> {
     let plan = state.plan.read().await.clone().ok_or_else(no_plan)?;
     let (live, reroutes) = {
         let live = state.live.lock().expect("live routes lock");
@@ -241,15 +247,15 @@ pub(crate) async fn courier_stops(
             eta: format_ms(n.eta_ms),
             road: json!({"type": "LineString", "coordinates": n.road.geometry}),
             drive_s: n.road.duration_s,
-            at: what_is_there(&state, &s.order_id, s.kind).await?,
+            at: what_is_there(state, &s.order_id, s.kind).await?,
         });
     }
-    Ok(Json(CourierStops {
+    Ok(CourierStops {
         courier_id: id,
         planned_at: format_ms(plan.created_ms),
         reroutes,
         stops,
-    }))
+    })
 }
 
 /// What a courier needs at a stop: at a pickup, the store's name and address and what

@@ -327,6 +327,48 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
         "{text}"
     );
     checked(&browser, "console-not-for-this-key").await;
+
+    // The courier's own key: its next stops, and the pickup said from its page.
+    let courier = common::key(&store, Role::Courier, Some("c1")).await;
+    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
+    assert_eq!(s, 200, "{b}");
+    browser
+        .run("document.querySelector('form.who button').click(); return true;")
+        .await;
+    waited(&browser, "return location.pathname === '/login';").await;
+    browser.open(&format!("{}/courier", api.base)).await;
+    sign_in(&browser, &courier).await;
+    let (text, _) = waited(
+        &browser,
+        "return location.pathname === '/courier' && document.body.innerText;",
+    )
+    .await;
+    let text = text.as_str().unwrap_or_default().to_string();
+    assert!(
+        text.contains("Inès's stops")
+            && text.contains("Pick up at Casino")
+            && text.contains("Deliver to Léa"),
+        "{text}"
+    );
+    checked(&browser, "courier").await;
+    browser
+        .run("document.querySelector('form[action$=\"/picked_up\"] button').focus(); return true;")
+        .await;
+    browser.keys(&ENTER.to_string()).await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('.done, .error'); return p && p.textContent;",
+    )
+    .await;
+    let first = ["o-1", "o-2"]
+        .iter()
+        .find(|o| said.as_str().is_some_and(|t| t.contains(*o)))
+        .expect("an order named");
+    assert_eq!(said, json!(format!("Order {first} is picked up.")));
+    let (_, b) = api
+        .call("GET", &format!("/v1/orders/{first}"), &dispatcher, None)
+        .await;
+    assert_eq!(b["properties"]["status"], json!("picked_up"), "{b}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
