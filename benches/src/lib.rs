@@ -9,6 +9,7 @@ pub mod mdrp;
 pub mod procurement;
 pub mod replan;
 pub mod roads;
+pub mod screens;
 pub mod simulate;
 mod table;
 pub mod vrp;

@@ -115,6 +115,23 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// The screens under load: the dispatcher's console and a tracking page in headless
+    /// Chromium (`.ci/setup` installs it), every courier sending a fix a second: how
+    /// soon markers move, how fast the console shows its lists, how much the pages weigh.
+    Screens {
+        /// Couriers on duty, each sending a fix a second (1 to 500).
+        #[arg(long, default_value_t = 100)]
+        couriers: usize,
+        /// Open orders (1 to 2000).
+        #[arg(long, default_value_t = 500)]
+        orders: usize,
+        /// Seconds of fixes (5 to 600).
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Times the console is opened and timed (1 to 50).
+        #[arg(long, default_value_t = 5)]
+        loads: usize,
+    },
     /// GPS ingest: fixes per second through the batch endpoint, OsmAnd reports per second
     /// with latency, and every acknowledged fix counted back from storage.
     Ingest {
@@ -181,6 +198,41 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
                 seed,
             };
             let table = freshroute_benches::replan::run_replan(&roads, &chain, &opts);
+            print_text(&table.to_string())?;
+            print_verdict(&table);
+            Ok(())
+        }
+        BenchCommand::Screens {
+            couriers,
+            orders,
+            seconds,
+            loads,
+        } => {
+            if !(1..=500).contains(&couriers)
+                || !(1..=2_000).contains(&orders)
+                || !(5..=600).contains(&seconds)
+                || !(1..=50).contains(&loads)
+            {
+                return Err(CliError::Usage(
+                    "--couriers 1 to 500, --orders 1 to 2000, --seconds 5 to 600, --loads 1 to 50"
+                        .to_string(),
+                ));
+            }
+            if cfg!(debug_assertions) {
+                eprintln!("warning: a debug build; timings mean little (use cargo run --release)");
+            }
+            let opts = freshroute_benches::screens::ScreensOptions {
+                couriers,
+                orders,
+                seconds,
+                loads,
+            };
+            let table = freshroute_benches::screens::run_screens(
+                std::sync::Arc::new(bundled_network()?),
+                &opts,
+                &mut |line| eprintln!("{line}"),
+            )
+            .map_err(|e| CliError::Usage(format!("the screens benchmark failed: {e}")))?;
             print_text(&table.to_string())?;
             print_verdict(&table);
             Ok(())

@@ -7,10 +7,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::browser::{Browser, ENTER, TAB};
 use common::running::{
     Running, fix, gelato_taken, picked_up_and_replanned, start, store_and_courier,
 };
+use freshroute_browser::{Browser, ENTER, TAB};
 use freshroute_service::NoticePolicy;
 use freshroute_store::{Role, Storage};
 use serde_json::json;

@@ -15,10 +15,6 @@ pub(crate) use freshroute_roads::testing::monaco;
 #[allow(dead_code)]
 pub(crate) mod running;
 
-/// Only the browser tests drive a browser.
-#[allow(dead_code)]
-pub(crate) mod browser;
-
 /// A new API key of `role` (for a courier key, its courier), stored as the service
 /// stores keys; returns the key. Not every test binary asks for keys.
 #[allow(dead_code)]

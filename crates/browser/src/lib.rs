@@ -1,6 +1,8 @@
 //! Headless Chromium driven over WebDriver: Debian's `chromium` and `chromium-driver`,
-//! which `.ci/setup` installs. A screen is opened, read, checked with axe-core (vendored,
-//! `tests/vendor/axe-core`), and its screenshot kept under `target/screenshots/`.
+//! which `.ci/setup` installs. A screen is opened, read, typed into, checked with
+//! axe-core (vendored, `vendor/axe-core`), and its screenshot kept under
+//! `target/screenshots/`. The service's browser tests and `freshroute bench screens`
+//! drive it; nothing here is part of what freshroute serves.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -12,14 +14,14 @@ use serde_json::{Value, json};
 const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
 
 /// The Tab key, for [`Browser::keys`].
-pub(crate) const TAB: char = '\u{E004}';
+pub const TAB: char = '\u{E004}';
 /// The Enter key.
-pub(crate) const ENTER: char = '\u{E007}';
+pub const ENTER: char = '\u{E007}';
 /// The down arrow.
-pub(crate) const DOWN: char = '\u{E015}';
+pub const DOWN: char = '\u{E015}';
 
 /// A browser session, and the driver process behind it (stopped when dropped).
-pub(crate) struct Browser {
+pub struct Browser {
     http: reqwest::Client,
     session: String,
     driver: Child,
@@ -27,8 +29,11 @@ pub(crate) struct Browser {
 
 impl Browser {
     /// Starts `chromedriver` on a free loopback port and a headless Chromium session.
-    pub(crate) async fn start() -> Browser {
-        let port = super::free_addr().port();
+    pub async fn start() -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -84,13 +89,13 @@ impl Browser {
     }
 
     /// Opens `url` and waits for it to load.
-    pub(crate) async fn open(&self, url: &str) {
+    pub async fn open(&self, url: &str) {
         self.command(reqwest::Method::POST, "/url", Some(json!({"url": url})))
             .await;
     }
 
     /// Makes the window `width` × `height` CSS pixels (a dispatcher's desk, say).
-    pub(crate) async fn resize(&self, width: u32, height: u32) {
+    pub async fn resize(&self, width: u32, height: u32) {
         self.command(
             reqwest::Method::POST,
             "/window/rect",
@@ -101,7 +106,7 @@ impl Browser {
 
     /// Presses `keys` one after another on whatever has the focus, as a person at the
     /// keyboard does (WebDriver's key codes: [`TAB`], [`ENTER`], [`DOWN`]).
-    pub(crate) async fn keys(&self, keys: &str) {
+    pub async fn keys(&self, keys: &str) {
         let mut actions = Vec::new();
         for k in keys.chars() {
             actions.push(json!({"type": "keyDown", "value": k.to_string()}));
@@ -116,7 +121,7 @@ impl Browser {
     }
 
     /// Runs `script` in the page (its `return` is the answer).
-    pub(crate) async fn run(&self, script: &str) -> Value {
+    pub async fn run(&self, script: &str) -> Value {
         self.command(
             reqwest::Method::POST,
             "/execute/sync",
@@ -126,7 +131,7 @@ impl Browser {
     }
 
     /// Runs `script` in the page, which calls its last argument with the answer.
-    pub(crate) async fn run_async(&self, script: &str) -> Value {
+    pub async fn run_async(&self, script: &str) -> Value {
         self.command(
             reqwest::Method::POST,
             "/execute/async",
@@ -136,7 +141,7 @@ impl Browser {
     }
 
     /// The page's text as a person reads it.
-    pub(crate) async fn text(&self) -> String {
+    pub async fn text(&self) -> String {
         self.run("return document.body.innerText;")
             .await
             .as_str()
@@ -145,7 +150,7 @@ impl Browser {
     }
 
     /// The serious and critical accessibility violations axe-core finds on the page.
-    pub(crate) async fn serious_violations(&self) -> Vec<String> {
+    pub async fn serious_violations(&self) -> Vec<String> {
         self.run(&format!("{AXE}\nreturn true;")).await;
         let found = self
             .command(
@@ -170,7 +175,7 @@ impl Browser {
     }
 
     /// What the page loaded from anywhere but its own host.
-    pub(crate) async fn requests_elsewhere(&self) -> Vec<String> {
+    pub async fn requests_elsewhere(&self) -> Vec<String> {
         let v = self
             .run(
                 "return performance.getEntriesByType('resource').map(e => e.name)
@@ -185,7 +190,7 @@ impl Browser {
     }
 
     /// Keeps a PNG of the window as `target/screenshots/{name}.png`.
-    pub(crate) async fn screenshot(&self, name: &str) {
+    pub async fn screenshot(&self, name: &str) {
         let v = self
             .command(reqwest::Method::GET, "/screenshot", None)
             .await;
