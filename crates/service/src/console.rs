@@ -36,6 +36,9 @@ const STREETS: usize = 12_000;
 const POSITIONS_EVERY: Duration = Duration::from_millis(250);
 /// How often, in position looks, it looks whether the lists changed.
 const LISTS_EVERY: u32 = 4;
+/// Goods on board reaching their door with less than this left of their ride limit are
+/// an alert, milliseconds.
+const COLD_MARGIN_MS: i64 = 5 * 60_000;
 /// Food ready this long and not picked up is an alert, milliseconds.
 const READY_WAITING_MS: i64 = 5 * 60_000;
 
@@ -306,7 +309,8 @@ async fn board(
     for o in &open {
         rows.push(order_row(state, o, &shops, plan.as_deref()).await);
     }
-    let alerts = alerts(&rows, &couriers, &open, now_ms, &shops);
+    let mut alerts = alerts(&rows, &couriers, &open, now_ms, &shops);
+    alerts.extend(cold_chain(state, &rows, &open).await?);
     let mut b = Board {
         now_ms,
         zone: state.time_zone,
@@ -424,7 +428,8 @@ async fn order_row(state: &AppState, o: &Order, shops: &[Shop], plan: Option<&Pl
     }
 }
 
-/// Late risk, food ready and waiting, couriers silent while they have stops.
+/// Late risk, food ready and waiting, couriers silent while they have stops (the cold
+/// chain's alerts come from [`cold_chain`]).
 fn alerts(
     rows: &[OrderRow],
     couriers: &[CourierRow],
@@ -481,6 +486,58 @@ fn alerts(
     out
 }
 
+/// Goods on board whose ride, from their pickup to the door by the ETA, leaves less than
+/// [`COLD_MARGIN_MS`] of their ride limit (the strictest class's).
+async fn cold_chain(
+    state: &AppState,
+    rows: &[OrderRow],
+    open: &[Order],
+) -> Result<Vec<Alert>, ApiError> {
+    let mut out = Vec::new();
+    for o in open.iter().filter(|o| o.status == OrderStatus::PickedUp) {
+        let Some(limit_s) = snapshot::order(o).and_then(|d| state.planner.ride_limit(&d.classes))
+        else {
+            continue;
+        };
+        let Some(eta) = rows.iter().find(|r| r.id == o.id).and_then(|r| r.eta_ms) else {
+            continue;
+        };
+        let events = state.store.order_events(&o.id).await?;
+        let Some(picked) = events
+            .iter()
+            .rev()
+            .find(|e| e.status == OrderStatus::PickedUp)
+            .map(|e| e.at_ms)
+        else {
+            continue;
+        };
+        let left_ms = limit_s * 1000 - (eta - picked);
+        if left_ms < COLD_MARGIN_MS {
+            out.push(Alert {
+                kind: "cold_chain",
+                text: cold_words(&o.id, limit_s, left_ms),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn cold_words(order: &str, limit_s: i64, left_ms: i64) -> String {
+    if left_ms < 0 {
+        format!(
+            "Order {order} will reach its door {} min past its {} min ride limit.",
+            (-left_ms + 59_999) / 60_000,
+            limit_s / 60
+        )
+    } else {
+        format!(
+            "Order {order} will reach its door with {} min of its {} min ride limit left.",
+            left_ms / 60_000,
+            limit_s / 60
+        )
+    }
+}
+
 /// Each courier with a fix, as the live script moves them: `[id, lon, lat, state]`.
 async fn positions(state: &AppState) -> String {
     let latest = state.latest.read().await;
@@ -520,4 +577,35 @@ fn html(body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ride_near_or_past_its_limit_is_said_in_minutes() {
+        assert_eq!(
+            cold_words("o-1", 1200, 4 * 60_000 + 30_000),
+            "Order o-1 will reach its door with 4 min of its 20 min ride limit left."
+        );
+        assert_eq!(
+            cold_words("o-1", 1200, -61_000),
+            "Order o-1 will reach its door 2 min past its 20 min ride limit."
+        );
+    }
+
+    #[test]
+    fn the_console_says_what_its_own_actions_did_and_nothing_else() {
+        let show = |done: &str| Show {
+            store: None,
+            done: Some(done.to_string()),
+            order: Some("o-<1>".to_string()),
+        };
+        assert_eq!(
+            done_words(&show("assigned")),
+            Some((true, "Order o-<1> assigned.".to_string()))
+        );
+        assert_eq!(done_words(&show("deleted everything")), None);
+    }
 }

@@ -245,7 +245,8 @@ fn queue(b: &Board) -> String {
     let mut waiting: Vec<&OrderRow> = b.orders.iter().filter(|o| o.status == "placed").collect();
     waiting.sort_by_key(|o| (o.late_cause.is_none(), o.promised_ms));
     let mut out = String::from(
-        "<section aria-labelledby=\"queue-h\"><h2 id=\"queue-h\">Needs a courier</h2>",
+        "<section aria-labelledby=\"queue-h\"><h2 id=\"queue-h\">Needs a courier</h2>\
+<p class=\"quiet\">Choose a courier in an order's menu, or drag the order onto a courier below.</p>",
     );
     if waiting.is_empty() {
         return out + "<p class=\"quiet\">Every open order has a courier.</p></section>\n";
@@ -256,7 +257,7 @@ fn queue(b: &Board) -> String {
     for o in waiting {
         let _ = write!(
             out,
-            "<tr id=\"order-{id}\" data-order=\"{id}\"{late}><th scope=\"row\">{id}</th><td>{store}</td><td>{ready}</td><td>{promise}</td><td>{plan}</td><td>{menu}</td></tr>",
+            "<tr id=\"order-{id}\" data-order=\"{id}\" draggable=\"true\"{late}><th scope=\"row\">{id}</th><td>{store}</td><td>{ready}</td><td>{promise}</td><td>{plan}</td><td>{menu}</td></tr>",
             id = esc(&o.id),
             late = if o.late_cause.is_some() {
                 " class=\"late\""
@@ -532,7 +533,7 @@ h2{font-size:1.1rem;margin:1rem 0 .4rem}h3{font-size:1rem;margin:.6rem 0 .3rem}\
 .counters{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:.5rem 0}\
 .counters li{padding:.3rem .6rem;background:#f1f3f2;border-radius:4px}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #e1e5e3;vertical-align:top}\
-tr.late th,li.late strong{color:#8a1c12}.late-mark{color:#8a1c12}.quiet{color:#4d4d4d}\
+tr.late th,li.late strong{color:#8a1c12}tr[draggable]{cursor:grab}.couriers>li.drop{outline:3px dashed #1d4f91}.late-mark{color:#8a1c12}.quiet{color:#4d4d4d}\
 .alerts{padding-left:1.2rem}.alert.late_risk,.alert.cold_chain{color:#8a1c12}\
 .orders,.couriers,.stops{padding-left:1.2rem;margin:.2rem 0}.couriers>li{margin:.4rem 0}\
 .timeline{display:block;width:100%;max-width:360px;height:20px;margin:.2rem 0}\

@@ -309,6 +309,31 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
         "the console changed in place"
     );
 
+    // Dragged from the queue onto the courier: assigned, said so, in place.
+    browser
+        .run(
+            "const dt = new DataTransfer();
+             const row = document.getElementById('order-o-2');
+             const to = document.querySelector('li[data-courier=c1]');
+             row.dispatchEvent(new DragEvent('dragstart', {dataTransfer: dt, bubbles: true}));
+             to.dispatchEvent(new DragEvent('dragover', {dataTransfer: dt, bubbles: true, cancelable: true}));
+             to.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+             return true;",
+        )
+        .await;
+    waited(
+        &browser,
+        "const p = document.querySelector('main > .done'); return p && p.textContent === 'Order o-2 assigned.';",
+    )
+    .await;
+    let (_, b) = api.call("GET", "/v1/orders/o-2", &dispatcher, None).await;
+    assert_eq!(b["properties"]["courier_id"], json!("c1"), "{b}");
+    assert_eq!(
+        browser.run("return window.notReloaded === true;").await,
+        json!(true),
+        "assigned in place"
+    );
+
     // Signed out; a planner's key is told this screen is not theirs.
     browser
         .run("document.querySelector('form.who button').click(); return true;")

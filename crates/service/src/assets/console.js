@@ -1,7 +1,8 @@
 // The dispatcher's console, live: follows /console/live. Couriers glide to each new
 // position (the map's own frame, data-frame); when orders or the plan change, the lists
-// are fetched again and swapped in place, keeping the focus where it was. The page works
-// without this script: every action reloads it.
+// are fetched again and swapped in place, keeping the focus where it was. An order in
+// the queue dragged onto a courier is assigned to it, through the same form the menus
+// post. The page works without this script: every action reloads it.
 (function () {
   'use strict';
   var map = document.querySelector('.map svg[data-frame]');
@@ -24,6 +25,47 @@
       source.close();
       setTimeout(function () { connect(); refresh(); }, retry);
       retry = Math.min(retry * 2, 15000);
+    });
+  }
+
+  // Drag an order of the queue onto a courier of the list to give it to that courier.
+  document.addEventListener('dragstart', function (e) {
+    var row = e.target.closest && e.target.closest('tr[data-order][draggable]');
+    if (row) { e.dataTransfer.setData('text/plain', row.getAttribute('data-order')); }
+  });
+  document.addEventListener('dragover', function (e) {
+    var li = e.target.closest && e.target.closest('li[data-courier]');
+    if (li) { e.preventDefault(); li.classList.add('drop'); }
+  });
+  document.addEventListener('dragleave', function (e) {
+    var li = e.target.closest && e.target.closest('li[data-courier]');
+    if (li) { li.classList.remove('drop'); }
+  });
+  document.addEventListener('drop', function (e) {
+    var li = e.target.closest && e.target.closest('li[data-courier]');
+    var order = e.dataTransfer && e.dataTransfer.getData('text/plain');
+    if (!li || !order) { return; }
+    e.preventDefault();
+    li.classList.remove('drop');
+    assign(order, li.getAttribute('data-courier'));
+  });
+
+  // Posts the assignment as the menu's form does; shows what the console answered (done,
+  // or refused with why) and its lists, in place.
+  function assign(order, courier) {
+    fetch('/console/assign', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'order_id=' + encodeURIComponent(order) + '&courier_id=' + encodeURIComponent(courier)
+    }).then(function (r) { return r.text(); }).then(function (html) {
+      var page = new DOMParser().parseFromString(html, 'text/html');
+      var fresh = page.getElementById('lists');
+      if (fresh) { lists.innerHTML = fresh.innerHTML; }
+      var said = page.querySelector('main > .done, main > .error');
+      var old = document.querySelector('main > .done, main > .error');
+      if (old) { old.remove(); }
+      if (said) { lists.parentNode.insertBefore(document.adoptNode(said), lists); }
     });
   }
 
