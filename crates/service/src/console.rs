@@ -47,6 +47,8 @@ const READY_WAITING_MS: i64 = 5 * 60_000;
 pub(crate) struct Show {
     /// Only this store's orders.
     store: Option<String>,
+    /// Only the orders of this region's stores (as the planner splits them).
+    region: Option<String>,
     /// What was just done, as the console's own actions say it (`assigned`, `unassigned`).
     done: Option<String>,
     /// The order it was done to.
@@ -88,7 +90,14 @@ pub(crate) async fn page(
         Err(e) => return login::refusal(e, &here(&uri)),
     };
     let said = done_words(&show);
-    render(&state, &caller, show.store, said, StatusCode::OK).await
+    render(
+        &state,
+        &caller,
+        (show.store, show.region),
+        said,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The console's lists alone, as the live script swaps them in.
@@ -103,7 +112,7 @@ pub(crate) async fn lists(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    match board(&state, &caller, show.store, None).await {
+    match board(&state, &caller, (show.store, show.region), None).await {
         Ok(b) => html(console_view::lists(&b)),
         Err(e) => e.into_response(),
     }
@@ -158,7 +167,14 @@ async fn act(
             false,
             "the form was incomplete; choose an order and a courier".into(),
         );
-        return render(&state, &caller, None, Some(said), StatusCode::BAD_REQUEST).await;
+        return render(
+            &state,
+            &caller,
+            (None, None),
+            Some(said),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
     let change = StatusChange {
         status: status.to_string(),
@@ -180,7 +196,7 @@ async fn act(
                 false,
                 format!("Order {} was not changed: {}", m.order_id, e.message),
             );
-            render(&state, &caller, None, Some(said), e.status).await
+            render(&state, &caller, (None, None), Some(said), e.status).await
         }
     }
 }
@@ -241,13 +257,13 @@ fn here(uri: &OriginalUri) -> String {
 async fn render(
     state: &AppState,
     caller: &Caller,
-    store: Option<String>,
+    only: Only,
     said: Option<(bool, String)>,
     status: StatusCode,
 ) -> Response {
     // Read before the board, so that a change made while it is drawn shows as one.
     let version = lists_version(state).await;
-    let b = match board(state, caller, store, said).await {
+    let b = match board(state, caller, only, said).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
@@ -280,18 +296,34 @@ fn map_frame(b: &Board) -> Option<Frame> {
     console_view::frame(&stores, &others)
 }
 
+/// The store and the region the lists are narrowed to, if any.
+type Only = (Option<String>, Option<String>);
+
 /// What the console shows now.
 async fn board(
     state: &AppState,
     caller: &Caller,
-    only_store: Option<String>,
+    (only_store, only_region): Only,
     said: Option<(bool, String)>,
 ) -> Result<Board, ApiError> {
     let now_ms = state.clock.now_ms();
     let shops = state.store.shops().await?;
+    let region_of: HashMap<&str, String> = shops
+        .iter()
+        .map(|s| (s.id.as_str(), state.regions.of(&snapshot::store(s))))
+        .collect();
     let only_store = only_store.filter(|s| shops.iter().any(|x| &x.id == s));
+    let only_region = only_region.filter(|r| region_of.values().any(|x| x == r));
     let mut open = snapshot::open_orders(state).await?;
-    open.retain(|o| only_store.as_ref().is_none_or(|s| &o.shop_id == s));
+    open.retain(|o| {
+        only_store.as_ref().is_none_or(|s| &o.shop_id == s)
+            && only_region
+                .as_ref()
+                .is_none_or(|r| region_of.get(o.shop_id.as_str()) == Some(r))
+    });
+    let mut regions: Vec<String> = region_of.values().cloned().collect();
+    regions.sort();
+    regions.dedup();
     let plan = state.plan.read().await.clone();
     let latest = state.latest.read().await.clone();
     let couriers: Vec<CourierRow> = state
@@ -325,6 +357,8 @@ async fn board(
             })
             .collect(),
         only_store,
+        regions,
+        only_region,
         couriers,
         orders: rows,
         alerts,
@@ -599,6 +633,7 @@ mod tests {
     fn the_console_says_what_its_own_actions_did_and_nothing_else() {
         let show = |done: &str| Show {
             store: None,
+            region: None,
             done: Some(done.to_string()),
             order: Some("o-<1>".to_string()),
         };

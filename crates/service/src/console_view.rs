@@ -116,6 +116,10 @@ pub(crate) struct Board {
     pub(crate) stores: Vec<StoreMark>,
     /// The store the lists are filtered to.
     pub(crate) only_store: Option<String>,
+    /// The regions the planner plans apart, by name.
+    pub(crate) regions: Vec<String>,
+    /// The region the lists are filtered to.
+    pub(crate) only_region: Option<String>,
     pub(crate) couriers: Vec<CourierRow>,
     pub(crate) orders: Vec<OrderRow>,
     pub(crate) alerts: Vec<Alert>,
@@ -173,26 +177,61 @@ pub(crate) fn lists(b: &Board) -> String {
 }
 
 fn header(b: &Board) -> String {
-    let mut options = String::from("<option value=\"\">every store</option>");
-    for s in &b.stores {
-        let chosen = if b.only_store.as_deref() == Some(&s.id) {
+    let stores: Vec<(String, String)> = b
+        .stores
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect();
+    let mut filters = menu(
+        "store",
+        "Store",
+        "every store",
+        &stores,
+        b.only_store.as_deref(),
+    );
+    if b.regions.len() > 1 {
+        let regions: Vec<(String, String)> =
+            b.regions.iter().map(|r| (r.clone(), r.clone())).collect();
+        filters += &menu(
+            "region",
+            "Region",
+            "every region",
+            &regions,
+            b.only_region.as_deref(),
+        );
+    }
+    format!(
+        "<header class=\"bar\"><h1>Dispatch</h1>\
+<form method=\"get\" action=\"/console\" class=\"filter\">{filters}<button type=\"submit\">Show</button></form>\
+{}</header>\n",
+        signed_in_as(&b.who)
+    )
+}
+
+/// A labelled menu of `(value, label)` with `all` first, `chosen` selected.
+fn menu(
+    name: &str,
+    label: &str,
+    all: &str,
+    items: &[(String, String)],
+    chosen: Option<&str>,
+) -> String {
+    let mut options = format!("<option value=\"\">{all}</option>");
+    for (value, text) in items {
+        let selected = if chosen == Some(value.as_str()) {
             " selected"
         } else {
             ""
         };
         let _ = write!(
             options,
-            "<option value=\"{}\"{chosen}>{}</option>",
-            esc(&s.id),
-            esc(&s.name)
+            "<option value=\"{}\"{selected}>{}</option>",
+            esc(value),
+            esc(text)
         );
     }
     format!(
-        "<header class=\"bar\"><h1>Dispatch</h1>\
-<form method=\"get\" action=\"/console\" class=\"filter\"><label for=\"store\">Store</label> \
-<select id=\"store\" name=\"store\">{options}</select> <button type=\"submit\">Show</button></form>\
-{}</header>\n",
-        signed_in_as(&b.who)
+        "<label for=\"{name}\">{label}</label> <select id=\"{name}\" name=\"{name}\">{options}</select> "
     )
 }
 
@@ -563,6 +602,8 @@ mod tests {
                 at: [-8.61, 41.14],
             }],
             only_store: None,
+            regions: vec!["north".to_string(), "south".to_string()],
+            only_region: Some("south".to_string()),
             couriers: vec![CourierRow {
                 id: "c1".to_string(),
                 name: "Rui".to_string(),
@@ -632,6 +673,7 @@ mod tests {
         assert!(html.contains("late: kitchen"));
         assert!(html.contains("aria-label=\"Next hour: 1 stops, 1 late\""));
         assert!(html.contains("class=\"courier late_risk\" data-courier=\"c1\""));
+        assert!(html.contains("<option value=\"south\" selected>south</option>"));
     }
 
     #[test]

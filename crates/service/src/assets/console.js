@@ -61,11 +61,22 @@
     }).then(function (r) { return r.text(); }).then(function (html) {
       var page = new DOMParser().parseFromString(html, 'text/html');
       var fresh = page.getElementById('lists');
-      if (fresh) { lists.innerHTML = fresh.innerHTML; }
+      if (fresh) { lists.innerHTML = fresh.innerHTML; recolour(); }
       var said = page.querySelector('main > .done, main > .error');
       var old = document.querySelector('main > .done, main > .error');
       if (old) { old.remove(); }
       if (said) { lists.parentNode.insertBefore(document.adoptNode(said), lists); }
+    });
+  }
+
+  // Each courier's marker takes the state its row in the lists now shows.
+  function recolour() {
+    if (!map) { return; }
+    lists.querySelectorAll('li[data-courier] .dot').forEach(function (dot) {
+      var id = dot.parentNode.getAttribute('data-courier');
+      var state = dot.className.replace('dot', '').trim();
+      var marker = map.querySelector('circle.courier[data-courier="' + CSS.escape(id) + '"]');
+      if (marker && state) { marker.setAttribute('class', 'courier ' + state); }
     });
   }
 
@@ -97,6 +108,7 @@
           var again = document.getElementById(focused);
           if (again) { again.focus(); }
         }
+        recolour();
         document.body.setAttribute('data-lists', String(Date.now()));
       });
   }
