@@ -105,6 +105,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(console::lists))
         .routes(routes!(console::assign))
         .routes(routes!(console::unassign))
+        .routes(routes!(console::check))
         .routes(routes!(console::live))
         .routes(routes!(desk::page))
         .routes(routes!(desk::order))

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use freshroute_dispatch::Plan;
 use freshroute_store::{Courier, Order, OrderStatus, Role, Shop, Storage};
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::ApiError;
 use crate::auth::Caller;
@@ -25,6 +26,7 @@ use crate::login;
 use crate::map_frame::Frame;
 use crate::orders::{self, StatusChange, eta_ms};
 use crate::pages::{Page, document, query_escape, see_other};
+use crate::plan_mode::{HandRoute, HandStop};
 use crate::snapshot;
 use crate::state::AppState;
 
@@ -198,6 +200,127 @@ async fn act(
             );
             render(&state, &caller, (None, None), Some(said), e.status).await
         }
+    }
+}
+
+/// What the planner would hold of giving the order to the courier after the stops the
+/// plan gives it now (plan mode, `plan_mode::judge`): the ETA at the door and every rule
+/// it would break. Nothing is changed.
+#[utoipa::path(post, path = "/console/check", tag = "pages",
+    request_body(content = Move, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "The console, saying what the route would be", content_type = "text/html", body = String)))]
+pub(crate) async fn check(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    uri: OriginalUri,
+    form: Result<Form<Move>, FormRejection>,
+) -> Response {
+    let caller = match login::with_role(caller, &ROLES) {
+        Ok(c) => c,
+        Err(e) => return login::refusal(e, &here(&uri)),
+    };
+    let said = match form {
+        Ok(Form(m)) => match m.courier_id {
+            Some(courier) => preview(&state, &m.order_id, &courier).await,
+            None => (false, "choose a courier to check".to_string()),
+        },
+        Err(_) => (
+            false,
+            "the form was incomplete; choose an order and a courier".to_string(),
+        ),
+    };
+    render(&state, &caller, (None, None), Some(said), StatusCode::OK).await
+}
+
+/// The order's pickup and delivery after `courier`'s planned stops, judged; in words.
+async fn preview(state: &AppState, order: &str, courier: &str) -> (bool, String) {
+    let mut stops: Vec<HandStop> = state
+        .plan
+        .read()
+        .await
+        .as_ref()
+        .and_then(|p| p.routes.iter().find(|r| r.courier_id == courier).cloned())
+        .map(|r| r.stops)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.order_id != order)
+        .map(|s| HandStop {
+            order_id: s.order_id,
+            kind: s.kind.to_string(),
+        })
+        .collect();
+    let before = stops.len();
+    for kind in ["pickup", "delivery"] {
+        stops.push(HandStop {
+            order_id: order.to_string(),
+            kind: kind.to_string(),
+        });
+    }
+    let route = HandRoute {
+        courier_id: courier.to_string(),
+        stops,
+    };
+    match crate::plan_mode::judge(state, route).await {
+        Ok(v) => verdict_words(
+            (order, courier, before),
+            &serde_json::to_value(&v).unwrap_or_default(),
+            state.time_zone,
+        ),
+        Err(e) => (
+            false,
+            format!("Order {order} cannot go to {courier}: {}", e.message),
+        ),
+    }
+}
+
+/// A judged route in a sentence: where the order lands, and what breaks.
+fn verdict_words(
+    (order, courier, before): (&str, &str, usize),
+    v: &Value,
+    zone: freshroute_calendar::Zone,
+) -> (bool, String) {
+    let door = v["stops"].as_array().and_then(|s| s.last());
+    let at = door
+        .and_then(|d| d["arrival"].as_str())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or_else(
+            || "no time the planner can give".to_string(),
+            |t| {
+                let m = zone.minute_of_day(t.timestamp_millis());
+                format!("{:02}:{:02}", m / 60, m % 60)
+            },
+        );
+    let mut broken: Vec<String> = v["violations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(
+            v["stops"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|s| s["violations"].as_array().into_iter().flatten()),
+        )
+        .filter_map(|x| x["message"].as_str().map(str::to_string))
+        .collect();
+    broken.dedup();
+    let late = door
+        .and_then(|d| d["warnings"].as_array())
+        .is_some_and(|w| !w.is_empty());
+    let head = format!(
+        "If {courier} takes order {order} after the {before} stops planned for it, it reaches the door at {at}{}.",
+        if late { ", after its promise" } else { "" }
+    );
+    if broken.is_empty() {
+        (
+            true,
+            format!("{head} Nothing the planner forbids. Assign it to make it so."),
+        )
+    } else {
+        (
+            false,
+            format!("{head} The planner would refuse it: {}.", broken.join("; ")),
+        )
     }
 }
 
@@ -626,6 +749,24 @@ mod tests {
         assert_eq!(
             cold_words("o-1", 1200, -61_000),
             "Order o-1 will reach its door 2 min past its 20 min ride limit."
+        );
+    }
+
+    #[test]
+    fn a_checked_route_says_when_it_reaches_the_door_and_what_the_planner_forbids() {
+        let v = serde_json::json!({
+            "violations": [],
+            "stops": [
+                {"violations": [], "warnings": []},
+                {"arrival": "2026-12-07T11:05:00+00:00", "violations": [{"code": "ride_limit", "message": "the gelato rides 24 min of its 20"}], "warnings": [{"code": "late"}]}
+            ]
+        });
+        let lisbon: freshroute_calendar::Zone = "Europe/Lisbon".parse().expect("zone");
+        let (ok, text) = verdict_words(("o-1", "c1", 2), &v, lisbon);
+        assert!(!ok);
+        assert_eq!(
+            text,
+            "If c1 takes order o-1 after the 2 stops planned for it, it reaches the door at 11:05, after its promise. The planner would refuse it: the gelato rides 24 min of its 20."
         );
     }
 

@@ -368,7 +368,8 @@ fn assign_menu(b: &Board, o: &OrderRow) -> String {
 <input type=\"hidden\" name=\"order_id\" value=\"{id}\">\
 <label class=\"hidden\" for=\"to-{id}\">Courier for order {id}</label>\
 <select id=\"to-{id}\" name=\"courier_id\">{options}</select> \
-<button type=\"submit\">Assign</button></form>"
+<button type=\"submit\">Assign</button> \
+<button type=\"submit\" formaction=\"/console/check\">Check</button></form>"
     )
 }
 

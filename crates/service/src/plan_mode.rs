@@ -30,10 +30,10 @@ use crate::{ApiError, ErrorBody};
 pub(crate) struct HandStop {
     /// The order.
     #[schema(example = "o-1001")]
-    order_id: String,
+    pub(crate) order_id: String,
     /// `pickup` or `delivery`.
     #[schema(example = "pickup")]
-    kind: String,
+    pub(crate) kind: String,
 }
 
 /// A route a dispatcher fixes by hand.
@@ -42,9 +42,9 @@ pub(crate) struct HandStop {
 pub(crate) struct HandRoute {
     /// The courier who would drive it.
     #[schema(example = "c-03")]
-    courier_id: String,
+    pub(crate) courier_id: String,
     /// Its stops in order (goods already on board need only their delivery).
-    stops: Vec<HandStop>,
+    pub(crate) stops: Vec<HandStop>,
 }
 
 /// One stop of a judged route.
@@ -107,6 +107,14 @@ pub(crate) async fn check(
 ) -> Result<Json<RouteVerdictView>, ApiError> {
     caller.require(&[Role::Admin, Role::Dispatcher])?;
     let Json(route) = body?;
+    Ok(Json(judge(&state, route).await?))
+}
+
+/// A hand-made route as the planner would hold it (the API's check and the console's).
+pub(crate) async fn judge(
+    state: &AppState,
+    route: HandRoute,
+) -> Result<RouteVerdictView, ApiError> {
     if route.stops.is_empty() || route.stops.len() > 200 {
         return Err(ApiError::bad_request("invalid_stops", "give 1 to 200 stops").at("stops"));
     }
@@ -188,7 +196,7 @@ pub(crate) async fn check(
         let (lat, lon) = table_place(&orders, &shops, s);
         places.push(Place { lat, lon });
     }
-    let snap = snapshot(&state).await?;
+    let snap = snapshot(state).await?;
     let (roads, planner) = (state.roads.clone(), state.planner);
     let (courier_id, stops) = (courier.id.clone(), sides(&route));
     let (verdict, legs) = tokio::task::spawn_blocking(move || {
@@ -229,7 +237,7 @@ pub(crate) async fn check(
             }
         })
         .collect();
-    Ok(Json(RouteVerdictView {
+    Ok(RouteVerdictView {
         courier_id: courier.id,
         from: Sighting {
             geometry: point(fix.lat, fix.lon),
@@ -238,7 +246,7 @@ pub(crate) async fn check(
         feasible: verdict.feasible(),
         violations: verdict.violations.clone(),
         stops,
-    }))
+    })
 }
 
 /// The hand route's stops as the judge reads them (kinds were checked on entry).

@@ -274,6 +274,28 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
         "{text}"
     );
     checked(&browser, "console-queue").await;
+    // Checked first, by keyboard (the menu, Tab past Assign to Check, Enter): where the
+    // order would land with the courier, and nothing changed.
+    browser
+        .run("document.getElementById('to-o-1').focus(); return true;")
+        .await;
+    browser.keys(&format!("{TAB}{TAB}{ENTER}")).await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('main > .done, main > .error'); return p && p.textContent.startsWith('If c1') && p.textContent;",
+    )
+    .await;
+    assert!(
+        said.as_str()
+            .is_some_and(|t| t.contains("takes order o-1") && t.contains("reaches the door at")),
+        "{said}"
+    );
+    let (_, b) = api.call("GET", "/v1/orders/o-1", &dispatcher, None).await;
+    assert_eq!(
+        b["properties"]["status"],
+        json!("placed"),
+        "a check changes nothing"
+    );
     browser
         .run("document.getElementById('to-o-1').focus(); return true;")
         .await;
