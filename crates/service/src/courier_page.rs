@@ -151,7 +151,7 @@ async fn render(
     };
     let body = body(
         name,
-        &crate::console::who(caller),
+        &crate::login::who(caller),
         zone,
         stops.as_ref(),
         said.as_ref(),

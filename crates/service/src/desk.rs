@@ -230,7 +230,7 @@ async fn order_page(
 
 async fn desk_data(state: &AppState, caller: &Caller) -> Result<DeskData, ApiError> {
     Ok(DeskData {
-        who: crate::console::who(caller),
+        who: crate::login::who(caller),
         round: state.store.latest_round().await?,
         orders: state.store.purchase_orders(None, None, 200).await?,
         lots: state.store.stock_lots(None).await?,
@@ -261,7 +261,7 @@ async fn order_data(
         .map(|s| ((s.sku, s.date), s.units))
         .collect();
     Ok(Some(OrderData {
-        who: crate::console::who(caller),
+        who: crate::login::who(caller),
         events: state.store.purchase_order_events(id).await?,
         names: crate::auth::key_names(state).await?,
         stores: store_names(state).await?,

@@ -11,6 +11,7 @@ mod chain_rules;
 mod charts;
 mod connections;
 mod console;
+mod console_board;
 mod console_view;
 mod courier_edits;
 mod courier_page;

@@ -216,6 +216,15 @@ fn form_page(status: StatusCode, next: &str, note: &str) -> Response {
     )
 }
 
+/// Who is signed in, as the pages show it.
+pub(crate) fn who(caller: &Caller) -> String {
+    if caller.name.is_empty() {
+        format!("{} key {}", caller.role, caller.key_id)
+    } else {
+        format!("{} ({})", caller.name, caller.role)
+    }
+}
+
 /// The caller, if it has one of `roles` (a page's check, whose refusal [`refusal`]
 /// turns into a page).
 pub(crate) fn with_role(
