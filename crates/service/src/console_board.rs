@@ -23,6 +23,8 @@ const STREETS: usize = 12_000;
 /// Goods on board reaching their door with less than this left of their ride limit are
 /// an alert, milliseconds.
 const COLD_MARGIN_MS: i64 = 5 * 60_000;
+/// Couriers an order's menu offers besides the plan's choice: the nearest to its store.
+const MENU_NEAREST: usize = 8;
 /// Food ready this long and not picked up is an alert, milliseconds.
 const READY_WAITING_MS: i64 = 5 * 60_000;
 
@@ -81,7 +83,7 @@ pub(crate) async fn board(
         .collect();
     let mut rows = Vec::with_capacity(open.len());
     for o in &open {
-        rows.push(order_row(state, o, &shops, plan.as_deref()).await);
+        rows.push(order_row(state, o, (&shops, &couriers), plan.as_deref()).await);
     }
     let mut alerts = alerts(&rows, &couriers, &open, now_ms, &shops);
     alerts.extend(cold_chain(state, &rows, &open).await?);
@@ -160,11 +162,14 @@ fn courier_row(
     }
 }
 
-async fn order_row(state: &AppState, o: &Order, shops: &[Shop], plan: Option<&Plan>) -> OrderRow {
-    let store = shops
-        .iter()
-        .find(|s| s.id == o.shop_id)
-        .map_or_else(|| o.shop_id.clone(), |s| s.name.clone());
+async fn order_row(
+    state: &AppState,
+    o: &Order,
+    (shops, couriers): (&[Shop], &[CourierRow]),
+    plan: Option<&Plan>,
+) -> OrderRow {
+    let shop = shops.iter().find(|s| s.id == o.shop_id);
+    let store = shop.map_or_else(|| o.shop_id.clone(), |s| s.name.clone());
     let late_cause = plan
         .and_then(|p| p.behind.iter().find(|l| l.order_id == o.id))
         .map(|l| l.cause);
@@ -190,9 +195,35 @@ async fn order_row(state: &AppState, o: &Order, shops: &[Shop], plan: Option<&Pl
         eta_ms: eta_ms(state, &o.id).await,
         late_cause,
         unplanned,
+        choices: match (o.status, shop) {
+            (OrderStatus::Placed, Some(s)) => {
+                choices(planned_for.as_deref(), [s.lon, s.lat], couriers)
+            }
+            _ => Vec::new(),
+        },
         planned_for,
         door: [o.lon, o.lat],
     }
+}
+
+/// The couriers an order's menu offers: the plan's choice, then the [`MENU_NEAREST`]
+/// nearest to its store (a courier far away is still given by dragging the order onto it).
+fn choices(planned: Option<&str>, store: [f64; 2], couriers: &[CourierRow]) -> Vec<String> {
+    let east = crate::places::east_m_per_degree(store[1]);
+    let metres = |p: [f64; 2]| {
+        ((p[0] - store[0]) * east).hypot((p[1] - store[1]) * crate::places::NORTH_M_PER_DEGREE)
+    };
+    let mut near: Vec<(f64, &str)> = couriers
+        .iter()
+        .filter(|c| Some(c.id.as_str()) != planned)
+        .filter_map(|c| Some((metres(c.at?), c.id.as_str())))
+        .collect();
+    near.sort_by(|a, b| a.0.total_cmp(&b.0));
+    planned
+        .into_iter()
+        .chain(near.into_iter().take(MENU_NEAREST).map(|(_, id)| id))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Late risk, food ready and waiting, couriers silent while they have stops (the cold

@@ -96,6 +96,8 @@ pub(crate) struct OrderRow {
     pub(crate) unplanned: Option<&'static str>,
     /// The courier the plan gives it, if not assigned yet.
     pub(crate) planned_for: Option<String>,
+    /// The couriers its menu offers, in order (the plan's choice first).
+    pub(crate) choices: Vec<String>,
     /// The door, `[lon, lat]`.
     pub(crate) door: [f64; 2],
 }
@@ -339,20 +341,12 @@ fn plan_words(b: &Board, o: &OrderRow) -> String {
     words
 }
 
-/// A form to give the order to a courier: the plan's choice first, then every courier
-/// on shift.
+/// A form to give the order to one of its couriers (the plan's choice first).
 fn assign_menu(b: &Board, o: &OrderRow) -> String {
     let id = esc(&o.id);
     let mut options = String::new();
-    let mut ids: Vec<&str> = o.planned_for.iter().map(String::as_str).collect();
-    ids.extend(
-        b.couriers
-            .iter()
-            .map(|c| c.id.as_str())
-            .filter(|c| Some(*c) != o.planned_for.as_deref()),
-    );
-    for c in ids {
-        let Some(row) = b.couriers.iter().find(|r| r.id == c) else {
+    for c in &o.choices {
+        let Some(row) = b.couriers.iter().find(|r| &r.id == c) else {
             continue;
         };
         let _ = write!(
@@ -630,6 +624,7 @@ mod tests {
                     late_cause: None,
                     unplanned: Some("no_courier_free"),
                     planned_for: None,
+                    choices: vec!["c1".to_string()],
                     door: [-8.60, 41.16],
                 },
                 OrderRow {
@@ -643,6 +638,7 @@ mod tests {
                     late_cause: Some("kitchen"),
                     unplanned: None,
                     planned_for: None,
+                    choices: Vec::new(),
                     door: [-8.605, 41.155],
                 },
             ],
@@ -669,6 +665,7 @@ mod tests {
                 && html.contains("name=\"order_id\" value=\"o1\"")
         );
         assert!(html.contains("not planned: no courier free"));
+        assert!(html.contains("<option value=\"c1\">Rui (late risk)</option>"));
         assert!(html.contains("action=\"/console/unassign\""));
         assert!(html.contains("role=\"alert\">the courier is off duty</p>"));
         assert!(html.contains("late: kitchen"));

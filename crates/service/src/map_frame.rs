@@ -4,6 +4,9 @@
 
 use crate::places::{NORTH_M_PER_DEGREE, east_m_per_degree};
 
+/// Picture units below which a line's points are not told apart.
+const DETAIL: f64 = 1.5;
+
 /// Where a map is: local metres around its origin, scaled to the picture.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Frame {
@@ -95,24 +98,32 @@ impl Frame {
         )
     }
 
-    /// A path of street segments, `M x y L x y` each.
+    /// A path of street segments, `M x y L x y` each, to the picture's whole units (a
+    /// background needs no finer; a city's streets stay a few hundred kilobytes).
     pub(crate) fn segments_path(&self, segments: &[[[f64; 2]; 2]]) -> String {
         use std::fmt::Write;
         let mut d = String::new();
         for [a, b] in segments {
             let ((ax, ay), (bx, by)) = (self.svg(*a), self.svg(*b));
-            let _ = write!(d, "M{ax:.1} {ay:.1}L{bx:.1} {by:.1}");
+            let _ = write!(d, "M{ax:.0} {ay:.0}L{bx:.0} {by:.0}");
         }
         d
     }
 
-    /// Points for a `polyline`.
+    /// Points for a `polyline`, leaving out those within [`DETAIL`] units of the last
+    /// one kept (the ends always kept): what the picture cannot show is not sent.
     pub(crate) fn polyline(&self, line: &[[f64; 2]]) -> String {
-        line.iter()
-            .map(|&p| {
-                let (x, y) = self.svg(p);
-                format!("{x:.1},{y:.1}")
-            })
+        let mut kept: Vec<(f64, f64)> = Vec::with_capacity(line.len());
+        for (k, &p) in line.iter().enumerate() {
+            let (x, y) = self.svg(p);
+            let last = k + 1 == line.len();
+            match kept.last() {
+                Some(&(lx, ly)) if !last && (x - lx).hypot(y - ly) < DETAIL => {}
+                _ => kept.push((x, y)),
+            }
+        }
+        kept.iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
             .collect::<Vec<_>>()
             .join(" ")
     }
@@ -136,5 +147,16 @@ mod tests {
         assert!(sw[0] < -8.62 && sw[1] < 41.14 && ne[0] > -8.60 && ne[1] > 41.16);
         // North is up.
         assert!(f.svg([-8.61, 41.16]).1 < f.svg([-8.61, 41.14]).1);
+    }
+
+    #[test]
+    fn a_line_keeps_its_ends_and_drops_what_the_picture_cannot_show() {
+        let f = Frame::fitting([0.0, 0.0], [[0.01, 0.01]], (100.0, 100.0), 0.0, 100.0);
+        // Ten points a metre apart, far below a unit here, then one 1 km on.
+        let mut line: Vec<[f64; 2]> = (0..10).map(|k| [k as f64 * 1e-5, 0.0]).collect();
+        line.push([0.01, 0.0]);
+        let points = f.polyline(&line);
+        assert_eq!(points.split(' ').count(), 2, "{points}");
+        assert!(points.starts_with(&format!("{:.1},", f.svg(line[0]).0)));
     }
 }
