@@ -9,7 +9,7 @@ use std::fmt::Write;
 use freshroute_calendar::Zone;
 
 use crate::map_frame::Frame;
-use crate::pages::{clock, esc, signed_in_as};
+use crate::pages::{clock, esc, said_banner, signed_in_as};
 
 /// The map's picture size and margin, in its units.
 pub(crate) const MAP_SIZE: (f64, f64) = (640.0, 420.0);
@@ -146,17 +146,8 @@ pub(crate) fn frame(stores: &[[f64; 2]], others: &[[f64; 2]]) -> Option<Frame> {
 /// The page's body.
 pub(crate) fn body(b: &Board, frame: Option<&Frame>) -> String {
     let mut out = header(b);
-    if let Some((ok, text)) = &b.said {
-        let (class, role) = if *ok {
-            ("done", "status")
-        } else {
-            ("error", "alert")
-        };
-        let _ = writeln!(
-            out,
-            "<p class=\"{class}\" role=\"{role}\">{}</p>",
-            esc(text)
-        );
+    if let Some(said) = &b.said {
+        out += &said_banner(said);
     }
     out += "<div id=\"lists\">\n";
     out += &lists(b);

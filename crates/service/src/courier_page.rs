@@ -17,7 +17,7 @@ use crate::ApiError;
 use crate::auth::Caller;
 use crate::login;
 use crate::orders::{self, StatusChange};
-use crate::pages::{Page, clock, document, esc, signed_in_as};
+use crate::pages::{Page, clock, document, esc, said_banner, signed_in_as};
 use crate::plan_views::{CourierStops, StopAhead};
 use crate::planner::stops_ahead;
 use crate::state::AppState;
@@ -97,13 +97,7 @@ pub(crate) async fn step(
             "a courier says an order is picked_up or delivered",
         )),
     };
-    let (said, status) = match said {
-        Ok(text) => ((true, text), StatusCode::OK),
-        Err(e) => (
-            (false, format!("Nothing was changed: {}", e.message)),
-            e.status,
-        ),
-    };
+    let (said, status) = crate::pages::outcome(said);
     render(&state, &caller, whose, Some(said), status).await
 }
 
@@ -181,13 +175,8 @@ fn body(
         esc(name),
         signed_in_as(who)
     );
-    if let Some((ok, text)) = said {
-        let (class, role) = if *ok {
-            ("done", "status")
-        } else {
-            ("error", "alert")
-        };
-        out += &format!("<p class=\"{class}\" role=\"{role}\">{}</p>\n", esc(text));
+    if let Some(said) = said {
+        out += &said_banner(said);
     }
     let list = stops.map(|s| s.stops.as_slice()).unwrap_or_default();
     if list.is_empty() {

@@ -102,13 +102,7 @@ pub(crate) async fn act(
         Ok(input) => run(&state, &caller, &id, input).await,
         Err(e) => Err(e),
     };
-    let (said, status) = match done {
-        Ok(text) => ((true, text), StatusCode::OK),
-        Err(e) => (
-            (false, format!("Nothing was changed: {}", e.message)),
-            e.status,
-        ),
-    };
+    let (said, status) = crate::pages::outcome(done);
     order_page(&state, &caller, &id, Some(said), status).await
 }
 

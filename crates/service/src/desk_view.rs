@@ -11,7 +11,7 @@ use freshroute_store::{PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Stock
 use serde_json::Value;
 
 use crate::charts::{self, Day};
-use crate::pages::{esc, signed_in_as};
+use crate::pages::{esc, said_banner, signed_in_as};
 use crate::purchase_views::approvals_needed;
 use crate::purchasing::PurchasingPolicy;
 use crate::rounds::StoredLine;
@@ -200,17 +200,8 @@ pub(crate) fn order(d: &OrderData) -> String {
     let o = &d.order;
     let mut out = header(&d.who);
     let _ = write!(out, "<h2>Purchase order {}</h2>", esc(&o.id));
-    if let Some((ok, text)) = &d.said {
-        let (class, role) = if *ok {
-            ("done", "status")
-        } else {
-            ("error", "alert")
-        };
-        let _ = write!(
-            out,
-            "<p class=\"{class}\" role=\"{role}\">{}</p>",
-            esc(text)
-        );
+    if let Some(said) = &d.said {
+        out += &said_banner(said);
     }
     out += &summary(d);
     if o.status == PoStatus::Proposed {

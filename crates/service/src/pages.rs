@@ -92,6 +92,35 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
+/// What an action on a page said: `(true, text)` done, `(false, text)` refused.
+pub(crate) type Said = (bool, String);
+
+/// An action's outcome as a page tells it, and the status the page answers with: done
+/// (200), or refused with the reason, nothing changed (the refusal's status).
+pub(crate) fn outcome(done: Result<String, crate::ApiError>) -> (Said, StatusCode) {
+    match done {
+        Ok(text) => ((true, text), StatusCode::OK),
+        Err(e) => (
+            (false, format!("Nothing was changed: {}", e.message)),
+            e.status,
+        ),
+    }
+}
+
+/// What an action said, as the paragraph at the top of a page (read out by screen
+/// readers: a status when done, an alert when refused).
+pub(crate) fn said_banner(said: &Said) -> String {
+    let (class, role) = if said.0 {
+        ("done", "status")
+    } else {
+        ("error", "alert")
+    };
+    format!(
+        "<p class=\"{class}\" role=\"{role}\">{}</p>\n",
+        esc(&said.1)
+    )
+}
+
 /// Who is signed in, with the button that signs out.
 pub(crate) fn signed_in_as(who: &str) -> String {
     format!(

@@ -196,6 +196,25 @@ async fn a_customer_follows_the_tracking_link_through_pickup_and_delivery() {
     checked(&browser, "tracking-expired").await;
 }
 
+/// Focuses the control `element` (a script expression) finds and presses Enter on it,
+/// as a person at the keyboard does.
+async fn press(browser: &Browser, element: &str) {
+    browser
+        .run(&format!("{element}.focus(); return true;"))
+        .await;
+    browser.keys(&ENTER.to_string()).await;
+}
+
+/// What the page says was done or refused, once it says it.
+async fn what_was_said(browser: &Browser) -> serde_json::Value {
+    waited(
+        browser,
+        "const p = document.querySelector('.done, .error'); return p && p.textContent;",
+    )
+    .await
+    .0
+}
+
 /// Types `key` into the sign-in form and presses Enter. The browser may have kept the
 /// last key typed there; this one replaces it.
 async fn sign_in(browser: &Browser, key: &str) {
@@ -255,10 +274,11 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
 
     // By keyboard: unassign o-1 (its button, Enter), then give it back from the queue
     // (its courier menu, Tab to Assign, Enter).
-    browser
-        .run("document.querySelector('[aria-label=\"Unassign order o-1\"]').focus(); return true;")
-        .await;
-    browser.keys(&ENTER.to_string()).await;
+    press(
+        &browser,
+        "document.querySelector('[aria-label=\"Unassign order o-1\"]')",
+    )
+    .await;
     let (said, _) = waited(
         &browser,
         "const p = document.querySelector('.done'); return p && p.textContent;",
@@ -398,15 +418,12 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
         "{text}"
     );
     checked(&browser, "courier").await;
-    browser
-        .run("document.querySelector('form[action$=\"/picked_up\"] button').focus(); return true;")
-        .await;
-    browser.keys(&ENTER.to_string()).await;
-    let (said, _) = waited(
+    press(
         &browser,
-        "const p = document.querySelector('.done, .error'); return p && p.textContent;",
+        "document.querySelector('form[action$=\"/picked_up\"] button')",
     )
     .await;
+    let said = what_was_said(&browser).await;
     let first = ["o-1", "o-2"]
         .iter()
         .find(|o| said.as_str().is_some_and(|t| t.contains(*o)))
@@ -502,11 +519,7 @@ async fn a_planner_reads_why_edits_approves_and_rejects_purchase_orders_on_the_d
         .as_i64()
         .expect("cases");
     browser.keys(&format!("{}{ENTER}", first + 1)).await;
-    let (said, _) = waited(
-        &browser,
-        "const p = document.querySelector('.done, .error'); return p && p.textContent;",
-    )
-    .await;
+    let said = what_was_said(&browser).await;
     let said = said.as_str().unwrap_or_default().to_string();
     assert!(
         said.contains("is edited") && said.contains("than the round's plan"),
@@ -515,10 +528,11 @@ async fn a_planner_reads_why_edits_approves_and_rejects_purchase_orders_on_the_d
     checked(&browser, "desk-order-edited").await;
 
     // Approved from its button.
-    browser
-        .run("document.querySelector('form[action$=\"/approve\"] button').focus(); return true;")
-        .await;
-    browser.keys(&ENTER.to_string()).await;
+    press(
+        &browser,
+        "document.querySelector('form[action$=\"/approve\"] button')",
+    )
+    .await;
     let (said, _) = waited(&browser, "const p = document.querySelector('.done, .error'); return p && !p.textContent.includes('edited') && p.textContent;").await;
     assert!(
         said.as_str().is_some_and(|t| t.contains("approv")),
@@ -552,11 +566,7 @@ async fn a_planner_reads_why_edits_approves_and_rejects_purchase_orders_on_the_d
             "The store is closed for works that week{TAB}{ENTER}"
         ))
         .await;
-    let (said, _) = waited(
-        &browser,
-        "const p = document.querySelector('.done, .error'); return p && p.textContent;",
-    )
-    .await;
+    let said = what_was_said(&browser).await;
     assert_eq!(said, json!(format!("Order {} is rejected.", ids[1])));
     let (_, o) = api
         .call(
