@@ -224,6 +224,16 @@ async fn sign_in(browser: &Browser, key: &str) {
     browser.keys(&format!("{key}{ENTER}")).await;
 }
 
+/// Signs out from the page's own button, opens `url` and signs in there with `key`.
+async fn sign_out_and_open(browser: &Browser, url: &str, key: &str) {
+    browser
+        .run("document.querySelector('form.who button').click(); return true;")
+        .await;
+    waited(browser, "return location.pathname === '/login';").await;
+    browser.open(url).await;
+    sign_in(browser, key).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_console() {
     let Running {
@@ -377,12 +387,7 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
     );
 
     // Signed out; a planner's key is told this screen is not theirs.
-    browser
-        .run("document.querySelector('form.who button').click(); return true;")
-        .await;
-    waited(&browser, "return location.pathname === '/login';").await;
-    browser.open(&format!("{}/console", api.base)).await;
-    sign_in(&browser, &planner).await;
+    sign_out_and_open(&browser, &format!("{}/console", api.base), &planner).await;
     let (text, _) = waited(
         &browser,
         "const h = document.querySelector('h1'); return h && h.textContent !== 'Sign in to freshroute' && document.body.innerText;",
@@ -399,12 +404,7 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
     let courier = common::key(&store, Role::Courier, Some("c1")).await;
     let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
     assert_eq!(s, 200, "{b}");
-    browser
-        .run("document.querySelector('form.who button').click(); return true;")
-        .await;
-    waited(&browser, "return location.pathname === '/login';").await;
-    browser.open(&format!("{}/courier", api.base)).await;
-    sign_in(&browser, &courier).await;
+    sign_out_and_open(&browser, &format!("{}/courier", api.base), &courier).await;
     let (text, _) = waited(
         &browser,
         "return location.pathname === '/courier' && document.body.innerText;",
