@@ -120,6 +120,17 @@ impl Browser {
         .await;
     }
 
+    /// Sets a cookie for the page's host (a session made elsewhere, say); a page of that
+    /// host must be open.
+    pub async fn add_cookie(&self, name: &str, value: &str) {
+        self.command(
+            reqwest::Method::POST,
+            "/cookie",
+            Some(json!({"cookie": {"name": name, "value": value, "path": "/"}})),
+        )
+        .await;
+    }
+
     /// Runs `script` in the page (its `return` is the answer).
     pub async fn run(&self, script: &str) -> Value {
         self.command(

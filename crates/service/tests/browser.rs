@@ -12,7 +12,7 @@ use common::running::{
 };
 use freshroute_browser::{Browser, ENTER, TAB};
 use freshroute_service::NoticePolicy;
-use freshroute_store::{Role, Storage};
+use freshroute_store::{Role, Sessions, Storage};
 use serde_json::json;
 
 /// The checks every screen passes: no serious or critical accessibility violation,
@@ -256,6 +256,28 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
     let text = browser.text().await;
     assert!(text.contains("Sign in to freshroute"), "{text}");
     checked(&browser, "sign-in").await;
+
+    // A session past its end (a cookie of yesterday's shift) is sent to sign in again,
+    // and told why.
+    let dispatcher_hash = freshroute_service::auth::hash(&dispatcher);
+    store
+        .insert_session(&freshroute_store::Session {
+            token_hash: freshroute_service::auth::hash("fr_ses_yesterday"),
+            key_hash: dispatcher_hash,
+            created_ms: freshroute_service::now_ms() - 20 * 3_600_000,
+            expires_ms: freshroute_service::now_ms() - 8 * 3_600_000,
+        })
+        .await
+        .expect("an old session");
+    browser
+        .add_cookie("freshroute_session", "fr_ses_yesterday")
+        .await;
+    browser.open(&format!("{}/console", api.base)).await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Your session ended. Sign in again to go on."),
+        "{text}"
+    );
     sign_in(&browser, &dispatcher).await;
     waited(
         &browser,
