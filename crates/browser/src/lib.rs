@@ -227,8 +227,33 @@ async fn answer(req: reqwest::RequestBuilder) -> Value {
 }
 
 impl Drop for Browser {
+    /// Ends the WebDriver session first, so that Chromium quits (killing the driver alone
+    /// leaves the browser's processes behind), then stops the driver.
     fn drop(&mut self) {
+        end_session(&self.session);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE` of the session at `url` (`http://127.0.0.1:PORT/session/ID`), over a plain
+/// socket since a drop cannot wait on async I/O; waits at most a few seconds.
+fn end_session(url: &str) {
+    use std::io::{Read, Write};
+    let Some((host, path)) = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split_once('/'))
+    else {
+        return;
+    };
+    let Ok(mut socket) = std::net::TcpStream::connect(host) else {
+        return;
+    };
+    let _ = socket.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = format!(
+        "DELETE /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if socket.write_all(request.as_bytes()).is_ok() {
+        let _ = socket.read_to_end(&mut Vec::new());
     }
 }
