@@ -17,6 +17,7 @@ use freshroute_service::{AppState, Clock, RateLimit, auth, load_sample_chain, ro
 use freshroute_store::{ApiKey, Role, SqliteStore, Storage, StoreError};
 use serde_json::{Value, json};
 
+use crate::simulate::{iso, percentile};
 use crate::table::BenchTable;
 
 /// What the benchmark loads and for how long it sends fixes.
@@ -406,24 +407,21 @@ async fn weigh(
     tracking: &(String, String),
     table: &mut BenchTable,
 ) -> Result<(), ScreensError> {
-    let page = http.gzipped(&tracking.1, "text/html").await?;
-    let script = http.gzipped("/assets/track.js", "*/*").await?;
-    let kb = (page + script) as f64 / 1024.0;
-    table.check(
-        "tracking page with its map and script, gzip",
-        format!("{kb:.1} KB"),
-        "≤ 100 KB",
-        kb <= 100.0,
-    );
-    let page = http.gzipped("/console", "text/html").await?;
-    let script = http.gzipped("/assets/console.js", "*/*").await?;
-    let kb = (page + script) as f64 / 1024.0;
-    table.check(
-        "console with its map and script, gzip",
-        format!("{kb:.1} KB"),
-        "≤ 600 KB",
-        kb <= 600.0,
-    );
+    let pages = [
+        ("tracking page", tracking.1.as_str(), "track.js", 100.0),
+        ("console", "/console", "console.js", 600.0),
+    ];
+    for (what, path, script, limit) in pages {
+        let page = http.gzipped(path, "text/html").await?;
+        let script = http.gzipped(&format!("/assets/{script}"), "*/*").await?;
+        let kb = (page + script) as f64 / 1024.0;
+        table.check(
+            format!("{what} with its map and script, gzip"),
+            format!("{kb:.1} KB"),
+            format!("≤ {limit:.0} KB"),
+            kb <= limit,
+        );
+    }
     Ok(())
 }
 
@@ -518,7 +516,7 @@ async fn send_fixes(http: &Http, clock: &Clock, homes: &Homes, seconds: u64) -> 
                 let east = (s % 20) as f64;
                 let step = if east < 10.0 { east + 1.0 } else { 19.0 - east };
                 let at = [home[0] + STEP_DEG * step, home[1]];
-                let ms = system_ms();
+                let ms = freshroute_service::now_ms();
                 // A fix the service filters out (too fast, say) moves nothing: not counted.
                 let answer = fix(&http, &clock, &courier, at).await;
                 if answer.is_ok_and(|v| v["accepted"] == 1) {
@@ -539,12 +537,6 @@ async fn send_fixes(http: &Http, clock: &Clock, homes: &Homes, seconds: u64) -> 
         }
     }
     all
-}
-
-fn system_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// For each fix (of `only` courier, or every one), how long until its marker stood
@@ -598,21 +590,6 @@ async fn wait_for(browser: &Browser, script: &str) -> Result<Value, ScreensError
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-}
-
-fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_default()
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * p).round() as usize]
 }
 
 fn min(v: &[f64]) -> f64 {

@@ -163,16 +163,17 @@ pub struct LateOrder {
     pub cause: &'static str,
 }
 
-impl SimResult {
-    fn percentile(v: &[f64], p: f64) -> f64 {
-        if v.is_empty() {
-            return f64::NAN;
-        }
-        let mut s = v.to_vec();
-        s.sort_by(f64::total_cmp);
-        s[((s.len() as f64 - 1.0) * p).round() as usize]
+/// The `p` quantile of `v` (nearest rank between the ends), NaN when empty.
+pub(crate) fn percentile(v: &[f64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
     }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[((s.len() as f64 - 1.0) * p).round() as usize]
+}
 
+impl SimResult {
     fn share(n: usize, of: usize) -> f64 {
         if of == 0 { 0.0 } else { n as f64 / of as f64 }
     }
@@ -203,8 +204,8 @@ impl SimResult {
             "reachable": self.reachable,
             "reachable_on_time_share": Self::share(self.reachable_on_time, self.reachable),
             "c2d_mean_min": c2d_mean,
-            "c2d_p50_min": Self::percentile(&self.c2d_min, 0.5),
-            "c2d_p90_min": Self::percentile(&self.c2d_min, 0.9),
+            "c2d_p50_min": percentile(&self.c2d_min, 0.5),
+            "c2d_p90_min": percentile(&self.c2d_min, 0.9),
             "cold_chain_violations": self.cold_chain_violations,
             "orders_per_courier_hour": self.delivered as f64 / self.courier_hours.max(1e-9),
             "courier_km": self.distance_m / 1000.0,
@@ -212,8 +213,8 @@ impl SimResult {
             "eta_mae_min": abs.iter().sum::<f64>() / abs.len().max(1) as f64 / 60.0,
             "eta_within_2min_share": within(120),
             "eta_within_5min_share": within(300),
-            "replan_p50_ms": Self::percentile(&self.replan_ms, 0.5),
-            "replan_p99_ms": Self::percentile(&self.replan_ms, 0.99),
+            "replan_p50_ms": percentile(&self.replan_ms, 0.5),
+            "replan_p99_ms": percentile(&self.replan_ms, 0.99),
             "replans": self.replan_ms.len(),
             "span_min": self.span_s as f64 / 60.0,
             "late_reachable": self.late.len(),
@@ -560,7 +561,8 @@ fn parse_ms(v: &Value) -> Option<i64> {
         .map(|t| t.timestamp_millis())
 }
 
-fn iso(ms: i64) -> String {
+/// An instant as RFC 3339 in UTC, as the service reads times.
+pub(crate) fn iso(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339())
         .unwrap_or_default()

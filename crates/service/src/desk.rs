@@ -189,7 +189,7 @@ async fn run(
             let more = if cost >= 0 { "more" } else { "less" };
             Ok(format!(
                 "Order {id} is edited. By the store's model the plan around it now costs {} {more} than the round's plan (the model ended {}).",
-                desk_view::money(cost.abs()),
+                crate::pages::money(cost.abs()),
                 v["edit_cost_model_status"]
                     .as_str()
                     .unwrap_or("?")

@@ -11,7 +11,7 @@ use freshroute_store::{PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Stock
 use serde_json::Value;
 
 use crate::charts::{self, Day};
-use crate::pages::{esc, said_banner, signed_in_as};
+use crate::pages::{esc, money, said_banner, signed_in_as};
 use crate::purchase_views::approvals_needed;
 use crate::purchasing::PurchasingPolicy;
 use crate::rounds::StoredLine;
@@ -44,12 +44,6 @@ pub(crate) struct OrderData {
     pub(crate) policy: PurchasingPolicy,
     pub(crate) zone: Zone,
     pub(crate) said: Option<(bool, String)>,
-}
-
-/// Cents as money, two decimals.
-pub(crate) fn money(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
 }
 
 fn header(who: &str) -> String {
@@ -403,15 +397,3 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85rem;
 .edit input{width:6rem;font:inherit}.quiet{color:#4d4d4d}\
 .done,.error{padding:.5rem .75rem;margin:.5rem 0}.done{background:#edf7ef;border-left:4px solid #2f6b3f}\
 .error{background:#fdecea;border-left:4px solid #b42318}button{font:inherit}a{color:#1d4f91}label{font-weight:600}";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_reads_as_money() {
-        assert_eq!(money(123_456), "1234.56");
-        assert_eq!(money(-5), "-0.05");
-        assert_eq!(money(0), "0.00");
-    }
-}

@@ -129,6 +129,12 @@ pub(crate) fn signed_in_as(who: &str) -> String {
     )
 }
 
+/// Cents as money, two decimals.
+pub(crate) fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
+}
+
 /// An instant as a wall clock in `zone`, `HH:MM`, in a `<time>` of `class` with the full
 /// instant (ISO 8601 with its offset).
 pub(crate) fn clock(zone: Zone, ms: i64, class: &str) -> String {
@@ -173,6 +179,13 @@ pub(crate) fn query_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_reads_as_money() {
+        assert_eq!(money(123_456), "1234.56");
+        assert_eq!(money(-5), "-0.05");
+        assert_eq!(money(0), "0.00");
+    }
 
     #[test]
     fn text_is_escaped_for_html_text_and_attributes() {

@@ -60,10 +60,9 @@ pub(crate) fn page(t: &Tracked) -> Response {
     if let Some((code, cents)) = t.coupon {
         let _ = writeln!(
             body,
-            "<p class=\"coupon\">We are sorry for the delay: coupon <strong>{}</strong>, worth {}.{:02} off your next order.</p>",
+            "<p class=\"coupon\">We are sorry for the delay: coupon <strong>{}</strong>, worth {} off your next order.</p>",
             esc(code),
-            cents / 100,
-            cents % 100
+            pages::money(cents)
         );
     }
     if open {

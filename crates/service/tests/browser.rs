@@ -224,6 +224,17 @@ async fn sign_in(browser: &Browser, key: &str) {
     browser.keys(&format!("{key}{ENTER}")).await;
 }
 
+/// Signs in with `key` and waits for the screen whose heading is `heading`.
+async fn sign_in_to(browser: &Browser, key: &str, heading: &str) {
+    sign_in(browser, key).await;
+    let h1 = serde_json::to_string(heading).expect("a heading as JSON");
+    waited(
+        browser,
+        &format!("const h = document.querySelector('h1'); return h && h.textContent === {h1};"),
+    )
+    .await;
+}
+
 /// Signs out from the page's own button, opens `url` and signs in there with `key`.
 async fn sign_out_and_open(browser: &Browser, url: &str, key: &str) {
     browser
@@ -278,12 +289,7 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
         text.contains("Your session ended. Sign in again to go on."),
         "{text}"
     );
-    sign_in(&browser, &dispatcher).await;
-    waited(
-        &browser,
-        "return document.querySelector('h1').textContent === 'Dispatch';",
-    )
-    .await;
+    sign_in_to(&browser, &dispatcher, "Dispatch").await;
 
     // The plan gave o-1 to the courier; the map shows the courier and its road.
     let text = browser.text().await;
@@ -491,12 +497,7 @@ async fn a_planner_reads_why_edits_approves_and_rejects_purchase_orders_on_the_d
 
     // The desk: the round by store, the orders waiting, stock by expiry, expected waste.
     browser.open(&format!("{}/desk", api.base)).await;
-    sign_in(&browser, &planner).await;
-    waited(
-        &browser,
-        "return document.querySelector('h1').textContent === \"Planner's desk\";",
-    )
-    .await;
+    sign_in_to(&browser, &planner, "Planner's desk").await;
     let text = browser.text().await;
     assert!(
         text.contains("Latest round: orders placed 2026-12-01")
