@@ -223,7 +223,7 @@ pub(crate) async fn check(
 }
 
 /// The order's pickup and delivery after `courier`'s planned stops, judged; in words.
-async fn preview(state: &AppState, order: &str, courier: &str) -> (bool, String) {
+async fn preview(state: &AppState, order: &str, courier: &str) -> crate::pages::Said {
     let mut stops: Vec<HandStop> = state
         .plan
         .read()
@@ -268,7 +268,7 @@ fn verdict_words(
     (order, courier, before): (&str, &str, usize),
     v: &Value,
     zone: freshroute_calendar::Zone,
-) -> (bool, String) {
+) -> crate::pages::Said {
     let door = v["stops"].as_array().and_then(|s| s.last());
     let at = door
         .and_then(|d| d["arrival"].as_str())
@@ -371,7 +371,7 @@ async fn render(
     state: &AppState,
     caller: &Caller,
     only: Only,
-    said: Option<(bool, String)>,
+    said: Option<crate::pages::Said>,
     status: StatusCode,
 ) -> Response {
     // Read before the board, so that a change made while it is drawn shows as one.
@@ -416,7 +416,7 @@ async fn lists_version(state: &AppState) -> String {
     format!("{plan}-{}-{newest}", orders.len())
 }
 
-fn done_words(show: &Show) -> Option<(bool, String)> {
+fn done_words(show: &Show) -> Option<crate::pages::Said> {
     let order = show.order.as_deref()?;
     match show.done.as_deref()? {
         "assigned" => Some((true, format!("Order {order} assigned."))),

@@ -48,7 +48,7 @@ pub(crate) async fn board(
     state: &AppState,
     caller: &Caller,
     (only_store, only_region): Only,
-    said: Option<(bool, String)>,
+    said: Option<crate::pages::Said>,
 ) -> Result<Board, ApiError> {
     let now_ms = state.clock.now_ms();
     let shops = state.store.shops().await?;

@@ -128,7 +128,7 @@ pub(crate) struct Board {
     /// The street segments under the map.
     pub(crate) streets: Vec<[[f64; 2]; 2]>,
     /// What the last action did: `(true, …)` done, `(false, …)` refused and why.
-    pub(crate) said: Option<(bool, String)>,
+    pub(crate) said: Option<crate::pages::Said>,
 }
 
 /// The frame of the console's map: every store, courier and open door.

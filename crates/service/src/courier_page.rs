@@ -105,7 +105,7 @@ async fn render(
     state: &AppState,
     caller: &Caller,
     asked: Option<String>,
-    said: Option<(bool, String)>,
+    said: Option<crate::pages::Said>,
     status: StatusCode,
 ) -> Response {
     let id = match (&caller.courier_id, asked) {
@@ -168,7 +168,7 @@ fn body(
     who: &str,
     zone: Zone,
     stops: Option<&CourierStops>,
-    said: Option<&(bool, String)>,
+    said: Option<&crate::pages::Said>,
 ) -> String {
     let mut out = format!(
         "<header class=\"bar\"><h1>{}'s stops</h1>{}</header>\n",

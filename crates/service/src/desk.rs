@@ -203,7 +203,7 @@ async fn order_page(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    said: Option<(bool, String)>,
+    said: Option<crate::pages::Said>,
     status: StatusCode,
 ) -> Response {
     match order_data(state, caller, id, said).await {
@@ -239,7 +239,7 @@ async fn order_data(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    said: Option<(bool, String)>,
+    said: Option<crate::pages::Said>,
 ) -> Result<Option<OrderData>, ApiError> {
     let Some(order) = state.store.purchase_order(id).await? else {
         return Ok(None);

@@ -43,7 +43,7 @@ pub(crate) struct OrderData {
     pub(crate) sales: HashMap<(String, String), f64>,
     pub(crate) policy: PurchasingPolicy,
     pub(crate) zone: Zone,
-    pub(crate) said: Option<(bool, String)>,
+    pub(crate) said: Option<crate::pages::Said>,
 }
 
 fn header(who: &str) -> String {
