@@ -4,8 +4,8 @@
 //! from the stop sequence alone, by Bellman–Ford over the route's difference
 //! constraints (drive and service between stops, windows, ride limits, waiting
 //! allowed anywhere), judges each route stop by stop (`judge_route`: pairing and
-//! order, skills, bindings, capacity at every stop, time windows, shifts and route
-//! durations, ride limits), then verifies coverage and recomputes the cost (with the
+//! order, skills, bindings, a dispatcher's order of the stops, capacity at every
+//! stop, time windows, shifts and route durations, ride limits), then verifies coverage and recomputes the cost (with the
 //! lateness past every soft end). For a solution it also verifies every time, load and ride
 //! the plan states. A plan the solver returns that fails here is a solver bug.
 

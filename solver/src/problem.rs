@@ -371,6 +371,9 @@ pub(crate) struct Node {
     pub(crate) skills: u64,
     /// The only vehicle that may serve it.
     pub(crate) vehicle: Option<u32>,
+    /// Its place in the order a dispatcher set for that vehicle's stops ([`ProblemBuilder::keep_order`]):
+    /// the vehicle serves its ranked stops by rising rank, others anywhere between.
+    pub(crate) rank: Option<u32>,
     /// Service should start by this ([`NO_LIMIT`] when it has no soft end).
     pub(crate) soft_end: i64,
     /// What each second after `soft_end` costs (0 without a soft end).
@@ -513,6 +516,7 @@ pub struct ProblemBuilder {
     preferences: Vec<(TaskId, usize, i64)>,
     warm: Vec<(usize, Vec<TaskId>)>,
     last_pickups: Vec<(usize, Seconds)>,
+    kept_orders: Vec<(usize, Vec<(TaskId, StopKind)>)>,
 }
 
 impl ProblemBuilder {
@@ -578,6 +582,14 @@ impl ProblemBuilder {
     /// nothing changed is the plan it was; what no longer fits is inserted afresh.
     pub fn warm_route(&mut self, vehicle: usize, stops: Vec<TaskId>) -> &mut Self {
         self.warm.push((vehicle, stops));
+        self
+    }
+
+    /// The order a dispatcher set for `vehicle`'s stops: each listed stop's task is pinned
+    /// to it ([`Self::pin`]), and it serves the listed stops in the order listed; stops
+    /// not listed may go anywhere between them. One order per vehicle.
+    pub fn keep_order(&mut self, vehicle: usize, stops: Vec<(TaskId, StopKind)>) -> &mut Self {
+        self.kept_orders.push((vehicle, stops));
         self
     }
 
@@ -816,6 +828,56 @@ impl ProblemBuilder {
                 n.vehicle = Some(vehicle as u32);
             }
         }
+        for (vehicle, stops) in &self.kept_orders {
+            let record = format!("stop order of vehicle {vehicle}");
+            let bad = |reason: String| ProblemError::BadBinding {
+                record: record.clone(),
+                reason,
+            };
+            if self
+                .kept_orders
+                .iter()
+                .filter(|(v, _)| v == vehicle)
+                .count()
+                > 1
+            {
+                return Err(bad("given twice".into()));
+            }
+            for (rank, &(task, kind)) in stops.iter().enumerate() {
+                binding(task, *vehicle)?;
+                let Some(&u) = tasks[task.0 as usize]
+                    .nodes
+                    .iter()
+                    .find(|&&u| nodes[u as usize].kind == kind)
+                else {
+                    return Err(bad(format!("task {} has no {kind:?} stop", task.0)));
+                };
+                let n: &mut Node = &mut nodes[u as usize];
+                if n.rank.is_some() {
+                    return Err(bad(format!("task {}'s {kind:?} is listed twice", task.0)));
+                }
+                if n.vehicle.is_some_and(|v| v as usize != *vehicle) {
+                    return Err(bad(format!("task {} is bound to another vehicle", task.0)));
+                }
+                n.rank = Some(rank as u32);
+            }
+            for &(task, _) in stops {
+                for &u in &tasks[task.0 as usize].nodes {
+                    nodes[u as usize].vehicle = Some(*vehicle as u32);
+                }
+            }
+            let pickup_after_delivery = stops.iter().any(|&(task, _)| {
+                let ranks: Vec<Option<u32>> = tasks[task.0 as usize]
+                    .nodes
+                    .iter()
+                    .map(|&u| nodes[u as usize].rank)
+                    .collect();
+                matches!(ranks[..], [Some(p), Some(d)] if p > d)
+            });
+            if pickup_after_delivery {
+                return Err(bad("a delivery is listed before its pickup".into()));
+            }
+        }
         for &(task, vehicle, cost) in &self.preferences {
             binding(task, vehicle)?;
             if cost < 0 {
@@ -964,6 +1026,7 @@ fn node(
         kind,
         skills,
         vehicle: None,
+        rank: None,
         soft_end,
         late_cost,
         late_once,

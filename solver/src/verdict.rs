@@ -67,6 +67,8 @@ pub enum Breach {
         /// The most allowed, seconds.
         max: i64,
     },
+    /// Served before a stop the dispatcher ordered ahead of it.
+    OutOfOrder,
     /// Every stop can be kept on its own, but the ride limits push each other later
     /// without end.
     NoSchedule,
@@ -105,6 +107,7 @@ impl fmt::Display for Breach {
             Self::TooLong { duration, max } => {
                 write!(f, "route lasts {duration} s, more than {max} s")
             }
+            Self::OutOfOrder => write!(f, "served before a stop ordered ahead of it"),
             Self::NoSchedule => write!(f, "its ride limits push each other later without end"),
         }
     }
@@ -201,6 +204,16 @@ pub fn judge_route(
                 capacity: veh.capacity[d],
                 dimension: d,
             });
+        }
+    }
+    // The order a dispatcher set: each ranked stop after every one ranked before it.
+    let mut highest = None;
+    for (i, &(_, _, node)) in nodes.iter().enumerate() {
+        if let Some(r) = pb.nodes[node as usize].rank {
+            if highest.is_some_and(|h| r < h) {
+                out[at[i]].breaches.push(Breach::OutOfOrder);
+            }
+            highest = highest.max(Some(r));
         }
     }
     // The times the planner states: the earliest schedule, pickups as late as it allows.

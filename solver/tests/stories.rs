@@ -565,6 +565,119 @@ fn a_pinned_order_goes_to_its_courier_or_is_left_out_with_the_reason() {
     assert_eq!(b.build().expect_err("negative").code(), "negative_value");
 }
 
+/// A shipment from the store at km 1 to a door at km `to`, no limits.
+fn parcel(to: usize) -> Shipment {
+    Shipment {
+        pickup: stop(1),
+        delivery: stop(to),
+        amount: vec![1],
+        skills: Vec::new(),
+        max_ride: None,
+        unassigned_penalty: 1_000_000_000,
+    }
+}
+
+#[test]
+fn a_dispatchers_order_of_the_stops_is_kept_and_others_still_served() {
+    // From km 0: doors at km 4 and km 2. Left alone the courier drops km 2 on the way;
+    // the dispatcher has it go to km 4 first.
+    let build = |keep: bool, warm: bool| {
+        let mut b = ProblemBuilder::new();
+        b.add_matrix(line_matrix(6)).add_vehicle(Vehicle {
+            end: None,
+            ..courier(&[])
+        });
+        let far = b.add_shipment(parcel(4));
+        let near = b.add_shipment(parcel(2));
+        let on_the_way = b.add_job(job(3, 1));
+        if keep {
+            b.keep_order(
+                0,
+                vec![(far, StopKind::Delivery), (near, StopKind::Delivery)],
+            );
+        }
+        if warm {
+            // The plan before went the other way: the order set since wins.
+            b.warm_route(0, vec![far, near, near, far, on_the_way]);
+        }
+        (b.build().expect("valid"), far, near, on_the_way)
+    };
+    let doors = |s: &Solution, far, near| {
+        let seq = stops_of(s, 0);
+        let at = |t: freshroute_solver::TaskId| {
+            seq.iter()
+                .position(|&x| x == (t.0, StopKind::Delivery))
+                .expect("served")
+        };
+        (at(far), at(near))
+    };
+    let (pb, far, near, _) = build(false, false);
+    let (f, n) = doors(&run(&pb), far, near);
+    assert!(n < f, "left alone, the near door first");
+    for warm in [false, true] {
+        let (pb, far, near, job) = build(true, warm);
+        let s = run(&pb);
+        let (f, n) = doors(&s, far, near);
+        assert!(f < n, "the far door first, as the dispatcher set it");
+        assert!(s.unassigned.is_empty());
+        let seq = stops_of(&s, 0);
+        assert!(
+            seq.contains(&(job.0, StopKind::Job)),
+            "the job unlisted, served: {seq:?}"
+        );
+    }
+
+    // A route against the order is judged so.
+    let (pb, far, near, _) = build(true, false);
+    let against = [
+        (far, StopKind::Pickup),
+        (near, StopKind::Pickup),
+        (near, StopKind::Delivery),
+        (far, StopKind::Delivery),
+    ];
+    let v = freshroute_solver::judge_route(&pb, 0, &against).expect("vehicle 0");
+    assert_eq!(v.stops[3].breaches, [freshroute_solver::Breach::OutOfOrder]);
+}
+
+#[test]
+fn an_order_of_the_stops_must_name_what_exists_once_and_in_a_possible_order() {
+    let refused = |f: &dyn Fn(&mut ProblemBuilder, freshroute_solver::TaskId)| {
+        let (mut b, order) = two_couriers_one_order();
+        f(&mut b, order);
+        b.build().expect_err("refused").code()
+    };
+    let both = |o| vec![(o, StopKind::Delivery), (o, StopKind::Pickup)];
+    assert_eq!(
+        refused(&|b, o| {
+            b.keep_order(0, both(o));
+        }),
+        "bad_binding"
+    );
+    assert_eq!(
+        refused(&|b, o| {
+            b.keep_order(0, vec![(o, StopKind::Job)]);
+        }),
+        "bad_binding"
+    );
+    assert_eq!(
+        refused(&|b, o| {
+            b.pin(o, 1).keep_order(0, vec![(o, StopKind::Pickup)]);
+        }),
+        "bad_binding"
+    );
+    assert_eq!(
+        refused(&|b, o| {
+            b.keep_order(0, vec![(o, StopKind::Pickup)]);
+            b.keep_order(0, vec![(o, StopKind::Delivery)]);
+        }),
+        "bad_binding"
+    );
+    // Listing a stop pins its task: the farther courier serves it.
+    let (mut b, order) = two_couriers_one_order();
+    b.keep_order(1, vec![(order, StopKind::Delivery)]);
+    assert_eq!(served_by(&run(&b.build().expect("valid")), order), Some(1));
+}
+
 /// Solved with no search at all: what the start (the warm routes, then insertion) gives.
 fn start_only(pb: &Problem) -> Solution {
     run_for(pb, 0)

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use rand::Rng;
 use rand::rngs::SmallRng;
 
-use super::route::{Push, Route, fits, lateness};
+use super::route::{Push, Route, fits, lateness, rank_room};
 use super::schedule;
 use crate::problem::{Load, NO_LIMIT, Problem};
 
@@ -193,8 +193,9 @@ pub(crate) fn best_job(
     }
     let node = &pb.nodes[u as usize];
     let cap = pb.vehicles[route.vehicle].capacity;
+    let (first, last) = rank_room(pb, route, node.rank);
     choose(pb, route, &[u], route.has_ride_limits, |offer| {
-        for k in 0..=route.len() {
+        for k in first..=last {
             if blink.skip(rng) {
                 continue;
             }
@@ -249,8 +250,11 @@ pub(crate) fn best_shipment(
     let confirm = route.has_ride_limits || max_ride < NO_LIMIT;
     // No schedule leaves the pickup later than this: the bound for giving up on later places.
     let latest_departure = pn.windows.last().map_or(i64::MIN / 4, |w| w.1) + pn.service;
+    // Where a dispatcher's order of the stops lets each go.
+    let (first_p, last_p) = rank_room(pb, route, pn.rank);
+    let (first_d, last_d) = rank_room(pb, route, dn.rank);
     choose(pb, route, &[p, d], confirm, |offer| {
-        for i in 0..=n {
+        for i in first_p..=last_p {
             if !fits(&route.load[i], &q, &cap) {
                 continue;
             }
@@ -272,7 +276,7 @@ pub(crate) fn best_shipment(
             let mut no_wait = 0;
             // Lateness of the pickup, and what the stops between it and the delivery add.
             let mut late = pn.lateness(sp);
-            for j in i..=n {
+            for j in i..=n.min(last_d) {
                 if j > i {
                     if !pickup_fits_rides {
                         break;
@@ -294,7 +298,7 @@ pub(crate) fn best_shipment(
                     prev_loc = route.location(pb, j);
                     prev_leave = sj + route.service(pb, j);
                 }
-                if blink.skip(rng) {
+                if j < first_d || blink.skip(rng) {
                     continue;
                 }
                 let (td, dd1) = travel(pb, route, prev_loc, Some(dn.location));

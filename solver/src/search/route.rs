@@ -104,7 +104,9 @@ impl Route {
             (Some(a), Some(b)) => m.distance(a, b),
             _ => 0,
         };
-        self.broken = schedule::earliest(pb, self.vehicle, &self.nodes, &mut self.start).err();
+        self.broken = schedule::earliest(pb, self.vehicle, &self.nodes, &mut self.start)
+            .err()
+            .or_else(|| out_of_order(pb, &self.nodes));
         let mut distance = 0;
         for p in 1..=n + 1 {
             distance += dd(self.location(pb, p - 1), self.location(pb, p));
@@ -250,6 +252,41 @@ impl Route {
             late,
         }
     }
+}
+
+/// The first stop served before one a dispatcher ordered ahead of it
+/// ([`crate::ProblemBuilder::keep_order`]), if any.
+fn out_of_order(pb: &Problem, nodes: &[u32]) -> Option<Broken> {
+    let mut last = None;
+    for (k, &u) in nodes.iter().enumerate() {
+        if let Some(r) = pb.nodes[u as usize].rank {
+            if last.is_some_and(|l| r < l) {
+                return Some(Broken(k + 1));
+            }
+            last = Some(r);
+        }
+    }
+    None
+}
+
+/// The old positions after which a stop of `rank` may be inserted in `route`, both
+/// ends included: after every stop ranked before it, before every stop ranked after it.
+pub(crate) fn rank_room(pb: &Problem, route: &Route, rank: Option<u32>) -> (usize, usize) {
+    let mut room = (0, route.len());
+    let Some(r) = rank else {
+        return room;
+    };
+    for (k, &u) in route.nodes.iter().enumerate() {
+        match pb.nodes[u as usize].rank {
+            Some(q) if q < r => room.0 = k + 1,
+            Some(q) if q > r => {
+                room.1 = room.1.min(k);
+                break;
+            }
+            _ => {}
+        }
+    }
+    room
 }
 
 /// What a change pushes down a route: the end's delay, seconds, and the lateness it adds.
