@@ -16,6 +16,7 @@ mod purchasing;
 mod records;
 mod sales;
 mod sessions;
+mod stop_orders;
 pub mod testing;
 
 use std::future::Future;
@@ -33,6 +34,7 @@ pub use records::{
 };
 pub use sales::{SaleDay, Sales};
 pub use sessions::{Session, Sessions};
+pub use stop_orders::{StopOrder, StopOrders};
 
 /// What the service stores and reads back.
 pub trait Storage: Clone + Send + Sync + 'static {

@@ -6,7 +6,7 @@ use freshroute_store::{
     AfterAttempt, AnyStore, ApiKey, Attempt, Coupon, Courier, FixRecord, Notice, NoticeKind, Order,
     OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus,
     ProcurementRound, PurchaseOrder, Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop,
-    SqliteStore, StockLot, Storage, StoreModel, StoredReply, Webhook,
+    SqliteStore, StockLot, StopOrder, StopOrders, Storage, StoreModel, StoredReply, Webhook,
 };
 use serde_json::json;
 
@@ -735,7 +735,58 @@ async fn sessions(s: &impl Sessions) {
     assert_eq!(s.session("t3").await.expect("read"), None);
 }
 
-async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions) {
+/// Stop orders: set on a courier that exists, replaced whole, read back, cleared once,
+/// and swept once old. Runs after couriers `c1` and `c2` exist.
+async fn stop_orders(s: &impl StopOrders) {
+    let stops = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(o, k)| (o.to_string(), k.to_string()))
+            .collect()
+    };
+    let first = StopOrder {
+        courier_id: "c1".to_string(),
+        stops: stops(&[("o1", "delivery"), ("o2", "pickup"), ("o2", "delivery")]),
+        set_ms: 1_000,
+    };
+    s.set_stop_order(&first).await.expect("set");
+    let again = StopOrder {
+        stops: stops(&[("o2", "delivery"), ("o1", "delivery")]),
+        set_ms: 2_000,
+        ..first.clone()
+    };
+    s.set_stop_order(&again).await.expect("replace");
+    let other = StopOrder {
+        courier_id: "c2".to_string(),
+        stops: stops(&[("o3", "delivery")]),
+        set_ms: 5_000,
+    };
+    s.set_stop_order(&other).await.expect("set c2");
+    assert_eq!(
+        s.stop_orders().await.expect("read"),
+        vec![again.clone(), other.clone()]
+    );
+    let nobody = StopOrder {
+        courier_id: "nobody".to_string(),
+        ..other.clone()
+    };
+    assert!(
+        s.set_stop_order(&nobody).await.is_err(),
+        "a stop order needs its courier"
+    );
+    assert!(s.clear_stop_order("c1").await.expect("clear"));
+    assert!(!s.clear_stop_order("c1").await.expect("again"));
+    assert_eq!(
+        s.delete_stop_orders_set_before(5_000).await.expect("sweep"),
+        0
+    );
+    assert_eq!(
+        s.delete_stop_orders_set_before(5_001).await.expect("sweep"),
+        1
+    );
+    assert_eq!(s.stop_orders().await.expect("read"), vec![]);
+}
+
+async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders) {
     purchasing(&s).await;
     sales(&s).await;
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
@@ -764,6 +815,7 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions) {
     );
     let again = s.insert_courier(&courier("c1")).await.expect_err("taken");
     assert_eq!(again.code(), "conflict", "{again}");
+    stop_orders(&s).await;
     // Changed and retired: roster, duty, zone and retirement read back as written.
     let mut changed = courier("c1");
     changed.name = "Inês".to_string();
