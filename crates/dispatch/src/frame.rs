@@ -17,6 +17,7 @@ use freshroute_solver::{
 
 use crate::among_stores::among_stores;
 use crate::config::PlannerConfig;
+use crate::hand_route::Side;
 use crate::late::{Earliest, Start, TaskPlaces, earliest_doors};
 use crate::plan::{Plan, PlannedStop};
 use crate::snapshot::{Courier, Order, Previous, Snapshot, Status};
@@ -491,6 +492,7 @@ pub fn frame<'a>(
     }
     let warm = relaxed.routes.as_ref().unwrap_or(&snap.previous);
     warm_routes(&mut builder, warm, &vehicles, &task_orders, &task_places);
+    kept_orders(&mut builder, snap, &vehicles, &task_orders, &task_places);
     let tasks: Vec<(TaskPlaces, &Order)> = task_places
         .into_iter()
         .zip(task_orders.iter().copied())
@@ -587,6 +589,46 @@ fn warm_routes(
             .collect();
         if !stops.is_empty() {
             builder.warm_route(v, stops);
+        }
+    }
+}
+
+/// The orders dispatchers set for couriers' stops, as the problem's stops: those of
+/// orders still bound to the courier (assigned to it, or on board), in the order set.
+fn kept_orders(
+    builder: &mut ProblemBuilder,
+    snap: &Snapshot,
+    vehicles: &[&Courier],
+    task_orders: &[&Order],
+    task_places: &[TaskPlaces],
+) {
+    let task_of: HashMap<&str, (TaskId, &TaskPlaces, &Order)> = task_orders
+        .iter()
+        .zip(task_places)
+        .enumerate()
+        .map(|(k, (o, places))| (o.id.as_str(), (TaskId(k as u32), places, *o)))
+        .collect();
+    for (v, c) in vehicles.iter().enumerate() {
+        let Some(kept) = snap.kept_orders.get(&c.id) else {
+            continue;
+        };
+        let stops: Vec<(TaskId, StopKind)> = kept
+            .iter()
+            .filter_map(|(order, side)| {
+                let &(task, places, o) = task_of.get(order.as_str())?;
+                let bound = matches!(o.status, Status::Assigned | Status::PickedUp)
+                    && o.courier_id.as_deref() == Some(c.id.as_str());
+                let kind = match (places, side) {
+                    (TaskPlaces::Shipment { .. }, Side::Pickup) => StopKind::Pickup,
+                    (TaskPlaces::Shipment { .. }, Side::Delivery) => StopKind::Delivery,
+                    (TaskPlaces::OnBoard { .. }, Side::Delivery) => StopKind::Dropoff,
+                    (TaskPlaces::OnBoard { .. }, Side::Pickup) => return None,
+                };
+                bound.then_some((task, kind))
+            })
+            .collect();
+        if !stops.is_empty() {
+            builder.keep_order(v, stops);
         }
     }
 }

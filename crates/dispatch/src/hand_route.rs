@@ -14,7 +14,7 @@ use crate::snapshot::{Snapshot, Status};
 use crate::travel::{Tables, Travel};
 
 /// A stop of a hand-made route: the order and which of its stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Side {
     /// At the store.
     Pickup,
@@ -102,6 +102,8 @@ pub fn judge(
 ) -> HandVerdict {
     let ids: Vec<&str> = stops.iter().map(|(o, _)| *o).collect();
     let mut given = assigned_to(snap, courier, &ids);
+    // The route given is the order now asked for, in place of any set before.
+    given.kept_orders.remove(courier);
     // Off duty, it takes nothing new: each pickup says so, and the route is timed as if
     // it were put on duty now.
     let off_duty = given
@@ -326,6 +328,10 @@ fn stop_violation(b: Breach, promised_ms: i64, now: i64) -> Violation {
         Breach::NotPickedUp => violation(
             "not_picked_up",
             "delivered before it is picked up on this route",
+        ),
+        Breach::OutOfOrder => violation(
+            "out_of_order",
+            "served before a stop a dispatcher ordered ahead of it",
         ),
         other => route_violation(other, now),
     }

@@ -112,6 +112,7 @@ pub fn split(snap: &Snapshot, regions: &Regions) -> Vec<(String, Snapshot)> {
                 previous: snap.previous.clone(),
                 told: snap.told.clone(),
                 heading: snap.heading.clone(),
+                kept_orders: snap.kept_orders.clone(),
             };
             (name, part)
         })
@@ -265,6 +266,7 @@ mod tests {
             previous: Previous::default(),
             told: HashMap::new(),
             heading: HashMap::new(),
+            kept_orders: HashMap::new(),
         };
         let parts = split(&snap, &Regions::H3(5));
         assert_eq!(parts.len(), 2);

@@ -8,6 +8,7 @@ use freshroute_calendar::Window;
 use freshroute_roads::Profile;
 use serde::{Deserialize, Serialize};
 
+use crate::hand_route::Side;
 use crate::plan::{Leg, Plan, PlannedStop};
 use crate::travel::Place;
 
@@ -164,6 +165,10 @@ pub struct Snapshot {
     /// The stop each courier is on its way to, with its current ETA and the road there:
     /// committed, it stays the courier's first stop.
     pub heading: HashMap<String, (PlannedStop, Leg)>,
+    /// The order a dispatcher set for a courier's stops: courier → its stops (the order,
+    /// which of its stops) in the order it serves them. The plan keeps that order for the
+    /// stops of orders still bound to the courier, and fits other stops between them.
+    pub kept_orders: HashMap<String, Vec<(String, Side)>>,
 }
 
 impl Snapshot {
@@ -208,6 +213,9 @@ impl Snapshot {
             .collect();
         heading.sort();
         heading.hash(&mut h);
+        let mut kept: Vec<(&String, &Vec<(String, Side)>)> = self.kept_orders.iter().collect();
+        kept.sort();
+        kept.hash(&mut h);
         h.finish()
     }
 }

@@ -1249,3 +1249,52 @@ fn courier_of(snap: &Snapshot, config: &PlannerConfig, order: &str) -> Option<St
         .find(|r| r.stops.iter().any(|s| s.order_id == order))
         .map(|r| r.courier_id.clone())
 }
+
+#[test]
+fn a_couriers_stops_go_in_the_order_a_dispatcher_set_while_its_orders_stay_with_it() {
+    const LARVOTTO: (f64, f64) = (43.7473, 7.4344);
+    const BY_FONTVIEILLE: (f64, f64) = (43.7310, 7.4175);
+    // Courier c at the Casino store with two orders for doors on opposite sides.
+    let orders = [("o-east", LARVOTTO), ("o-west", BY_FONTVIEILLE)].map(|(id, door)| {
+        let mut o = order(
+            id,
+            "casino",
+            door,
+            ColdChain::Ambient,
+            Status::Assigned,
+            NOW,
+            NOW,
+        );
+        o.promised_ms = NOW + 60 * MINUTE;
+        o
+    });
+    let mut snap = at_both_stores(vec![courier("c", CASINO)], orders.to_vec());
+    let doors = |snap: &Snapshot| -> Vec<String> {
+        let p = plan(snap, &*monaco(), &PlannerConfig::default());
+        assert!(p.unassigned.is_empty(), "{:?}", p.unassigned);
+        p.routes
+            .iter()
+            .flat_map(|r| &r.stops)
+            .filter(|s| s.kind == "delivery")
+            .map(|s| s.order_id.clone())
+            .collect()
+    };
+    let free = doors(&snap);
+    assert_eq!(free.len(), 2);
+    let reversed: Vec<(String, Side)> = free
+        .iter()
+        .rev()
+        .map(|o| (o.clone(), Side::Delivery))
+        .collect();
+    snap.kept_orders.insert("c".to_string(), reversed);
+    let kept = doors(&snap);
+    assert_eq!(kept, free.iter().rev().cloned().collect::<Vec<_>>());
+    // Taken back from the courier, an order is no longer held to the order set.
+    snap.orders[0].status = Status::Placed;
+    snap.orders[0].courier_id = None;
+    snap.kept_orders.insert(
+        "c".to_string(),
+        vec![("o-east".to_string(), Side::Delivery)],
+    );
+    assert_eq!(doors(&snap).len(), 2, "both planned");
+}

@@ -18,9 +18,9 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, assets, console, courier_edits, courier_page, couriers, desk, fixes, guessing,
-    inputs, login, orders, plan_mode, planner, purchasing, sales, shop_edits, shops, streets,
-    telemetry, tracking, vroom, webhooks,
+    ApiError, assets, console, console_stops, courier_edits, courier_page, couriers, desk, fixes,
+    guessing, inputs, login, orders, plan_mode, planner, purchasing, sales, shop_edits, shops,
+    stop_orders, streets, telemetry, tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -90,6 +90,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(courier_edits::duty))
         .routes(routes!(couriers::fixes))
         .routes(routes!(couriers::new_tracking_secret))
+        .routes(routes!(stop_orders::put, stop_orders::delete))
         .routes(routes!(orders::create, orders::list))
         .routes(routes!(orders::get))
         .routes(routes!(orders::change_status))
@@ -106,6 +107,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(console::assign))
         .routes(routes!(console::unassign))
         .routes(routes!(console::check))
+        .routes(routes!(console_stops::reorder))
+        .routes(routes!(console_stops::release))
         .routes(routes!(console::live))
         .routes(routes!(desk::page))
         .routes(routes!(desk::order))

@@ -1,7 +1,8 @@
 //! The dispatcher's console: the page (`console_board.rs` reads what it shows,
 //! `console_view.rs` draws it), its actions (assign and unassign through the same rules as
-//! the API, a check in plan mode) and its live stream (couriers' positions as they move,
-//! and the lists again when anything in them changed).
+//! the API, a check in plan mode; `console_stops.rs` moves a courier's stops) and its live
+//! stream (couriers' positions as they move, and the lists again when anything in them
+//! changed).
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -28,7 +29,7 @@ use crate::snapshot;
 use crate::state::AppState;
 
 /// Who may open the console.
-const ROLES: [Role; 2] = [Role::Admin, Role::Dispatcher];
+pub(crate) const ROLES: [Role; 2] = [Role::Admin, Role::Dispatcher];
 /// How often the live stream looks at couriers' positions.
 const POSITIONS_EVERY: Duration = Duration::from_millis(250);
 /// How often, in position looks, it looks whether the lists changed.
@@ -45,6 +46,8 @@ pub(crate) struct Show {
     done: Option<String>,
     /// The order it was done to.
     order: Option<String>,
+    /// The courier it was done to.
+    courier: Option<String>,
 }
 
 /// Where a live stream starts: the lists as the page showed them.
@@ -315,7 +318,8 @@ fn verdict_words(
 }
 
 /// The console's live stream: `positions` (each courier with a fix: id, `[lon, lat]`,
-/// state) when any moved, `lists` when the orders or the plan changed.
+/// state) when any moved, `lists` when the orders or the plan changed. It ends after
+/// [`AppState::console_stream_for`]; the page opens another from the version it has.
 #[utoipa::path(get, path = "/console/live", tag = "pages", params(Follow),
     responses((status = 200, description = "Server-sent events: `positions` and `lists`", content_type = "text/event-stream", body = String)))]
 pub(crate) async fn live(
@@ -330,12 +334,17 @@ pub(crate) async fn live(
         Some(v) => v,
         None => lists_version(&state).await,
     };
+    let ends = tokio::time::Instant::now() + state.console_stream_for;
     let events = futures_util::stream::unfold(
         (state, String::new(), since, 0_u32),
-        |(state, mut shown, mut version, mut tick)| async move {
+        move |(state, mut shown, mut version, mut tick)| async move {
             loop {
                 if !shown.is_empty() {
                     tokio::time::sleep(POSITIONS_EVERY).await;
+                }
+                // Its time is up: the browser opens another, and catches up from `version`.
+                if tokio::time::Instant::now() >= ends {
+                    return None;
                 }
                 tick = tick.wrapping_add(1);
                 if tick % LISTS_EVERY == 0 {
@@ -361,13 +370,13 @@ pub(crate) async fn live(
         .into_response()
 }
 
-fn here(uri: &OriginalUri) -> String {
+pub(crate) fn here(uri: &OriginalUri) -> String {
     uri.0
         .path_and_query()
         .map_or_else(|| "/console".to_string(), |p| p.as_str().to_string())
 }
 
-async fn render(
+pub(crate) async fn render(
     state: &AppState,
     caller: &Caller,
     only: Only,
@@ -417,6 +426,16 @@ async fn lists_version(state: &AppState) -> String {
 }
 
 fn done_words(show: &Show) -> Option<crate::pages::Said> {
+    if let Some(courier) = show.courier.as_deref() {
+        return match show.done.as_deref()? {
+            "reordered" => Some((
+                true,
+                format!("{courier}'s stops re-ordered; the plan keeps them in this order."),
+            )),
+            "released" => Some((true, format!("The plan orders {courier}'s stops again."))),
+            _ => None,
+        };
+    }
     let order = show.order.as_deref()?;
     match show.done.as_deref()? {
         "assigned" => Some((true, format!("Order {order} assigned."))),
@@ -468,6 +487,7 @@ mod tests {
             region: None,
             done: Some(done.to_string()),
             order: Some("o-<1>".to_string()),
+            courier: None,
         };
         assert_eq!(
             done_words(&show("assigned")),

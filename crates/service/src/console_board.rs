@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use freshroute_dispatch::Plan;
-use freshroute_store::{Courier, Order, OrderStatus, Shop, Storage};
+use freshroute_store::{Courier, Order, OrderStatus, Shop, StopOrders, Storage};
 
 use crate::ApiError;
 use crate::auth::Caller;
@@ -70,6 +70,13 @@ pub(crate) async fn board(
     regions.dedup();
     let plan = state.plan.read().await.clone();
     let latest = state.latest.read().await.clone();
+    let kept: Vec<String> = state
+        .store
+        .stop_orders()
+        .await?
+        .into_iter()
+        .map(|k| k.courier_id)
+        .collect();
     let couriers: Vec<CourierRow> = state
         .store
         .couriers()
@@ -78,7 +85,11 @@ pub(crate) async fn board(
         .filter(|c| c.shift_at(now_ms).is_some())
         .map(|c| {
             let fix = latest.get(&c.id).map(|f| ([f.lon, f.lat], f.fix_ms));
-            courier_row(state, c, fix, plan.as_deref(), now_ms)
+            let row = courier_row(state, c, fix, plan.as_deref(), now_ms);
+            CourierRow {
+                kept: kept.contains(&c.id),
+                ..row
+            }
         })
         .collect();
     let mut rows = Vec::with_capacity(open.len());
@@ -159,6 +170,7 @@ fn courier_row(
         at: fix.map(|(at, _)| at),
         road: route.map_or_else(Vec::new, |r| r.geometry.clone()),
         stops,
+        kept: false,
     }
 }
 

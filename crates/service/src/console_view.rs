@@ -77,6 +77,8 @@ pub(crate) struct CourierRow {
     /// Its planned road, `[lon, lat]`.
     pub(crate) road: Vec<[f64; 2]>,
     pub(crate) stops: Vec<StopMark>,
+    /// Its stops are in an order a dispatcher set (the plan keeps it).
+    pub(crate) kept: bool,
 }
 
 /// An open order.
@@ -278,7 +280,8 @@ fn queue(b: &Board) -> String {
     waiting.sort_by_key(|o| (o.late_cause.is_none(), o.promised_ms));
     let mut out = String::from(
         "<section aria-labelledby=\"queue-h\"><h2 id=\"queue-h\">Needs a courier</h2>\
-<p class=\"quiet\">Choose a courier in an order's menu, or drag the order onto a courier below.</p>",
+<p class=\"quiet\">Choose a courier in an order's menu, or drag the order onto a courier below: \
+it is pinned to that courier. A courier's stops move with earlier and later, or by dragging one onto another.</p>",
     );
     if waiting.is_empty() {
         return out + "<p class=\"quiet\">Every open order has a courier.</p></section>\n";
@@ -424,7 +427,7 @@ fn couriers(b: &Board) -> String {
             name = esc(&c.name),
             words = c.state.words(),
             line = timeline(b.now_ms, c),
-            stops = stop_words(b.zone, c),
+            stops = stop_list(b.zone, c),
         );
     }
     out + "</ul></section>\n"
@@ -455,12 +458,19 @@ fn timeline(now_ms: i64, c: &CourierRow) -> String {
     )
 }
 
-fn stop_words(zone: Zone, c: &CourierRow) -> String {
+/// The courier's stops in words, each with buttons to serve it earlier or later (and a
+/// handle to drag it to another place): one form, whose buttons name the move.
+fn stop_list(zone: Zone, c: &CourierRow) -> String {
     if c.stops.is_empty() {
         return String::new();
     }
-    let mut out = String::from("<ol class=\"stops\">");
-    for s in &c.stops {
+    let id = esc(&c.id);
+    let mut out = format!(
+        "<form method=\"post\" action=\"/console/reorder\" class=\"stops\">\
+<input type=\"hidden\" name=\"courier_id\" value=\"{id}\"><ol class=\"stops\">"
+    );
+    let last = c.stops.len() - 1;
+    for (i, s) in c.stops.iter().enumerate() {
         let what = if s.kind == "pickup" {
             "pick up"
         } else {
@@ -471,14 +481,37 @@ fn stop_words(zone: Zone, c: &CourierRow) -> String {
         } else {
             ""
         };
+        let order = esc(&s.order_id);
+        let button = |to: usize, word: &str| {
+            format!(
+                " <button type=\"submit\" name=\"move\" value=\"{to}:{kind}:{order}\" \
+aria-label=\"{what} {order} {word}\" class=\"step\">{word}</button>",
+                kind = s.kind,
+            )
+        };
+        let earlier = if i > 0 {
+            button(i - 1, "earlier")
+        } else {
+            String::new()
+        };
+        let later = if i < last {
+            button(i + 1, "later")
+        } else {
+            String::new()
+        };
         let _ = write!(
             out,
-            "<li>{} {what} {}{late}</li>",
+            "<li draggable=\"true\" data-stop=\"{i}:{kind}:{order}\">{} {what} {order}{late}{earlier}{later}</li>",
             clock(zone, s.start_ms, "stop"),
-            esc(&s.order_id)
+            kind = s.kind,
         );
     }
-    out + "</ol>"
+    out += "</ol>";
+    if c.kept {
+        out += "<p class=\"quiet\">In the order a dispatcher set. \
+<button type=\"submit\" formaction=\"/console/release\">Let the plan order them</button></p>";
+    }
+    out + "</form>"
 }
 
 /// The map: streets, each courier's planned road, stores, open doors and couriers
@@ -558,7 +591,8 @@ h2{font-size:1.1rem;margin:1rem 0 .4rem}h3{font-size:1rem;margin:.6rem 0 .3rem}\
 .counters{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:.5rem 0}\
 .counters li{padding:.3rem .6rem;background:#f1f3f2;border-radius:4px}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #e1e5e3;vertical-align:top}\
-tr.late th,li.late strong{color:#8a1c12}tr[draggable]{cursor:grab}.couriers>li.drop{outline:3px dashed #1d4f91}.late-mark{color:#8a1c12}.quiet{color:#4d4d4d}\
+tr.late th,li.late strong{color:#8a1c12}tr[draggable]{cursor:grab}.couriers>li.drop,li[data-stop].drop{outline:3px dashed #1d4f91}li[data-stop]{cursor:grab}\
+.step{font-size:.8rem;padding:0 .3rem;margin-left:.3rem}form.stops{margin:0}.late-mark{color:#8a1c12}.quiet{color:#4d4d4d}\
 .alerts{padding-left:1.2rem}.alert.late_risk,.alert.cold_chain{color:#8a1c12}\
 .orders,.couriers,.stops{padding-left:1.2rem;margin:.2rem 0}.couriers>li{margin:.4rem 0}\
 .timeline{display:block;width:100%;max-width:360px;height:20px;margin:.2rem 0}\
@@ -602,6 +636,7 @@ mod tests {
                     start_ms: now + 20 * 60_000,
                     late: true,
                 }],
+                kept: false,
             }],
             orders: vec![
                 OrderRow {
@@ -663,6 +698,35 @@ mod tests {
         assert!(html.contains("aria-label=\"Next hour: 1 stops, 1 late\""));
         assert!(html.contains("class=\"courier late_risk\" data-courier=\"c1\""));
         assert!(html.contains("<option value=\"south\" selected>south</option>"));
+    }
+
+    #[test]
+    fn each_stop_moves_earlier_or_later_and_an_order_set_by_hand_can_be_let_go() {
+        let mut c = board().couriers.remove(0);
+        let second = StopMark {
+            order_id: "o<3>".to_string(),
+            kind: "pickup",
+            start_ms: c.stops[0].start_ms + 60_000,
+            late: false,
+        };
+        c.stops.push(second);
+        let zone = board().zone;
+        let html = stop_list(zone, &c);
+        assert!(html.contains("name=\"courier_id\" value=\"c1\""));
+        assert!(html.contains("value=\"1:delivery:o2\" aria-label=\"deliver o2 later\""));
+        assert!(
+            html.contains(
+                "value=\"0:pickup:o&lt;3&gt;\" aria-label=\"pick up o&lt;3&gt; earlier\""
+            )
+        );
+        assert_eq!(
+            html.matches("class=\"step\"").count(),
+            2,
+            "no earlier for the first, no later for the last"
+        );
+        assert!(!html.contains("/console/release"));
+        c.kept = true;
+        assert!(stop_list(zone, &c).contains("formaction=\"/console/release\""));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use crate::time::format_ms;
 use crate::{ApiError, ErrorBody};
 
 /// One stop of a hand-made route.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct HandStop {
     /// The order.
@@ -65,7 +65,8 @@ pub(crate) struct JudgedStopView {
     departure: Option<String>,
     /// What the planner would refuse here: `too_late`, `ride_limit`, `capacity`,
     /// `missing_skill`, `not_picked_up`, `already_picked_up`, `on_board_elsewhere`,
-    /// `committed_first`, `unreachable`, `off_duty`, or why the order cannot be planned.
+    /// `committed_first`, `unreachable`, `off_duty`, `out_of_order` (before a stop a
+    /// dispatcher ordered ahead of it), or why the order cannot be planned.
     violations: Vec<Violation>,
     /// What a customer will notice though the planner allows it: `late` (after the promise).
     warnings: Vec<Violation>,
@@ -89,6 +90,24 @@ pub(crate) struct RouteVerdictView {
     violations: Vec<Violation>,
     /// Each stop in the order given.
     stops: Vec<JudgedStopView>,
+}
+
+impl RouteVerdictView {
+    /// Every rule the route breaks but those whose codes are `tolerated`, in words, each once.
+    pub(crate) fn broken(&self, tolerated: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let all = self
+            .violations
+            .iter()
+            .chain(self.stops.iter().flat_map(|s| &s.violations))
+            .filter(|v| !tolerated.contains(&v.code));
+        for v in all {
+            if !out.contains(&v.message) {
+                out.push(v.message.clone());
+            }
+        }
+        out
+    }
 }
 
 /// Judges a hand-made route as the planner would hold it, and lists what it breaks.

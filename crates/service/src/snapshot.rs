@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
+use freshroute_dispatch::hand_route::Side;
 use freshroute_dispatch::{Courier, Fix, Order, Previous, Snapshot, Status, Store};
-use freshroute_store::{FixRecord, OrderStatus, PlanStore, Shop, Storage};
+use freshroute_store::{FixRecord, OrderStatus, PlanStore, Shop, StopOrders, Storage};
 
 use crate::ApiError;
 use crate::orders::stored_items;
@@ -36,6 +37,7 @@ pub(crate) async fn moment(state: &AppState) -> Result<Moment, ApiError> {
         .iter()
         .map(|c| courier(c, latest.get(&c.id), now_ms))
         .collect();
+    let kept_orders = kept_orders(state).await?;
     let snapshot = Snapshot {
         now_ms,
         stores: state.store.shops().await?.iter().map(store).collect(),
@@ -43,12 +45,38 @@ pub(crate) async fn moment(state: &AppState) -> Result<Moment, ApiError> {
         orders: orders.iter().filter_map(order).collect(),
         previous: previous(state).await?,
         told: state.eta_watch.lock().await.told().clone(),
+        kept_orders,
         heading: state.live.lock().expect("live routes lock").heading(),
     };
     Ok(Moment {
         snapshot,
         orders: orders.into_iter().map(|o| (o.id.clone(), o)).collect(),
     })
+}
+
+/// The orders dispatchers set for couriers' stops, as the planner reads them.
+async fn kept_orders(state: &AppState) -> Result<HashMap<String, Vec<(String, Side)>>, ApiError> {
+    Ok(state
+        .store
+        .stop_orders()
+        .await?
+        .into_iter()
+        .map(|k| {
+            let stops = k
+                .stops
+                .into_iter()
+                .map(|(order, kind)| {
+                    let side = if kind == "pickup" {
+                        Side::Pickup
+                    } else {
+                        Side::Delivery
+                    };
+                    (order, side)
+                })
+                .collect();
+            (k.courier_id, stops)
+        })
+        .collect())
 }
 
 /// Every order not yet delivered, failed or cancelled (at most 1,000 of each status).

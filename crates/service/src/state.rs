@@ -43,6 +43,9 @@ pub struct AppState {
     pub purchasing: crate::purchasing::PurchasingPolicy,
     /// Where webhooks may send: public addresses and the allow list.
     pub destinations: crate::destinations::Destinations,
+    /// How long a console's live stream lasts before the browser opens another (and its
+    /// session is checked again): a signed-out or revoked session stops following within it.
+    pub console_stream_for: std::time::Duration,
     /// Held while a procurement round runs: one at a time.
     pub(crate) round_lock: Arc<Mutex<()>>,
     /// What each open order's customer was last told.
@@ -107,6 +110,7 @@ impl AppState {
             procurement: None,
             purchasing: crate::purchasing::PurchasingPolicy::default(),
             destinations: crate::destinations::Destinations::default(),
+            console_stream_for: std::time::Duration::from_secs(300),
             round_lock: Arc::default(),
             clock: crate::time::Clock::system(),
             time_zone: freshroute_store::Zone::UTC,

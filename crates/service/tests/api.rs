@@ -1343,6 +1343,96 @@ async fn planning(c: &Client, dispatcher: &str, courier1: &str) {
     );
     let r = check(json!([])).await;
     assert_eq!(r.body["code"], json!("invalid_stops"));
+
+    // The order of a courier's stops set by hand: judged as the planner holds it (a
+    // delivery before its pickup is refused, nothing changed), its orders pinned to the
+    // courier, kept by the next plan; cleared, the plan orders them again.
+    let set = |stops: Value| {
+        c.call(
+            "PUT",
+            "/v1/couriers/c-plan/stop-order",
+            Some(dispatcher),
+            Some(json!({"stops": stops})),
+        )
+    };
+    let before = c
+        .call("GET", "/v1/orders/o-overdue", Some(dispatcher), None)
+        .await
+        .body;
+    let r = set(json!([
+        {"order_id": "o-overdue", "kind": "delivery"},
+        {"order_id": "o-overdue", "kind": "pickup"}
+    ]))
+    .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("stop_order_refused")),
+        "{:?}",
+        r.body
+    );
+    assert!(
+        r.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("picked up")),
+        "{}",
+        r.body
+    );
+    let r = c
+        .call("GET", "/v1/orders/o-overdue", Some(dispatcher), None)
+        .await;
+    assert_eq!(r.body, before, "nothing changed");
+    let r = set(json!([{"order_id": "o-overdue", "kind": "lunch"}])).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str(), r.body["field"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_kind"),
+            Some("stops[0].kind")
+        )
+    );
+    let r = set(json!([
+        {"order_id": "o-overdue", "kind": "pickup"},
+        {"order_id": "o-overdue", "kind": "delivery"}
+    ]))
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let r = c
+        .call("GET", "/v1/orders/o-overdue", Some(dispatcher), None)
+        .await;
+    assert_eq!(
+        (
+            &r.body["properties"]["status"],
+            &r.body["properties"]["courier_id"]
+        ),
+        (&json!("assigned"), &json!("c-plan")),
+        "listed, pinned"
+    );
+    let r = c.call("POST", "/v1/plan", Some(dispatcher), None).await;
+    let with_c_plan = r.body["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .filter(|f| f["properties"]["order_id"] == json!("o-overdue"))
+        .all(|f| f["properties"]["courier_id"] == json!("c-plan"));
+    assert!(with_c_plan, "{}", r.body);
+    let r = c
+        .call(
+            "DELETE",
+            "/v1/couriers/c-plan/stop-order",
+            Some(dispatcher),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = c
+        .call(
+            "DELETE",
+            "/v1/couriers/nobody/stop-order",
+            Some(dispatcher),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["code"], json!("unknown_courier"));
     let other = c
         .call("GET", "/v1/couriers/c-plan/plan", Some(courier1), None)
         .await;

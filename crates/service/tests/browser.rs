@@ -414,6 +414,101 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
         "assigned in place"
     );
 
+    // The courier's stops re-ordered by keyboard: the last delivery a place earlier,
+    // kept by the plans after; a move the planner forbids is refused with its reason.
+    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
+    assert_eq!(s, 200, "{b}");
+    browser.open(&format!("{}/console", api.base)).await;
+    let stops_now = "const s = [...document.querySelectorAll('li[data-courier=c1] li[data-stop]')].map(l => l.getAttribute('data-stop').split(':').slice(1).join(':')); return s.length === 4 && s;";
+    let (planned, _) = waited(&browser, stops_now).await;
+    let planned: Vec<String> = serde_json::from_value(planned).expect("stops");
+    assert!(
+        planned[..2].iter().all(|s| s.starts_with("pickup"))
+            && planned[2..].iter().all(|s| s.starts_with("delivery")),
+        "both pickups at the store, then both doors: {planned:?}"
+    );
+    press(
+        &browser,
+        &format!(
+            "document.querySelector('button[value=\"2:{}\"]')",
+            planned[3]
+        ),
+    )
+    .await;
+    assert_eq!(
+        what_was_said(&browser).await,
+        json!("c1's stops re-ordered; the plan keeps them in this order.")
+    );
+    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
+    assert_eq!(s, 200, "{b}");
+    // The plan's stops are its features in order of their sequence.
+    let doors: Vec<String> = b["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| &f["properties"])
+        .filter(|p| p["courier_id"] == json!("c1") && p["kind"] == json!("delivery"))
+        .map(|p| format!("delivery:{}", p["order_id"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(doors, [planned[3].clone(), planned[2].clone()], "{b}");
+    browser.open(&format!("{}/console", api.base)).await;
+    let text = browser.text().await;
+    assert!(text.contains("In the order a dispatcher set."), "{text}");
+    checked(&browser, "console-stop-order").await;
+    // Dragged before its own pickup: refused, said why, nothing changed.
+    let late_door = &planned[3];
+    let its_pickup = late_door.replace("delivery:", "pickup:");
+    browser
+        .run(&format!(
+            "const dt = new DataTransfer();
+             const stops = [...document.querySelectorAll('li[data-courier=c1] li[data-stop]')];
+             const from = stops.find(l => l.getAttribute('data-stop').endsWith(':{late_door}'));
+             const onto = stops.find(l => l.getAttribute('data-stop').endsWith(':{its_pickup}'));
+             from.dispatchEvent(new DragEvent('dragstart', {{dataTransfer: dt, bubbles: true}}));
+             onto.dispatchEvent(new DragEvent('dragover', {{dataTransfer: dt, bubbles: true, cancelable: true}}));
+             onto.dispatchEvent(new DragEvent('drop', {{dataTransfer: dt, bubbles: true, cancelable: true}}));
+             return true;"
+        ))
+        .await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('main > .error'); return p && p.textContent;",
+    )
+    .await;
+    assert!(
+        said.as_str().is_some_and(
+            |t| t.starts_with("c1's stops were not changed") && t.contains("picked up")
+        ),
+        "{said}"
+    );
+    // Let go by its button: the plan orders the stops again.
+    press(
+        &browser,
+        "document.querySelector('button[formaction=\"/console/release\"]')",
+    )
+    .await;
+    waited(
+        &browser,
+        "const p = document.querySelector('main > .done'); return p && p.textContent === \"The plan orders c1's stops again.\";",
+    )
+    .await;
+
+    // The live stream ends every few seconds here, as a dropped connection would: the
+    // console opens another on its own and catches up, with no reload.
+    browser.run("window.notReloaded = true; return true;").await;
+    waited(
+        &browser,
+        "return Number(document.body.getAttribute('data-streams') || 0) >= 2;",
+    )
+    .await;
+    gelato_taken(&api, &dispatcher, "o-3").await;
+    waited(&browser, "return !!document.getElementById('order-o-3');").await;
+    assert_eq!(
+        browser.run("return window.notReloaded === true;").await,
+        json!(true),
+        "caught up in place"
+    );
+
     // Signed out; a planner's key is told this screen is not theirs.
     sign_out_and_open(&browser, &format!("{}/console", api.base), &planner).await;
     let (text, _) = waited(
@@ -452,7 +547,7 @@ async fn a_dispatcher_signs_in_and_assigns_an_order_by_keyboard_on_a_live_consol
     )
     .await;
     let said = what_was_said(&browser).await;
-    let first = ["o-1", "o-2"]
+    let first = ["o-1", "o-2", "o-3"]
         .iter()
         .find(|o| said.as_str().is_some_and(|t| t.contains(*o)))
         .expect("an order named");

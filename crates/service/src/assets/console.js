@@ -1,8 +1,9 @@
 // The dispatcher's console, live: follows /console/live. Couriers glide to each new
 // position (the map's own frame, data-frame); when orders or the plan change, the lists
 // are fetched again and swapped in place, keeping the focus where it was. An order in
-// the queue dragged onto a courier is assigned to it, through the same form the menus
-// post. The page works without this script: every action reloads it.
+// the queue dragged onto a courier is assigned to it, and a courier's stop dragged onto
+// another of its stops moves there, through the same forms the buttons post. The page
+// works without this script: every action reloads it.
 (function () {
   'use strict';
   var map = document.querySelector('.map svg[data-frame]');
@@ -13,11 +14,16 @@
   var version = document.querySelector('main').getAttribute('data-version') || '';
   var source;
   var retry = 1000;
+  var opened = 0;
   connect();
 
   function connect() {
     source = new EventSource('/console/live?since=' + encodeURIComponent(version));
-    source.addEventListener('open', function () { retry = 1000; });
+    source.addEventListener('open', function () {
+      retry = 1000;
+      opened += 1;
+      document.body.setAttribute('data-streams', String(opened));
+    });
     source.addEventListener('positions', function (e) { place(JSON.parse(e.data)); });
     source.addEventListener('lists', function (e) { version = e.data; refresh(); });
     source.addEventListener('error', function () {
@@ -28,36 +34,57 @@
     });
   }
 
-  // Drag an order of the queue onto a courier of the list to give it to that courier.
+  // Drag an order of the queue onto a courier of the list to give it to that courier;
+  // drag a courier's stop onto another of its stops to serve it there instead.
+  var STOP = 'stop\n';
   document.addEventListener('dragstart', function (e) {
+    var stop = e.target.closest && e.target.closest('li[data-stop]');
     var row = e.target.closest && e.target.closest('tr[data-order][draggable]');
-    if (row) { e.dataTransfer.setData('text/plain', row.getAttribute('data-order')); }
+    if (stop) {
+      var who = stop.closest('li[data-courier]').getAttribute('data-courier');
+      e.dataTransfer.setData('text/plain', STOP + who + '\n' + stop.getAttribute('data-stop'));
+    } else if (row) {
+      e.dataTransfer.setData('text/plain', row.getAttribute('data-order'));
+    }
   });
   document.addEventListener('dragover', function (e) {
-    var li = e.target.closest && e.target.closest('li[data-courier]');
+    var li = e.target.closest && e.target.closest('li[data-stop], li[data-courier]');
     if (li) { e.preventDefault(); li.classList.add('drop'); }
   });
   document.addEventListener('dragleave', function (e) {
-    var li = e.target.closest && e.target.closest('li[data-courier]');
+    var li = e.target.closest && e.target.closest('li[data-stop], li[data-courier]');
     if (li) { li.classList.remove('drop'); }
   });
   document.addEventListener('drop', function (e) {
     var li = e.target.closest && e.target.closest('li[data-courier]');
-    var order = e.dataTransfer && e.dataTransfer.getData('text/plain');
-    if (!li || !order) { return; }
+    var data = e.dataTransfer && e.dataTransfer.getData('text/plain');
+    if (!li || !data) { return; }
     e.preventDefault();
-    li.classList.remove('drop');
-    assign(order, li.getAttribute('data-courier'));
+    document.querySelectorAll('.drop').forEach(function (x) { x.classList.remove('drop'); });
+    var courier = li.getAttribute('data-courier');
+    if (data.indexOf(STOP) !== 0) {
+      post('/console/assign', { order_id: data, courier_id: courier });
+      return;
+    }
+    var parts = data.slice(STOP.length).split('\n');
+    var onto = e.target.closest('li[data-stop]');
+    if (parts[0] !== courier || !onto) { return; }
+    var from = parts[1].split(':');
+    var to = onto.getAttribute('data-stop').split(':')[0];
+    post('/console/reorder', { courier_id: courier, move: [to].concat(from.slice(1)).join(':') });
   });
 
-  // Posts the assignment as the menu's form does; shows what the console answered (done,
+  // Posts a form as the page's own buttons do; shows what the console answered (done,
   // or refused with why) and its lists, in place.
-  function assign(order, courier) {
-    fetch('/console/assign', {
+  function post(action, fields) {
+    var body = Object.keys(fields).map(function (k) {
+      return encodeURIComponent(k) + '=' + encodeURIComponent(fields[k]);
+    }).join('&');
+    fetch(action, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'order_id=' + encodeURIComponent(order) + '&courier_id=' + encodeURIComponent(courier)
+      body: body
     }).then(function (r) { return r.text(); }).then(function (html) {
       var page = new DOMParser().parseFromString(html, 'text/html');
       var fresh = page.getElementById('lists');

@@ -147,6 +147,9 @@ pub(crate) async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
     state.notices = notices;
     state.procurement = Some(procurement_data());
     state.destinations = Destinations::allowing(allow).expect("allow list");
+    // Consoles' live streams end every few seconds, as a dropped connection would: every
+    // console test crosses reconnections.
+    state.console_stream_for = std::time::Duration::from_secs(4);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
