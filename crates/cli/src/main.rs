@@ -39,7 +39,7 @@ enum Command {
     },
     /// Run the HTTP service (stores, couriers, orders, GPS fixes); loads the sample chain
     /// into a new database.
-    Serve(service::ServeArgs),
+    Serve(Box<service::ServeArgs>),
     /// Write the seeded sample chain (stores at real Porto addresses, a courier fleet).
     SampleChain(service::SampleChainArgs),
     /// Write the sample chain's procurement data: catalog (articles, suppliers, prices),

@@ -62,6 +62,14 @@ pub(crate) struct ServeArgs {
     /// A graph file from `roads import` [default: the bundled city, imported on first use].
     #[arg(long)]
     graph: Option<PathBuf>,
+    /// Raster tiles under the console's and the tracking page's maps
+    /// (`https://tile.example.pt/{z}/{x}/{y}.png`), for a deployment that has a tile
+    /// server [default: the road graph's own streets; no page asks another host].
+    #[arg(long)]
+    map_tiles: Option<String>,
+    /// Whose the tiles are, said under every map [default: © OpenStreetMap contributors].
+    #[arg(long, requires = "map_tiles")]
+    map_tiles_attribution: Option<String>,
     /// The sample chain loaded while the database has no store of its own
     /// [default: sample-chain.json in the data folder].
     #[arg(long, conflicts_with = "no_sample_chain")]
@@ -194,6 +202,24 @@ fn public_base_url(args: &ServeArgs, settings: &Settings, listen: &str) -> Strin
 }
 
 /// The order rules and planner settings a settings file changes.
+/// The map tiles the flags or the settings name, if any (a flag wins).
+fn map_tiles(
+    args: &ServeArgs,
+    settings: &Settings,
+) -> Result<Option<freshroute_service::MapTiles>, CliError> {
+    let given = match (&args.map_tiles, &settings.map_tiles) {
+        (Some(url), _) => Some((url.as_str(), args.map_tiles_attribution.as_deref())),
+        (None, Some(t)) => Some((t.url.as_str(), t.attribution.as_deref())),
+        (None, None) => None,
+    };
+    given
+        .map(|(url, credit)| {
+            freshroute_service::MapTiles::new(url, credit.unwrap_or(crate::settings::OSM))
+                .map_err(|m| CliError::Usage(format!("--map-tiles: {m}")))
+        })
+        .transpose()
+}
+
 fn apply_settings(state: &mut AppState, settings: &Settings) {
     let rules = &mut state.order_rules;
     if let Some(m) = settings.delivery_radius_m {
@@ -275,6 +301,7 @@ async fn run(
     };
     apply_settings(&mut state, settings);
     state.public_base_url = public_base_url(args, settings, listen);
+    state.map_tiles = map_tiles(args, settings)?;
     state.time_zone = zone
         .parse()
         .map_err(|e: freshroute_calendar::CalendarError| {

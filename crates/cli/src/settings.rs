@@ -32,6 +32,18 @@ pub(crate) struct Settings {
     pub(crate) plan_time_limit_s: Option<f64>,
     /// As `--replan-every`, seconds.
     pub(crate) replan_every_s: Option<u64>,
+    /// Raster tiles under the pages' maps, as `--map-tiles` and its attribution.
+    pub(crate) map_tiles: Option<TilesSetting>,
+}
+
+/// Where map tiles come from, and whose they are.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TilesSetting {
+    /// `https://host/{z}/{x}/{y}.png`.
+    pub(crate) url: String,
+    /// What every map says of them [default: © OpenStreetMap contributors].
+    pub(crate) attribution: Option<String>,
 }
 
 /// Longest ride per cold-chain class, seconds; a class left out keeps its default.
@@ -88,6 +100,13 @@ impl Settings {
                 "must start with http:// or https://".to_string(),
             ));
         }
+        if let Some(t) = &s.map_tiles {
+            freshroute_service::MapTiles::new(&t.url, t.attribution.as_deref().unwrap_or(OSM))
+                .map_err(|m| bad("map_tiles", m))?;
+        }
         Ok(s)
     }
 }
+
+/// The credit OpenStreetMap's tiles ask for.
+pub(crate) const OSM: &str = "© OpenStreetMap contributors";

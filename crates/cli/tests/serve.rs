@@ -1,6 +1,6 @@
 //! `freshroute serve` as an operator runs it: the listen address checked before anything
 //! else, a settings file read and checked with the path of what is wrong, tracking links
-//! as full URLs on the public address it names, logs on stderr without colour codes off
+//! as full URLs on the public address it names, map tiles from the server it names, logs on stderr without colour codes off
 //! a terminal, and a clean shutdown said on SIGTERM.
 
 mod common;
@@ -26,14 +26,18 @@ fn free_port() -> u16 {
 }
 
 fn post(port: u16, path: &str, key: &str, body: &str) -> Option<String> {
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}",
+        body.len()
+    );
+    ask(port, &head, body)
+}
+
+/// Sends `head`'s request line and headers, then `body`; the whole answer.
+fn ask(port: u16, head: &str, body: &str) -> Option<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
+    write!(s, "{head}\r\nConnection: close\r\n\r\n{body}").ok()?;
     let mut answer = String::new();
     s.read_to_string(&mut answer).ok()?;
     Some(answer)
@@ -80,6 +84,10 @@ fn a_settings_file_that_does_not_read_is_refused_with_its_path() {
             r#"{"public_base_url": "track.example.pt"}"#,
             "public_base_url",
         ),
+        (
+            r#"{"map_tiles": {"url": "https://tile.example.pt/{z}/{x}.png"}}"#,
+            "map_tiles",
+        ),
     ] {
         let file = dir.path().join("settings.json");
         std::fs::write(&file, text).expect("write");
@@ -106,7 +114,8 @@ fn settings_name_the_public_address_logs_are_plain_and_shutdown_is_said() {
         &settings,
         format!(
             r#"{{"listen": "127.0.0.1:{port}", "database_url": "{}", "public_base_url": "https://track.example.pt/",
-                "time_zone": "Europe/Monaco", "delivery_radius_m": 5000, "replan_every_s": 0}}"#,
+                "time_zone": "Europe/Monaco", "delivery_radius_m": 5000, "replan_every_s": 0,
+                "map_tiles": {{"url": "https://tile.example.pt/{{z}}/{{x}}/{{y}}.png"}}}}"#,
             db.display()
         ),
     )
@@ -157,6 +166,24 @@ fn settings_name_the_public_address_logs_are_plain_and_shutdown_is_said() {
     assert!(
         answer.contains(r#""url":"https://track.example.pt/track/fr_ord_"#),
         "{answer}"
+    );
+    // The tracking page may load the tiles the settings name, and nothing else elsewhere.
+    let token = answer
+        .split("/track/")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("a tracking token");
+    let page = ask(
+        port,
+        &format!("GET /track/{token} HTTP/1.1\r\nHost: x\r\nAccept: text/html"),
+        "",
+    )
+    .expect("the tracking page");
+    assert!(
+        page.to_ascii_lowercase().contains(
+            "content-security-policy: default-src 'none'; img-src https://tile.example.pt;"
+        ),
+        "{page}"
     );
     let status = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])

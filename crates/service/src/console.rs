@@ -404,6 +404,7 @@ pub(crate) async fn render(
     );
     res.headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Cookie"));
+    crate::pages::allow_tiles(&mut res, state.map_tiles.as_ref());
     res
 }
 

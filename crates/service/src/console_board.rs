@@ -118,9 +118,10 @@ pub(crate) async fn board(
         orders: rows,
         alerts,
         streets: Vec::new(),
+        tiles: state.map_tiles.clone(),
         said,
     };
-    if let Some(f) = map_frame(&b) {
+    if let Some(f) = map_frame(&b).filter(|_| b.tiles.is_none()) {
         let (sw, ne) = f.corners();
         b.streets = crate::streets::within(state, sw, ne, STREETS);
     }

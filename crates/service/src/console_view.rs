@@ -129,6 +129,8 @@ pub(crate) struct Board {
     pub(crate) alerts: Vec<Alert>,
     /// The street segments under the map.
     pub(crate) streets: Vec<[[f64; 2]; 2]>,
+    /// Tiles to draw under the map instead of the streets, when a deployment sets them.
+    pub(crate) tiles: Option<crate::MapTiles>,
     /// What the last action did: `(true, …)` done, `(false, …)` refused and why.
     pub(crate) said: Option<crate::pages::Said>,
 }
@@ -564,18 +566,26 @@ fn map(b: &Board, f: &Frame) -> String {
         );
     }
     let placed = b.couriers.iter().filter(|c| c.at.is_some()).count();
+    let (background, credit) = match &b.tiles {
+        Some(t) => (t.images(f), format!(" {}.", t.credit())),
+        None => (
+            format!(
+                "<path d=\"{}\" fill=\"none\" stroke=\"#c4ccc7\" stroke-width=\"1\"/>",
+                f.segments_path(&b.streets)
+            ),
+            String::new(),
+        ),
+    };
     format!(
         "<section aria-labelledby=\"map-h\" class=\"map\"><h2 id=\"map-h\">Map</h2>\
 <svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Map of {placed} couriers, {} stores and {} open orders\" data-frame=\"{}\">\
-<rect width=\"{w}\" height=\"{h}\" fill=\"#eef2f0\"/>\
-<path d=\"{}\" fill=\"none\" stroke=\"#c4ccc7\" stroke-width=\"1\"/>{roads}{marks}</svg>\
+<rect width=\"{w}\" height=\"{h}\" fill=\"#eef2f0\"/>{background}{roads}{marks}</svg>\
 <p class=\"legend\">Squares are stores, small dots open orders' doors (red: late risk); couriers are \
 <span class=\"key idle\">grey when idle</span>, <span class=\"key on_the_way\">blue on the way</span>, \
-<span class=\"key late_risk\">red at late risk</span>, <span class=\"key silent\">hollow when silent</span>.</p></section>\n",
+<span class=\"key late_risk\">red at late risk</span>, <span class=\"key silent\">hollow when silent</span>.{credit}</p></section>\n",
         b.stores.len(),
         b.orders.len(),
         esc(&f.data()),
-        f.segments_path(&b.streets),
     )
 }
 
@@ -673,6 +683,7 @@ mod tests {
                 text: "o2 will be 10 min late (kitchen)".to_string(),
             }],
             streets: vec![[[-8.62, 41.14], [-8.61, 41.15]]],
+            tiles: None,
             said: Some((false, "the courier is off duty".to_string())),
         }
     }
@@ -727,6 +738,25 @@ mod tests {
         assert!(!html.contains("/console/release"));
         c.kept = true;
         assert!(stop_list(zone, &c).contains("formaction=\"/console/release\""));
+    }
+
+    #[test]
+    fn with_tiles_set_the_map_draws_them_credited_instead_of_the_streets() {
+        let mut b = board();
+        let points: Vec<[f64; 2]> = b.orders.iter().map(|o| o.door).collect();
+        let f = frame(&[b.stores[0].at], &points).expect("a frame");
+        assert!(map(&b, &f).contains("<path d=\"M"), "streets by default");
+        b.tiles = Some(
+            crate::MapTiles::new(
+                "https://t.example/{z}/{x}/{y}.png",
+                "© OpenStreetMap contributors",
+            )
+            .expect("valid"),
+        );
+        let html = map(&b, &f);
+        assert!(html.contains("<image href=\"https://t.example/"), "{html}");
+        assert!(!html.contains("<path d=\"M"), "no streets under tiles");
+        assert!(html.contains("Map tiles: © OpenStreetMap contributors."));
     }
 
     #[test]

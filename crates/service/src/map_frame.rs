@@ -50,6 +50,11 @@ impl Frame {
         f
     }
 
+    /// The picture's width and height, in its units.
+    pub(crate) fn size(&self) -> (f64, f64) {
+        self.size
+    }
+
     /// A place in local metres east and north of the origin.
     pub(crate) fn local(&self, p: [f64; 2]) -> (f64, f64) {
         (

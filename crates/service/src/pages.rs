@@ -35,13 +35,7 @@ pub(crate) fn document(status: StatusCode, page: &Page) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; \
-             connect-src 'self'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, policy(None));
     h.insert(
         header::REFERRER_POLICY,
         // Links say nothing to other hosts (a tracking link is a secret); this host's
@@ -49,6 +43,25 @@ pub(crate) fn document(status: StatusCode, page: &Page) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     res
+}
+
+/// What a page may load: this host's script, stream and forms, and images only from
+/// `images_from` when a map draws tiles from there.
+fn policy(images_from: Option<&str>) -> HeaderValue {
+    let images = images_from.map_or_else(String::new, |o| format!("img-src {o}; "));
+    HeaderValue::from_str(&format!(
+        "default-src 'none'; {images}style-src 'unsafe-inline'; script-src 'self'; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
+}
+
+/// Lets a page's map load its tiles, when tiles are set.
+pub(crate) fn allow_tiles(res: &mut Response, tiles: Option<&crate::MapTiles>) {
+    if let Some(t) = tiles {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy(Some(t.origin())));
+    }
 }
 
 /// The plain style of pages that only say something.
@@ -179,6 +192,35 @@ pub(crate) fn query_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_loads_images_only_from_the_tile_server_a_deployment_sets() {
+        let page = Page {
+            title: "t",
+            style: "",
+            script: None,
+            main_attrs: "",
+            body: "",
+        };
+        let csp = |res: &Response| {
+            res.headers()[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .expect("ascii")
+                .to_string()
+        };
+        let mut res = document(StatusCode::OK, &page);
+        assert!(!csp(&res).contains("img-src"), "{}", csp(&res));
+        allow_tiles(&mut res, None);
+        assert!(!csp(&res).contains("img-src"));
+        let tiles =
+            crate::MapTiles::new("https://t.example:8443/{z}/{x}/{y}.png", "OSM").expect("valid");
+        allow_tiles(&mut res, Some(&tiles));
+        assert!(
+            csp(&res).starts_with("default-src 'none'; img-src https://t.example:8443; "),
+            "{}",
+            csp(&res)
+        );
+    }
 
     #[test]
     fn money_reads_as_money() {

@@ -46,6 +46,9 @@ pub struct AppState {
     /// How long a console's live stream lasts before the browser opens another (and its
     /// session is checked again): a signed-out or revoked session stops following within it.
     pub console_stream_for: std::time::Duration,
+    /// Raster tiles drawn under the pages' maps; `None` (the default): the road graph's
+    /// streets, and no request to any other host.
+    pub map_tiles: Option<crate::MapTiles>,
     /// Held while a procurement round runs: one at a time.
     pub(crate) round_lock: Arc<Mutex<()>>,
     /// What each open order's customer was last told.
@@ -111,6 +114,7 @@ impl AppState {
             purchasing: crate::purchasing::PurchasingPolicy::default(),
             destinations: crate::destinations::Destinations::default(),
             console_stream_for: std::time::Duration::from_secs(300),
+            map_tiles: None,
             round_lock: Arc::default(),
             clock: crate::time::Clock::system(),
             time_zone: freshroute_store::Zone::UTC,

@@ -34,6 +34,8 @@ pub(crate) struct Tracked<'a> {
     pub(crate) streets: &'a [[[f64; 2]; 2]],
     /// A coupon a delay earned: its code and value, cents.
     pub(crate) coupon: Option<(&'a str, i64)>,
+    /// Tiles to draw under the map instead of the streets, when a deployment sets them.
+    pub(crate) tiles: Option<&'a crate::MapTiles>,
 }
 
 /// Whether the request is a browser's, asking for a page rather than JSON.
@@ -168,7 +170,16 @@ pub(crate) fn map_corners(
 /// scale.
 fn map(t: &Tracked, courier: [f64; 2], road: &[[f64; 2]]) -> String {
     let frame = frame(t.door, courier, road);
-    let streets = frame.segments_path(t.streets);
+    let (background, credit) = match t.tiles {
+        Some(tiles) => (tiles.images(&frame), format!(" {}.", tiles.credit())),
+        None => (
+            format!(
+                "<path d=\"{}\" fill=\"none\" stroke=\"#c4ccc7\" stroke-width=\"1.5\" stroke-linecap=\"round\"/>",
+                frame.segments_path(t.streets)
+            ),
+            String::new(),
+        ),
+    };
     let line = frame.polyline(road);
     let (dx, dy) = frame.svg(t.door);
     let (kx, ky) = frame.svg(courier);
@@ -180,11 +191,11 @@ fn map(t: &Tracked, courier: [f64; 2], road: &[[f64; 2]]) -> String {
         "<figure class=\"map\">\n<svg viewBox=\"0 0 {MAP_W} {MAP_H}\" role=\"img\" aria-labelledby=\"map-title\" data-frame=\"{data}\">\
 <title id=\"map-title\">{label}</title>\
 <rect width=\"{MAP_W}\" height=\"{MAP_H}\" fill=\"#eef2f0\"/>\
-<path d=\"{streets}\" fill=\"none\" stroke=\"#c4ccc7\" stroke-width=\"1.5\" stroke-linecap=\"round\"/>\
+{background}\
 <polyline points=\"{line}\" fill=\"none\" stroke=\"#3a6ea5\" stroke-width=\"4\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\
 <circle cx=\"{dx:.1}\" cy=\"{dy:.1}\" r=\"7\" fill=\"#1a1a1a\"/>\
 <circle class=\"courier\" cx=\"{kx:.1}\" cy=\"{ky:.1}\" r=\"8\" fill=\"#c2410c\" stroke=\"#fff\" stroke-width=\"2\"/>\
-</svg>\n<figcaption>{label}: orange is the courier, black your door.</figcaption>\n</figure>\n"
+</svg>\n<figcaption>{label}: orange is the courier, black your door.{credit}</figcaption>\n</figure>\n"
     )
 }
 
@@ -224,6 +235,7 @@ mod tests {
             courier: None,
             streets: &[],
             coupon: None,
+            tiles: None,
         }
     }
 

@@ -181,10 +181,10 @@ fn page_of(state: &AppState, seen: &Seen) -> Response {
         .as_ref()
         .map(|(f, road)| ([f.lon, f.lat], road.as_slice()));
     let streets = match courier {
-        Some((at, road)) => streets_around(state, door, at, road),
-        None => Vec::new(),
+        Some((at, road)) if state.map_tiles.is_none() => streets_around(state, door, at, road),
+        _ => Vec::new(),
     };
-    track_page::page(&track_page::Tracked {
+    let mut res = track_page::page(&track_page::Tracked {
         status: order.status,
         store_name: seen.shop.as_ref().map(|s| s.name.as_str()),
         zone,
@@ -197,7 +197,10 @@ fn page_of(state: &AppState, seen: &Seen) -> Response {
             .coupon
             .as_ref()
             .map(|c| (c.code.as_str(), c.value_cents)),
-    })
+        tiles: state.map_tiles.as_ref(),
+    });
+    crate::pages::allow_tiles(&mut res, state.map_tiles.as_ref());
+    res
 }
 
 /// How often the stream looks for a change.
