@@ -28,28 +28,11 @@ pub(crate) fn bars(id: &str, caption: &str, heads: (&str, &str), rows: &[(String
             esc(caption)
         );
     }
-    let top = rows.iter().map(|r| r.1).fold(0.0_f64, f64::max);
-    // All (near) nothing: bars of nothing, not of a rounding error's length.
-    let top = if top < 1e-6 { 1.0 } else { top };
+    let top = highest(rows.iter().map(|r| r.1));
     let h = ROW_H * rows.len() as f64 + 4.0;
     let mut svg = String::new();
     for (k, (label, value)) in rows.iter().enumerate() {
-        let y = 2.0 + ROW_H * k as f64;
-        let len = (W - LABEL_W - 60.0) * (value / top).max(0.0);
-        let _ = write!(
-            svg,
-            "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-<rect x=\"{LABEL_W}\" y=\"{:.1}\" width=\"{len:.1}\" height=\"{:.1}\" fill=\"#1d4f91\"/>\
-<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            LABEL_W - 6.0,
-            y + 15.0,
-            esc(label),
-            y + 3.0,
-            ROW_H - 6.0,
-            LABEL_W + len + 4.0,
-            y + 15.0,
-            figure(*value)
-        );
+        bar(&mut svg, 2.0 + ROW_H * k as f64, label, *value, top);
     }
     let table: String = rows
         .iter()
@@ -73,6 +56,86 @@ pub(crate) fn bars(id: &str, caption: &str, heads: (&str, &str), rows: &[(String
             esc(unit)
         ),
     )
+}
+
+/// Bars in groups (a store's weeks): each group named on a row of its own above its
+/// bars, all bars on one scale; the table says group, label and value.
+pub(crate) fn grouped_bars(
+    id: &str,
+    caption: &str,
+    (group, what, unit): (&str, &str, &str),
+    groups: &[(String, Vec<(String, f64)>)],
+) -> String {
+    if groups.iter().all(|(_, rows)| rows.is_empty()) {
+        return format!(
+            "<p class=\"quiet\">{}: nothing to show.</p>\n",
+            esc(caption)
+        );
+    }
+    let top = highest(groups.iter().flat_map(|(_, rows)| rows.iter().map(|r| r.1)));
+    let mut svg = String::new();
+    let mut table = String::new();
+    let mut y = 2.0;
+    for (name, rows) in groups {
+        let _ = write!(
+            svg,
+            "<text x=\"0\" y=\"{:.1}\" font-weight=\"600\">{}</text>",
+            y + 15.0,
+            esc(name)
+        );
+        y += ROW_H;
+        for (label, value) in rows {
+            bar(&mut svg, y, label, *value, top);
+            y += ROW_H;
+            let _ = write!(
+                table,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{}</td></tr>",
+                esc(name),
+                esc(label),
+                figure(*value)
+            );
+        }
+    }
+    chart(
+        id,
+        caption,
+        &format!(
+            "<svg viewBox=\"0 0 {W} {:.0}\" role=\"img\" aria-labelledby=\"{id}-c\" class=\"bars\">{svg}</svg>",
+            y + 2.0
+        ),
+        &format!(
+            "<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>{table}</tbody>",
+            esc(group),
+            esc(what),
+            esc(unit)
+        ),
+    )
+}
+
+/// The longest bar's value; 1 when all are (near) nothing, so that bars of nothing are
+/// not drawn a rounding error's length.
+fn highest(values: impl Iterator<Item = f64>) -> f64 {
+    let top = values.fold(0.0_f64, f64::max);
+    if top < 1e-6 { 1.0 } else { top }
+}
+
+/// One bar at `y`: its label, its length on the scale `top` gives, its figure.
+fn bar(svg: &mut String, y: f64, label: &str, value: f64, top: f64) {
+    let len = (W - LABEL_W - 60.0) * (value / top).max(0.0);
+    let _ = write!(
+        svg,
+        "<text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+<rect x=\"{LABEL_W}\" y=\"{:.1}\" width=\"{len:.1}\" height=\"{:.1}\" fill=\"#1d4f91\"/>\
+<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+        LABEL_W - 6.0,
+        y + 15.0,
+        esc(label),
+        y + 3.0,
+        ROW_H - 6.0,
+        LABEL_W + len + 4.0,
+        y + 15.0,
+        figure(value)
+    );
 }
 
 /// Days of sales and forecast: the forecast's mean as a line, up to its 90th percentile
@@ -164,12 +227,15 @@ fn chart(id: &str, caption: &str, svg: &str, table: &str) -> String {
     )
 }
 
-/// A figure as a person reads it: whole when large, one decimal when small.
+/// A figure as a person reads it: whole when large, one decimal when small, two below
+/// one (so that a small value drawn as a bar never reads 0.0).
 fn figure(v: f64) -> String {
     if v.abs() >= 100.0 || v.fract() == 0.0 {
         format!("{v:.0}")
-    } else {
+    } else if v.abs() >= 1.0 {
         format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
     }
 }
 
@@ -201,6 +267,30 @@ mod tests {
         );
         assert!(html.contains("<th scope=\"col\">EUR</th>"));
         assert!(bars("e", "Empty", ("Day", "units"), &[]).contains("nothing to show"));
+    }
+
+    #[test]
+    fn grouped_bars_name_each_group_once_and_share_one_scale() {
+        let groups = vec![
+            (
+                "Foz".to_string(),
+                vec![("30 Nov".to_string(), 4.0), ("07 Dec".to_string(), 2.0)],
+            ),
+            ("Ribeira".to_string(), vec![("30 Nov".to_string(), 1.0)]),
+        ];
+        let html = grouped_bars("w", "Waste", ("Store", "Week", "Units"), &groups);
+        assert_eq!(
+            html.matches("font-weight=\"600\">Foz<").count(),
+            1,
+            "{html}"
+        );
+        let full = format!("width=\"{:.1}\"", W - LABEL_W - 60.0);
+        let quarter = format!("width=\"{:.1}\"", (W - LABEL_W - 60.0) / 4.0);
+        assert!(html.contains(&full) && html.contains(&quarter), "{html}");
+        assert!(html.contains(
+            "<tr><th scope=\"row\">Ribeira</th><td>30 Nov</td><td class=\"num\">1</td></tr>"
+        ));
+        assert!(grouped_bars("e", "Empty", ("a", "b", "c"), &[]).contains("nothing to show"));
     }
 
     #[test]

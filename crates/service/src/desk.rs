@@ -1,5 +1,5 @@
 //! The planners' desk: the latest round and its purchase orders, stock by expiry and the
-//! round's expected waste by store (`/desk`); each order with its lines, why each line is
+//! expected waste by store and week (`/desk`); each order with its lines, why each line is
 //! there and this big (its forecast against what sold), approve, edit (priced by the
 //! store's model) and reject, and its audit trail (`/desk/purchase-orders/{id}`). The
 //! actions go through the same functions as the API (`purchasing.rs`). `desk_view.rs`

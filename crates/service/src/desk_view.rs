@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use freshroute_calendar::Zone;
 use freshroute_store::{PoEvent, PoStatus, ProcurementRound, PurchaseOrder, StockLot};
 use serde_json::Value;
@@ -160,31 +160,44 @@ fn stock_by_expiry(d: &DeskData) -> String {
     )
 }
 
-/// Units the latest round's plans expect to throw away, by store.
+/// Units the plans expect to throw away, by store and by the week their deliveries
+/// arrive (each week by its Monday), over the orders on the desk but those rejected.
 fn expected_waste(d: &DeskData) -> String {
-    let Some(r) = &d.round else {
-        return String::new();
-    };
-    let mut by_store: BTreeMap<String, f64> = BTreeMap::new();
-    for o in d.orders.iter().filter(|o| o.round_id == r.id) {
+    let mut by_store_week: BTreeMap<(String, NaiveDate), f64> = BTreeMap::new();
+    for o in d.orders.iter().filter(|o| o.status != PoStatus::Rejected) {
+        let Ok(day) = NaiveDate::parse_from_str(&o.delivery_date, "%Y-%m-%d") else {
+            continue;
+        };
+        let monday = day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()));
         let waste: f64 = o.explanation["lines"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|l| l["why"]["expected_waste_units"].as_f64())
             .sum();
-        *by_store
-            .entry(store_name(&d.stores, &o.shop_id).to_string())
+        *by_store_week
+            .entry((store_name(&d.stores, &o.shop_id).to_string(), monday))
             .or_default() += waste;
     }
-    let rows: Vec<(String, f64)> = by_store.into_iter().collect();
+    if by_store_week.is_empty() {
+        return String::new();
+    }
+    let mut groups: Vec<(String, Vec<(String, f64)>)> = Vec::new();
+    for ((store, monday), units) in by_store_week {
+        let week = monday.format("%d %b").to_string();
+        match groups.last_mut() {
+            Some((name, rows)) if *name == store => rows.push((week, units)),
+            _ => groups.push((store, vec![(week, units)])),
+        }
+    }
     format!(
-        "<section aria-labelledby=\"waste-h\"><h2 id=\"waste-h\">Expected waste</h2>{}</section>\n",
-        charts::bars(
-            "waste-by-store",
-            "Units the latest round's plans expect to throw away, by store",
-            ("Store", "Units"),
-            &rows
+        "<section aria-labelledby=\"waste-h\"><h2 id=\"waste-h\">Expected waste</h2>\
+<p class=\"quiet\">What the plans expect to throw away; what is actually thrown away is not recorded yet.</p>{}</section>\n",
+        charts::grouped_bars(
+            "waste-by-store-and-week",
+            "Units the plans expect to throw away, by store and the week (from its Monday) their deliveries arrive",
+            ("Store", "Week of", "Units"),
+            &groups
         )
     )
 }
@@ -397,3 +410,60 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85rem;
 .edit input{width:6rem;font:inherit}.quiet{color:#4d4d4d}\
 .done,.error{padding:.5rem .75rem;margin:.5rem 0}.done{background:#edf7ef;border-left:4px solid #2f6b3f}\
 .error{background:#fdecea;border-left:4px solid #b42318}button{font:inherit}a{color:#1d4f91}label{font-weight:600}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order(id: &str, shop: &str, delivery: &str, waste: f64, status: PoStatus) -> PurchaseOrder {
+        PurchaseOrder {
+            id: id.to_string(),
+            round_id: "r1".to_string(),
+            shop_id: shop.to_string(),
+            supplier_id: "dairy".to_string(),
+            order_date: "2026-11-30".to_string(),
+            delivery_date: delivery.to_string(),
+            status,
+            value_cents: 1_000,
+            lines: json!([]),
+            explanation: json!({"lines": [
+                {"why": {"expected_waste_units": waste}},
+                {"why": {"expected_waste_units": 1.0}}
+            ]}),
+            approvals: Vec::new(),
+            reason: None,
+            version: 1,
+            created_ms: 0,
+            updated_ms: 0,
+        }
+    }
+
+    #[test]
+    fn expected_waste_is_summed_by_store_and_the_week_deliveries_arrive() {
+        let d = DeskData {
+            who: "planner".to_string(),
+            round: None,
+            orders: vec![
+                // Wednesday and Sunday of one week, Monday of the next; one rejected.
+                order("a", "s1", "2026-12-02", 2.0, PoStatus::Proposed),
+                order("b", "s1", "2026-12-06", 0.5, PoStatus::Approved),
+                order("c", "s1", "2026-12-07", 4.0, PoStatus::Proposed),
+                order("d", "s1", "2026-12-08", 9.0, PoStatus::Rejected),
+            ],
+            lots: Vec::new(),
+            stores: HashMap::from([("s1".to_string(), "Aliados".to_string())]),
+            policy: PurchasingPolicy::default(),
+            zone: Zone::UTC,
+            today: NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"),
+        };
+        let html = expected_waste(&d);
+        // 2 + 1 + 0.5 + 1 in the first week; 4 + 1 in the second; the rejected left out.
+        let row = |week: &str, units: &str| {
+            format!("<th scope=\"row\">Aliados</th><td>{week}</td><td class=\"num\">{units}</td>")
+        };
+        assert!(html.contains(&row("30 Nov", "4.5")), "{html}");
+        assert!(html.contains(&row("07 Dec", "5")), "{html}");
+        assert_eq!(html.matches("<tr><th scope=\"row\"").count(), 2, "{html}");
+    }
+}
