@@ -67,8 +67,12 @@ pub(crate) struct ServeArgs {
     /// server [default: the road graph's own streets; no page asks another host].
     #[arg(long)]
     map_tiles: Option<String>,
+    /// Raster tiles under the maps from a local PMTiles archive, served by this service
+    /// itself at /map/tiles/{z}/{x}/{y} (no other host asked).
+    #[arg(long, conflicts_with = "map_tiles")]
+    map_pmtiles: Option<PathBuf>,
     /// Whose the tiles are, said under every map [default: © OpenStreetMap contributors].
-    #[arg(long, requires = "map_tiles")]
+    #[arg(long)]
     map_tiles_attribution: Option<String>,
     /// The sample chain loaded while the database has no store of its own
     /// [default: sample-chain.json in the data folder].
@@ -177,13 +181,15 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<(), CliError> {
         .unwrap_or_else(|| "127.0.0.1:8080".to_string());
     // The address first: a busy port is said before anything is imported or created.
     let listener = bind(&listen)?;
+    // Then the tile archive, if any: a bad file is said before the city is imported.
+    let tiles = map_tiles(args, &settings)?;
     let roads = Arc::new(match &args.graph {
         Some(path) => RoadNetwork::load(path)?,
         None => bundled_network()?,
     });
     runtime()?.block_on(async {
         let store = connect(&args.database.url_or(settings.database_url.as_deref())).await?;
-        run(store, roads, (listener, &listen), &settings, args).await
+        run(store, roads, (listener, &listen), (&settings, tiles), args).await
     })
 }
 
@@ -202,22 +208,43 @@ fn public_base_url(args: &ServeArgs, settings: &Settings, listen: &str) -> Strin
 }
 
 /// The order rules and planner settings a settings file changes.
-/// The map tiles the flags or the settings name, if any (a flag wins).
-fn map_tiles(
-    args: &ServeArgs,
-    settings: &Settings,
-) -> Result<Option<freshroute_service::MapTiles>, CliError> {
-    let given = match (&args.map_tiles, &settings.map_tiles) {
-        (Some(url), _) => Some((url.as_str(), args.map_tiles_attribution.as_deref())),
-        (None, Some(t)) => Some((t.url.as_str(), t.attribution.as_deref())),
-        (None, None) => None,
+/// Where the maps' tiles come from, as the flags or the settings say (a flag wins): a
+/// server, a local archive (opened now, so a bad file stops `serve` at once), or none.
+type Tiles = (
+    Option<freshroute_service::MapTiles>,
+    Option<Arc<freshroute_service::PmTiles>>,
+);
+
+fn map_tiles(args: &ServeArgs, settings: &Settings) -> Result<Tiles, CliError> {
+    let from_file = settings.map_tiles.as_ref();
+    let credit = args
+        .map_tiles_attribution
+        .as_deref()
+        .or(from_file.and_then(|t| t.attribution.as_deref()))
+        .unwrap_or(crate::settings::OSM);
+    let server = |url: &str| {
+        freshroute_service::MapTiles::new(url, credit)
+            .map(|t| (Some(t), None))
+            .map_err(|m| CliError::Usage(format!("--map-tiles: {m}")))
     };
-    given
-        .map(|(url, credit)| {
-            freshroute_service::MapTiles::new(url, credit.unwrap_or(crate::settings::OSM))
-                .map_err(|m| CliError::Usage(format!("--map-tiles: {m}")))
-        })
-        .transpose()
+    match (&args.map_pmtiles, &args.map_tiles, from_file) {
+        (Some(path), _, _) => local_tiles(path, credit),
+        (None, Some(url), _) => server(url),
+        (None, None, Some(t)) => match (&t.url, &t.pmtiles) {
+            (Some(url), _) => server(url),
+            (None, Some(path)) => local_tiles(path, credit),
+            (None, None) => Ok((None, None)),
+        },
+        (None, None, None) => Ok((None, None)),
+    }
+}
+
+fn local_tiles(path: &std::path::Path, credit: &str) -> Result<Tiles, CliError> {
+    let archive = freshroute_service::PmTiles::open(path)
+        .map_err(|m| CliError::Usage(format!("--map-pmtiles: {m}")))?;
+    let tiles = freshroute_service::MapTiles::local(credit)
+        .map_err(|m| CliError::Usage(format!("--map-tiles-attribution: {m}")))?;
+    Ok((Some(tiles), Some(Arc::new(archive))))
 }
 
 fn apply_settings(state: &mut AppState, settings: &Settings) {
@@ -274,7 +301,7 @@ async fn run(
     store: AnyStore,
     roads: Arc<RoadNetwork>,
     (listener, listen): (std::net::TcpListener, &str),
-    settings: &Settings,
+    (settings, tiles): (&Settings, Tiles),
     args: &ServeArgs,
 ) -> Result<(), CliError> {
     let backend = store.backend();
@@ -301,7 +328,7 @@ async fn run(
     };
     apply_settings(&mut state, settings);
     state.public_base_url = public_base_url(args, settings, listen);
-    state.map_tiles = map_tiles(args, settings)?;
+    (state.map_tiles, state.map_pmtiles) = tiles;
     state.time_zone = zone
         .parse()
         .map_err(|e: freshroute_calendar::CalendarError| {

@@ -36,12 +36,15 @@ pub(crate) struct Settings {
     pub(crate) map_tiles: Option<TilesSetting>,
 }
 
-/// Where map tiles come from, and whose they are.
+/// Where map tiles come from (a server, or a local archive: one of the two), and whose
+/// they are.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TilesSetting {
-    /// `https://host/{z}/{x}/{y}.png`.
-    pub(crate) url: String,
+    /// `https://host/{z}/{x}/{y}.png`, as `--map-tiles`.
+    pub(crate) url: Option<String>,
+    /// A PMTiles archive of raster tiles, as `--map-pmtiles`.
+    pub(crate) pmtiles: Option<std::path::PathBuf>,
     /// What every map says of them [default: © OpenStreetMap contributors].
     pub(crate) attribution: Option<String>,
 }
@@ -101,8 +104,23 @@ impl Settings {
             ));
         }
         if let Some(t) = &s.map_tiles {
-            freshroute_service::MapTiles::new(&t.url, t.attribution.as_deref().unwrap_or(OSM))
-                .map_err(|m| bad("map_tiles", m))?;
+            let credit = t.attribution.as_deref().unwrap_or(OSM);
+            match (&t.url, &t.pmtiles) {
+                (Some(url), None) => {
+                    freshroute_service::MapTiles::new(url, credit)
+                        .map_err(|m| bad("map_tiles.url", m))?;
+                }
+                (None, Some(_)) => {
+                    freshroute_service::MapTiles::local(credit)
+                        .map_err(|m| bad("map_tiles.attribution", m))?;
+                }
+                _ => {
+                    return Err(bad(
+                        "map_tiles",
+                        "give either url (a tile server) or pmtiles (a local archive)".into(),
+                    ));
+                }
+            }
         }
         Ok(s)
     }

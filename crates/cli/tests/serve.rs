@@ -200,3 +200,26 @@ fn settings_name_the_public_address_logs_are_plain_and_shutdown_is_said() {
     assert!(text.contains("/v1/orders"), "a line per request: {text}");
     assert!(text.contains("freshroute stopped"), "{text}");
 }
+
+#[test]
+fn a_tile_archive_that_does_not_open_stops_serve_with_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let not_tiles = dir.path().join("notes.pmtiles");
+    std::fs::write(&not_tiles, "notes, not tiles; ".repeat(20)).expect("write");
+    let db = dir.path().join("t.db");
+    let out = serve(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        db.to_str().expect("utf-8"),
+        "--no-sample-chain",
+        "--map-pmtiles",
+        not_tiles.to_str().expect("utf-8"),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--map-pmtiles") && stderr.contains("not a PMTiles archive"),
+        "{stderr}"
+    );
+}

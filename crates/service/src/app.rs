@@ -19,8 +19,8 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{
     ApiError, assets, console, console_stops, courier_edits, courier_page, couriers, desk, fixes,
-    guessing, inputs, login, orders, plan_mode, planner, purchasing, sales, shop_edits, shops,
-    stop_orders, streets, telemetry, tracking, vroom, webhooks,
+    guessing, inputs, login, map_tiles, orders, plan_mode, planner, purchasing, sales, shop_edits,
+    shops, stop_orders, streets, telemetry, tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -116,6 +116,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(courier_page::page))
         .routes(routes!(courier_page::step))
         .routes(routes!(streets::streets))
+        .routes(routes!(map_tiles::tile))
         .routes(routes!(vroom::solve_vroom))
         .routes(routes!(planner::trigger, planner::current))
         .routes(routes!(planner::courier_stops))

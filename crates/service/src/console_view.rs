@@ -460,8 +460,9 @@ fn timeline(now_ms: i64, c: &CourierRow) -> String {
     )
 }
 
-/// The courier's stops in words, each with buttons to serve it earlier or later (and a
-/// handle to drag it to another place): one form, whose buttons name the move.
+/// The courier's stops in words, each with buttons to serve it earlier or later than its
+/// neighbour (none past its own order's other stop), and draggable to another place:
+/// one form, whose buttons name the move.
 fn stop_list(zone: Zone, c: &CourierRow) -> String {
     if c.stops.is_empty() {
         return String::new();
@@ -491,12 +492,15 @@ aria-label=\"{what} {order} {word}\" class=\"step\">{word}</button>",
                 kind = s.kind,
             )
         };
-        let earlier = if i > 0 {
+        // No button for a move past the order's own other stop: a delivery is never
+        // before its pickup.
+        let swaps_with = |k: usize| c.stops.get(k).is_some_and(|o| o.order_id != s.order_id);
+        let earlier = if i > 0 && swaps_with(i - 1) {
             button(i - 1, "earlier")
         } else {
             String::new()
         };
-        let later = if i < last {
+        let later = if i < last && swaps_with(i + 1) {
             button(i + 1, "later")
         } else {
             String::new()
@@ -738,6 +742,9 @@ mod tests {
         assert!(!html.contains("/console/release"));
         c.kept = true;
         assert!(stop_list(zone, &c).contains("formaction=\"/console/release\""));
+        // An order's own pickup and delivery side by side: no button swaps them.
+        c.stops[1].order_id = "o2".to_string();
+        assert_eq!(stop_list(zone, &c).matches("class=\"step\"").count(), 0);
     }
 
     #[test]

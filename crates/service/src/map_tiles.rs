@@ -1,12 +1,19 @@
-//! Raster map tiles from a server a deployment names (`serve --map-tiles`, an
-//! OpenStreetMap-style `{z}/{x}/{y}` URL), drawn under the console's and the tracking
-//! page's maps in place of the road graph's streets, with their attribution. Off by
-//! default: unless this is set, no page asks another host for anything.
+//! Raster map tiles drawn under the console's and the tracking page's maps in place of
+//! the road graph's streets, with their attribution: from a server a deployment names
+//! (`serve --map-tiles`, an OpenStreetMap-style `{z}/{x}/{y}` URL), or from a local
+//! PMTiles archive this host serves (`serve --map-pmtiles`, `map_tiles_route`). Off by
+//! default: unless a server is named, no page asks another host for anything.
 
 use std::fmt::Write;
 
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
 use crate::map_frame::Frame;
 use crate::pages::esc;
+use crate::state::AppState;
+use crate::{ApiError, ErrorBody};
 
 /// The most tiles one map draws (a console's map at its zoom needs about a dozen).
 const MOST_TILES: u32 = 64;
@@ -57,7 +64,21 @@ impl MapTiles {
         })
     }
 
-    /// The scheme and host tiles come from.
+    /// Tiles from the PMTiles archive this host serves (`serve --map-pmtiles`), at
+    /// `/map/tiles/{z}/{x}/{y}`, credited with `attribution`.
+    pub fn local(attribution: &str) -> Result<Self, String> {
+        if attribution.trim().is_empty() {
+            return Err("say whose tiles they are (their licence asks for it)".into());
+        }
+        Ok(Self {
+            template: "/map/tiles/{z}/{x}/{y}".to_string(),
+            origin: "'self'".to_string(),
+            attribution: attribution.trim().to_string(),
+        })
+    }
+
+    /// Where tiles come from, as a page's policy names it: a scheme and host, or
+    /// `'self'`.
     pub(crate) fn origin(&self) -> &str {
         &self.origin
     }
@@ -99,6 +120,64 @@ impl MapTiles {
         }
         out
     }
+}
+
+/// A tile of the local archive.
+#[utoipa::path(get, path = "/map/tiles/{z}/{x}/{y}", tag = "pages",
+    params(
+        ("z" = u8, Path, description = "Zoom"),
+        ("x" = u32, Path, description = "Column, from the west"),
+        ("y" = u32, Path, description = "Row, from the north"),
+    ),
+    responses(
+        (status = 200, description = "The tile, as the archive holds it (PNG, JPEG or WebP)", content_type = "image/png", body = Vec<u8>),
+        (status = 404, description = "No such tile, or no archive set", body = ErrorBody),
+    ))]
+pub(crate) async fn tile(
+    State(state): State<AppState>,
+    Path((z, x, y)): Path<(u8, u32, u32)>,
+) -> Response {
+    let Some(archive) = state.map_pmtiles.clone() else {
+        return no_tile(
+            "this service draws its maps without tiles (serve --map-pmtiles sets an archive)",
+        );
+    };
+    let found = tokio::task::spawn_blocking(move || {
+        archive
+            .tile(z, x, y)
+            .map(|t| t.map(|t| (archive.content_type(), t)))
+    })
+    .await;
+    match found {
+        Ok(Ok(Some((kind, bytes)))) => (
+            [
+                (header::CONTENT_TYPE, kind),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Ok(None)) => no_tile(&format!("the archive has no tile {z}/{x}/{y}")),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the map tile archive could not be read");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "tiles_unreadable",
+                "the map tile archive could not be read; see the service's log",
+            )
+            .into_response()
+        }
+        Err(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "tiles_unreadable",
+            "reading the tile stopped unexpectedly",
+        )
+        .into_response(),
+    }
+}
+
+fn no_tile(why: &str) -> Response {
+    ApiError::new(StatusCode::NOT_FOUND, "no_tile", why).into_response()
 }
 
 /// The zoom at which a tile spans at least [`TILE_UNITS`] of a picture drawing

@@ -49,6 +49,8 @@ pub struct AppState {
     /// Raster tiles drawn under the pages' maps; `None` (the default): the road graph's
     /// streets, and no request to any other host.
     pub map_tiles: Option<crate::MapTiles>,
+    /// The local archive `/map/tiles/{z}/{x}/{y}` serves, when tiles come from one.
+    pub map_pmtiles: Option<Arc<crate::PmTiles>>,
     /// Held while a procurement round runs: one at a time.
     pub(crate) round_lock: Arc<Mutex<()>>,
     /// What each open order's customer was last told.
@@ -115,6 +117,7 @@ impl AppState {
             destinations: crate::destinations::Destinations::default(),
             console_stream_for: std::time::Duration::from_secs(300),
             map_tiles: None,
+            map_pmtiles: None,
             round_lock: Arc::default(),
             clock: crate::time::Clock::system(),
             time_zone: freshroute_store::Zone::UTC,

@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::running::{
-    Running, fix, gelato_taken, picked_up_and_replanned, start, store_and_courier,
+    Running, fix, gelato_taken, picked_up_and_replanned, start, start_with, store_and_courier,
 };
 use freshroute_browser::{Browser, ENTER, TAB};
 use freshroute_service::NoticePolicy;
@@ -699,4 +699,51 @@ async fn a_planner_reads_why_edits_approves_and_rejects_purchase_orders_on_the_d
         o["reason"],
         json!("The store is closed for works that week")
     );
+}
+
+/// A 1×1 PNG.
+const ONE_PIXEL_PNG: [u8; 70] = [
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0,
+    0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 100, 96, 248, 95, 15, 0, 2,
+    135, 1, 128, 235, 71, 186, 146, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_draws_tiles_from_a_local_archive_this_host_serves() {
+    // An archive whose every tile, at every zoom, is one pixel.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("monaco.pmtiles");
+    freshroute_service::pmtiles::write(&path, 2, &[(0, u64::MAX / 4, ONE_PIXEL_PNG.to_vec())])
+        .expect("an archive");
+    let archive = freshroute_service::PmTiles::open(&path).expect("it opens");
+    let Running {
+        api,
+        dispatcher,
+        _dir,
+        ..
+    } = start_with(NoticePolicy::default(), &[], |state| {
+        state.map_tiles = Some(freshroute_service::MapTiles::local("Test tiles").expect("credit"));
+        state.map_pmtiles = Some(std::sync::Arc::new(archive));
+    })
+    .await;
+    store_and_courier(&api, &dispatcher).await;
+    gelato_taken(&api, &dispatcher, "o-1").await;
+    let (s, b) = api.call("POST", "/v1/plan", &dispatcher, None).await;
+    assert_eq!(s, 200, "{b}");
+    let browser = Browser::start().await;
+    browser.resize(1280, 900).await;
+    browser.open(&format!("{}/console", api.base)).await;
+    sign_in_to(&browser, &dispatcher, "Dispatch").await;
+    let (loaded, _) = waited(
+        &browser,
+        "const t = performance.getEntriesByType('resource').filter(e => e.name.includes('/map/tiles/') && e.responseStatus === 200); return t.length > 0 && t.length;",
+    )
+    .await;
+    let drawn = browser
+        .run("return document.querySelectorAll('.map image').length;")
+        .await;
+    assert_eq!(loaded, drawn, "every tile drawn was served");
+    let text = browser.text().await;
+    assert!(text.contains("Map tiles: Test tiles."), "{text}");
+    checked(&browser, "console-tiles").await;
 }

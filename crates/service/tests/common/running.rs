@@ -129,6 +129,15 @@ pub(crate) fn procurement_data() -> std::sync::Arc<freshroute_service::rounds::P
 
 /// Webhooks may reach the loopback receivers of `allow` (`127.0.0.1` in most tests).
 pub(crate) async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
+    start_with(notices, allow, |_| {}).await
+}
+
+/// [`start`], with the state changed by `change` before the service serves it.
+pub(crate) async fn start_with(
+    notices: NoticePolicy,
+    allow: &[&str],
+    change: impl FnOnce(&mut AppState),
+) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(dir.path().join("n.db").to_str().expect("utf-8"))
         .await
@@ -150,6 +159,7 @@ pub(crate) async fn start(notices: NoticePolicy, allow: &[&str]) -> Running {
     // Consoles' live streams end every few seconds, as a dropped connection would: every
     // console test crosses reconnections.
     state.console_stream_for = std::time::Duration::from_secs(4);
+    change(&mut state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
