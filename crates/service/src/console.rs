@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -21,15 +21,20 @@ use crate::ApiError;
 use crate::auth::Caller;
 use crate::console_board::{Only, board, map_frame};
 use crate::console_view;
-use crate::login;
+use crate::login::{self, Person, Screen};
 use crate::orders::{self, StatusChange};
 use crate::pages::{Page, document, query_escape, see_other};
 use crate::plan_mode::{HandRoute, HandStop};
 use crate::snapshot;
 use crate::state::AppState;
 
-/// Who may open the console.
-pub(crate) const ROLES: [Role; 2] = [Role::Admin, Role::Dispatcher];
+/// The console: for admins and dispatchers.
+pub(crate) struct Dispatch;
+
+impl Screen for Dispatch {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Dispatcher];
+    const PAGE: &'static str = "/console";
+}
 /// How often the live stream looks at couriers' positions.
 const POSITIONS_EVERY: Duration = Duration::from_millis(250);
 /// How often, in position looks, it looks whether the lists changed.
@@ -76,14 +81,9 @@ pub(crate) struct Move {
     ))]
 pub(crate) async fn page(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Dispatch>,
     Query(show): Query<Show>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, &here(&uri)),
-    };
     let said = done_words(&show);
     render(
         &state,
@@ -103,7 +103,7 @@ pub(crate) async fn lists(
     caller: Result<Caller, ApiError>,
     Query(show): Query<Show>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
+    let caller = match login::with_role(caller, Dispatch::ROLES) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
@@ -123,11 +123,10 @@ pub(crate) async fn lists(
     ))]
 pub(crate) async fn assign(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Dispatch>,
     form: Result<Form<Move>, FormRejection>,
 ) -> Response {
-    act(state, caller, uri, form, "assigned").await
+    act(state, caller, form, "assigned").await
 }
 
 /// Takes an assigned order back from its courier, to be planned again.
@@ -139,24 +138,18 @@ pub(crate) async fn assign(
     ))]
 pub(crate) async fn unassign(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Dispatch>,
     form: Result<Form<Move>, FormRejection>,
 ) -> Response {
-    act(state, caller, uri, form, "placed").await
+    act(state, caller, form, "placed").await
 }
 
 async fn act(
     state: AppState,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    caller: Caller,
     form: Result<Form<Move>, FormRejection>,
     status: &str,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, &here(&uri)),
-    };
     let Ok(Form(m)) = form else {
         let said = (
             false,
@@ -204,14 +197,9 @@ async fn act(
     responses((status = 200, description = "The console, saying what the route would be", content_type = "text/html", body = String)))]
 pub(crate) async fn check(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Dispatch>,
     form: Result<Form<Move>, FormRejection>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, &here(&uri)),
-    };
     let said = match form {
         Ok(Form(m)) => match m.courier_id {
             Some(courier) => preview(&state, &m.order_id, &courier).await,
@@ -327,7 +315,7 @@ pub(crate) async fn live(
     caller: Result<Caller, ApiError>,
     Query(follow): Query<Follow>,
 ) -> Response {
-    if let Err(e) = login::with_role(caller, &ROLES) {
+    if let Err(e) = login::with_role(caller, Dispatch::ROLES) {
         return e.into_response();
     }
     let since = match follow.since {
@@ -368,12 +356,6 @@ pub(crate) async fn live(
     Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response()
-}
-
-pub(crate) fn here(uri: &OriginalUri) -> String {
-    uri.0
-        .path_and_query()
-        .map_or_else(|| "/console".to_string(), |p| p.as_str().to_string())
 }
 
 pub(crate) async fn render(

@@ -2,16 +2,15 @@
 //! or a drag), and the order let go. Both go through `stop_orders`, the API's own rules.
 
 use axum::Form;
+use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::ApiError;
 use crate::auth::Caller;
-use crate::console::{ROLES, here, render};
-use crate::login;
+use crate::console::{Dispatch, render};
+use crate::login::Person;
 use crate::pages::{query_escape, see_other};
 use crate::state::AppState;
 use crate::stop_orders;
@@ -46,14 +45,9 @@ pub(crate) struct Whose {
     ))]
 pub(crate) async fn reorder(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Dispatch>,
     form: Result<Form<Reorder>, FormRejection>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, &here(&uri)),
-    };
     let moved = match form {
         Ok(Form(r)) => match parse_step(&r.step) {
             Some(step) => move_stop(&state, &caller, &r.courier_id, step).await,
@@ -84,14 +78,9 @@ pub(crate) async fn reorder(
     responses((status = 303, description = "Released: back to the console, saying so")))]
 pub(crate) async fn release(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Dispatch>,
     form: Result<Form<Whose>, FormRejection>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, &here(&uri)),
-    };
     let Ok(Form(w)) = form else {
         let said = (false, "the form named no courier".to_string());
         return render(

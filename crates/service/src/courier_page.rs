@@ -6,7 +6,7 @@
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use freshroute_calendar::Zone;
@@ -15,14 +15,21 @@ use serde::Deserialize;
 
 use crate::ApiError;
 use crate::auth::Caller;
-use crate::login;
+use crate::login::{Person, Screen};
 use crate::orders::{self, StatusChange};
 use crate::pages::{Page, clock, document, esc, said_banner, signed_in_as};
 use crate::plan_views::{CourierStops, StopAhead};
 use crate::planner::stops_ahead;
 use crate::state::AppState;
 
-const ROLES: [Role; 3] = [Role::Courier, Role::Dispatcher, Role::Admin];
+/// The courier's page: for couriers, and the dispatchers and admins who look over
+/// their shoulders.
+pub(crate) struct CourierPage;
+
+impl Screen for CourierPage {
+    const ROLES: &'static [Role] = &[Role::Courier, Role::Dispatcher, Role::Admin];
+    const PAGE: &'static str = "/courier";
+}
 
 /// Whose page.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -39,14 +46,9 @@ pub(crate) struct Whose {
     ))]
 pub(crate) async fn page(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<CourierPage>,
     Query(whose): Query<Whose>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, &uri.0.to_string()),
-    };
     render(&state, &caller, whose.id, None, StatusCode::OK).await
 }
 
@@ -63,15 +65,10 @@ pub(crate) async fn page(
     ))]
 pub(crate) async fn step(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<CourierPage>,
     Path((id, status)): Path<(String, String)>,
     form: Result<Form<Whose>, FormRejection>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, uri.0.path()),
-    };
     let whose = form.map(|Form(w)| w.id).unwrap_or_default();
     let said = match status.as_str() {
         "picked_up" | "delivered" => {

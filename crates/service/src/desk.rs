@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use freshroute_store::{Purchasing, Role, Sales, Storage};
@@ -17,13 +17,18 @@ use freshroute_store::{Purchasing, Role, Sales, Storage};
 use crate::ApiError;
 use crate::auth::Caller;
 use crate::desk_view::{self, DeskData, OrderData};
-use crate::login;
+use crate::login::{Person, Screen};
 use crate::pages::{Page, document};
 use crate::purchasing::{self, Edit, LineEdit, Rejection, Step};
 use crate::state::AppState;
 
-/// Who may open the desk.
-const ROLES: [Role; 2] = [Role::Planner, Role::Admin];
+/// The desk: for planners and admins.
+pub(crate) struct Desk;
+
+impl Screen for Desk {
+    const ROLES: &'static [Role] = &[Role::Planner, Role::Admin];
+    const PAGE: &'static str = "/desk";
+}
 /// Days of sales shown before a line's forecast.
 const SOLD_DAYS: i64 = 14;
 
@@ -36,13 +41,8 @@ const SOLD_DAYS: i64 = 14;
     ))]
 pub(crate) async fn page(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Desk>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, uri.0.path()),
-    };
     match desk_data(&state, &caller).await {
         Ok(d) => html(StatusCode::OK, "Planner's desk", &desk_view::desk(&d)),
         Err(e) => e.into_response(),
@@ -58,14 +58,9 @@ pub(crate) async fn page(
     ))]
 pub(crate) async fn order(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Desk>,
     Path(id): Path<String>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, uri.0.path()),
-    };
     order_page(&state, &caller, &id, None, StatusCode::OK).await
 }
 
@@ -88,15 +83,10 @@ type Fields = HashMap<String, String>;
     ))]
 pub(crate) async fn act(
     State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    uri: OriginalUri,
+    Person { caller, .. }: Person<Desk>,
     Path((id, action)): Path<(String, String)>,
     form: Result<Form<Fields>, FormRejection>,
 ) -> Response {
-    let caller = match login::with_role(caller, &ROLES) {
-        Ok(c) => c,
-        Err(e) => return login::refusal(e, uri.0.path()),
-    };
     let fields = form.map(|Form(f)| f).unwrap_or_default();
     let done = match fields_of(&fields, &action) {
         Ok(input) => run(&state, &caller, &id, input).await,

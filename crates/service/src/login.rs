@@ -5,7 +5,7 @@
 
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use freshroute_store::{Session, Sessions, Storage};
@@ -234,6 +234,45 @@ pub(crate) fn with_role(
     let caller = caller?;
     caller.require(roles)?;
     Ok(caller)
+}
+
+/// A screen for people: the roles it serves and its page, where a person refused on
+/// one of its forms is sent back to after signing in.
+pub(crate) trait Screen: Send + Sync + 'static {
+    /// Who may use it.
+    const ROLES: &'static [freshroute_store::Role];
+    /// Its page.
+    const PAGE: &'static str;
+}
+
+/// The person a screen serves: a caller with one of its roles. Anyone else is answered
+/// by [`refusal`], to sign in and come back (to the page asked, or, from a form, to the
+/// screen's page) or with a page naming the roles.
+pub(crate) struct Person<S> {
+    /// Who it is.
+    pub(crate) caller: Caller,
+    screen: std::marker::PhantomData<S>,
+}
+
+impl<S: Screen> FromRequestParts<AppState> for Person<S> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await;
+        let here = match (&parts.method, parts.uri.path_and_query()) {
+            (&axum::http::Method::GET, Some(p)) => p.as_str().to_string(),
+            _ => S::PAGE.to_string(),
+        };
+        with_role(caller, S::ROLES)
+            .map(|caller| Person {
+                caller,
+                screen: std::marker::PhantomData,
+            })
+            .map_err(|e| refusal(e, &here))
+    }
 }
 
 /// What a page answers a caller it cannot serve: to sign in (no session, or it ended),

@@ -1008,6 +1008,18 @@ async fn a_browser_session_acts_with_its_keys_role_until_it_ends_and_only_from_o
         let (status, headers, _) = browse(&s.app, "GET", "/console", None, None, None).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert_eq!(headers["location"], "/login?next=/console");
+        // A form posted with no session comes back to its screen's page, not to the form.
+        let (status, headers, _) = browse(
+            &s.app,
+            "POST",
+            "/console/assign",
+            None,
+            here,
+            Some("order_id=o-s1&courier_id=c-1"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers["location"], "/login?next=/console");
         let (status, _, page) = browse(&s.app, "GET", "/login", None, None, None).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("type=\"password\""), "{page}");
