@@ -14,6 +14,20 @@ pub enum StoreError {
     /// A row refers to one that does not exist.
     #[error("{0} does not exist")]
     MissingReference(&'static str),
+    /// A movement would take more of a lot from a place than the place holds: nothing of
+    /// the batch it came in is stored.
+    #[error("{lot} at {place} holds fewer units than movement {index} takes")]
+    NotEnough {
+        /// The lot.
+        lot: String,
+        /// The store and zone, `shop/zone`.
+        place: String,
+        /// The movement's place in its batch, from 0.
+        index: usize,
+    },
+    /// A value this storage will not write (a movement whose sign does not fit its kind).
+    #[error("{0}")]
+    Invalid(String),
     /// A stored value could not be read back.
     #[error("stored {what} is invalid: {detail}")]
     Corrupt {
@@ -37,6 +51,8 @@ impl StoreError {
             Self::UnsupportedUrl(_) => "unsupported_database_url",
             Self::Conflict(_) => "conflict",
             Self::MissingReference(_) => "missing_reference",
+            Self::NotEnough { .. } => "not_enough_stock",
+            Self::Invalid(_) => "invalid_value",
             Self::Corrupt { .. } => "stored_value_invalid",
             Self::Migrate(_) => "migration_failed",
             Self::Database(_) => "database_error",

@@ -9,6 +9,7 @@
 
 mod backend;
 mod error;
+mod ledger;
 mod outbox;
 mod outbox_sql;
 mod plans;
@@ -23,6 +24,7 @@ use std::future::Future;
 
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
+pub use ledger::{Balance, Ledger, Lot, MoveKind, Movement, StorageZone};
 pub use outbox::{AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook};
 pub use plans::{PlanStore, PlannedOrder};
 pub use purchasing::{

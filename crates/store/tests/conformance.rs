@@ -3,10 +3,11 @@
 //! fresh database there, dropped at the end).
 
 use freshroute_store::{
-    AfterAttempt, AnyStore, ApiKey, Attempt, Coupon, Courier, FixRecord, Notice, NoticeKind, Order,
-    OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus,
-    ProcurementRound, PurchaseOrder, Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop,
-    SqliteStore, StockLot, StopOrder, StopOrders, Storage, StoreModel, StoredReply, Webhook,
+    AfterAttempt, AnyStore, ApiKey, Attempt, Balance, Coupon, Courier, FixRecord, Ledger, Lot,
+    MoveKind, Movement, Notice, NoticeKind, Order, OrderEvent, OrderStatus, Outbox, PgStore,
+    PlanStore, PlannedOrder, PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, Role,
+    SaleDay, Sales, Session, Sessions, Shop, SqliteStore, StockLot, StopOrder, StopOrders, Storage,
+    StorageZone, StoreModel, StoredReply, Webhook,
 };
 use serde_json::json;
 
@@ -786,7 +787,110 @@ async fn stop_orders(s: &impl StopOrders) {
     assert_eq!(s.stop_orders().await.expect("read"), vec![]);
 }
 
-async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders) {
+/// The stock ledger: lots unique by id and by article and number; a batch of movements
+/// stored whole with the balances in step, or not at all when one would take more than
+/// its place holds, moves against its kind, or names an unknown lot. Runs after stores
+/// `s1` and `s2` exist.
+async fn ledger(s: &impl Ledger) {
+    let lot = |id: &str, sku: &str, number: &str| Lot {
+        id: id.to_string(),
+        sku: sku.to_string(),
+        lot_number: number.to_string(),
+        expiry_date: "2026-12-20".to_string(),
+        po_id: None,
+        made_by: None,
+        recalled_ms: None,
+        created_ms: 1_000,
+    };
+    s.add_lot(&lot("L1", "gelato", "A1")).await.expect("add");
+    s.add_lot(&lot("L2", "cream", "A1"))
+        .await
+        .expect("same number, other article");
+    let taken = s
+        .add_lot(&lot("L3", "gelato", "A1"))
+        .await
+        .expect_err("taken");
+    assert_eq!(taken.code(), "conflict");
+    assert_eq!(
+        s.lot("L1").await.expect("read"),
+        Some(lot("L1", "gelato", "A1"))
+    );
+    assert_eq!(s.lot("L9").await.expect("read"), None);
+    let mv = |lot: &str, shop: &str, kind: MoveKind, units: i64| Movement {
+        id: 0,
+        lot_id: lot.to_string(),
+        shop_id: shop.to_string(),
+        zone: StorageZone::Frozen,
+        kind,
+        units,
+        reference: Some("t-1".to_string()),
+        actor: "test".to_string(),
+        at_ms: 2_000,
+    };
+    let ids = s
+        .record(&[
+            mv("L1", "s1", MoveKind::Received, 10),
+            mv("L1", "s1", MoveKind::Sold, -3),
+            mv("L1", "s1", MoveKind::TransferredOut, -2),
+            mv("L1", "s2", MoveKind::TransferredIn, 2),
+        ])
+        .await
+        .expect("record");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    let balance = |shop: &str, units: i64| Balance {
+        lot_id: "L1".to_string(),
+        shop_id: shop.to_string(),
+        zone: StorageZone::Frozen,
+        units,
+    };
+    let both = vec![balance("s1", 5), balance("s2", 2)];
+    assert_eq!(s.balances(None).await.expect("read"), both);
+    assert_eq!(
+        s.balances(Some("s2")).await.expect("read"),
+        vec![balance("s2", 2)]
+    );
+
+    // More than the place holds, second in its batch: nothing of the batch is stored.
+    let short = s
+        .record(&[
+            mv("L1", "s2", MoveKind::Sold, -1),
+            mv("L1", "s1", MoveKind::Sold, -6),
+        ])
+        .await
+        .expect_err("not enough");
+    assert_eq!(short.code(), "not_enough_stock", "{short}");
+    assert!(short.to_string().contains("s1/frozen"), "{short}");
+    let wrong_way = s.record(&[mv("L1", "s1", MoveKind::Received, -1)]).await;
+    assert_eq!(wrong_way.expect_err("refused").code(), "invalid_value");
+    let unknown = s.record(&[mv("L9", "s1", MoveKind::Received, 1)]).await;
+    assert_eq!(unknown.expect_err("refused").code(), "missing_reference");
+    assert_eq!(
+        s.balances(None).await.expect("read"),
+        both,
+        "nothing half-written"
+    );
+
+    // Every movement of the lot, in order; they add up to its balances.
+    let moves = s.lot_movements("L1").await.expect("read");
+    assert_eq!(moves.len(), 4);
+    assert_eq!(moves[1].kind, MoveKind::Sold);
+    assert_eq!(moves.iter().map(|m| m.id).collect::<Vec<_>>(), ids);
+    let at = |shop: &str| -> i64 {
+        moves
+            .iter()
+            .filter(|m| m.shop_id == shop)
+            .map(|m| m.units)
+            .sum()
+    };
+    assert_eq!((at("s1"), at("s2")), (5, 2));
+    // Sold out, a place is no longer listed.
+    s.record(&[mv("L1", "s2", MoveKind::Wasted, -2)])
+        .await
+        .expect("waste");
+    assert_eq!(s.balances(Some("s2")).await.expect("read"), vec![]);
+}
+
+async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders + Ledger) {
     purchasing(&s).await;
     sales(&s).await;
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
@@ -948,6 +1052,7 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + Stop
     assert_eq!(stored.len(), 1_200, "repeats are kept too, as duplicates");
 
     shops_and_orders(&s).await;
+    ledger(&s).await;
     outbox(&s).await;
     plans(&s).await;
     let everyone: Vec<String> = s

@@ -1,0 +1,455 @@
+//! The stock ledger: lots, every movement of a lot at a place (a store's temperature
+//! zone), appended and never changed, and each lot's balance per place kept in step in
+//! the same transaction, never below zero. A batch of movements is stored whole or not
+//! at all.
+
+use std::future::Future;
+
+use sqlx::Row;
+
+use crate::{AnyStore, PgStore, SqliteStore, Storage, StoreError};
+
+/// An article's batch: from a supplier (its lot number on the case) or made in a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lot {
+    /// Its id in the ledger.
+    pub id: String,
+    /// The article.
+    pub sku: String,
+    /// The supplier's lot number, or the batch's.
+    pub lot_number: String,
+    /// The last day it may be sold, YYYY-MM-DD.
+    pub expiry_date: String,
+    /// The purchase order it came with.
+    pub po_id: Option<String>,
+    /// The production batch that made it.
+    pub made_by: Option<String>,
+    /// When it was recalled.
+    pub recalled_ms: Option<i64>,
+    /// When the ledger first saw it.
+    pub created_ms: i64,
+}
+
+/// Where stock stands in a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StorageZone {
+    /// The freezer.
+    Frozen,
+    /// The fridge.
+    Chilled,
+    /// The shelf.
+    Ambient,
+}
+
+impl StorageZone {
+    /// Every zone.
+    pub const ALL: [StorageZone; 3] = [Self::Frozen, Self::Chilled, Self::Ambient];
+
+    /// `frozen`, `chilled` or `ambient`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Frozen => "frozen",
+            Self::Chilled => "chilled",
+            Self::Ambient => "ambient",
+        }
+    }
+
+    /// The zone a name says, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|z| z.as_str() == name)
+    }
+}
+
+/// What moved stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MoveKind {
+    /// Received from a supplier (in).
+    Received,
+    /// Sold, at the till or to a delivered order (out).
+    Sold,
+    /// Used in production (out).
+    Used,
+    /// Made in the store (in).
+    Made,
+    /// Sent to another store (out).
+    TransferredOut,
+    /// Come from another store (in).
+    TransferredIn,
+    /// Thrown away: expired or damaged (out).
+    Wasted,
+    /// A count's difference from the ledger (in or out).
+    Counted,
+    /// Taken off sale by a recall (out).
+    Recalled,
+}
+
+impl MoveKind {
+    /// Every kind.
+    pub const ALL: [MoveKind; 9] = [
+        Self::Received,
+        Self::Sold,
+        Self::Used,
+        Self::Made,
+        Self::TransferredOut,
+        Self::TransferredIn,
+        Self::Wasted,
+        Self::Counted,
+        Self::Recalled,
+    ];
+
+    /// Its name in the ledger.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Sold => "sold",
+            Self::Used => "used",
+            Self::Made => "made",
+            Self::TransferredOut => "transferred_out",
+            Self::TransferredIn => "transferred_in",
+            Self::Wasted => "wasted",
+            Self::Counted => "counted",
+            Self::Recalled => "recalled",
+        }
+    }
+
+    /// The kind a name says, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether `units` (signed: in is positive) fits the kind: receipts, production and
+    /// transfers in add; sales, use, transfers out, waste and recalls take; a count may
+    /// do either; none moves nothing.
+    pub fn allows(self, units: i64) -> bool {
+        match self {
+            Self::Received | Self::Made | Self::TransferredIn => units > 0,
+            Self::Counted => units != 0,
+            _ => units < 0,
+        }
+    }
+}
+
+/// A movement of a lot at a place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement {
+    /// Its number in the ledger (0 before it is stored).
+    pub id: i64,
+    /// The lot.
+    pub lot_id: String,
+    /// The store.
+    pub shop_id: String,
+    /// Where in the store.
+    pub zone: StorageZone,
+    /// What moved it.
+    pub kind: MoveKind,
+    /// Whole units, in (+) or out (−) of the place.
+    pub units: i64,
+    /// What it belongs to: the order, transfer, batch, receipt or count.
+    pub reference: Option<String>,
+    /// Who recorded it.
+    pub actor: String,
+    /// When.
+    pub at_ms: i64,
+}
+
+/// A lot's units at a place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    /// The lot.
+    pub lot_id: String,
+    /// The store.
+    pub shop_id: String,
+    /// Where in the store.
+    pub zone: StorageZone,
+    /// Units on hand.
+    pub units: i64,
+}
+
+/// The stock ledger.
+pub trait Ledger: Storage {
+    /// Adds a lot; [`StoreError::Conflict`] when its id, or its article and number, is taken.
+    fn add_lot(&self, lot: &Lot) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A lot by id.
+    fn lot(&self, id: &str) -> impl Future<Output = Result<Option<Lot>, StoreError>> + Send;
+
+    /// Appends `moves` and changes the balances they touch, in one transaction: all are
+    /// stored, or none ([`StoreError::NotEnough`] when one would take more than its place
+    /// holds, [`StoreError::Invalid`] when its sign does not fit its kind,
+    /// [`StoreError::MissingReference`] for an unknown lot or store). Returns their ids.
+    fn record(
+        &self,
+        moves: &[Movement],
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
+
+    /// The units on hand of every lot at every place of `shop_id` (or of every store),
+    /// by store, zone and lot; places left empty are not listed.
+    fn balances(
+        &self,
+        shop_id: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<Balance>, StoreError>> + Send;
+
+    /// Every movement of a lot, in the order recorded.
+    fn lot_movements(
+        &self,
+        lot_id: &str,
+    ) -> impl Future<Output = Result<Vec<Movement>, StoreError>> + Send;
+}
+
+/// Refuses a movement whose sign does not fit its kind.
+fn check(index: usize, m: &Movement) -> Result<(), StoreError> {
+    if m.kind.allows(m.units) {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "movement {index} ({}) of {} units: {} moves stock {}",
+            m.kind.as_str(),
+            m.units,
+            m.kind.as_str(),
+            match m.kind {
+                MoveKind::Received | MoveKind::Made | MoveKind::TransferredIn => "in",
+                MoveKind::Counted => "in or out",
+                _ => "out",
+            }
+        )))
+    }
+}
+
+/// A refused balance change: below zero, or a lot or store that does not exist.
+fn refused(e: sqlx::Error, index: usize, m: &Movement) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_check_violation() => StoreError::NotEnough {
+            lot: m.lot_id.clone(),
+            place: format!("{}/{}", m.shop_id, m.zone.as_str()),
+            index,
+        },
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            StoreError::MissingReference("the movement's lot or store")
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
+fn corrupt(what: &'static str, value: &str) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        detail: format!("{value:?} is not one"),
+    }
+}
+
+const LOT_COLUMNS: &str =
+    "id, sku, lot_number, expiry_date, po_id, made_by, recalled_ms, created_ms";
+const MOVE_COLUMNS: &str = "id, lot_id, shop_id, zone, kind, units, reference, actor, at_ms";
+
+macro_rules! ledger_impl {
+    ($store:ty) => {
+        impl Ledger for $store {
+            async fn add_lot(&self, lot: &Lot) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO lots (id, sku, lot_number, expiry_date, po_id, made_by, \
+                     recalled_ms, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&lot.id)
+                .bind(&lot.sku)
+                .bind(&lot.lot_number)
+                .bind(&lot.expiry_date)
+                .bind(&lot.po_id)
+                .bind(&lot.made_by)
+                .bind(lot.recalled_ms)
+                .bind(lot.created_ms)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| {
+                    crate::backend::conflict(e, "a lot with this id, or this article and number")
+                })?;
+                Ok(())
+            }
+
+            async fn lot(&self, id: &str) -> Result<Option<Lot>, StoreError> {
+                let sql = format!("SELECT {LOT_COLUMNS} FROM lots WHERE id = $1");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|row| {
+                    Ok(Lot {
+                        id: row.try_get("id")?,
+                        sku: row.try_get("sku")?,
+                        lot_number: row.try_get("lot_number")?,
+                        expiry_date: row.try_get("expiry_date")?,
+                        po_id: row.try_get("po_id")?,
+                        made_by: row.try_get("made_by")?,
+                        recalled_ms: row.try_get("recalled_ms")?,
+                        created_ms: row.try_get("created_ms")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn record(&self, moves: &[Movement]) -> Result<Vec<i64>, StoreError> {
+                for (k, m) in moves.iter().enumerate() {
+                    check(k, m)?;
+                }
+                let mut tx = self.pool.begin().await?;
+                let mut ids = Vec::with_capacity(moves.len());
+                for (k, m) in moves.iter().enumerate() {
+                    let id: i64 = sqlx::query(
+                        "INSERT INTO stock_movements (lot_id, shop_id, zone, kind, units, \
+                         reference, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         RETURNING id",
+                    )
+                    .bind(&m.lot_id)
+                    .bind(&m.shop_id)
+                    .bind(m.zone.as_str())
+                    .bind(m.kind.as_str())
+                    .bind(m.units)
+                    .bind(&m.reference)
+                    .bind(&m.actor)
+                    .bind(m.at_ms)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| refused(e, k, m))?
+                    .try_get("id")?;
+                    // The place's row first (a proposed row is checked before its
+                    // conflict is), then the change, which the check keeps at zero or more.
+                    sqlx::query(
+                        "INSERT INTO stock_balances (lot_id, shop_id, zone, units) \
+                         VALUES ($1, $2, $3, 0) ON CONFLICT (lot_id, shop_id, zone) DO NOTHING",
+                    )
+                    .bind(&m.lot_id)
+                    .bind(&m.shop_id)
+                    .bind(m.zone.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| refused(e, k, m))?;
+                    sqlx::query(
+                        "UPDATE stock_balances SET units = units + $4 \
+                         WHERE lot_id = $1 AND shop_id = $2 AND zone = $3",
+                    )
+                    .bind(&m.lot_id)
+                    .bind(&m.shop_id)
+                    .bind(m.zone.as_str())
+                    .bind(m.units)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| refused(e, k, m))?;
+                    ids.push(id);
+                }
+                tx.commit().await?;
+                Ok(ids)
+            }
+
+            async fn balances(&self, shop_id: Option<&str>) -> Result<Vec<Balance>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT lot_id, shop_id, zone, units FROM stock_balances \
+                     WHERE units > 0 AND ($1 IS NULL OR shop_id = $1) \
+                     ORDER BY shop_id, zone, lot_id",
+                )
+                .bind(shop_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let zone: String = row.try_get("zone")?;
+                        Ok(Balance {
+                            lot_id: row.try_get("lot_id")?,
+                            shop_id: row.try_get("shop_id")?,
+                            zone: StorageZone::parse(&zone)
+                                .ok_or_else(|| corrupt("zone", &zone))?,
+                            units: row.try_get("units")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn lot_movements(&self, lot_id: &str) -> Result<Vec<Movement>, StoreError> {
+                let sql = format!(
+                    "SELECT {MOVE_COLUMNS} FROM stock_movements WHERE lot_id = $1 ORDER BY id"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(lot_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let zone: String = row.try_get("zone")?;
+                        let kind: String = row.try_get("kind")?;
+                        Ok(Movement {
+                            id: row.try_get("id")?,
+                            lot_id: row.try_get("lot_id")?,
+                            shop_id: row.try_get("shop_id")?,
+                            zone: StorageZone::parse(&zone)
+                                .ok_or_else(|| corrupt("zone", &zone))?,
+                            kind: MoveKind::parse(&kind)
+                                .ok_or_else(|| corrupt("movement kind", &kind))?,
+                            units: row.try_get("units")?,
+                            reference: row.try_get("reference")?,
+                            actor: row.try_get("actor")?,
+                            at_ms: row.try_get("at_ms")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+ledger_impl!(SqliteStore);
+ledger_impl!(PgStore);
+
+impl Ledger for AnyStore {
+    async fn add_lot(&self, lot: &Lot) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.add_lot(lot).await,
+            AnyStore::Postgres(x) => x.add_lot(lot).await,
+        }
+    }
+
+    async fn lot(&self, id: &str) -> Result<Option<Lot>, StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.lot(id).await,
+            AnyStore::Postgres(x) => x.lot(id).await,
+        }
+    }
+
+    async fn record(&self, moves: &[Movement]) -> Result<Vec<i64>, StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.record(moves).await,
+            AnyStore::Postgres(x) => x.record(moves).await,
+        }
+    }
+
+    async fn balances(&self, shop_id: Option<&str>) -> Result<Vec<Balance>, StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.balances(shop_id).await,
+            AnyStore::Postgres(x) => x.balances(shop_id).await,
+        }
+    }
+
+    async fn lot_movements(&self, lot_id: &str) -> Result<Vec<Movement>, StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.lot_movements(lot_id).await,
+            AnyStore::Postgres(x) => x.lot_movements(lot_id).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_moves_stock_its_own_way_and_names_read_back() {
+        assert!(MoveKind::Received.allows(3) && !MoveKind::Received.allows(-3));
+        assert!(MoveKind::Sold.allows(-1) && !MoveKind::Sold.allows(1));
+        assert!(MoveKind::Counted.allows(-2) && MoveKind::Counted.allows(2));
+        assert!(MoveKind::ALL.iter().all(|k| !k.allows(0)));
+        for k in MoveKind::ALL {
+            assert_eq!(MoveKind::parse(k.as_str()), Some(k));
+        }
+        for z in StorageZone::ALL {
+            assert_eq!(StorageZone::parse(z.as_str()), Some(z));
+        }
+        assert_eq!(StorageZone::parse("attic"), None);
+    }
+}
