@@ -112,25 +112,50 @@ impl ProfileGraph {
     }
 
     /// At most `limit` of the segments that meet the box from `south_west` to
-    /// `north_east`, as their two ends: the streets of a small map.
+    /// `north_east`, as their two ends: the streets of a map. Where more meet it, the
+    /// fastest roads are kept, then the longest segments, so that a map too big to draw
+    /// every street still draws a city's main streets everywhere in it.
     pub fn segments_within(
         &self,
         south_west: LatLon,
         north_east: LatLon,
         limit: usize,
     ) -> Vec<[LatLon; 2]> {
-        self.snap_index()
-            .within(
-                (south_west.lat(), south_west.lon()),
-                (north_east.lat(), north_east.lon()),
-                limit,
-            )
-            .into_iter()
+        let mut ids = self.snap_index().within(
+            (south_west.lat(), south_west.lon()),
+            (north_east.lat(), north_east.lon()),
+        );
+        if ids.len() > limit {
+            if limit > 0 {
+                ids.select_nth_unstable_by_key(limit - 1, |&id| {
+                    std::cmp::Reverse(self.importance(id))
+                });
+            }
+            ids.truncate(limit);
+        }
+        ids.into_iter()
             .map(|id| {
                 let s = &self.data.segments[id as usize];
                 [self.node_position(s.a), self.node_position(s.b)]
             })
             .collect()
+    }
+
+    /// How much a segment matters on a map: its speed (decimetres a second, the faster
+    /// way it may be driven), then its length (decimetres).
+    fn importance(&self, id: u32) -> (u64, u64) {
+        let s = &self.data.segments[id as usize];
+        [s.forward, s.backward]
+            .into_iter()
+            .filter(|w| w.is_finite())
+            .map(|w| {
+                (
+                    w.distance_dm() * 1000 / w.duration_ms().max(1),
+                    w.distance_dm(),
+                )
+            })
+            .max()
+            .unwrap_or((0, 0))
     }
 
     /// Builds the snapping index now rather than on the first snap.
@@ -238,5 +263,44 @@ impl ProfileGraph {
             cols,
             weights,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Profile;
+
+    #[test]
+    fn a_map_cut_short_keeps_its_fastest_streets() {
+        let network = crate::testing::monaco();
+        let graph = network.profile(Profile::Car).expect("car");
+        let (sw, ne) = (
+            freshroute_model::LatLon::new(43.7300, 7.4150).expect("on the globe"),
+            freshroute_model::LatLon::new(43.7450, 7.4350).expect("on the globe"),
+        );
+        let all = graph
+            .snap_index()
+            .within((sw.lat(), sw.lon()), (ne.lat(), ne.lon()));
+        assert!(all.len() > 200, "{}", all.len());
+        let kept = graph.segments_within(sw, ne, 50);
+        assert_eq!(kept.len(), 50);
+        // The 50 kept are the 50 most important: none left out matters more than the
+        // least of them.
+        let mut ranked: Vec<(u64, u64)> = all.iter().map(|&id| graph.importance(id)).collect();
+        ranked.sort_unstable_by(|a, b| b.cmp(a));
+        let least_kept = ranked[49];
+        let ends = |id: u32| {
+            let s = &graph.data.segments[id as usize];
+            [graph.node_position(s.a), graph.node_position(s.b)]
+        };
+        for &id in &all {
+            if graph.importance(id) > least_kept {
+                assert!(
+                    kept.contains(&ends(id)),
+                    "segment {id} is faster and was left out"
+                );
+            }
+        }
+        assert!(ranked[0].0 > ranked[ranked.len() - 1].0, "speeds differ");
     }
 }

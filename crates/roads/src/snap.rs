@@ -125,21 +125,14 @@ impl SnapIndex {
         }
     }
 
-    /// The ids of at most `limit` segments whose boxes meet the box from (south, west)
-    /// to (north, east).
-    pub(crate) fn within(
-        &self,
-        (south, west): (f64, f64),
-        (north, east): (f64, f64),
-        limit: usize,
-    ) -> Vec<u32> {
+    /// The ids of the segments whose boxes meet the box from (south, west) to (north, east).
+    pub(crate) fn within(&self, (south, west): (f64, f64), (north, east): (f64, f64)) -> Vec<u32> {
         let corners = AABB::from_corners(
             self.projection.to_xy(south, west),
             self.projection.to_xy(north, east),
         );
         self.tree
             .locate_in_envelope_intersecting(&corners)
-            .take(limit)
             .map(|seg| seg.id)
             .collect()
     }
