@@ -15,6 +15,7 @@ CREATE TABLE lots (
     created_ms   BIGINT NOT NULL,
     UNIQUE (sku, lot_number)
 );
+CREATE INDEX lots_by_batch ON lots (made_by);
 
 CREATE TABLE stock_movements (
     id         BIGSERIAL PRIMARY KEY,

@@ -1,7 +1,8 @@
 //! The stock ledger: lots, every movement of a lot at a place (a store's temperature
 //! zone), appended and never changed, and each lot's balance per place kept in step in
 //! the same transaction, never below zero. A batch of movements is stored whole or not
-//! at all.
+//! at all. A trace follows a lot through the production batches that used it, or back
+//! through the batch that made it.
 
 use std::future::Future;
 
@@ -165,6 +166,24 @@ pub struct Balance {
     pub units: i64,
 }
 
+/// Which way a trace goes from its lot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// To what was made from it, and from that, on.
+    Downstream,
+    /// To what it was made from, and that from, back.
+    Upstream,
+}
+
+/// What a trace reaches from a lot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    /// The lots, the one traced first, then by how many batches away they are.
+    pub lots: Vec<Lot>,
+    /// Every movement of those lots, lot by lot in that order, each in the order recorded.
+    pub movements: Vec<Movement>,
+}
+
 /// The stock ledger.
 pub trait Ledger: Storage {
     /// Adds a lot; [`StoreError::Conflict`] when its id, or its article and number, is taken.
@@ -194,6 +213,68 @@ pub trait Ledger: Storage {
         &self,
         lot_id: &str,
     ) -> impl Future<Output = Result<Vec<Movement>, StoreError>> + Send;
+
+    /// The lots a lot leads to (`Downstream`: those made by the batches that used it,
+    /// and on) or comes from (`Upstream`: those the batch that made it used, and back),
+    /// with all their movements; `None` when no lot has this id.
+    fn trace(
+        &self,
+        lot_id: &str,
+        direction: Direction,
+    ) -> impl Future<Output = Result<Option<Trace>, StoreError>> + Send {
+        async move {
+            let Some(first) = self.lot(lot_id).await? else {
+                return Ok(None);
+            };
+            let mut lots = vec![first];
+            let mut movements = Vec::new();
+            let mut k = 0;
+            while k < lots.len() {
+                let moves = self.lot_movements(&lots[k].id).await?;
+                let next = match direction {
+                    Direction::Downstream => {
+                        let mut batches: Vec<&str> = moves
+                            .iter()
+                            .filter(|m| m.kind == MoveKind::Used)
+                            .filter_map(|m| m.reference.as_deref())
+                            .collect();
+                        batches.sort_unstable();
+                        batches.dedup();
+                        let mut made = Vec::new();
+                        for b in batches {
+                            made.extend(self.lots_made_by(b).await?);
+                        }
+                        made
+                    }
+                    Direction::Upstream => match lots[k].made_by.clone() {
+                        Some(batch) => self.lots_used_by(&batch).await?,
+                        None => Vec::new(),
+                    },
+                };
+                movements.extend(moves);
+                for lot in next {
+                    // A lot reached twice (two batches of one) is listed once.
+                    if !lots.iter().any(|l| l.id == lot.id) {
+                        lots.push(lot);
+                    }
+                }
+                k += 1;
+            }
+            Ok(Some(Trace { lots, movements }))
+        }
+    }
+
+    /// The lots a production batch made.
+    fn lots_made_by(
+        &self,
+        batch: &str,
+    ) -> impl Future<Output = Result<Vec<Lot>, StoreError>> + Send;
+
+    /// The lots a production batch used.
+    fn lots_used_by(
+        &self,
+        batch: &str,
+    ) -> impl Future<Output = Result<Vec<Lot>, StoreError>> + Send;
 }
 
 /// Refuses a movement whose sign does not fit its kind.
@@ -243,6 +324,31 @@ const MOVE_COLUMNS: &str = "id, lot_id, shop_id, zone, kind, units, reference, a
 
 macro_rules! ledger_impl {
     ($store:ty) => {
+        impl $store {
+            /// The lots `condition` (on one bound text, `$1`) picks, by id.
+            async fn lots_where(&self, condition: &str, value: &str) -> Result<Vec<Lot>, StoreError> {
+                let sql = format!("SELECT {LOT_COLUMNS} FROM lots WHERE {condition} ORDER BY id");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(value)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(Lot {
+                            id: row.try_get("id")?,
+                            sku: row.try_get("sku")?,
+                            lot_number: row.try_get("lot_number")?,
+                            expiry_date: row.try_get("expiry_date")?,
+                            po_id: row.try_get("po_id")?,
+                            made_by: row.try_get("made_by")?,
+                            recalled_ms: row.try_get("recalled_ms")?,
+                            created_ms: row.try_get("created_ms")?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+
         impl Ledger for $store {
             async fn add_lot(&self, lot: &Lot) -> Result<(), StoreError> {
                 sqlx::query(
@@ -266,24 +372,19 @@ macro_rules! ledger_impl {
             }
 
             async fn lot(&self, id: &str) -> Result<Option<Lot>, StoreError> {
-                let sql = format!("SELECT {LOT_COLUMNS} FROM lots WHERE id = $1");
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?;
-                row.map(|row| {
-                    Ok(Lot {
-                        id: row.try_get("id")?,
-                        sku: row.try_get("sku")?,
-                        lot_number: row.try_get("lot_number")?,
-                        expiry_date: row.try_get("expiry_date")?,
-                        po_id: row.try_get("po_id")?,
-                        made_by: row.try_get("made_by")?,
-                        recalled_ms: row.try_get("recalled_ms")?,
-                        created_ms: row.try_get("created_ms")?,
-                    })
-                })
-                .transpose()
+                Ok(self.lots_where("id = $1", id).await?.pop())
+            }
+
+            async fn lots_made_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
+                self.lots_where("made_by = $1", batch).await
+            }
+
+            async fn lots_used_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
+                self.lots_where(
+                    "id IN (SELECT lot_id FROM stock_movements WHERE kind = 'used' AND reference = $1)",
+                    batch,
+                )
+                .await
             }
 
             async fn record(&self, moves: &[Movement]) -> Result<Vec<i64>, StoreError> {
@@ -430,6 +531,20 @@ impl Ledger for AnyStore {
         match self {
             AnyStore::Sqlite(x) => x.lot_movements(lot_id).await,
             AnyStore::Postgres(x) => x.lot_movements(lot_id).await,
+        }
+    }
+
+    async fn lots_made_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.lots_made_by(batch).await,
+            AnyStore::Postgres(x) => x.lots_made_by(batch).await,
+        }
+    }
+
+    async fn lots_used_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.lots_used_by(batch).await,
+            AnyStore::Postgres(x) => x.lots_used_by(batch).await,
         }
     }
 }

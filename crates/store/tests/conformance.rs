@@ -3,11 +3,11 @@
 //! fresh database there, dropped at the end).
 
 use freshroute_store::{
-    AfterAttempt, AnyStore, ApiKey, Attempt, Balance, Coupon, Courier, FixRecord, Ledger, Lot,
-    MoveKind, Movement, Notice, NoticeKind, Order, OrderEvent, OrderStatus, Outbox, PgStore,
-    PlanStore, PlannedOrder, PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, Role,
-    SaleDay, Sales, Session, Sessions, Shop, SqliteStore, StockLot, StopOrder, StopOrders, Storage,
-    StorageZone, StoreModel, StoredReply, Webhook,
+    AfterAttempt, AnyStore, ApiKey, Attempt, Balance, Coupon, Courier, Direction, FixRecord,
+    Ledger, Lot, MoveKind, Movement, Notice, NoticeKind, Order, OrderEvent, OrderStatus, Outbox,
+    PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus, ProcurementRound, PurchaseOrder,
+    Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop, SqliteStore, StockLot, StopOrder,
+    StopOrders, Storage, StorageZone, StoreModel, StoredReply, Webhook,
 };
 use serde_json::json;
 
@@ -888,6 +888,58 @@ async fn ledger(s: &impl Ledger) {
         .await
         .expect("waste");
     assert_eq!(s.balances(Some("s2")).await.expect("read"), vec![]);
+
+    // Traced through production: milk and cream into cakes (batch b-1), a cake into a
+    // dessert (b-2); a cake sold to order o-9.
+    let made = |id: &str, batch: &str| Lot {
+        made_by: Some(batch.to_string()),
+        ..lot(id, &format!("made-{id}"), batch)
+    };
+    s.add_lot(&lot("M1", "milk", "M-1")).await.expect("milk");
+    s.add_lot(&lot("C1", "cream", "C-1")).await.expect("cream");
+    s.add_lot(&made("K1", "b-1")).await.expect("cake");
+    s.add_lot(&made("D1", "b-2")).await.expect("dessert");
+    let with = |m: Movement, reference: &str| Movement {
+        reference: Some(reference.to_string()),
+        ..m
+    };
+    s.record(&[
+        mv("M1", "s1", MoveKind::Received, 5),
+        mv("C1", "s1", MoveKind::Received, 5),
+        with(mv("M1", "s1", MoveKind::Used, -2), "b-1"),
+        with(mv("C1", "s1", MoveKind::Used, -1), "b-1"),
+        with(mv("K1", "s1", MoveKind::Made, 4), "b-1"),
+        with(mv("K1", "s1", MoveKind::Sold, -1), "o-9"),
+        with(mv("K1", "s1", MoveKind::Used, -1), "b-2"),
+        with(mv("D1", "s1", MoveKind::Made, 2), "b-2"),
+    ])
+    .await
+    .expect("production");
+    let ids = |t: &freshroute_store::Trace| t.lots.iter().map(|l| l.id.clone()).collect::<Vec<_>>();
+    let down = s
+        .trace("M1", Direction::Downstream)
+        .await
+        .expect("trace")
+        .expect("a lot");
+    assert_eq!(ids(&down), ["M1", "K1", "D1"]);
+    assert!(
+        down.movements
+            .iter()
+            .any(|m| m.lot_id == "K1" && m.reference.as_deref() == Some("o-9")),
+        "the order the cake went to: {:?}",
+        down.movements
+    );
+    assert_eq!(down.movements.len(), 2 + 3 + 1);
+    let up = s
+        .trace("D1", Direction::Upstream)
+        .await
+        .expect("trace")
+        .expect("a lot");
+    assert_eq!(ids(&up), ["D1", "K1", "C1", "M1"]);
+    assert_eq!(
+        s.trace("L9", Direction::Upstream).await.expect("trace"),
+        None
+    );
 }
 
 async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders + Ledger) {
