@@ -166,6 +166,39 @@ pub struct Balance {
     pub units: i64,
 }
 
+/// Units of an article taken from a place's lots, oldest expiry first: a sale, a use in
+/// production, waste or a transfer out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Take {
+    /// The store.
+    pub shop_id: String,
+    /// Where in the store.
+    pub zone: StorageZone,
+    /// The article.
+    pub sku: String,
+    /// Whole units wanted, above 0.
+    pub units: i64,
+    /// What takes them (a kind that moves stock out).
+    pub kind: MoveKind,
+    /// The day: lots whose last day is before it are not taken.
+    pub today: String,
+    /// What it belongs to.
+    pub reference: Option<String>,
+    /// Who records it.
+    pub actor: String,
+    /// When.
+    pub at_ms: i64,
+}
+
+/// What a take took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    /// A movement per lot taken from, oldest expiry first, as stored.
+    pub movements: Vec<Movement>,
+    /// Units wanted that no sellable lot held: a shortfall, never negative stock.
+    pub shortfall: i64,
+}
+
 /// Which way a trace goes from its lot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -264,6 +297,15 @@ pub trait Ledger: Storage {
         }
     }
 
+    /// Takes `take.units` of the article from the place's lots, oldest last day first,
+    /// never from a lot past its last day or recalled, in one transaction; what the lots
+    /// do not hold is the shortfall. [`StoreError::NotEnough`] only when another writer
+    /// took the same units meanwhile (nothing is stored; take again).
+    fn take_oldest_first(
+        &self,
+        take: &Take,
+    ) -> impl Future<Output = Result<Taken, StoreError>> + Send;
+
     /// The lots a production batch made.
     fn lots_made_by(
         &self,
@@ -323,8 +365,57 @@ const LOT_COLUMNS: &str =
 const MOVE_COLUMNS: &str = "id, lot_id, shop_id, zone, kind, units, reference, actor, at_ms";
 
 macro_rules! ledger_impl {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         impl $store {
+            /// Appends movement `k` of its batch and changes its balance, in `tx`.
+            async fn append(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                k: usize,
+                m: &Movement,
+            ) -> Result<i64, StoreError> {
+                let id: i64 = sqlx::query(
+                    "INSERT INTO stock_movements (lot_id, shop_id, zone, kind, units, \
+                     reference, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     RETURNING id",
+                )
+                .bind(&m.lot_id)
+                .bind(&m.shop_id)
+                .bind(m.zone.as_str())
+                .bind(m.kind.as_str())
+                .bind(m.units)
+                .bind(&m.reference)
+                .bind(&m.actor)
+                .bind(m.at_ms)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(|e| refused(e, k, m))?
+                .try_get("id")?;
+                // The place's row first (a proposed row is checked before its
+                // conflict is), then the change, which the check keeps at zero or more.
+                sqlx::query(
+                    "INSERT INTO stock_balances (lot_id, shop_id, zone, units) \
+                     VALUES ($1, $2, $3, 0) ON CONFLICT (lot_id, shop_id, zone) DO NOTHING",
+                )
+                .bind(&m.lot_id)
+                .bind(&m.shop_id)
+                .bind(m.zone.as_str())
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| refused(e, k, m))?;
+                sqlx::query(
+                    "UPDATE stock_balances SET units = units + $4 \
+                     WHERE lot_id = $1 AND shop_id = $2 AND zone = $3",
+                )
+                .bind(&m.lot_id)
+                .bind(&m.shop_id)
+                .bind(m.zone.as_str())
+                .bind(m.units)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| refused(e, k, m))?;
+                Ok(id)
+            }
+
             /// The lots `condition` (on one bound text, `$1`) picks, by id.
             async fn lots_where(&self, condition: &str, value: &str) -> Result<Vec<Lot>, StoreError> {
                 let sql = format!("SELECT {LOT_COLUMNS} FROM lots WHERE {condition} ORDER BY id");
@@ -379,6 +470,58 @@ macro_rules! ledger_impl {
                 self.lots_where("made_by = $1", batch).await
             }
 
+            async fn take_oldest_first(&self, t: &Take) -> Result<Taken, StoreError> {
+                if t.units <= 0 || !t.kind.allows(-1) || t.kind == MoveKind::Counted {
+                    return Err(StoreError::Invalid(format!(
+                        "a take is of units above 0 by a kind that moves stock out; not {} by {}",
+                        t.units,
+                        t.kind.as_str()
+                    )));
+                }
+                let mut tx = self.pool.begin().await?;
+                let rows = sqlx::query(
+                    "SELECT b.lot_id, b.units FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
+                     WHERE b.shop_id = $1 AND b.zone = $2 AND l.sku = $3 AND b.units > 0 \
+                     AND l.expiry_date >= $4 AND l.recalled_ms IS NULL \
+                     ORDER BY l.expiry_date, l.id",
+                )
+                .bind(&t.shop_id)
+                .bind(t.zone.as_str())
+                .bind(&t.sku)
+                .bind(&t.today)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut left = t.units;
+                let mut movements = Vec::new();
+                for row in &rows {
+                    if left == 0 {
+                        break;
+                    }
+                    let on_hand: i64 = row.try_get("units")?;
+                    let units = on_hand.min(left);
+                    left -= units;
+                    let mut m = Movement {
+                        id: 0,
+                        lot_id: row.try_get("lot_id")?,
+                        shop_id: t.shop_id.clone(),
+                        zone: t.zone,
+                        kind: t.kind,
+                        units: -units,
+                        reference: t.reference.clone(),
+                        actor: t.actor.clone(),
+                        at_ms: t.at_ms,
+                    };
+                    m.id = Self::append(&mut tx, movements.len(), &m).await?;
+                    movements.push(m);
+                }
+                tx.commit().await?;
+                Ok(Taken {
+                    movements,
+                    shortfall: left,
+                })
+            }
+
+
             async fn lots_used_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
                 self.lots_where(
                     "id IN (SELECT lot_id FROM stock_movements WHERE kind = 'used' AND reference = $1)",
@@ -394,47 +537,7 @@ macro_rules! ledger_impl {
                 let mut tx = self.pool.begin().await?;
                 let mut ids = Vec::with_capacity(moves.len());
                 for (k, m) in moves.iter().enumerate() {
-                    let id: i64 = sqlx::query(
-                        "INSERT INTO stock_movements (lot_id, shop_id, zone, kind, units, \
-                         reference, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                         RETURNING id",
-                    )
-                    .bind(&m.lot_id)
-                    .bind(&m.shop_id)
-                    .bind(m.zone.as_str())
-                    .bind(m.kind.as_str())
-                    .bind(m.units)
-                    .bind(&m.reference)
-                    .bind(&m.actor)
-                    .bind(m.at_ms)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| refused(e, k, m))?
-                    .try_get("id")?;
-                    // The place's row first (a proposed row is checked before its
-                    // conflict is), then the change, which the check keeps at zero or more.
-                    sqlx::query(
-                        "INSERT INTO stock_balances (lot_id, shop_id, zone, units) \
-                         VALUES ($1, $2, $3, 0) ON CONFLICT (lot_id, shop_id, zone) DO NOTHING",
-                    )
-                    .bind(&m.lot_id)
-                    .bind(&m.shop_id)
-                    .bind(m.zone.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| refused(e, k, m))?;
-                    sqlx::query(
-                        "UPDATE stock_balances SET units = units + $4 \
-                         WHERE lot_id = $1 AND shop_id = $2 AND zone = $3",
-                    )
-                    .bind(&m.lot_id)
-                    .bind(&m.shop_id)
-                    .bind(m.zone.as_str())
-                    .bind(m.units)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| refused(e, k, m))?;
-                    ids.push(id);
+                    ids.push(Self::append(&mut tx, k, m).await?);
                 }
                 tx.commit().await?;
                 Ok(ids)
@@ -495,8 +598,8 @@ macro_rules! ledger_impl {
     };
 }
 
-ledger_impl!(SqliteStore);
-ledger_impl!(PgStore);
+ledger_impl!(SqliteStore, sqlx::Sqlite);
+ledger_impl!(PgStore, sqlx::Postgres);
 
 impl Ledger for AnyStore {
     async fn add_lot(&self, lot: &Lot) -> Result<(), StoreError> {
@@ -531,6 +634,13 @@ impl Ledger for AnyStore {
         match self {
             AnyStore::Sqlite(x) => x.lot_movements(lot_id).await,
             AnyStore::Postgres(x) => x.lot_movements(lot_id).await,
+        }
+    }
+
+    async fn take_oldest_first(&self, take: &Take) -> Result<Taken, StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.take_oldest_first(take).await,
+            AnyStore::Postgres(x) => x.take_oldest_first(take).await,
         }
     }
 

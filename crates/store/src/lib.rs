@@ -24,7 +24,9 @@ use std::future::Future;
 
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
-pub use ledger::{Balance, Direction, Ledger, Lot, MoveKind, Movement, StorageZone, Trace};
+pub use ledger::{
+    Balance, Direction, Ledger, Lot, MoveKind, Movement, StorageZone, Take, Taken, Trace,
+};
 pub use outbox::{AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook};
 pub use plans::{PlanStore, PlannedOrder};
 pub use purchasing::{

@@ -7,7 +7,7 @@ use freshroute_store::{
     Ledger, Lot, MoveKind, Movement, Notice, NoticeKind, Order, OrderEvent, OrderStatus, Outbox,
     PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus, ProcurementRound, PurchaseOrder,
     Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop, SqliteStore, StockLot, StopOrder,
-    StopOrders, Storage, StorageZone, StoreModel, StoredReply, Webhook,
+    StopOrders, Storage, StorageZone, StoreModel, StoredReply, Take, Webhook,
 };
 use serde_json::json;
 
@@ -940,6 +940,85 @@ async fn ledger(s: &impl Ledger) {
         s.trace("L9", Direction::Upstream).await.expect("trace"),
         None
     );
+    // Sold oldest last day first, never past its last day nor recalled; what is not
+    // there is a shortfall.
+    let cake = |id: &str, last_day: &str, recalled_ms: Option<i64>| Lot {
+        expiry_date: last_day.to_string(),
+        recalled_ms,
+        ..lot(id, "tart", id)
+    };
+    s.add_lot(&cake("T-later", "2026-12-10", None))
+        .await
+        .expect("lot");
+    s.add_lot(&cake("T-sooner", "2026-12-08", None))
+        .await
+        .expect("lot");
+    s.add_lot(&cake("T-expired", "2026-12-06", None))
+        .await
+        .expect("lot");
+    s.add_lot(&cake("T-recalled", "2026-12-07", Some(1_500)))
+        .await
+        .expect("lot");
+    let fridge = |lot: &str, units: i64| Movement {
+        zone: StorageZone::Chilled,
+        ..mv(lot, "s1", MoveKind::Received, units)
+    };
+    s.record(&[
+        fridge("T-later", 3),
+        fridge("T-sooner", 2),
+        fridge("T-expired", 5),
+        fridge("T-recalled", 5),
+    ])
+    .await
+    .expect("stocked");
+    let sell = |units: i64| Take {
+        shop_id: "s1".to_string(),
+        zone: StorageZone::Chilled,
+        sku: "tart".to_string(),
+        units,
+        kind: MoveKind::Sold,
+        today: "2026-12-07".to_string(),
+        reference: Some("till".to_string()),
+        actor: "till".to_string(),
+        at_ms: 3_000,
+    };
+    let taken = s.take_oldest_first(&sell(4)).await.expect("sold");
+    let took = |t: &freshroute_store::Taken| -> Vec<(String, i64)> {
+        t.movements
+            .iter()
+            .map(|m| (m.lot_id.clone(), m.units))
+            .collect()
+    };
+    assert_eq!(
+        took(&taken),
+        [("T-sooner".to_string(), -2), ("T-later".to_string(), -2)]
+    );
+    assert_eq!(taken.shortfall, 0);
+    let more = s.take_oldest_first(&sell(5)).await.expect("sold");
+    assert_eq!(took(&more), [("T-later".to_string(), -1)]);
+    assert_eq!(
+        more.shortfall, 4,
+        "the expired and the recalled lots are not sold"
+    );
+    let left: Vec<(String, i64)> = s
+        .balances(Some("s1"))
+        .await
+        .expect("read")
+        .into_iter()
+        .filter(|b| b.zone == StorageZone::Chilled)
+        .map(|b| (b.lot_id, b.units))
+        .collect();
+    assert_eq!(
+        left,
+        [("T-expired".to_string(), 5), ("T-recalled".to_string(), 5)]
+    );
+    let odd = s
+        .take_oldest_first(&Take {
+            units: 0,
+            ..sell(1)
+        })
+        .await;
+    assert_eq!(odd.expect_err("refused").code(), "invalid_value");
 }
 
 async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders + Ledger) {
