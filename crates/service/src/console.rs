@@ -13,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use freshroute_store::Role;
+use freshroute_store::{Role, Storage};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ use crate::login::{self, Person, Screen};
 use crate::orders::{self, StatusChange};
 use crate::pages::{Page, document, query_escape, see_other};
 use crate::plan_mode::{HandRoute, HandStop};
-use crate::snapshot;
+
 use crate::state::AppState;
 
 /// The console: for admins and dispatchers.
@@ -399,13 +399,12 @@ async fn positions(state: &AppState) -> String {
     serde_json::to_string(&list).unwrap_or_default()
 }
 
-/// A figure that changes whenever the lists would: the plan in force and every open
-/// order's last change.
+/// A figure that changes whenever the lists would: the plan in force, and how many orders
+/// are open and when the latest of them changed (one query, however many are open).
 async fn lists_version(state: &AppState) -> String {
     let plan = state.plan.read().await.as_ref().map_or(0, |p| p.created_ms);
-    let orders = snapshot::open_orders(state).await.unwrap_or_default();
-    let newest = orders.iter().map(|o| o.updated_ms).max().unwrap_or(0);
-    format!("{plan}-{}-{newest}", orders.len())
+    let (open, newest) = state.store.open_orders_mark().await.unwrap_or((-1, -1));
+    format!("{plan}-{open}-{newest}")
 }
 
 fn done_words(show: &Show) -> Option<crate::pages::Said> {

@@ -809,6 +809,16 @@ macro_rules! storage_impl {
                     .collect()
             }
 
+            async fn open_orders_mark(&self) -> Result<(i64, i64), StoreError> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS open, COALESCE(MAX(updated_ms), 0) AS newest FROM orders \
+                     WHERE status IN ('placed', 'assigned', 'picked_up')",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok((row.try_get("open")?, row.try_get("newest")?))
+            }
+
             async fn update_order_status(
                 &self,
                 from: OrderStatus,
@@ -1021,6 +1031,7 @@ delegate! {
     fn order(&self, id: &str) -> Option<Order>;
     fn order_by_tracking(&self, tracking_hash: &str) -> Option<Order>;
     fn orders(&self, status: Option<OrderStatus>, shop_id: Option<&str>, limit: u32) -> Vec<Order>;
+    fn open_orders_mark(&self) -> (i64, i64);
     fn update_order_status(&self, from: OrderStatus, event: &OrderEvent, notice: Option<&Notice>) -> bool;
     fn order_events(&self, order_id: &str) -> Vec<OrderEvent>;
 }

@@ -198,6 +198,11 @@ pub trait Storage: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Order>, StoreError>> + Send;
 
+    /// How many orders are open (placed, assigned or picked up) and when the latest of
+    /// them last changed, ms (0 when none is): a mark that moves whenever an open order
+    /// is added, changed or closed, read in one query.
+    fn open_orders_mark(&self) -> impl Future<Output = Result<(i64, i64), StoreError>> + Send;
+
     /// Moves an order from status `from` to the event's status and courier, and records
     /// the event and `notice` (with its webhook deliveries, see [`Outbox`]), in one
     /// transaction. Returns `false`, changing nothing, when the order is no longer in

@@ -1184,6 +1184,19 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + Stop
 
     shops_and_orders(&s).await;
     ledger(&s).await;
+    // The open orders' mark: their count and latest change, as the listing says them.
+    let open: Vec<Order> = s
+        .orders(None, None, 1_000)
+        .await
+        .expect("orders")
+        .into_iter()
+        .filter(|o| !o.status.is_final())
+        .collect();
+    let newest = open.iter().map(|o| o.updated_ms).max().unwrap_or(0);
+    assert_eq!(
+        s.open_orders_mark().await.expect("mark"),
+        (open.len() as i64, newest)
+    );
     outbox(&s).await;
     plans(&s).await;
     let everyone: Vec<String> = s
