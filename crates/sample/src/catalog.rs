@@ -48,6 +48,9 @@ pub struct Sku {
     /// What one unit brings in at the till, cents (a tub of ice cream counts as the
     /// scoops it serves).
     pub revenue_cents: i64,
+    /// Its GTIN-14 as its cases' labels carry it: what a scan names it by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gtin: Option<String>,
 }
 
 /// A supplier.
@@ -366,11 +369,25 @@ impl Catalog {
     }
 }
 
+/// The `item`th GTIN-14 of the chain's own numbering: GS1 prefix 2 (restricted
+/// circulation, meaningful only inside the chain), the item number, and the check digit.
+pub fn restricted_gtin(item: u64) -> String {
+    let body = format!("02{:011}", item % 100_000_000_000);
+    let sum: u32 = body
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .enumerate()
+        .map(|(k, d)| if k % 2 == 0 { 3 * d } else { d })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
 /// The chain's catalog.
 pub fn catalog() -> Catalog {
     let skus = ROWS
         .iter()
-        .map(|r| Sku {
+        .enumerate()
+        .map(|(k, r)| Sku {
             id: r.id.to_string(),
             name: r.name.to_string(),
             zone: r.zone,
@@ -378,6 +395,7 @@ pub fn catalog() -> Catalog {
             unit_ml: r.unit_ml,
             case_pack: r.case_pack,
             revenue_cents: r.revenue_cents,
+            gtin: Some(restricted_gtin(k as u64 + 1)),
         })
         .collect();
     let offers = ROWS

@@ -1,6 +1,7 @@
 //! What every request's text must be before any handler sees it: no control or
-//! bidirectional-override characters in the path, the query or any text of the body,
-//! and no text longer than [`MAX_TEXT_CHARS`]. Checked once here, the same for every
+//! bidirectional-override characters in the path, the query or any text of the body
+//! (but GS1's group separator in a field named `scan`, where a raw label has it), and no
+//! text longer than [`MAX_TEXT_CHARS`]. Checked once here, the same for every
 //! endpoint and both storage backends (PostgreSQL cannot store a NUL; SQLite would).
 
 use axum::body::Body;
@@ -11,6 +12,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::{ApiError, MAX_BODY_BYTES};
+
+/// The group separator a raw GS1 scan ends a variable field with: allowed in a field
+/// named `scan`, nowhere else.
+const GS1_SEPARATOR: char = '\u{1d}';
 
 /// Longest text any field may hold, characters; fields have tighter limits of their own.
 pub const MAX_TEXT_CHARS: usize = 10_000;
@@ -170,6 +175,10 @@ fn check_json(v: &Value, path: &mut String) -> Result<(), ApiError> {
         }
     };
     match v {
+        // A scanned GS1 label keeps its group separators (FNC1), and only those.
+        Value::String(s) if path == "scan" || path.ends_with(".scan") => {
+            check_text(&field(path), &s.replace(GS1_SEPARATOR, ""), true)
+        }
         Value::String(s) => check_text(&field(path), s, true),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -251,6 +260,20 @@ mod tests {
         );
         assert_eq!(refusal(r#"{"reason": "two\nlines\tand a tab"}"#), None);
         assert_eq!(refusal(r#"{"n": 1, "ok": [true, null, "fine"]}"#), None);
+    }
+
+    #[test]
+    fn a_scan_keeps_its_group_separators_and_nothing_else_does() {
+        let scan = r#"{"lots": [{"scan": "0102000000000015\u001d10L-1", "units": 1}]}"#;
+        assert_eq!(refusal(scan), None);
+        assert_eq!(
+            refusal(r#"{"lots": [{"scan": "01\u0000"}]}"#),
+            Some(("control_character", "lots[0].scan".into()))
+        );
+        assert_eq!(
+            refusal(r#"{"lots": [{"lot_number": "L\u001d1"}]}"#),
+            Some(("control_character", "lots[0].lot_number".into()))
+        );
     }
 
     #[test]

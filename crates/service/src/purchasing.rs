@@ -692,14 +692,103 @@ pub(crate) async fn confirm(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LotIn {
-    /// The article.
-    sku: String,
+    /// The article (with `lot_number` and `expiry_date`, or give `scan` instead).
+    #[serde(default)]
+    sku: Option<String>,
     /// The supplier's lot number (1 to 64 letters, digits, `-`, `_`, `.`).
-    lot_number: String,
+    #[serde(default)]
+    lot_number: Option<String>,
     /// The last day it may be sold, YYYY-MM-DD.
-    expiry_date: String,
+    #[serde(default)]
+    expiry_date: Option<String>,
+    /// The case's label as scanned, in place of the three above: a GS1 element string
+    /// with the article's GTIN (01), the lot (10) and the expiry (17) or best before
+    /// (15), bracketed (`(01)02000000000015(17)270131(10)L-42`) or raw with FNC1.
+    #[serde(default)]
+    #[schema(example = "(01)02000000000015(17)270131(10)L-42")]
+    scan: Option<String>,
     /// Units (0 to 1,000,000).
     units: f64,
+}
+
+/// The articles a receipt or count may name, and the article each GTIN names.
+struct Articles<'a> {
+    known: &'a dyn Fn(&str) -> bool,
+    by_gtin: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// The article of the catalog whose GTIN is `gtin`.
+fn article_of(data: Option<&crate::rounds::ProcurementData>, gtin: &str) -> Option<String> {
+    data?
+        .catalog
+        .skus
+        .iter()
+        .find(|s| s.gtin.as_deref() == Some(gtin))
+        .map(|s| s.id.clone())
+}
+
+/// A lot's article, number and last day: as given, or read off its scan (its GTIN named
+/// by `gtins`).
+fn lot_fields(
+    l: &LotIn,
+    i: usize,
+    gtins: &dyn Fn(&str) -> Option<String>,
+    today: NaiveDate,
+) -> Result<(String, String, String), ApiError> {
+    let field = |f: &str| format!("lots[{i}].{f}");
+    let Some(scan) = &l.scan else {
+        let given = |v: &Option<String>, f: &str| {
+            v.clone().ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_field",
+                    format!(
+                        "give {f} (or the case's scan in place of sku, lot_number and expiry_date)"
+                    ),
+                )
+                .at(field(f))
+            })
+        };
+        return Ok((
+            given(&l.sku, "sku")?,
+            given(&l.lot_number, "lot_number")?,
+            given(&l.expiry_date, "expiry_date")?,
+        ));
+    };
+    if l.sku.is_some() || l.lot_number.is_some() || l.expiry_date.is_some() {
+        return Err(ApiError::bad_request(
+            "scan_and_fields",
+            "give the scan or sku, lot_number and expiry_date, not both",
+        )
+        .at(field("scan")));
+    }
+    let read = freshroute_formats::read_gs1(scan, today).map_err(|e| {
+        unprocessable(
+            e.code,
+            format!("{} (character {} of the scan)", e.message, e.at),
+        )
+        .at(field("scan"))
+    })?;
+    let missing = |what: &str| {
+        unprocessable(
+            "gs1_incomplete",
+            format!("the scan has no {what}: scan the case's full label"),
+        )
+        .at(field("scan"))
+    };
+    let gtin = read.gtin.ok_or_else(|| missing("GTIN (01)"))?;
+    let lot = read.lot.ok_or_else(|| missing("lot (10)"))?;
+    let day = read
+        .expiry
+        .or(read.best_before)
+        .ok_or_else(|| missing("expiry (17) or best before (15)"))?;
+    let sku = gtins(&gtin).ok_or_else(|| {
+        unprocessable(
+            "unknown_gtin",
+            format!("no article of the catalog has GTIN {gtin}"),
+        )
+        .at(field("scan"))
+    })?;
+    Ok((sku, lot, day.to_string()))
 }
 
 /// Most units one lot may hold: far above any store's shelf, far below what would
@@ -721,7 +810,7 @@ pub(crate) struct Receipt {
 fn lots_in(
     lots: &[LotIn],
     shop_id: &str,
-    skus: &dyn Fn(&str) -> bool,
+    articles: &Articles,
     today: NaiveDate,
     po_id: Option<&str>,
     at_ms: i64,
@@ -729,14 +818,15 @@ fn lots_in(
     let mut out: Vec<StockLot> = Vec::with_capacity(lots.len());
     for (i, l) in lots.iter().enumerate() {
         let field = |f: &str| format!("lots[{i}].{f}");
-        if !skus(&l.sku) {
+        let (sku, lot_number, expiry_date) = lot_fields(l, i, articles.by_gtin, today)?;
+        if !(articles.known)(&sku) {
             return Err(unprocessable(
                 "unknown_article",
-                format!("{:?} is not an article here", l.sku),
+                format!("{sku:?} is not an article here"),
             )
             .at(field("sku")));
         }
-        valid_id(&field("lot_number"), &l.lot_number)?;
+        valid_id(&field("lot_number"), &lot_number)?;
         if !l.units.is_finite() || l.units < 0.0 {
             return Err(unprocessable(
                 "negative_stock",
@@ -754,7 +844,7 @@ fn lots_in(
             )
             .at(field("units")));
         }
-        let expiry = NaiveDate::parse_from_str(&l.expiry_date, "%Y-%m-%d").map_err(|_| {
+        let expiry = NaiveDate::parse_from_str(&expiry_date, "%Y-%m-%d").map_err(|_| {
             ApiError::bad_request("invalid_date", "expiry_date must be YYYY-MM-DD")
                 .at(field("expiry_date"))
         })?;
@@ -763,25 +853,25 @@ fn lots_in(
                 "expired_lot",
                 format!(
                     "lot {} expired on {expiry}: it cannot enter stock",
-                    l.lot_number
+                    lot_number
                 ),
             )
             .at(field("expiry_date")));
         }
         if out
             .iter()
-            .any(|x| x.sku == l.sku && x.lot_number == l.lot_number)
+            .any(|x| x.sku == sku && x.lot_number == lot_number)
         {
             return Err(unprocessable(
                 "duplicate_lot",
-                format!("lot {} of {} is given twice", l.lot_number, l.sku),
+                format!("lot {lot_number} of {sku} is given twice"),
             )
             .at(field("lot_number")));
         }
         out.push(StockLot {
             shop_id: shop_id.to_string(),
-            sku: l.sku.clone(),
-            lot_number: l.lot_number.clone(),
+            sku,
+            lot_number,
             expiry_date: expiry.to_string(),
             units: l.units,
             po_id: po_id.map(str::to_string),
@@ -831,10 +921,14 @@ pub(crate) async fn receive(
     }
     let lines = stored_lines(&o)?;
     let now = state.clock.now_ms();
+    let data = state.procurement.clone();
     let lots = lots_in(
         &r.lots,
         &o.shop_id,
-        &|sku| lines.iter().any(|l| l.quantity.sku == sku),
+        &Articles {
+            known: &|sku| lines.iter().any(|l| l.quantity.sku == sku),
+            by_gtin: &|gtin| article_of(data.as_deref(), gtin),
+        },
         today(&state),
         Some(&o.id),
         now,
@@ -941,7 +1035,10 @@ pub(crate) async fn count(
     let lots = lots_in(
         &c.lots,
         &store_id,
-        &known,
+        &Articles {
+            known: &known,
+            by_gtin: &|gtin| article_of(data.as_deref(), gtin),
+        },
         today(&state),
         None,
         state.clock.now_ms(),

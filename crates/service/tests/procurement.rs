@@ -454,14 +454,70 @@ async fn workflow(store: AnyStore) {
         code(&r),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("negative_stock"))
     );
-    // A partial delivery leaves the order open with what is missing; the rest closes it.
+    // Scanned: the case's GS1 label in place of article, lot and last day. A label that
+    // does not read, or names no article, is refused at the scan with why.
+    let gtin = data()
+        .catalog
+        .skus
+        .iter()
+        .find(|a| a.id == sku)
+        .and_then(|a| a.gtin.clone())
+        .expect("the article's GTIN");
+    let scanned = |label: String, units: f64| json!({"scan": label, "units": units});
+    let refused = |body: Value| call(&app, "POST", &receive, &ana, Some(body));
+    let mut wrong_check = gtin.clone();
+    let last = wrong_check
+        .pop()
+        .and_then(|c| c.to_digit(10))
+        .expect("a digit");
+    wrong_check.push(char::from_digit((last + 1) % 10, 10).expect("a digit"));
+    for (label, want) in [
+        (
+            format!("(01){wrong_check}(17)300105(10)L-1"),
+            "gs1_bad_check_digit",
+        ),
+        (
+            "(01)05601234567892(17)300105(10)L-1".to_string(),
+            "unknown_gtin",
+        ),
+        (format!("(01){gtin}(10)L-1"), "gs1_incomplete"),
+    ] {
+        let r = refused(json!({"lots": [scanned(label, 1.0)]})).await;
+        assert_eq!(
+            (code(&r), r.body["field"].as_str()),
+            (
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(want)),
+                Some("lots[0].scan")
+            ),
+            "{:?}",
+            r.body
+        );
+    }
+    let both = json!({"lots": [{"scan": format!("(01){gtin}(17)300105(10)L-1"), "sku": sku, "units": 1.0}]});
+    assert_eq!(
+        code(&refused(both).await),
+        (StatusCode::BAD_REQUEST, Some("scan_and_fields"))
+    );
+    let neither = json!({"lots": [{"sku": sku, "lot_number": "L-1", "units": 1.0}]});
+    let r = refused(neither).await;
+    assert_eq!(
+        (code(&r), r.body["field"].as_str()),
+        (
+            (StatusCode::BAD_REQUEST, Some("missing_field")),
+            Some("lots[0].expiry_date")
+        )
+    );
+
+    // A partial delivery, scanned, leaves the order open with what is missing; the rest
+    // closes it.
     let units = edited["units"].as_f64().expect("units");
+    let label = format!("]C101{gtin}17300105\u{1d}10L-7730");
     let r = call(
         &app,
         "POST",
         &receive,
         &ana,
-        Some(json!({"lots": [lot(&sku, "L-7730", "2099-01-05", units - 2.0)]})),
+        Some(json!({"lots": [scanned(label, units - 2.0)]})),
     )
     .await;
     assert_eq!(r.body["status"], "confirmed", "{:?}", r.body);
@@ -521,8 +577,11 @@ async fn workflow(store: AnyStore) {
         .filter_map(|l| l["lot_number"].as_str())
         .collect();
     assert_eq!(of_sku, ["L-7730", "L-7731"], "{lots:?}");
-    assert!(lots.iter().all(|l| l["expiry_date"] == "2099-01-05"
-        && l["purchase_order_id"].as_str() == Some(ids[0].as_str())));
+    assert!(lots.iter().all(|l| {
+        let scanned = l["lot_number"] == "L-7730";
+        l["expiry_date"] == if scanned { "2030-01-05" } else { "2099-01-05" }
+            && l["purchase_order_id"].as_str() == Some(ids[0].as_str())
+    }));
 
     // The audit trail: who did what, in order.
     let r = call(&app, "GET", &uri, &admin, None).await;
