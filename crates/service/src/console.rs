@@ -155,14 +155,7 @@ async fn act(
             false,
             "the form was incomplete; choose an order and a courier".into(),
         );
-        return render(
-            &state,
-            &caller,
-            (None, None),
-            Some(said),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        return answer(&state, &caller, said, StatusCode::BAD_REQUEST).await;
     };
     let change = StatusChange {
         status: status.to_string(),
@@ -184,7 +177,7 @@ async fn act(
                 false,
                 format!("Order {} was not changed: {}", m.order_id, e.message),
             );
-            render(&state, &caller, (None, None), Some(said), e.status).await
+            answer(&state, &caller, said, e.status).await
         }
     }
 }
@@ -210,7 +203,7 @@ pub(crate) async fn check(
             "the form was incomplete; choose an order and a courier".to_string(),
         ),
     };
-    render(&state, &caller, (None, None), Some(said), StatusCode::OK).await
+    answer(&state, &caller, said, StatusCode::OK).await
 }
 
 /// The order's pickup and delivery after `courier`'s planned stops, judged; in words.
@@ -358,7 +351,17 @@ pub(crate) async fn live(
         .into_response()
 }
 
-pub(crate) async fn render(
+/// The whole console, saying what an action did or why it was refused.
+pub(crate) async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    said: crate::pages::Said,
+    status: StatusCode,
+) -> Response {
+    render(state, caller, (None, None), Some(said), status).await
+}
+
+async fn render(
     state: &AppState,
     caller: &Caller,
     only: Only,

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::auth::Caller;
-use crate::console::{Dispatch, render};
+use crate::console::{Dispatch, answer};
 use crate::login::Person;
 use crate::pages::{query_escape, see_other};
 use crate::state::AppState;
@@ -66,9 +66,7 @@ pub(crate) async fn reorder(
             &format!("/console?done=reordered&courier={}", query_escape(&courier)),
             "",
         ),
-        Err((status, why)) => {
-            render(&state, &caller, (None, None), Some((false, why)), status).await
-        }
+        Err((status, why)) => answer(&state, &caller, (false, why), status).await,
     }
 }
 
@@ -83,14 +81,7 @@ pub(crate) async fn release(
 ) -> Response {
     let Ok(Form(w)) = form else {
         let said = (false, "the form named no courier".to_string());
-        return render(
-            &state,
-            &caller,
-            (None, None),
-            Some(said),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
+        return answer(&state, &caller, said, StatusCode::BAD_REQUEST).await;
     };
     match stop_orders::clear(&state, &caller, &w.courier_id).await {
         Ok(()) => see_other(
@@ -102,7 +93,7 @@ pub(crate) async fn release(
         ),
         Err(e) => {
             let said = (false, e.message.clone());
-            render(&state, &caller, (None, None), Some(said), e.status).await
+            answer(&state, &caller, said, e.status).await
         }
     }
 }
