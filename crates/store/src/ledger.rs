@@ -199,6 +199,15 @@ pub struct Taken {
     pub shortfall: i64,
 }
 
+/// What a recall did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recall {
+    /// The lots marked recalled: the one recalled, then what was made from it.
+    pub lots: Vec<String>,
+    /// The units taken off sale, a `recalled` movement per lot and place that held any.
+    pub movements: Vec<Movement>,
+}
+
 /// Which way a trace goes from its lot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -305,6 +314,17 @@ pub trait Ledger: Storage {
         &self,
         take: &Take,
     ) -> impl Future<Output = Result<Taken, StoreError>> + Send;
+
+    /// Recalls a lot and every lot made from it (its downstream trace): each marked
+    /// recalled and every unit of them, wherever it is, taken off sale, in one
+    /// transaction. `None` when no lot has this id; [`StoreError::Conflict`] when it
+    /// was recalled already.
+    fn recall(
+        &self,
+        lot_id: &str,
+        actor: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<Option<Recall>, StoreError>> + Send;
 
     /// The lots a production batch made.
     fn lots_made_by(
@@ -468,6 +488,58 @@ macro_rules! ledger_impl {
 
             async fn lots_made_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
                 self.lots_where("made_by = $1", batch).await
+            }
+
+            async fn recall(
+                &self,
+                lot_id: &str,
+                actor: &str,
+                at_ms: i64,
+            ) -> Result<Option<Recall>, StoreError> {
+                let Some(trace) = self.trace(lot_id, Direction::Downstream).await? else {
+                    return Ok(None);
+                };
+                if trace.lots[0].recalled_ms.is_some() {
+                    return Err(StoreError::Conflict("a recall of this lot"));
+                }
+                let mut tx = self.pool.begin().await?;
+                let mut movements = Vec::new();
+                for lot in &trace.lots {
+                    sqlx::query("UPDATE lots SET recalled_ms = $1 WHERE id = $2 AND recalled_ms IS NULL")
+                        .bind(at_ms)
+                        .bind(&lot.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let held = sqlx::query(
+                        "SELECT shop_id, zone, units FROM stock_balances \
+                         WHERE lot_id = $1 AND units > 0 ORDER BY shop_id, zone",
+                    )
+                    .bind(&lot.id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for row in &held {
+                        let zone: String = row.try_get("zone")?;
+                        let units: i64 = row.try_get("units")?;
+                        let mut m = Movement {
+                            id: 0,
+                            lot_id: lot.id.clone(),
+                            shop_id: row.try_get("shop_id")?,
+                            zone: StorageZone::parse(&zone).ok_or_else(|| corrupt("zone", &zone))?,
+                            kind: MoveKind::Recalled,
+                            units: -units,
+                            reference: Some(format!("recall:{lot_id}")),
+                            actor: actor.to_string(),
+                            at_ms,
+                        };
+                        m.id = Self::append(&mut tx, movements.len(), &m).await?;
+                        movements.push(m);
+                    }
+                }
+                tx.commit().await?;
+                Ok(Some(Recall {
+                    lots: trace.lots.into_iter().map(|l| l.id).collect(),
+                    movements,
+                }))
             }
 
             async fn take_oldest_first(&self, t: &Take) -> Result<Taken, StoreError> {
@@ -634,6 +706,18 @@ impl Ledger for AnyStore {
         match self {
             AnyStore::Sqlite(x) => x.lot_movements(lot_id).await,
             AnyStore::Postgres(x) => x.lot_movements(lot_id).await,
+        }
+    }
+
+    async fn recall(
+        &self,
+        lot_id: &str,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<Option<Recall>, StoreError> {
+        match self {
+            AnyStore::Sqlite(x) => x.recall(lot_id, actor, at_ms).await,
+            AnyStore::Postgres(x) => x.recall(lot_id, actor, at_ms).await,
         }
     }
 

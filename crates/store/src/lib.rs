@@ -25,7 +25,7 @@ use std::future::Future;
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
 pub use ledger::{
-    Balance, Direction, Ledger, Lot, MoveKind, Movement, StorageZone, Take, Taken, Trace,
+    Balance, Direction, Ledger, Lot, MoveKind, Movement, Recall, StorageZone, Take, Taken, Trace,
 };
 pub use outbox::{AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook};
 pub use plans::{PlanStore, PlannedOrder};

@@ -1019,6 +1019,52 @@ async fn ledger(s: &impl Ledger) {
         })
         .await;
     assert_eq!(odd.expect_err("refused").code(), "invalid_value");
+
+    // A recall of the milk marks it and what was made from it, and takes every unit of
+    // them off sale, wherever it is; a second recall is refused, an unknown lot is none.
+    let recall = s
+        .recall("M1", "qa", 4_000)
+        .await
+        .expect("recall")
+        .expect("a lot");
+    assert_eq!(recall.lots, ["M1", "K1", "D1"]);
+    let off: Vec<(String, i64)> = recall
+        .movements
+        .iter()
+        .map(|m| (m.lot_id.clone(), m.units))
+        .collect();
+    assert_eq!(
+        off,
+        [
+            ("M1".to_string(), -3),
+            ("K1".to_string(), -2),
+            ("D1".to_string(), -2)
+        ]
+    );
+    assert!(
+        recall
+            .movements
+            .iter()
+            .all(|m| m.kind == MoveKind::Recalled)
+    );
+    for id in ["M1", "K1", "D1"] {
+        let l = s.lot(id).await.expect("read").expect("a lot");
+        assert_eq!(l.recalled_ms, Some(4_000), "{id}");
+    }
+    assert!(
+        s.balances(Some("s1"))
+            .await
+            .expect("read")
+            .iter()
+            .all(|b| !["M1", "K1", "D1"].contains(&b.lot_id.as_str())),
+        "no unit of them left on sale"
+    );
+    let again = s
+        .recall("M1", "qa", 5_000)
+        .await
+        .expect_err("recalled already");
+    assert_eq!(again.code(), "conflict");
+    assert_eq!(s.recall("L9", "qa", 5_000).await.expect("none"), None);
 }
 
 async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders + Ledger) {
