@@ -8,7 +8,7 @@ use std::future::Future;
 
 use sqlx::Row;
 
-use crate::{AnyStore, PgStore, SqliteStore, Storage, StoreError};
+use crate::{PgStore, SqliteStore, Storage, StoreError};
 
 /// An article's batch: from a supplier (its lot number on the case) or made in a store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,6 +373,11 @@ fn refused(e: sqlx::Error, index: usize, m: &Movement) -> StoreError {
     }
 }
 
+/// A stored zone read back.
+fn zone_of(name: &str) -> Result<StorageZone, StoreError> {
+    StorageZone::parse(name).ok_or_else(|| corrupt("zone", name))
+}
+
 fn corrupt(what: &'static str, value: &str) -> StoreError {
     StoreError::Corrupt {
         what,
@@ -524,7 +529,7 @@ macro_rules! ledger_impl {
                             id: 0,
                             lot_id: lot.id.clone(),
                             shop_id: row.try_get("shop_id")?,
-                            zone: StorageZone::parse(&zone).ok_or_else(|| corrupt("zone", &zone))?,
+                            zone: zone_of(&zone)?,
                             kind: MoveKind::Recalled,
                             units: -units,
                             reference: Some(format!("recall:{lot_id}")),
@@ -630,8 +635,7 @@ macro_rules! ledger_impl {
                         Ok(Balance {
                             lot_id: row.try_get("lot_id")?,
                             shop_id: row.try_get("shop_id")?,
-                            zone: StorageZone::parse(&zone)
-                                .ok_or_else(|| corrupt("zone", &zone))?,
+                            zone: zone_of(&zone)?,
                             units: row.try_get("units")?,
                         })
                     })
@@ -654,8 +658,7 @@ macro_rules! ledger_impl {
                             id: row.try_get("id")?,
                             lot_id: row.try_get("lot_id")?,
                             shop_id: row.try_get("shop_id")?,
-                            zone: StorageZone::parse(&zone)
-                                .ok_or_else(|| corrupt("zone", &zone))?,
+                            zone: zone_of(&zone)?,
                             kind: MoveKind::parse(&kind)
                                 .ok_or_else(|| corrupt("movement kind", &kind))?,
                             units: row.try_get("units")?,
@@ -673,75 +676,17 @@ macro_rules! ledger_impl {
 ledger_impl!(SqliteStore, sqlx::Sqlite);
 ledger_impl!(PgStore, sqlx::Postgres);
 
-impl Ledger for AnyStore {
-    async fn add_lot(&self, lot: &Lot) -> Result<(), StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.add_lot(lot).await,
-            AnyStore::Postgres(x) => x.add_lot(lot).await,
-        }
-    }
-
-    async fn lot(&self, id: &str) -> Result<Option<Lot>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.lot(id).await,
-            AnyStore::Postgres(x) => x.lot(id).await,
-        }
-    }
-
-    async fn record(&self, moves: &[Movement]) -> Result<Vec<i64>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.record(moves).await,
-            AnyStore::Postgres(x) => x.record(moves).await,
-        }
-    }
-
-    async fn balances(&self, shop_id: Option<&str>) -> Result<Vec<Balance>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.balances(shop_id).await,
-            AnyStore::Postgres(x) => x.balances(shop_id).await,
-        }
-    }
-
-    async fn lot_movements(&self, lot_id: &str) -> Result<Vec<Movement>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.lot_movements(lot_id).await,
-            AnyStore::Postgres(x) => x.lot_movements(lot_id).await,
-        }
-    }
-
-    async fn recall(
-        &self,
-        lot_id: &str,
-        actor: &str,
-        at_ms: i64,
-    ) -> Result<Option<Recall>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.recall(lot_id, actor, at_ms).await,
-            AnyStore::Postgres(x) => x.recall(lot_id, actor, at_ms).await,
-        }
-    }
-
-    async fn take_oldest_first(&self, take: &Take) -> Result<Taken, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.take_oldest_first(take).await,
-            AnyStore::Postgres(x) => x.take_oldest_first(take).await,
-        }
-    }
-
-    async fn lots_made_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.lots_made_by(batch).await,
-            AnyStore::Postgres(x) => x.lots_made_by(batch).await,
-        }
-    }
-
-    async fn lots_used_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.lots_used_by(batch).await,
-            AnyStore::Postgres(x) => x.lots_used_by(batch).await,
-        }
-    }
-}
+crate::any_store::any_store! { Ledger {
+    fn add_lot(&self, lot: &Lot) -> ();
+    fn lot(&self, id: &str) -> Option<Lot>;
+    fn record(&self, moves: &[Movement]) -> Vec<i64>;
+    fn balances(&self, shop_id: Option<&str>) -> Vec<Balance>;
+    fn lot_movements(&self, lot_id: &str) -> Vec<Movement>;
+    fn take_oldest_first(&self, take: &Take) -> Taken;
+    fn recall(&self, lot_id: &str, actor: &str, at_ms: i64) -> Option<Recall>;
+    fn lots_made_by(&self, batch: &str) -> Vec<Lot>;
+    fn lots_used_by(&self, batch: &str) -> Vec<Lot>;
+} }
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 //! own folder under `migrations/`. Queries are checked at run time, so building needs no
 //! database. Every write that returns `Ok` is committed: a caller may acknowledge it.
 
+mod any_store;
 mod backend;
 mod error;
 mod ledger;

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use crate::StoreError;
-use crate::backend::{AnyStore, PgStore, SqliteStore};
+use crate::backend::{PgStore, SqliteStore};
 use crate::outbox::{
     AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook,
 };
@@ -335,23 +335,7 @@ macro_rules! outbox_impl {
 outbox_impl!(SqliteStore, sqlx::Sqlite);
 outbox_impl!(PgStore, sqlx::Postgres);
 
-/// `AnyStore` answers each call with the backend it holds.
-macro_rules! delegate {
-    ($( fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
-        impl Outbox for AnyStore {
-            $(
-                async fn $name(&self $(, $arg: $ty)*) -> Result<$ret, StoreError> {
-                    match self {
-                        AnyStore::Sqlite(s) => s.$name($($arg),*).await,
-                        AnyStore::Postgres(s) => s.$name($($arg),*).await,
-                    }
-                }
-            )*
-        }
-    };
-}
-
-delegate! {
+crate::any_store::any_store! { Outbox {
     fn insert_webhook(&self, w: &Webhook) -> ();
     fn webhooks(&self) -> Vec<Webhook>;
     fn change_webhook(&self, id: &str, url: &str, events: &[NoticeKind]) -> bool;
@@ -362,4 +346,4 @@ delegate! {
     fn record_attempt(&self, attempt: &Attempt, after: AfterAttempt) -> ();
     fn attempts(&self, webhook_id: &str, limit: u32) -> Vec<Attempt>;
     fn coupon(&self, order_id: &str) -> Option<Coupon>;
-}
+} }

@@ -5,7 +5,7 @@ use std::future::Future;
 
 use sqlx::Row;
 
-use crate::{AnyStore, PgStore, SqliteStore, Storage, StoreError};
+use crate::{PgStore, SqliteStore, Storage, StoreError};
 
 /// A signed-in browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,32 +102,9 @@ macro_rules! sessions_impl {
 sessions_impl!(SqliteStore);
 sessions_impl!(PgStore);
 
-impl Sessions for AnyStore {
-    async fn insert_session(&self, s: &Session) -> Result<(), StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.insert_session(s).await,
-            AnyStore::Postgres(x) => x.insert_session(s).await,
-        }
-    }
-
-    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.session(token_hash).await,
-            AnyStore::Postgres(x) => x.session(token_hash).await,
-        }
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.delete_session(token_hash).await,
-            AnyStore::Postgres(x) => x.delete_session(token_hash).await,
-        }
-    }
-
-    async fn delete_sessions_expired_before(&self, ms: i64) -> Result<u64, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.delete_sessions_expired_before(ms).await,
-            AnyStore::Postgres(x) => x.delete_sessions_expired_before(ms).await,
-        }
-    }
-}
+crate::any_store::any_store! { Sessions {
+    fn insert_session(&self, s: &Session) -> ();
+    fn session(&self, token_hash: &str) -> Option<Session>;
+    fn delete_session(&self, token_hash: &str) -> bool;
+    fn delete_sessions_expired_before(&self, ms: i64) -> u64;
+} }

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use sqlx::Row;
 
-use crate::{AnyStore, PgStore, SqliteStore, Storage, StoreError};
+use crate::{PgStore, SqliteStore, Storage, StoreError};
 
 /// A courier's stops in the order a dispatcher set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,32 +113,9 @@ macro_rules! stop_orders_impl {
 stop_orders_impl!(SqliteStore);
 stop_orders_impl!(PgStore);
 
-impl StopOrders for AnyStore {
-    async fn set_stop_order(&self, o: &StopOrder) -> Result<(), StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.set_stop_order(o).await,
-            AnyStore::Postgres(x) => x.set_stop_order(o).await,
-        }
-    }
-
-    async fn stop_orders(&self) -> Result<Vec<StopOrder>, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.stop_orders().await,
-            AnyStore::Postgres(x) => x.stop_orders().await,
-        }
-    }
-
-    async fn clear_stop_order(&self, courier_id: &str) -> Result<bool, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.clear_stop_order(courier_id).await,
-            AnyStore::Postgres(x) => x.clear_stop_order(courier_id).await,
-        }
-    }
-
-    async fn delete_stop_orders_set_before(&self, ms: i64) -> Result<u64, StoreError> {
-        match self {
-            AnyStore::Sqlite(x) => x.delete_stop_orders_set_before(ms).await,
-            AnyStore::Postgres(x) => x.delete_stop_orders_set_before(ms).await,
-        }
-    }
-}
+crate::any_store::any_store! { StopOrders {
+    fn set_stop_order(&self, o: &StopOrder) -> ();
+    fn stop_orders(&self) -> Vec<StopOrder>;
+    fn clear_stop_order(&self, courier_id: &str) -> bool;
+    fn delete_stop_orders_set_before(&self, ms: i64) -> u64;
+} }
