@@ -15,7 +15,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use freshroute_store::{Role, Storage};
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::ApiError;
 use crate::auth::Caller;
@@ -208,20 +207,10 @@ pub(crate) async fn check(
 
 /// The order's pickup and delivery after `courier`'s planned stops, judged; in words.
 async fn preview(state: &AppState, order: &str, courier: &str) -> crate::pages::Said {
-    let mut stops: Vec<HandStop> = state
-        .plan
-        .read()
+    let mut stops: Vec<HandStop> = crate::stop_orders::planned_stops(state, courier)
         .await
-        .as_ref()
-        .and_then(|p| p.routes.iter().find(|r| r.courier_id == courier).cloned())
-        .map(|r| r.stops)
-        .unwrap_or_default()
         .into_iter()
         .filter(|s| s.order_id != order)
-        .map(|s| HandStop {
-            order_id: s.order_id,
-            kind: s.kind.to_string(),
-        })
         .collect();
     let before = stops.len();
     for kind in ["pickup", "delivery"] {
@@ -235,11 +224,19 @@ async fn preview(state: &AppState, order: &str, courier: &str) -> crate::pages::
         stops,
     };
     match crate::plan_mode::judge(state, route).await {
-        Ok(v) => verdict_words(
-            (order, courier, before),
-            &serde_json::to_value(&v).unwrap_or_default(),
-            state.time_zone,
-        ),
+        Ok(v) => {
+            let (at, late) = v.last_stop();
+            let door = Door {
+                at: at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+                late,
+            };
+            verdict_words(
+                (order, courier, before),
+                &door,
+                &v.broken(&[]),
+                state.time_zone,
+            )
+        }
         Err(e) => (
             false,
             format!("Order {order} cannot go to {courier}: {}", e.message),
@@ -247,43 +244,29 @@ async fn preview(state: &AppState, order: &str, courier: &str) -> crate::pages::
     }
 }
 
+/// When a checked route reaches the order's door, and whether after its promise.
+struct Door {
+    at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    late: bool,
+}
+
 /// A judged route in a sentence: where the order lands, and what breaks.
 fn verdict_words(
     (order, courier, before): (&str, &str, usize),
-    v: &Value,
+    door: &Door,
+    broken: &[String],
     zone: freshroute_calendar::Zone,
 ) -> crate::pages::Said {
-    let door = v["stops"].as_array().and_then(|s| s.last());
-    let at = door
-        .and_then(|d| d["arrival"].as_str())
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map_or_else(
-            || "no time the planner can give".to_string(),
-            |t| {
-                let m = zone.minute_of_day(t.timestamp_millis());
-                format!("{:02}:{:02}", m / 60, m % 60)
-            },
-        );
-    let mut broken: Vec<String> = v["violations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .chain(
-            v["stops"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|s| s["violations"].as_array().into_iter().flatten()),
-        )
-        .filter_map(|x| x["message"].as_str().map(str::to_string))
-        .collect();
-    broken.dedup();
-    let late = door
-        .and_then(|d| d["warnings"].as_array())
-        .is_some_and(|w| !w.is_empty());
+    let at = door.at.map_or_else(
+        || "no time the planner can give".to_string(),
+        |t| {
+            let m = zone.minute_of_day(t.timestamp_millis());
+            format!("{:02}:{:02}", m / 60, m % 60)
+        },
+    );
     let head = format!(
         "If {courier} takes order {order} after the {before} stops planned for it, it reaches the door at {at}{}.",
-        if late { ", after its promise" } else { "" }
+        if door.late { ", after its promise" } else { "" }
     );
     if broken.is_empty() {
         (
@@ -449,15 +432,13 @@ mod tests {
 
     #[test]
     fn a_checked_route_says_when_it_reaches_the_door_and_what_the_planner_forbids() {
-        let v = serde_json::json!({
-            "violations": [],
-            "stops": [
-                {"violations": [], "warnings": []},
-                {"arrival": "2026-12-07T11:05:00+00:00", "violations": [{"code": "ride_limit", "message": "the gelato rides 24 min of its 20"}], "warnings": [{"code": "late"}]}
-            ]
-        });
+        let door = Door {
+            at: chrono::DateTime::parse_from_rfc3339("2026-12-07T11:05:00+00:00").ok(),
+            late: true,
+        };
+        let broken = ["the gelato rides 24 min of its 20".to_string()];
         let lisbon: freshroute_calendar::Zone = "Europe/Lisbon".parse().expect("zone");
-        let (ok, text) = verdict_words(("o-1", "c1", 2), &v, lisbon);
+        let (ok, text) = verdict_words(("o-1", "c1", 2), &door, &broken, lisbon);
         assert!(!ok);
         assert_eq!(
             text,

@@ -93,6 +93,13 @@ pub(crate) struct RouteVerdictView {
 }
 
 impl RouteVerdictView {
+    /// When the route reaches its last stop (ISO 8601), and whether after the promise.
+    pub(crate) fn last_stop(&self) -> (Option<&str>, bool) {
+        self.stops.last().map_or((None, false), |s| {
+            (s.arrival.as_deref(), !s.warnings.is_empty())
+        })
+    }
+
     /// Every rule the route breaks but those whose codes are `tolerated`, in words, each once.
     pub(crate) fn broken(&self, tolerated: &[&str]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
