@@ -167,45 +167,7 @@ pub(crate) async fn judge(
             )
             .at("courier_id")
         })?;
-    let mut orders: HashMap<String, Order> = HashMap::new();
-    let mut seen = Vec::new();
-    for (i, s) in route.stops.iter().enumerate() {
-        let field = format!("stops[{i}]");
-        if !matches!(s.kind.as_str(), "pickup" | "delivery") {
-            return Err(
-                ApiError::bad_request("invalid_kind", "kind must be pickup or delivery")
-                    .at(format!("{field}.kind")),
-            );
-        }
-        if seen.contains(&(&s.order_id, &s.kind)) {
-            return Err(ApiError::bad_request(
-                "duplicate_stop",
-                format!("{} of {} comes twice", s.kind, s.order_id),
-            )
-            .at(field));
-        }
-        seen.push((&s.order_id, &s.kind));
-        if orders.contains_key(&s.order_id) {
-            continue;
-        }
-        let o = state.store.order(&s.order_id).await?.ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_order",
-                format!("no order {:?}", s.order_id),
-            )
-            .at(format!("{field}.order_id"))
-        })?;
-        if o.status.is_final() {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "order_closed",
-                format!("order {} is {}", o.id, o.status),
-            )
-            .at(format!("{field}.order_id")));
-        }
-        orders.insert(o.id.clone(), o);
-    }
+    let orders = open_orders_of(state, &route.stops).await?;
     let shops: HashMap<String, (f64, f64)> = state
         .store
         .shops()
@@ -273,6 +235,54 @@ pub(crate) async fn judge(
         violations: verdict.violations.clone(),
         stops,
     })
+}
+
+/// The open orders `stops` name, by id; refused at the stop's path when a kind is not
+/// `pickup` or `delivery`, a stop comes twice, or an order is unknown or closed.
+pub(crate) async fn open_orders_of(
+    state: &AppState,
+    stops: &[HandStop],
+) -> Result<HashMap<String, Order>, ApiError> {
+    let mut orders: HashMap<String, Order> = HashMap::new();
+    let mut seen = Vec::new();
+    for (i, s) in stops.iter().enumerate() {
+        let field = format!("stops[{i}]");
+        if !matches!(s.kind.as_str(), "pickup" | "delivery") {
+            return Err(
+                ApiError::bad_request("invalid_kind", "kind must be pickup or delivery")
+                    .at(format!("{field}.kind")),
+            );
+        }
+        if seen.contains(&(&s.order_id, &s.kind)) {
+            return Err(ApiError::bad_request(
+                "duplicate_stop",
+                format!("{} of {} comes twice", s.kind, s.order_id),
+            )
+            .at(field));
+        }
+        seen.push((&s.order_id, &s.kind));
+        if orders.contains_key(&s.order_id) {
+            continue;
+        }
+        let o = state.store.order(&s.order_id).await?.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_order",
+                format!("no order {:?}", s.order_id),
+            )
+            .at(format!("{field}.order_id"))
+        })?;
+        if o.status.is_final() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "order_closed",
+                format!("order {} is {}", o.id, o.status),
+            )
+            .at(format!("{field}.order_id")));
+        }
+        orders.insert(o.id.clone(), o);
+    }
+    Ok(orders)
 }
 
 /// The hand route's stops as the judge reads them (kinds were checked on entry).

@@ -137,8 +137,9 @@ async fn known_courier(state: &AppState, id: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Checks each stop on its own: its kind, once, an open order not bound to another
-/// courier. Returns the orders to assign to `courier` (those no courier has yet).
+/// Checks each stop on its own (as plan mode does: its kind, once, an open order) and
+/// that no other courier has its order. Returns the orders to assign to `courier`
+/// (those no courier has yet).
 async fn check_stops(
     state: &AppState,
     courier: &str,
@@ -151,42 +152,12 @@ async fn check_stops(
         )
         .at("stops"));
     }
+    let orders = plan_mode::open_orders_of(state, stops).await?;
     let mut to_assign: Vec<String> = Vec::new();
     for (i, s) in stops.iter().enumerate() {
-        let field = format!("stops[{i}]");
-        if !matches!(s.kind.as_str(), "pickup" | "delivery") {
-            return Err(
-                ApiError::bad_request("invalid_kind", "kind must be pickup or delivery")
-                    .at(format!("{field}.kind")),
-            );
-        }
-        if stops[..i].contains(s) {
-            return Err(ApiError::bad_request(
-                "duplicate_stop",
-                format!("{} of {} comes twice", s.kind, s.order_id),
-            )
-            .at(field));
-        }
-        let Some(o) = state.store.order(&s.order_id).await? else {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_order",
-                format!("no order {:?}", s.order_id),
-            )
-            .at(format!("{field}.order_id")));
-        };
+        let o = &orders[&s.order_id];
         match (o.status, o.courier_id.as_deref()) {
-            (s, _) if s.is_final() => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "order_closed",
-                    format!("order {} is {s}", o.id),
-                )
-                .at(format!("{field}.order_id")));
-            }
-            (OrderStatus::Placed, _) if !to_assign.contains(&o.id) => {
-                to_assign.push(o.id.clone());
-            }
+            (OrderStatus::Placed, _) if !to_assign.contains(&o.id) => to_assign.push(o.id.clone()),
             (OrderStatus::Placed, _) => {}
             (_, Some(c)) if c != courier => {
                 return Err(ApiError::new(
@@ -194,7 +165,7 @@ async fn check_stops(
                     "another_couriers_order",
                     format!("order {} is with {c}; unassign it first", o.id),
                 )
-                .at(format!("{field}.order_id")));
+                .at(format!("stops[{i}].order_id")));
             }
             _ => {}
         }
