@@ -348,6 +348,12 @@ async fn run(
     if let (Some(data), Some(_)) = (&state.procurement, &sample) {
         stock_sample(&state, data).await?;
     }
+    let caught = freshroute_service::stock_sales::catch_up(&state).await?;
+    if caught > 0 {
+        eprintln!(
+            "checked {caught} orders delivered in the last two days against the stock ledger"
+        );
+    }
     state.purchasing = freshroute_service::PurchasingPolicy {
         second_approval_above_cents: i64::from(args.second_approval_above) * 100,
     };

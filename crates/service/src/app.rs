@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::{
     ApiError, assets, console, console_stops, courier_edits, courier_page, couriers, desk, fixes,
     guessing, inputs, login, map_tiles, orders, plan_mode, planner, purchasing, sales, shop_edits,
-    shops, stop_orders, streets, telemetry, tracking, vroom, webhooks,
+    shops, stock, stop_orders, streets, telemetry, tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -134,8 +134,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(purchasing::send))
         .routes(routes!(purchasing::confirm))
         .routes(routes!(purchasing::receive))
-        .routes(routes!(purchasing::stock))
-        .routes(routes!(purchasing::count))
+        .routes(routes!(stock::stock))
+        .routes(routes!(stock::count))
         .routes(routes!(sales::post))
         .split_for_parts()
 }

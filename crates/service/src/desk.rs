@@ -12,7 +12,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use freshroute_store::{Purchasing, Role, Sales, Storage};
+use freshroute_store::{Ledger, Purchasing, Role, Sales, Storage};
 
 use crate::ApiError;
 use crate::auth::Caller;
@@ -217,7 +217,7 @@ async fn desk_data(state: &AppState, caller: &Caller) -> Result<DeskData, ApiErr
         who: crate::login::who(caller),
         round: state.store.latest_round().await?,
         orders: state.store.purchase_orders(None, None, 200).await?,
-        lots: state.store.stock_lots(None).await?,
+        lots: state.store.stock(None).await?,
         stores: store_names(state).await?,
         policy: state.purchasing,
         zone: state.time_zone,

@@ -137,12 +137,8 @@ fn orders_table(d: &DeskData) -> String {
 fn stock_by_expiry(d: &DeskData) -> String {
     let today = d.today.format("%Y-%m-%d").to_string();
     let mut by_day: BTreeMap<&str, f64> = BTreeMap::new();
-    for l in d
-        .lots
-        .iter()
-        .filter(|l| l.units > 0.0 && l.expiry_date >= today)
-    {
-        *by_day.entry(l.expiry_date.as_str()).or_default() += l.units;
+    for l in d.lots.iter().filter(|l| l.lot.expiry_date >= today) {
+        *by_day.entry(l.lot.expiry_date.as_str()).or_default() += l.units as f64;
     }
     let rows: Vec<(String, f64)> = by_day
         .into_iter()

@@ -93,6 +93,21 @@ impl From<StoreError> for ApiError {
                 "conflict",
                 format!("{what} already exists"),
             ),
+            StoreError::Recalled(lot) => Self::new(
+                StatusCode::CONFLICT,
+                "recalled_lot",
+                format!(
+                    "lot {lot} was recalled: none of its units enters stock; set them aside and record them as waste"
+                ),
+            ),
+            StoreError::NotEnough { .. } => Self::new(
+                StatusCode::CONFLICT,
+                "not_enough_stock",
+                format!("{e}: nothing was stored; read the stock again"),
+            ),
+            StoreError::Invalid(why) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", why)
+            }
             other => {
                 tracing::error!(error = %other, "storage failed");
                 Self::new(

@@ -54,6 +54,8 @@ mod shop_edits;
 mod shops;
 mod snapshot;
 mod state;
+mod stock;
+pub mod stock_sales;
 mod stop_orders;
 mod streets;
 mod telemetry;

@@ -165,6 +165,16 @@ pub(crate) fn stored_items(order: &Order) -> Vec<Item> {
 }
 
 impl Item {
+    /// The chain's product code.
+    pub(crate) fn sku(&self) -> &str {
+        &self.sku
+    }
+
+    /// How many.
+    pub(crate) fn quantity(&self) -> i64 {
+        self.quantity
+    }
+
     /// How it must travel.
     pub(crate) fn class(&self) -> ColdChain {
         self.class
@@ -563,6 +573,13 @@ pub(crate) async fn change(
     }
     state.outbox_wake.notify_one();
     state.plan_wake.notify_one();
+    if to == OrderStatus::Delivered {
+        // The order is delivered whatever the ledger says; a take that fails now is
+        // taken when the service starts again (stock_sales::catch_up).
+        if let Err(e) = crate::stock_sales::order_delivered(state, &order).await {
+            tracing::error!(order = %order.id, error = %e, "a delivered order's items were not taken from stock");
+        }
+    }
     if let Some(eta) = notice.eta_ms {
         state.eta_watch.lock().await.tell(id, eta);
     }

@@ -110,15 +110,22 @@ pub(crate) struct PoEventView {
 /// A stock lot.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct LotView {
+    /// The lot's id in the ledger (`SKU:LOT` for a supplier's lot): what a trace or a
+    /// recall names.
+    #[schema(example = "GELATO-PISTACHIO:L-42")]
+    lot_id: String,
     store_id: String,
+    /// Where in the store: `frozen`, `chilled` or `ambient`.
+    zone: &'static str,
     sku: String,
     lot_number: String,
     /// Last day it may be sold, `YYYY-MM-DD`.
     expiry_date: String,
-    units: f64,
-    /// The purchase order it came with; `null` for a count.
+    /// Whole units on hand here.
+    units: i64,
+    /// The purchase order it first came with; `null` for a lot first met in a count.
     purchase_order_id: Option<String>,
-    /// When it entered stock.
+    /// When the ledger first met the lot.
     at: String,
 }
 
@@ -269,13 +276,15 @@ pub(crate) fn approvals_needed(o: &PurchaseOrder, policy: &PurchasingPolicy) -> 
 /// A stock lot as the desk shows it.
 pub(crate) fn lot_view(l: &StockLot, zone: Zone) -> LotView {
     LotView {
+        lot_id: l.lot.id.clone(),
         store_id: l.shop_id.clone(),
-        sku: l.sku.clone(),
-        lot_number: l.lot_number.clone(),
-        expiry_date: l.expiry_date.clone(),
+        zone: l.zone.as_str(),
+        sku: l.lot.sku.clone(),
+        lot_number: l.lot.lot_number.clone(),
+        expiry_date: l.lot.expiry_date.clone(),
         units: l.units,
-        purchase_order_id: l.po_id.clone(),
-        at: zone.format(l.at_ms),
+        purchase_order_id: l.lot.po_id.clone(),
+        at: zone.format(l.lot.created_ms),
     }
 }
 

@@ -16,19 +16,20 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::NaiveDate;
 use freshroute_solver::procurement::{FixedOrder, StoreProblem, plan_store};
-use freshroute_store::{PoEvent, PoStatus, PurchaseOrder, Purchasing, Role, StockLot, Storage};
+use freshroute_store::{PoEvent, PoStatus, PurchaseOrder, Purchasing, Role, StockLot};
+
+use crate::stock::{Articles, Intake, LotIn, lots_in, today};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::ApiError;
 use crate::auth::Caller;
 use crate::error::ErrorBody;
-use crate::fields::{text, valid_id};
+use crate::fields::text;
 use crate::purchase_views::{
-    Audience, LotList, MissingLine, PurchaseOrderList, PurchaseOrderView, RoundView,
-    approvals_needed, event_view, lot_list, round_view, view,
+    Audience, MissingLine, PurchaseOrderList, PurchaseOrderView, RoundView, approvals_needed,
+    event_view, lot_list, round_view, view,
 };
 use crate::rounds::{
     ProcurementData, RoundReport, RoundRequest, StoredLine, run_round, stored_lines,
@@ -688,113 +689,6 @@ pub(crate) async fn confirm(
     .await
 }
 
-/// A lot as delivered or counted.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LotIn {
-    /// The article (with `lot_number` and `expiry_date`, or give `scan` instead).
-    #[serde(default)]
-    sku: Option<String>,
-    /// The supplier's lot number (1 to 64 letters, digits, `-`, `_`, `.`).
-    #[serde(default)]
-    lot_number: Option<String>,
-    /// The last day it may be sold, YYYY-MM-DD.
-    #[serde(default)]
-    expiry_date: Option<String>,
-    /// The case's label as scanned, in place of the three above: a GS1 element string
-    /// with the article's GTIN (01), the lot (10) and the expiry (17) or best before
-    /// (15), bracketed (`(01)02000000000015(17)270131(10)L-42`) or raw with FNC1.
-    #[serde(default)]
-    #[schema(example = "(01)02000000000015(17)270131(10)L-42")]
-    scan: Option<String>,
-    /// Units (0 to 1,000,000).
-    units: f64,
-}
-
-/// The articles a receipt or count may name, and the article each GTIN names.
-struct Articles<'a> {
-    known: &'a dyn Fn(&str) -> bool,
-    by_gtin: &'a dyn Fn(&str) -> Option<String>,
-}
-
-/// The article of the catalog whose GTIN is `gtin`.
-fn article_of(data: Option<&crate::rounds::ProcurementData>, gtin: &str) -> Option<String> {
-    data?
-        .catalog
-        .skus
-        .iter()
-        .find(|s| s.gtin.as_deref() == Some(gtin))
-        .map(|s| s.id.clone())
-}
-
-/// A lot's article, number and last day: as given, or read off its scan (its GTIN named
-/// by `gtins`).
-fn lot_fields(
-    l: &LotIn,
-    i: usize,
-    gtins: &dyn Fn(&str) -> Option<String>,
-    today: NaiveDate,
-) -> Result<(String, String, String), ApiError> {
-    let field = |f: &str| format!("lots[{i}].{f}");
-    let Some(scan) = &l.scan else {
-        let given = |v: &Option<String>, f: &str| {
-            v.clone().ok_or_else(|| {
-                ApiError::bad_request(
-                    "missing_field",
-                    format!(
-                        "give {f} (or the case's scan in place of sku, lot_number and expiry_date)"
-                    ),
-                )
-                .at(field(f))
-            })
-        };
-        return Ok((
-            given(&l.sku, "sku")?,
-            given(&l.lot_number, "lot_number")?,
-            given(&l.expiry_date, "expiry_date")?,
-        ));
-    };
-    if l.sku.is_some() || l.lot_number.is_some() || l.expiry_date.is_some() {
-        return Err(ApiError::bad_request(
-            "scan_and_fields",
-            "give the scan or sku, lot_number and expiry_date, not both",
-        )
-        .at(field("scan")));
-    }
-    let read = freshroute_formats::read_gs1(scan, today).map_err(|e| {
-        unprocessable(
-            e.code,
-            format!("{} (character {} of the scan)", e.message, e.at),
-        )
-        .at(field("scan"))
-    })?;
-    let missing = |what: &str| {
-        unprocessable(
-            "gs1_incomplete",
-            format!("the scan has no {what}: scan the case's full label"),
-        )
-        .at(field("scan"))
-    };
-    let gtin = read.gtin.ok_or_else(|| missing("GTIN (01)"))?;
-    let lot = read.lot.ok_or_else(|| missing("lot (10)"))?;
-    let day = read
-        .expiry
-        .or(read.best_before)
-        .ok_or_else(|| missing("expiry (17) or best before (15)"))?;
-    let sku = gtins(&gtin).ok_or_else(|| {
-        unprocessable(
-            "unknown_gtin",
-            format!("no article of the catalog has GTIN {gtin}"),
-        )
-        .at(field("scan"))
-    })?;
-    Ok((sku, lot, day.to_string()))
-}
-
-/// Most units one lot may hold: far above any store's shelf, far below what would
-/// break the purchase model's arithmetic.
-const MAX_LOT_UNITS: f64 = 1.0e6;
-
 /// What arrived.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -804,86 +698,6 @@ pub(crate) struct Receipt {
     version: Option<i64>,
     /// The lots delivered.
     lots: Vec<LotIn>,
-}
-
-/// Checks lots from outside into stock lots of `shop_id`; `skus` limits the articles.
-fn lots_in(
-    lots: &[LotIn],
-    shop_id: &str,
-    articles: &Articles,
-    today: NaiveDate,
-    po_id: Option<&str>,
-    at_ms: i64,
-) -> Result<Vec<StockLot>, ApiError> {
-    let mut out: Vec<StockLot> = Vec::with_capacity(lots.len());
-    for (i, l) in lots.iter().enumerate() {
-        let field = |f: &str| format!("lots[{i}].{f}");
-        let (sku, lot_number, expiry_date) = lot_fields(l, i, articles.by_gtin, today)?;
-        if !(articles.known)(&sku) {
-            return Err(unprocessable(
-                "unknown_article",
-                format!("{sku:?} is not an article here"),
-            )
-            .at(field("sku")));
-        }
-        valid_id(&field("lot_number"), &lot_number)?;
-        if !l.units.is_finite() || l.units < 0.0 {
-            return Err(unprocessable(
-                "negative_stock",
-                format!("{} units: count again; units are 0 or more", l.units),
-            )
-            .at(field("units")));
-        }
-        if l.units > MAX_LOT_UNITS {
-            return Err(unprocessable(
-                "too_many_units",
-                format!(
-                    "{} units in one lot: count again; a lot holds at most {MAX_LOT_UNITS}",
-                    l.units
-                ),
-            )
-            .at(field("units")));
-        }
-        let expiry = NaiveDate::parse_from_str(&expiry_date, "%Y-%m-%d").map_err(|_| {
-            ApiError::bad_request("invalid_date", "expiry_date must be YYYY-MM-DD")
-                .at(field("expiry_date"))
-        })?;
-        if expiry < today {
-            return Err(unprocessable(
-                "expired_lot",
-                format!(
-                    "lot {} expired on {expiry}: it cannot enter stock",
-                    lot_number
-                ),
-            )
-            .at(field("expiry_date")));
-        }
-        if out
-            .iter()
-            .any(|x| x.sku == sku && x.lot_number == lot_number)
-        {
-            return Err(unprocessable(
-                "duplicate_lot",
-                format!("lot {lot_number} of {sku} is given twice"),
-            )
-            .at(field("lot_number")));
-        }
-        out.push(StockLot {
-            shop_id: shop_id.to_string(),
-            sku,
-            lot_number,
-            expiry_date: expiry.to_string(),
-            units: l.units,
-            po_id: po_id.map(str::to_string),
-            at_ms,
-        });
-    }
-    Ok(out)
-}
-
-/// Today in the chain's time zone.
-fn today(state: &AppState) -> NaiveDate {
-    state.time_zone.date_of(state.clock.now_ms())
 }
 
 /// Receives a sent or confirmed order, in whole or in part: its lots enter the store's
@@ -922,24 +736,28 @@ pub(crate) async fn receive(
     let lines = stored_lines(&o)?;
     let now = state.clock.now_ms();
     let data = state.procurement.clone();
+    let ordered: Vec<String> = lines.iter().map(|l| l.quantity.sku.clone()).collect();
     let lots = lots_in(
         &r.lots,
-        &o.shop_id,
-        &Articles {
-            known: &|sku| lines.iter().any(|l| l.quantity.sku == sku),
-            by_gtin: &|gtin| article_of(data.as_deref(), gtin),
+        &Intake {
+            shop_id: &o.shop_id,
+            articles: Articles {
+                data: data.as_deref(),
+                only: Some(&ordered),
+            },
+            today: today(&state),
+            po_id: Some(&o.id),
+            least_units: 1,
+            at_ms: now,
         },
-        today(&state),
-        Some(&o.id),
-        now,
     )?;
     // Each line's units received so far; the order stays open until every line is in.
     let mut lines = lines;
     for l in &mut lines {
         l.received_units += lots
             .iter()
-            .filter(|x| x.sku == l.quantity.sku)
-            .map(|x| x.units)
+            .filter(|x| x.lot.sku == l.quantity.sku)
+            .map(|x| x.units as f64)
             .sum::<f64>();
     }
     let missing: Vec<MissingLine> = lines
@@ -970,79 +788,4 @@ pub(crate) async fn receive(
     answer.lots = Some(lot_list(&lots, state.time_zone).lots);
     answer.missing = Some(missing);
     Ok(Json(answer))
-}
-
-/// Filters of a stock listing.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct StockListing {
-    /// Only this store's lots.
-    store_id: Option<String>,
-}
-
-/// Stock lots, by store, article and expiry.
-#[utoipa::path(get, path = "/v1/stock", tag = "procurement", params(StockListing),
-    security(("api_key" = [])),
-    responses((status = 200, description = "The lots on hand", body = LotList)))]
-pub(crate) async fn stock(
-    State(state): State<AppState>,
-    caller: Caller,
-    query: Result<Query<StockListing>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<LotList>, ApiError> {
-    caller.require(&PLANNERS)?;
-    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let lots = state.store.stock_lots(q.store_id.as_deref()).await?;
-    Ok(Json(lot_list(&lots, state.time_zone)))
-}
-
-/// A stock count.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct Count {
-    /// Every lot on hand (the store's other lots are gone).
-    lots: Vec<LotIn>,
-}
-
-/// Replaces a store's stock with a count.
-#[utoipa::path(put, path = "/v1/stock/{store_id}", tag = "procurement",
-    params(("store_id" = String, Path, description = "The store")),
-    request_body = Count, security(("api_key" = [])),
-    responses(
-        (status = 200, description = "The lots as stored", body = LotList),
-        (status = 404, description = "No such store", body = ErrorBody),
-        (status = 422, description = "Negative units (`negative_stock`), over a million in a lot (`too_many_units`), an unknown article, an expired lot", body = ErrorBody),
-    ))]
-pub(crate) async fn count(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(store_id): Path<String>,
-    body: Result<Json<Count>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<LotList>, ApiError> {
-    caller.require(&PLANNERS)?;
-    let Json(c) = body?;
-    if state.store.shop(&store_id).await?.is_none() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_store",
-            format!("no store {store_id:?}"),
-        ));
-    }
-    let data = state.procurement.clone();
-    let known = |sku: &str| {
-        data.as_ref()
-            .is_none_or(|d| d.catalog.skus.iter().any(|s| s.id == sku))
-    };
-    let lots = lots_in(
-        &c.lots,
-        &store_id,
-        &Articles {
-            known: &known,
-            by_gtin: &|gtin| article_of(data.as_deref(), gtin),
-        },
-        today(&state),
-        None,
-        state.clock.now_ms(),
-    )?;
-    state.store.replace_stock(&store_id, &lots).await?;
-    Ok(Json(lot_list(&lots, state.time_zone)))
 }

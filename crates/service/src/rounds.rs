@@ -19,8 +19,8 @@ use freshroute_sample::catalog::Catalog;
 use freshroute_sample::history::{History, history};
 use freshroute_sample::{SampleChain, Zones};
 use freshroute_store::{
-    AnyStore, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, SaleDay, Sales, Storage,
-    StoreModel,
+    AnyStore, Ledger, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, SaleDay, Sales,
+    Storage, StoreModel,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -387,17 +387,17 @@ pub async fn run_round(
         ));
     }
     let on_hand = store
-        .stock_lots(None)
+        .stock(None)
         .await?
         .into_iter()
         .map(|l| {
             Ok(OnHand {
-                expiry: NaiveDate::parse_from_str(&l.expiry_date, "%Y-%m-%d")
+                expiry: NaiveDate::parse_from_str(&l.lot.expiry_date, "%Y-%m-%d")
                     .map_err(|e| corrupt("lot expiry", e.to_string()))?,
                 store: l.shop_id,
-                sku: l.sku,
-                lot: l.lot_number,
-                units: l.units,
+                sku: l.lot.sku,
+                lot: l.lot.lot_number,
+                units: l.units as f64,
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;

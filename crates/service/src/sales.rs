@@ -120,6 +120,14 @@ pub(crate) async fn post(
         .map(|(i, r)| check.row(r).map_err(|e| e.within("sales", i)))
         .collect::<Result<Vec<SaleDay>, ApiError>>()?;
     let recorded = state.store.record_sales(&days).await?;
+    // The rows are stored; a take that fails now is taken when the day is posted again.
+    let short_units = match crate::stock_sales::till_sold(&state, &days).await {
+        Ok(short) => short,
+        Err(e) => {
+            tracing::error!(error = %e, "posted till sales were not taken from stock");
+            0
+        }
+    };
     let first = days
         .iter()
         .map(|d| d.date.as_str())
@@ -145,6 +153,7 @@ pub(crate) async fn post(
         first_day: first.to_string(),
         last_day: last.to_string(),
         history_until: until,
+        short_units,
     }))
 }
 
@@ -159,6 +168,9 @@ pub(crate) struct SalesRecorded {
     last_day: String,
     /// The last day a procurement round now has sales for.
     history_until: String,
+    /// Units of today's and yesterday's rows that the stores' lots did not hold: sold
+    /// beyond what the ledger knows (a count puts it right).
+    short_units: i64,
 }
 
 struct Check<'a> {

@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveDate};
 use freshroute_sample::SampleChain;
-use freshroute_store::{Purchasing, StockLot, Storage, StoreError};
+use freshroute_store::{Ledger, Lot, StockLot, Storage, StoreError};
 use serde_json::json;
 
 use crate::ApiError;
@@ -86,7 +86,7 @@ pub async fn stock_sample_stores(
 ) -> Result<usize, ApiError> {
     let held: Vec<String> = state
         .store
-        .stock_lots(None)
+        .stock(None)
         .await?
         .into_iter()
         .map(|l| l.shop_id)
@@ -100,7 +100,8 @@ pub async fn stock_sample_stores(
         if lots.is_empty() {
             continue;
         }
-        state.store.replace_stock(&shop.id, &lots).await?;
+        let now = state.clock.now_ms();
+        state.store.count(&shop.id, &lots, "sample", now).await?;
         stocked += 1;
     }
     Ok(stocked)
@@ -129,14 +130,22 @@ fn opening_lots(
             let mean = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
             let cover = OPENING_COVER_DAYS.min(sku.shelf_life_days.max(1));
             let units = (mean * cover as f64).ceil();
+            let lot_number = format!("opening-{shop}");
             (units > 0.0).then(|| StockLot {
+                lot: Lot {
+                    id: Lot::supplier_lot_id(&sku.id, &lot_number),
+                    sku: sku.id.clone(),
+                    lot_number,
+                    expiry_date: (today + Duration::days((sku.shelf_life_days / 2).max(1)))
+                        .to_string(),
+                    po_id: None,
+                    made_by: None,
+                    recalled_ms: None,
+                    created_ms: now_ms,
+                },
                 shop_id: shop.to_string(),
-                sku: sku.id.clone(),
-                lot_number: format!("opening-{}", sku.id),
-                expiry_date: (today + Duration::days((sku.shelf_life_days / 2).max(1))).to_string(),
-                units,
-                po_id: None,
-                at_ms: now_ms,
+                zone: crate::stock::storage_zone(sku.zone),
+                units: units as i64,
             })
         })
         .collect()

@@ -664,6 +664,58 @@ async fn workflow(store: AnyStore) {
     let r = call(
         &app,
         "PUT",
+        &format!("/v1/stock/{STORE}"),
+        &ana,
+        Some(json!({"lots": [lot(&sku, "C-1", "2099-01-01", 2.5)]})),
+    )
+    .await;
+    assert_eq!(
+        (code(&r), r.body["field"].as_str()),
+        (
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("fractional_units")),
+            Some("lots[0].units")
+        )
+    );
+    // A count moves the ledger to what was counted: the scanned lot counted short, the
+    // rest gone.
+    let r = call(
+        &app,
+        "PUT",
+        &format!("/v1/stock/{STORE}"),
+        &ana,
+        Some(json!({"lots": [lot(&sku, "L-7730", "2030-01-05", 1.0)]})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let after: Vec<(&str, i64)> = r.body["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .map(|l| {
+            (
+                l["lot_number"].as_str().unwrap_or(""),
+                l["units"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(after, [("L-7730", 1)]);
+    let r = call(
+        &app,
+        "PUT",
+        &format!("/v1/stock/{STORE}"),
+        &ana,
+        Some(json!({"lots": [lot(&sku, "L-7730", "2031-01-05", 1.0)]})),
+    )
+    .await;
+    assert_eq!(
+        code(&r),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_value")),
+        "a lot number known with another last day: {:?}",
+        r.body
+    );
+    let r = call(
+        &app,
+        "PUT",
         "/v1/stock/nowhere",
         &ana,
         Some(json!({"lots": []})),

@@ -14,7 +14,7 @@ use common::{Reply, key, monaco, on_both, send};
 use freshroute_service::rounds::ProcurementData;
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, Clock, RateLimit, router, stock_sample_stores};
-use freshroute_store::{AnyStore, Purchasing, Role, Storage, Zone};
+use freshroute_store::{AnyStore, Ledger, Role, Storage, Zone};
 use serde_json::{Value, json};
 
 const STORE: &str = "porto-aliados";
@@ -53,9 +53,10 @@ async fn a_round_for_today_plans_from_the_sales_posted_yesterday() {
             // The sample's stores open with two days of stock, once.
             let stocked = stock_sample_stores(&state, &data, day("2026-12-03")).await;
             assert_eq!(stocked.ok(), Some(1));
-            let lots = state.store.stock_lots(Some(STORE)).await.expect("lots");
-            assert!(lots.len() > 20 && lots.iter().all(|l| l.units > 0.0 && l.expiry_date.as_str() > "2026-12-03"), "{lots:?}");
+            let lots = state.store.stock(Some(STORE)).await.expect("lots");
+            assert!(lots.len() > 20 && lots.iter().all(|l| l.units > 0 && l.lot.expiry_date.as_str() > "2026-12-03"), "{lots:?}");
             assert_eq!(stock_sample_stores(&state, &data, day("2026-12-03")).await.ok(), Some(0));
+            let ledger = state.store.clone();
             let app = router(state);
             let call = |k: &str, method: &str, uri: &str, body: Option<Value>| {
                 let app = app.clone();
@@ -77,10 +78,34 @@ async fn a_round_for_today_plans_from_the_sales_posted_yesterday() {
                 .collect();
             let r = call(&dispatcher, "POST", "/v1/sales", Some(json!({"sales": rows.clone()}))).await;
             assert_eq!(refusal(&r), (403, Some("forbidden_role"), None));
-            let r = call(&planner, "POST", "/v1/sales", Some(json!({"sales": rows}))).await;
+            let on_hand = || async {
+                let mut by_sku = std::collections::BTreeMap::<String, i64>::new();
+                for l in ledger.stock(Some(STORE)).await.expect("stock") {
+                    *by_sku.entry(l.lot.sku).or_default() += l.units;
+                }
+                by_sku
+            };
+            let before = on_hand().await;
+            let r = call(&planner, "POST", "/v1/sales", Some(json!({"sales": rows.clone()}))).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             assert_eq!(r.body["recorded"], json!(data.catalog.skus.len()));
             assert_eq!(r.body["history_until"], json!("2026-12-02"));
+            // Yesterday's till took its whole units from the lots, oldest first; what
+            // the lots did not hold is short, never negative stock.
+            let after = on_hand().await;
+            let mut short = 0;
+            for (k, s) in data.catalog.skus.iter().enumerate() {
+                let sold = ((k % 7) as f64 * 3.5).floor() as i64;
+                let had = before.get(&s.id).copied().unwrap_or(0);
+                let left = after.get(&s.id).copied().unwrap_or(0);
+                assert_eq!(left, had - sold.min(had), "{}", s.id);
+                short += (sold - had).max(0);
+            }
+            assert_eq!(r.body["short_units"], json!(short));
+            // Posted again, the day takes nothing more.
+            let r = call(&planner, "POST", "/v1/sales", Some(json!({"sales": rows}))).await;
+            assert_eq!(r.body["short_units"], json!(0), "{}", r.body);
+            assert_eq!(on_hand().await, after);
             let r = call(&planner, "POST", "/v1/procurement/rounds", Some(round)).await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
             assert_eq!(r.body["date"], json!("2026-12-03"));

@@ -28,6 +28,9 @@ pub enum StoreError {
     /// A value this storage will not write (a movement whose sign does not fit its kind).
     #[error("{0}")]
     Invalid(String),
+    /// A lot that was recalled: none of its units enters stock again.
+    #[error("lot {0} was recalled")]
+    Recalled(String),
     /// A stored value could not be read back.
     #[error("stored {what} is invalid: {detail}")]
     Corrupt {
@@ -53,6 +56,7 @@ impl StoreError {
             Self::MissingReference(_) => "missing_reference",
             Self::NotEnough { .. } => "not_enough_stock",
             Self::Invalid(_) => "invalid_value",
+            Self::Recalled(_) => "recalled_lot",
             Self::Corrupt { .. } => "stored_value_invalid",
             Self::Migrate(_) => "migration_failed",
             Self::Database(_) => "database_error",

@@ -31,6 +31,27 @@ pub struct Lot {
     pub created_ms: i64,
 }
 
+impl Lot {
+    /// The id of a supplier's lot: its article and number, which no other lot shares
+    /// (`:` is in neither).
+    pub fn supplier_lot_id(sku: &str, lot_number: &str) -> String {
+        format!("{sku}:{lot_number}")
+    }
+}
+
+/// A lot's units on hand at a place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockLot {
+    /// The lot.
+    pub lot: Lot,
+    /// The store.
+    pub shop_id: String,
+    /// Where in the store.
+    pub zone: StorageZone,
+    /// Whole units.
+    pub units: i64,
+}
+
 /// Where stock stands in a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StorageZone {
@@ -250,6 +271,27 @@ pub trait Ledger: Storage {
         shop_id: Option<&str>,
     ) -> impl Future<Output = Result<Vec<Balance>, StoreError>> + Send;
 
+    /// The lots on hand at every place of `shop_id` (or of every store), by store,
+    /// article, last day, lot number and zone; places left empty are not listed.
+    fn stock(
+        &self,
+        shop_id: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<StockLot>, StoreError>> + Send;
+
+    /// Records a count of a store, in one transaction: each lot counted is added to the
+    /// ledger unless it is there, and a `counted` movement per place brings the ledger
+    /// to what was counted (a place the count does not list holds nothing). Returns the
+    /// differences, as stored. [`StoreError::Recalled`] when units of a recalled lot are
+    /// counted; [`StoreError::Invalid`] when a lot's number is known with another article
+    /// or last day, or a count is below zero.
+    fn count(
+        &self,
+        shop_id: &str,
+        counted: &[StockLot],
+        actor: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<Vec<Movement>, StoreError>> + Send;
+
     /// Every movement of a lot, in the order recorded.
     fn lot_movements(
         &self,
@@ -308,7 +350,7 @@ pub trait Ledger: Storage {
 
     /// Takes `take.units` of the article from the place's lots, oldest last day first,
     /// never from a lot past its last day or recalled, in one transaction; what the lots
-    /// do not hold is the shortfall. [`StoreError::NotEnough`] only when another writer
+    /// do not hold is the shortfall, recorded with it. [`StoreError::NotEnough`] only when another writer
     /// took the same units meanwhile (nothing is stored; take again).
     fn take_oldest_first(
         &self,
@@ -325,6 +367,14 @@ pub trait Ledger: Storage {
         actor: &str,
         at_ms: i64,
     ) -> impl Future<Output = Result<Option<Recall>, StoreError>> + Send;
+
+    /// Units of `sku` taken for `reference` so far, the shortfalls included: what of a
+    /// sale was served, so that a sale told again takes only what it adds.
+    fn taken_for(
+        &self,
+        reference: &str,
+        sku: &str,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
     /// The lots a production batch made.
     fn lots_made_by(
@@ -389,11 +439,73 @@ const LOT_COLUMNS: &str =
     "id, sku, lot_number, expiry_date, po_id, made_by, recalled_ms, created_ms";
 const MOVE_COLUMNS: &str = "id, lot_id, shop_id, zone, kind, units, reference, actor, at_ms";
 
+/// Refuses a lot given with an article or last day other than the ledger's.
+fn same_lot(given: &Lot, stored: &Lot) -> Result<(), StoreError> {
+    if given.sku == stored.sku && given.expiry_date == stored.expiry_date {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "lot {} is known as {} with last day {}, not {} with last day {}",
+            given.lot_number, stored.sku, stored.expiry_date, given.sku, given.expiry_date
+        )))
+    }
+}
+
 macro_rules! ledger_impl {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// A lot's columns read back.
+            fn lot_of(row: &<$db as sqlx::Database>::Row) -> Result<Lot, StoreError> {
+                Ok(Lot {
+                    id: row.try_get("id")?,
+                    sku: row.try_get("sku")?,
+                    lot_number: row.try_get("lot_number")?,
+                    expiry_date: row.try_get("expiry_date")?,
+                    po_id: row.try_get("po_id")?,
+                    made_by: row.try_get("made_by")?,
+                    recalled_ms: row.try_get("recalled_ms")?,
+                    created_ms: row.try_get("created_ms")?,
+                })
+            }
+
+            /// Adds `lot` in `tx` unless the ledger has it, and checks the one it has is
+            /// the same (and, if `to_stock`, not recalled).
+            pub(crate) async fn bring_lot(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                lot: &Lot,
+                to_stock: bool,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO lots (id, sku, lot_number, expiry_date, po_id, made_by, \
+                     recalled_ms, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(&lot.id)
+                .bind(&lot.sku)
+                .bind(&lot.lot_number)
+                .bind(&lot.expiry_date)
+                .bind(&lot.po_id)
+                .bind(&lot.made_by)
+                .bind(lot.recalled_ms)
+                .bind(lot.created_ms)
+                .execute(&mut **tx)
+                .await?;
+                let sql = format!("SELECT {LOT_COLUMNS} FROM lots WHERE id = $1");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&lot.id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    .ok_or(StoreError::Conflict("a lot with this article and number"))?;
+                let stored = Self::lot_of(&row)?;
+                same_lot(lot, &stored)?;
+                if to_stock && stored.recalled_ms.is_some() {
+                    return Err(StoreError::Recalled(stored.id));
+                }
+                Ok(())
+            }
+
             /// Appends movement `k` of its batch and changes its balance, in `tx`.
-            async fn append(
+            pub(crate) async fn append(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 k: usize,
                 m: &Movement,
@@ -448,20 +560,7 @@ macro_rules! ledger_impl {
                     .bind(value)
                     .fetch_all(&self.pool)
                     .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(Lot {
-                            id: row.try_get("id")?,
-                            sku: row.try_get("sku")?,
-                            lot_number: row.try_get("lot_number")?,
-                            expiry_date: row.try_get("expiry_date")?,
-                            po_id: row.try_get("po_id")?,
-                            made_by: row.try_get("made_by")?,
-                            recalled_ms: row.try_get("recalled_ms")?,
-                            created_ms: row.try_get("created_ms")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::lot_of).collect()
             }
         }
 
@@ -591,6 +690,28 @@ macro_rules! ledger_impl {
                     m.id = Self::append(&mut tx, movements.len(), &m).await?;
                     movements.push(m);
                 }
+                if left > 0 {
+                    sqlx::query(
+                        "INSERT INTO stock_shortfalls (shop_id, zone, sku, kind, units, \
+                         reference, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&t.shop_id)
+                    .bind(t.zone.as_str())
+                    .bind(&t.sku)
+                    .bind(t.kind.as_str())
+                    .bind(left)
+                    .bind(&t.reference)
+                    .bind(&t.actor)
+                    .bind(t.at_ms)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| match &e {
+                        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                            StoreError::MissingReference("the take's store")
+                        }
+                        _ => StoreError::Database(e),
+                    })?;
+                }
                 tx.commit().await?;
                 Ok(Taken {
                     movements,
@@ -598,6 +719,22 @@ macro_rules! ledger_impl {
                 })
             }
 
+
+            async fn taken_for(&self, reference: &str, sku: &str) -> Result<i64, StoreError> {
+                let row = sqlx::query(
+                    "SELECT \
+                     CAST((SELECT COALESCE(SUM(-m.units), 0) FROM stock_movements m \
+                      JOIN lots l ON l.id = m.lot_id \
+                      WHERE m.reference = $1 AND l.sku = $2 AND m.units < 0) AS BIGINT) AS moved, \
+                     CAST((SELECT COALESCE(SUM(units), 0) FROM stock_shortfalls \
+                      WHERE reference = $1 AND sku = $2) AS BIGINT) AS short",
+                )
+                .bind(reference)
+                .bind(sku)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(row.try_get::<i64, _>("moved")? + row.try_get::<i64, _>("short")?)
+            }
 
             async fn lots_used_by(&self, batch: &str) -> Result<Vec<Lot>, StoreError> {
                 self.lots_where(
@@ -642,6 +779,85 @@ macro_rules! ledger_impl {
                     .collect()
             }
 
+            async fn stock(&self, shop_id: Option<&str>) -> Result<Vec<StockLot>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, l.made_by, \
+                     l.recalled_ms, l.created_ms, b.shop_id, b.zone, b.units \
+                     FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
+                     WHERE b.units > 0 AND ($1 IS NULL OR b.shop_id = $1) \
+                     ORDER BY b.shop_id, l.sku, l.expiry_date, l.lot_number, b.zone",
+                )
+                .bind(shop_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let zone: String = row.try_get("zone")?;
+                        Ok(StockLot {
+                            lot: Self::lot_of(row)?,
+                            shop_id: row.try_get("shop_id")?,
+                            zone: zone_of(&zone)?,
+                            units: row.try_get("units")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn count(
+                &self,
+                shop_id: &str,
+                counted: &[StockLot],
+                actor: &str,
+                at_ms: i64,
+            ) -> Result<Vec<Movement>, StoreError> {
+                let mut wanted: std::collections::BTreeMap<(String, StorageZone), i64> =
+                    Default::default();
+                let mut tx = self.pool.begin().await?;
+                for c in counted {
+                    if c.units < 0 {
+                        return Err(StoreError::Invalid(format!(
+                            "a count of {} units of lot {}",
+                            c.units, c.lot.lot_number
+                        )));
+                    }
+                    Self::bring_lot(&mut tx, &c.lot, c.units > 0).await?;
+                    *wanted.entry((c.lot.id.clone(), c.zone)).or_default() += c.units;
+                }
+                let held = sqlx::query(
+                    "SELECT lot_id, zone, units FROM stock_balances \
+                     WHERE shop_id = $1 AND units > 0",
+                )
+                .bind(shop_id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for row in &held {
+                    let zone: String = row.try_get("zone")?;
+                    let units: i64 = row.try_get("units")?;
+                    *wanted.entry((row.try_get("lot_id")?, zone_of(&zone)?)).or_default() -= units;
+                }
+                let mut movements = Vec::new();
+                for ((lot_id, zone), units) in wanted {
+                    if units == 0 {
+                        continue;
+                    }
+                    let mut m = Movement {
+                        id: 0,
+                        lot_id,
+                        shop_id: shop_id.to_string(),
+                        zone,
+                        kind: MoveKind::Counted,
+                        units,
+                        reference: Some("count".to_string()),
+                        actor: actor.to_string(),
+                        at_ms,
+                    };
+                    m.id = Self::append(&mut tx, movements.len(), &m).await?;
+                    movements.push(m);
+                }
+                tx.commit().await?;
+                Ok(movements)
+            }
+
             async fn lot_movements(&self, lot_id: &str) -> Result<Vec<Movement>, StoreError> {
                 let sql = format!(
                     "SELECT {MOVE_COLUMNS} FROM stock_movements WHERE lot_id = $1 ORDER BY id"
@@ -682,8 +898,11 @@ crate::any_store::any_store! { Ledger {
     fn record(&self, moves: &[Movement]) -> Vec<i64>;
     fn balances(&self, shop_id: Option<&str>) -> Vec<Balance>;
     fn lot_movements(&self, lot_id: &str) -> Vec<Movement>;
+    fn stock(&self, shop_id: Option<&str>) -> Vec<StockLot>;
+    fn count(&self, shop_id: &str, counted: &[StockLot], actor: &str, at_ms: i64) -> Vec<Movement>;
     fn take_oldest_first(&self, take: &Take) -> Taken;
     fn recall(&self, lot_id: &str, actor: &str, at_ms: i64) -> Option<Recall>;
+    fn taken_for(&self, reference: &str, sku: &str) -> i64;
     fn lots_made_by(&self, batch: &str) -> Vec<Lot>;
     fn lots_used_by(&self, batch: &str) -> Vec<Lot>;
 } }

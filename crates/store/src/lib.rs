@@ -26,13 +26,12 @@ use std::future::Future;
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
 pub use ledger::{
-    Balance, Direction, Ledger, Lot, MoveKind, Movement, Recall, StorageZone, Take, Taken, Trace,
+    Balance, Direction, Ledger, Lot, MoveKind, Movement, Recall, StockLot, StorageZone, Take,
+    Taken, Trace,
 };
 pub use outbox::{AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook};
 pub use plans::{PlanStore, PlannedOrder};
-pub use purchasing::{
-    PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, StockLot, StoreModel,
-};
+pub use purchasing::{PoEvent, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, StoreModel};
 pub use records::{
     ApiKey, Courier, Duty, FixRecord, Order, OrderEvent, OrderStatus, Role, Roster, Shop,
     StoredReply, Window, Zone,

@@ -1,8 +1,9 @@
 //! Procurement's storage: planning rounds with the store models they solved, purchase
-//! orders with every change audited, and stock lots.
+//! orders with every change audited; what a received order brings goes into the stock
+//! ledger.
 //!
 //! A purchase order changes by compare-and-set on its version, in one transaction with
-//! its audit event (and, when it is received, the lots it brings), so two racing changes
+//! its audit event (and, when it is received, the movements of the lots it brings), so two racing changes
 //! cannot both win and the trail is complete. A round stores its new proposals and
 //! supersedes the proposals still open for the stores it planned, in one transaction;
 //! a store whose model failed keeps its earlier proposals.
@@ -15,6 +16,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 use crate::backend::{AnyStore, PgStore, SqliteStore};
+use crate::ledger::{MoveKind, Movement, StockLot};
 use crate::{Storage, StoreError};
 
 /// Where a purchase order stands.
@@ -142,25 +144,6 @@ pub struct PoEvent {
     pub detail: Value,
 }
 
-/// A lot of an article in a store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StockLot {
-    /// The store.
-    pub shop_id: String,
-    /// The article.
-    pub sku: String,
-    /// The supplier's lot number, unique per store and article.
-    pub lot_number: String,
-    /// The last day it may be sold, YYYY-MM-DD.
-    pub expiry_date: String,
-    /// Units on hand.
-    pub units: f64,
-    /// The purchase order it came with, if received.
-    pub po_id: Option<String>,
-    /// When it was received or counted.
-    pub at_ms: i64,
-}
-
 /// A planning round as run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcurementRound {
@@ -236,9 +219,10 @@ pub trait Purchasing: Storage {
     ) -> impl Future<Output = Result<Vec<PoEvent>, StoreError>> + Send;
 
     /// Writes `next` over the order if it still has version `seen_version`, with
-    /// `event` and the `lots` it brings, in one transaction. `false`, changing nothing,
-    /// when another change came first; [`StoreError::Conflict`] when a lot number is
-    /// taken.
+    /// `event` and the `lots` it brings (each added to the ledger unless it is there,
+    /// and received at its place), in one transaction. `false`, changing nothing, when
+    /// another change came first; [`StoreError::Invalid`] when a lot's number is known
+    /// with another article or last day, [`StoreError::Recalled`] when it was recalled.
     fn change_purchase_order(
         &self,
         next: &PurchaseOrder,
@@ -246,27 +230,10 @@ pub trait Purchasing: Storage {
         event: &PoEvent,
         lots: &[StockLot],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
-
-    /// Stock lots, of one store or all, by store, article and expiry.
-    fn stock_lots(
-        &self,
-        shop_id: Option<&str>,
-    ) -> impl Future<Output = Result<Vec<StockLot>, StoreError>> + Send;
-
-    /// Replaces a store's lots with a count, in one transaction.
-    fn replace_stock(
-        &self,
-        shop_id: &str,
-        lots: &[StockLot],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 const PO_COLUMNS: &str = "id, round_id, shop_id, supplier_id, order_date, delivery_date, status, \
      value_cents, lines, explanation, approvals, reason, version, created_ms, updated_ms";
-const LOT_COLUMNS: &str = "shop_id, sku, lot_number, expiry_date, units, po_id, at_ms";
-const LOT_INSERT: &str = "INSERT INTO stock_lots \
-     (shop_id, sku, lot_number, expiry_date, units, po_id, at_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const EVENT_INSERT: &str = "INSERT INTO purchase_order_events \
      (po_id, at_ms, actor, action, detail) VALUES ($1, $2, $3, $4, $5)";
 
@@ -275,15 +242,6 @@ fn json(what: &'static str, s: &str) -> Result<Value, StoreError> {
         what,
         detail: e.to_string(),
     })
-}
-
-fn lot_taken(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict("a lot with this number for this store and article")
-        }
-        _ => StoreError::Database(e),
-    }
 }
 
 macro_rules! purchasing_impl {
@@ -335,22 +293,27 @@ macro_rules! purchasing_impl {
                 Ok(())
             }
 
-            async fn insert_lots(
+            /// Brings each lot into the ledger and receives its units at its place.
+            async fn receive_lots(
                 tx: &mut sqlx::Transaction<'_, $db>,
+                po_id: &str,
+                event: &PoEvent,
                 lots: &[StockLot],
             ) -> Result<(), StoreError> {
-                for l in lots {
-                    sqlx::query(LOT_INSERT)
-                        .bind(&l.shop_id)
-                        .bind(&l.sku)
-                        .bind(&l.lot_number)
-                        .bind(&l.expiry_date)
-                        .bind(l.units)
-                        .bind(&l.po_id)
-                        .bind(l.at_ms)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(lot_taken)?;
+                for (k, l) in lots.iter().enumerate() {
+                    Self::bring_lot(tx, &l.lot, true).await?;
+                    let m = Movement {
+                        id: 0,
+                        lot_id: l.lot.id.clone(),
+                        shop_id: l.shop_id.clone(),
+                        zone: l.zone,
+                        kind: MoveKind::Received,
+                        units: l.units,
+                        reference: Some(po_id.to_string()),
+                        actor: event.actor.clone(),
+                        at_ms: event.at_ms,
+                    };
+                    Self::append(tx, k, &m).await?;
                 }
                 Ok(())
             }
@@ -575,44 +538,11 @@ macro_rules! purchasing_impl {
                     return Ok(false);
                 }
                 Self::insert_po_event(&mut tx, event).await?;
-                Self::insert_lots(&mut tx, lots).await?;
+                Self::receive_lots(&mut tx, &next.id, event, lots).await?;
                 tx.commit().await?;
                 Ok(true)
             }
 
-            async fn stock_lots(&self, shop_id: Option<&str>) -> Result<Vec<StockLot>, StoreError> {
-                let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {LOT_COLUMNS} FROM stock_lots WHERE ($1 IS NULL OR shop_id = $1) \
-                     ORDER BY shop_id, sku, expiry_date, lot_number"
-                )))
-                .bind(shop_id)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok(StockLot {
-                            shop_id: row.try_get("shop_id")?,
-                            sku: row.try_get("sku")?,
-                            lot_number: row.try_get("lot_number")?,
-                            expiry_date: row.try_get("expiry_date")?,
-                            units: row.try_get("units")?,
-                            po_id: row.try_get("po_id")?,
-                            at_ms: row.try_get("at_ms")?,
-                        })
-                    })
-                    .collect()
-            }
-
-            async fn replace_stock(&self, shop_id: &str, lots: &[StockLot]) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM stock_lots WHERE shop_id = $1")
-                    .bind(shop_id)
-                    .execute(&mut *tx)
-                    .await?;
-                Self::insert_lots(&mut tx, lots).await?;
-                tx.commit().await?;
-                Ok(())
-            }
         }
     };
 }
@@ -677,13 +607,5 @@ impl Purchasing for AnyStore {
         lots: &[StockLot],
     ) -> Result<bool, StoreError> {
         delegate!(self, s => s.change_purchase_order(next, seen_version, event, lots))
-    }
-
-    async fn stock_lots(&self, shop_id: Option<&str>) -> Result<Vec<StockLot>, StoreError> {
-        delegate!(self, s => s.stock_lots(shop_id))
-    }
-
-    async fn replace_stock(&self, shop_id: &str, lots: &[StockLot]) -> Result<(), StoreError> {
-        delegate!(self, s => s.replace_stock(shop_id, lots))
     }
 }

@@ -486,19 +486,29 @@ fn po(id: &str, round_id: &str, shop_id: &str, at: i64) -> PurchaseOrder {
     }
 }
 
-fn lot(shop_id: &str, number: &str, units: f64, po_id: Option<&str>) -> StockLot {
+fn lot(shop_id: &str, number: &str, units: i64, po_id: Option<&str>) -> StockLot {
     StockLot {
+        lot: Lot {
+            id: Lot::supplier_lot_id("MILK", number),
+            sku: "MILK".to_string(),
+            lot_number: number.to_string(),
+            expiry_date: "2026-12-09".to_string(),
+            po_id: po_id.map(str::to_string),
+            made_by: None,
+            recalled_ms: None,
+            created_ms: 50,
+        },
         shop_id: shop_id.to_string(),
-        sku: "MILK".to_string(),
-        lot_number: number.to_string(),
-        expiry_date: "2026-12-09".to_string(),
+        zone: StorageZone::Chilled,
         units,
-        po_id: po_id.map(str::to_string),
-        at_ms: 50,
     }
 }
 
-async fn purchasing(s: &impl Purchasing) {
+/// Rounds, purchase orders and their receipts into the ledger, and counts, at stores of
+/// its own.
+async fn purchasing(s: &(impl Purchasing + Ledger)) {
+    s.insert_shop(&shop("p1")).await.expect("insert p1");
+    s.insert_shop(&shop("p2")).await.expect("insert p2");
     assert_eq!(s.latest_round().await.expect("none yet"), None);
     let model = StoreModel {
         round_id: "r1".to_string(),
@@ -568,8 +578,8 @@ async fn purchasing(s: &impl Purchasing) {
     received.status = PoStatus::Received;
     received.version = 3;
     let lots = [
-        lot("s1", "L-1", 30.0, Some("po3")),
-        lot("s1", "L-2", 12.0, Some("po3")),
+        lot("p1", "L-1", 30, Some("po3")),
+        lot("p1", "L-2", 12, Some("po3")),
     ];
     assert!(
         s.change_purchase_order(&received, 2, &event("received"), &lots)
@@ -588,20 +598,36 @@ async fn purchasing(s: &impl Purchasing) {
         .map(|e| e.action)
         .collect();
     assert_eq!(trail, ["proposed", "approved", "received"]);
-    assert_eq!(s.stock_lots(Some("s1")).await.expect("lots"), lots);
-    // A lot number taken refuses the whole change.
+    assert_eq!(s.stock(Some("p1")).await.expect("lots"), lots);
+    let receipt = s.lot_movements("MILK:L-1").await.expect("moves");
+    assert_eq!(
+        (
+            receipt[0].kind,
+            receipt[0].units,
+            receipt[0].reference.as_deref()
+        ),
+        (MoveKind::Received, 30, Some("po3"))
+    );
+    // A lot number known with another last day refuses the whole change.
     let mut again = received.clone();
     again.version = 4;
+    let other_day = StockLot {
+        lot: Lot {
+            expiry_date: "2027-01-01".to_string(),
+            ..lot("p2", "L-1", 1, None).lot
+        },
+        ..lot("p2", "L-1", 1, None)
+    };
     let refused = s
         .change_purchase_order(
             &again,
             3,
             &event("received"),
-            &[lot("s1", "L-1", 1.0, None)],
+            &[lot("p2", "L-9", 3, None), other_day],
         )
         .await
-        .expect_err("a lot number taken");
-    assert_eq!(refused.code(), "conflict");
+        .expect_err("another last day");
+    assert_eq!(refused.code(), "invalid_value");
     assert_eq!(
         s.purchase_order("po3")
             .await
@@ -609,13 +635,77 @@ async fn purchasing(s: &impl Purchasing) {
             .map(|o| o.version),
         Some(3)
     );
-    // A count replaces a store's lots.
-    s.replace_stock("s1", &[lot("s1", "COUNT-1", 7.5, None)])
+    assert_eq!(
+        s.stock(Some("p2")).await.expect("lots"),
+        vec![],
+        "nothing half-written"
+    );
+    assert_eq!(s.lot("MILK:L-9").await.expect("read"), None);
+    // The same supplier lot delivered to a second store is the same lot.
+    assert!(
+        s.change_purchase_order(&again, 3, &event("received"), &[lot("p2", "L-1", 4, None)])
+            .await
+            .expect("receive")
+    );
+    let at_s2 = s.stock(Some("p2")).await.expect("lots");
+    assert_eq!((at_s2[0].lot.id.as_str(), at_s2[0].units), ("MILK:L-1", 4));
+    assert_eq!(
+        at_s2[0].lot.po_id.as_deref(),
+        Some("po3"),
+        "as first received"
+    );
+
+    // A count brings the ledger to what was counted: differences, lot by lot.
+    let diffs = s
+        .count(
+            "p1",
+            &[lot("p1", "L-1", 25, None), lot("p1", "COUNT-1", 7, None)],
+            "planner:a",
+            60,
+        )
         .await
         .expect("count");
+    let moved: Vec<(&str, i64)> = diffs.iter().map(|m| (m.lot_id.as_str(), m.units)).collect();
     assert_eq!(
-        s.stock_lots(None).await.expect("lots"),
-        [lot("s1", "COUNT-1", 7.5, None)]
+        moved,
+        [("MILK:COUNT-1", 7), ("MILK:L-1", -5), ("MILK:L-2", -12)]
+    );
+    assert!(diffs.iter().all(|m| m.kind == MoveKind::Counted));
+    let on_hand: Vec<(String, i64)> = s
+        .stock(Some("p1"))
+        .await
+        .expect("lots")
+        .into_iter()
+        .map(|l| (l.lot.id, l.units))
+        .collect();
+    assert_eq!(
+        on_hand,
+        [
+            ("MILK:COUNT-1".to_string(), 7),
+            ("MILK:L-1".to_string(), 25)
+        ]
+    );
+    assert_eq!(
+        s.count("p1", &[lot("p1", "L-1", 25, None)], "planner:a", 61)
+            .await
+            .expect("count")
+            .len(),
+        1,
+        "only what differs moves"
+    );
+    let below = s
+        .count("p1", &[lot("p1", "L-1", -1, None)], "planner:a", 62)
+        .await;
+    assert_eq!(below.expect_err("refused").code(), "invalid_value");
+    s.recall("MILK:L-2", "qa", 70).await.expect("recall");
+    let recalled = s
+        .count("p1", &[lot("p1", "L-2", 1, None)], "planner:a", 71)
+        .await;
+    assert_eq!(recalled.expect_err("refused").code(), "recalled_lot");
+    assert_eq!(
+        s.stock(Some("p1")).await.expect("lots").len(),
+        1,
+        "the refused counts changed nothing"
     );
 }
 
@@ -1000,6 +1090,12 @@ async fn ledger(s: &impl Ledger) {
         more.shortfall, 4,
         "the expired and the recalled lots are not sold"
     );
+    assert_eq!(
+        s.taken_for("till", "tart").await.expect("read"),
+        4 + 5,
+        "what a reference took, its shortfall included"
+    );
+    assert_eq!(s.taken_for("till", "gelato").await.expect("read"), 0);
     let left: Vec<(String, i64)> = s
         .balances(Some("s1"))
         .await
@@ -1068,7 +1164,6 @@ async fn ledger(s: &impl Ledger) {
 }
 
 async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders + Ledger) {
-    purchasing(&s).await;
     sales(&s).await;
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
     s.insert_courier(&courier("c1")).await.expect("insert c1");
@@ -1230,6 +1325,7 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + Stop
 
     shops_and_orders(&s).await;
     ledger(&s).await;
+    purchasing(&s).await;
     // The open orders' mark: their count and latest change, as the listing says them.
     let open: Vec<Order> = s
         .orders(None, None, 1_000)
