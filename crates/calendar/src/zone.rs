@@ -61,6 +61,14 @@ impl Zone {
         }
     }
 
+    /// The zone's offset from UTC at an instant, `+01:00`.
+    pub fn offset(&self, ms: i64) -> String {
+        match self.0.timestamp_millis_opt(ms).single() {
+            Some(t) => t.format("%:z").to_string(),
+            None => "+00:00".to_string(),
+        }
+    }
+
     /// An instant as ISO 8601 local time with its offset, to the second
     /// (`2026-07-01T09:30:00+01:00`).
     pub fn format(&self, ms: i64) -> String {
@@ -115,6 +123,8 @@ mod tests {
             "2026-07-01T09:00:00+01:00"
         );
         assert_eq!(z.minute_of_day(z.at(date("2026-07-01"), 9 * 60)), 540);
+        assert_eq!(z.offset(z.at(date("2026-07-01"), 9 * 60)), "+01:00");
+        assert_eq!(z.offset(z.at(date("2026-12-03"), 9 * 60)), "+00:00");
         assert_eq!(
             z.date_of(z.at(date("2026-07-01"), 1440)),
             date("2026-07-02")

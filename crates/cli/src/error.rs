@@ -39,6 +39,8 @@ pub(crate) enum CliError {
     ProcurementData(#[from] freshroute_service::rounds::DataError),
     #[error("{}", .0.message)]
     Round(freshroute_service::ApiError),
+    #[error("{}", .0.message)]
+    Lot(freshroute_service::ApiError),
     #[error("{path} is not a sample chain: {detail}")]
     SampleChain {
         path: std::path::PathBuf,
@@ -61,7 +63,7 @@ impl CliError {
             Self::Forecast(e) => e.code(),
             Self::Simulation(e) => e.code(),
             Self::ProcurementData(e) => e.code,
-            Self::Round(e) => e.code,
+            Self::Round(e) | Self::Lot(e) => e.code,
         }
     }
 
@@ -86,6 +88,9 @@ impl CliError {
             }
             Self::Round(_) => {
                 "see the message: pick another --date or --store, or fix the data it names"
+            }
+            Self::Lot(_) => {
+                "name the lot as GET /v1/stock lists it (SKU:LOT for a supplier's lot), in the database the service uses (--database-url)"
             }
             Self::Forecast(_) => {
                 "give a longer history, or fewer periods with --evaluate, --select and --horizons"

@@ -3,6 +3,7 @@
 mod bench;
 mod error;
 mod forecast;
+mod lots;
 mod output;
 mod procurement;
 mod roads;
@@ -63,6 +64,12 @@ enum Command {
         #[command(subcommand)]
         command: procurement::PlanCommand,
     },
+    /// A lot's trace, downstream (what was made from it, where it went, who bought it)
+    /// or upstream, as JSON, GS1 EPCIS 2.0 or the FSMA 204 CSV.
+    Trace(lots::TraceArgs),
+    /// Recall a lot: it and everything made from it off sale everywhere at once; prints
+    /// the customers' orders it reached.
+    Recall(lots::RecallArgs),
     /// API keys for the service.
     Keys {
         #[command(subcommand)]
@@ -78,6 +85,8 @@ fn main() -> ExitCode {
         Command::Bench { command } => bench::run(command),
         Command::Serve(args) => service::serve(&args),
         Command::Keys { command } => service::keys(command),
+        Command::Trace(args) => lots::trace(&args),
+        Command::Recall(args) => lots::recall(&args),
         Command::SampleChain(args) => service::sample_chain(&args),
         Command::Simulate { what: None, args } => simulate::run(&args),
         Command::Simulate {

@@ -598,3 +598,145 @@ fn a_planning_round_from_the_shell_stores_proposals_with_progress() {
         "unreadable_file",
     );
 }
+
+/// A lot of cream in a store's fridge, two of its units used in a batch of cakes.
+async fn a_cream_lot_baked_into_cakes(db: &str) {
+    use freshroute_store::{
+        Ledger, Lot, MoveKind, Movement, Shop, SqliteStore, Storage, StorageZone,
+    };
+    let store = SqliteStore::open(db).await.expect("open");
+    store
+        .insert_shop(&Shop {
+            id: "s1".to_string(),
+            name: "Aliados".to_string(),
+            address: "Avenida dos Aliados 1, Porto".to_string(),
+            lat: 41.1496,
+            lon: -8.6109,
+            snapped: serde_json::json!({}),
+            opening_hours: serde_json::json!([]),
+            frozen_litres: 100,
+            chilled_litres: 100,
+            ambient_litres: 100,
+            created_ms: 1,
+            time_zone: "Europe/Lisbon".to_string(),
+            retired_ms: None,
+        })
+        .await
+        .expect("shop");
+    let lot = |id: &str, sku: &str, made_by: Option<&str>| Lot {
+        id: id.to_string(),
+        sku: sku.to_string(),
+        lot_number: id.to_string(),
+        expiry_date: "2099-01-01".to_string(),
+        po_id: None,
+        made_by: made_by.map(str::to_string),
+        recalled_ms: None,
+        created_ms: 1,
+    };
+    store
+        .add_lot(&lot("CR-1", "CREAM-35", None))
+        .await
+        .expect("cream");
+    store
+        .add_lot(&lot("CK-1", "CHEESECAKE", Some("b-1")))
+        .await
+        .expect("cake");
+    let mv = |lot: &str, kind, units| Movement {
+        id: 0,
+        lot_id: lot.to_string(),
+        shop_id: "s1".to_string(),
+        zone: StorageZone::Chilled,
+        kind,
+        units,
+        reference: Some("b-1".to_string()),
+        actor: "test".to_string(),
+        // 2026-11-29, winter in Lisbon.
+        at_ms: 1_796_000_000_000,
+    };
+    store
+        .record(&[
+            mv("CR-1", MoveKind::Received, 10),
+            mv("CR-1", MoveKind::Used, -2),
+            mv("CK-1", MoveKind::Made, 4),
+        ])
+        .await
+        .expect("movements");
+}
+
+#[test]
+fn a_lot_is_traced_and_recalled_from_the_shell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("lots.db");
+    let db = db.to_str().expect("utf-8");
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(a_cream_lot_baked_into_cakes(db));
+    let traced = freshroute(&["trace", "CR-1", "--database-url", db]);
+    let t = json(&traced);
+    let lots: Vec<&str> = t["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .filter_map(|l| l["lot_id"].as_str())
+        .collect();
+    assert_eq!(lots, ["CR-1", "CK-1"]);
+    let up = json(&freshroute(&[
+        "trace",
+        "CK-1",
+        "--direction",
+        "upstream",
+        "--database-url",
+        db,
+    ]));
+    assert_eq!(up["lots"][1]["lot_id"], "CR-1");
+    let epcis = json(&freshroute(&[
+        "trace",
+        "CR-1",
+        "--format",
+        "epcis",
+        "--time-zone",
+        "Europe/Lisbon",
+        "--database-url",
+        db,
+    ]));
+    assert_eq!(epcis["type"], "EPCISDocument");
+    assert_eq!(
+        epcis["epcisBody"]["eventList"][0]["eventTimeZoneOffset"],
+        "+00:00"
+    );
+    refused(
+        &freshroute(&["trace", "NOPE", "--database-url", db]),
+        "unknown_lot",
+    );
+    refused(
+        &freshroute(&["trace", "CR-1", "--format", "xml", "--database-url", db]),
+        "invalid_argument",
+    );
+
+    let recalled = freshroute(&["recall", "CR-1", "--by", "Ana Silva", "--database-url", db]);
+    let r = json(&recalled);
+    let off: Vec<(String, i64)> = r["taken_off"]
+        .as_array()
+        .expect("taken off")
+        .iter()
+        .map(|t| {
+            (
+                t["lot_id"].as_str().expect("id").to_string(),
+                t["units"].as_i64().expect("units"),
+            )
+        })
+        .collect();
+    assert_eq!(off, [("CR-1".to_string(), 8), ("CK-1".to_string(), 4)]);
+    assert_eq!(r["actor"], "shell:Ana Silva");
+    assert!(
+        String::from_utf8_lossy(&recalled.stderr).contains("recalled 2 lots: 12 units off sale")
+    );
+    refused(
+        &freshroute(&["recall", "CR-1", "--by", "Ana Silva", "--database-url", db]),
+        "already_recalled",
+    );
+    refused(
+        &freshroute(&["recall", "NOPE", "--by", "Ana", "--database-url", db]),
+        "unknown_lot",
+    );
+}

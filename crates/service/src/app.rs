@@ -19,8 +19,8 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{
     ApiError, assets, console, console_stops, courier_edits, courier_page, couriers, desk, fixes,
-    guessing, inputs, login, map_tiles, orders, plan_mode, planner, purchasing, sales, shop_edits,
-    shops, stock, stop_orders, streets, telemetry, tracking, vroom, webhooks,
+    guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner, purchasing, sales,
+    shop_edits, shops, stock, stop_orders, streets, telemetry, tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -136,6 +136,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(purchasing::receive))
         .routes(routes!(stock::stock))
         .routes(routes!(stock::count))
+        .routes(routes!(lots::trace))
+        .routes(routes!(lots::recall))
         .routes(routes!(sales::post))
         .split_for_parts()
 }

@@ -243,6 +243,8 @@ pub enum Direction {
 pub struct Trace {
     /// The lots, the one traced first, then by how many batches away they are.
     pub lots: Vec<Lot>,
+    /// How many production batches away from the lot traced each lot is, lot by lot.
+    pub steps: Vec<i64>,
     /// Every movement of those lots, lot by lot in that order, each in the order recorded.
     pub movements: Vec<Movement>,
 }
@@ -300,53 +302,13 @@ pub trait Ledger: Storage {
 
     /// The lots a lot leads to (`Downstream`: those made by the batches that used it,
     /// and on) or comes from (`Upstream`: those the batch that made it used, and back),
-    /// with all their movements; `None` when no lot has this id.
+    /// the one traced first, then by how many batches away, with all their movements;
+    /// `None` when no lot has this id. Two queries, whatever the trace's size.
     fn trace(
         &self,
         lot_id: &str,
         direction: Direction,
-    ) -> impl Future<Output = Result<Option<Trace>, StoreError>> + Send {
-        async move {
-            let Some(first) = self.lot(lot_id).await? else {
-                return Ok(None);
-            };
-            let mut lots = vec![first];
-            let mut movements = Vec::new();
-            let mut k = 0;
-            while k < lots.len() {
-                let moves = self.lot_movements(&lots[k].id).await?;
-                let next = match direction {
-                    Direction::Downstream => {
-                        let mut batches: Vec<&str> = moves
-                            .iter()
-                            .filter(|m| m.kind == MoveKind::Used)
-                            .filter_map(|m| m.reference.as_deref())
-                            .collect();
-                        batches.sort_unstable();
-                        batches.dedup();
-                        let mut made = Vec::new();
-                        for b in batches {
-                            made.extend(self.lots_made_by(b).await?);
-                        }
-                        made
-                    }
-                    Direction::Upstream => match lots[k].made_by.clone() {
-                        Some(batch) => self.lots_used_by(&batch).await?,
-                        None => Vec::new(),
-                    },
-                };
-                movements.extend(moves);
-                for lot in next {
-                    // A lot reached twice (two batches of one) is listed once.
-                    if !lots.iter().any(|l| l.id == lot.id) {
-                        lots.push(lot);
-                    }
-                }
-                k += 1;
-            }
-            Ok(Some(Trace { lots, movements }))
-        }
-    }
+    ) -> impl Future<Output = Result<Option<Trace>, StoreError>> + Send;
 
     /// Takes `take.units` of the article from the place's lots, oldest last day first,
     /// never from a lot past its last day or recalled, in one transaction; what the lots
@@ -435,6 +397,34 @@ fn corrupt(what: &'static str, value: &str) -> StoreError {
     }
 }
 
+/// Most production steps a trace follows from its lot (no real recipe is this deep; a
+/// lot that would be made from itself cannot loop).
+const TRACE_DEPTH: i64 = 64;
+
+/// The lots a trace reaches, as `reach (id, depth)`, from lot `$1` at most `$2` batches away.
+fn reach(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Downstream => {
+            "WITH RECURSIVE reach (id, depth) AS ( \
+               SELECT id, CAST(0 AS BIGINT) FROM lots WHERE id = $1 \
+               UNION \
+               SELECT made.id, r.depth + 1 FROM reach r \
+               JOIN stock_movements m ON m.lot_id = r.id AND m.kind = 'used' \
+               JOIN lots made ON made.made_by = m.reference \
+               WHERE r.depth < $2) "
+        }
+        Direction::Upstream => {
+            "WITH RECURSIVE reach (id, depth) AS ( \
+               SELECT id, CAST(0 AS BIGINT) FROM lots WHERE id = $1 \
+               UNION \
+               SELECT m.lot_id, r.depth + 1 FROM reach r \
+               JOIN lots me ON me.id = r.id \
+               JOIN stock_movements m ON m.kind = 'used' AND m.reference = me.made_by \
+               WHERE r.depth < $2) "
+        }
+    }
+}
+
 const LOT_COLUMNS: &str =
     "id, sku, lot_number, expiry_date, po_id, made_by, recalled_ms, created_ms";
 const MOVE_COLUMNS: &str = "id, lot_id, shop_id, zone, kind, units, reference, actor, at_ms";
@@ -465,6 +455,23 @@ macro_rules! ledger_impl {
                     made_by: row.try_get("made_by")?,
                     recalled_ms: row.try_get("recalled_ms")?,
                     created_ms: row.try_get("created_ms")?,
+                })
+            }
+
+            /// A movement's columns read back.
+            fn movement_of(row: &<$db as sqlx::Database>::Row) -> Result<Movement, StoreError> {
+                let zone: String = row.try_get("zone")?;
+                let kind: String = row.try_get("kind")?;
+                Ok(Movement {
+                    id: row.try_get("id")?,
+                    lot_id: row.try_get("lot_id")?,
+                    shop_id: row.try_get("shop_id")?,
+                    zone: zone_of(&zone)?,
+                    kind: MoveKind::parse(&kind).ok_or_else(|| corrupt("movement kind", &kind))?,
+                    units: row.try_get("units")?,
+                    reference: row.try_get("reference")?,
+                    actor: row.try_get("actor")?,
+                    at_ms: row.try_get("at_ms")?,
                 })
             }
 
@@ -858,6 +865,58 @@ macro_rules! ledger_impl {
                 Ok(movements)
             }
 
+            async fn trace(
+                &self,
+                lot_id: &str,
+                direction: Direction,
+            ) -> Result<Option<Trace>, StoreError> {
+                let with = reach(direction);
+                let sql = format!(
+                    "{with} SELECT l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, \
+                     l.made_by, l.recalled_ms, l.created_ms, MIN(r.depth) AS depth \
+                     FROM reach r JOIN lots l ON l.id = r.id \
+                     GROUP BY l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, l.made_by, \
+                     l.recalled_ms, l.created_ms ORDER BY depth, l.id"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(lot_id)
+                    .bind(TRACE_DEPTH)
+                    .fetch_all(&self.pool)
+                    .await?;
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                let lots = rows.iter().map(Self::lot_of).collect::<Result<Vec<_>, _>>()?;
+                let steps = rows
+                    .iter()
+                    .map(|r| r.try_get::<i64, _>("depth"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let sql = format!(
+                    "{with} SELECT {MOVE_COLUMNS} FROM stock_movements \
+                     WHERE lot_id IN (SELECT id FROM reach) ORDER BY id"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(lot_id)
+                    .bind(TRACE_DEPTH)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut by_lot: std::collections::HashMap<String, Vec<Movement>> =
+                    std::collections::HashMap::new();
+                for row in &rows {
+                    let m = Self::movement_of(row)?;
+                    by_lot.entry(m.lot_id.clone()).or_default().push(m);
+                }
+                let movements = lots
+                    .iter()
+                    .flat_map(|l| by_lot.remove(&l.id).unwrap_or_default())
+                    .collect();
+                Ok(Some(Trace {
+                    lots,
+                    steps,
+                    movements,
+                }))
+            }
+
             async fn lot_movements(&self, lot_id: &str) -> Result<Vec<Movement>, StoreError> {
                 let sql = format!(
                     "SELECT {MOVE_COLUMNS} FROM stock_movements WHERE lot_id = $1 ORDER BY id"
@@ -866,24 +925,7 @@ macro_rules! ledger_impl {
                     .bind(lot_id)
                     .fetch_all(&self.pool)
                     .await?;
-                rows.iter()
-                    .map(|row| {
-                        let zone: String = row.try_get("zone")?;
-                        let kind: String = row.try_get("kind")?;
-                        Ok(Movement {
-                            id: row.try_get("id")?,
-                            lot_id: row.try_get("lot_id")?,
-                            shop_id: row.try_get("shop_id")?,
-                            zone: zone_of(&zone)?,
-                            kind: MoveKind::parse(&kind)
-                                .ok_or_else(|| corrupt("movement kind", &kind))?,
-                            units: row.try_get("units")?,
-                            reference: row.try_get("reference")?,
-                            actor: row.try_get("actor")?,
-                            at_ms: row.try_get("at_ms")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::movement_of).collect()
             }
         }
     };
@@ -898,6 +940,7 @@ crate::any_store::any_store! { Ledger {
     fn record(&self, moves: &[Movement]) -> Vec<i64>;
     fn balances(&self, shop_id: Option<&str>) -> Vec<Balance>;
     fn lot_movements(&self, lot_id: &str) -> Vec<Movement>;
+    fn trace(&self, lot_id: &str, direction: Direction) -> Option<Trace>;
     fn stock(&self, shop_id: Option<&str>) -> Vec<StockLot>;
     fn count(&self, shop_id: &str, counted: &[StockLot], actor: &str, at_ms: i64) -> Vec<Movement>;
     fn take_oldest_first(&self, take: &Take) -> Taken;
