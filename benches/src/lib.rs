@@ -5,6 +5,7 @@ mod bounds;
 pub mod clairvoyant;
 pub mod forecast;
 pub mod ingest;
+pub mod ledger;
 pub mod mdrp;
 pub mod procurement;
 pub mod replan;

@@ -132,6 +132,22 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         loads: usize,
     },
+    /// Stock ledger: a generated chain's lots traced both ways, exported as EPCIS and
+    /// recalled, on SQLite and (with --postgres) on PostgreSQL.
+    Ledger {
+        /// Stores of the generated chain (1 to 500).
+        #[arg(long, default_value_t = 50)]
+        stores: usize,
+        /// Days of history (10 to 365).
+        #[arg(long, default_value_t = 90)]
+        days: usize,
+        /// Times each trace is timed (1 to 1000).
+        #[arg(long, default_value_t = 40)]
+        runs: usize,
+        /// Also run on a fresh database on this PostgreSQL server.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// GPS ingest: fixes per second through the batch endpoint, OsmAnd reports per second
     /// with latency, and every acknowledged fix counted back from storage.
     Ingest {
@@ -242,6 +258,39 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
                 return Err(CliError::Usage("--jobs must be at least 1".to_string()));
             }
             mdrp(&dirs, json, jobs)
+        }
+        BenchCommand::Ledger {
+            stores,
+            days,
+            runs,
+            postgres,
+        } => {
+            if cfg!(debug_assertions) {
+                eprintln!("warning: a debug build; timings mean little (use cargo run --release)");
+            }
+            if !(1..=500).contains(&stores)
+                || !(10..=365).contains(&days)
+                || !(1..=1000).contains(&runs)
+            {
+                return Err(CliError::Usage(
+                    "--stores must be within 1..=500, --days within 10..=365 and --runs within 1..=1000"
+                        .to_string(),
+                ));
+            }
+            eprintln!(
+                "writing a chain of {stores} stores × {days} days into the ledger, then timing it"
+            );
+            let opts = freshroute_benches::ledger::LedgerOptions {
+                stores,
+                days,
+                runs,
+                postgres_url: postgres,
+            };
+            let table = freshroute_benches::ledger::run_ledger(&opts)
+                .map_err(|e| CliError::Usage(format!("the ledger benchmark failed: {e}")))?;
+            print_text(&table.to_string())?;
+            print_verdict(&table);
+            Ok(())
         }
         BenchCommand::Ingest {
             postgres,

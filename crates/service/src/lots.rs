@@ -120,12 +120,12 @@ pub struct TakenOff {
 pub struct ReachedOrder {
     /// The order.
     pub order_id: String,
-    /// The store.
+    /// The store it was sold from.
     pub store_id: String,
-    /// Who ordered it.
-    pub customer_name: String,
-    /// The order's status now.
-    pub status: String,
+    /// Who ordered it, while the order is still stored.
+    pub customer_name: Option<String>,
+    /// The order's status now, while it is still stored.
+    pub status: Option<String>,
 }
 
 /// What a recall did.
@@ -188,21 +188,27 @@ pub async fn recall_lot(
         }
         Err(e) => return Err(e.into()),
     };
-    let reached = store
+    let mut reached: Vec<(String, String)> = store
         .trace(id, Direction::Downstream)
         .await?
-        .map(|t| trace_export::view(&t, Direction::Downstream, zone).orders)
+        .map(|t| {
+            t.movements
+                .iter()
+                .filter_map(|m| Some((trace_export::order_of(m)?.to_string(), m.shop_id.clone())))
+                .collect()
+        })
         .unwrap_or_default();
+    reached.sort();
+    reached.dedup();
     let mut orders = Vec::with_capacity(reached.len());
-    for order_id in reached {
-        if let Some(o) = store.order(&order_id).await? {
-            orders.push(ReachedOrder {
-                order_id,
-                store_id: o.shop_id,
-                customer_name: o.customer_name,
-                status: o.status.to_string(),
-            });
-        }
+    for (order_id, store_id) in reached {
+        let stored = store.order(&order_id).await?;
+        orders.push(ReachedOrder {
+            customer_name: stored.as_ref().map(|o| o.customer_name.clone()),
+            status: stored.map(|o| o.status.to_string()),
+            order_id,
+            store_id,
+        });
     }
     tracing::warn!(
         lot = id,

@@ -239,7 +239,7 @@ pub enum Direction {
 }
 
 /// What a trace reaches from a lot.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trace {
     /// The lots, the one traced first, then by how many batches away they are.
     pub lots: Vec<Lot>,
