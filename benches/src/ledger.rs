@@ -95,6 +95,7 @@ fn lot(id: String, sku: &str, last_day: usize, made_by: Option<String>) -> Lot {
         made_by,
         recalled_ms: None,
         created_ms: FIRST_DAY_MS,
+        expires_ms: None,
     }
 }
 

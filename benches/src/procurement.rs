@@ -169,6 +169,7 @@ pub mod round {
                 skus,
                 suppliers: c.suppliers.clone(),
                 offers,
+                recipes: Vec::new(),
             },
             template,
         )

@@ -42,3 +42,7 @@ CREATE TABLE stock_shortfalls (
     at_ms      INTEGER NOT NULL
 );
 CREATE INDEX stock_shortfalls_by_reference ON stock_shortfalls (reference);
+
+-- Goods that keep hours rather than days (a strawberry cake made in the store) carry the
+-- instant they may no longer be sold; their last day still bounds them.
+ALTER TABLE lots ADD COLUMN expires_ms INTEGER;

@@ -370,6 +370,10 @@ async fn run(
         ));
     }
     tokio::spawn(freshroute_service::live::refresh_forever(state.clone()));
+    tokio::spawn(freshroute_service::stock_upkeep::expire_forever(
+        state.clone(),
+        Duration::from_secs(60),
+    ));
     tokio::spawn(freshroute_service::webhooks::deliver_forever(
         state.clone(),
         freshroute_service::webhooks::WebhookPolicy::default(),

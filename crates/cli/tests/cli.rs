@@ -632,6 +632,7 @@ async fn a_cream_lot_baked_into_cakes(db: &str) {
         made_by: made_by.map(str::to_string),
         recalled_ms: None,
         created_ms: 1,
+        expires_ms: None,
     };
     store
         .add_lot(&lot("CR-1", "CREAM-35", None))

@@ -101,6 +101,35 @@ pub struct Catalog {
     pub suppliers: Vec<Supplier>,
     /// Prices; an article may have more than one.
     pub offers: Vec<Offer>,
+    /// What the stores make themselves, and from what.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipes: Vec<Recipe>,
+}
+
+/// An article a store makes, in batches, from articles of the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// The article made: an id of its own, not an article bought.
+    pub id: String,
+    /// What it is.
+    pub name: String,
+    /// Where it is kept once made.
+    pub zone: Zone,
+    /// Hours a unit may be sold after its batch is made.
+    pub shelf_life_hours: i64,
+    /// Units one batch makes.
+    pub batch_units: i64,
+    /// What one batch uses.
+    pub ingredients: Vec<RecipeLine>,
+}
+
+/// An ingredient of a recipe.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecipeLine {
+    /// An article of the catalog.
+    pub sku: String,
+    /// Whole units one batch uses.
+    pub units: i64,
 }
 
 /// How an article sells, which [`crate::history`] draws sales from.
@@ -279,6 +308,49 @@ impl std::error::Error for CatalogError {}
 const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 impl Catalog {
+    /// Recipes make an article of their own, good for some hours, a batch of at least
+    /// one unit, from known articles in whole units.
+    fn validate_recipes(&self) -> Result<(), CatalogError> {
+        let err = |message: String| {
+            Err(CatalogError {
+                code: "bad_recipe",
+                message,
+            })
+        };
+        for (k, r) in self.recipes.iter().enumerate() {
+            let taken = self.skus.iter().any(|s| s.id == r.id)
+                || self.recipes[..k].iter().any(|o| o.id == r.id);
+            if r.id.is_empty() || taken {
+                return err(format!(
+                    "recipe {:?} is empty, given twice or an article bought",
+                    r.id
+                ));
+            }
+            if r.shelf_life_hours < 1 || r.batch_units < 1 || r.ingredients.is_empty() {
+                return err(format!(
+                    "recipe {} needs shelf_life_hours and batch_units of 1 or more and an ingredient",
+                    r.id
+                ));
+            }
+            if let Some(l) = r
+                .ingredients
+                .iter()
+                .find(|l| l.units < 1 || !self.skus.iter().any(|s| s.id == l.sku))
+            {
+                return err(format!(
+                    "recipe {} uses {} units of {:?}: an article of the catalog, 1 unit or more",
+                    r.id, l.units, l.sku
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The recipe that makes `id`.
+    pub fn recipe(&self, id: &str) -> Option<&Recipe> {
+        self.recipes.iter().find(|r| r.id == id)
+    }
+
     /// Checks a catalog read from outside: unique ids, positive shelf lives, volumes and
     /// case packs, suppliers with known delivery weekdays and sane terms, offers of known
     /// articles from known suppliers at a price ≥ 0. An article nobody offers is allowed
@@ -294,6 +366,7 @@ impl Catalog {
                 );
             }
         }
+        self.validate_recipes()?;
         for s in &self.skus {
             if s.shelf_life_days < 1 || s.unit_ml < 1 || s.case_pack < 1 || s.revenue_cents < 0 {
                 return err(
@@ -412,7 +485,39 @@ pub fn catalog() -> Catalog {
         skus,
         suppliers: suppliers(),
         offers,
+        recipes: recipes(),
     }
+}
+
+/// What the sample chain's dessert stores make: a strawberry cake good for three hours
+/// on the counter, and an ice-cream cake kept frozen for three days.
+fn recipes() -> Vec<Recipe> {
+    let line = |sku: &str, units| RecipeLine {
+        sku: sku.to_string(),
+        units,
+    };
+    vec![
+        Recipe {
+            id: "STRAWBERRY-CAKE".to_string(),
+            name: "Strawberry cream cake, slice".to_string(),
+            zone: Zone::Ambient,
+            shelf_life_hours: 3,
+            batch_units: 8,
+            ingredients: vec![
+                line("CREAM-35", 1),
+                line("STRAWBERRY", 2),
+                line("BUTTER", 1),
+            ],
+        },
+        Recipe {
+            id: "ICE-CREAM-CAKE".to_string(),
+            name: "Vanilla and berry ice-cream cake".to_string(),
+            zone: Zone::Frozen,
+            shelf_life_hours: 72,
+            batch_units: 2,
+            ingredients: vec![line("IC-VANILLA", 1), line("BERRIES-FROZEN", 1)],
+        },
+    ]
 }
 
 /// How each article of [`catalog`] sells, in the same order.
@@ -423,6 +528,22 @@ pub(crate) fn demand() -> impl Iterator<Item = Demand> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recipes_make_articles_of_their_own_from_known_articles() {
+        let c = catalog();
+        assert!(c.validate().is_ok());
+        assert_eq!(
+            c.recipe("STRAWBERRY-CAKE").map(|r| r.shelf_life_hours),
+            Some(3)
+        );
+        let mut bad = c.clone();
+        bad.recipes[0].ingredients[0].sku = "NOPE".to_string();
+        assert_eq!(bad.validate().map_err(|e| e.code), Err("bad_recipe"));
+        let mut bought = c.clone();
+        bought.recipes[0].id = "NATA".to_string();
+        assert_eq!(bought.validate().map_err(|e| e.code), Err("bad_recipe"));
+    }
 
     #[test]
     fn every_article_has_a_supplier_and_every_offer_a_known_supplier() {

@@ -19,8 +19,8 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{
     ApiError, assets, console, console_stops, courier_edits, courier_page, couriers, desk, fixes,
-    guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner, purchasing, sales,
-    shop_edits, shops, stock, stop_orders, streets, telemetry, tracking, vroom, webhooks,
+    guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner, production, purchasing,
+    sales, shop_edits, shops, stock, stop_orders, streets, telemetry, tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -135,9 +135,11 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(purchasing::confirm))
         .routes(routes!(purchasing::receive))
         .routes(routes!(stock::stock))
+        .routes(routes!(stock::expiring))
         .routes(routes!(stock::count))
         .routes(routes!(lots::trace))
         .routes(routes!(lots::recall))
+        .routes(routes!(production::make))
         .routes(routes!(sales::post))
         .split_for_parts()
 }

@@ -100,6 +100,11 @@ impl From<StoreError> for ApiError {
                     "lot {lot} was recalled: none of its units enters stock; set them aside and record them as waste"
                 ),
             ),
+            StoreError::Short { .. } => Self::new(
+                StatusCode::CONFLICT,
+                "not_enough_stock",
+                format!("{e}: nothing was made; receive or count it first"),
+            ),
             StoreError::NotEnough { .. } => Self::new(
                 StatusCode::CONFLICT,
                 "not_enough_stock",

@@ -142,6 +142,7 @@ fn opening_lots(
                     made_by: None,
                     recalled_ms: None,
                     created_ms: now_ms,
+                    expires_ms: None,
                 },
                 shop_id: shop.to_string(),
                 zone: crate::stock::storage_zone(sku.zone),

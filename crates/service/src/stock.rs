@@ -61,9 +61,7 @@ pub(crate) struct Articles<'a> {
 
 impl Articles<'_> {
     fn known(&self, sku: &str) -> bool {
-        let in_catalog = self
-            .data
-            .is_none_or(|d| d.catalog.skus.iter().any(|s| s.id == sku));
+        let in_catalog = self.data.is_none_or(|d| zone_of_article(d, sku).is_some());
         in_catalog && self.only.is_none_or(|only| only.iter().any(|s| s == sku))
     }
 
@@ -79,13 +77,20 @@ impl Articles<'_> {
 
     /// Where the catalog keeps the article.
     fn zone(&self, sku: &str) -> Option<StorageZone> {
-        self.data?
-            .catalog
-            .skus
-            .iter()
-            .find(|s| s.id == sku)
-            .map(|s| storage_zone(s.zone))
+        zone_of_article(self.data?, sku)
     }
+}
+
+/// Where the catalog keeps an article, bought or made in the store.
+pub(crate) fn zone_of_article(data: &ProcurementData, sku: &str) -> Option<StorageZone> {
+    let bought = data
+        .catalog
+        .skus
+        .iter()
+        .find(|s| s.id == sku)
+        .map(|s| s.zone);
+    let made = || data.catalog.recipe(sku).map(|r| r.zone);
+    bought.or_else(made).map(storage_zone)
 }
 
 /// The store's zone for an article the catalog keeps in `zone`.
@@ -285,6 +290,7 @@ pub(crate) fn lots_in(lots: &[LotIn], intake: &Intake) -> Result<Vec<StockLot>, 
                 made_by: None,
                 recalled_ms: None,
                 created_ms: intake.at_ms,
+                expires_ms: None,
             },
             shop_id: intake.shop_id.to_string(),
             zone,
@@ -319,6 +325,52 @@ pub(crate) async fn stock(
     caller.require(&STOCK_KEEPERS)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let lots = state.store.stock(q.store_id.as_deref()).await?;
+    Ok(Json(lot_list(&lots, state.time_zone)))
+}
+
+/// What a warning of expiry covers.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExpiringListing {
+    /// Hours from now (1 to 720) [default: 24].
+    within_hours: Option<i64>,
+    /// Only this store's lots.
+    store_id: Option<String>,
+}
+
+/// Lots on hand that expire within the hours asked (their last day, or for goods that
+/// keep hours their instant): sell, use or move them first. What has expired is moved
+/// to waste by the service as it runs.
+#[utoipa::path(get, path = "/v1/stock/expiring", tag = "procurement", params(ExpiringListing),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The lots that expire within the window", body = LotList),
+        (status = 400, description = "Hours out of range (`invalid_hours`)", body = ErrorBody),
+    ))]
+pub(crate) async fn expiring(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<ExpiringListing>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<LotList>, ApiError> {
+    caller.require(&STOCK_KEEPERS)?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
+    let hours = q.within_hours.unwrap_or(24);
+    if !(1..=720).contains(&hours) {
+        return Err(ApiError::bad_request(
+            "invalid_hours",
+            format!("within_hours {hours}: give 1 to 720"),
+        )
+        .at("within_hours"));
+    }
+    let by_ms = state.clock.now_ms() + hours * 3_600_000;
+    let by_day = state.time_zone.date_of(by_ms).to_string();
+    let lots: Vec<StockLot> = state
+        .store
+        .expiring(&by_day, by_ms)
+        .await?
+        .into_iter()
+        .filter(|l| q.store_id.as_deref().is_none_or(|s| s == l.shop_id))
+        .collect();
     Ok(Json(lot_list(&lots, state.time_zone)))
 }
 

@@ -10,7 +10,7 @@ use freshroute_store::{Ledger, MoveKind, Order, OrderStatus, SaleDay, Storage, S
 
 use crate::orders::stored_items;
 use crate::state::AppState;
-use crate::stock::storage_zone;
+use crate::stock::zone_of_article;
 
 /// Till days older than this many days before today are history being loaded, not
 /// today's stock leaving the shelf.
@@ -28,16 +28,14 @@ struct Sale<'a> {
     day: NaiveDate,
 }
 
-/// Takes what `sale` has not taken yet; an article the catalog does not stock (or no
-/// catalog) takes nothing. Returns the units short.
+/// Takes what `sale` has not taken yet; an article the catalog neither stocks nor
+/// makes (or no catalog) takes nothing. Returns the units short.
 async fn take(state: &AppState, sale: Sale<'_>, actor: &str) -> Result<i64, StoreError> {
-    let Some(zone) = state.procurement.as_deref().and_then(|d| {
-        d.catalog
-            .skus
-            .iter()
-            .find(|s| s.id == sale.sku)
-            .map(|s| storage_zone(s.zone))
-    }) else {
+    let Some(zone) = state
+        .procurement
+        .as_deref()
+        .and_then(|d| zone_of_article(d, sale.sku))
+    else {
         return Ok(0);
     };
     let wanted = sale.units - state.store.taken_for(&sale.reference, sale.sku).await?;

@@ -14,12 +14,11 @@ use axum::http::{Request, StatusCode};
 use common::{call, key, monaco, on_both};
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, router};
-use freshroute_store::{AnyStore, Ledger, Lot, MoveKind, Movement, Role, StorageZone};
+use freshroute_store::{AnyStore, Role};
 use serde_json::{Value, json};
 
 const STORE: &str = "mc-casino";
 const CREAM: &str = "CREAM-35:CR-1";
-const CAKE: &str = "CHEESECAKE:B-1";
 
 fn iso(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -75,14 +74,14 @@ async fn open_store(app: &Router, admin: &str) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
 
-/// A customer's cheesecake delivered.
+/// A customer's slice of strawberry cake delivered.
 async fn deliver_a_cake(app: &Router, admin: &str) {
     let now = freshroute_service::now_ms();
     let order = json!({
         "id": "o-1", "store_id": STORE,
         "customer": {"name": "Léa", "address": "Quai Antoine 1er, Monaco",
             "location": {"type": "Point", "coordinates": [7.4206, 43.7347]}},
-        "items": [{"sku": "CHEESECAKE", "quantity": 1, "class": "chilled"}],
+        "items": [{"sku": "STRAWBERRY-CAKE", "quantity": 1, "class": "chilled"}],
         "ready_at": iso(now), "promised_by": iso(now + 40 * 60_000)});
     let r = call(app, "POST", "/v1/orders", Some(admin), Some(order)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -101,42 +100,6 @@ async fn deliver_a_cake(app: &Router, admin: &str) {
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     }
-}
-
-/// Cream and strawberries into four cheesecakes (batch b-1), as production will record it.
-async fn bake(store: &AnyStore) {
-    store
-        .add_lot(&Lot {
-            id: CAKE.to_string(),
-            sku: "CHEESECAKE".to_string(),
-            lot_number: "B-1".to_string(),
-            expiry_date: "2099-01-02".to_string(),
-            po_id: None,
-            made_by: Some("b-1".to_string()),
-            recalled_ms: None,
-            created_ms: 1,
-        })
-        .await
-        .expect("the cake's lot");
-    let mv = |lot: &str, kind, units| Movement {
-        id: 0,
-        lot_id: lot.to_string(),
-        shop_id: STORE.to_string(),
-        zone: StorageZone::Chilled,
-        kind,
-        units,
-        reference: Some("b-1".to_string()),
-        actor: "kitchen".to_string(),
-        at_ms: freshroute_service::now_ms(),
-    };
-    store
-        .record(&[
-            mv(CREAM, MoveKind::Used, -2),
-            mv("STRAWBERRY:ST-1", MoveKind::Used, -1),
-            mv(CAKE, MoveKind::Made, 4),
-        ])
-        .await
-        .expect("baked");
 }
 
 fn ids(v: &Value, field: &str) -> Vec<String> {
@@ -165,16 +128,36 @@ async fn a_lot_is_traced_both_ways_exported_and_recalled_with_the_orders_it_reac
                 .await
                 .expect("state");
             state.procurement = Some(common::running::procurement_data());
-            let app = router(state);
+            let app = router(state.clone());
             let lot = |sku: &str, number: &str, units: i64| {
                 json!({"sku": sku, "lot_number": number, "expiry_date": "2099-01-01", "units": units})
             };
             // The store's stock, counted; a cake baked from it and sold to Léa.
             open_store(&app, &admin).await;
             let r = call(&app, "PUT", &format!("/v1/stock/{STORE}"), Some(&planner),
-                Some(json!({"lots": [lot("CREAM-35", "CR-1", 10), lot("STRAWBERRY", "ST-1", 6)]}))).await;
+                Some(json!({"lots": [lot("CREAM-35", "CR-1", 10), lot("STRAWBERRY", "ST-1", 6), lot("BUTTER", "BU-1", 4)]}))).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            bake(&store).await;
+            // A batch of strawberry cake: its ingredients taken oldest first, a lot of
+            // eight slices good for three hours.
+            let batches = format!("/v1/stores/{STORE}/batches");
+            let r = call(&app, "POST", &batches, Some(&planner), Some(json!({"recipe": "STRAWBERRY-CAKE"}))).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            let cake = r.body["lot_id"].as_str().expect("the cake's lot").to_string();
+            assert_eq!((r.body["units"].as_i64(), r.body["zone"].as_str()), (Some(8), Some("ambient")));
+            let used: Vec<(&str, i64)> = r.body["used"].as_array().expect("used").iter()
+                .map(|u| (u["lot_id"].as_str().unwrap_or(""), u["units"].as_i64().unwrap_or(0)))
+                .collect();
+            assert_eq!(used, [("CREAM-35:CR-1", 1), ("STRAWBERRY:ST-1", 2), ("BUTTER:BU-1", 1)]);
+            for (body, expected) in [
+                (json!({"recipe": "STRAWBERRY-CAKE", "batches": 5}), (StatusCode::CONFLICT, Some("not_enough_stock"))),
+                (json!({"recipe": "FLAN"}), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_recipe"))),
+                (json!({"recipe": "STRAWBERRY-CAKE", "batches": 0}), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_batches"))),
+            ] {
+                let r = call(&app, "POST", &batches, Some(&planner), Some(body)).await;
+                assert_eq!((r.status, r.body["code"].as_str()), expected, "{}", r.body);
+            }
+            let r = call(&app, "POST", "/v1/stores/nowhere/batches", Some(&planner), Some(json!({"recipe": "STRAWBERRY-CAKE"}))).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
             deliver_a_cake(&app, &admin).await;
             let on_hand = |body: &Value| -> Vec<(String, i64)> {
                 body["lots"].as_array().expect("lots").iter()
@@ -182,23 +165,24 @@ async fn a_lot_is_traced_both_ways_exported_and_recalled_with_the_orders_it_reac
                     .collect()
             };
             let r = call(&app, "GET", &format!("/v1/stock?store_id={STORE}"), Some(&planner), None).await;
+            let s = |id: &str, units: i64| (id.to_string(), units);
             assert_eq!(
                 on_hand(&r.body),
-                [(CAKE.to_string(), 3), (CREAM.to_string(), 8), ("STRAWBERRY:ST-1".to_string(), 5)],
-                "the delivery took its cake"
+                [s("BUTTER:BU-1", 3), s(CREAM, 9), s("STRAWBERRY:ST-1", 4), s(&cake, 7)],
+                "the batch used its ingredients, the delivery took a slice; the refused batch nothing"
             );
 
             // Downstream from the cream: the cake, its batch, the store, Léa's order.
             let r = call(&app, "GET", &format!("/v1/lots/{CREAM}/trace"), Some(&planner), None).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            assert_eq!(ids(&r.body, "lots"), [CREAM, CAKE]);
+            assert_eq!(ids(&r.body, "lots"), [CREAM, cake.as_str()]);
             assert_eq!(ids(&r.body, "orders"), ["o-1"]);
-            assert_eq!(ids(&r.body, "batches"), ["b-1"]);
+            assert_eq!(ids(&r.body, "batches").len(), 1);
             assert_eq!(ids(&r.body, "stores"), [STORE]);
             assert_eq!(r.body["movements"].as_array().map(Vec::len), Some(2 + 2));
             // Upstream from the cake: what it was made from.
-            let r = call(&app, "GET", &format!("/v1/lots/{CAKE}/trace?direction=upstream"), Some(&planner), None).await;
-            assert_eq!(ids(&r.body, "lots"), [CAKE, CREAM, "STRAWBERRY:ST-1"]);
+            let r = call(&app, "GET", &format!("/v1/lots/{cake}/trace?direction=upstream"), Some(&planner), None).await;
+            assert_eq!(ids(&r.body, "lots"), [cake.as_str(), "BUTTER:BU-1", CREAM, "STRAWBERRY:ST-1"]);
             assert_eq!(r.body["lots"][2]["steps"], json!(1));
 
             // As EPCIS 2.0: valid against GS1's schema, the batch one transformation.
@@ -233,24 +217,51 @@ async fn a_lot_is_traced_both_ways_exported_and_recalled_with_the_orders_it_reac
             // The recall: the cream and the cake off sale, Léa's order named.
             let r = call(&app, "POST", &format!("/v1/lots/{CREAM}/recall"), Some(&planner), None).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-            assert_eq!(ids(&r.body, "lots"), [CREAM, CAKE]);
+            assert_eq!(ids(&r.body, "lots"), [CREAM, cake.as_str()]);
             let off: Vec<(String, i64)> = r.body["taken_off"].as_array().expect("taken off").iter()
                 .map(|t| (t["lot_id"].as_str().expect("id").to_string(), t["units"].as_i64().expect("units")))
                 .collect();
-            assert_eq!(off, [(CREAM.to_string(), 8), (CAKE.to_string(), 3)]);
+            assert_eq!(off, [s(CREAM, 9), s(&cake, 7)]);
             assert_eq!(r.body["orders"][0]["customer_name"], json!("Léa"));
             let r = call(&app, "POST", &format!("/v1/lots/{CREAM}/recall"), Some(&planner), None).await;
             assert_eq!((r.status, r.body["code"].as_str()), (StatusCode::CONFLICT, Some("already_recalled")));
             let r = call(&app, "POST", "/v1/lots/NOPE:1/recall", Some(&planner), None).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND);
             let r = call(&app, "GET", &format!("/v1/stock?store_id={STORE}"), Some(&planner), None).await;
-            assert_eq!(on_hand(&r.body), [("STRAWBERRY:ST-1".to_string(), 5)]);
+            assert_eq!(on_hand(&r.body), [s("BUTTER:BU-1", 3), s("STRAWBERRY:ST-1", 4)]);
             // Its units are never counted back into stock.
             let r = call(&app, "PUT", &format!("/v1/stock/{STORE}"), Some(&planner),
                 Some(json!({"lots": [lot("CREAM-35", "CR-1", 2)]}))).await;
             assert_eq!((r.status, r.body["code"].as_str()), (StatusCode::CONFLICT, Some("recalled_lot")));
-            let r = call(&app, "GET", &format!("/v1/lots/{CAKE}/trace"), Some(&planner), None).await;
+            let r = call(&app, "GET", &format!("/v1/lots/{cake}/trace"), Some(&planner), None).await;
             assert!(r.body["lots"][0]["recalled_at"].is_string(), "{}", r.body);
+
+            // An ice-cream cake keeps three days: warned of within them, moved to waste
+            // once they are over.
+            let r = call(&app, "PUT", &format!("/v1/stock/{STORE}"), Some(&planner),
+                Some(json!({"lots": [lot("BUTTER", "BU-1", 3), lot("IC-VANILLA", "IV-1", 1), lot("BERRIES-FROZEN", "BF-1", 1)]}))).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let r = call(&app, "POST", &batches, Some(&planner), Some(json!({"recipe": "ICE-CREAM-CAKE"}))).await;
+            assert_eq!((r.status, r.body["zone"].as_str()), (StatusCode::CREATED, Some("frozen")), "{}", r.body);
+            let frozen_cake = r.body["lot_id"].as_str().expect("a lot").to_string();
+            let warned = |hours: i64| {
+                let app = app.clone();
+                let planner = planner.clone();
+                async move {
+                    let r = call(&app, "GET", &format!("/v1/stock/expiring?within_hours={hours}"), Some(&planner), None).await;
+                    r.body["lots"].as_array().map(|l| l.iter().filter_map(|l| l["lot_id"].as_str().map(str::to_string)).collect::<Vec<_>>())
+                }
+            };
+            assert_eq!(warned(24).await, Some(vec![]));
+            assert_eq!(warned(73).await, Some(vec![frozen_cake.clone()]));
+            let r = call(&app, "GET", "/v1/stock/expiring?within_hours=0", Some(&planner), None).await;
+            assert_eq!(r.body["code"], json!("invalid_hours"));
+            let mut later = state.clone();
+            later.clock = freshroute_service::Clock::manual(freshroute_service::now_ms() + 73 * 3_600_000);
+            let wasted = freshroute_service::stock_upkeep::expire_now(&later).await.expect("expired");
+            assert_eq!(wasted, 2);
+            let r = call(&app, "GET", &format!("/v1/stock?store_id={STORE}"), Some(&planner), None).await;
+            assert!(!on_hand(&r.body).iter().any(|(id, _)| *id == frozen_cake), "{}", r.body);
         }
     })
     .await;

@@ -25,6 +25,17 @@ pub enum StoreError {
         /// The movement's place in its batch, from 0.
         index: usize,
     },
+    /// A production batch's ingredient whose sellable lots hold too little: nothing of
+    /// the batch is stored.
+    #[error("{sku} at {place} is {units} units short")]
+    Short {
+        /// The ingredient.
+        sku: String,
+        /// The store and zone, `shop/zone`.
+        place: String,
+        /// Units missing.
+        units: i64,
+    },
     /// A value this storage will not write (a movement whose sign does not fit its kind).
     #[error("{0}")]
     Invalid(String),
@@ -54,7 +65,7 @@ impl StoreError {
             Self::UnsupportedUrl(_) => "unsupported_database_url",
             Self::Conflict(_) => "conflict",
             Self::MissingReference(_) => "missing_reference",
-            Self::NotEnough { .. } => "not_enough_stock",
+            Self::NotEnough { .. } | Self::Short { .. } => "not_enough_stock",
             Self::Invalid(_) => "invalid_value",
             Self::Recalled(_) => "recalled_lot",
             Self::Corrupt { .. } => "stored_value_invalid",

@@ -29,6 +29,9 @@ pub struct Lot {
     pub recalled_ms: Option<i64>,
     /// When the ledger first saw it.
     pub created_ms: i64,
+    /// The instant it may no longer be sold, for goods that keep hours rather than days
+    /// (a strawberry cake made in the store); its last day still bounds it.
+    pub expires_ms: Option<i64>,
 }
 
 impl Lot {
@@ -220,6 +223,40 @@ pub struct Taken {
     pub shortfall: i64,
 }
 
+/// An ingredient of a production batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingredient {
+    /// The article.
+    pub sku: String,
+    /// Where the store keeps it.
+    pub zone: StorageZone,
+    /// Whole units the batch uses, above 0.
+    pub units: i64,
+}
+
+/// A production batch: ingredients used, a lot made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// Its id: the reference of its movements, the made lot's `made_by`.
+    pub id: String,
+    /// The store.
+    pub shop_id: String,
+    /// The lot it makes (new).
+    pub made: Lot,
+    /// Where the made lot is kept.
+    pub zone: StorageZone,
+    /// Units made, above 0.
+    pub units: i64,
+    /// What it uses.
+    pub ingredients: Vec<Ingredient>,
+    /// The day: ingredient lots past their last day are not used.
+    pub today: String,
+    /// Who made it.
+    pub actor: String,
+    /// When.
+    pub at_ms: i64,
+}
+
 /// What a recall did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recall {
@@ -330,6 +367,32 @@ pub trait Ledger: Storage {
         at_ms: i64,
     ) -> impl Future<Output = Result<Option<Recall>, StoreError>> + Send;
 
+    /// Makes a production batch in one transaction: each ingredient taken from the
+    /// store's lots oldest first (as a sale is), the batch's lot added and its units
+    /// made; [`StoreError::Short`] (nothing stored) when an ingredient's sellable lots
+    /// hold too little. Returns the movements, the uses first.
+    fn produce(
+        &self,
+        batch: &Batch,
+    ) -> impl Future<Output = Result<Vec<Movement>, StoreError>> + Send;
+
+    /// Moves every unit of a lot past its last day (before `today`) or its instant
+    /// (`now_ms`) to waste, `wasted` with reference `expired`, in one transaction.
+    fn expire(
+        &self,
+        today: &str,
+        now_ms: i64,
+        actor: &str,
+    ) -> impl Future<Output = Result<Vec<Movement>, StoreError>> + Send;
+
+    /// Lots on hand whose last day is `by_day` or sooner, or whose instant is `by_ms` or
+    /// sooner: what will expire, to warn of.
+    fn expiring(
+        &self,
+        by_day: &str,
+        by_ms: i64,
+    ) -> impl Future<Output = Result<Vec<StockLot>, StoreError>> + Send;
+
     /// Units of `sku` taken for `reference` so far, the shortfalls included: what of a
     /// sale was served, so that a sale told again takes only what it adds.
     fn taken_for(
@@ -426,7 +489,7 @@ fn reach(direction: Direction) -> &'static str {
 }
 
 const LOT_COLUMNS: &str =
-    "id, sku, lot_number, expiry_date, po_id, made_by, recalled_ms, created_ms";
+    "id, sku, lot_number, expiry_date, po_id, made_by, recalled_ms, created_ms, expires_ms";
 const MOVE_COLUMNS: &str = "id, lot_id, shop_id, zone, kind, units, reference, actor, at_ms";
 
 /// Refuses a lot given with an article or last day other than the ledger's.
@@ -455,7 +518,125 @@ macro_rules! ledger_impl {
                     made_by: row.try_get("made_by")?,
                     recalled_ms: row.try_get("recalled_ms")?,
                     created_ms: row.try_get("created_ms")?,
+                    expires_ms: row.try_get("expires_ms")?,
                 })
+            }
+
+            /// Takes `t` in `tx`, its movements numbered from `first` in their batch; what
+            /// the lots lack is the shortfall, not recorded here.
+            async fn take_in(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                t: &Take,
+                first: usize,
+            ) -> Result<Taken, StoreError> {
+                if t.units <= 0 || !t.kind.allows(-1) || t.kind == MoveKind::Counted {
+                    return Err(StoreError::Invalid(format!(
+                        "a take is of units above 0 by a kind that moves stock out; not {} by {}",
+                        t.units,
+                        t.kind.as_str()
+                    )));
+                }
+                let rows = sqlx::query(
+                    "SELECT b.lot_id, b.units FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
+                     WHERE b.shop_id = $1 AND b.zone = $2 AND l.sku = $3 AND b.units > 0 \
+                     AND l.expiry_date >= $4 AND (l.expires_ms IS NULL OR l.expires_ms > $5) \
+                     AND l.recalled_ms IS NULL \
+                     ORDER BY l.expiry_date, COALESCE(l.expires_ms, 9223372036854775807), l.id",
+                )
+                .bind(&t.shop_id)
+                .bind(t.zone.as_str())
+                .bind(&t.sku)
+                .bind(&t.today)
+                .bind(t.at_ms)
+                .fetch_all(&mut **tx)
+                .await?;
+                let mut left = t.units;
+                let mut movements = Vec::new();
+                for row in &rows {
+                    if left == 0 {
+                        break;
+                    }
+                    let on_hand: i64 = row.try_get("units")?;
+                    let units = on_hand.min(left);
+                    left -= units;
+                    let mut m = Movement {
+                        id: 0,
+                        lot_id: row.try_get("lot_id")?,
+                        shop_id: t.shop_id.clone(),
+                        zone: t.zone,
+                        kind: t.kind,
+                        units: -units,
+                        reference: t.reference.clone(),
+                        actor: t.actor.clone(),
+                        at_ms: t.at_ms,
+                    };
+                    m.id = Self::append(tx, first + movements.len(), &m).await?;
+                    movements.push(m);
+                }
+                Ok(Taken {
+                    movements,
+                    shortfall: left,
+                })
+            }
+
+            /// Inserts a new lot in `tx`; [`StoreError::Conflict`] when its id, or its
+            /// article and number, is taken.
+            async fn insert_lot(tx: &mut sqlx::Transaction<'_, $db>, lot: &Lot) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO lots (id, sku, lot_number, expiry_date, po_id, made_by, \
+                     recalled_ms, created_ms, expires_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&lot.id)
+                .bind(&lot.sku)
+                .bind(&lot.lot_number)
+                .bind(&lot.expiry_date)
+                .bind(&lot.po_id)
+                .bind(&lot.made_by)
+                .bind(lot.recalled_ms)
+                .bind(lot.created_ms)
+                .bind(lot.expires_ms)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| {
+                    crate::backend::conflict(e, "a lot with this id, or this article and number")
+                })?;
+                Ok(())
+            }
+
+            /// Lots on hand of `shop_id` (or every store) whose lot meets `condition`
+            /// (on `$2` text and `$3` an integer), in the stock's order.
+            async fn stock_where(
+                &self,
+                shop_id: Option<&str>,
+                condition: &str,
+                text: &str,
+                number: i64,
+            ) -> Result<Vec<StockLot>, StoreError> {
+                let sql = format!(
+                    "SELECT l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, l.made_by, \
+                     l.recalled_ms, l.created_ms, l.expires_ms, b.shop_id, b.zone, b.units \
+                     FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
+                     WHERE b.units > 0 AND ($1 IS NULL OR b.shop_id = $1) AND {condition} \
+                     ORDER BY b.shop_id, l.sku, l.expiry_date, l.lot_number, b.zone"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(shop_id)
+                    .bind(text)
+                    .bind(number)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let zone: String = row.try_get("zone")?;
+                        Ok(StockLot {
+                            lot: Self::lot_of(row)?,
+                            shop_id: row.try_get("shop_id")?,
+                            zone: zone_of(&zone)?,
+                            units: row.try_get("units")?,
+                        })
+                    })
+                    .collect()
             }
 
             /// A movement's columns read back.
@@ -484,8 +665,8 @@ macro_rules! ledger_impl {
             ) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO lots (id, sku, lot_number, expiry_date, po_id, made_by, \
-                     recalled_ms, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                     ON CONFLICT DO NOTHING",
+                     recalled_ms, created_ms, expires_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
                 )
                 .bind(&lot.id)
                 .bind(&lot.sku)
@@ -495,6 +676,7 @@ macro_rules! ledger_impl {
                 .bind(&lot.made_by)
                 .bind(lot.recalled_ms)
                 .bind(lot.created_ms)
+                .bind(lot.expires_ms)
                 .execute(&mut **tx)
                 .await?;
                 let sql = format!("SELECT {LOT_COLUMNS} FROM lots WHERE id = $1");
@@ -573,23 +755,9 @@ macro_rules! ledger_impl {
 
         impl Ledger for $store {
             async fn add_lot(&self, lot: &Lot) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO lots (id, sku, lot_number, expiry_date, po_id, made_by, \
-                     recalled_ms, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(&lot.id)
-                .bind(&lot.sku)
-                .bind(&lot.lot_number)
-                .bind(&lot.expiry_date)
-                .bind(&lot.po_id)
-                .bind(&lot.made_by)
-                .bind(lot.recalled_ms)
-                .bind(lot.created_ms)
-                .execute(&self.pool)
-                .await
-                .map_err(|e| {
-                    crate::backend::conflict(e, "a lot with this id, or this article and number")
-                })?;
+                let mut tx = self.pool.begin().await?;
+                Self::insert_lot(&mut tx, lot).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -654,50 +822,9 @@ macro_rules! ledger_impl {
             }
 
             async fn take_oldest_first(&self, t: &Take) -> Result<Taken, StoreError> {
-                if t.units <= 0 || !t.kind.allows(-1) || t.kind == MoveKind::Counted {
-                    return Err(StoreError::Invalid(format!(
-                        "a take is of units above 0 by a kind that moves stock out; not {} by {}",
-                        t.units,
-                        t.kind.as_str()
-                    )));
-                }
                 let mut tx = self.pool.begin().await?;
-                let rows = sqlx::query(
-                    "SELECT b.lot_id, b.units FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
-                     WHERE b.shop_id = $1 AND b.zone = $2 AND l.sku = $3 AND b.units > 0 \
-                     AND l.expiry_date >= $4 AND l.recalled_ms IS NULL \
-                     ORDER BY l.expiry_date, l.id",
-                )
-                .bind(&t.shop_id)
-                .bind(t.zone.as_str())
-                .bind(&t.sku)
-                .bind(&t.today)
-                .fetch_all(&mut *tx)
-                .await?;
-                let mut left = t.units;
-                let mut movements = Vec::new();
-                for row in &rows {
-                    if left == 0 {
-                        break;
-                    }
-                    let on_hand: i64 = row.try_get("units")?;
-                    let units = on_hand.min(left);
-                    left -= units;
-                    let mut m = Movement {
-                        id: 0,
-                        lot_id: row.try_get("lot_id")?,
-                        shop_id: t.shop_id.clone(),
-                        zone: t.zone,
-                        kind: t.kind,
-                        units: -units,
-                        reference: t.reference.clone(),
-                        actor: t.actor.clone(),
-                        at_ms: t.at_ms,
-                    };
-                    m.id = Self::append(&mut tx, movements.len(), &m).await?;
-                    movements.push(m);
-                }
-                if left > 0 {
+                let taken = Self::take_in(&mut tx, t, 0).await?;
+                if taken.shortfall > 0 {
                     sqlx::query(
                         "INSERT INTO stock_shortfalls (shop_id, zone, sku, kind, units, \
                          reference, actor, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -706,7 +833,7 @@ macro_rules! ledger_impl {
                     .bind(t.zone.as_str())
                     .bind(&t.sku)
                     .bind(t.kind.as_str())
-                    .bind(left)
+                    .bind(taken.shortfall)
                     .bind(&t.reference)
                     .bind(&t.actor)
                     .bind(t.at_ms)
@@ -720,12 +847,95 @@ macro_rules! ledger_impl {
                     })?;
                 }
                 tx.commit().await?;
-                Ok(Taken {
-                    movements,
-                    shortfall: left,
-                })
+                Ok(taken)
             }
 
+            async fn produce(&self, batch: &Batch) -> Result<Vec<Movement>, StoreError> {
+                if batch.units <= 0 || batch.made.made_by.as_deref() != Some(batch.id.as_str()) {
+                    return Err(StoreError::Invalid(format!(
+                        "batch {} makes units above 0 of a lot it made; not {} of one made by {:?}",
+                        batch.id, batch.units, batch.made.made_by
+                    )));
+                }
+                let mut tx = self.pool.begin().await?;
+                let mut movements = Vec::new();
+                for i in &batch.ingredients {
+                    let take = Take {
+                        shop_id: batch.shop_id.clone(),
+                        zone: i.zone,
+                        sku: i.sku.clone(),
+                        units: i.units,
+                        kind: MoveKind::Used,
+                        today: batch.today.clone(),
+                        reference: Some(batch.id.clone()),
+                        actor: batch.actor.clone(),
+                        at_ms: batch.at_ms,
+                    };
+                    let taken = Self::take_in(&mut tx, &take, movements.len()).await?;
+                    if taken.shortfall > 0 {
+                        return Err(StoreError::Short {
+                            sku: i.sku.clone(),
+                            place: format!("{}/{}", batch.shop_id, i.zone.as_str()),
+                            units: taken.shortfall,
+                        });
+                    }
+                    movements.extend(taken.movements);
+                }
+                Self::insert_lot(&mut tx, &batch.made).await?;
+                let mut made = Movement {
+                    id: 0,
+                    lot_id: batch.made.id.clone(),
+                    shop_id: batch.shop_id.clone(),
+                    zone: batch.zone,
+                    kind: MoveKind::Made,
+                    units: batch.units,
+                    reference: Some(batch.id.clone()),
+                    actor: batch.actor.clone(),
+                    at_ms: batch.at_ms,
+                };
+                made.id = Self::append(&mut tx, movements.len(), &made).await?;
+                movements.push(made);
+                tx.commit().await?;
+                Ok(movements)
+            }
+
+            async fn expire(&self, today: &str, now_ms: i64, actor: &str) -> Result<Vec<Movement>, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let held = sqlx::query(
+                    "SELECT b.lot_id, b.shop_id, b.zone, b.units FROM stock_balances b \
+                     JOIN lots l ON l.id = b.lot_id WHERE b.units > 0 \
+                     AND (l.expiry_date < $1 OR l.expires_ms <= $2) \
+                     ORDER BY b.shop_id, b.zone, b.lot_id",
+                )
+                .bind(today)
+                .bind(now_ms)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut movements = Vec::with_capacity(held.len());
+                for row in &held {
+                    let zone: String = row.try_get("zone")?;
+                    let mut m = Movement {
+                        id: 0,
+                        lot_id: row.try_get("lot_id")?,
+                        shop_id: row.try_get("shop_id")?,
+                        zone: zone_of(&zone)?,
+                        kind: MoveKind::Wasted,
+                        units: -row.try_get::<i64, _>("units")?,
+                        reference: Some("expired".to_string()),
+                        actor: actor.to_string(),
+                        at_ms: now_ms,
+                    };
+                    m.id = Self::append(&mut tx, movements.len(), &m).await?;
+                    movements.push(m);
+                }
+                tx.commit().await?;
+                Ok(movements)
+            }
+
+            async fn expiring(&self, by_day: &str, by_ms: i64) -> Result<Vec<StockLot>, StoreError> {
+                let condition = "(l.expiry_date <= $2 OR l.expires_ms <= $3)";
+                self.stock_where(None, condition, by_day, by_ms).await
+            }
 
             async fn taken_for(&self, reference: &str, sku: &str) -> Result<i64, StoreError> {
                 let row = sqlx::query(
@@ -787,27 +997,8 @@ macro_rules! ledger_impl {
             }
 
             async fn stock(&self, shop_id: Option<&str>) -> Result<Vec<StockLot>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, l.made_by, \
-                     l.recalled_ms, l.created_ms, b.shop_id, b.zone, b.units \
-                     FROM stock_balances b JOIN lots l ON l.id = b.lot_id \
-                     WHERE b.units > 0 AND ($1 IS NULL OR b.shop_id = $1) \
-                     ORDER BY b.shop_id, l.sku, l.expiry_date, l.lot_number, b.zone",
-                )
-                .bind(shop_id)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        let zone: String = row.try_get("zone")?;
-                        Ok(StockLot {
-                            lot: Self::lot_of(row)?,
-                            shop_id: row.try_get("shop_id")?,
-                            zone: zone_of(&zone)?,
-                            units: row.try_get("units")?,
-                        })
-                    })
-                    .collect()
+                // Every lot: a condition that always holds, on the two values bound.
+                self.stock_where(shop_id, "($2 = $2 AND $3 = $3)", "", 0).await
             }
 
             async fn count(
@@ -873,10 +1064,10 @@ macro_rules! ledger_impl {
                 let with = reach(direction);
                 let sql = format!(
                     "{with} SELECT l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, \
-                     l.made_by, l.recalled_ms, l.created_ms, MIN(r.depth) AS depth \
+                     l.made_by, l.recalled_ms, l.created_ms, l.expires_ms, MIN(r.depth) AS depth \
                      FROM reach r JOIN lots l ON l.id = r.id \
                      GROUP BY l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, l.made_by, \
-                     l.recalled_ms, l.created_ms ORDER BY depth, l.id"
+                     l.recalled_ms, l.created_ms, l.expires_ms ORDER BY depth, l.id"
                 );
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(lot_id)
@@ -946,6 +1137,9 @@ crate::any_store::any_store! { Ledger {
     fn take_oldest_first(&self, take: &Take) -> Taken;
     fn recall(&self, lot_id: &str, actor: &str, at_ms: i64) -> Option<Recall>;
     fn taken_for(&self, reference: &str, sku: &str) -> i64;
+    fn produce(&self, batch: &Batch) -> Vec<Movement>;
+    fn expire(&self, today: &str, now_ms: i64, actor: &str) -> Vec<Movement>;
+    fn expiring(&self, by_day: &str, by_ms: i64) -> Vec<StockLot>;
     fn lots_made_by(&self, batch: &str) -> Vec<Lot>;
     fn lots_used_by(&self, batch: &str) -> Vec<Lot>;
 } }

@@ -3,11 +3,11 @@
 //! fresh database there, dropped at the end).
 
 use freshroute_store::{
-    AfterAttempt, AnyStore, ApiKey, Attempt, Balance, Coupon, Courier, Direction, FixRecord,
-    Ledger, Lot, MoveKind, Movement, Notice, NoticeKind, Order, OrderEvent, OrderStatus, Outbox,
-    PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus, ProcurementRound, PurchaseOrder,
-    Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop, SqliteStore, StockLot, StopOrder,
-    StopOrders, Storage, StorageZone, StoreModel, StoredReply, Take, Webhook,
+    AfterAttempt, AnyStore, ApiKey, Attempt, Balance, Batch, Coupon, Courier, Direction, FixRecord,
+    Ingredient, Ledger, Lot, MoveKind, Movement, Notice, NoticeKind, Order, OrderEvent,
+    OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus, ProcurementRound,
+    PurchaseOrder, Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop, SqliteStore,
+    StockLot, StopOrder, StopOrders, Storage, StorageZone, StoreModel, StoredReply, Take, Webhook,
 };
 use serde_json::json;
 
@@ -497,6 +497,7 @@ fn lot(shop_id: &str, number: &str, units: i64, po_id: Option<&str>) -> StockLot
             made_by: None,
             recalled_ms: None,
             created_ms: 50,
+            expires_ms: None,
         },
         shop_id: shop_id.to_string(),
         zone: StorageZone::Chilled,
@@ -891,6 +892,7 @@ async fn ledger(s: &impl Ledger) {
         made_by: None,
         recalled_ms: None,
         created_ms: 1_000,
+        expires_ms: None,
     };
     s.add_lot(&lot("L1", "gelato", "A1")).await.expect("add");
     s.add_lot(&lot("L2", "cream", "A1"))
@@ -1115,6 +1117,97 @@ async fn ledger(s: &impl Ledger) {
         })
         .await;
     assert_eq!(odd.expect_err("refused").code(), "invalid_value");
+
+    // A batch takes its ingredients oldest first and makes a lot that keeps hours; short
+    // of an ingredient, nothing of it is stored.
+    s.add_lot(&Lot {
+        expiry_date: "2026-12-30".to_string(),
+        ..lot("F1", "flour", "F-1")
+    })
+    .await
+    .expect("flour");
+    s.record(&[Movement {
+        zone: StorageZone::Ambient,
+        ..mv("F1", "s1", MoveKind::Received, 10)
+    }])
+    .await
+    .expect("flour in");
+    let cake_lot = Lot {
+        made_by: Some("b-9".to_string()),
+        expires_ms: Some(10_000),
+        ..lot("SC1", "strawberry-cake", "SC-1")
+    };
+    let batch = |flour: i64| Batch {
+        id: "b-9".to_string(),
+        shop_id: "s1".to_string(),
+        made: cake_lot.clone(),
+        zone: StorageZone::Chilled,
+        units: 6,
+        ingredients: vec![Ingredient {
+            sku: "flour".to_string(),
+            zone: StorageZone::Ambient,
+            units: flour,
+        }],
+        today: "2026-12-07".to_string(),
+        actor: "kitchen".to_string(),
+        at_ms: 5_000,
+    };
+    let short = s.produce(&batch(11)).await.expect_err("short of flour");
+    assert_eq!(short.code(), "not_enough_stock", "{short}");
+    assert_eq!(s.lot("SC1").await.expect("read"), None, "nothing half-made");
+    let made = s.produce(&batch(4)).await.expect("made");
+    let what: Vec<(MoveKind, &str, i64)> = made
+        .iter()
+        .map(|m| (m.kind, m.lot_id.as_str(), m.units))
+        .collect();
+    assert_eq!(
+        what,
+        [(MoveKind::Used, "F1", -4), (MoveKind::Made, "SC1", 6)]
+    );
+    assert_eq!(
+        s.lots_used_by("b-9").await.expect("read").len(),
+        1,
+        "the batch is traced through"
+    );
+    let cake_sale = |at_ms: i64| Take {
+        zone: StorageZone::Chilled,
+        sku: "strawberry-cake".to_string(),
+        units: 1,
+        at_ms,
+        ..sell(1)
+    };
+    let before = s.take_oldest_first(&cake_sale(9_999)).await.expect("sold");
+    assert_eq!(before.shortfall, 0, "sold before its hour");
+    let after = s
+        .take_oldest_first(&cake_sale(10_000))
+        .await
+        .expect("not sold");
+    assert_eq!(after.shortfall, 1, "never sold past its hour");
+    let soon: Vec<String> = s
+        .expiring("2026-12-06", 10_000)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|l| l.lot.id)
+        .collect();
+    assert_eq!(soon, ["SC1", "T-expired"]);
+    let wasted = s
+        .expire("2026-12-07", 10_000, "upkeep")
+        .await
+        .expect("expired");
+    let gone: Vec<(&str, i64)> = wasted
+        .iter()
+        .map(|m| (m.lot_id.as_str(), m.units))
+        .collect();
+    assert_eq!(gone, [("SC1", -5), ("T-expired", -5)]);
+    assert!(wasted.iter().all(|m| m.kind == MoveKind::Wasted));
+    assert_eq!(
+        s.expire("2026-12-07", 10_000, "upkeep")
+            .await
+            .expect("none")
+            .len(),
+        0
+    );
 
     // A recall of the milk marks it and what was made from it, and takes every unit of
     // them off sale, wherever it is; a second recall is refused, an unknown lot is none.
