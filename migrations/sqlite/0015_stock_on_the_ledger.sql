@@ -46,3 +46,8 @@ CREATE INDEX stock_shortfalls_by_reference ON stock_shortfalls (reference);
 -- Goods that keep hours rather than days (a strawberry cake made in the store) carry the
 -- instant they may no longer be sold; their last day still bounds them.
 ALTER TABLE lots ADD COLUMN expires_ms INTEGER;
+
+-- A trace follows production batches: from a lot to the batches that used it
+-- (downstream), from a batch to the lots it used (upstream); each step one index probe.
+CREATE INDEX stock_movements_used_by_lot ON stock_movements (lot_id, reference) WHERE kind = 'used';
+CREATE INDEX stock_movements_used_by_batch ON stock_movements (reference, lot_id) WHERE kind = 'used';

@@ -340,7 +340,8 @@ pub trait Ledger: Storage {
     /// The lots a lot leads to (`Downstream`: those made by the batches that used it,
     /// and on) or comes from (`Upstream`: those the batch that made it used, and back),
     /// the one traced first, then by how many batches away, with all their movements;
-    /// `None` when no lot has this id. Two queries, whatever the trace's size.
+    /// `None` when no lot has this id. One recursive query finds the lots, one query
+    /// per 500 of them reads their movements.
     fn trace(
         &self,
         lot_id: &str,
@@ -463,6 +464,9 @@ fn corrupt(what: &'static str, value: &str) -> StoreError {
 /// Most production steps a trace follows from its lot (no real recipe is this deep; a
 /// lot that would be made from itself cannot loop).
 const TRACE_DEPTH: i64 = 64;
+
+/// Lots whose movements one query reads.
+const TRACE_CHUNK: usize = 500;
 
 /// The lots a trace reaches, as `reach (id, depth)`, from lot `$1` at most `$2` batches away.
 fn reach(direction: Direction) -> &'static str {
@@ -1082,20 +1086,29 @@ macro_rules! ledger_impl {
                     .iter()
                     .map(|r| r.try_get::<i64, _>("depth"))
                     .collect::<Result<Vec<_>, _>>()?;
-                let sql = format!(
-                    "{with} SELECT {MOVE_COLUMNS} FROM stock_movements \
-                     WHERE lot_id IN (SELECT id FROM reach) ORDER BY id"
-                );
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(lot_id)
-                    .bind(TRACE_DEPTH)
-                    .fetch_all(&self.pool)
-                    .await?;
+                // Their movements by the ids just found, in chunks well within both
+                // backends' limits on bound values.
+                let mut rows = Vec::new();
+                for chunk in lots.chunks(TRACE_CHUNK) {
+                    let marks: Vec<String> = (1..=chunk.len()).map(|k| format!("${k}")).collect();
+                    let sql = format!(
+                        "SELECT {MOVE_COLUMNS} FROM stock_movements WHERE lot_id IN ({})",
+                        marks.join(", ")
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for l in chunk {
+                        q = q.bind(&l.id);
+                    }
+                    rows.extend(q.fetch_all(&self.pool).await?);
+                }
                 let mut by_lot: std::collections::HashMap<String, Vec<Movement>> =
                     std::collections::HashMap::new();
                 for row in &rows {
                     let m = Self::movement_of(row)?;
                     by_lot.entry(m.lot_id.clone()).or_default().push(m);
+                }
+                for moves in by_lot.values_mut() {
+                    moves.sort_unstable_by_key(|m| m.id);
                 }
                 let movements = lots
                     .iter()
