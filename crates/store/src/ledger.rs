@@ -340,8 +340,8 @@ pub trait Ledger: Storage {
     /// The lots a lot leads to (`Downstream`: those made by the batches that used it,
     /// and on) or comes from (`Upstream`: those the batch that made it used, and back),
     /// the one traced first, then by how many batches away, with all their movements;
-    /// `None` when no lot has this id. One recursive query finds the lots, one query
-    /// per 500 of them reads their movements.
+    /// `None` when no lot has this id. One recursive query finds the lots, one more
+    /// reads their movements.
     fn trace(
         &self,
         lot_id: &str,
@@ -465,9 +465,6 @@ fn corrupt(what: &'static str, value: &str) -> StoreError {
 /// lot that would be made from itself cannot loop).
 const TRACE_DEPTH: i64 = 64;
 
-/// Lots whose movements one query reads.
-const TRACE_CHUNK: usize = 500;
-
 /// The lots a trace reaches, as `reach (id, depth)`, from lot `$1` at most `$2` batches away.
 fn reach(direction: Direction) -> &'static str {
     match direction {
@@ -508,8 +505,9 @@ fn same_lot(given: &Lot, stored: &Lot) -> Result<(), StoreError> {
     }
 }
 
+/// `$ids_of_json`: the backend's query of the texts of the JSON array bound as `$1`.
 macro_rules! ledger_impl {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $ids_of_json:expr) => {
         impl $store {
             /// A lot's columns read back.
             fn lot_of(row: &<$db as sqlx::Database>::Row) -> Result<Lot, StoreError> {
@@ -1086,21 +1084,16 @@ macro_rules! ledger_impl {
                     .iter()
                     .map(|r| r.try_get::<i64, _>("depth"))
                     .collect::<Result<Vec<_>, _>>()?;
-                // Their movements by the ids just found, in chunks well within both
-                // backends' limits on bound values.
-                let mut rows = Vec::new();
-                for chunk in lots.chunks(TRACE_CHUNK) {
-                    let marks: Vec<String> = (1..=chunk.len()).map(|k| format!("${k}")).collect();
-                    let sql = format!(
-                        "SELECT {MOVE_COLUMNS} FROM stock_movements WHERE lot_id IN ({})",
-                        marks.join(", ")
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for l in chunk {
-                        q = q.bind(&l.id);
-                    }
-                    rows.extend(q.fetch_all(&self.pool).await?);
-                }
+                // Their movements, by the ids just found, given as one JSON array.
+                let ids: Vec<&str> = lots.iter().map(|l| l.id.as_str()).collect();
+                let sql = format!(
+                    "SELECT {MOVE_COLUMNS} FROM stock_movements WHERE lot_id IN ({})",
+                    $ids_of_json
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(serde_json::json!(ids).to_string())
+                    .fetch_all(&self.pool)
+                    .await?;
                 let mut by_lot: std::collections::HashMap<String, Vec<Movement>> =
                     std::collections::HashMap::new();
                 for row in &rows {
@@ -1135,8 +1128,12 @@ macro_rules! ledger_impl {
     };
 }
 
-ledger_impl!(SqliteStore, sqlx::Sqlite);
-ledger_impl!(PgStore, sqlx::Postgres);
+ledger_impl!(SqliteStore, sqlx::Sqlite, "SELECT value FROM json_each($1)");
+ledger_impl!(
+    PgStore,
+    sqlx::Postgres,
+    "SELECT jsonb_array_elements_text(CAST($1 AS jsonb))"
+);
 
 crate::any_store::any_store! { Ledger {
     fn add_lot(&self, lot: &Lot) -> ();

@@ -1,0 +1,293 @@
+//! Nothing lost: three stores' 90 days, drawn at random (seeded) through the ledger's
+//! own operations: receipts, sales taken oldest first, production batches (some short of
+//! an ingredient, refused whole), counts, damage, expiry and a recall. Every fifteen
+//! days, for every lot at every place, what came in less what went out is what the place
+//! holds (never below zero); and no unit of a lot was ever sold or used past its last
+//! day, its hour or its recall. On SQLite, and on PostgreSQL when
+//! `FRESHROUTE_TEST_POSTGRES_URL` names a server.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use freshroute_store::{
+    AnyStore, Batch, Ingredient, Ledger, Lot, MoveKind, Movement, PgStore, Shop, SqliteStore,
+    Storage, StorageZone, Take,
+};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+const DAY_MS: i64 = 86_400_000;
+/// 2026-09-01 00:00 UTC.
+const FIRST_MS: i64 = 1_788_220_800_000;
+const STORES: [&str; 3] = ["s1", "s2", "s3"];
+/// Articles: id, zone, days they keep.
+const ARTICLES: [(&str, StorageZone, i64); 4] = [
+    ("MILK", StorageZone::Chilled, 5),
+    ("CREAM", StorageZone::Chilled, 10),
+    ("GELATO", StorageZone::Frozen, 60),
+    ("CUPS", StorageZone::Ambient, 365),
+];
+
+fn date(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.date_naive().to_string())
+        .unwrap_or_default()
+}
+
+fn shop(id: &str) -> Shop {
+    Shop {
+        id: id.to_string(),
+        name: format!("Store {id}"),
+        address: "Rua de Santa Catarina 100, Porto".to_string(),
+        lat: 41.1496,
+        lon: -8.6066,
+        snapped: serde_json::json!({}),
+        opening_hours: serde_json::json!([]),
+        frozen_litres: 400,
+        chilled_litres: 900,
+        ambient_litres: 3_000,
+        created_ms: FIRST_MS,
+        time_zone: "UTC".to_string(),
+        retired_ms: None,
+    }
+}
+
+fn lot(
+    id: String,
+    sku: &str,
+    last_ms: i64,
+    made_by: Option<String>,
+    expires_ms: Option<i64>,
+) -> Lot {
+    Lot {
+        lot_number: id.clone(),
+        id,
+        sku: sku.to_string(),
+        expiry_date: date(last_ms),
+        po_id: None,
+        made_by,
+        recalled_ms: None,
+        created_ms: FIRST_MS,
+        expires_ms,
+    }
+}
+
+/// One seeded history, checked day by day.
+async fn days(store: &AnyStore, seed: u64) {
+    for s in STORES {
+        store.insert_shop(&shop(s)).await.expect("shop");
+    }
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut lots: BTreeSet<String> = BTreeSet::new();
+    for d in 0..90 {
+        let morning = FIRST_MS + d * DAY_MS + 8 * 3_600_000;
+        let today = date(morning);
+        let mut at = morning;
+        let mut tick = || {
+            at += 60_000;
+            at
+        };
+        for s in STORES {
+            // Receipts.
+            for (sku, zone, keeps) in ARTICLES {
+                if rng.random_bool(0.35) {
+                    let id = format!("{sku}:{s}-{d}");
+                    store
+                        .add_lot(&lot(id.clone(), sku, morning + keeps * DAY_MS, None, None))
+                        .await
+                        .expect("lot");
+                    let units = rng.random_range(1..=30);
+                    let m = movement(&id, s, zone, MoveKind::Received, units, tick());
+                    store.record(&[m]).await.expect("received");
+                    lots.insert(id);
+                }
+            }
+            // A batch of cakes that keep three hours, sometimes short of cream.
+            if rng.random_bool(0.4) {
+                let batch = format!("b-{s}-{d}");
+                let now = tick();
+                let cake = lot(
+                    format!("CAKE:{batch}"),
+                    "CAKE",
+                    now,
+                    Some(batch.clone()),
+                    Some(now + 3 * 3_600_000),
+                );
+                let before = store.balances(Some(s)).await.expect("read");
+                let made = store
+                    .produce(&Batch {
+                        id: batch,
+                        shop_id: s.to_string(),
+                        made: cake.clone(),
+                        zone: StorageZone::Chilled,
+                        units: 6,
+                        ingredients: vec![
+                            Ingredient {
+                                sku: "CREAM".into(),
+                                zone: StorageZone::Chilled,
+                                units: rng.random_range(1..=12),
+                            },
+                            Ingredient {
+                                sku: "MILK".into(),
+                                zone: StorageZone::Chilled,
+                                units: 1,
+                            },
+                        ],
+                        today: today.clone(),
+                        actor: "kitchen".into(),
+                        at_ms: now,
+                    })
+                    .await;
+                match made {
+                    Ok(_) => {
+                        lots.insert(cake.id);
+                    }
+                    Err(e) => {
+                        assert_eq!(e.code(), "not_enough_stock", "{e}");
+                        assert_eq!(
+                            store.balances(Some(s)).await.expect("read"),
+                            before,
+                            "a refused batch stores nothing"
+                        );
+                    }
+                }
+            }
+            // Sales, through the day.
+            for (sku, zone, _) in ARTICLES.iter().chain(&[("CAKE", StorageZone::Chilled, 0)]) {
+                let units = rng.random_range(1..=12);
+                store
+                    .take_oldest_first(&Take {
+                        shop_id: s.to_string(),
+                        zone: *zone,
+                        sku: sku.to_string(),
+                        units,
+                        kind: MoveKind::Sold,
+                        today: today.clone(),
+                        reference: Some(format!("till:{s}:{today}")),
+                        actor: "till".into(),
+                        at_ms: tick(),
+                    })
+                    .await
+                    .expect("sold");
+            }
+            // Now and then a count a unit off, or a damaged unit thrown away.
+            if rng.random_bool(0.05) {
+                let mut counted = store.stock(Some(s)).await.expect("stock");
+                for l in &mut counted {
+                    l.units = (l.units + rng.random_range(-1..=1)).max(0);
+                }
+                store
+                    .count(s, &counted, "count", tick())
+                    .await
+                    .expect("count");
+            }
+            if rng.random_bool(0.1) {
+                if let Some(b) = store.balances(Some(s)).await.expect("read").first() {
+                    let m = movement(&b.lot_id, s, b.zone, MoveKind::Wasted, -1, tick());
+                    store.record(&[m]).await.expect("damaged");
+                }
+            }
+        }
+        // A cream lot recalled mid-history, with the cakes made from it.
+        if d == 45 {
+            let cream = lots
+                .iter()
+                .find(|l| l.starts_with("CREAM:"))
+                .cloned()
+                .expect("a cream lot");
+            store
+                .recall(&cream, "qa", tick())
+                .await
+                .expect("recall")
+                .expect("a lot");
+        }
+        let night = FIRST_MS + (d + 1) * DAY_MS;
+        store
+            .expire(&date(night), night, "expiry")
+            .await
+            .expect("expired");
+        if d % 15 == 14 {
+            check(store, &lots).await;
+        }
+    }
+}
+
+fn movement(
+    lot: &str,
+    shop: &str,
+    zone: StorageZone,
+    kind: MoveKind,
+    units: i64,
+    at_ms: i64,
+) -> Movement {
+    Movement {
+        id: 0,
+        lot_id: lot.to_string(),
+        shop_id: shop.to_string(),
+        zone,
+        kind,
+        units,
+        reference: None,
+        actor: "test".into(),
+        at_ms,
+    }
+}
+
+/// Every lot's movements add up to its balances; none sold or used when it could not be.
+async fn check(store: &AnyStore, lots: &BTreeSet<String>) {
+    let mut held: BTreeMap<(String, String, StorageZone), i64> = BTreeMap::new();
+    for b in store.balances(None).await.expect("balances") {
+        assert!(b.units > 0, "a listed balance holds units: {b:?}");
+        held.insert((b.lot_id, b.shop_id, b.zone), b.units);
+    }
+    let mut summed: BTreeMap<(String, String, StorageZone), i64> = BTreeMap::new();
+    for id in lots {
+        let l = store.lot(id).await.expect("read").expect("a lot");
+        for m in store.lot_movements(id).await.expect("movements") {
+            *summed
+                .entry((m.lot_id.clone(), m.shop_id.clone(), m.zone))
+                .or_default() += m.units;
+            if matches!(m.kind, MoveKind::Sold | MoveKind::Used) {
+                assert!(
+                    date(m.at_ms) <= l.expiry_date,
+                    "{m:?} past its last day {}",
+                    l.expiry_date
+                );
+                assert!(
+                    l.expires_ms.is_none_or(|e| m.at_ms < e),
+                    "{m:?} past its hour"
+                );
+                assert!(
+                    l.recalled_ms.is_none_or(|r| m.at_ms <= r),
+                    "{m:?} after its recall"
+                );
+            }
+        }
+    }
+    summed.retain(|_, units| {
+        assert!(*units >= 0, "a place below zero");
+        *units != 0
+    });
+    assert_eq!(summed, held, "movements and balances disagree");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ninety_days_lose_nothing_and_sell_nothing_they_should_not() {
+    for seed in [1, 2] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("days.db");
+        let sqlite = SqliteStore::open(path.to_str().expect("utf-8"))
+            .await
+            .expect("open");
+        days(&sqlite.into(), seed).await;
+    }
+    let Ok(url) = std::env::var("FRESHROUTE_TEST_POSTGRES_URL") else {
+        eprintln!("FRESHROUTE_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let db = freshroute_store::testing::TempPgDatabase::create(&url)
+        .await
+        .expect("database");
+    let pg = PgStore::connect(db.url()).await.expect("connect");
+    days(&pg.into(), 3).await;
+    db.drop_now().await.expect("drop");
+}
