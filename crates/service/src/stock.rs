@@ -402,11 +402,7 @@ pub(crate) async fn count(
     caller.require(&STOCK_KEEPERS)?;
     let Json(c) = body?;
     if state.store.shop(&store_id).await?.is_none() {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_store",
-            format!("no store {store_id:?}"),
-        ));
+        return Err(crate::shops::unknown_shop(&store_id));
     }
     let data = state.procurement.clone();
     let now = state.clock.now_ms();

@@ -581,14 +581,20 @@ macro_rules! ledger_impl {
                 })
             }
 
-            /// Inserts a new lot in `tx`; [`StoreError::Conflict`] when its id, or its
-            /// article and number, is taken.
-            async fn insert_lot(tx: &mut sqlx::Transaction<'_, $db>, lot: &Lot) -> Result<(), StoreError> {
-                sqlx::query(
+            /// Inserts a lot in `tx`, `then` the statement's ending (`ON CONFLICT DO
+            /// NOTHING` to keep a lot already there); [`StoreError::Conflict`] when its
+            /// id, or its article and number, is taken.
+            async fn insert_lot(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                lot: &Lot,
+                then: &str,
+            ) -> Result<(), StoreError> {
+                let sql = format!(
                     "INSERT INTO lots (id, sku, lot_number, expiry_date, po_id, made_by, \
                      recalled_ms, created_ms, expires_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) {then}"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(&lot.id)
                 .bind(&lot.sku)
                 .bind(&lot.lot_number)
@@ -665,22 +671,7 @@ macro_rules! ledger_impl {
                 lot: &Lot,
                 to_stock: bool,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO lots (id, sku, lot_number, expiry_date, po_id, made_by, \
-                     recalled_ms, created_ms, expires_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-                )
-                .bind(&lot.id)
-                .bind(&lot.sku)
-                .bind(&lot.lot_number)
-                .bind(&lot.expiry_date)
-                .bind(&lot.po_id)
-                .bind(&lot.made_by)
-                .bind(lot.recalled_ms)
-                .bind(lot.created_ms)
-                .bind(lot.expires_ms)
-                .execute(&mut **tx)
-                .await?;
+                Self::insert_lot(tx, lot, "ON CONFLICT DO NOTHING").await?;
                 let sql = format!("SELECT {LOT_COLUMNS} FROM lots WHERE id = $1");
                 let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(&lot.id)
@@ -758,7 +749,7 @@ macro_rules! ledger_impl {
         impl Ledger for $store {
             async fn add_lot(&self, lot: &Lot) -> Result<(), StoreError> {
                 let mut tx = self.pool.begin().await?;
-                Self::insert_lot(&mut tx, lot).await?;
+                Self::insert_lot(&mut tx, lot, "").await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -883,7 +874,7 @@ macro_rules! ledger_impl {
                     }
                     movements.extend(taken.movements);
                 }
-                Self::insert_lot(&mut tx, &batch.made).await?;
+                Self::insert_lot(&mut tx, &batch.made, "").await?;
                 let mut made = Movement {
                     id: 0,
                     lot_id: batch.made.id.clone(),

@@ -180,11 +180,12 @@ async fn days(store: &AnyStore, seed: u64) {
                     .await
                     .expect("count");
             }
-            if rng.random_bool(0.1) {
-                if let Some(b) = store.balances(Some(s)).await.expect("read").first() {
-                    let m = movement(&b.lot_id, s, b.zone, MoveKind::Wasted, -1, tick());
-                    store.record(&[m]).await.expect("damaged");
-                }
+            let damaged = rng.random_bool(0.1);
+            if let Some(b) = store.balances(Some(s)).await.expect("read").first()
+                && damaged
+            {
+                let m = movement(&b.lot_id, s, b.zone, MoveKind::Wasted, -1, tick());
+                store.record(&[m]).await.expect("damaged");
             }
         }
         // A cream lot recalled mid-history, with the cakes made from it.
