@@ -67,21 +67,7 @@ fn date(d: usize) -> String {
 }
 
 fn shop(k: usize) -> Shop {
-    Shop {
-        id: format!("s{k:02}"),
-        name: format!("Store {k}"),
-        address: format!("Rua {k}, Porto"),
-        lat: 41.15 + k as f64 * 0.001,
-        lon: -8.61,
-        snapped: serde_json::json!({}),
-        opening_hours: serde_json::json!([]),
-        frozen_litres: 300,
-        chilled_litres: 600,
-        ambient_litres: 2_000,
-        created_ms: FIRST_DAY_MS,
-        time_zone: "Europe/Lisbon".to_string(),
-        retired_ms: None,
-    }
+    freshroute_store::testing::porto_store(&format!("s{k:02}"), FIRST_DAY_MS)
 }
 
 fn lot(id: String, sku: &str, last_day: usize, made_by: Option<String>) -> Lot {

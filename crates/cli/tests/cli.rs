@@ -601,26 +601,10 @@ fn a_planning_round_from_the_shell_stores_proposals_with_progress() {
 
 /// A lot of cream in a store's fridge, two of its units used in a batch of cakes.
 async fn a_cream_lot_baked_into_cakes(db: &str) {
-    use freshroute_store::{
-        Ledger, Lot, MoveKind, Movement, Shop, SqliteStore, Storage, StorageZone,
-    };
+    use freshroute_store::{Ledger, Lot, MoveKind, Movement, SqliteStore, Storage, StorageZone};
     let store = SqliteStore::open(db).await.expect("open");
     store
-        .insert_shop(&Shop {
-            id: "s1".to_string(),
-            name: "Aliados".to_string(),
-            address: "Avenida dos Aliados 1, Porto".to_string(),
-            lat: 41.1496,
-            lon: -8.6109,
-            snapped: serde_json::json!({}),
-            opening_hours: serde_json::json!([]),
-            frozen_litres: 100,
-            chilled_litres: 100,
-            ambient_litres: 100,
-            created_ms: 1,
-            time_zone: "Europe/Lisbon".to_string(),
-            retired_ms: None,
-        })
+        .insert_shop(&freshroute_store::testing::porto_store("s1", 1))
         .await
         .expect("shop");
     let lot = |id: &str, sku: &str, made_by: Option<&str>| Lot {

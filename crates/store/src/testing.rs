@@ -1,9 +1,30 @@
-//! Test support: a throwaway PostgreSQL database per test run.
+//! Test support: a throwaway PostgreSQL database per test run, and a store to put
+//! stock in.
 
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
-use crate::StoreError;
+use crate::{Shop, StoreError};
+
+/// A store in Porto with a fridge, a freezer and shelves, open always, created at
+/// `created_ms`: what tests and benchmarks of stock put lots in.
+pub fn porto_store(id: &str, created_ms: i64) -> Shop {
+    Shop {
+        id: id.to_string(),
+        name: format!("Store {id}"),
+        address: "Rua de Santa Catarina 100, Porto".to_string(),
+        lat: 41.1496,
+        lon: -8.6066,
+        snapped: serde_json::json!({}),
+        opening_hours: serde_json::json!([]),
+        frozen_litres: 300,
+        chilled_litres: 600,
+        ambient_litres: 2_000,
+        created_ms,
+        time_zone: "Europe/Lisbon".to_string(),
+        retired_ms: None,
+    }
+}
 
 /// A database created for one run on the server a URL names, dropped by [`drop_now`](Self::drop_now).
 #[derive(Debug)]

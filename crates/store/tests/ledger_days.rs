@@ -8,9 +8,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use freshroute_store::testing::porto_store;
 use freshroute_store::{
-    AnyStore, Batch, Ingredient, Ledger, Lot, MoveKind, Movement, PgStore, Shop, SqliteStore,
-    Storage, StorageZone, Take,
+    AnyStore, Batch, Ingredient, Ledger, Lot, MoveKind, Movement, PgStore, SqliteStore, Storage,
+    StorageZone, Take,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -31,24 +32,6 @@ fn date(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.date_naive().to_string())
         .unwrap_or_default()
-}
-
-fn shop(id: &str) -> Shop {
-    Shop {
-        id: id.to_string(),
-        name: format!("Store {id}"),
-        address: "Rua de Santa Catarina 100, Porto".to_string(),
-        lat: 41.1496,
-        lon: -8.6066,
-        snapped: serde_json::json!({}),
-        opening_hours: serde_json::json!([]),
-        frozen_litres: 400,
-        chilled_litres: 900,
-        ambient_litres: 3_000,
-        created_ms: FIRST_MS,
-        time_zone: "UTC".to_string(),
-        retired_ms: None,
-    }
 }
 
 fn lot(
@@ -74,7 +57,10 @@ fn lot(
 /// One seeded history, checked day by day.
 async fn days(store: &AnyStore, seed: u64) {
     for s in STORES {
-        store.insert_shop(&shop(s)).await.expect("shop");
+        store
+            .insert_shop(&porto_store(s, FIRST_MS))
+            .await
+            .expect("shop");
     }
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut lots: BTreeSet<String> = BTreeSet::new();
