@@ -145,9 +145,10 @@ pub struct RecallView {
     pub orders: Vec<ReachedOrder>,
 }
 
-/// Recalls a lot: it and every lot made from it are marked recalled and every unit of
-/// them, wherever it is, is taken off sale in one transaction; none is sold, counted or
-/// received again. Answers the customers' orders they reached.
+/// Recalls a lot: it and every lot made from it are marked recalled, every unit of
+/// them, wherever it is, is taken off sale, and every stored customer's order they
+/// reached gets a `recalled` notice for the webhooks, in one transaction; none is sold,
+/// counted or received again. Answers the customers' orders they reached.
 #[utoipa::path(post, path = "/v1/lots/{id}/recall", tag = "procurement",
     params(("id" = String, Path, description = "The lot (`SKU:LOT` for a supplier's)")),
     security(("api_key" = [])),
@@ -164,6 +165,8 @@ pub(crate) async fn recall(
     caller.require(&STOCK_KEEPERS)?;
     let now = state.clock.now_ms();
     let done = recall_lot(&state.store, state.time_zone, now, &id, &caller.by_key()).await?;
+    // Each stored order reached has a `recalled` notice waiting for the webhooks.
+    state.outbox_wake.notify_one();
     Ok(Json(done))
 }
 
@@ -188,26 +191,18 @@ pub async fn recall_lot(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut reached: Vec<(String, String)> = store
-        .trace(id, Direction::Downstream)
-        .await?
-        .map(|t| {
-            t.movements
-                .iter()
-                .filter_map(|m| Some((trace_export::order_of(m)?.to_string(), m.shop_id.clone())))
-                .collect()
-        })
-        .unwrap_or_default();
-    reached.sort();
-    reached.dedup();
-    let mut orders = Vec::with_capacity(reached.len());
-    for (order_id, store_id) in reached {
-        let stored = store.order(&order_id).await?;
+    let mut orders = Vec::with_capacity(done.orders.len());
+    for (order_id, store_id) in &done.orders {
+        let stored = if done.told.contains(order_id) {
+            store.order(order_id).await?
+        } else {
+            None
+        };
         orders.push(ReachedOrder {
             customer_name: stored.as_ref().map(|o| o.customer_name.clone()),
             status: stored.map(|o| o.status.to_string()),
-            order_id,
-            store_id,
+            order_id: order_id.clone(),
+            store_id: store_id.clone(),
         });
     }
     tracing::warn!(

@@ -6,7 +6,9 @@
 //! after a crash never takes twice.
 
 use chrono::{Duration, NaiveDate};
-use freshroute_store::{Ledger, MoveKind, Order, OrderStatus, SaleDay, Storage, StoreError, Take};
+use freshroute_store::{
+    Ledger, MoveKind, ORDER_REFERENCE, Order, OrderStatus, SaleDay, Storage, StoreError, Take,
+};
 
 use crate::orders::stored_items;
 use crate::state::AppState;
@@ -69,7 +71,7 @@ pub(crate) async fn order_delivered(state: &AppState, order: &Order) -> Result<(
                 shop_id: &order.shop_id,
                 sku: item.sku(),
                 units: item.quantity(),
-                reference: format!("order:{}", order.id),
+                reference: format!("{ORDER_REFERENCE}{}", order.id),
                 day,
             },
             "delivery",

@@ -120,11 +120,6 @@ pub fn direction_name(d: Direction) -> &'static str {
     }
 }
 
-/// The order a `sold` movement's reference names, if it names one.
-pub fn order_of(m: &Movement) -> Option<&str> {
-    m.reference.as_deref()?.strip_prefix("order:")
-}
-
 fn movement_view(m: &Movement, zone: Zone) -> MovementView {
     MovementView {
         id: m.id,
@@ -185,7 +180,7 @@ pub fn view(trace: &Trace, direction: Direction, zone: Zone) -> TraceView {
                 .then(|| m.reference.clone())
                 .flatten()
         }),
-        orders: set(&|m| order_of(m).map(str::to_string)),
+        orders: set(&|m| m.order().map(str::to_string)),
     }
 }
 
@@ -229,7 +224,7 @@ fn vocabulary(kind: MoveKind) -> (&'static str, &'static str, &'static str) {
 /// The business transaction a movement's reference names.
 fn transaction(m: &Movement) -> Option<Value> {
     let r = m.reference.as_deref()?;
-    Some(match (m.kind, order_of(m)) {
+    Some(match (m.kind, m.order()) {
         (_, Some(order)) => {
             json!({"bizTransaction": format!("urn:freshroute:order:{}", uri_part(order))})
         }

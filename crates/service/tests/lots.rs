@@ -14,7 +14,7 @@ use axum::http::{Request, StatusCode};
 use common::{call, key, monaco, on_both};
 use freshroute_service::rules::FixRules;
 use freshroute_service::{AppState, RateLimit, router};
-use freshroute_store::{AnyStore, Role};
+use freshroute_store::{AnyStore, NoticeKind, Outbox, Role};
 use serde_json::{Value, json};
 
 const STORE: &str = "mc-casino";
@@ -223,6 +223,8 @@ async fn a_lot_is_traced_both_ways_exported_and_recalled_with_the_orders_it_reac
                 .collect();
             assert_eq!(off, [s(CREAM, 9), s(&cake, 7)]);
             assert_eq!(r.body["orders"][0]["customer_name"], json!("Léa"));
+            let told = store.notices("o-1").await.expect("notices");
+            assert_eq!(told.last().map(|n| n.kind), Some(NoticeKind::Recalled), "Léa's order is told, for the webhooks");
             let r = call(&app, "POST", &format!("/v1/lots/{CREAM}/recall"), Some(&planner), None).await;
             assert_eq!((r.status, r.body["code"].as_str()), (StatusCode::CONFLICT, Some("already_recalled")));
             let r = call(&app, "POST", "/v1/lots/NOPE:1/recall", Some(&planner), None).await;

@@ -8,7 +8,7 @@ use std::future::Future;
 
 use sqlx::Row;
 
-use crate::{PgStore, SqliteStore, Storage, StoreError};
+use crate::{Notice, NoticeKind, PgStore, SqliteStore, Storage, StoreError};
 
 /// An article's batch: from a supplier (its lot number on the case) or made in a store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,6 +264,21 @@ pub struct Recall {
     pub lots: Vec<String>,
     /// The units taken off sale, a `recalled` movement per lot and place that held any.
     pub movements: Vec<Movement>,
+    /// The customers' orders any of them was sold to, with the store that sold it, by id.
+    pub orders: Vec<(String, String)>,
+    /// Those still stored, each told by a `recalled` notice (sent to the webhooks that
+    /// want it) in the recall's transaction.
+    pub told: Vec<String>,
+}
+
+/// How a movement's reference names a customer's order: `order:ID`.
+pub const ORDER_REFERENCE: &str = "order:";
+
+impl Movement {
+    /// The customer's order the movement's reference names, if it names one.
+    pub fn order(&self) -> Option<&str> {
+        self.reference.as_deref()?.strip_prefix(ORDER_REFERENCE)
+    }
 }
 
 /// Which way a trace goes from its lot.
@@ -358,7 +373,8 @@ pub trait Ledger: Storage {
     ) -> impl Future<Output = Result<Taken, StoreError>> + Send;
 
     /// Recalls a lot and every lot made from it (its downstream trace): each marked
-    /// recalled and every unit of them, wherever it is, taken off sale, in one
+    /// recalled, every unit of them, wherever it is, taken off sale, and every stored
+    /// customer's order they were sold to told by a `recalled` notice, in one
     /// transaction. `None` when no lot has this id; [`StoreError::Conflict`] when it
     /// was recalled already.
     fn recall(
@@ -647,6 +663,37 @@ macro_rules! ledger_impl {
                     .collect()
             }
 
+            /// Tells each of `orders` still stored that `lot_id` was recalled: a
+            /// `recalled` notice and its deliveries, in `tx`. Returns the orders told.
+            async fn tell_recall(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                lot_id: &str,
+                orders: &[(String, String)],
+                at_ms: i64,
+            ) -> Result<Vec<String>, StoreError> {
+                let ids: Vec<&str> = orders.iter().map(|(o, _)| o.as_str()).collect();
+                let sql = format!("SELECT id FROM orders WHERE id IN ({}) ORDER BY id", $ids_of_json);
+                let stored: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(serde_json::json!(ids).to_string())
+                    .fetch_all(&mut **tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<Result<_, _>>()?;
+                for (order_id, shop_id) in orders.iter().filter(|(o, _)| stored.contains(o)) {
+                    let notice = Notice {
+                        id: 0,
+                        order_id: order_id.clone(),
+                        kind: NoticeKind::Recalled,
+                        eta_ms: None,
+                        payload: serde_json::json!({"lot_id": lot_id, "store_id": shop_id}),
+                        at_ms,
+                    };
+                    Self::notice_in(tx, &notice).await?;
+                }
+                Ok(stored)
+            }
+
             /// A movement's columns read back.
             fn movement_of(row: &<$db as sqlx::Database>::Row) -> Result<Movement, StoreError> {
                 let zone: String = row.try_get("zone")?;
@@ -807,10 +854,20 @@ macro_rules! ledger_impl {
                         movements.push(m);
                     }
                 }
+                let mut orders: Vec<(String, String)> = trace
+                    .movements
+                    .iter()
+                    .filter_map(|m| Some((m.order()?.to_string(), m.shop_id.clone())))
+                    .collect();
+                orders.sort();
+                orders.dedup();
+                let told = Self::tell_recall(&mut tx, lot_id, &orders, at_ms).await?;
                 tx.commit().await?;
                 Ok(Some(Recall {
                     lots: trace.lots.into_iter().map(|l| l.id).collect(),
                     movements,
+                    orders,
+                    told,
                 }))
             }
 

@@ -26,8 +26,8 @@ use std::future::Future;
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
 pub use ledger::{
-    Balance, Batch, Direction, Ingredient, Ledger, Lot, MoveKind, Movement, Recall, StockLot,
-    StorageZone, Take, Taken, Trace,
+    Balance, Batch, Direction, Ingredient, Ledger, Lot, MoveKind, Movement, ORDER_REFERENCE,
+    Recall, StockLot, StorageZone, Take, Taken, Trace,
 };
 pub use outbox::{AfterAttempt, Attempt, Coupon, DueDelivery, Notice, NoticeKind, Outbox, Webhook};
 pub use plans::{PlanStore, PlannedOrder};

@@ -28,11 +28,13 @@ pub enum NoticeKind {
     Delayed,
     /// Its ETA moved by more than the threshold since the customer was last told one.
     EtaChanged,
+    /// A lot it was sold from was recalled.
+    Recalled,
 }
 
 impl NoticeKind {
     /// Every kind, in the order of an order's life.
-    pub const ALL: [NoticeKind; 8] = [
+    pub const ALL: [NoticeKind; 9] = [
         NoticeKind::Assigned,
         NoticeKind::Unassigned,
         NoticeKind::PickedUp,
@@ -41,6 +43,7 @@ impl NoticeKind {
         NoticeKind::Cancelled,
         NoticeKind::Delayed,
         NoticeKind::EtaChanged,
+        NoticeKind::Recalled,
     ];
 
     /// The kind as stored and sent.
@@ -54,6 +57,7 @@ impl NoticeKind {
             NoticeKind::Cancelled => "cancelled",
             NoticeKind::Delayed => "delayed",
             NoticeKind::EtaChanged => "eta_changed",
+            NoticeKind::Recalled => "recalled",
         }
     }
 }

@@ -882,7 +882,7 @@ async fn stop_orders(s: &impl StopOrders) {
 /// stored whole with the balances in step, or not at all when one would take more than
 /// its place holds, moves against its kind, or names an unknown lot. Runs after stores
 /// `s1` and `s2` exist.
-async fn ledger(s: &impl Ledger) {
+async fn ledger(s: &(impl Ledger + Outbox)) {
     let lot = |id: &str, sku: &str, number: &str| Lot {
         id: id.to_string(),
         sku: sku.to_string(),
@@ -1001,7 +1001,7 @@ async fn ledger(s: &impl Ledger) {
         with(mv("M1", "s1", MoveKind::Used, -2), "b-1"),
         with(mv("C1", "s1", MoveKind::Used, -1), "b-1"),
         with(mv("K1", "s1", MoveKind::Made, 4), "b-1"),
-        with(mv("K1", "s1", MoveKind::Sold, -1), "o-9"),
+        with(mv("K1", "s1", MoveKind::Sold, -1), "order:o1"),
         with(mv("K1", "s1", MoveKind::Used, -1), "b-2"),
         with(mv("D1", "s1", MoveKind::Made, 2), "b-2"),
     ])
@@ -1017,7 +1017,7 @@ async fn ledger(s: &impl Ledger) {
     assert!(
         down.movements
             .iter()
-            .any(|m| m.lot_id == "K1" && m.reference.as_deref() == Some("o-9")),
+            .any(|m| m.lot_id == "K1" && m.order() == Some("o1")),
         "the order the cake went to: {:?}",
         down.movements
     );
@@ -1235,6 +1235,15 @@ async fn ledger(s: &impl Ledger) {
             .movements
             .iter()
             .all(|m| m.kind == MoveKind::Recalled)
+    );
+    // The customer's order the cake went to is told, in the recall's transaction.
+    assert_eq!(recall.orders, [("o1".to_string(), "s1".to_string())]);
+    assert_eq!(recall.told, ["o1"]);
+    let told = s.notices("o1").await.expect("notices");
+    let last = told.last().expect("a notice");
+    assert_eq!(
+        (last.kind, last.payload["lot_id"].as_str()),
+        (NoticeKind::Recalled, Some("M1"))
     );
     for id in ["M1", "K1", "D1"] {
         let l = s.lot(id).await.expect("read").expect("a lot");
