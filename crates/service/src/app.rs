@@ -18,9 +18,10 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, assets, console, console_stops, courier_edits, courier_page, couriers, desk, fixes,
-    guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner, production, purchasing,
-    sales, shop_edits, shops, stock, stop_orders, streets, telemetry, tracking, vroom, webhooks,
+    ApiError, assets, console, console_stops, courier_edits, courier_page, couriers, desk,
+    desk_lots, fixes, guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner,
+    production, purchasing, sales, shop_edits, shops, stock, stop_orders, streets, telemetry,
+    tracking, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -113,6 +114,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(desk::page))
         .routes(routes!(desk::order))
         .routes(routes!(desk::act))
+        .routes(routes!(desk_lots::page))
+        .routes(routes!(desk_lots::recall))
         .routes(routes!(courier_page::page))
         .routes(routes!(courier_page::step))
         .routes(routes!(streets::streets))

@@ -268,7 +268,7 @@ async fn store_names(state: &AppState) -> Result<HashMap<String, String>, ApiErr
         .collect())
 }
 
-fn html(status: StatusCode, title: &str, body: &str) -> Response {
+pub(crate) fn html(status: StatusCode, title: &str, body: &str) -> Response {
     let title = format!("{} · freshroute", crate::pages::esc(title));
     let style = format!("{}{}", desk_view::STYLE, crate::charts::STYLE);
     document(

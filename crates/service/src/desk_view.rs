@@ -59,6 +59,7 @@ pub(crate) fn desk(d: &DeskData) -> String {
     out += &round(d);
     out += &orders_table(d);
     out += &stock_by_expiry(d);
+    out += &crate::desk_lots::look_up_form("");
     out += &expected_waste(d);
     out
 }

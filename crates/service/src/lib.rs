@@ -18,6 +18,7 @@ mod courier_edits;
 mod courier_page;
 mod couriers;
 mod desk;
+mod desk_lots;
 mod desk_view;
 pub mod destinations;
 mod error;

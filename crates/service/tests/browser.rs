@@ -747,3 +747,94 @@ async fn the_console_draws_tiles_from_a_local_archive_this_host_serves() {
     assert!(text.contains("Map tiles: Test tiles."), "{text}");
     checked(&browser, "console-tiles").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planner_traces_a_lot_and_recalls_it_from_the_desk() {
+    let Running {
+        api,
+        store,
+        dispatcher,
+        _dir,
+        ..
+    } = start(NoticePolicy::default(), &[]).await;
+    store_and_courier(&api, &dispatcher).await;
+    let planner = common::key(&store, Role::Planner, None).await;
+    let lot = |sku: &str, number: &str, units: i64| json!({"sku": sku, "lot_number": number, "expiry_date": "2099-01-01", "units": units});
+    let (s, b) = api
+        .call(
+            "PUT",
+            "/v1/stock/mc-casino",
+            &planner,
+            Some(json!({"lots": [lot("CREAM-35", "CR-1", 10), lot("STRAWBERRY", "ST-1", 6), lot("BUTTER", "BU-1", 4)]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = api
+        .call(
+            "POST",
+            "/v1/stores/mc-casino/batches",
+            &planner,
+            Some(json!({"recipe": "STRAWBERRY-CAKE"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let cake = b["lot_id"].as_str().expect("the cake's lot").to_string();
+    let browser = Browser::start().await;
+    browser.resize(1280, 900).await;
+
+    // From the desk, the cream's lot typed in: where it is and what it became.
+    browser.open(&format!("{}/desk", api.base)).await;
+    sign_in_to(&browser, &planner, "Planner's desk").await;
+    browser
+        .run("document.getElementById('lot-id').focus(); return true;")
+        .await;
+    browser.keys(&format!("CREAM-35:CR-1{ENTER}")).await;
+    waited(
+        &browser,
+        "const h = document.getElementById('lot-h'); return h && h.textContent === 'Lot CREAM-35:CR-1';",
+    )
+    .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("What it reached") && text.contains(&cake) && text.contains("On hand"),
+        "{text}"
+    );
+    checked(&browser, "desk-lot").await;
+
+    // The recall drill: refused until the lot number is typed, then done.
+    press(
+        &browser,
+        "document.querySelector('form[action=\"/desk/lot/recall\"] button')",
+    )
+    .await;
+    let said = what_was_said(&browser).await;
+    assert!(
+        said.as_str().is_some_and(|t| t.contains("to confirm")),
+        "{said}"
+    );
+    browser
+        .run("document.getElementById('confirm').focus(); return true;")
+        .await;
+    browser.keys(&format!("CR-1{TAB}{ENTER}")).await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('.done'); return p && p.textContent;",
+    )
+    .await;
+    assert!(
+        said.as_str()
+            .is_some_and(|t| t.contains("is recalled") && t.contains("2 lots")),
+        "{said}"
+    );
+    checked(&browser, "desk-lot-recalled").await;
+    let (_, stock) = api
+        .call("GET", "/v1/stock?store_id=mc-casino", &planner, None)
+        .await;
+    let left: Vec<&str> = stock["lots"]
+        .as_array()
+        .expect("lots")
+        .iter()
+        .filter_map(|l| l["lot_id"].as_str())
+        .collect();
+    assert_eq!(left, ["BUTTER:BU-1", "STRAWBERRY:ST-1"], "{stock}");
+}
