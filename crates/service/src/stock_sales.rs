@@ -5,6 +5,8 @@
 //! yet, shortfalls counted, so a sale told twice, a till day posted again, or a catch-up
 //! after a crash never takes twice.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDate};
 use freshroute_store::{
     Ledger, MoveKind, ORDER_REFERENCE, Order, OrderStatus, SaleDay, Storage, StoreError, Take,
@@ -61,16 +63,21 @@ async fn take(state: &AppState, sale: Sale<'_>, actor: &str) -> Result<i64, Stor
     Ok(taken.shortfall)
 }
 
-/// Takes a delivered order's items from its store's lots.
+/// Takes a delivered order's items from its store's lots, an article's lines together
+/// (its reference says what the order took of each article).
 pub(crate) async fn order_delivered(state: &AppState, order: &Order) -> Result<(), StoreError> {
     let day = state.time_zone.date_of(state.clock.now_ms());
+    let mut by_sku: BTreeMap<String, i64> = BTreeMap::new();
     for item in stored_items(order) {
+        *by_sku.entry(item.sku().to_string()).or_default() += item.quantity();
+    }
+    for (sku, units) in &by_sku {
         let short = take(
             state,
             Sale {
                 shop_id: &order.shop_id,
-                sku: item.sku(),
-                units: item.quantity(),
+                sku,
+                units: *units,
                 reference: format!("{ORDER_REFERENCE}{}", order.id),
                 day,
             },
@@ -78,7 +85,7 @@ pub(crate) async fn order_delivered(state: &AppState, order: &Order) -> Result<(
         )
         .await?;
         if short > 0 {
-            tracing::warn!(order = %order.id, sku = item.sku(), short, "an order sold more than its store's lots held");
+            tracing::warn!(order = %order.id, sku, short, "an order sold more than its store's lots held");
         }
     }
     Ok(())
