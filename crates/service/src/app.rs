@@ -18,8 +18,8 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, assets, console, console_stops, courier_edits, courier_page, couriers, desk,
-    desk_lots, fixes, guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner,
+    ApiError, alert_lines, assets, console, console_stops, courier_edits, courier_page, couriers,
+    desk, desk_lots, fixes, guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner,
     production, purchasing, sales, shop_edits, shops, stock, stop_orders, streets, telemetry,
     tracking, vroom, webhooks,
 };
@@ -143,6 +143,9 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(lots::trace))
         .routes(routes!(lots::recall))
         .routes(routes!(production::make))
+        .routes(routes!(alert_lines::list))
+        .routes(routes!(alert_lines::set))
+        .routes(routes!(alert_lines::crossings))
         .routes(routes!(sales::post))
         .split_for_parts()
 }

@@ -4,6 +4,7 @@
 //! Every answer that is not a success has one shape, `{code, message, field}`
 //! ([`ApiError`]). A fix is acknowledged only once it is committed to storage.
 
+mod alert_lines;
 mod app;
 mod assets;
 pub mod auth;

@@ -12,6 +12,7 @@ use freshroute_store::{
     Ledger, MoveKind, ORDER_REFERENCE, Order, OrderStatus, SaleDay, Storage, StoreError, Take,
 };
 
+use crate::alert_lines::LinesSeen;
 use crate::orders::stored_items;
 use crate::state::AppState;
 use crate::stock::zone_of_article;
@@ -33,8 +34,14 @@ struct Sale<'a> {
 }
 
 /// Takes what `sale` has not taken yet; an article the catalog neither stocks nor
-/// makes (or no catalog) takes nothing. Returns the units short.
-async fn take(state: &AppState, sale: Sale<'_>, actor: &str) -> Result<i64, StoreError> {
+/// makes (or no catalog) takes nothing. A take across the article's alert line is
+/// recorded as a crossing. Returns the units short.
+async fn take(
+    state: &AppState,
+    sale: Sale<'_>,
+    actor: &str,
+    lines: &mut LinesSeen,
+) -> Result<i64, StoreError> {
     let Some(zone) = state
         .procurement
         .as_deref()
@@ -60,6 +67,10 @@ async fn take(state: &AppState, sale: Sale<'_>, actor: &str) -> Result<i64, Stor
             at_ms: state.clock.now_ms(),
         })
         .await?;
+    let units: i64 = taken.movements.iter().map(|m| -m.units).sum();
+    lines
+        .after_take(state, sale.shop_id, sale.sku, units)
+        .await?;
     Ok(taken.shortfall)
 }
 
@@ -67,6 +78,7 @@ async fn take(state: &AppState, sale: Sale<'_>, actor: &str) -> Result<i64, Stor
 /// (its reference says what the order took of each article).
 pub(crate) async fn order_delivered(state: &AppState, order: &Order) -> Result<(), StoreError> {
     let day = state.time_zone.date_of(state.clock.now_ms());
+    let mut lines = LinesSeen::default();
     let mut by_sku: BTreeMap<String, i64> = BTreeMap::new();
     for item in stored_items(order) {
         *by_sku.entry(item.sku().to_string()).or_default() += item.quantity();
@@ -82,6 +94,7 @@ pub(crate) async fn order_delivered(state: &AppState, order: &Order) -> Result<(
                 day,
             },
             "delivery",
+            &mut lines,
         )
         .await?;
         if short > 0 {
@@ -95,6 +108,7 @@ pub(crate) async fn order_delivered(state: &AppState, order: &Order) -> Result<(
 /// older rows are history and take nothing. Returns the units short.
 pub(crate) async fn till_sold(state: &AppState, rows: &[SaleDay]) -> Result<i64, StoreError> {
     let today = state.time_zone.date_of(state.clock.now_ms());
+    let mut lines = LinesSeen::default();
     let mut short = 0;
     for row in rows {
         let Ok(day) = NaiveDate::parse_from_str(&row.date, "%Y-%m-%d") else {
@@ -114,6 +128,7 @@ pub(crate) async fn till_sold(state: &AppState, rows: &[SaleDay]) -> Result<i64,
                 day,
             },
             &row.actor,
+            &mut lines,
         )
         .await?;
     }

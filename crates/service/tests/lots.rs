@@ -161,7 +161,34 @@ async fn a_lot_is_traced_both_ways_exported_and_recalled_with_the_orders_it_reac
             }
             let r = call(&app, "POST", "/v1/stores/nowhere/batches", Some(&planner), Some(json!({"recipe": "STRAWBERRY-CAKE"}))).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND);
+            // An alert line set by hand at seven slices: the delivery that leaves six
+            // crosses it, an event.
+            let cake_line = format!("/v1/stores/{STORE}/alert-lines/STRAWBERRY-CAKE");
+            let r = call(&app, "PUT", &cake_line, Some(&planner), Some(json!({"units": 7}))).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            for (uri, body, code) in [
+                (cake_line.as_str(), json!({"units": 2.5}), "invalid_units"),
+                ("/v1/stores/mc-casino/alert-lines/FLAN", json!({"units": 2}), "unknown_article"),
+            ] {
+                let r = call(&app, "PUT", uri, Some(&planner), Some(body)).await;
+                assert_eq!(r.body["code"], json!(code), "{}", r.body);
+            }
             deliver_a_cake(&app, &admin).await;
+            let r = call(&app, "GET", &format!("/v1/stores/{STORE}/alert-lines"), Some(&planner), None).await;
+            let cake_view = r.body["lines"].as_array().expect("lines").iter()
+                .find(|l| l["sku"] == "STRAWBERRY-CAKE").cloned().expect("the cake's line");
+            assert_eq!(
+                (cake_view["units"].as_i64(), cake_view["source"].as_str(), cake_view["on_hand"].as_i64(), cake_view["below"].as_bool()),
+                (Some(7), Some("hand"), Some(6), Some(true)),
+                "{}", r.body
+            );
+            let r = call(&app, "GET", "/v1/stock/alerts", Some(&planner), None).await;
+            let crossed: Vec<(&str, i64, i64)> = r.body["crossings"].as_array().expect("crossings").iter()
+                .map(|c| (c["sku"].as_str().unwrap_or(""), c["line"].as_i64().unwrap_or(-1), c["on_hand"].as_i64().unwrap_or(-1)))
+                .collect();
+            assert_eq!(crossed, [("STRAWBERRY-CAKE", 7, 6)]);
+            let r = call(&app, "PUT", &cake_line, Some(&planner), Some(json!({"units": null}))).await;
+            assert!(r.body["lines"].as_array().is_some_and(|l| l.iter().all(|l| l["sku"] != "STRAWBERRY-CAKE")), "cleared: {}", r.body);
             let on_hand = |body: &Value| -> Vec<(String, i64)> {
                 body["lots"].as_array().expect("lots").iter()
                     .map(|l| (l["lot_id"].as_str().expect("id").to_string(), l["units"].as_i64().expect("units")))

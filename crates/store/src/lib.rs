@@ -7,6 +7,7 @@
 //! own folder under `migrations/`. Queries are checked at run time, so building needs no
 //! database. Every write that returns `Ok` is committed: a caller may acknowledge it.
 
+mod alerts;
 mod any_store;
 mod backend;
 mod error;
@@ -23,6 +24,7 @@ pub mod testing;
 
 use std::future::Future;
 
+pub use alerts::{AlertLine, Crossing, StockAlerts};
 pub use backend::{AnyStore, PgStore, SqliteStore, connect};
 pub use error::StoreError;
 pub use ledger::{

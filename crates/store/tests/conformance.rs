@@ -3,11 +3,12 @@
 //! fresh database there, dropped at the end).
 
 use freshroute_store::{
-    AfterAttempt, AnyStore, ApiKey, Attempt, Balance, Batch, Coupon, Courier, Direction, FixRecord,
-    Ingredient, Ledger, Lot, MoveKind, Movement, Notice, NoticeKind, Order, OrderEvent,
-    OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus, ProcurementRound,
-    PurchaseOrder, Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop, SqliteStore,
-    StockLot, StopOrder, StopOrders, Storage, StorageZone, StoreModel, StoredReply, Take, Webhook,
+    AfterAttempt, AlertLine, AnyStore, ApiKey, Attempt, Balance, Batch, Coupon, Courier, Crossing,
+    Direction, FixRecord, Ingredient, Ledger, Lot, MoveKind, Movement, Notice, NoticeKind, Order,
+    OrderEvent, OrderStatus, Outbox, PgStore, PlanStore, PlannedOrder, PoEvent, PoStatus,
+    ProcurementRound, PurchaseOrder, Purchasing, Role, SaleDay, Sales, Session, Sessions, Shop,
+    SqliteStore, StockAlerts, StockLot, StopOrder, StopOrders, Storage, StorageZone, StoreModel,
+    StoredReply, Take, Webhook,
 };
 use serde_json::json;
 
@@ -1265,7 +1266,52 @@ async fn ledger(s: &(impl Ledger + Outbox)) {
     assert_eq!(s.recall("L9", "qa", 5_000).await.expect("none"), None);
 }
 
-async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders + Ledger) {
+/// Alert lines set by hand replace each other and clear; crossings are recorded and
+/// read back from a time on. Runs after store `s1` exists.
+async fn alerts(s: &impl StockAlerts) {
+    let line = |units: i64, at: i64| AlertLine {
+        shop_id: "s1".to_string(),
+        sku: "tart".to_string(),
+        units,
+        actor: "planner:a".to_string(),
+        set_ms: at,
+    };
+    s.set_alert_line(&line(6, 1)).await.expect("set");
+    s.set_alert_line(&line(8, 2)).await.expect("replaced");
+    assert_eq!(s.alert_lines("s1").await.expect("read"), vec![line(8, 2)]);
+    let nowhere = s
+        .set_alert_line(&AlertLine {
+            shop_id: "nowhere".to_string(),
+            ..line(1, 3)
+        })
+        .await;
+    assert_eq!(nowhere.expect_err("refused").code(), "missing_reference");
+    assert!(s.clear_alert_line("s1", "tart").await.expect("cleared"));
+    assert!(!s.clear_alert_line("s1", "tart").await.expect("none"));
+    let crossing = |at: i64| Crossing {
+        id: 0,
+        shop_id: "s1".to_string(),
+        sku: "tart".to_string(),
+        line: 8,
+        on_hand: 5,
+        at_ms: at,
+    };
+    let first = s.record_crossing(&crossing(10)).await.expect("recorded");
+    let second = s.record_crossing(&crossing(20)).await.expect("recorded");
+    let since = s.crossings(15).await.expect("read");
+    assert_eq!(
+        since,
+        vec![Crossing {
+            id: second,
+            ..crossing(20)
+        }]
+    );
+    assert!(first < second);
+}
+
+async fn suite(
+    s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + StopOrders + Ledger + StockAlerts,
+) {
     sales(&s).await;
     // Couriers: stored, read back by id and by secret; ids and devices are unique.
     s.insert_courier(&courier("c1")).await.expect("insert c1");
@@ -1427,6 +1473,7 @@ async fn suite(s: impl Outbox + PlanStore + Purchasing + Sales + Sessions + Stop
 
     shops_and_orders(&s).await;
     ledger(&s).await;
+    alerts(&s).await;
     purchasing(&s).await;
     // The open orders' mark: their count and latest change, as the listing says them.
     let open: Vec<Order> = s
