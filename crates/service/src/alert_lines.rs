@@ -52,14 +52,15 @@ pub(crate) type Lines = BTreeMap<String, (i64, &'static str)>;
 /// A store's lines: the latest round's, those set by hand over them.
 pub(crate) async fn lines_of(state: &AppState, shop_id: &str) -> Result<Lines, StoreError> {
     let mut lines = Lines::new();
-    if let Some(round) = state.store.latest_round().await? {
-        if let Some(model) = state.store.store_model(&round.id, shop_id).await? {
-            // A model that does not read (an older shape) gives no lines, not an error.
-            if let Ok(problem) = serde_json::from_value::<StoreProblem>(model.model) {
-                for (sku, units) in derived(&problem) {
-                    lines.insert(sku, (units, "forecast"));
-                }
-            }
+    let model = match state.store.latest_round().await? {
+        Some(round) => state.store.store_model(&round.id, shop_id).await?,
+        None => None,
+    };
+    // A model that does not read (an older shape) gives no lines, not an error.
+    if let Some(problem) = model.and_then(|m| serde_json::from_value::<StoreProblem>(m.model).ok())
+    {
+        for (sku, units) in derived(&problem) {
+            lines.insert(sku, (units, "forecast"));
         }
     }
     for l in state.store.alert_lines(shop_id).await? {
