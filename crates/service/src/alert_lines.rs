@@ -15,7 +15,7 @@ use crate::ApiError;
 use crate::auth::Caller;
 use crate::error::ErrorBody;
 use crate::state::AppState;
-use crate::stock::{STOCK_KEEPERS, zone_of_article};
+use crate::stock::{STOCK_KEEPERS, window_ms, zone_of_article};
 
 /// Each article's line from a store's model: the forecast until the first day after
 /// today a delivery of it can arrive (the horizon's end when none can), plus the safety
@@ -221,19 +221,16 @@ pub(crate) async fn set(
     caller.require(&STOCK_KEEPERS)?;
     let Json(b) = body?;
     known_store(&state, &id).await?;
-    let unprocessable = |code, message: String, field: &str| {
-        ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, code, message).at(field)
-    };
     if state
         .procurement
         .as_deref()
         .is_some_and(|d| zone_of_article(d, &sku).is_none())
     {
-        return Err(unprocessable(
+        return Err(ApiError::unprocessable(
             "unknown_article",
             format!("{sku:?} is not an article of the catalog"),
-            "sku",
-        ));
+        )
+        .at("sku"));
     }
     match b.units {
         None => {
@@ -250,11 +247,11 @@ pub(crate) async fn set(
             state.store.set_alert_line(&line).await?;
         }
         Some(u) => {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "invalid_units",
                 format!("{u} units: a line is whole units, 0 to 1,000,000"),
-                "units",
-            ));
+            )
+            .at("units"));
         }
     }
     Ok(Json(line_list(&state, &id).await?))
@@ -302,15 +299,8 @@ pub(crate) async fn crossings(
 ) -> Result<Json<CrossingList>, ApiError> {
     caller.require(&STOCK_KEEPERS)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let hours = q.within_hours.unwrap_or(24);
-    if !(1..=720).contains(&hours) {
-        return Err(ApiError::bad_request(
-            "invalid_hours",
-            format!("within_hours {hours}: give 1 to 720"),
-        )
-        .at("within_hours"));
-    }
-    let since = state.clock.now_ms() - hours * 3_600_000;
+    let window = window_ms(q.within_hours)?;
+    let since = state.clock.now_ms() - window;
     let crossings = state
         .store
         .crossings(since)

@@ -44,7 +44,7 @@ pub(crate) async fn page(
 }
 
 /// What the recall drill posts: the lot, and its number typed to confirm.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct RecallForm {
     #[serde(default)]
     id: String,
@@ -66,10 +66,7 @@ pub(crate) async fn recall(
     form: Result<Form<RecallForm>, FormRejection>,
 ) -> Response {
     let who = crate::login::who(&caller);
-    let f = form.map(|Form(f)| f).unwrap_or(RecallForm {
-        id: String::new(),
-        confirm: String::new(),
-    });
+    let f = form.map(|Form(f)| f).unwrap_or_default();
     let id = f.id.trim().to_string();
     let done = recall_confirmed(&state, &id, f.confirm.trim(), &caller.by_key()).await;
     let (said, status) = outcome(done);

@@ -47,6 +47,12 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// 422: the request reads, but a value breaks a rule (an unknown article, a unit
+    /// count out of range).
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
     /// Names the offending field.
     pub fn at(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());

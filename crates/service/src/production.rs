@@ -60,10 +60,6 @@ pub(crate) struct BatchView {
     used: Vec<UsedLot>,
 }
 
-fn unprocessable(code: &'static str, message: String, field: &str) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).at(field)
-}
-
 /// Makes a batch of a recipe in a store.
 #[utoipa::path(post, path = "/v1/stores/{id}/batches", tag = "procurement",
     params(("id" = String, Path, description = "The store")),
@@ -95,19 +91,19 @@ pub(crate) async fn make(
     })?;
     let recipe = data.catalog.recipe(&req.recipe).ok_or_else(|| {
         let known: Vec<&str> = data.catalog.recipes.iter().map(|r| r.id.as_str()).collect();
-        unprocessable(
+        ApiError::unprocessable(
             "unknown_recipe",
             format!("no recipe {:?}; the catalog has {known:?}", req.recipe),
-            "recipe",
         )
+        .at("recipe")
     })?;
     let batches = req.batches.unwrap_or(1);
     if !(1..=MAX_BATCHES).contains(&batches) {
-        return Err(unprocessable(
+        return Err(ApiError::unprocessable(
             "invalid_batches",
             format!("{batches} batches: make 1 to {MAX_BATCHES} at once"),
-            "batches",
-        ));
+        )
+        .at("batches"));
     }
     let mut ingredients = Vec::with_capacity(recipe.ingredients.len());
     for l in &recipe.ingredients {

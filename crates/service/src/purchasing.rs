@@ -55,10 +55,6 @@ impl Default for PurchasingPolicy {
     }
 }
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-}
-
 fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, code, message)
 }
@@ -365,18 +361,20 @@ pub(crate) async fn edit_order(
     for (i, e) in edit.lines.iter().enumerate() {
         let field = format!("lines[{i}]");
         if e.cases < 0 || e.cases > 100_000 {
-            return Err(unprocessable("bad_cases", "cases must be 0 to 100000")
-                .at(format!("{field}.cases")));
+            return Err(
+                ApiError::unprocessable("bad_cases", "cases must be 0 to 100000")
+                    .at(format!("{field}.cases")),
+            );
         }
         let Some(article) = problem.articles.iter().find(|a| a.id == e.sku) else {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "unknown_article",
                 format!("no article {:?} in the catalog", e.sku),
             )
             .at(format!("{field}.sku")));
         };
         let Some(&(_, cost)) = article.offers.iter().find(|(j, _)| *j == supplier) else {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "not_sold_by_supplier",
                 format!("{} does not sell {}", o.supplier_id, e.sku),
             )
@@ -441,7 +439,7 @@ pub(crate) async fn edit_order(
             plan.status.as_str(),
         ),
         Err(freshroute_solver::procurement::ProcurementError::Infeasible) => {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "edit_infeasible",
                 "the order as edited breaks a hard limit of the supplier (the truck's room): order less",
             )
@@ -449,7 +447,8 @@ pub(crate) async fn edit_order(
         }
         Err(e) => {
             return Err(
-                unprocessable(e.code(), format!("pricing the edit failed: {e}")).at("lines"),
+                ApiError::unprocessable(e.code(), format!("pricing the edit failed: {e}"))
+                    .at("lines"),
             );
         }
     };

@@ -188,7 +188,7 @@ impl Check<'_> {
                 .at("date")
         })?;
         if date > self.today {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "future_date",
                 format!(
                     "{date} is after today ({}): post a day once it is sold",
@@ -198,7 +198,7 @@ impl Check<'_> {
             .at("date"));
         }
         if date < self.data.first {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "before_history",
                 format!(
                     "{date} is before the history's first day, {}",
@@ -208,14 +208,14 @@ impl Check<'_> {
             .at("date"));
         }
         if !self.shops.contains(&r.store_id) {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "unknown_store",
                 format!("no store {:?}: see GET /v1/stores", r.store_id),
             )
             .at("store_id"));
         }
         let Some(sku) = self.data.catalog.skus.iter().find(|s| s.id == r.sku) else {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "unknown_sku",
                 format!("{:?} is not an article of the catalog", r.sku),
             )
@@ -261,10 +261,6 @@ impl Check<'_> {
             actor: self.actor.clone(),
         })
     }
-}
-
-fn unprocessable(code: &'static str, message: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
 
 /// CSV rows in the daily sales format, header first; the last four columns may be left

@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use chrono::NaiveDate;
 use freshroute_sample::catalog::Zone as ArticleZone;
 use freshroute_store::{Ledger, Lot, Role, StockLot, Storage, StorageZone};
@@ -102,10 +101,6 @@ pub(crate) fn storage_zone(zone: ArticleZone) -> StorageZone {
     }
 }
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-}
-
 /// A lot's article, number and last day: as given, or read off its scan.
 fn lot_fields(
     l: &LotIn,
@@ -140,14 +135,14 @@ fn lot_fields(
         .at(field("scan")));
     }
     let read = freshroute_formats::read_gs1(scan, today).map_err(|e| {
-        unprocessable(
+        ApiError::unprocessable(
             e.code,
             format!("{} (character {} of the scan)", e.message, e.at),
         )
         .at(field("scan"))
     })?;
     let missing = |what: &str| {
-        unprocessable(
+        ApiError::unprocessable(
             "gs1_incomplete",
             format!("the scan has no {what}: scan the case's full label"),
         )
@@ -160,7 +155,7 @@ fn lot_fields(
         .or(read.best_before)
         .ok_or_else(|| missing("expiry (17) or best before (15)"))?;
     let sku = articles.by_gtin(&gtin).ok_or_else(|| {
-        unprocessable(
+        ApiError::unprocessable(
             "unknown_gtin",
             format!("no article of the catalog has GTIN {gtin}"),
         )
@@ -172,28 +167,28 @@ fn lot_fields(
 /// Whole units from 'least' to a lot's most.
 fn whole_units(units: f64, least: i64, field: String) -> Result<i64, ApiError> {
     if !units.is_finite() || units < 0.0 {
-        return Err(unprocessable(
+        return Err(ApiError::unprocessable(
             "negative_stock",
             format!("{units} units: count again; units are 0 or more"),
         )
         .at(field));
     }
     if units > MAX_LOT_UNITS {
-        return Err(unprocessable(
+        return Err(ApiError::unprocessable(
             "too_many_units",
             format!("{units} units in one lot: count again; a lot holds at most {MAX_LOT_UNITS}"),
         )
         .at(field));
     }
     if units.fract() != 0.0 {
-        return Err(unprocessable(
+        return Err(ApiError::unprocessable(
             "fractional_units",
             format!("{units} units: stock is kept in whole units (a case's units, not cases)"),
         )
         .at(field));
     }
     if (units as i64) < least {
-        return Err(unprocessable(
+        return Err(ApiError::unprocessable(
             "no_units",
             format!("a lot received holds {least} unit or more: leave out a lot that did not come"),
         )
@@ -250,7 +245,7 @@ pub(crate) fn lots_in(lots: &[LotIn], intake: &Intake) -> Result<Vec<StockLot>, 
         let field = |f: &str| format!("lots[{i}].{f}");
         let (sku, lot_number, expiry_date) = lot_fields(l, i, &intake.articles, intake.today)?;
         if !intake.articles.known(&sku) {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "unknown_article",
                 format!("{sku:?} is not an article here"),
             )
@@ -264,7 +259,7 @@ pub(crate) fn lots_in(lots: &[LotIn], intake: &Intake) -> Result<Vec<StockLot>, 
                 .at(field("expiry_date"))
         })?;
         if expiry < intake.today {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "expired_lot",
                 format!("lot {lot_number} expired on {expiry}: it cannot enter stock"),
             )
@@ -274,7 +269,7 @@ pub(crate) fn lots_in(lots: &[LotIn], intake: &Intake) -> Result<Vec<StockLot>, 
             .iter()
             .any(|x| x.lot.sku == sku && x.lot.lot_number == lot_number && x.zone == zone)
         {
-            return Err(unprocessable(
+            return Err(ApiError::unprocessable(
                 "duplicate_lot",
                 format!("lot {lot_number} of {sku} is given twice"),
             )
@@ -328,6 +323,20 @@ pub(crate) async fn stock(
     Ok(Json(lot_list(&lots, state.time_zone)))
 }
 
+/// A window of `within_hours` (1 to 720, 24 when not given) in ms, or why not.
+pub(crate) fn window_ms(within_hours: Option<i64>) -> Result<i64, ApiError> {
+    let hours = within_hours.unwrap_or(24);
+    if (1..=720).contains(&hours) {
+        Ok(hours * 3_600_000)
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_hours",
+            format!("within_hours {hours}: give 1 to 720"),
+        )
+        .at("within_hours"))
+    }
+}
+
 /// What a warning of expiry covers.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -354,15 +363,8 @@ pub(crate) async fn expiring(
 ) -> Result<Json<LotList>, ApiError> {
     caller.require(&STOCK_KEEPERS)?;
     let Query(q) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
-    let hours = q.within_hours.unwrap_or(24);
-    if !(1..=720).contains(&hours) {
-        return Err(ApiError::bad_request(
-            "invalid_hours",
-            format!("within_hours {hours}: give 1 to 720"),
-        )
-        .at("within_hours"));
-    }
-    let by_ms = state.clock.now_ms() + hours * 3_600_000;
+    let window = window_ms(q.within_hours)?;
+    let by_ms = state.clock.now_ms() + window;
     let by_day = state.time_zone.date_of(by_ms).to_string();
     let lots: Vec<StockLot> = state
         .store
