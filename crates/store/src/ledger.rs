@@ -521,9 +521,12 @@ fn same_lot(given: &Lot, stored: &Lot) -> Result<(), StoreError> {
     }
 }
 
-/// `$ids_of_json`: the backend's query of the texts of the JSON array bound as `$1`.
+/// `$ids_of_json`: the backend's query of the texts of the JSON array bound as `$1`;
+/// `$begin_write`: how a transaction that reads before it writes begins. SQLite's takes
+/// the write lock at once (waiting its turn), or a read that another writer overtook
+/// could not become a write and would fail at once with "database is locked".
 macro_rules! ledger_impl {
-    ($store:ty, $db:ty, $ids_of_json:expr) => {
+    ($store:ty, $db:ty, $ids_of_json:expr, $begin_write:expr) => {
         impl $store {
             /// A lot's columns read back.
             fn lot_of(row: &<$db as sqlx::Database>::Row) -> Result<Lot, StoreError> {
@@ -795,7 +798,7 @@ macro_rules! ledger_impl {
 
         impl Ledger for $store {
             async fn add_lot(&self, lot: &Lot) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 Self::insert_lot(&mut tx, lot, "").await?;
                 tx.commit().await?;
                 Ok(())
@@ -821,7 +824,7 @@ macro_rules! ledger_impl {
                 if trace.lots[0].recalled_ms.is_some() {
                     return Err(StoreError::Conflict("a recall of this lot"));
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let mut movements = Vec::new();
                 for lot in &trace.lots {
                     sqlx::query("UPDATE lots SET recalled_ms = $1 WHERE id = $2 AND recalled_ms IS NULL")
@@ -872,7 +875,7 @@ macro_rules! ledger_impl {
             }
 
             async fn take_oldest_first(&self, t: &Take) -> Result<Taken, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let taken = Self::take_in(&mut tx, t, 0).await?;
                 if taken.shortfall > 0 {
                     sqlx::query(
@@ -907,7 +910,7 @@ macro_rules! ledger_impl {
                         batch.id, batch.units, batch.made.made_by
                     )));
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let mut movements = Vec::new();
                 for i in &batch.ingredients {
                     let take = Take {
@@ -950,7 +953,7 @@ macro_rules! ledger_impl {
             }
 
             async fn expire(&self, today: &str, now_ms: i64, actor: &str) -> Result<Vec<Movement>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let held = sqlx::query(
                     "SELECT b.lot_id, b.shop_id, b.zone, b.units FROM stock_balances b \
                      JOIN lots l ON l.id = b.lot_id WHERE b.units > 0 \
@@ -1015,7 +1018,7 @@ macro_rules! ledger_impl {
                 for (k, m) in moves.iter().enumerate() {
                     check(k, m)?;
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let mut ids = Vec::with_capacity(moves.len());
                 for (k, m) in moves.iter().enumerate() {
                     ids.push(Self::append(&mut tx, k, m).await?);
@@ -1060,7 +1063,7 @@ macro_rules! ledger_impl {
             ) -> Result<Vec<Movement>, StoreError> {
                 let mut wanted: std::collections::BTreeMap<(String, StorageZone), i64> =
                     Default::default();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 for c in counted {
                     if c.units < 0 {
                         return Err(StoreError::Invalid(format!(
@@ -1176,11 +1179,17 @@ macro_rules! ledger_impl {
     };
 }
 
-ledger_impl!(SqliteStore, sqlx::Sqlite, "SELECT value FROM json_each($1)");
+ledger_impl!(
+    SqliteStore,
+    sqlx::Sqlite,
+    "SELECT value FROM json_each($1)",
+    "BEGIN IMMEDIATE"
+);
 ledger_impl!(
     PgStore,
     sqlx::Postgres,
-    "SELECT jsonb_array_elements_text(CAST($1 AS jsonb))"
+    "SELECT jsonb_array_elements_text(CAST($1 AS jsonb))",
+    "BEGIN"
 );
 
 crate::any_store::any_store! { Ledger {

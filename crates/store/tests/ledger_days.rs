@@ -278,3 +278,70 @@ async fn ninety_days_lose_nothing_and_sell_nothing_they_should_not() {
     days(&pg.into(), 3).await;
     db.drop_now().await.expect("drop");
 }
+
+/// Sales at once, as a busy service takes them: none fails for the lock, none takes a
+/// unit another took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sales_at_once_each_take_their_own_units() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("busy.db");
+    let store: AnyStore = SqliteStore::open(path.to_str().expect("utf-8"))
+        .await
+        .expect("open")
+        .into();
+    store
+        .insert_shop(&porto_store("s1", FIRST_MS))
+        .await
+        .expect("shop");
+    store
+        .add_lot(&lot(
+            "MILK:A".into(),
+            "MILK",
+            FIRST_MS + 5 * DAY_MS,
+            None,
+            None,
+        ))
+        .await
+        .expect("lot");
+    let m = movement(
+        "MILK:A",
+        "s1",
+        StorageZone::Chilled,
+        MoveKind::Received,
+        100,
+        FIRST_MS,
+    );
+    store.record(&[m]).await.expect("received");
+    let takes: Vec<_> = (0..20)
+        .map(|k| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .take_oldest_first(&Take {
+                        shop_id: "s1".into(),
+                        zone: StorageZone::Chilled,
+                        sku: "MILK".into(),
+                        units: 3,
+                        kind: MoveKind::Sold,
+                        today: date(FIRST_MS),
+                        reference: Some(format!("order:o{k}")),
+                        actor: "till".into(),
+                        at_ms: FIRST_MS + k,
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for t in takes {
+        let taken = t.await.expect("joined").expect("taken");
+        assert_eq!(taken.shortfall, 0);
+    }
+    let left: i64 = store
+        .balances(None)
+        .await
+        .expect("read")
+        .iter()
+        .map(|b| b.units)
+        .sum();
+    assert_eq!(left, 40);
+}
