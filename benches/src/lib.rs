@@ -13,6 +13,7 @@ pub mod roads;
 pub mod screens;
 pub mod simulate;
 mod table;
+pub mod transfers;
 pub mod vrp;
 
 pub use table::{BenchTable, Row};

@@ -10,12 +10,14 @@ use crate::BenchTable;
 pub const TARGET_WASTE_CUT: f64 = 0.30;
 /// Fill rate of the model's orders.
 pub const TARGET_FILL_RATE: f64 = 0.98;
+/// Waste value with transfers at least this much below the model's without them.
+pub const TARGET_TRANSFER_WASTE_CUT: f64 = 0.30;
 
 fn euros(cents: f64) -> String {
     format!("{:.0} €", cents / 100.0)
 }
 
-fn three(p: &[PolicyFigures], f: impl Fn(&PolicyFigures) -> String) -> String {
+fn each(p: &[PolicyFigures], f: impl Fn(&PolicyFigures) -> String) -> String {
     p.iter().map(f).collect::<Vec<_>>().join(" / ")
 }
 
@@ -24,7 +26,7 @@ pub fn table(r: &SimResult, stores: usize, articles: usize) -> BenchTable {
     let p = &r.policies;
     let mut t = BenchTable {
         title: format!(
-            "freshroute simulate procurement — {stores} stores × {articles} articles, {} … {}, held-back demand; figures: model / min-max / par",
+            "freshroute simulate procurement — {stores} stores × {articles} articles, {} … {}, held-back demand; figures: model / min-max / par / model + transfers / transfers knowing sales",
             r.first_day, r.last_day
         ),
         judge: true,
@@ -38,7 +40,7 @@ pub fn table(r: &SimResult, stores: usize, articles: usize) -> BenchTable {
     };
     t.check(
         "waste, value",
-        three(p, |x| euros(x.waste_cents)),
+        each(p, |x| euros(x.waste_cents)),
         format!("model ≥ {:.0} % below min/max", 100.0 * TARGET_WASTE_CUT),
         cut >= TARGET_WASTE_CUT,
     );
@@ -46,31 +48,82 @@ pub fn table(r: &SimResult, stores: usize, articles: usize) -> BenchTable {
         "waste value cut against min/max",
         format!("{:.1} %", 100.0 * cut),
     );
-    t.info(
-        "waste, units",
-        three(p, |x| format!("{:.0}", x.waste_units)),
+    let (with, bound) = (&p[3], &p[4]);
+    let cut_of = |x: &PolicyFigures| {
+        if model.waste_cents > 0.0 {
+            1.0 - x.waste_cents / model.waste_cents
+        } else {
+            0.0
+        }
+    };
+    t.check(
+        "waste value cut by transfers (at equal or better fill)",
+        format!(
+            "{:.1} % (fill {:+.2} points)",
+            100.0 * cut_of(with),
+            100.0 * (with.fill_rate() - model.fill_rate())
+        ),
+        format!(
+            "≥ {:.0} % below the model without them",
+            100.0 * TARGET_TRANSFER_WASTE_CUT
+        ),
+        cut_of(with) >= TARGET_TRANSFER_WASTE_CUT && with.fill_rate() >= model.fill_rate(),
     );
+    t.info(
+        "bound: waste cut by transfers knowing the sales (fill)",
+        format!(
+            "{:.1} % (fill {:+.2} points); transfers reach {:.0} % of it",
+            100.0 * cut_of(bound),
+            100.0 * (bound.fill_rate() - model.fill_rate()),
+            if cut_of(bound) > 0.0 {
+                100.0 * cut_of(with) / cut_of(bound)
+            } else {
+                0.0
+            }
+        ),
+    );
+    for (name, x) in [("transfers", with), ("knowing sales", bound)] {
+        t.info(
+            format!("{name}: transfers / units / trips / km / trip cost"),
+            format!(
+                "{} / {:.0} / {} / {:.0} / {}",
+                x.transfers,
+                x.transferred_units,
+                x.transfer_trips,
+                x.transfer_km,
+                euros(x.transfer_cents)
+            ),
+        );
+    }
+    t.info(
+        "slowest transfer model, s",
+        format!(
+            "{:.2}",
+            with.slowest_transfer_s.max(bound.slowest_transfer_s)
+        ),
+    );
+    t.info("waste, units", each(p, |x| format!("{:.0}", x.waste_units)));
     t.check(
         "fill rate (units sold / asked for)",
-        three(p, |x| format!("{:.2} %", 100.0 * x.fill_rate())),
+        each(p, |x| format!("{:.2} %", 100.0 * x.fill_rate())),
         format!("model ≥ {:.0} %", 100.0 * TARGET_FILL_RATE),
         model.fill_rate() >= TARGET_FILL_RATE,
     );
     t.info(
         "stock-outs (store × article × days short, of days with demand)",
-        three(p, |x| format!("{} of {}", x.stockout_days, x.demand_days)),
+        each(p, |x| format!("{} of {}", x.stockout_days, x.demand_days)),
     );
     t.info(
         "inventory turnover, days of stock",
-        three(p, |x| format!("{:.1}", x.turnover_days())),
+        each(p, |x| format!("{:.1}", x.turnover_days())),
     );
     t.info(
         "purchase cost (goods + delivery fees)",
-        three(p, |x| euros(x.purchase_cents + x.fee_cents)),
+        each(p, |x| euros(x.purchase_cents + x.fee_cents)),
     );
     t.info(
         "deliveries (of which under the supplier's minimum)",
-        three(p, |x| format!("{} ({})", x.deliveries, x.under_minimum)),
+        each(p, |x| format!("{} ({})", x.deliveries, x.under_minimum)),
     );
     t.info(
         "store models: optimal / within gap / time limit / no plan",
@@ -98,6 +151,11 @@ fn policy(x: &PolicyFigures) -> Value {
         "fee_cents": x.fee_cents,
         "deliveries": x.deliveries,
         "under_minimum": x.under_minimum,
+        "transfers": x.transfers,
+        "transferred_units": x.transferred_units,
+        "transfer_trips": x.transfer_trips,
+        "transfer_km": x.transfer_km,
+        "transfer_cents": x.transfer_cents,
     })
 }
 
@@ -109,6 +167,8 @@ pub fn to_json(r: &SimResult, all_pass: bool) -> Value {
         "model": policy(&r.policies[0]),
         "min_max": policy(&r.policies[1]),
         "par": policy(&r.policies[2]),
+        "model_with_transfers": policy(&r.policies[3]),
+        "transfers_knowing_sales": policy(&r.policies[4]),
         "solves": { "optimal": r.solves[0], "within_gap": r.solves[1], "time_limit": r.solves[2], "no_plan": r.failed_solves },
         "round_seconds": r.round_seconds,
         "slowest_round_s": r.slowest_round_s,

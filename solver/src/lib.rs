@@ -11,6 +11,10 @@
 //! Purchase orders: a [`procurement::StoreProblem`] per store (articles with forecasts,
 //! stock by lot, offers; suppliers with lead times and delivery days) planned by
 //! [`procurement::plan_store`], a mixed-integer model solved by HiGHS.
+//!
+//! Transfers between stores: a [`transfers::TransferProblem`] per region (each store's
+//! lots and forecast per article, the pairs a trip may join) answered by
+//! [`transfers::propose`], a mixed-integer model solved by HiGHS.
 
 // Loads are parallel fixed-size arrays indexed by capacity dimension; an index loop says that best.
 #![allow(clippy::needless_range_loop)]
@@ -21,6 +25,7 @@ mod problem;
 pub mod procurement;
 mod reasons;
 mod search;
+pub mod transfers;
 mod verdict;
 
 pub use checker::{CheckReport, check, check_routes};

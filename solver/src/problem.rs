@@ -292,6 +292,11 @@ impl TravelMatrix {
         Seconds(self.durations[from * self.size + to])
     }
 
+    /// The distance from one location to another (both below [`Self::size`]).
+    pub fn metres(&self, from: usize, to: usize) -> Metres {
+        Metres(self.distances[from * self.size + to])
+    }
+
     /// Adds `extra` to every drive into location `to` from another location: time spent
     /// once on arriving at a place (parking, walking in), however many stops are served
     /// there in a row. Those stops then take no service time of their own for it.

@@ -132,6 +132,22 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         loads: usize,
     },
+    /// Transfers between stores: a generated region's transfer model timed from a stock
+    /// event, and its transfers driven in shared van trips against direct trips.
+    Transfers {
+        /// Stores of the region (2 to 200).
+        #[arg(long, default_value_t = 50)]
+        stores: usize,
+        /// Articles per store (1 to 1000).
+        #[arg(long, default_value_t = 200)]
+        articles: usize,
+        /// Stock states timed (1 to 200).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Vans at the depot (1 to 50).
+        #[arg(long, default_value_t = 6)]
+        vans: usize,
+    },
     /// Stock ledger: a generated chain's lots traced both ways, exported as EPCIS and
     /// recalled, on SQLite and (with --postgres) on PostgreSQL.
     Ledger {
@@ -258,6 +274,40 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
                 return Err(CliError::Usage("--jobs must be at least 1".to_string()));
             }
             mdrp(&dirs, json, jobs)
+        }
+        BenchCommand::Transfers {
+            stores,
+            articles,
+            runs,
+            vans,
+        } => {
+            if cfg!(debug_assertions) {
+                eprintln!("warning: a debug build; timings mean little (use cargo run --release)");
+            }
+            if !(2..=200).contains(&stores)
+                || !(1..=1000).contains(&articles)
+                || !(1..=200).contains(&runs)
+                || !(1..=50).contains(&vans)
+            {
+                return Err(CliError::Usage(
+                    "--stores must be within 2..=200, --articles 1..=1000, --runs 1..=200 and --vans 1..=50"
+                        .to_string(),
+                ));
+            }
+            eprintln!(
+                "timing transfer proposals for {stores} stores × {articles} articles, {runs} runs"
+            );
+            let table = freshroute_benches::transfers::run(
+                &freshroute_benches::transfers::TransferOptions {
+                    stores,
+                    articles,
+                    runs,
+                    vans,
+                },
+            );
+            print_text(&table.to_string())?;
+            print_verdict(&table);
+            Ok(())
         }
         BenchCommand::Ledger {
             stores,

@@ -192,9 +192,10 @@ pub(crate) fn simulate(args: &SimulateProcurementArgs) -> Result<(), CliError> {
             || std::thread::available_parallelism().map_or(1, |n| n.get()),
             usize::from,
         ),
+        transfers: freshroute_procurement::transfers::TripRates::default(),
     };
     eprintln!(
-        "simulating {} days of purchasing at {} stores × {} articles (model, min/max, par) …",
+        "simulating {} days of purchasing at {} stores × {} articles (model, min/max, par, model with transfers, transfers knowing sales) …",
         options.days,
         h.stores.len(),
         h.catalog.skus.len()

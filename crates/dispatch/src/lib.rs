@@ -10,6 +10,7 @@
 //! - [`planner`]: frame, solve, read back; late orders planned again.
 //! - [`regions`]: a chain split into regions planned apart, on every core.
 //! - [`hand_route`]: a dispatcher's own route judged on the planner's problem.
+//! - [`transfer_trips`]: approved transfers between stores driven in shared van trips.
 
 mod among_stores;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod planner;
 mod read_back;
 pub mod regions;
 pub mod snapshot;
+pub mod transfer_trips;
 pub mod travel;
 
 pub use config::PlannerConfig;

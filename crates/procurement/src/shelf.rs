@@ -78,6 +78,18 @@ impl Shelf {
         demand.max(0.0) - left
     }
 
+    /// Takes up to `units` from the lots sellable up to `last_day`; returns the units taken.
+    pub fn take(&mut self, units: f64, last_day: usize) -> f64 {
+        let mut left = units.max(0.0);
+        for lot in self.lots.iter_mut().filter(|l| l.last_day == last_day) {
+            let take = lot.units.min(left);
+            lot.units -= take;
+            left -= take;
+        }
+        self.lots.retain(|l| l.units > 1e-9);
+        units.max(0.0) - left
+    }
+
     /// Throws away what cannot be sold after `day`; returns the units wasted.
     pub fn expire(&mut self, day: usize) -> f64 {
         let wasted = self

@@ -1,11 +1,15 @@
-//! The chain run day by day on held-back demand, three ways at once: purchase orders
-//! from the forecasts and the model, the min/max reorder rule, and par levels.
+//! The chain run day by day on held-back demand, five ways at once: purchase orders
+//! from the forecasts and the model, the min/max reorder rule, par levels, the model
+//! with transfers between stores, and the model with transfers that know the day's and
+//! the next day's sales (the bound of what transfers can save).
 //!
 //! Each morning deliveries due arrive; each policy decides today's orders (the model
-//! from forecasts fitted only on the days before); the day's demand (the history's sales,
-//! which the forecasts never saw) is sold oldest lot first, what cannot be sold is lost;
-//! at night, lots past their last day are thrown away. Every policy starts from the same
-//! stock (three days of recent demand, fresh) and meets the same demand.
+//! from forecasts fitted only on the days before); with transfers, the region's model
+//! then moves units between stores (they arrive before the day's sales); the day's demand
+//! (the history's sales, which the forecasts never saw) is sold oldest lot first, what
+//! cannot be sold is lost; at night, lots past their last day are thrown away. Every
+//! policy starts from the same stock (three days of recent demand, fresh) and meets the
+//! same demand.
 
 use chrono::{Datelike, Duration};
 use freshroute_forecast::{Method, Panel, Profiles, Series, choose_method, daily_covariates};
@@ -16,6 +20,19 @@ use freshroute_solver::procurement::{SolveStatus, plan_stores};
 use crate::policies::{Policy, Supply, cases_to_order};
 use crate::round::{Outlook, RoundOptions, method_choice, outlook, store_problem};
 use crate::shelf::{Incoming, Shelf};
+use crate::transfers::{TripRates, apply, region_problem};
+
+/// The policies, in the order of [`SimResult::policies`].
+pub const POLICIES: [&str; 5] = [
+    "model",
+    "min/max",
+    "par",
+    "model + transfers",
+    "transfers, knowing sales",
+];
+
+/// Policies planned by the store model: the model alone and both with transfers.
+const MODEL_POLICIES: [usize; 3] = [0, 3, 4];
 
 /// How the simulation runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,6 +44,8 @@ pub struct SimOptions {
     pub round: RoundOptions,
     /// Stores planned at once.
     pub threads: usize,
+    /// Transfers' costs and limits.
+    pub transfers: TripRates,
 }
 
 /// One policy's figures over the simulated days.
@@ -58,6 +77,18 @@ pub struct PolicyFigures {
     pub cogs_cents: f64,
     /// Deliveries under the supplier's minimum order value.
     pub under_minimum: usize,
+    /// Transfers (donor × receiver × article × day).
+    pub transfers: usize,
+    /// Units transferred.
+    pub transferred_units: f64,
+    /// Donor → receiver trips, one per pair and day.
+    pub transfer_trips: usize,
+    /// Kilometres of those trips driven directly.
+    pub transfer_km: f64,
+    /// What the trips cost (stops and kilometres), cents.
+    pub transfer_cents: f64,
+    /// Slowest transfer model, seconds.
+    pub slowest_transfer_s: f64,
 }
 
 impl PolicyFigures {
@@ -83,7 +114,7 @@ impl PolicyFigures {
 /// The simulation's outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimResult {
-    /// The model's, min/max's and par's figures, in that order.
+    /// Each policy's figures, in the order of [`POLICIES`].
     pub policies: Vec<PolicyFigures>,
     /// First and last simulated day.
     pub first_day: chrono::NaiveDate,
@@ -155,6 +186,57 @@ pub fn panel(h: &History) -> Panel {
     }
 }
 
+/// Driving between the stores, (seconds, metres): the great-circle distance × 1.3 for
+/// the streets' detours, at 25 km/h.
+fn straight_travel(chain: &SampleChain) -> Vec<Vec<(i64, i64)>> {
+    use geo::{Distance, Haversine, Point};
+    let at = |s: &freshroute_sample::Store| {
+        Point::new(s.location.coordinates[0], s.location.coordinates[1])
+    };
+    chain
+        .stores
+        .iter()
+        .map(|a| {
+            chain
+                .stores
+                .iter()
+                .map(|b| {
+                    let metres = (Haversine.distance(at(a), at(b)) * 1.3).round() as i64;
+                    (metres * 36 / 250, metres)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The forecasts with their first `days` replaced by the sales that happened.
+fn knowing_sales(
+    h: &History,
+    outlooks: &[Vec<Outlook>],
+    day: usize,
+    days: usize,
+) -> Vec<Vec<Outlook>> {
+    outlooks
+        .iter()
+        .enumerate()
+        .map(|(s, store)| {
+            store
+                .iter()
+                .enumerate()
+                .map(|(k, f)| {
+                    let mut f = f.clone();
+                    for t in 0..days.min(f.mean.len()) {
+                        let actual = h.units(day + t, s, k);
+                        f.hi[t] = actual;
+                        f.mean[t] = actual;
+                    }
+                    f
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Per article: its cheapest supplier's index and price.
 fn cheapest(h: &History) -> Vec<Option<(usize, i64)>> {
     h.catalog
@@ -199,8 +281,15 @@ pub fn simulate(
         .collect();
     let cheapest = cheapest(h);
     let cost_of = |k: usize| cheapest[k].map_or(0.0, |(_, c)| c as f64);
+    let unit_cents: Vec<i64> = cheapest.iter().map(|c| c.map_or(0, |(_, c)| c)).collect();
+    let travel = straight_travel(chain);
+    let region: Vec<(String, freshroute_sample::Zones)> = chain
+        .stores
+        .iter()
+        .map(|s| (s.id.clone(), s.storage))
+        .collect();
     // shelves[policy][store * n + article]
-    let mut shelves: Vec<Vec<Shelf>> = vec![vec![Shelf::default(); stores * n]; 3];
+    let mut shelves: Vec<Vec<Shelf>> = vec![vec![Shelf::default(); stores * n]; POLICIES.len()];
     for s in 0..stores {
         for (k, sku) in h.catalog.skus.iter().enumerate() {
             let recent: f64 = (first - 7..first).map(|d| h.units(d, s, k)).sum::<f64>() / 7.0;
@@ -209,7 +298,7 @@ pub fn simulate(
             }
         }
     }
-    let mut figures: Vec<PolicyFigures> = ["model", "min/max", "par"]
+    let mut figures: Vec<PolicyFigures> = POLICIES
         .iter()
         .map(|name| PolicyFigures {
             name,
@@ -225,10 +314,10 @@ pub fn simulate(
         for shelf in shelves.iter_mut().flatten() {
             shelf.receive(day);
         }
-        // The model: forecasts from yesterday, one model per store, in parallel.
-        let problems: Vec<_> = (0..stores)
+        // Forecasts from yesterday, for every store and article.
+        let outlooks: Vec<Vec<Outlook>> = (0..stores)
             .map(|s| {
-                let outlook: Vec<Outlook> = (0..n)
+                (0..n)
                     .map(|k| {
                         let series = &panel.series[s * n + k];
                         outlook(
@@ -240,14 +329,21 @@ pub fn simulate(
                             &profiles,
                         )
                     })
-                    .collect();
+                    .collect()
+            })
+            .collect();
+        // The model policies: one model per store and policy, in parallel.
+        let problems: Vec<_> = MODEL_POLICIES
+            .iter()
+            .flat_map(|&p| (0..stores).map(move |s| (p, s)))
+            .map(|(p, s)| {
                 store_problem(
                     &h.catalog,
                     &chain.stores[s].storage,
                     h.days[day].date,
                     day,
-                    &outlook,
-                    &shelves[0][s * n..(s + 1) * n],
+                    &outlooks[s],
+                    &shelves[p][s * n..(s + 1) * n],
                     &o.round,
                 )
             })
@@ -257,32 +353,35 @@ pub fn simulate(
         let took = started.elapsed().as_secs_f64();
         round_seconds += took;
         slowest = slowest.max(took);
-        for (s, plan) in plans.into_iter().enumerate() {
+        for (i, plan) in plans.into_iter().enumerate() {
+            let (p, s) = (MODEL_POLICIES[i / stores], i % stores);
             let Ok(plan) = plan else {
                 failed += 1;
                 continue;
             };
-            solves[match plan.status {
-                SolveStatus::Optimal => 0,
-                SolveStatus::WithinGap => 1,
-                SolveStatus::TimeLimit => 2,
-            }] += 1;
+            if p == 0 {
+                solves[match plan.status {
+                    SolveStatus::Optimal => 0,
+                    SolveStatus::WithinGap => 1,
+                    SolveStatus::TimeLimit => 2,
+                }] += 1;
+            }
             let mut delivered: Vec<(usize, usize)> = Vec::new();
             for l in plan.today() {
                 let sku = &h.catalog.skus[l.article];
-                shelves[0][s * n + l.article].incoming.push(Incoming {
+                shelves[p][s * n + l.article].incoming.push(Incoming {
                     day: day + l.delivery_day as usize,
                     units: l.units as f64,
                     shelf_life_days: sku.shelf_life_days as u32,
                 });
-                figures[0].purchase_cents += l.cost_cents as f64;
+                figures[p].purchase_cents += l.cost_cents as f64;
                 if !delivered.contains(&(l.supplier, l.delivery_day as usize)) {
                     delivered.push((l.supplier, l.delivery_day as usize));
                 }
             }
             for (j, _) in &delivered {
-                figures[0].fee_cents += h.catalog.suppliers[*j].delivery_fee_cents as f64;
-                figures[0].deliveries += 1;
+                figures[p].fee_cents += h.catalog.suppliers[*j].delivery_fee_cents as f64;
+                figures[p].deliveries += 1;
             }
         }
         // The reorder rules.
@@ -325,6 +424,43 @@ pub fn simulate(
                         figures[p].under_minimum += 1;
                     }
                 }
+            }
+        }
+        // Transfers before the day's sales: from the forecast, and knowing the sales.
+        for p in [3, 4] {
+            let known: Vec<Vec<Outlook>>;
+            let seen = if p == 4 {
+                known = knowing_sales(h, &outlooks, day, o.transfers.horizon_days as usize);
+                &known
+            } else {
+                &outlooks
+            };
+            let problem = region_problem(
+                &h.catalog,
+                &region,
+                day,
+                seen,
+                &shelves[p],
+                &unit_cents,
+                &travel,
+                &o.transfers,
+            );
+            let started = std::time::Instant::now();
+            let Ok(plan) = freshroute_solver::transfers::propose(&problem) else {
+                continue;
+            };
+            let f = &mut figures[p];
+            f.slowest_transfer_s = f.slowest_transfer_s.max(started.elapsed().as_secs_f64());
+            f.transferred_units += apply(&plan.transfers, &mut shelves[p], n, day);
+            f.transfers += plan.transfers.len();
+            f.transfer_trips += plan.trips.len();
+            for &(a, b) in &plan.trips {
+                f.transfer_km += travel[a][b].1 as f64 / 1000.0;
+                f.transfer_cents += problem
+                    .pairs
+                    .iter()
+                    .find(|q| q.from == a && q.to == b)
+                    .map_or(0.0, |q| q.trip_cents as f64);
             }
         }
         // The day's sales and the night's waste, the same demand for every policy.

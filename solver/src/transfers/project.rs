@@ -1,0 +1,108 @@
+//! One store's article on its own over the horizon: sold oldest lot first at the
+//! forecast's mean, what goes unsold and what is missing.
+
+use crate::procurement::Lot;
+
+/// What a store × article does on its own.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Projection {
+    /// Demand left unmet per period.
+    pub short: Vec<f64>,
+    /// Units below the stock wanted at the horizon's end.
+    pub keep_short: f64,
+    /// Units it does not need, by days left: (days left, units, wasted if kept).
+    /// Wasted units reach their last day unsold; the others outlive the horizon above
+    /// the stock wanted (the oldest of those are the free ones).
+    pub free: Vec<(u32, f64, bool)>,
+    /// Units on hand now.
+    pub on_hand: f64,
+}
+
+/// Projects `lots` against `demand` over `horizon` periods, keeping `keep` units at the end.
+pub fn project(lots: &[Lot], demand: &[f64], horizon: usize, keep: f64) -> Projection {
+    let mut left: Vec<(u32, f64)> = lots
+        .iter()
+        .filter(|l| l.units > 0.0)
+        .map(|l| (l.days_left, l.units))
+        .collect();
+    left.sort_by_key(|l| l.0);
+    let on_hand = left.iter().map(|l| l.1).sum();
+    let mut short = Vec::with_capacity(horizon);
+    let mut free: Vec<(u32, f64, bool)> = Vec::new();
+    for (t, &want) in demand.iter().take(horizon).enumerate() {
+        let mut want = want;
+        for lot in left.iter_mut().filter(|l| l.0 as usize > t) {
+            let take = lot.1.min(want);
+            lot.1 -= take;
+            want -= take;
+        }
+        short.push(want.max(0.0));
+        // Lots whose last day was today are thrown away tonight.
+        for lot in left
+            .iter_mut()
+            .filter(|l| l.0 as usize == t + 1 && l.1 > 1e-9)
+        {
+            push(&mut free, lot.0, lot.1, true);
+            lot.1 = 0.0;
+        }
+    }
+    let survivors: f64 = left.iter().map(|l| l.1).sum();
+    let mut extra = (survivors - keep).max(0.0);
+    // The freshest stay for the store's own cover; the oldest survivors are free.
+    for lot in left.iter().filter(|l| l.1 > 1e-9) {
+        if extra <= 1e-9 {
+            break;
+        }
+        let give = lot.1.min(extra);
+        push(&mut free, lot.0, give, false);
+        extra -= give;
+    }
+    Projection {
+        short,
+        keep_short: (keep - survivors).max(0.0),
+        free,
+        on_hand,
+    }
+}
+
+fn push(free: &mut Vec<(u32, f64, bool)>, days: u32, units: f64, wasted: bool) {
+    match free.iter_mut().find(|f| f.0 == days && f.2 == wasted) {
+        Some(f) => f.1 += units,
+        None => free.push((days, units, wasted)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lot(units: f64, days_left: u32) -> Lot {
+        Lot { units, days_left }
+    }
+
+    #[test]
+    fn oldest_sells_first_and_what_reaches_its_day_unsold_is_free_and_wasted() {
+        // 6 units ending today, 10 ending tomorrow; 4 sold a day; keep 3.
+        let p = project(&[lot(10.0, 2), lot(6.0, 1)], &[4.0, 4.0], 2, 3.0);
+        assert_eq!(p.short, [0.0, 0.0]);
+        assert_eq!(p.free, [(1, 2.0, true), (2, 6.0, true)]);
+        assert_eq!(p.keep_short, 3.0, "nothing outlives the horizon");
+        assert_eq!(p.on_hand, 16.0);
+    }
+
+    #[test]
+    fn a_store_short_of_stock_reports_each_days_gap_and_its_cover() {
+        let p = project(&[lot(5.0, 10)], &[4.0, 4.0, 4.0], 3, 6.0);
+        assert_eq!(p.short, [0.0, 3.0, 4.0]);
+        assert_eq!(p.keep_short, 6.0);
+        assert!(p.free.is_empty());
+    }
+
+    #[test]
+    fn stock_beyond_the_cover_at_the_end_is_free_oldest_first() {
+        let p = project(&[lot(10.0, 9), lot(10.0, 5)], &[2.0, 2.0], 2, 6.0);
+        // 16 survive: 6 of lot (5) and 10 of lot (9); keep the freshest 6.
+        assert_eq!(p.free, [(5, 6.0, false), (9, 4.0, false)]);
+        assert_eq!(p.keep_short, 0.0);
+    }
+}
