@@ -269,6 +269,8 @@ pub struct Recall {
     /// Those still stored, each told by a `recalled` notice (sent to the webhooks that
     /// want it) in the recall's transaction.
     pub told: Vec<String>,
+    /// Transfers on their way that carry any of the lots, flagged in the same transaction.
+    pub transfers: Vec<String>,
 }
 
 /// How a movement's reference names a customer's order: `order:ID`.
@@ -545,7 +547,7 @@ macro_rules! ledger_impl {
 
             /// Takes `t` in `tx`, its movements numbered from `first` in their batch; what
             /// the lots lack is the shortfall, not recorded here.
-            async fn take_in(
+            pub(crate) async fn take_in(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 t: &Take,
                 first: usize,
@@ -857,6 +859,23 @@ macro_rules! ledger_impl {
                         movements.push(m);
                     }
                 }
+                let mut transfers = Vec::new();
+                for lot in &trace.lots {
+                    let flagged = sqlx::query(
+                        "UPDATE transfers SET recalled_lot = $1 WHERE status = 'approved' \
+                         AND recalled_lot IS NULL AND id IN (SELECT substr(reference, 10) \
+                         FROM stock_movements WHERE lot_id = $2 AND kind = 'transferred_out') \
+                         RETURNING id",
+                    )
+                    .bind(&lot.id)
+                    .bind(&lot.id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for row in &flagged {
+                        transfers.push(row.try_get::<String, _>("id")?);
+                    }
+                }
+                transfers.sort();
                 let mut orders: Vec<(String, String)> = trace
                     .movements
                     .iter()
@@ -871,6 +890,7 @@ macro_rules! ledger_impl {
                     movements,
                     orders,
                     told,
+                    transfers,
                 }))
             }
 

@@ -21,6 +21,7 @@ mod sales;
 mod sessions;
 mod stop_orders;
 pub mod testing;
+mod transfers;
 
 use std::future::Future;
 
@@ -41,6 +42,7 @@ pub use records::{
 pub use sales::{SaleDay, Sales};
 pub use sessions::{Session, Sessions};
 pub use stop_orders::{StopOrder, StopOrders};
+pub use transfers::{Decided, Decision, TRANSFER_REFERENCE, Transfer, TransferStatus, Transfers};
 
 /// What the service stores and reads back.
 pub trait Storage: Clone + Send + Sync + 'static {
