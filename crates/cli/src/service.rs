@@ -104,6 +104,10 @@ pub(crate) struct ServeArgs {
     /// Purchase orders worth more than this, euros, need a second approver.
     #[arg(long, default_value_t = 1_000)]
     second_approval_above: u32,
+    /// Transfer proposals worth less than this, euros, are approved on their own
+    /// (0: every one waits for a planner).
+    #[arg(long, default_value_t = 0)]
+    transfer_auto_below: u32,
     /// Webhook receivers on a private network: addresses, networks or host names,
     /// comma-separated (`10.0.0.0/8,pos.chain.lan`). Webhooks to this machine, private,
     /// link-local or metadata addresses are refused unless named here.
@@ -356,6 +360,7 @@ async fn run(
     }
     state.purchasing = freshroute_service::PurchasingPolicy {
         second_approval_above_cents: i64::from(args.second_approval_above) * 100,
+        transfer_auto_below_cents: i64::from(args.transfer_auto_below) * 100,
     };
     let listener =
         tokio::net::TcpListener::from_std(listener).map_err(|source| CliError::Listen {
@@ -373,6 +378,9 @@ async fn run(
     tokio::spawn(freshroute_service::stock_upkeep::expire_forever(
         state.clone(),
         Duration::from_secs(60),
+    ));
+    tokio::spawn(freshroute_service::transfer_proposals::propose_forever(
+        state.clone(),
     ));
     tokio::spawn(freshroute_service::webhooks::deliver_forever(
         state.clone(),

@@ -108,6 +108,8 @@ impl LinesSeen {
                 at_ms,
             };
             state.store.record_crossing(&c).await?;
+            // A crossing calls for transfers: the proposer runs at once.
+            state.transfer_wake.notify_one();
             tracing::warn!(
                 store = shop_id,
                 sku,

@@ -21,7 +21,7 @@ use crate::{
     ApiError, alert_lines, assets, console, console_stops, courier_edits, courier_page, couriers,
     desk, desk_lots, fixes, guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner,
     production, purchasing, sales, shop_edits, shops, stock, stop_orders, streets, telemetry,
-    tracking, vroom, webhooks,
+    tracking, transfers, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -146,6 +146,12 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(alert_lines::list))
         .routes(routes!(alert_lines::set))
         .routes(routes!(alert_lines::crossings))
+        .routes(routes!(transfers::propose))
+        .routes(routes!(transfers::list))
+        .routes(routes!(transfers::approve))
+        .routes(routes!(transfers::edit))
+        .routes(routes!(transfers::reject))
+        .routes(routes!(transfers::delivered))
         .routes(routes!(sales::post))
         .split_for_parts()
 }

@@ -68,6 +68,8 @@ mod time;
 pub mod trace_export;
 mod track_page;
 mod tracking;
+pub mod transfer_proposals;
+mod transfers;
 mod vroom;
 pub mod webhooks;
 mod writer;

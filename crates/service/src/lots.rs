@@ -143,6 +143,9 @@ pub struct RecallView {
     pub taken_off: Vec<TakenOff>,
     /// The customers' orders any of them was sold to.
     pub orders: Vec<ReachedOrder>,
+    /// Transfers on their way that carry any of them, flagged: their units are
+    /// recorded recalled where they are delivered.
+    pub transfers_on_the_way: Vec<String>,
 }
 
 /// Recalls a lot: it and every lot made from it are marked recalled, every unit of
@@ -228,5 +231,6 @@ pub async fn recall_lot(
             })
             .collect(),
         orders,
+        transfers_on_the_way: done.transfers,
     })
 }

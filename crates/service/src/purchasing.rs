@@ -45,12 +45,16 @@ const PLANNERS: [Role; 2] = [Role::Planner, Role::Admin];
 pub struct PurchasingPolicy {
     /// Orders worth more than this, cents, need a second approver.
     pub second_approval_above_cents: i64,
+    /// Transfer proposals worth less than this, cents, are approved on their own
+    /// (0: every one waits for a planner).
+    pub transfer_auto_below_cents: i64,
 }
 
 impl Default for PurchasingPolicy {
     fn default() -> Self {
         Self {
             second_approval_above_cents: 100_000,
+            transfer_auto_below_cents: 0,
         }
     }
 }

@@ -308,7 +308,7 @@ fn corrupt(what: &'static str, detail: String) -> ApiError {
 }
 
 /// A fresh id: `PREFIX-YYYYMMDD-` and 8 random hex digits.
-fn new_id(prefix: &str, date: NaiveDate) -> String {
+pub(crate) fn new_id(prefix: &str, date: NaiveDate) -> String {
     let mut bytes = [0u8; 4];
     // As for keys: without the OS's randomness nothing safe can be made.
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");

@@ -64,6 +64,9 @@ pub struct AppState {
     /// Woken when something the plan depends on changes (an order placed, a status
     /// changed, a courier off its route), so the planner loop plans again soon.
     pub(crate) plan_wake: Arc<Notify>,
+    /// Woken when transfers should be proposed again (an alert line crossed, an
+    /// approval the donor could no longer fill).
+    pub(crate) transfer_wake: Arc<Notify>,
     /// The current dispatch plan, once one is made.
     pub(crate) plan: Arc<RwLock<Option<Arc<freshroute_dispatch::Plan>>>>,
     /// Where fixes are written, committed in groups.
@@ -111,6 +114,7 @@ impl AppState {
             planner: freshroute_dispatch::PlannerConfig::default(),
             regions: freshroute_dispatch::Regions::default(),
             plan: Arc::default(),
+            transfer_wake: Arc::default(),
             notices: crate::notices::NoticePolicy::default(),
             procurement: None,
             purchasing: crate::purchasing::PurchasingPolicy::default(),

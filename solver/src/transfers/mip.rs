@@ -1,47 +1,33 @@
-//! The region's transfer model, built with good_lp and solved by HiGHS.
+//! The region's transfer plan: trips chosen by a greedy over donor → receiver pairs
+//! ([`super::trips`]), then the units on those trips by a linear model (good_lp, HiGHS).
 //!
 //! For a receiver's need (store r, article a) and a donor bucket (store d, article a,
-//! lot of b days left, free units F):
+//! lot of b days left, free units F) joined by a chosen trip:
 //! - x[d→r, a, b] ≥ 0 units moved, Σ_r x ≤ F (only free units leave the donor);
 //! - c[r, a, t] ≤ short[t] demand covered on day t, c_keep ≤ keep_short;
 //! - a unit of b days left covers only days before b: for every τ ≤ horizon,
 //!   Σ_{b ≤ τ} x ≤ Σ_{t < τ} c_t, and Σ x = Σ c (nothing moves without a purpose);
-//! - y[d→r] ∈ {0, 1} carries the pair's trip cost, x ≤ F · y;
 //! - the receiver's room per zone bounds the units brought in.
 //!
-//! Minimised: trips + handling − lost sales covered − cover restored (a fraction of a
-//! lost sale) − waste saved at the donor. Values in euros, for HiGHS's sake.
+//! Maximised: lost sales covered + cover restored (a fraction of a lost sale) + waste
+//! saved at the donor − handling. Whole units are the model's rounded down (every bound
+//! still holds); a trip whose whole units no longer pay for it is dropped. Values in
+//! euros, for HiGHS's sake.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use good_lp::solvers::{SolutionStatus, WithMipGap, WithTimeLimit};
+use good_lp::solvers::{SolutionStatus, WithTimeLimit};
 use good_lp::{
     Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable, highs, variable,
 };
 
 use super::project::{Projection, project};
+use super::trips::{Link, Need, Offer, choose, links};
 use super::{SolveStatus, Transfer, TransferError, TransferPlan, TransferProblem, Why};
 
 const EUROS: f64 = 100.0;
 
-/// A receiver's need of an article.
-struct Need {
-    store: usize,
-    article: usize,
-    short: Vec<f64>,
-    keep_short: f64,
-}
-
-/// A donor's free units of an article with `days` left.
-struct Offer {
-    store: usize,
-    article: usize,
-    days: u32,
-    units: f64,
-    wasted: bool,
-}
-
-/// x: (offer index, need index) → variable.
+/// The model: (offer, need, variable) per unit flow.
 struct Built {
     vars: ProblemVariables,
     objective: Expression,
@@ -70,8 +56,14 @@ pub fn propose(p: &TransferProblem) -> Result<TransferPlan, TransferError> {
         needs: needs.len(),
         offers: offers.len(),
     };
-    let built = build(p, &needs, &offers);
-    if built.moves.is_empty() {
+    let all = links(p, &needs, &offers);
+    let trips: HashSet<(usize, usize)> = choose(p, &needs, &offers, &all).into_iter().collect();
+    let chosen: Vec<Link> = all
+        .iter()
+        .filter(|(pair, _)| trips.contains(pair))
+        .flat_map(|(_, l)| l.iter().copied())
+        .collect();
+    if chosen.is_empty() {
         return Ok(plan);
     }
     let Built {
@@ -79,16 +71,11 @@ pub fn propose(p: &TransferProblem) -> Result<TransferPlan, TransferError> {
         objective,
         constraints,
         moves,
-    } = built;
+    } = build(p, &needs, &offers, &chosen);
     let mut model = vars
-        .minimise(objective)
+        .maximise(objective)
         .using(highs)
-        .with_time_limit(p.time_limit_s)
-        .with_mip_gap(p.mip_gap.max(0.0) as f32)
-        .map_err(|e| TransferError::BadInput {
-            code: "bad_mip_gap",
-            what: format!("MIP gap: {e}"),
-        })?;
+        .with_time_limit(p.time_limit_s);
     model.set_verbose(false);
     let mut model = model.set_threads(1);
     for c in constraints {
@@ -142,40 +129,24 @@ fn needs_and_offers(projections: &HashMap<(usize, usize), Projection>) -> (Vec<N
     (needs, offers)
 }
 
-fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer]) -> Built {
+fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link]) -> Built {
     let h = p.horizon as usize;
+    let rates = p.rates;
     let mut vars = ProblemVariables::new();
     let mut objective = Expression::default();
     let mut constraints = Vec::new();
     let mut moves = Vec::new();
-    let mut trips: HashMap<(usize, usize), Variable> = HashMap::new();
-    let pair_of: HashMap<(usize, usize), &super::Pair> =
-        p.pairs.iter().map(|q| ((q.from, q.to), q)).collect();
-    let mut by_article: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, o) in offers.iter().enumerate() {
-        by_article.entry(o.article).or_default().push(i);
-    }
-    let mut donor_out: Vec<Expression> = vec![Expression::default(); offers.len()];
+    let mut donor_out: HashMap<usize, Expression> = HashMap::new();
     let mut room: HashMap<(usize, usize), Expression> = HashMap::new();
-    let rates = p.rates;
-    for (n, need) in needs.iter().enumerate() {
+    let mut by_need: HashMap<usize, Vec<usize>> = HashMap::new();
+    for l in chosen {
+        by_need.entry(l.need).or_default().push(l.offer);
+    }
+    let mut keys: Vec<usize> = by_need.keys().copied().collect();
+    keys.sort();
+    for n in keys {
+        let need = &needs[n];
         let a = &p.articles[need.article];
-        // Donors of this article that may reach the receiver, cheapest trip first.
-        let mut donors: Vec<(i64, usize)> = by_article
-            .get(&need.article)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| {
-                let pair = pair_of.get(&(offers[i].store, need.store))?;
-                (pair.ride_s <= a.max_ride_s).then_some((pair.trip_cents, offers[i].store))
-            })
-            .collect();
-        donors.sort();
-        donors.dedup_by_key(|d| d.1);
-        donors.truncate(p.donors_per_need.max(1));
-        if donors.is_empty() {
-            continue;
-        }
         let lost = a.lost_sale_cents as f64 / EUROS;
         let total_need = need.short.iter().sum::<f64>() + need.keep_short;
         let cover: Vec<Option<Variable>> = need
@@ -186,41 +157,27 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer]) -> Built {
         let keep =
             (need.keep_short > 1e-9).then(|| vars.add(variable().min(0).max(need.keep_short)));
         for c in cover.iter().flatten() {
-            objective.add_mul(-lost, *c);
+            objective.add_mul(lost, *c);
         }
         if let Some(k) = keep {
-            objective.add_mul(-lost * rates.keep_pct as f64 / 100.0, k);
+            objective.add_mul(lost * rates.keep_pct as f64 / 100.0, k);
         }
         let mut incoming: Vec<(u32, Variable)> = Vec::new();
-        for &(_, d) in &donors {
-            let y = *trips.entry((d, need.store)).or_insert_with(|| {
-                let y = vars.add(variable().binary());
-                objective.add_mul(pair_of[&(d, need.store)].trip_cents as f64 / EUROS, y);
-                y
-            });
-            for &i in &by_article[&need.article] {
-                let o = &offers[i];
-                if o.store != d {
-                    continue;
-                }
-                // No more than the donor has free or the receiver can use: the bound
-                // that ties units to their trip (x ≤ most · y) keeps the relaxation tight.
-                let most = o.units.min(total_need.ceil());
-                let x = vars.add(variable().min(0).max(most));
-                let waste = if o.wasted {
-                    a.unit_cents as f64 * (100 + rates.disposal_pct) as f64 / 100.0
-                } else {
-                    0.0
-                };
-                objective.add_mul((rates.unit_handling_cents as f64 - waste) / EUROS, x);
-                constraints.push(Expression::from(x).leq(Expression::from(y) * most));
-                donor_out[i] += x;
-                room.entry((need.store, a.zone))
-                    .or_default()
-                    .add_mul(a.unit_ml as f64 / 1000.0, x);
-                incoming.push((o.days, x));
-                moves.push((i, n, x));
-            }
+        for &o in &by_need[&n] {
+            let offer = &offers[o];
+            let x = vars.add(variable().min(0).max(offer.units.min(total_need.ceil())));
+            let waste = if offer.wasted {
+                a.unit_cents as f64 * (100 + rates.disposal_pct) as f64 / 100.0
+            } else {
+                0.0
+            };
+            objective.add_mul((waste - rates.unit_handling_cents as f64) / EUROS, x);
+            *donor_out.entry(o).or_default() += x;
+            room.entry((need.store, a.zone))
+                .or_default()
+                .add_mul(a.unit_ml as f64 / 1000.0, x);
+            incoming.push((offer.days, x));
+            moves.push((o, n, x));
         }
         // Units that die by day τ cover only days before τ; all of them cover something.
         for tau in 1..=h {
@@ -245,8 +202,8 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer]) -> Built {
             .sum();
         constraints.push(all.eq(covered));
     }
-    for (i, out) in donor_out.into_iter().enumerate() {
-        constraints.push(out.leq(offers[i].units));
+    for (o, out) in donor_out {
+        constraints.push(out.leq(offers[o].units));
     }
     for ((store, zone), e) in room {
         let litres = p.stores[store].room_ml[zone].max(0) as f64 / 1000.0;

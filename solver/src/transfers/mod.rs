@@ -9,18 +9,20 @@
 //! leave a store, so a donor keeps its own cover by construction; a unit can only cover
 //! a day of the receiver's demand that falls within its remaining life.
 //!
-//! The model (HiGHS through good_lp) chooses units per donor → receiver pair, article
-//! and donor lot bucket, and which pairs carry a trip: it earns the lost sale a unit
-//! prevents (a fraction of it for cover below the wanted stock), the waste it saves at
-//! the donor, and pays per unit handled and per pair driven, within the receiver's
-//! room per zone. Units are whole (rounded down from the model, which keeps every
-//! bound); each transfer says why it was proposed.
+//! Which donor → receiver pairs carry a trip is chosen greedily, each pair valued at
+//! what its units would earn less its trip, re-valued as others use up donors' units
+//! and receivers' needs; then a linear model (HiGHS through good_lp) sets the units per
+//! chosen pair, article and donor lot bucket: it earns the lost sale a unit prevents (a
+//! fraction of it for cover below the wanted stock) and the waste it saves at the
+//! donor, pays per unit handled, within the receiver's room per zone. Units are whole
+//! (rounded down from the model, which keeps every bound); each transfer says why.
 //!
 //! Units: money in cents, volume in millilitres, time in whole periods (days) with
 //! period 0 today; transfers arrive today.
 
 mod mip;
 mod project;
+mod trips;
 
 pub use mip::propose;
 pub use project::{Projection, project};
