@@ -21,7 +21,7 @@ use crate::{
     ApiError, alert_lines, assets, console, console_stops, courier_edits, courier_page, couriers,
     desk, desk_lots, fixes, guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner,
     production, purchasing, sales, shop_edits, shops, stock, stop_orders, streets, telemetry,
-    tracking, transfers, vroom, webhooks,
+    tracking, transfer_trips, transfers, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -152,6 +152,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(transfers::edit))
         .routes(routes!(transfers::reject))
         .routes(routes!(transfers::delivered))
+        .routes(routes!(transfer_trips::trips))
         .routes(routes!(sales::post))
         .split_for_parts()
 }

@@ -69,6 +69,7 @@ pub mod trace_export;
 mod track_page;
 mod tracking;
 pub mod transfer_proposals;
+mod transfer_trips;
 mod transfers;
 mod vroom;
 pub mod webhooks;

@@ -156,7 +156,7 @@ fn trip_rates(state: &AppState) -> TripRates {
 
 /// Driving between the stores by car, (seconds, metres); a pair the roads do not join
 /// is driven straight × 1.3 at 25 km/h.
-fn drive_table(state: &AppState, shops: &[Shop]) -> Vec<Vec<(i64, i64)>> {
+pub(crate) fn drive_table(state: &AppState, shops: &[Shop]) -> Vec<Vec<(i64, i64)>> {
     let places: Vec<Place> = shops
         .iter()
         .map(|s| Place {

@@ -16,7 +16,7 @@ use crate::stock::{STOCK_KEEPERS, today};
 use crate::transfer_proposals::propose_now;
 
 /// Who may read transfers and their trips: stock keepers and dispatchers.
-const READERS: [Role; 3] = [Role::Planner, Role::Admin, Role::Dispatcher];
+pub(crate) const READERS: [Role; 3] = [Role::Planner, Role::Admin, Role::Dispatcher];
 
 /// A transfer as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
