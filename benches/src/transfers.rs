@@ -85,7 +85,7 @@ fn articles(n: usize, rates: &TripRates) -> Vec<Article> {
         .collect()
 }
 
-/// Each store × article sells 0 to 12 a day. Most hold two to three days of it in lots
+/// Each store × article sells 0 to 12 a day. Most hold three to four days of it in lots
 /// that keep at least three; one in twenty is short (up to half a day's stock), one in
 /// twenty holds four to six days of it ending within two days; the safety stock is a
 /// third of a day.
@@ -100,7 +100,7 @@ fn positions(stores: usize, arts: &[Article], rng: &mut StdRng) -> Vec<Position>
             } else if state < 0.10 {
                 (rng.random_range(4.0..6.0), 1..=2)
             } else {
-                (rng.random_range(2.0..3.0), 3..=6)
+                (rng.random_range(3.0..4.0), 3..=6)
             };
             let mut left = (rate * days_of_stock).round();
             let mut lots = Vec::new();
@@ -222,7 +222,14 @@ pub fn run(o: &TransferOptions) -> BenchTable {
         units += plan.transfers.iter().map(|t| t.units).sum::<i64>();
         needs += plan.needs;
         let l = loads(&p, &plan);
-        match plan_trips(&l, &vans, &m, &TripOptions::default()) {
+        let options = TripOptions {
+            limits: freshroute_solver::Limits {
+                time: Some(std::time::Duration::from_secs(2)),
+                ..TripOptions::default().limits
+            },
+            ..TripOptions::default()
+        };
+        match plan_trips(&l, &vans, &m, &options) {
             Ok(t) => {
                 trips += t.trips.len();
                 direct += t.direct_trips;

@@ -144,8 +144,8 @@ pub(crate) enum BenchCommand {
         /// Stock states timed (1 to 200).
         #[arg(long, default_value_t = 20)]
         runs: usize,
-        /// Vans at the depot (1 to 50).
-        #[arg(long, default_value_t = 6)]
+        /// Vans at the depot (1 to 100).
+        #[arg(long, default_value_t = 20)]
         vans: usize,
     },
     /// Stock ledger: a generated chain's lots traced both ways, exported as EPCIS and
@@ -287,10 +287,10 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             if !(2..=200).contains(&stores)
                 || !(1..=1000).contains(&articles)
                 || !(1..=200).contains(&runs)
-                || !(1..=50).contains(&vans)
+                || !(1..=100).contains(&vans)
             {
                 return Err(CliError::Usage(
-                    "--stores must be within 2..=200, --articles 1..=1000, --runs 1..=200 and --vans 1..=50"
+                    "--stores must be within 2..=200, --articles 1..=1000, --runs 1..=200 and --vans 1..=100"
                         .to_string(),
                 ));
             }

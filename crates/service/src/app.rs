@@ -19,9 +19,9 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::{
     ApiError, alert_lines, assets, console, console_stops, courier_edits, courier_page, couriers,
-    desk, desk_lots, fixes, guessing, inputs, login, lots, map_tiles, orders, plan_mode, planner,
-    production, purchasing, sales, shop_edits, shops, stock, stop_orders, streets, telemetry,
-    tracking, transfer_trips, transfers, vroom, webhooks,
+    desk, desk_lots, desk_transfers, fixes, guessing, inputs, login, lots, map_tiles, orders,
+    plan_mode, planner, production, purchasing, sales, shop_edits, shops, stock, stop_orders,
+    streets, telemetry, tracking, transfer_trips, transfers, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -116,6 +116,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(desk::act))
         .routes(routes!(desk_lots::page))
         .routes(routes!(desk_lots::recall))
+        .routes(routes!(desk_transfers::page))
+        .routes(routes!(desk_transfers::act))
         .routes(routes!(courier_page::page))
         .routes(routes!(courier_page::step))
         .routes(routes!(streets::streets))

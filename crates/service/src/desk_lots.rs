@@ -17,7 +17,7 @@ use crate::ApiError;
 use crate::desk::{Desk, html};
 use crate::login::Person;
 use crate::lots::{recall_lot, unknown_lot};
-use crate::pages::{Said, esc, outcome, query_escape, said_banner, signed_in_as};
+use crate::pages::{Said, esc, outcome, query_escape, said_banner};
 use crate::state::AppState;
 
 /// Which lot.
@@ -114,10 +114,7 @@ async fn lot_page(
         Ok::<_, ApiError>(down.zip(up))
     }
     .await;
-    let mut body = format!(
-        "<header class=\"bar\"><h1>Planner's desk</h1><nav><a href=\"/desk\">Purchase orders</a></nav>{}</header>\n",
-        signed_in_as(who)
-    );
+    let mut body = crate::desk_view::header(who);
     if let Some(s) = &said {
         body += &said_banner(s);
     }

@@ -46,9 +46,11 @@ pub(crate) struct OrderData {
     pub(crate) said: Option<crate::pages::Said>,
 }
 
-fn header(who: &str) -> String {
+/// The desk's bar: its title, its pages, who is signed in.
+pub(crate) fn header(who: &str) -> String {
     format!(
-        "<header class=\"bar\"><h1>Planner's desk</h1><nav><a href=\"/desk\">Purchase orders</a></nav>{}</header>\n",
+        "<header class=\"bar\"><h1>Planner's desk</h1><nav><a href=\"/desk\">Purchase orders</a> \
+         <a href=\"/desk/transfers\">Transfers</a></nav>{}</header>\n",
         signed_in_as(who)
     )
 }

@@ -20,6 +20,7 @@ mod courier_page;
 mod couriers;
 mod desk;
 mod desk_lots;
+mod desk_transfers;
 mod desk_view;
 pub mod destinations;
 mod error;

@@ -274,11 +274,23 @@ async fn decide(
     id: &str,
     decision: &Decision,
 ) -> Result<Json<TransferView>, ApiError> {
+    let t = decide_as(state, &caller.by_key(), id, decision).await?;
+    Ok(Json(view(state, &t)))
+}
+
+/// Applies a decision as `actor`: the transfer as it is after it, or why not (a donor
+/// found short wakes the proposer). The API and the desk both decide through it.
+pub(crate) async fn decide_as(
+    state: &AppState,
+    actor: &str,
+    id: &str,
+    decision: &Decision,
+) -> Result<Transfer, ApiError> {
     let now = state.clock.now_ms();
     let conflict = |code, msg: String| ApiError::new(StatusCode::CONFLICT, code, msg);
     match state
         .store
-        .decide_transfer(id, decision, &caller.by_key(), now)
+        .decide_transfer(id, decision, actor, now)
         .await?
     {
         Decided::Done(t, moves) => {
@@ -288,7 +300,7 @@ async fn decide(
                 movements = moves.len(),
                 "transfer decided"
             );
-            Ok(Json(view(state, &t)))
+            Ok(t)
         }
         Decided::Missing => Err(ApiError::new(
             StatusCode::NOT_FOUND,
