@@ -81,8 +81,9 @@ async fn act_on(
         return Ok(match p.notice {
             Some(n) => format!("Nothing to weigh yet ({n}): run a procurement round first."),
             None => format!(
-                "{} transfers proposed in {} ms from {} needs.",
+                "{} transfer{} proposed in {} ms from {} needs.",
                 p.transfers.len(),
+                if p.transfers.len() == 1 { "" } else { "s" },
                 p.took_ms,
                 p.needs
             ),

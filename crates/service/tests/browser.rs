@@ -838,3 +838,87 @@ async fn a_planner_traces_a_lot_and_recalls_it_from_the_desk() {
         .collect();
     assert_eq!(left, ["BUTTER:BU-1", "STRAWBERRY:ST-1"], "{stock}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planner_proposes_edits_and_approves_a_transfer_on_the_desk() {
+    let Running {
+        api,
+        store,
+        dispatcher,
+        _dir,
+        ..
+    } = start_with(NoticePolicy::default(), &[], |s| {
+        // The morning after the procurement data's last day of sales.
+        s.clock = freshroute_service::Clock::manual(1_796_115_600_000);
+    })
+    .await;
+    // Two stores of the sample chain, whose sales the procurement data holds.
+    for (id, lat) in [("porto-aliados", 41.1496), ("porto-ribeira", 41.1406)] {
+        let mut shop = common::porto_shop(id);
+        shop.lat = lat;
+        store.insert_shop(&shop).await.expect("store");
+    }
+    let planner = common::key(&store, Role::Planner, None).await;
+    // Milk at Aliados ending tomorrow, far more than it sells; none at Ribeira.
+    let milk = json!({"lots": [{"sku": "MILK-WHOLE", "lot_number": "M-1",
+        "expiry_date": "2026-12-02", "units": 300}]});
+    let (s, b) = api
+        .call("PUT", "/v1/stock/porto-aliados", &planner, Some(milk))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let round = json!({"date": "2026-12-01", "stores": ["porto-aliados", "porto-ribeira"]});
+    let (s, b) = api
+        .call("POST", "/v1/procurement/rounds", &planner, Some(round))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let browser = Browser::start().await;
+    browser.resize(1280, 900).await;
+    browser.open(&format!("{}/desk/transfers", api.base)).await;
+    sign_in_to(&browser, &planner, "Planner's desk").await;
+    press(
+        &browser,
+        "document.querySelector('form[action=\"/desk/transfers/propose\"] button')",
+    )
+    .await;
+    let said = what_was_said(&browser).await;
+    assert!(
+        said.as_str().is_some_and(|t| t.contains("proposed in")),
+        "{said}"
+    );
+    let text = browser.text().await;
+    assert!(
+        text.contains("MILK-WHOLE") && text.contains("would throw away"),
+        "{text}"
+    );
+    checked(&browser, "desk-transfers").await;
+    // Five units instead of the model's, approved: they leave Aliados.
+    browser
+        .run("const u = document.querySelector('input[name=\"units\"]'); u.focus(); u.select(); return true;")
+        .await;
+    browser.keys(&format!("5{ENTER}")).await;
+    let (said, _) = waited(
+        &browser,
+        "const p = document.querySelector('.done'); return p && p.textContent.includes('approved') && p.textContent;",
+    )
+    .await;
+    assert!(
+        said.as_str().is_some_and(|t| t.contains("5 MILK-WHOLE")),
+        "{said}"
+    );
+    let text = browser.text().await;
+    assert!(
+        text.contains("On their way") && text.contains("Delivered"),
+        "{text}"
+    );
+    checked(&browser, "desk-transfers-approved").await;
+    let (_, on_the_way) = api
+        .call("GET", "/v1/transfers?status=approved", &planner, None)
+        .await;
+    assert_eq!(on_the_way["transfers"][0]["units"], 5, "{on_the_way}");
+    // The dispatcher sees the van trip that drives it.
+    let (s, trips) = api
+        .call("GET", "/v1/transfers/trips", &dispatcher, None)
+        .await;
+    assert_eq!(s, 200, "{trips}");
+    assert_eq!(trips["trips"].as_array().map(Vec::len), Some(1), "{trips}");
+}
