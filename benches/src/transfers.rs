@@ -117,6 +117,8 @@ fn positions(stores: usize, arts: &[Article], rng: &mut StdRng) -> Vec<Position>
                 article: k,
                 lots,
                 demand: vec![rate, rate * rng.random_range(0.8..1.2)],
+                // The 90th percentile of a Poisson count less its mean.
+                upside: vec![1.28 * rate.sqrt(); 2],
                 keep: (rate / 3.0).round(),
             });
         }

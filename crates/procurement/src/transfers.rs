@@ -124,6 +124,13 @@ pub fn region_problem(
                         days_left: (l.last_day - today + 1) as u32,
                     })
                     .collect(),
+                upside: f
+                    .hi
+                    .iter()
+                    .zip(&f.mean)
+                    .take(h)
+                    .map(|(hi, m)| (hi - m).max(0.0))
+                    .collect(),
                 demand,
                 keep,
             });

@@ -269,6 +269,7 @@ fn region(
                 article: k,
                 lots: lots.remove(&(s, k)).unwrap_or_default(),
                 demand: a.demand[offset..offset + h].to_vec(),
+                upside: upside(a, offset, h),
                 keep: a.safety.get(offset + h - 1).copied().unwrap_or(0.0),
             });
         }
@@ -291,6 +292,20 @@ fn region(
         time_limit_s: rates.time_limit_s,
         mip_gap: 0.01,
     }
+}
+
+/// What each day may sell beyond the forecast's mean: the store model's safety stock
+/// for it (the upper forecast less the mean of the next day; today's from its own).
+fn upside(a: &freshroute_solver::procurement::Article, offset: usize, h: usize) -> Vec<f64> {
+    (offset..offset + h)
+        .map(|t| {
+            a.safety
+                .get(t.saturating_sub(1))
+                .copied()
+                .unwrap_or(0.0)
+                .max(0.0)
+        })
+        .collect()
 }
 
 /// Days a lot whose last day is `expiry` can still be sold from `today`, today included.
@@ -323,6 +338,7 @@ fn rows(
             let why = json!({
                 "summary": summary(t, from, to),
                 "covers_short_units": t.why.covers_short_units,
+                "covers_upside_units": t.why.covers_upside_units,
                 "covers_keep_units": t.why.covers_keep_units,
                 "saves_waste_units": t.why.saves_waste_units,
                 "donor_keeps_units": t.why.donor_keeps_units,
@@ -357,6 +373,12 @@ fn summary(t: &freshroute_solver::transfers::Transfer, from: &str, to: &str) -> 
         parts.push(format!(
             "covers {:.0} units {to} would fail to sell",
             t.why.covers_short_units
+        ));
+    }
+    if t.why.covers_upside_units >= 0.5 {
+        parts.push(format!(
+            "{:.0} more {to} may sell if demand runs high",
+            t.why.covers_upside_units
         ));
     }
     if t.why.covers_keep_units >= 0.5 {

@@ -4,12 +4,15 @@
 //! For a receiver's need (store r, article a) and a donor bucket (store d, article a,
 //! lot of b days left, free units F) joined by a chosen trip:
 //! - x[d→r, a, b] ≥ 0 units moved, Σ_r x ≤ F (only free units leave the donor);
-//! - c[r, a, t] ≤ short[t] demand covered on day t, c_keep ≤ keep_short;
+//! - c[r, a, t] ≤ short[t] demand covered on day t, u[r, a, t] ≤ upside[t] demand above
+//!   the mean covered, c_keep ≤ keep_short;
 //! - a unit of b days left covers only days before b: for every τ ≤ horizon,
-//!   Σ_{b ≤ τ} x ≤ Σ_{t < τ} c_t, and Σ x = Σ c (nothing moves without a purpose);
+//!   Σ_{b ≤ τ} x ≤ Σ_{t < τ} (c_t + u_t), and Σ x = Σ c + Σ u + c_keep (nothing moves
+//!   without a purpose);
 //! - the receiver's room per zone bounds the units brought in.
 //!
-//! Maximised: lost sales covered + cover restored (a fraction of a lost sale) + waste
+//! Maximised: lost sales covered + demand above the mean covered and cover restored (each
+//! a fraction of a lost sale) + waste
 //! saved at the donor − handling. Whole units are the model's rounded down (every bound
 //! still holds); a trip whose whole units no longer pay for it is dropped. Values in
 //! euros, for HiGHS's sake.
@@ -43,7 +46,7 @@ pub fn propose(p: &TransferProblem) -> Result<TransferPlan, TransferError> {
         .positions
         .iter()
         .map(|q| {
-            let pr = project(&q.lots, &q.demand, h, q.keep);
+            let pr = project(&q.lots, &q.demand, &q.upside, h, q.keep);
             ((q.store, q.article), pr)
         })
         .collect();
@@ -106,11 +109,13 @@ fn needs_and_offers(projections: &HashMap<(usize, usize), Projection>) -> (Vec<N
     keys.sort();
     for &(store, article) in keys {
         let pr = &projections[&(store, article)];
-        if pr.short.iter().sum::<f64>() + pr.keep_short >= 1.0 {
+        let wanted: f64 = pr.short.iter().chain(&pr.upside).sum();
+        if wanted + pr.keep_short >= 1.0 {
             needs.push(Need {
                 store,
                 article,
                 short: pr.short.clone(),
+                upside: pr.upside.clone(),
                 keep_short: pr.keep_short,
             });
         }
@@ -148,12 +153,21 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
         let need = &needs[n];
         let a = &p.articles[need.article];
         let lost = a.lost_sale_cents as f64 / EUROS;
-        let total_need = need.short.iter().sum::<f64>() + need.keep_short;
+        let total_need = need.short.iter().chain(&need.upside).sum::<f64>() + need.keep_short;
         let cover: Vec<Option<Variable>> = need
             .short
             .iter()
             .map(|&s| (s > 1e-9).then(|| vars.add(variable().min(0).max(s))))
             .collect();
+        let upside: Vec<Option<Variable>> = (0..h)
+            .map(|t| {
+                let u = need.upside.get(t).copied().unwrap_or(0.0);
+                (u > 1e-9).then(|| vars.add(variable().min(0).max(u)))
+            })
+            .collect();
+        for u in upside.iter().flatten() {
+            objective.add_mul(lost * rates.upside_pct as f64 / 100.0, *u);
+        }
         let keep =
             (need.keep_short > 1e-9).then(|| vars.add(variable().min(0).max(need.keep_short)));
         for c in cover.iter().flatten() {
@@ -188,6 +202,7 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
                 .sum();
             let covered: Expression = cover[..tau]
                 .iter()
+                .chain(&upside[..tau])
                 .flatten()
                 .map(|c| Expression::from(*c))
                 .sum();
@@ -196,6 +211,7 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
         let all: Expression = incoming.iter().map(|(_, x)| Expression::from(*x)).sum();
         let covered: Expression = cover
             .iter()
+            .chain(&upside)
             .flatten()
             .chain(keep.iter())
             .map(|c| Expression::from(*c))
@@ -244,6 +260,7 @@ fn explain(
     for n in keys {
         let need = &needs[n];
         let mut short = need.short.clone();
+        let mut upside = need.upside.clone();
         let mut keep_short = need.keep_short;
         let mut ins = by_need[&n].clone();
         ins.sort_by_key(|&(o, _)| offers[o].days);
@@ -256,6 +273,12 @@ fn explain(
                 *s -= take;
                 left -= take;
                 why.covers_short_units += take;
+            }
+            for u in upside.iter_mut().take(offer.days as usize) {
+                let take = u.min(left);
+                *u -= take;
+                left -= take;
+                why.covers_upside_units += take;
             }
             if offer.days as usize > p.horizon as usize {
                 let take = keep_short.min(left);
@@ -278,6 +301,7 @@ fn explain(
             t.units += units;
             t.lots.push((offer.days, units));
             t.why.covers_short_units += why.covers_short_units;
+            t.why.covers_upside_units += why.covers_upside_units;
             t.why.covers_keep_units += why.covers_keep_units;
             t.why.saves_waste_units += why.saves_waste_units;
             let on_hand = projections[&(offer.store, need.article)].on_hand;
@@ -288,6 +312,8 @@ fn explain(
     for t in &mut list {
         let a = &p.articles[t.article];
         let value = t.why.covers_short_units * a.lost_sale_cents as f64
+            + t.why.covers_upside_units * a.lost_sale_cents as f64 * rates.upside_pct as f64
+                / 100.0
             + t.why.covers_keep_units * a.lost_sale_cents as f64 * rates.keep_pct as f64 / 100.0
             + t.why.saves_waste_units * a.unit_cents as f64 * (100 + rates.disposal_pct) as f64
                 / 100.0;
@@ -359,6 +385,7 @@ mod tests {
                 .map(|&(units, days_left)| Lot { units, days_left })
                 .collect(),
             demand: vec![demand; 2],
+            upside: Vec::new(),
             keep,
         }
     }
@@ -497,6 +524,27 @@ mod tests {
         assert_eq!(plan.trips, [(2, 1)], "{plan:?}");
         assert_eq!(plan.transfers.len(), 2);
         assert!(plan.transfers.iter().all(|t| t.units == 6));
+    }
+
+    #[test]
+    fn units_that_would_be_thrown_away_go_where_demand_may_run_high() {
+        // b holds what it should sell today on average, but may sell 3 more a day.
+        let mut p = problem(
+            vec![
+                position(0, 0, &[(10.0, 1)], 2.0, 0.0),
+                position(1, 0, &[(4.0, 4)], 4.0, 0.0),
+            ],
+            300,
+        );
+        p.positions[1].upside = vec![3.0, 3.0];
+        let plan = propose(&p).expect("plan");
+        assert_eq!(plan.transfers.len(), 1, "{plan:?}");
+        let t = &plan.transfers[0];
+        // a's 8 units end today: they can only meet today's extra demand.
+        assert_eq!((t.units, t.why.covers_upside_units), (3, 3.0));
+        assert_eq!(t.why.saves_waste_units, 3.0);
+        p.positions[1].upside.clear();
+        assert!(propose(&p).expect("plan").transfers.is_empty());
     }
 
     #[test]

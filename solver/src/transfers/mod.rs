@@ -3,7 +3,8 @@
 //! above the store's own cover, to where it says demand will go unmet.
 //!
 //! Each store × article is first projected on its own (oldest lot sold first, the
-//! forecast's mean demand): what it will fail to sell per day (`short`), which units of
+//! forecast's mean demand): what it will fail to sell per day (`short`), and beyond it at
+//! the upper forecast (`upside`, worth a fraction of a sale), which units of
 //! which lot it will throw away or keep beyond its cover at the horizon's end (`free`),
 //! and how far it ends below the stock it wants to keep (its cover). Only free units
 //! leave a store, so a donor keeps its own cover by construction; a unit can only cover
@@ -66,6 +67,10 @@ pub struct Position {
     pub lots: Vec<Lot>,
     /// Expected sales per period, today first (at least the horizon's length).
     pub demand: Vec<f64>,
+    /// What each period may sell beyond `demand` (an upper forecast less its mean, such
+    /// as the 90th percentile's); empty for none.
+    #[serde(default)]
+    pub upside: Vec<f64>,
     /// Units the store wants left at the horizon's end (its cover until the next
     /// delivery and its safety stock): never given away, and wanted when short.
     pub keep: f64,
@@ -91,6 +96,9 @@ pub struct Rates {
     pub unit_handling_cents: i64,
     /// A unit brought up to the wanted stock (not to a sale), in percent of its lost-sale cost.
     pub keep_pct: i64,
+    /// A unit that covers demand beyond the mean (it sells only if that demand comes),
+    /// in percent of its lost-sale cost.
+    pub upside_pct: i64,
     /// Throwing a unit away, on top of its price, in percent of its price.
     pub disposal_pct: i64,
 }
@@ -100,6 +108,7 @@ impl Default for Rates {
         Self {
             unit_handling_cents: 10,
             keep_pct: 20,
+            upside_pct: 25,
             disposal_pct: 10,
         }
     }
@@ -151,6 +160,8 @@ pub struct Transfer {
 pub struct Why {
     /// Units the receiver would otherwise fail to sell over the horizon.
     pub covers_short_units: f64,
+    /// Units that would sell at the receiver if demand runs above the mean.
+    pub covers_upside_units: f64,
     /// Units bringing the receiver up to the stock it wants to keep.
     pub covers_keep_units: f64,
     /// Units the donor would otherwise throw away.
@@ -239,7 +250,10 @@ impl TransferProblem {
                 .iter()
                 .any(|l| !(l.units.is_finite() && l.units >= 0.0) || l.days_left == 0);
             let bad_demand = p.demand.len() < self.horizon as usize
-                || p.demand.iter().any(|d| !(d.is_finite() && *d >= 0.0));
+                || p.demand
+                    .iter()
+                    .chain(&p.upside)
+                    .any(|d| !(d.is_finite() && *d >= 0.0));
             if bad_lot || bad_demand || !(p.keep.is_finite() && p.keep >= 0.0) {
                 return bad("bad_position", self.name(p.store, p.article));
             }

@@ -8,6 +8,9 @@ use crate::procurement::Lot;
 pub struct Projection {
     /// Demand left unmet per period.
     pub short: Vec<f64>,
+    /// Demand beyond the mean the store may see and fail to sell, per period: what it
+    /// would fail to sell at the upper forecast, less `short`.
+    pub upside: Vec<f64>,
     /// Units below the stock wanted at the horizon's end.
     pub keep_short: f64,
     /// Units it does not need, by days left: (days left, units, wasted if kept).
@@ -16,10 +19,36 @@ pub struct Projection {
     pub free: Vec<(u32, f64, bool)>,
     /// Units on hand now.
     pub on_hand: f64,
+    /// Lots left at the horizon's end (days left, units), while projecting.
+    left: Vec<(u32, f64)>,
 }
 
-/// Projects `lots` against `demand` over `horizon` periods, keeping `keep` units at the end.
-pub fn project(lots: &[Lot], demand: &[f64], horizon: usize, keep: f64) -> Projection {
+/// Projects `lots` against `demand` over `horizon` periods, keeping `keep` units at the
+/// end; `upside`, when given, is what each period may sell beyond `demand`.
+pub fn project(
+    lots: &[Lot],
+    demand: &[f64],
+    upside: &[f64],
+    horizon: usize,
+    keep: f64,
+) -> Projection {
+    let high: Vec<f64> = demand
+        .iter()
+        .enumerate()
+        .map(|(t, d)| d + upside.get(t).copied().unwrap_or(0.0))
+        .collect();
+    let at_high = fefo(lots, &high, horizon).short;
+    let mut p = fefo(lots, demand, horizon);
+    p.upside = at_high
+        .iter()
+        .zip(&p.short)
+        .map(|(h, m)| (h - m).max(0.0))
+        .collect();
+    finish(p, keep)
+}
+
+/// A projection's sales, shortfalls and waste; `left` holds the survivors as lots.
+fn fefo(lots: &[Lot], demand: &[f64], horizon: usize) -> Projection {
     let mut left: Vec<(u32, f64)> = lots
         .iter()
         .filter(|l| l.units > 0.0)
@@ -46,23 +75,32 @@ pub fn project(lots: &[Lot], demand: &[f64], horizon: usize, keep: f64) -> Proje
             lot.1 = 0.0;
         }
     }
+    Projection {
+        short,
+        upside: Vec::new(),
+        keep_short: 0.0,
+        free,
+        on_hand,
+        left: left.into_iter().filter(|l| l.1 > 1e-9).collect(),
+    }
+}
+
+/// Frees the survivors beyond `keep`, oldest first, and says how far below it they end.
+fn finish(mut p: Projection, keep: f64) -> Projection {
+    let left = std::mem::take(&mut p.left);
     let survivors: f64 = left.iter().map(|l| l.1).sum();
     let mut extra = (survivors - keep).max(0.0);
     // The freshest stay for the store's own cover; the oldest survivors are free.
-    for lot in left.iter().filter(|l| l.1 > 1e-9) {
+    for lot in &left {
         if extra <= 1e-9 {
             break;
         }
         let give = lot.1.min(extra);
-        push(&mut free, lot.0, give, false);
+        push(&mut p.free, lot.0, give, false);
         extra -= give;
     }
-    Projection {
-        short,
-        keep_short: (keep - survivors).max(0.0),
-        free,
-        on_hand,
-    }
+    p.keep_short = (keep - survivors).max(0.0);
+    p
 }
 
 fn push(free: &mut Vec<(u32, f64, bool)>, days: u32, units: f64, wasted: bool) {
@@ -83,7 +121,7 @@ mod tests {
     #[test]
     fn oldest_sells_first_and_what_reaches_its_day_unsold_is_free_and_wasted() {
         // 6 units ending today, 10 ending tomorrow; 4 sold a day; keep 3.
-        let p = project(&[lot(10.0, 2), lot(6.0, 1)], &[4.0, 4.0], 2, 3.0);
+        let p = project(&[lot(10.0, 2), lot(6.0, 1)], &[4.0, 4.0], &[], 2, 3.0);
         assert_eq!(p.short, [0.0, 0.0]);
         assert_eq!(p.free, [(1, 2.0, true), (2, 6.0, true)]);
         assert_eq!(p.keep_short, 3.0, "nothing outlives the horizon");
@@ -92,15 +130,17 @@ mod tests {
 
     #[test]
     fn a_store_short_of_stock_reports_each_days_gap_and_its_cover() {
-        let p = project(&[lot(5.0, 10)], &[4.0, 4.0, 4.0], 3, 6.0);
+        let p = project(&[lot(5.0, 10)], &[4.0, 4.0, 4.0], &[2.0; 3], 3, 6.0);
         assert_eq!(p.short, [0.0, 3.0, 4.0]);
+        // At 6 a day: short 1, 6, 6; beyond the mean's shortfalls 1, 3, 2.
+        assert_eq!(p.upside, [1.0, 3.0, 2.0]);
         assert_eq!(p.keep_short, 6.0);
         assert!(p.free.is_empty());
     }
 
     #[test]
     fn stock_beyond_the_cover_at_the_end_is_free_oldest_first() {
-        let p = project(&[lot(10.0, 9), lot(10.0, 5)], &[2.0, 2.0], 2, 6.0);
+        let p = project(&[lot(10.0, 9), lot(10.0, 5)], &[2.0, 2.0], &[], 2, 6.0);
         // 16 survive: 6 of lot (5) and 10 of lot (9); keep the freshest 6.
         assert_eq!(p.free, [(5, 6.0, false), (9, 4.0, false)]);
         assert_eq!(p.keep_short, 0.0);

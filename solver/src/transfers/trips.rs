@@ -12,6 +12,7 @@ pub(super) struct Need {
     pub(super) store: usize,
     pub(super) article: usize,
     pub(super) short: Vec<f64>,
+    pub(super) upside: Vec<f64>,
     pub(super) keep_short: f64,
 }
 
@@ -76,6 +77,7 @@ pub(super) fn links(
 struct Left {
     offer: Vec<f64>,
     short: Vec<Vec<f64>>,
+    upside: Vec<Vec<f64>>,
     keep: Vec<f64>,
     room_ml: HashMap<(usize, usize), f64>,
 }
@@ -90,6 +92,7 @@ pub(super) fn choose(
     let mut left = Left {
         offer: offers.iter().map(|o| o.units).collect(),
         short: needs.iter().map(|n| n.short.clone()).collect(),
+        upside: needs.iter().map(|n| n.upside.clone()).collect(),
         keep: needs.iter().map(|n| n.keep_short).collect(),
         room_ml: HashMap::new(),
     };
@@ -137,7 +140,7 @@ fn value(
     order.sort_by_key(|l| (l.need, offers[l.offer].days));
     let mut total = 0.0;
     let mut room: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut short: HashMap<usize, (Vec<f64>, f64)> = HashMap::new();
+    let mut short: HashMap<usize, (Vec<f64>, Vec<f64>, f64)> = HashMap::new();
     let mut used: Vec<(usize, f64)> = Vec::new();
     for l in order {
         let (need, offer) = (&needs[l.need], &offers[l.offer]);
@@ -155,17 +158,24 @@ fn value(
             f64::MAX
         };
         let mut units = left.offer[l.offer].min(fits.max(0.0));
-        let (s, k) = short
-            .entry(l.need)
-            .or_insert_with(|| (left.short[l.need].clone(), left.keep[l.need]));
+        let (s, up, k) = short.entry(l.need).or_insert_with(|| {
+            (
+                left.short[l.need].clone(),
+                left.upside[l.need].clone(),
+                left.keep[l.need],
+            )
+        });
         let mut moved = 0.0;
         let lost = a.lost_sale_cents as f64;
-        for gap in s.iter_mut().take(offer.days as usize) {
-            let take = gap.min(units);
-            *gap -= take;
-            units -= take;
-            moved += take;
-            total += take * lost;
+        let days = offer.days as usize;
+        for (gaps, worth) in [(&mut *s, 1.0), (&mut *up, rates.upside_pct as f64 / 100.0)] {
+            for gap in gaps.iter_mut().take(days) {
+                let take = gap.min(units);
+                *gap -= take;
+                units -= take;
+                moved += take;
+                total += take * lost * worth;
+            }
         }
         if offer.days > p.horizon {
             let take = k.min(units);
@@ -184,8 +194,9 @@ fn value(
         for (o, moved) in used {
             left.offer[o] -= moved;
         }
-        for (n, (s, k)) in short {
+        for (n, (s, up, k)) in short {
             left.short[n] = s;
+            left.upside[n] = up;
             left.keep[n] = k;
         }
         for (key, ml) in room {
