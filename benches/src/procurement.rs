@@ -98,7 +98,7 @@ pub fn table(r: &SimResult, stores: usize, articles: usize) -> BenchTable {
     t.info(
         "slowest transfer model, s",
         format!(
-            "{:.2}",
+            "{:.3}",
             with.slowest_transfer_s.max(bound.slowest_transfer_s)
         ),
     );

@@ -859,22 +859,23 @@ macro_rules! ledger_impl {
                         movements.push(m);
                     }
                 }
-                let mut transfers = Vec::new();
-                for lot in &trace.lots {
-                    let flagged = sqlx::query(
-                        "UPDATE transfers SET recalled_lot = $1 WHERE status = 'approved' \
-                         AND recalled_lot IS NULL AND id IN (SELECT substr(reference, 10) \
-                         FROM stock_movements WHERE lot_id = $2 AND kind = 'transferred_out') \
-                         RETURNING id",
-                    )
-                    .bind(&lot.id)
-                    .bind(&lot.id)
+                let ids: Vec<&str> = trace.lots.iter().map(|l| l.id.as_str()).collect();
+                let sql = format!(
+                    "UPDATE transfers SET recalled_lot = $2 WHERE status = 'approved' \
+                     AND recalled_lot IS NULL AND id IN (SELECT substr(reference, {}) \
+                     FROM stock_movements WHERE kind = 'transferred_out' AND lot_id IN ({})) \
+                     RETURNING id",
+                    crate::TRANSFER_REFERENCE.len() + 1,
+                    $ids_of_json
+                );
+                let mut transfers: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(serde_json::json!(ids).to_string())
+                    .bind(lot_id)
                     .fetch_all(&mut *tx)
-                    .await?;
-                    for row in &flagged {
-                        transfers.push(row.try_get::<String, _>("id")?);
-                    }
-                }
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get("id"))
+                    .collect::<Result<_, _>>()?;
                 transfers.sort();
                 let mut orders: Vec<(String, String)> = trace
                     .movements

@@ -87,7 +87,8 @@ pub struct Transfer {
     pub decided_ms: Option<i64>,
     /// When it was delivered.
     pub delivered_ms: Option<i64>,
-    /// A recalled lot it carries, flagged while on the way.
+    /// The lot whose recall reached it (it carries that lot or one made from it),
+    /// flagged while on the way.
     pub recalled_lot: Option<String>,
     /// Changes so far, from 1.
     pub version: i64,
