@@ -108,7 +108,9 @@ impl Default for Rates {
         Self {
             unit_handling_cents: 10,
             keep_pct: 20,
-            upside_pct: 25,
+            // `simulate procurement --days 14`: waste 17.5 % below the model without
+            // transfers at 25, 20.8 % at 50, 19.5 % at 75 (fill +0.85, +0.80, +0.88 points).
+            upside_pct: 50,
             disposal_pct: 10,
         }
     }
