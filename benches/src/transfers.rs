@@ -9,11 +9,11 @@ use std::time::Instant;
 
 use freshroute_dispatch::transfer_trips::{TripLoad, TripOptions, Van, plan_trips};
 use freshroute_model::{Metres, Seconds};
-use freshroute_procurement::transfers::{TripRates, pairs};
+use freshroute_procurement::transfers::{TripRates, problem as region};
 use freshroute_solver::TravelMatrix;
 use freshroute_solver::procurement::Lot;
 use freshroute_solver::transfers::{
-    Article, Position, Rates, Store, TransferPlan, TransferProblem, propose,
+    Article, Position, Store, TransferPlan, TransferProblem, propose,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -134,22 +134,14 @@ fn problem(
     rng: &mut StdRng,
 ) -> TransferProblem {
     let arts = articles(o.articles, rates);
-    TransferProblem {
-        horizon: rates.horizon_days,
-        stores: (0..o.stores)
-            .map(|s| Store {
-                id: format!("S{s:02}"),
-                room_ml: vec![150_000, 400_000, 1_000_000],
-            })
-            .collect(),
-        positions: positions(o.stores, &arts, rng),
-        articles: arts,
-        pairs: pairs(table, rates),
-        donors_per_need: rates.donors_per_need,
-        rates: Rates::default(),
-        time_limit_s: rates.time_limit_s,
-        mip_gap: 0.01,
-    }
+    let stores = (0..o.stores)
+        .map(|s| Store {
+            id: format!("S{s:02}"),
+            room_ml: vec![150_000, 400_000, 1_000_000],
+        })
+        .collect();
+    let positions = positions(o.stores, &arts, rng);
+    region(stores, arts, positions, table, rates)
 }
 
 /// The transfers' loads: one per donor → receiver pair and zone.

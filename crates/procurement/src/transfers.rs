@@ -140,9 +140,21 @@ pub fn region_problem(
             room_ml: room.into_iter().map(|r| r.max(0)).collect(),
         });
     }
+    problem(region, articles, positions, travel, rates)
+}
+
+/// The region's problem from its stores, articles and positions, with every pair of
+/// stores joined at its trip cost (`travel`: seconds and metres between them).
+pub fn problem(
+    stores: Vec<Store>,
+    articles: Vec<Article>,
+    positions: Vec<Position>,
+    travel: &[Vec<(i64, i64)>],
+    rates: &TripRates,
+) -> TransferProblem {
     TransferProblem {
         horizon: rates.horizon_days,
-        stores: region,
+        stores,
         articles,
         positions,
         pairs: pairs(travel, rates),

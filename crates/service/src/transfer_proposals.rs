@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use freshroute_dispatch::ColdChain;
 use freshroute_dispatch::travel::{Place, Travel};
-use freshroute_procurement::transfers::{TripRates, pairs, transfer_article};
+use freshroute_procurement::transfers::{TripRates, problem, transfer_article};
 use freshroute_roads::Profile;
 use freshroute_solver::procurement::{Lot, StoreProblem};
-use freshroute_solver::transfers::{Position, Rates, Store, TransferProblem, propose};
+use freshroute_solver::transfers::{Position, Store, TransferProblem, propose};
 use freshroute_store::{
     Decided, Decision, Ledger, Purchasing, Shop, StockLot, Storage, Transfer, TransferStatus,
     Transfers,
@@ -274,24 +274,15 @@ fn region(
             });
         }
     }
-    TransferProblem {
-        horizon: rates.horizon_days,
-        stores: shops
-            .iter()
-            .zip(rooms)
-            .map(|(s, room)| Store {
-                id: s.id.clone(),
-                room_ml: room.into_iter().map(|r| r.max(0)).collect(),
-            })
-            .collect(),
-        articles,
-        positions,
-        pairs: pairs(travel, rates),
-        donors_per_need: rates.donors_per_need,
-        rates: Rates::default(),
-        time_limit_s: rates.time_limit_s,
-        mip_gap: 0.01,
-    }
+    let stores = shops
+        .iter()
+        .zip(rooms)
+        .map(|(s, room)| Store {
+            id: s.id.clone(),
+            room_ml: room.into_iter().map(|r| r.max(0)).collect(),
+        })
+        .collect();
+    problem(stores, articles, positions, travel, rates)
 }
 
 /// What each day may sell beyond the forecast's mean: the store model's safety stock
