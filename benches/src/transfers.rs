@@ -7,10 +7,8 @@
 
 use std::time::Instant;
 
-use freshroute_dispatch::transfer_trips::{TripLoad, TripOptions, Van, plan_trips};
-use freshroute_model::{Metres, Seconds};
+use freshroute_dispatch::transfer_trips::{TripLoad, TripOptions, Van, matrix_of, plan_trips};
 use freshroute_procurement::transfers::{TripRates, problem as region};
-use freshroute_solver::TravelMatrix;
 use freshroute_solver::procurement::Lot;
 use freshroute_solver::transfers::{
     Article, Position, Store, TransferPlan, TransferProblem, propose,
@@ -170,23 +168,13 @@ fn loads(p: &TransferProblem, plan: &TransferPlan) -> Vec<TripLoad> {
     out
 }
 
-fn matrix(table: &[Vec<(i64, i64)>]) -> TravelMatrix {
-    let n = table.len();
-    let flat = table.iter().flatten();
-    TravelMatrix::new(
-        n,
-        flat.clone().map(|&(s, _)| Seconds(s)).collect(),
-        flat.map(|&(_, m)| Metres(m)).collect(),
-    )
-}
-
 /// Runs the benchmark.
 pub fn run(o: &TransferOptions) -> BenchTable {
     let rates = TripRates::default();
     let mut rng = StdRng::seed_from_u64(7);
     let at = places(o.stores, &mut rng);
     let table = travel(&at);
-    let m = matrix(&table);
+    let m = matrix_of(&table);
     let vans: Vec<Van> = (0..o.vans)
         .map(|_| Van {
             depot: 0,

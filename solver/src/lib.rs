@@ -14,7 +14,8 @@
 //!
 //! Transfers between stores: a [`transfers::TransferProblem`] per region (each store's
 //! lots and forecast per article, the pairs a trip may join) answered by
-//! [`transfers::propose`], a mixed-integer model solved by HiGHS.
+//! [`transfers::propose`]: trips chosen greedily, then the units on them by a linear
+//! model solved by HiGHS.
 
 // Loads are parallel fixed-size arrays indexed by capacity dimension; an index loop says that best.
 #![allow(clippy::needless_range_loop)]

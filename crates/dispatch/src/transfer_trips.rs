@@ -108,6 +108,16 @@ impl TripPlan {
     }
 }
 
+/// A travel matrix from a table of (seconds, metres) between places, row by row.
+pub fn matrix_of(table: &[Vec<(i64, i64)>]) -> TravelMatrix {
+    let flat = table.iter().flatten();
+    TravelMatrix::new(
+        table.len(),
+        flat.clone().map(|&(s, _)| Seconds(s)).collect(),
+        flat.map(|&(_, m)| freshroute_model::Metres(m)).collect(),
+    )
+}
+
 /// Plans the loads' trips on `table` (seconds and metres between places).
 pub fn plan_trips(
     loads: &[TripLoad],

@@ -161,7 +161,6 @@ pub fn problem(
         donors_per_need: rates.donors_per_need,
         rates: Rates::default(),
         time_limit_s: rates.time_limit_s,
-        mip_gap: 0.01,
     }
 }
 

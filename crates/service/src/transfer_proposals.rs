@@ -16,8 +16,8 @@ use freshroute_roads::Profile;
 use freshroute_solver::procurement::{Lot, StoreProblem};
 use freshroute_solver::transfers::{Position, Store, TransferProblem, propose};
 use freshroute_store::{
-    Decided, Decision, Ledger, Purchasing, Shop, StockLot, Storage, Transfer, TransferStatus,
-    Transfers,
+    Decided, Decision, Ledger, Purchasing, Shop, StockLot, Storage, StorageZone, Transfer,
+    TransferStatus, Transfers,
 };
 use serde_json::json;
 
@@ -141,8 +141,18 @@ async fn auto_approve(
     )
 }
 
-/// The dispatcher's ride limits by zone (frozen, chilled, ambient), seconds.
-fn trip_rates(state: &AppState) -> TripRates {
+/// The slot of a store's zone in the model's lists (frozen, chilled, ambient).
+pub(crate) fn zone_index(z: StorageZone) -> usize {
+    match z {
+        StorageZone::Frozen => 0,
+        StorageZone::Chilled => 1,
+        StorageZone::Ambient => 2,
+    }
+}
+
+/// Trip rates with the dispatcher's ride limits by zone (frozen, chilled, ambient),
+/// seconds; goods with none may ride four hours. Proposals and trips both use them.
+pub(crate) fn trip_rates(state: &AppState) -> TripRates {
     let limit = |c| state.planner.ride_limit(&[c]).unwrap_or(4 * 3600);
     TripRates {
         max_ride_s: [

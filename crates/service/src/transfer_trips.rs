@@ -7,18 +7,15 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::State;
-use freshroute_dispatch::ColdChain;
-use freshroute_dispatch::transfer_trips::{TripLoad, TripOptions, Van, plan_trips};
-use freshroute_model::{Metres, Seconds};
-use freshroute_solver::TravelMatrix;
-use freshroute_store::{Shop, Storage, StorageZone, Transfer, TransferStatus, Transfers};
+use freshroute_dispatch::transfer_trips::{TripLoad, TripOptions, Van, matrix_of, plan_trips};
+use freshroute_store::{Shop, Storage, Transfer, TransferStatus, Transfers};
 use serde::Serialize;
 
 use crate::ApiError;
 use crate::auth::Caller;
 use crate::error::ErrorBody;
 use crate::state::AppState;
-use crate::transfer_proposals::drive_table;
+use crate::transfer_proposals::{drive_table, trip_rates, zone_index};
 use crate::transfers::READERS;
 
 /// Vans the chain sends transfers with, and the room of each per zone (frozen, chilled,
@@ -101,6 +98,7 @@ async fn plan(
             .and_then(|d| d.catalog.skus.iter().find(|s| s.id == sku))
             .map_or(1_000, |s| s.unit_ml)
     };
+    let max_ride_s = trip_rates(state).max_ride_s;
     let mut loads: Vec<TripLoad> = Vec::new();
     let mut carried: Vec<Vec<String>> = Vec::new();
     for t in on_the_way {
@@ -121,7 +119,7 @@ async fn plan(
                     from,
                     to,
                     ml: [0; 3],
-                    max_ride_s: ride_limit(state, t.zone),
+                    max_ride_s: Some(max_ride_s[z]),
                 });
                 carried.push(Vec::new());
                 loads.len() - 1
@@ -142,13 +140,7 @@ async fn plan(
         });
     }
     let depot = depot.unwrap_or(0);
-    let drive = drive_table(state, shops);
-    let flat = drive.iter().flatten();
-    let table = TravelMatrix::new(
-        shops.len(),
-        flat.clone().map(|&(s, _)| Seconds(s)).collect(),
-        flat.map(|&(_, m)| Metres(m)).collect(),
-    );
+    let table = matrix_of(&drive_table(state, shops));
     let vans = vec![
         Van {
             depot,
@@ -209,24 +201,6 @@ fn unplanned(why: String) -> ApiError {
         "trips_unplanned",
         format!("the transfer trips could not be planned ({why}); retry"),
     )
-}
-
-fn zone_index(z: StorageZone) -> usize {
-    match z {
-        StorageZone::Frozen => 0,
-        StorageZone::Chilled => 1,
-        StorageZone::Ambient => 2,
-    }
-}
-
-/// The dispatcher's ride limit for goods of the zone, seconds.
-fn ride_limit(state: &AppState, z: StorageZone) -> Option<i64> {
-    let class = match z {
-        StorageZone::Frozen => ColdChain::Frozen,
-        StorageZone::Chilled => ColdChain::Chilled,
-        StorageZone::Ambient => ColdChain::Ambient,
-    };
-    state.planner.ride_limit(&[class])
 }
 
 /// The open store nearest the stores' mean position.

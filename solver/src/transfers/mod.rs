@@ -21,12 +21,12 @@
 //! Units: money in cents, volume in millilitres, time in whole periods (days) with
 //! period 0 today; transfers arrive today.
 
-mod mip;
 mod project;
 mod trips;
+mod units;
 
-pub use mip::propose;
 pub use project::{Projection, project};
+pub use units::propose;
 
 use crate::procurement::Lot;
 
@@ -134,10 +134,8 @@ pub struct TransferProblem {
     pub donors_per_need: usize,
     /// Cost rates.
     pub rates: Rates,
-    /// Seconds the MIP solver may take.
+    /// Seconds the linear model may take.
     pub time_limit_s: f64,
-    /// Relative gap at which it stops.
-    pub mip_gap: f64,
 }
 
 /// Units moved from one store to another.

@@ -408,7 +408,6 @@ mod tests {
             donors_per_need: 4,
             rates: Rates::default(),
             time_limit_s: 5.0,
-            mip_gap: 0.0,
         }
     }
 
