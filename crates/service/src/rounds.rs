@@ -20,7 +20,7 @@ use freshroute_sample::history::{History, history};
 use freshroute_sample::{SampleChain, Zones};
 use freshroute_store::{
     AnyStore, Ledger, PoStatus, ProcurementRound, PurchaseOrder, Purchasing, SaleDay, Sales,
-    Storage, StoreModel,
+    Storage, StoreModel, Transfers,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -386,9 +386,10 @@ pub async fn run_round(
             "no store of the database has sales in the procurement data: load the sample chain (freshroute serve does) or add the stores the sales name",
         ));
     }
-    let on_hand = store
-        .stock(None)
-        .await?
+    // Transfers on their way are the receiver's stock already (they left the donor's).
+    let mut lots = store.stock(None).await?;
+    lots.extend(store.on_the_way().await?);
+    let on_hand = lots
         .into_iter()
         .map(|l| {
             Ok(OnHand {

@@ -63,7 +63,9 @@ pub(crate) async fn propose_now(state: &AppState) -> Result<Proposed, ApiError> 
         let model = state.store.store_model(&round.id, &s.id).await?;
         models.push(model.and_then(|m| serde_json::from_value::<StoreProblem>(m.model).ok()));
     }
-    let stock = state.store.stock(None).await?;
+    // Units on their way count as the receiver's: proposed again, they would travel twice.
+    let mut stock = state.store.stock(None).await?;
+    stock.extend(state.store.on_the_way().await?);
     let day = today(state);
     let offset = chrono::NaiveDate::parse_from_str(&round.plan_date, "%Y-%m-%d")
         .map_or(0, |d| (day - d).num_days().max(0) as usize);

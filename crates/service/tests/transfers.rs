@@ -191,6 +191,21 @@ async fn transfers_flow(store: AnyStore) {
         0,
         "and are on their way"
     );
+    // Units on their way count as the receiver's: the proposer does not send them twice.
+    let r = call(&app, "POST", "/v1/transfers/propose", Some(&ana), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let again = r.body["transfers"]
+        .as_array()
+        .expect("transfers")
+        .iter()
+        .filter(|t| t["sku"] == "MILK-WHOLE" && t["to_store"] == RECEIVER)
+        .map(|t| t["units"].as_i64().expect("units"))
+        .sum::<i64>();
+    assert!(
+        again <= proposed - 5,
+        "{again} more units proposed while 5 of {proposed} are on the way: {}",
+        r.body
+    );
     // Delivered: in the receiver's stock, the same lot.
     let r = call(
         &app,

@@ -655,17 +655,20 @@ macro_rules! ledger_impl {
                     .bind(number)
                     .fetch_all(&self.pool)
                     .await?;
-                rows.iter()
-                    .map(|row| {
-                        let zone: String = row.try_get("zone")?;
-                        Ok(StockLot {
-                            lot: Self::lot_of(row)?,
-                            shop_id: row.try_get("shop_id")?,
-                            zone: zone_of(&zone)?,
-                            units: row.try_get("units")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::stock_lot_of).collect()
+            }
+
+            /// A lot's columns with its place's (`shop_id`, `zone`, `units`) read back.
+            pub(crate) fn stock_lot_of(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> Result<StockLot, StoreError> {
+                let zone: String = row.try_get("zone")?;
+                Ok(StockLot {
+                    lot: Self::lot_of(row)?,
+                    shop_id: row.try_get("shop_id")?,
+                    zone: zone_of(&zone)?,
+                    units: row.try_get("units")?,
+                })
             }
 
             /// Tells each of `orders` still stored that `lot_id` was recalled: a

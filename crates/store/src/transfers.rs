@@ -9,7 +9,7 @@ use std::future::Future;
 
 use sqlx::Row;
 
-use crate::ledger::{MoveKind, Movement, StorageZone, Take};
+use crate::ledger::{MoveKind, Movement, StockLot, StorageZone, Take};
 use crate::{PgStore, SqliteStore, Storage, StoreError};
 
 /// Where a transfer stands.
@@ -158,6 +158,11 @@ pub trait Transfers: Storage {
         &self,
         id: &str,
     ) -> impl Future<Output = Result<Option<Transfer>, StoreError>> + Send;
+
+    /// The lots of approved transfers not yet delivered, as the receivers will hold them
+    /// (their store and zone, the units taken from each donor lot), by receiver, article
+    /// and last day: stock that counts for the receiver, not yet on its shelf.
+    fn on_the_way(&self) -> impl Future<Output = Result<Vec<StockLot>, StoreError>> + Send;
 
     /// Applies a decision in one transaction.
     fn decide_transfer(
@@ -370,6 +375,26 @@ macro_rules! transfers_impl {
                 row.as_ref().map(Self::transfer_of).transpose()
             }
 
+            async fn on_the_way(&self) -> Result<Vec<StockLot>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, l.made_by, \
+                     l.recalled_ms, l.created_ms, l.expires_ms, t.to_shop AS shop_id, t.zone, \
+                     CAST(-SUM(m.units) AS BIGINT) AS units \
+                     FROM transfers t \
+                     JOIN stock_movements m ON m.reference = $1 || t.id \
+                     AND m.kind = 'transferred_out' \
+                     JOIN lots l ON l.id = m.lot_id \
+                     WHERE t.status = 'approved' \
+                     GROUP BY l.id, l.sku, l.lot_number, l.expiry_date, l.po_id, l.made_by, \
+                     l.recalled_ms, l.created_ms, l.expires_ms, t.to_shop, t.zone \
+                     ORDER BY t.to_shop, l.sku, l.expiry_date, l.lot_number, t.zone",
+                )
+                .bind(TRANSFER_REFERENCE)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::stock_lot_of).collect()
+            }
+
             async fn decide_transfer(
                 &self,
                 id: &str,
@@ -487,5 +512,6 @@ crate::any_store::any_store! { Transfers {
     fn propose_transfers(&self, proposals: &[Transfer], at_ms: i64) -> ();
     fn transfers(&self, status: Option<TransferStatus>) -> Vec<Transfer>;
     fn transfer(&self, id: &str) -> Option<Transfer>;
+    fn on_the_way(&self) -> Vec<StockLot>;
     fn decide_transfer(&self, id: &str, decision: &Decision, actor: &str, at_ms: i64) -> Decided;
 } }
