@@ -18,10 +18,10 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 use crate::{
-    ApiError, alert_lines, assets, console, console_stops, courier_edits, courier_page, couriers,
-    desk, desk_lots, desk_transfers, fixes, guessing, inputs, login, lots, map_tiles, orders,
-    plan_mode, planner, production, purchasing, sales, shop_edits, shops, stock, stop_orders,
-    streets, telemetry, tracking, transfer_trips, transfers, vroom, webhooks,
+    ApiError, alert_lines, assets, console, console_stops, console_transfers, courier_edits,
+    courier_page, couriers, desk, desk_lots, desk_transfers, fixes, guessing, inputs, login, lots,
+    map_tiles, orders, plan_mode, planner, production, purchasing, sales, shop_edits, shops, stock,
+    stop_orders, streets, telemetry, tracking, transfer_trips, transfers, vroom, webhooks,
 };
 
 /// Largest request body accepted, bytes (a full batch of fixes fits).
@@ -111,6 +111,8 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(console_stops::reorder))
         .routes(routes!(console_stops::release))
         .routes(routes!(console::live))
+        .routes(routes!(console_transfers::page))
+        .routes(routes!(console_transfers::delivered))
         .routes(routes!(desk::page))
         .routes(routes!(desk::order))
         .routes(routes!(desk::act))

@@ -198,7 +198,7 @@ fn header(b: &Board) -> String {
         );
     }
     format!(
-        "<header class=\"bar\"><h1>Dispatch</h1>\
+        "<header class=\"bar\"><h1>Dispatch</h1><nav><a href=\"/console/transfers\">Transfer trips</a></nav>\
 <form method=\"get\" action=\"/console\" class=\"filter\">{filters}<button type=\"submit\">Show</button></form>\
 {}</header>\n",
         signed_in_as(&b.who)

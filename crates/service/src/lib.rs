@@ -14,6 +14,7 @@ mod connections;
 mod console;
 mod console_board;
 mod console_stops;
+mod console_transfers;
 mod console_view;
 mod courier_edits;
 mod courier_page;

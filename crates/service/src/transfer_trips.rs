@@ -28,37 +28,37 @@ const SHIFT_S: i64 = 10 * 3600;
 /// A stop on a trip.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct TripStopView {
-    store_id: String,
+    pub(crate) store_id: String,
     /// `pickup` or `delivery`.
-    action: &'static str,
+    pub(crate) action: &'static str,
     /// The transfers picked up or delivered here.
-    transfers: Vec<String>,
+    pub(crate) transfers: Vec<String>,
     /// When, ISO 8601 with its offset.
-    at: String,
+    pub(crate) at: String,
 }
 
 /// One van's trip.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct TripView {
-    van: usize,
-    stops: Vec<TripStopView>,
-    metres: i64,
-    minutes: i64,
+    pub(crate) van: usize,
+    pub(crate) stops: Vec<TripStopView>,
+    pub(crate) metres: i64,
+    pub(crate) minutes: i64,
 }
 
 /// The trips of the transfers on their way.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct TripsView {
     /// Where the vans start and end.
-    depot: Option<String>,
-    trips: Vec<TripView>,
+    pub(crate) depot: Option<String>,
+    pub(crate) trips: Vec<TripView>,
     /// Transfers no van could take, with the solver's reason.
-    left_out: Vec<(String, &'static str)>,
+    pub(crate) left_out: Vec<(String, &'static str)>,
     /// One direct trip per donor → receiver pair, for comparison.
-    direct_trips: usize,
-    direct_metres: i64,
+    pub(crate) direct_trips: usize,
+    pub(crate) direct_metres: i64,
     /// Cold-chain, room and shift breaches the independent checker found (0).
-    violations: usize,
+    pub(crate) violations: usize,
 }
 
 /// Plans the van trips of the approved transfers not yet delivered.
@@ -81,7 +81,8 @@ pub(crate) async fn trips(
     Ok(Json(plan(&state, &on_the_way, &shops).await?))
 }
 
-async fn plan(
+/// The trips of `on_the_way`, the approved transfers, between `shops`.
+pub(crate) async fn plan(
     state: &AppState,
     on_the_way: &[Transfer],
     shops: &[Shop],

@@ -853,8 +853,12 @@ async fn a_planner_proposes_edits_and_approves_a_transfer_on_the_desk() {
     })
     .await;
     // Two stores of the sample chain, whose sales the procurement data holds.
-    for (id, lat) in [("porto-aliados", 41.1496), ("porto-ribeira", 41.1406)] {
+    for (id, name, lat) in [
+        ("porto-aliados", "Aliados", 41.1496),
+        ("porto-ribeira", "Ribeira", 41.1406),
+    ] {
         let mut shop = common::porto_shop(id);
+        shop.name = name.to_string();
         shop.lat = lat;
         store.insert_shop(&shop).await.expect("store");
     }
@@ -921,4 +925,41 @@ async fn a_planner_proposes_edits_and_approves_a_transfer_on_the_desk() {
         .await;
     assert_eq!(s, 200, "{trips}");
     assert_eq!(trips["trips"].as_array().map(Vec::len), Some(1), "{trips}");
+    // On the console: the trip stop by stop, and the hand-over recorded from it.
+    sign_out_and_open(
+        &browser,
+        &format!("{}/console/transfers", api.base),
+        &dispatcher,
+    )
+    .await;
+    waited(
+        &browser,
+        "const c = document.querySelector('caption'); return c && c.textContent.startsWith('Van 1');",
+    )
+    .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("pick up")
+            && text.contains("hand over")
+            && text.contains("5 MILK-WHOLE (chilled) Aliados → Ribeira")
+            && text.contains("breaches found by the checker: 0"),
+        "{text}"
+    );
+    checked(&browser, "console-transfer-trips").await;
+    press(
+        &browser,
+        "document.querySelector('form[action=\"/console/transfers/delivered\"] button')",
+    )
+    .await;
+    let said = what_was_said(&browser).await;
+    assert!(
+        said.as_str()
+            .is_some_and(|t| t.contains("5 MILK-WHOLE") && t.contains("delivered")),
+        "{said}"
+    );
+    assert!(browser.text().await.contains("No transfer is on its way"));
+    let (_, delivered) = api
+        .call("GET", "/v1/transfers?status=delivered", &planner, None)
+        .await;
+    assert_eq!(delivered["transfers"][0]["units"], 5, "{delivered}");
 }
