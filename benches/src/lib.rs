@@ -14,6 +14,7 @@ pub mod screens;
 pub mod simulate;
 mod table;
 pub mod transfers;
+pub mod transfers_service;
 pub mod vrp;
 
 pub use table::{BenchTable, Row};

@@ -45,7 +45,12 @@ fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// A road position within `radius` metres of `around`.
-fn near(roads: &RoadNetwork, rng: &mut StdRng, around: (f64, f64), radius: f64) -> (f64, f64) {
+pub(crate) fn near(
+    roads: &RoadNetwork,
+    rng: &mut StdRng,
+    around: (f64, f64),
+    radius: f64,
+) -> (f64, f64) {
     let Ok(g) = roads.profile(Profile::Car) else {
         return around;
     };

@@ -91,25 +91,7 @@ fn positions(stores: usize, arts: &[Article], rng: &mut StdRng) -> Vec<Position>
     let mut out = Vec::with_capacity(stores * arts.len());
     for s in 0..stores {
         for (k, _) in arts.iter().enumerate() {
-            let rate: f64 = rng.random_range(0.0..12.0);
-            let state: f64 = rng.random_range(0.0..1.0);
-            let (days_of_stock, life) = if state < 0.05 {
-                (rng.random_range(0.0..0.5), 3..=6)
-            } else if state < 0.10 {
-                (rng.random_range(4.0..6.0), 1..=2)
-            } else {
-                (rng.random_range(3.0..4.0), 3..=6)
-            };
-            let mut left = (rate * days_of_stock).round();
-            let mut lots = Vec::new();
-            while left >= 1.0 {
-                let units = (left * rng.random_range(0.3..1.0)).ceil().min(left);
-                lots.push(Lot {
-                    units,
-                    days_left: rng.random_range(life.clone()),
-                });
-                left -= units;
-            }
+            let (rate, lots) = drawn_stock(rng);
             out.push(Position {
                 store: s,
                 article: k,
@@ -122,6 +104,30 @@ fn positions(stores: usize, arts: &[Article], rng: &mut StdRng) -> Vec<Position>
         }
     }
     out
+}
+
+/// One store × article: its daily sales rate and its lots, drawn as [`positions`] says.
+pub(crate) fn drawn_stock(rng: &mut StdRng) -> (f64, Vec<Lot>) {
+    let rate: f64 = rng.random_range(0.0..12.0);
+    let state: f64 = rng.random_range(0.0..1.0);
+    let (days_of_stock, life) = if state < 0.05 {
+        (rng.random_range(0.0..0.5), 3..=6)
+    } else if state < 0.10 {
+        (rng.random_range(4.0..6.0), 1..=2)
+    } else {
+        (rng.random_range(3.0..4.0), 3..=6)
+    };
+    let mut left = (rate * days_of_stock).round();
+    let mut lots = Vec::new();
+    while left >= 1.0 {
+        let units = (left * rng.random_range(0.3..1.0)).ceil().min(left);
+        lots.push(Lot {
+            units,
+            days_left: rng.random_range(life.clone()),
+        });
+        left -= units;
+    }
+    (rate, lots)
 }
 
 /// The region's problem as a stock event finds it.

@@ -297,14 +297,24 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), CliError> {
             eprintln!(
                 "timing transfer proposals for {stores} stores × {articles} articles, {runs} runs"
             );
-            let table = freshroute_benches::transfers::run(
-                &freshroute_benches::transfers::TransferOptions {
-                    stores,
-                    articles,
-                    runs,
-                    vans,
-                },
+            let options = freshroute_benches::transfers::TransferOptions {
+                stores,
+                articles,
+                runs,
+                vans,
+            };
+            let mut table = freshroute_benches::transfers::run(&options);
+            eprintln!(
+                "timing the same through the service: a sale, then POST /v1/transfers/propose"
             );
+            let roads = std::sync::Arc::new(bundled_network()?);
+            let through =
+                crate::service::runtime()?.block_on(freshroute_benches::transfers_service::run(
+                    &options,
+                    roads,
+                    &crate::procurement::bundled_data(),
+                ));
+            freshroute_benches::transfers_service::rows(&mut table, &through, runs);
             print_text(&table.to_string())?;
             print_verdict(&table);
             Ok(())
