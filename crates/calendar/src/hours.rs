@@ -54,6 +54,23 @@ impl OpeningHours {
     pub fn is_open_at(&self, ms: i64) -> bool {
         self.opening_at_or_after(ms).is_some_and(|w| w.contains(ms))
     }
+
+    /// The share of its local day's opening time still ahead at `ms` (what is left of
+    /// the day's sales, sold evenly over the hours open): 1 before the day's first
+    /// opening, 0 after its last closing or on a day it stays closed.
+    pub fn share_of_day_left(&self, ms: i64) -> f64 {
+        let windows = merged(self.weekly.windows_on(self.zone, self.zone.date_of(ms)));
+        let total: i64 = windows.iter().map(|w| w.end_ms - w.start_ms).sum();
+        let left: i64 = windows
+            .iter()
+            .map(|w| (w.end_ms - w.start_ms.max(ms)).max(0))
+            .sum();
+        if total > 0 {
+            left as f64 / total as f64
+        } else {
+            0.0
+        }
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +128,28 @@ mod tests {
             "01:00 is still Wednesday's night"
         );
         assert!(!hours.is_open_at(z.at(thu, 3 * 60)));
+    }
+
+    #[test]
+    fn the_share_of_a_day_left_counts_only_the_hours_open() {
+        let z: Zone = "Europe/Lisbon".parse().expect("zone");
+        let hours = OpeningHours::check(
+            z,
+            &[
+                Line(weekdays(), "08:00", "12:00"),
+                Line(weekdays(), "14:00", "18:00"),
+            ],
+        )
+        .expect("valid");
+        let thu = "2026-12-03".parse().expect("date");
+        let sat = "2026-12-05".parse().expect("date");
+        let share = |date, minute| hours.share_of_day_left(z.at(date, minute));
+        assert_eq!(share(thu, 6 * 60), 1.0);
+        assert_eq!(share(thu, 10 * 60), 0.75);
+        assert_eq!(share(thu, 13 * 60), 0.5, "closed over lunch");
+        assert_eq!(share(thu, 17 * 60), 0.125);
+        assert_eq!(share(thu, 19 * 60), 0.0);
+        assert_eq!(share(sat, 10 * 60), 0.0, "closed on Saturdays");
     }
 
     #[test]

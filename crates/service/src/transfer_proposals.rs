@@ -269,6 +269,7 @@ fn region(
     let mut positions = Vec::new();
     for (s, model) in models.iter().enumerate() {
         let Some(model) = model else { continue };
+        let left = share_of_day_left(&shops[s], now);
         for a in &model.articles {
             let Some(&k) = index.get(a.id.as_str()) else {
                 continue;
@@ -276,12 +277,17 @@ fn region(
             if a.demand.len() < offset + h {
                 continue;
             }
+            let mut demand = a.demand[offset..offset + h].to_vec();
+            let mut upside = upside(a, offset, h);
+            // What is left of today: its share of the mean, the spread of a count.
+            demand[0] *= left;
+            upside[0] *= left.sqrt();
             positions.push(Position {
                 store: s,
                 article: k,
                 lots: lots.remove(&(s, k)).unwrap_or_default(),
-                demand: a.demand[offset..offset + h].to_vec(),
-                upside: upside(a, offset, h),
+                demand,
+                upside,
                 keep: a.safety.get(offset + h - 1).copied().unwrap_or(0.0),
             });
         }
@@ -295,6 +301,16 @@ fn region(
         })
         .collect();
     problem(stores, articles, positions, travel, rates)
+}
+
+/// The share of today's sales still to come at a store at `now`: its hours open still
+/// ahead (the stock read already lacks what sold); a store without hours is taken to
+/// sell all day.
+fn share_of_day_left(shop: &Shop, now: i64) -> f64 {
+    if shop.opening_hours.as_array().is_none_or(|l| l.is_empty()) {
+        return 1.0;
+    }
+    crate::shops::opening_hours(shop).map_or(1.0, |h| h.share_of_day_left(now))
 }
 
 /// What each day may sell beyond the forecast's mean: the store model's safety stock
@@ -415,5 +431,44 @@ pub async fn propose_forever(state: AppState) {
             ),
             Err(e) => tracing::warn!(error = ?e, "transfer proposal failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shop(hours: serde_json::Value) -> Shop {
+        Shop {
+            id: "s".to_string(),
+            name: "S".to_string(),
+            address: String::new(),
+            lat: 41.15,
+            lon: -8.61,
+            snapped: json!({}),
+            opening_hours: hours,
+            frozen_litres: 0,
+            chilled_litres: 0,
+            ambient_litres: 0,
+            created_ms: 0,
+            time_zone: "Europe/Lisbon".to_string(),
+            retired_ms: None,
+        }
+    }
+
+    #[test]
+    fn late_in_the_day_a_store_has_only_the_hours_left_to_sell() {
+        let weekdays = json!([{"days": ["mon", "tue", "wed", "thu", "fri"],
+            "opens": "08:00", "closes": "20:00"}]);
+        // Tuesday 2026-12-01, Lisbon on UTC in winter.
+        let at = |h: i64| 1_796_083_200_000 + h * 3_600_000;
+        assert_eq!(share_of_day_left(&shop(weekdays.clone()), at(6)), 1.0);
+        assert_eq!(share_of_day_left(&shop(weekdays.clone()), at(14)), 0.5);
+        assert_eq!(share_of_day_left(&shop(weekdays), at(21)), 0.0);
+        assert_eq!(
+            share_of_day_left(&shop(json!([])), at(21)),
+            1.0,
+            "no hours: sells all day"
+        );
     }
 }
