@@ -108,6 +108,10 @@ pub(crate) struct ServeArgs {
     /// (0: every one waits for a planner).
     #[arg(long, default_value_t = 0)]
     transfer_auto_below: u32,
+    /// Vans that drive transfers between the stores (1 to 50), each with 200 L frozen,
+    /// 500 L chilled and 1,500 L ambient, from the store nearest the chain's middle.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=50))]
+    transfer_vans: u16,
     /// Webhook receivers on a private network: addresses, networks or host names,
     /// comma-separated (`10.0.0.0/8,pos.chain.lan`). Webhooks to this machine, private,
     /// link-local or metadata addresses are refused unless named here.
@@ -361,6 +365,7 @@ async fn run(
     state.purchasing = freshroute_service::PurchasingPolicy {
         second_approval_above_cents: i64::from(args.second_approval_above) * 100,
         transfer_auto_below_cents: i64::from(args.transfer_auto_below) * 100,
+        transfer_vans: usize::from(args.transfer_vans),
     };
     let listener =
         tokio::net::TcpListener::from_std(listener).map_err(|source| CliError::Listen {

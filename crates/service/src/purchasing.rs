@@ -48,6 +48,9 @@ pub struct PurchasingPolicy {
     /// Transfer proposals worth less than this, cents, are approved on their own
     /// (0: every one waits for a planner).
     pub transfer_auto_below_cents: i64,
+    /// Vans that drive transfers between the stores (each with the room of
+    /// `transfer_trips::VAN_ROOM_ML`), from the store nearest the chain's middle.
+    pub transfer_vans: usize,
 }
 
 impl Default for PurchasingPolicy {
@@ -55,6 +58,7 @@ impl Default for PurchasingPolicy {
         Self {
             second_approval_above_cents: 100_000,
             transfer_auto_below_cents: 0,
+            transfer_vans: 2,
         }
     }
 }

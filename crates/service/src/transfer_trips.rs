@@ -18,10 +18,9 @@ use crate::state::AppState;
 use crate::transfer_proposals::{drive_table, trip_rates, zone_index};
 use crate::transfers::READERS;
 
-/// Vans the chain sends transfers with, and the room of each per zone (frozen, chilled,
-/// ambient), millilitres.
-const VANS: usize = 2;
-const VAN_ROOM_ML: [i64; 3] = [200_000, 500_000, 1_500_000];
+/// The room of each van that drives transfers, per zone (frozen, chilled, ambient),
+/// millilitres; how many there are is `PurchasingPolicy::transfer_vans`.
+pub(crate) const VAN_ROOM_ML: [i64; 3] = [200_000, 500_000, 1_500_000];
 /// How long a van may be out, seconds.
 const SHIFT_S: i64 = 10 * 3600;
 
@@ -148,7 +147,7 @@ pub(crate) async fn plan(
             capacity_ml: VAN_ROOM_ML,
             shift: (0, SHIFT_S)
         };
-        VANS
+        state.purchasing.transfer_vans.max(1)
     ];
     let planned = tokio::task::spawn_blocking(move || {
         plan_trips(&loads, &vans, &table, &TripOptions::default())

@@ -77,13 +77,13 @@ async fn workflow(store: AnyStore) {
     state.procurement = Some(data());
     state.purchasing = PurchasingPolicy {
         second_approval_above_cents: 0,
-        transfer_auto_below_cents: 0,
+        ..PurchasingPolicy::default()
     };
     let app = router(state.clone());
     let mut single = state.clone();
     single.purchasing = PurchasingPolicy {
         second_approval_above_cents: i64::MAX,
-        transfer_auto_below_cents: 0,
+        ..PurchasingPolicy::default()
     };
     let single = router(single);
 
