@@ -3,11 +3,12 @@
 //! with transfers between stores, and the model with transfers that know the day's and
 //! the next day's sales (the bound of what transfers can save).
 //!
-//! Each morning deliveries due arrive; each policy decides today's orders (the model
-//! from forecasts fitted only on the days before); with transfers, the region's model
-//! then moves units between stores (they arrive before the day's sales); the day's demand
-//! (the history's sales, which the forecasts never saw) is sold oldest lot first, what
-//! cannot be sold is lost; at night, lots past their last day are thrown away. Every
+//! Each morning deliveries due arrive; with transfers, the region's model moves units
+//! between stores (they arrive before the day's sales, and the orders see them); each
+//! policy decides today's orders (the model from forecasts fitted only on the days
+//! before); the day's demand (the history's sales, which the forecasts never saw) is
+//! sold oldest lot first, what cannot be sold is lost; at night, lots past their last
+//! day are thrown away. Every
 //! policy starts from the same stock (three days of recent demand, fresh) and meets the
 //! same demand.
 
@@ -332,6 +333,44 @@ pub fn simulate(
                     .collect()
             })
             .collect();
+        // Transfers first, from the forecast and knowing the sales: the day's orders see
+        // what arrived and what left.
+        for p in [3, 4] {
+            let known: Vec<Vec<Outlook>>;
+            let seen = if p == 4 {
+                known = knowing_sales(h, &outlooks, day, o.transfers.horizon_days as usize);
+                &known
+            } else {
+                &outlooks
+            };
+            let problem = region_problem(
+                &h.catalog,
+                &region,
+                day,
+                seen,
+                &shelves[p],
+                &unit_cents,
+                &travel,
+                &o.transfers,
+            );
+            let started = std::time::Instant::now();
+            let Ok(plan) = freshroute_solver::transfers::propose(&problem) else {
+                continue;
+            };
+            let f = &mut figures[p];
+            f.slowest_transfer_s = f.slowest_transfer_s.max(started.elapsed().as_secs_f64());
+            f.transferred_units += apply(&plan.transfers, &mut shelves[p], n, day);
+            f.transfers += plan.transfers.len();
+            f.transfer_trips += plan.trips.len();
+            for &(a, b) in &plan.trips {
+                f.transfer_km += travel[a][b].1 as f64 / 1000.0;
+                f.transfer_cents += problem
+                    .pairs
+                    .iter()
+                    .find(|q| q.from == a && q.to == b)
+                    .map_or(0.0, |q| q.trip_cents as f64);
+            }
+        }
         // The model policies: one model per store and policy, in parallel.
         let problems: Vec<_> = MODEL_POLICIES
             .iter()
@@ -424,43 +463,6 @@ pub fn simulate(
                         figures[p].under_minimum += 1;
                     }
                 }
-            }
-        }
-        // Transfers before the day's sales: from the forecast, and knowing the sales.
-        for p in [3, 4] {
-            let known: Vec<Vec<Outlook>>;
-            let seen = if p == 4 {
-                known = knowing_sales(h, &outlooks, day, o.transfers.horizon_days as usize);
-                &known
-            } else {
-                &outlooks
-            };
-            let problem = region_problem(
-                &h.catalog,
-                &region,
-                day,
-                seen,
-                &shelves[p],
-                &unit_cents,
-                &travel,
-                &o.transfers,
-            );
-            let started = std::time::Instant::now();
-            let Ok(plan) = freshroute_solver::transfers::propose(&problem) else {
-                continue;
-            };
-            let f = &mut figures[p];
-            f.slowest_transfer_s = f.slowest_transfer_s.max(started.elapsed().as_secs_f64());
-            f.transferred_units += apply(&plan.transfers, &mut shelves[p], n, day);
-            f.transfers += plan.transfers.len();
-            f.transfer_trips += plan.trips.len();
-            for &(a, b) in &plan.trips {
-                f.transfer_km += travel[a][b].1 as f64 / 1000.0;
-                f.transfer_cents += problem
-                    .pairs
-                    .iter()
-                    .find(|q| q.from == a && q.to == b)
-                    .map_or(0.0, |q| q.trip_cents as f64);
             }
         }
         // The day's sales and the night's waste, the same demand for every policy.

@@ -359,6 +359,7 @@ fn rows(
                 "covers_short_units": t.why.covers_short_units,
                 "covers_upside_units": t.why.covers_upside_units,
                 "covers_keep_units": t.why.covers_keep_units,
+                "sells_in_place_units": t.why.sells_in_place_units,
                 "saves_waste_units": t.why.saves_waste_units,
                 "donor_keeps_units": t.why.donor_keeps_units,
                 "lots": t.lots.iter().map(|(d, u)| json!({"days_left": d, "units": u})).collect::<Vec<_>>(),
@@ -404,6 +405,12 @@ fn summary(t: &freshroute_solver::transfers::Transfer, from: &str, to: &str) -> 
         parts.push(format!(
             "brings {to} {:.0} units up to its safety stock",
             t.why.covers_keep_units
+        ));
+    }
+    if t.why.sells_in_place_units >= 0.5 {
+        parts.push(format!(
+            "{to} sells {:.0} before they expire in place of its fresher stock",
+            t.why.sells_in_place_units
         ));
     }
     if t.why.saves_waste_units >= 0.5 {

@@ -1,12 +1,16 @@
-//! Transfers between the stores of a region over the next day or two: a mixed-integer
-//! model that moves units from where the forecast says they will expire unsold, or sit
-//! above the store's own cover, to where it says demand will go unmet.
+//! Transfers between the stores of a region over the next day or two: a greedy choice
+//! of trips and a linear model that move units from where the forecast says they will
+//! expire unsold, or sit above the store's own cover, to where it says demand will go
+//! unmet, or where they will sell before they expire in place of fresher stock.
 //!
 //! Each store × article is first projected on its own (oldest lot sold first, the
 //! forecast's mean demand): what it will fail to sell per day (`short`), and beyond it at
 //! the upper forecast (`upside`, worth a fraction of a sale), which units of
 //! which lot it will throw away or keep beyond its cover at the horizon's end (`free`),
-//! and how far it ends below the stock it wants to keep (its cover). Only free units
+//! how far it ends below the stock it wants to keep (its cover), and how many units of
+//! each life it could take on top and sell at the mean without wasting more of its own
+//! (`absorb`: its fresher units sell later, and it buys less; worth nothing there, so
+//! only units a donor would throw away fill it, for the waste they save). Only free units
 //! leave a store, so a donor keeps its own cover by construction; a unit can only cover
 //! a day of the receiver's demand that falls within its remaining life.
 //!
@@ -164,6 +168,9 @@ pub struct Why {
     pub covers_upside_units: f64,
     /// Units bringing the receiver up to the stock it wants to keep.
     pub covers_keep_units: f64,
+    /// Units the receiver sells before they expire in place of its own fresher ones
+    /// (which sell later, so it buys less): only units the donor would throw away.
+    pub sells_in_place_units: f64,
     /// Units the donor would otherwise throw away.
     pub saves_waste_units: f64,
     /// Units the donor keeps of the article after it (today's stock less this).

@@ -13,6 +13,11 @@ pub struct Projection {
     pub upside: Vec<f64>,
     /// Units below the stock wanted at the horizon's end.
     pub keep_short: f64,
+    /// Per day t: units with t + 1 days left the store could take on top of the earlier
+    /// days' and still sell at the mean before they expire, wasting nothing more of its
+    /// own (its fresher units sell later instead, and it buys less): room to take units
+    /// another store would throw away.
+    pub absorb: Vec<f64>,
     /// Units it does not need, by days left: (days left, units, wasted if kept).
     /// Wasted units reach their last day unsold; the others outlive the horizon above
     /// the stock wanted (the oldest of those are the free ones).
@@ -44,7 +49,49 @@ pub fn project(
         .zip(&p.short)
         .map(|(h, m)| (h - m).max(0.0))
         .collect();
+    p.absorb = absorb(lots, demand, horizon, p.short.iter().sum());
     finish(p, keep)
+}
+
+/// Units wasted within the horizon.
+fn wasted(lots: &[Lot], demand: &[f64], horizon: usize) -> f64 {
+    fefo(lots, demand, horizon)
+        .free
+        .iter()
+        .filter(|f| f.2)
+        .map(|f| f.1)
+        .sum()
+}
+
+/// [`Projection::absorb`]: for each life, the most whole units (found by bisection: waste
+/// only grows with units added) that add no waste, less the horizon's shortfall (units
+/// that fill it are sales of their own, however the store's stock shifts) and less what
+/// shorter lives took.
+fn absorb(lots: &[Lot], demand: &[f64], horizon: usize, short: f64) -> Vec<f64> {
+    let base = wasted(lots, demand, horizon);
+    let mut with: Vec<Lot> = lots.to_vec();
+    let mut taken = 0.0;
+    (1..=horizon)
+        .map(|days| {
+            let mut fits = |units: f64| {
+                with.push(Lot {
+                    units,
+                    days_left: days as u32,
+                });
+                let extra = wasted(&with, demand, horizon) - base;
+                with.pop();
+                extra <= 1e-9
+            };
+            let (mut lo, mut hi) = (0.0f64, demand.iter().take(days).sum::<f64>().ceil());
+            while hi - lo > 0.5 {
+                let mid = ((lo + hi) / 2.0).ceil();
+                if fits(mid) { lo = mid } else { hi = mid - 1.0 }
+            }
+            let room = (lo - short - taken).max(0.0);
+            taken += room;
+            room
+        })
+        .collect()
 }
 
 /// A projection's sales, shortfalls and waste; `left` holds the survivors as lots.
@@ -79,6 +126,7 @@ fn fefo(lots: &[Lot], demand: &[f64], horizon: usize) -> Projection {
         short,
         upside: Vec::new(),
         keep_short: 0.0,
+        absorb: Vec::new(),
         free,
         on_hand,
         left: left.into_iter().filter(|l| l.1 > 1e-9).collect(),
@@ -136,6 +184,24 @@ mod tests {
         assert_eq!(p.upside, [1.0, 3.0, 2.0]);
         assert_eq!(p.keep_short, 6.0);
         assert!(p.free.is_empty());
+    }
+
+    #[test]
+    fn a_store_takes_what_it_sells_before_it_expires_without_wasting_its_own() {
+        // 6 a day; 4 units ending tomorrow and 20 long-lived: 8 more ending today would
+        // push 2 of the 4 past their day, so 6 fit today; 8 ending tomorrow fit over
+        // both days with its own 4, less the 6.
+        let p = project(&[lot(4.0, 2), lot(20.0, 30)], &[6.0, 6.0], &[], 2, 0.0);
+        assert_eq!(p.absorb, [6.0, 2.0]);
+        // Units that fill a shortfall are not sold in place of its own stock.
+        let p = project(&[lot(4.0, 9)], &[3.0, 3.0], &[], 2, 0.0);
+        assert_eq!(
+            (p.short.iter().sum::<f64>(), p.absorb.clone()),
+            (2.0, vec![1.0, 3.0])
+        );
+        // A store already throwing stock away takes nothing more of that life.
+        let p = project(&[lot(10.0, 1)], &[6.0, 6.0], &[], 2, 0.0);
+        assert_eq!(p.absorb[0], 0.0);
     }
 
     #[test]

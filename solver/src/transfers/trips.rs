@@ -14,6 +14,9 @@ pub(super) struct Need {
     pub(super) short: Vec<f64>,
     pub(super) upside: Vec<f64>,
     pub(super) keep_short: f64,
+    /// Units it sells in place of its own per day, worth nothing at the receiver (only
+    /// the donor's waste they save).
+    pub(super) absorb: Vec<f64>,
 }
 
 /// A donor's free units of an article with `days` left.
@@ -73,11 +76,15 @@ pub(super) fn links(
     out
 }
 
+/// A need's gaps while a pair is valued: short, upside, absorb per day, and keep.
+type Gaps = (Vec<f64>, Vec<f64>, Vec<f64>, f64);
+
 /// What is left while trips are chosen.
 struct Left {
     offer: Vec<f64>,
     short: Vec<Vec<f64>>,
     upside: Vec<Vec<f64>>,
+    absorb: Vec<Vec<f64>>,
     keep: Vec<f64>,
     room_ml: HashMap<(usize, usize), f64>,
 }
@@ -93,6 +100,7 @@ pub(super) fn choose(
         offer: offers.iter().map(|o| o.units).collect(),
         short: needs.iter().map(|n| n.short.clone()).collect(),
         upside: needs.iter().map(|n| n.upside.clone()).collect(),
+        absorb: needs.iter().map(|n| n.absorb.clone()).collect(),
         keep: needs.iter().map(|n| n.keep_short).collect(),
         room_ml: HashMap::new(),
     };
@@ -140,7 +148,7 @@ fn value(
     order.sort_by_key(|l| (l.need, offers[l.offer].days));
     let mut total = 0.0;
     let mut room: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut short: HashMap<usize, (Vec<f64>, Vec<f64>, f64)> = HashMap::new();
+    let mut short: HashMap<usize, Gaps> = HashMap::new();
     let mut used: Vec<(usize, f64)> = Vec::new();
     for l in order {
         let (need, offer) = (&needs[l.need], &offers[l.offer]);
@@ -158,17 +166,24 @@ fn value(
             f64::MAX
         };
         let mut units = left.offer[l.offer].min(fits.max(0.0));
-        let (s, up, k) = short.entry(l.need).or_insert_with(|| {
+        let (s, up, ab, k) = short.entry(l.need).or_insert_with(|| {
             (
                 left.short[l.need].clone(),
                 left.upside[l.need].clone(),
+                left.absorb[l.need].clone(),
                 left.keep[l.need],
             )
         });
         let mut moved = 0.0;
         let lost = a.lost_sale_cents as f64;
         let days = offer.days as usize;
-        for (gaps, worth) in [(&mut *s, 1.0), (&mut *up, rates.upside_pct as f64 / 100.0)] {
+        let mut gaps: Vec<(&mut Vec<f64>, f64)> =
+            vec![(s, 1.0), (up, rates.upside_pct as f64 / 100.0)];
+        // Units sold in place of the receiver's own earn only the waste they save.
+        if offer.wasted {
+            gaps.push((ab, 0.0));
+        }
+        for (gaps, worth) in gaps {
             for gap in gaps.iter_mut().take(days) {
                 let take = gap.min(units);
                 *gap -= take;
@@ -194,9 +209,10 @@ fn value(
         for (o, moved) in used {
             left.offer[o] -= moved;
         }
-        for (n, (s, up, k)) in short {
+        for (n, (s, up, ab, k)) in short {
             left.short[n] = s;
             left.upside[n] = up;
+            left.absorb[n] = ab;
             left.keep[n] = k;
         }
         for (key, ml) in room {

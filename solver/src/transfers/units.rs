@@ -5,9 +5,11 @@
 //! lot of b days left, free units F) joined by a chosen trip:
 //! - x[d→r, a, b] ≥ 0 units moved, Σ_r x ≤ F (only free units leave the donor);
 //! - c[r, a, t] ≤ short[t] demand covered on day t, u[r, a, t] ≤ upside[t] demand above
-//!   the mean covered, c_keep ≤ keep_short;
+//!   the mean covered, c_keep ≤ keep_short, s[r, a, t] ≤ absorb[t] units the receiver
+//!   sells in place of its own (no value there; only units the donor would throw away
+//!   fill them, Σ s ≤ Σ x of those, and earn the waste saved);
 //! - a unit of b days left covers only days before b: for every τ ≤ horizon,
-//!   Σ_{b ≤ τ} x ≤ Σ_{t < τ} (c_t + u_t), and Σ x = Σ c + Σ u + c_keep (nothing moves
+//!   Σ_{b ≤ τ} x ≤ Σ_{t < τ} (c_t + u_t + s_t), and Σ x = Σ c + Σ u + Σ s + c_keep (nothing moves
 //!   without a purpose);
 //! - the receiver's room per zone bounds the units brought in.
 //!
@@ -107,16 +109,29 @@ fn needs_and_offers(projections: &HashMap<(usize, usize), Projection>) -> (Vec<N
     let mut offers = Vec::new();
     let mut keys: Vec<&(usize, usize)> = projections.keys().collect();
     keys.sort();
+    // Room to sell others' units in place of one's own matters only where some would
+    // be thrown away.
+    let wasting: HashSet<usize> = projections
+        .iter()
+        .filter(|(_, pr)| pr.free.iter().any(|f| f.2 && f.1 >= 1.0))
+        .map(|(&(_, article), _)| article)
+        .collect();
     for &(store, article) in keys {
         let pr = &projections[&(store, article)];
         let wanted: f64 = pr.short.iter().chain(&pr.upside).sum();
-        if wanted + pr.keep_short >= 1.0 {
+        let absorb = if wasting.contains(&article) {
+            pr.absorb.clone()
+        } else {
+            vec![0.0; pr.absorb.len()]
+        };
+        if wanted + pr.keep_short + absorb.iter().sum::<f64>() >= 1.0 {
             needs.push(Need {
                 store,
                 article,
                 short: pr.short.clone(),
                 upside: pr.upside.clone(),
                 keep_short: pr.keep_short,
+                absorb,
             });
         }
         for &(days, units, wasted) in &pr.free {
@@ -153,7 +168,13 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
         let need = &needs[n];
         let a = &p.articles[need.article];
         let lost = a.lost_sale_cents as f64 / EUROS;
-        let total_need = need.short.iter().chain(&need.upside).sum::<f64>() + need.keep_short;
+        let total_need = need
+            .short
+            .iter()
+            .chain(&need.upside)
+            .chain(&need.absorb)
+            .sum::<f64>()
+            + need.keep_short;
         let cover: Vec<Option<Variable>> = need
             .short
             .iter()
@@ -170,6 +191,13 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
         }
         let keep =
             (need.keep_short > 1e-9).then(|| vars.add(variable().min(0).max(need.keep_short)));
+        // Sold in place of the receiver's own: no value there, only the waste saved.
+        let absorb: Vec<Option<Variable>> = (0..h)
+            .map(|t| {
+                let a = need.absorb.get(t).copied().unwrap_or(0.0);
+                (a > 1e-9).then(|| vars.add(variable().min(0).max(a)))
+            })
+            .collect();
         for c in cover.iter().flatten() {
             objective.add_mul(lost, *c);
         }
@@ -177,6 +205,7 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
             objective.add_mul(lost * rates.keep_pct as f64 / 100.0, k);
         }
         let mut incoming: Vec<(u32, Variable)> = Vec::new();
+        let mut wasted_in = Expression::default();
         for &o in &by_need[&n] {
             let offer = &offers[o];
             let x = vars.add(variable().min(0).max(offer.units.min(total_need.ceil())));
@@ -191,6 +220,9 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
                 .or_default()
                 .add_mul(a.unit_ml as f64 / 1000.0, x);
             incoming.push((offer.days, x));
+            if offer.wasted {
+                wasted_in += x;
+            }
             moves.push((o, n, x));
         }
         // Units that die by day τ cover only days before τ; all of them cover something.
@@ -203,15 +235,19 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
             let covered: Expression = cover[..tau]
                 .iter()
                 .chain(&upside[..tau])
+                .chain(&absorb[..tau])
                 .flatten()
                 .map(|c| Expression::from(*c))
                 .sum();
             constraints.push(dying.leq(covered));
         }
+        let absorbed: Expression = absorb.iter().flatten().map(|a| Expression::from(*a)).sum();
+        constraints.push(absorbed.leq(wasted_in));
         let all: Expression = incoming.iter().map(|(_, x)| Expression::from(*x)).sum();
         let covered: Expression = cover
             .iter()
             .chain(&upside)
+            .chain(&absorb)
             .flatten()
             .chain(keep.iter())
             .map(|c| Expression::from(*c))
@@ -262,6 +298,7 @@ fn explain(
         let mut short = need.short.clone();
         let mut upside = need.upside.clone();
         let mut keep_short = need.keep_short;
+        let mut absorb = need.absorb.clone();
         let mut ins = by_need[&n].clone();
         ins.sort_by_key(|&(o, _)| offers[o].days);
         for (o, units) in ins {
@@ -279,6 +316,14 @@ fn explain(
                 *u -= take;
                 left -= take;
                 why.covers_upside_units += take;
+            }
+            if offer.wasted {
+                for a in absorb.iter_mut().take(offer.days as usize) {
+                    let take = a.min(left);
+                    *a -= take;
+                    left -= take;
+                    why.sells_in_place_units += take;
+                }
             }
             if offer.days as usize > p.horizon as usize {
                 let take = keep_short.min(left);
@@ -303,6 +348,7 @@ fn explain(
             t.why.covers_short_units += why.covers_short_units;
             t.why.covers_upside_units += why.covers_upside_units;
             t.why.covers_keep_units += why.covers_keep_units;
+            t.why.sells_in_place_units += why.sells_in_place_units;
             t.why.saves_waste_units += why.saves_waste_units;
             let on_hand = projections[&(offer.store, need.article)].on_hand;
             t.why.donor_keeps_units = on_hand - sent[&(offer.store, need.article)] as f64;
@@ -543,6 +589,43 @@ mod tests {
         assert_eq!((t.units, t.why.covers_upside_units), (3, 3.0));
         assert_eq!(t.why.saves_waste_units, 3.0);
         p.positions[1].upside.clear();
+        assert!(propose(&p).expect("plan").transfers.is_empty());
+    }
+
+    #[test]
+    fn units_that_would_be_thrown_away_go_where_they_sell_in_place_of_fresher_stock() {
+        // a throws 6 away tomorrow night; b holds 30 long-lived units and sells 5 a day:
+        // it needs nothing, but sells a's units first and its own later (buying less).
+        let p = problem(
+            vec![
+                position(0, 0, &[(10.0, 2)], 2.0, 0.0),
+                position(1, 0, &[(30.0, 20)], 5.0, 0.0),
+            ],
+            300,
+        );
+        let plan = propose(&p).expect("plan");
+        assert_eq!(plan.transfers.len(), 1, "{plan:?}");
+        let t = &plan.transfers[0];
+        assert_eq!((t.units, t.why.sells_in_place_units), (6, 6.0));
+        assert_eq!(t.why.saves_waste_units, 6.0);
+        assert_eq!(t.why.covers_short_units + t.why.covers_upside_units, 0.0);
+        // Units it would keep, not throw away, do not move for that.
+        let p = problem(
+            vec![
+                position(0, 0, &[(10.0, 30)], 2.0, 0.0),
+                position(1, 0, &[(30.0, 20)], 5.0, 0.0),
+            ],
+            300,
+        );
+        assert!(propose(&p).expect("plan").transfers.is_empty());
+        // Nor to a store that would then throw its own away.
+        let p = problem(
+            vec![
+                position(0, 0, &[(10.0, 2)], 2.0, 0.0),
+                position(1, 0, &[(10.0, 2)], 5.0, 0.0),
+            ],
+            300,
+        );
         assert!(propose(&p).expect("plan").transfers.is_empty());
     }
 
