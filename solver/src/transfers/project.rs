@@ -16,7 +16,8 @@ pub struct Projection {
     /// Per day t: units with t + 1 days left the store could take on top of the earlier
     /// days' and still sell at the mean before they expire, wasting nothing more of its
     /// own (its fresher units sell later instead, and it buys less): room to take units
-    /// another store would throw away.
+    /// another store would throw away. Empty unless filled by [`absorb`], which only
+    /// articles some store would throw away need.
     pub absorb: Vec<f64>,
     /// Units it does not need, by days left: (days left, units, wasted if kept).
     /// Wasted units reach their last day unsold; the others outlive the horizon above
@@ -49,7 +50,6 @@ pub fn project(
         .zip(&p.short)
         .map(|(h, m)| (h - m).max(0.0))
         .collect();
-    p.absorb = absorb(lots, demand, horizon, p.short.iter().sum());
     finish(p, keep)
 }
 
@@ -67,7 +67,7 @@ fn wasted(lots: &[Lot], demand: &[f64], horizon: usize) -> f64 {
 /// only grows with units added) that add no waste, less the horizon's shortfall (units
 /// that fill it are sales of their own, however the store's stock shifts) and less what
 /// shorter lives took.
-fn absorb(lots: &[Lot], demand: &[f64], horizon: usize, short: f64) -> Vec<f64> {
+pub(super) fn absorb(lots: &[Lot], demand: &[f64], horizon: usize, short: f64) -> Vec<f64> {
     let base = wasted(lots, demand, horizon);
     let mut with: Vec<Lot> = lots.to_vec();
     let mut taken = 0.0;
@@ -191,17 +191,15 @@ mod tests {
         // 6 a day; 4 units ending tomorrow and 20 long-lived: 8 more ending today would
         // push 2 of the 4 past their day, so 6 fit today; 8 ending tomorrow fit over
         // both days with its own 4, less the 6.
-        let p = project(&[lot(4.0, 2), lot(20.0, 30)], &[6.0, 6.0], &[], 2, 0.0);
-        assert_eq!(p.absorb, [6.0, 2.0]);
-        // Units that fill a shortfall are not sold in place of its own stock.
-        let p = project(&[lot(4.0, 9)], &[3.0, 3.0], &[], 2, 0.0);
-        assert_eq!(
-            (p.short.iter().sum::<f64>(), p.absorb.clone()),
-            (2.0, vec![1.0, 3.0])
-        );
+        let room = |lots: &[Lot], demand: &[f64]| {
+            let short = project(lots, demand, &[], 2, 0.0).short.iter().sum();
+            absorb(lots, demand, 2, short)
+        };
+        assert_eq!(room(&[lot(4.0, 2), lot(20.0, 30)], &[6.0, 6.0]), [6.0, 2.0]);
+        // Units that fill a shortfall (2 here) are not sold in place of its own stock.
+        assert_eq!(room(&[lot(4.0, 9)], &[3.0, 3.0]), [1.0, 3.0]);
         // A store already throwing stock away takes nothing more of that life.
-        let p = project(&[lot(10.0, 1)], &[6.0, 6.0], &[], 2, 0.0);
-        assert_eq!(p.absorb[0], 0.0);
+        assert_eq!(room(&[lot(10.0, 1)], &[6.0, 6.0])[0], 0.0);
     }
 
     #[test]

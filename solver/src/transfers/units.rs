@@ -26,7 +26,7 @@ use good_lp::{
     Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable, highs, variable,
 };
 
-use super::project::{Projection, project};
+use super::project::{Projection, absorb, project};
 use super::trips::{Link, Need, Offer, choose, links};
 use super::{SolveStatus, Transfer, TransferError, TransferPlan, TransferProblem, Why};
 
@@ -44,7 +44,7 @@ struct Built {
 pub fn propose(p: &TransferProblem) -> Result<TransferPlan, TransferError> {
     p.validate()?;
     let h = p.horizon as usize;
-    let projections: HashMap<(usize, usize), Projection> = p
+    let mut projections: HashMap<(usize, usize), Projection> = p
         .positions
         .iter()
         .map(|q| {
@@ -52,6 +52,18 @@ pub fn propose(p: &TransferProblem) -> Result<TransferPlan, TransferError> {
             ((q.store, q.article), pr)
         })
         .collect();
+    // Room to sell others' units in place of one's own matters only for articles some
+    // store would throw away.
+    let wasting: HashSet<usize> = projections
+        .iter()
+        .filter(|(_, pr)| pr.free.iter().any(|f| f.2 && f.1 >= 1.0))
+        .map(|(&(_, article), _)| article)
+        .collect();
+    for q in p.positions.iter().filter(|q| wasting.contains(&q.article)) {
+        if let Some(pr) = projections.get_mut(&(q.store, q.article)) {
+            pr.absorb = absorb(&q.lots, &q.demand, h, pr.short.iter().sum());
+        }
+    }
     let (needs, offers) = needs_and_offers(&projections);
     let mut plan = TransferPlan {
         status: SolveStatus::Optimal,
@@ -109,29 +121,17 @@ fn needs_and_offers(projections: &HashMap<(usize, usize), Projection>) -> (Vec<N
     let mut offers = Vec::new();
     let mut keys: Vec<&(usize, usize)> = projections.keys().collect();
     keys.sort();
-    // Room to sell others' units in place of one's own matters only where some would
-    // be thrown away.
-    let wasting: HashSet<usize> = projections
-        .iter()
-        .filter(|(_, pr)| pr.free.iter().any(|f| f.2 && f.1 >= 1.0))
-        .map(|(&(_, article), _)| article)
-        .collect();
     for &(store, article) in keys {
         let pr = &projections[&(store, article)];
         let wanted: f64 = pr.short.iter().chain(&pr.upside).sum();
-        let absorb = if wasting.contains(&article) {
-            pr.absorb.clone()
-        } else {
-            vec![0.0; pr.absorb.len()]
-        };
-        if wanted + pr.keep_short + absorb.iter().sum::<f64>() >= 1.0 {
+        if wanted + pr.keep_short + pr.absorb.iter().sum::<f64>() >= 1.0 {
             needs.push(Need {
                 store,
                 article,
                 short: pr.short.clone(),
                 upside: pr.upside.clone(),
                 keep_short: pr.keep_short,
-                absorb,
+                absorb: pr.absorb.clone(),
             });
         }
         for &(days, units, wasted) in &pr.free {
