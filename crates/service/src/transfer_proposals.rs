@@ -277,19 +277,15 @@ fn region(
             if a.demand.len() < offset + h {
                 continue;
             }
-            let mut demand = a.demand[offset..offset + h].to_vec();
-            let mut upside = upside(a, offset, h);
-            // What is left of today: its share of the mean, the spread of a count.
-            demand[0] *= left;
-            upside[0] *= left.sqrt();
-            positions.push(Position {
+            let position = Position {
                 store: s,
                 article: k,
                 lots: lots.remove(&(s, k)).unwrap_or_default(),
-                demand,
-                upside,
+                demand: a.demand[offset..offset + h].to_vec(),
+                upside: upside(a, offset, h),
                 keep: a.safety.get(offset + h - 1).copied().unwrap_or(0.0),
-            });
+            };
+            positions.push(position.rest_of_today(left));
         }
     }
     let stores = shops

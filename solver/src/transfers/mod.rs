@@ -80,6 +80,22 @@ pub struct Position {
     pub keep: f64,
 }
 
+impl Position {
+    /// The position later in its first period, when only `share_left` (0 to 1) of its
+    /// demand is still to come (the lots already lack what sold): that share of the mean,
+    /// and of the spread as a count's (its square root).
+    pub fn rest_of_today(mut self, share_left: f64) -> Self {
+        let left = share_left.clamp(0.0, 1.0);
+        if let Some(d) = self.demand.first_mut() {
+            *d *= left;
+        }
+        if let Some(u) = self.upside.first_mut() {
+            *u *= left.sqrt();
+        }
+        self
+    }
+}
+
 /// Two stores a trip may join, and what the trip costs.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pair {
@@ -278,5 +294,35 @@ impl TransferProblem {
 
     fn name(&self, store: usize, article: usize) -> String {
         format!("{} at {}", self.articles[article].id, self.stores[store].id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_in_the_day_only_the_rest_of_todays_demand_is_to_come() {
+        let p = Position {
+            store: 0,
+            article: 0,
+            lots: vec![Lot {
+                units: 5.0,
+                days_left: 2,
+            }],
+            demand: vec![8.0, 6.0],
+            upside: vec![4.0, 3.0],
+            keep: 2.0,
+        };
+        let later = p.clone().rest_of_today(0.25);
+        assert_eq!(later.demand, [2.0, 6.0], "a quarter of today's mean");
+        assert_eq!(later.upside, [2.0, 3.0], "the spread of a count: by √¼");
+        assert_eq!(later.lots, p.lots);
+        assert_eq!(p.clone().rest_of_today(1.0), p, "the whole day ahead");
+        assert_eq!(
+            p.rest_of_today(-1.0).demand,
+            [0.0, 6.0],
+            "clamped to the day"
+        );
     }
 }

@@ -19,7 +19,7 @@
 //! still holds); a trip whose whole units no longer pay for it is dropped. Values in
 //! euros, for HiGHS's sake.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use good_lp::solvers::{SolutionStatus, WithTimeLimit};
 use good_lp::{
@@ -75,11 +75,13 @@ pub fn propose(p: &TransferProblem) -> Result<TransferPlan, TransferError> {
     };
     let all = links(p, &needs, &offers);
     let trips: HashSet<(usize, usize)> = choose(p, &needs, &offers, &all).into_iter().collect();
-    let chosen: Vec<Link> = all
+    // In a set order, so that the same problem gives the same model and plan.
+    let mut chosen: Vec<Link> = all
         .iter()
         .filter(|(pair, _)| trips.contains(pair))
         .flat_map(|(_, l)| l.iter().copied())
         .collect();
+    chosen.sort_by_key(|l| (l.need, l.offer));
     if chosen.is_empty() {
         return Ok(plan);
     }
@@ -156,8 +158,9 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
     let mut objective = Expression::default();
     let mut constraints = Vec::new();
     let mut moves = Vec::new();
-    let mut donor_out: HashMap<usize, Expression> = HashMap::new();
-    let mut room: HashMap<(usize, usize), Expression> = HashMap::new();
+    // Ordered maps: the constraints come out in the same order every run.
+    let mut donor_out: BTreeMap<usize, Expression> = BTreeMap::new();
+    let mut room: BTreeMap<(usize, usize), Expression> = BTreeMap::new();
     let mut by_need: HashMap<usize, Vec<usize>> = HashMap::new();
     for l in chosen {
         by_need.entry(l.need).or_default().push(l.offer);
