@@ -12,6 +12,7 @@ pub mod replan;
 pub mod roads;
 pub mod screens;
 pub mod simulate;
+pub mod stock_book;
 mod table;
 pub mod transfers;
 pub mod transfers_service;

@@ -5,6 +5,7 @@ use freshroute_procurement::simulate::{PolicyFigures, SimResult};
 use serde_json::{Value, json};
 
 use crate::BenchTable;
+use crate::stock_book::LedgerCheck;
 
 /// Waste value at least this much below the min/max rule's.
 pub const TARGET_WASTE_CUT: f64 = 0.30;
@@ -21,8 +22,14 @@ fn each(p: &[PolicyFigures], f: impl Fn(&PolicyFigures) -> String) -> String {
     p.iter().map(f).collect::<Vec<_>>().join(" / ")
 }
 
-/// The table of a simulation over `stores` stores × `articles` articles.
-pub fn table(r: &SimResult, stores: usize, articles: usize) -> BenchTable {
+/// The table of a simulation over `stores` stores × `articles` articles, with what its
+/// stock ledger held at the end when it ran on one.
+pub fn table(
+    r: &SimResult,
+    ledger: Option<LedgerCheck>,
+    stores: usize,
+    articles: usize,
+) -> BenchTable {
     let p = &r.policies;
     let mut t = BenchTable {
         title: format!(
@@ -103,6 +110,10 @@ pub fn table(r: &SimResult, stores: usize, articles: usize) -> BenchTable {
         ),
     );
     t.info("waste, units", each(p, |x| format!("{:.0}", x.waste_units)));
+    t.info(
+        "where the model's waste is: article, model → with transfers (knowing sales)",
+        most_wasted(r, 5),
+    );
     t.check(
         "fill rate (units sold / asked for)",
         each(p, |x| format!("{:.2} %", 100.0 * x.fill_rate())),
@@ -136,7 +147,39 @@ pub fn table(r: &SimResult, stores: usize, articles: usize) -> BenchTable {
         "planning rounds: total / slowest, s",
         format!("{:.1} / {:.2}", r.round_seconds, r.slowest_round_s),
     );
+    match ledger {
+        Some(l) => t.check(
+            "stock ledger: lots / movements / balances unlike their movements",
+            format!("{} / {} / {}", l.lots, l.movements, l.unbalanced),
+            "0 unlike; every sale and waste as the shelves had it".to_string(),
+            l.unbalanced == 0,
+        ),
+        None => t.info("stock ledger", "not used (--in-memory)".to_string()),
+    }
     t
+}
+
+/// The `top` articles the model wastes most of, with their waste under transfers.
+fn most_wasted(r: &SimResult, top: usize) -> String {
+    let p = &r.policies;
+    let mut order: Vec<usize> = (0..r.articles.len()).collect();
+    order.sort_by(|&a, &b| {
+        p[0].waste_cents_by_article[b].total_cmp(&p[0].waste_cents_by_article[a])
+    });
+    order
+        .iter()
+        .take(top)
+        .map(|&k| {
+            format!(
+                "{} {} → {} ({})",
+                r.articles[k],
+                euros(p[0].waste_cents_by_article[k]),
+                euros(p[3].waste_cents_by_article[k]),
+                euros(p[4].waste_cents_by_article[k])
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn policy(x: &PolicyFigures) -> Value {
@@ -159,8 +202,8 @@ fn policy(x: &PolicyFigures) -> Value {
     })
 }
 
-/// The JSON object of a simulation.
-pub fn to_json(r: &SimResult, all_pass: bool) -> Value {
+/// The JSON object of a simulation, with its stock ledger's check when it ran on one.
+pub fn to_json(r: &SimResult, ledger: Option<LedgerCheck>, all_pass: bool) -> Value {
     json!({
         "first_day": r.first_day.to_string(),
         "last_day": r.last_day.to_string(),
@@ -172,6 +215,9 @@ pub fn to_json(r: &SimResult, all_pass: bool) -> Value {
         "solves": { "optimal": r.solves[0], "within_gap": r.solves[1], "time_limit": r.solves[2], "no_plan": r.failed_solves },
         "round_seconds": r.round_seconds,
         "slowest_round_s": r.slowest_round_s,
+        "ledger": ledger.map(|l| json!({
+            "lots": l.lots, "movements": l.movements, "unbalanced": l.unbalanced,
+        })),
         "targets_met": all_pass,
     })
 }

@@ -218,7 +218,7 @@ fn shops(roads: &RoadNetwork, n: usize, rng: &mut StdRng) -> Vec<Shop> {
         .collect()
 }
 
-fn storage_zone(z: Zone) -> StorageZone {
+pub(crate) fn storage_zone(z: Zone) -> StorageZone {
     match z {
         Zone::Frozen => StorageZone::Frozen,
         Zone::Chilled => StorageZone::Chilled,

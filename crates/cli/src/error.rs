@@ -1,6 +1,7 @@
 //! Every error a command can end with, each with a stable code and a hint.
 
 use freshroute_formats::FormatError;
+use freshroute_procurement::simulate::SimError;
 use freshroute_roads::RoadsError;
 
 /// An error of any engine, as the CLI reports it.
@@ -82,7 +83,13 @@ impl CliError {
             Self::SampleChain { .. } => {
                 "regenerate it with `freshroute sample-chain`, or start without it (--no-sample-chain)"
             }
-            Self::Simulation(_) => "simulate fewer --days",
+            Self::Simulation(SimError::TooShort(_)) => "simulate fewer --days",
+            Self::Simulation(SimError::Ledger(_)) => {
+                "give --ledger-url an empty database that answers, or run --in-memory"
+            }
+            Self::Simulation(SimError::Disagrees(_)) => {
+                "a fault in freshroute: report it with the command that printed it"
+            }
             Self::ProcurementData(_) => {
                 "regenerate the data with `freshroute sample-procurement`, or point --data at a folder with catalog.json, sales.csv.gz and promotions.csv"
             }

@@ -166,6 +166,17 @@ pub(crate) struct SimulateProcurementArgs {
     /// Seed of the sales history [default: the bundled one's].
     #[arg(long, default_value_t = freshroute_sample::DEFAULT_SEED)]
     seed: u64,
+    /// Transfer runs a day: 1 (each morning, before the orders) or 2 (and at midday,
+    /// after the morning's sales).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    transfer_runs: u8,
+    /// The stock ledger's database, which must hold no stores: `sqlite://PATH`, a file
+    /// path or `postgres://USER@HOST/DB` [default: a throwaway SQLite file].
+    #[arg(long, conflicts_with = "in_memory")]
+    ledger_url: Option<String>,
+    /// Keep the stock on the shelves in memory only, not on a stock ledger (faster).
+    #[arg(long)]
+    in_memory: bool,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -173,8 +184,9 @@ pub(crate) struct SimulateProcurementArgs {
 
 /// `freshroute simulate procurement`.
 pub(crate) fn simulate(args: &SimulateProcurementArgs) -> Result<(), CliError> {
+    use freshroute_benches::stock_book::LedgerBook;
     use freshroute_procurement::round::RoundOptions;
-    use freshroute_procurement::simulate::{SimOptions, simulate};
+    use freshroute_procurement::simulate::{SimError, SimOptions, StockBook, simulate};
     if !(args.time_limit > 0.0 && args.time_limit <= 600.0) {
         return Err(CliError::Usage(
             "--time-limit must be above 0 and at most 600 s".to_string(),
@@ -193,6 +205,7 @@ pub(crate) fn simulate(args: &SimulateProcurementArgs) -> Result<(), CliError> {
             usize::from,
         ),
         transfers: freshroute_procurement::transfers::TripRates::default(),
+        midday: args.transfer_runs == 2,
     };
     eprintln!(
         "simulating {} days of purchasing at {} stores × {} articles (model, min/max, par, model with transfers, transfers knowing sales) …",
@@ -207,12 +220,39 @@ pub(crate) fn simulate(args: &SimulateProcurementArgs) -> Result<(), CliError> {
             started.elapsed().as_secs_f64()
         );
     };
-    let result = simulate(&h, &chain, &options, &progress).map_err(CliError::Simulation)?;
-    let table =
-        freshroute_benches::procurement::table(&result, h.stores.len(), h.catalog.skus.len());
+    let mut ledger = match args.in_memory {
+        true => None,
+        false => Some(
+            LedgerBook::open(
+                args.ledger_url.as_deref(),
+                &chain,
+                &h.catalog,
+                h.days[0].date,
+            )
+            .map_err(|e| CliError::Usage(format!("--ledger-url: {e}")))?,
+        ),
+    };
+    let book = ledger.as_mut().map(|l| l as &mut dyn StockBook);
+    let result = simulate(&h, &chain, &options, book, &progress).map_err(CliError::Simulation)?;
+    let check = match &ledger {
+        Some(l) => {
+            eprintln!("checking every lot's balances against its movements …");
+            Some(
+                l.check()
+                    .map_err(|e| CliError::Simulation(SimError::Ledger(e)))?,
+            )
+        }
+        None => None,
+    };
+    let table = freshroute_benches::procurement::table(
+        &result,
+        check,
+        h.stores.len(),
+        h.catalog.skus.len(),
+    );
     let json = args
         .json
-        .then(|| freshroute_benches::procurement::to_json(&result, table.all_pass()));
+        .then(|| freshroute_benches::procurement::to_json(&result, check, table.all_pass()));
     crate::bench::print_outcome(&table, json)
 }
 

@@ -50,15 +50,19 @@ impl Shelf {
         self.lots.insert(at, StockLot { units, last_day });
     }
 
-    /// Moves the deliveries of `day` onto the shelf; returns the units received.
-    pub fn receive(&mut self, day: usize) -> f64 {
+    /// Moves the deliveries of `day` onto the shelf; returns the lots received.
+    pub fn receive(&mut self, day: usize) -> Vec<StockLot> {
         let (now, later): (Vec<Incoming>, Vec<Incoming>) =
             self.incoming.iter().partition(|i| i.day <= day);
         self.incoming = later;
-        let mut received = 0.0;
+        let mut received = Vec::with_capacity(now.len());
         for i in now {
-            self.put(i.units, day + i.shelf_life_days as usize - 1);
-            received += i.units;
+            let last_day = day + i.shelf_life_days as usize - 1;
+            self.put(i.units, last_day);
+            received.push(StockLot {
+                units: i.units,
+                last_day,
+            });
         }
         received
     }
@@ -117,8 +121,14 @@ mod tests {
             units: 6.0,
             shelf_life_days: 2,
         });
-        assert_eq!(s.receive(1), 0.0);
-        assert_eq!(s.receive(2), 6.0);
+        assert_eq!(s.receive(1), []);
+        assert_eq!(
+            s.receive(2),
+            [StockLot {
+                units: 6.0,
+                last_day: 3
+            }]
+        );
         assert_eq!(
             s.lots.iter().map(|l| l.last_day).collect::<Vec<_>>(),
             [3, 3, 10]

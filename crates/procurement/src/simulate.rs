@@ -10,7 +10,12 @@
 //! sold oldest lot first, what cannot be sold is lost; at night, lots past their last
 //! day are thrown away. Every
 //! policy starts from the same stock (three days of recent demand, fresh) and meets the
-//! same demand.
+//! same demand, in whole units (what the till sells in servings leaves the shelf a unit
+//! at a time).
+//!
+//! Given a stock ledger ([`StockBook`]), every policy's stock is kept there too, through
+//! the ledger's own operations; its answers are the figures, and each must match the
+//! shelves' own (see [`crate::book`]).
 
 use chrono::{Datelike, Duration};
 use freshroute_forecast::{Method, Panel, Profiles, Series, choose_method, daily_covariates};
@@ -18,10 +23,12 @@ use freshroute_sample::SampleChain;
 use freshroute_sample::history::History;
 use freshroute_solver::procurement::{SolveStatus, plan_stores};
 
+use crate::book::Stock;
+pub use crate::book::StockBook;
 use crate::policies::{Policy, Supply, cases_to_order};
 use crate::round::{Outlook, RoundOptions, method_choice, outlook, store_problem};
-use crate::shelf::{Incoming, Shelf};
-use crate::transfers::{TripRates, apply, region_problem};
+use crate::shelf::Incoming;
+use crate::transfers::{TripRates, region_problem};
 
 /// The policies, in the order of [`SimResult::policies`].
 pub const POLICIES: [&str; 5] = [
@@ -47,6 +54,8 @@ pub struct SimOptions {
     pub threads: usize,
     /// Transfers' costs and limits.
     pub transfers: TripRates,
+    /// Whether transfers run at midday too, after the morning's sales.
+    pub midday: bool,
 }
 
 /// One policy's figures over the simulated days.
@@ -90,6 +99,8 @@ pub struct PolicyFigures {
     pub transfer_cents: f64,
     /// Slowest transfer model, seconds.
     pub slowest_transfer_s: f64,
+    /// Waste value per article, cents, in the catalog's order.
+    pub waste_cents_by_article: Vec<f64>,
 }
 
 impl PolicyFigures {
@@ -117,6 +128,8 @@ impl PolicyFigures {
 pub struct SimResult {
     /// Each policy's figures, in the order of [`POLICIES`].
     pub policies: Vec<PolicyFigures>,
+    /// The articles' ids, in the catalog's order.
+    pub articles: Vec<String>,
     /// First and last simulated day.
     pub first_day: chrono::NaiveDate,
     /// Last simulated day.
@@ -129,6 +142,8 @@ pub struct SimResult {
     pub round_seconds: f64,
     /// Slowest round, seconds.
     pub slowest_round_s: f64,
+    /// Whether a stock ledger kept the stock (and gave the figures).
+    pub on_ledger: bool,
 }
 
 /// A simulation that cannot run.
@@ -137,13 +152,44 @@ pub enum SimError {
     /// Too few days of history.
     #[error("{0}")]
     TooShort(String),
+    /// The stock ledger refused or failed a movement.
+    #[error("the stock ledger failed: {0}")]
+    Ledger(String),
+    /// The stock ledger and the shelves disagree.
+    #[error("the stock ledger and the simulation's shelves disagree on a {0}")]
+    Disagrees(String),
 }
 
 impl SimError {
     /// Stable code.
     pub fn code(&self) -> &'static str {
-        "history_too_short"
+        match self {
+            Self::TooShort(_) => "history_too_short",
+            Self::Ledger(_) => "ledger_failed",
+            Self::Disagrees(_) => "ledger_disagrees",
+        }
     }
+}
+
+/// Each day's demand from `first` on, in whole units: what the till sells in servings
+/// leaves the shelf a unit at a time (the first serving opens it), so a day takes the
+/// units its running total crosses. Indexed `[(day - first) * stores * n + store * n + k]`.
+fn whole_demand(h: &History, first: usize, days: usize) -> Vec<f64> {
+    let (stores, n) = (h.stores.len(), h.catalog.skus.len());
+    let mut total = vec![0.0f64; stores * n];
+    let mut out = Vec::with_capacity(days * stores * n);
+    for d in first..first + days {
+        for s in 0..stores {
+            for k in 0..n {
+                let before = total[s * n + k];
+                total[s * n + k] += h.units(d, s, k);
+                // Counted in thousandths, as the history records them, so sums do not drift.
+                let opened = |t: f64| ((t * 1000.0).round() as i64 + 999).div_euclid(1000) as f64;
+                out.push(opened(total[s * n + k]) - opened(before));
+            }
+        }
+    }
+    out
 }
 
 /// The history as a forecasting panel: one series per store × article.
@@ -210,9 +256,10 @@ fn straight_travel(chain: &SampleChain) -> Vec<Vec<(i64, i64)>> {
         .collect()
 }
 
-/// The forecasts with their first `days` replaced by the sales that happened.
+/// The forecasts with their first `days` replaced by the sales that happened,
+/// `sales(day, store, article)`.
 fn knowing_sales(
-    h: &History,
+    sales: &dyn Fn(usize, usize, usize) -> f64,
     outlooks: &[Vec<Outlook>],
     day: usize,
     days: usize,
@@ -227,7 +274,7 @@ fn knowing_sales(
                 .map(|(k, f)| {
                     let mut f = f.clone();
                     for t in 0..days.min(f.mean.len()) {
-                        let actual = h.units(day + t, s, k);
+                        let actual = sales(day + t, s, k);
                         f.hi[t] = actual;
                         f.mean[t] = actual;
                     }
@@ -252,11 +299,100 @@ fn cheapest(h: &History) -> Vec<Option<(usize, i64)>> {
         .collect()
 }
 
-/// Runs the simulation; `progress(day, days)` after each day.
+/// Share of a day's sales made before the midday transfer run.
+const MORNING_SHARE: f64 = 0.5;
+
+/// The morning's part of each day's whole demand (indexed as [`whole_demand`]): each
+/// unit sold before the midday run with probability [`MORNING_SHARE`], drawn from a
+/// fixed seed so that every policy meets the same morning.
+fn morning_part(whole: &[f64]) -> Vec<f64> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(20);
+    whole
+        .iter()
+        .map(|&d| {
+            (0..d as u64)
+                .filter(|_| rng.random_bool(MORNING_SHARE))
+                .count() as f64
+        })
+        .collect()
+}
+
+/// The region the transfer policies plan over.
+struct Region<'a> {
+    catalog: &'a freshroute_sample::catalog::Catalog,
+    stores: Vec<(String, freshroute_sample::Zones)>,
+    unit_cents: Vec<i64>,
+    /// Driving between the stores, (seconds, metres).
+    travel: Vec<Vec<(i64, i64)>>,
+    rates: TripRates,
+}
+
+/// One transfer run of the day.
+struct TransferRun<'a> {
+    day: usize,
+    /// Share of the day's sales still to come.
+    share_left: f64,
+    /// Forecasts for the whole of today and the days after.
+    outlooks: &'a [Vec<Outlook>],
+    /// Sales still to come, (day, store, article): the rest of today, whole days after.
+    to_come: &'a dyn Fn(usize, usize, usize) -> f64,
+}
+
+/// Moves units between stores for the transfer policies: the model from the forecasts,
+/// and the bound from the sales still to come.
+fn transfer(
+    region: &Region,
+    run: &TransferRun,
+    stock: &mut Stock,
+    figures: &mut [PolicyFigures],
+) -> Result<(), SimError> {
+    let known = knowing_sales(
+        run.to_come,
+        run.outlooks,
+        run.day,
+        region.rates.horizon_days as usize,
+    );
+    for (p, seen, share_left) in [(3, run.outlooks, run.share_left), (4, &known[..], 1.0)] {
+        let problem = region_problem(
+            region.catalog,
+            &region.stores,
+            run.day,
+            share_left,
+            seen,
+            &stock.shelves[p],
+            &region.unit_cents,
+            &region.travel,
+            &region.rates,
+        );
+        let started = std::time::Instant::now();
+        let Ok(plan) = freshroute_solver::transfers::propose(&problem) else {
+            continue;
+        };
+        let f = &mut figures[p];
+        f.slowest_transfer_s = f.slowest_transfer_s.max(started.elapsed().as_secs_f64());
+        f.transferred_units += stock.transfer(p, &plan.transfers, run.day)?;
+        f.transfers += plan.transfers.len();
+        f.transfer_trips += plan.trips.len();
+        for &(a, b) in &plan.trips {
+            f.transfer_km += region.travel[a][b].1 as f64 / 1000.0;
+            f.transfer_cents += problem
+                .pairs
+                .iter()
+                .find(|q| q.from == a && q.to == b)
+                .map_or(0.0, |q| q.trip_cents as f64);
+        }
+    }
+    Ok(())
+}
+
+/// Runs the simulation, keeping the stock on `book` too when given; `progress(day,
+/// days)` after each day.
 pub fn simulate(
     h: &History,
     chain: &SampleChain,
     o: &SimOptions,
+    book: Option<&mut dyn StockBook>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<SimResult, SimError> {
     let horizon = o.round.horizon_days as usize;
@@ -282,20 +418,27 @@ pub fn simulate(
         .collect();
     let cheapest = cheapest(h);
     let cost_of = |k: usize| cheapest[k].map_or(0.0, |(_, c)| c as f64);
-    let unit_cents: Vec<i64> = cheapest.iter().map(|c| c.map_or(0, |(_, c)| c)).collect();
-    let travel = straight_travel(chain);
-    let region: Vec<(String, freshroute_sample::Zones)> = chain
-        .stores
-        .iter()
-        .map(|s| (s.id.clone(), s.storage))
-        .collect();
-    // shelves[policy][store * n + article]
-    let mut shelves: Vec<Vec<Shelf>> = vec![vec![Shelf::default(); stores * n]; POLICIES.len()];
+    let whole = whole_demand(h, first, o.days + horizon);
+    let demand_of = |d: usize, s: usize, k: usize| whole[(d - first) * stores * n + s * n + k];
+    let morning = morning_part(&whole);
+    let region = Region {
+        catalog: &h.catalog,
+        stores: chain
+            .stores
+            .iter()
+            .map(|s| (s.id.clone(), s.storage))
+            .collect(),
+        unit_cents: cheapest.iter().map(|c| c.map_or(0, |(_, c)| c)).collect(),
+        travel: straight_travel(chain),
+        rates: o.transfers,
+    };
+    let mut stock = Stock::new(POLICIES.len(), stores, n, book);
     for s in 0..stores {
         for (k, sku) in h.catalog.skus.iter().enumerate() {
             let recent: f64 = (first - 7..first).map(|d| h.units(d, s, k)).sum::<f64>() / 7.0;
-            for shelf in &mut shelves {
-                shelf[s * n + k].put(3.0 * recent, first + sku.shelf_life_days as usize - 1);
+            let last_day = first + sku.shelf_life_days as usize - 1;
+            for p in 0..POLICIES.len() {
+                stock.open(p, s * n + k, (3.0 * recent).round(), last_day, first)?;
             }
         }
     }
@@ -303,6 +446,7 @@ pub fn simulate(
         .iter()
         .map(|name| PolicyFigures {
             name,
+            waste_cents_by_article: vec![0.0; n],
             ..PolicyFigures::default()
         })
         .collect();
@@ -312,9 +456,7 @@ pub fn simulate(
         h.catalog.suppliers[j].delivers_on(h.days[0].date + Duration::days(day as i64))
     };
     for day in first..first + o.days {
-        for shelf in shelves.iter_mut().flatten() {
-            shelf.receive(day);
-        }
+        stock.receive(day)?;
         // Forecasts from yesterday, for every store and article.
         let outlooks: Vec<Vec<Outlook>> = (0..stores)
             .map(|s| {
@@ -335,42 +477,14 @@ pub fn simulate(
             .collect();
         // Transfers first, from the forecast and knowing the sales: the day's orders see
         // what arrived and what left.
-        for p in [3, 4] {
-            let known: Vec<Vec<Outlook>>;
-            let seen = if p == 4 {
-                known = knowing_sales(h, &outlooks, day, o.transfers.horizon_days as usize);
-                &known
-            } else {
-                &outlooks
-            };
-            let problem = region_problem(
-                &h.catalog,
-                &region,
-                day,
-                seen,
-                &shelves[p],
-                &unit_cents,
-                &travel,
-                &o.transfers,
-            );
-            let started = std::time::Instant::now();
-            let Ok(plan) = freshroute_solver::transfers::propose(&problem) else {
-                continue;
-            };
-            let f = &mut figures[p];
-            f.slowest_transfer_s = f.slowest_transfer_s.max(started.elapsed().as_secs_f64());
-            f.transferred_units += apply(&plan.transfers, &mut shelves[p], n, day);
-            f.transfers += plan.transfers.len();
-            f.transfer_trips += plan.trips.len();
-            for &(a, b) in &plan.trips {
-                f.transfer_km += travel[a][b].1 as f64 / 1000.0;
-                f.transfer_cents += problem
-                    .pairs
-                    .iter()
-                    .find(|q| q.from == a && q.to == b)
-                    .map_or(0.0, |q| q.trip_cents as f64);
-            }
-        }
+        let whole_day = |d: usize, s: usize, k: usize| demand_of(d, s, k);
+        let run = TransferRun {
+            day,
+            share_left: 1.0,
+            outlooks: &outlooks,
+            to_come: &whole_day,
+        };
+        transfer(&region, &run, &mut stock, &mut figures)?;
         // The model policies: one model per store and policy, in parallel.
         let problems: Vec<_> = MODEL_POLICIES
             .iter()
@@ -382,7 +496,7 @@ pub fn simulate(
                     h.days[day].date,
                     day,
                     &outlooks[s],
-                    &shelves[p][s * n..(s + 1) * n],
+                    &stock.shelves[p][s * n..(s + 1) * n],
                     &o.round,
                 )
             })
@@ -408,7 +522,7 @@ pub fn simulate(
             let mut delivered: Vec<(usize, usize)> = Vec::new();
             for l in plan.today() {
                 let sku = &h.catalog.skus[l.article];
-                shelves[p][s * n + l.article].incoming.push(Incoming {
+                stock.shelves[p][s * n + l.article].incoming.push(Incoming {
                     day: day + l.delivery_day as usize,
                     units: l.units as f64,
                     shelf_life_days: sku.shelf_life_days as u32,
@@ -438,12 +552,12 @@ pub fn simulate(
                         case_pack: sku.case_pack as f64,
                     };
                     let cases =
-                        cases_to_order(policy, &shelves[p][s * n + k], &past, supply, &|d| {
+                        cases_to_order(policy, &stock.shelves[p][s * n + k], &past, supply, &|d| {
                             supplier_delivers(j, day + d)
                         });
                     if cases > 0 {
                         let units = (cases * sku.case_pack) as f64;
-                        shelves[p][s * n + k].incoming.push(Incoming {
+                        stock.shelves[p][s * n + k].incoming.push(Incoming {
                             day: day + supply.lead_days,
                             units,
                             shelf_life_days: sku.shelf_life_days as u32,
@@ -465,39 +579,71 @@ pub fn simulate(
                 }
             }
         }
-        // The day's sales and the night's waste, the same demand for every policy.
+        // The morning's sales, a midday transfer run, the afternoon's sales and the
+        // night's waste, the same demand for every policy.
+        let at = |s: usize, k: usize| (day - first) * stores * n + s * n + k;
+        let mut sold = vec![vec![0.0f64; stores * n]; POLICIES.len()];
+        for (p, sold) in sold.iter_mut().enumerate() {
+            for (i, sold) in sold.iter_mut().enumerate() {
+                *sold += stock.sell(p, i, morning[at(i / n, i % n)], day)?;
+            }
+        }
+        let afternoon = |d: usize, s: usize, k: usize| {
+            let whole = demand_of(d, s, k);
+            if d == day {
+                whole - morning[at(s, k)]
+            } else {
+                whole
+            }
+        };
+        let run = TransferRun {
+            day,
+            share_left: 1.0 - MORNING_SHARE,
+            outlooks: &outlooks,
+            to_come: &afternoon,
+        };
+        if o.midday {
+            transfer(&region, &run, &mut stock, &mut figures)?;
+        }
         for (p, f) in figures.iter_mut().enumerate() {
             for s in 0..stores {
                 for k in 0..n {
-                    let demand = h.units(day, s, k);
-                    let shelf = &mut shelves[p][s * n + k];
-                    let sold = shelf.sell(demand);
-                    let wasted = shelf.expire(day);
-                    let cost = cost_of(k);
+                    let demand = demand_of(day, s, k);
+                    let rest = demand - morning[at(s, k)];
+                    let sold = sold[p][s * n + k] + stock.sell(p, s * n + k, rest, day)?;
                     f.demand_units += demand;
                     f.sold_units += sold;
+                    f.cogs_cents += sold * cost_of(k);
                     if demand > 0.0 {
                         f.demand_days += 1;
                         if sold + 1e-9 < demand {
                             f.stockout_days += 1;
                         }
                     }
-                    f.waste_units += wasted;
-                    f.waste_cents += wasted * cost;
-                    f.cogs_cents += sold * cost;
-                    f.stock_cents_days += shelf.on_hand() * cost;
                 }
+            }
+        }
+        let wasted = stock.expire(day)?;
+        for (p, f) in figures.iter_mut().enumerate() {
+            for (i, &units) in wasted[p].iter().enumerate() {
+                let cost = cost_of(i % n);
+                f.waste_units += units;
+                f.waste_cents += units * cost;
+                f.waste_cents_by_article[i % n] += units * cost;
+                f.stock_cents_days += stock.shelves[p][i].on_hand() * cost;
             }
         }
         progress(day - first + 1, o.days);
     }
     Ok(SimResult {
         policies: figures,
+        articles: h.catalog.skus.iter().map(|k| k.id.clone()).collect(),
         first_day: h.days[first].date,
         last_day: h.days[first + o.days - 1].date,
         solves,
         failed_solves: failed,
         round_seconds,
         slowest_round_s: slowest,
+        on_ledger: stock.on_ledger(),
     })
 }

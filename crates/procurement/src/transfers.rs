@@ -75,14 +75,15 @@ pub fn pairs(travel: &[Vec<(i64, i64)>], rates: &TripRates) -> Vec<Pair> {
     out
 }
 
-/// The region's transfer model on day `today`: `outlook[s][k]` is store s's forecast
-/// of article k from today, `shelves[s * n + k]` its shelf, `demand_today`, when given,
-/// replaces the forecast's first days (a model that knows the days' sales: the bound).
+/// The region's transfer model on day `today` when `share_left` of its sales are still
+/// to come: `outlook[s][k]` is store s's forecast of article k for the whole of today
+/// and the days after, `shelves[s * n + k]` its shelf.
 #[allow(clippy::too_many_arguments)]
 pub fn region_problem(
     catalog: &Catalog,
     stores: &[(String, Zones)],
     today: usize,
+    share_left: f64,
     outlook: &[Vec<Outlook>],
     shelves: &[Shelf],
     unit_cents: &[i64],
@@ -112,28 +113,31 @@ pub fn region_problem(
                 f.hi.get(h)
                     .zip(f.mean.get(h))
                     .map_or(0.0, |(hi, m)| (hi - m).max(0.0));
-            positions.push(Position {
-                store: s,
-                article: k,
-                lots: shelf
-                    .lots
-                    .iter()
-                    .filter(|l| l.last_day >= today && l.units >= 1.0)
-                    .map(|l| Lot {
-                        units: l.units.floor(),
-                        days_left: (l.last_day - today + 1) as u32,
-                    })
-                    .collect(),
-                upside: f
-                    .hi
-                    .iter()
-                    .zip(&f.mean)
-                    .take(h)
-                    .map(|(hi, m)| (hi - m).max(0.0))
-                    .collect(),
-                demand,
-                keep,
-            });
+            positions.push(
+                Position {
+                    store: s,
+                    article: k,
+                    lots: shelf
+                        .lots
+                        .iter()
+                        .filter(|l| l.last_day >= today && l.units >= 1.0)
+                        .map(|l| Lot {
+                            units: l.units.floor(),
+                            days_left: (l.last_day - today + 1) as u32,
+                        })
+                        .collect(),
+                    upside: f
+                        .hi
+                        .iter()
+                        .zip(&f.mean)
+                        .take(h)
+                        .map(|(hi, m)| (hi - m).max(0.0))
+                        .collect(),
+                    demand,
+                    keep,
+                }
+                .rest_of_today(share_left),
+            );
         }
         region.push(Store {
             id: id.clone(),
@@ -164,17 +168,40 @@ pub fn problem(
     }
 }
 
+/// Units of one lot moved from a store to another.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moved {
+    /// Donor store.
+    pub from: usize,
+    /// Receiving store.
+    pub to: usize,
+    /// The article.
+    pub article: usize,
+    /// Units moved.
+    pub units: f64,
+    /// The lot's last day of sale.
+    pub last_day: usize,
+}
+
 /// Moves each transfer's units from the donor's shelf to the receiver's, lot by lot
-/// with their last days; returns the units moved.
-pub fn apply(transfers: &[Transfer], shelves: &mut [Shelf], n: usize, today: usize) -> f64 {
-    let mut moved = 0.0;
+/// with their last days; returns what moved.
+pub fn apply(transfers: &[Transfer], shelves: &mut [Shelf], n: usize, today: usize) -> Vec<Moved> {
+    let mut moved = Vec::new();
     for t in transfers {
         for &(days_left, units) in &t.lots {
             let last_day = today + days_left as usize - 1;
             let from = &mut shelves[t.from * n + t.article];
             let taken = from.take(units as f64, last_day);
             shelves[t.to * n + t.article].put(taken, last_day);
-            moved += taken;
+            if taken > 0.0 {
+                moved.push(Moved {
+                    from: t.from,
+                    to: t.to,
+                    article: t.article,
+                    units: taken,
+                    last_day,
+                });
+            }
         }
     }
     moved
