@@ -19,6 +19,13 @@ pub(super) struct Need {
     pub(super) absorb: Vec<f64>,
 }
 
+impl Need {
+    /// Whether it lacks nothing: only room to sell others' expiring units.
+    pub(super) fn absorbs_only(&self) -> bool {
+        self.short.iter().chain(&self.upside).sum::<f64>() + self.keep_short < 1e-9
+    }
+}
+
 /// A donor's free units of an article with `days` left.
 pub(super) struct Offer {
     pub(super) store: usize,
@@ -51,10 +58,13 @@ pub(super) fn links(
     let mut out: HashMap<(usize, usize), Vec<Link>> = HashMap::new();
     for (n, need) in needs.iter().enumerate() {
         let a = &p.articles[need.article];
+        // A store that lacks nothing takes only units a donor would throw away.
+        let usable = |i: usize| offers[i].wasted || !need.absorbs_only();
         let mut donors: Vec<(i64, usize)> = by_article
             .get(&need.article)
             .into_iter()
             .flatten()
+            .filter(|&&i| usable(i))
             .filter_map(|&i| {
                 let pair = pair_of.get(&(offers[i].store, need.store))?;
                 (pair.ride_s <= a.max_ride_s).then_some((pair.trip_cents, offers[i].store))
@@ -65,7 +75,7 @@ pub(super) fn links(
         donors.truncate(p.donors_per_need.max(1));
         for &(_, d) in &donors {
             for &o in &by_article[&need.article] {
-                if offers[o].store == d {
+                if offers[o].store == d && usable(o) {
                     out.entry((d, need.store))
                         .or_default()
                         .push(Link { need: n, offer: o });

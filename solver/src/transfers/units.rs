@@ -633,6 +633,32 @@ mod tests {
     }
 
     #[test]
+    fn a_store_that_lacks_nothing_looks_only_to_donors_that_would_throw_units_away() {
+        // b needs nothing but can sell 6 of c's expiring units in place of its own; a is
+        // nearer, with units it would keep, not throw away. With one donor per need, a
+        // would take the place and nothing would move.
+        let mut p = problem(
+            vec![
+                position(0, 0, &[(10.0, 30)], 2.0, 0.0),
+                position(1, 0, &[(30.0, 20)], 5.0, 0.0),
+                position(2, 0, &[(10.0, 2)], 2.0, 0.0),
+            ],
+            300,
+        );
+        p.donors_per_need = 1;
+        for q in &mut p.pairs {
+            if (q.from, q.to) == (0, 1) {
+                q.trip_cents = 100;
+            }
+        }
+        let plan = propose(&p).expect("plan");
+        assert_eq!(plan.transfers.len(), 1, "{plan:?}");
+        let t = &plan.transfers[0];
+        assert_eq!((t.from, t.to, t.units), (2, 1, 6));
+        assert_eq!(t.why.sells_in_place_units, 6.0);
+    }
+
+    #[test]
     fn bad_input_is_refused_with_a_code() {
         let mut p = problem(vec![position(0, 0, &[(1.0, 0)], 1.0, 0.0)], 100);
         assert_eq!(propose(&p).expect_err("refused").code(), "bad_position");
