@@ -1,9 +1,10 @@
 //! The procurement simulation's stock on the stock ledger (`freshroute-store`, embedded
 //! SQLite by default): each policy's stores are shops of their own (`model/<store>`,
 //! `min-max/<store>`, …); receipts add lots, transfers move a lot's units between
-//! shops, sales take units oldest expiry first and the night's expiry throws away
-//! what is past its day, each through the ledger's own operations, as the service
-//! uses them.
+//! shops, production batches use their ingredients' lots and make lots of their own,
+//! sales take units oldest expiry first and the night's expiry throws away what is past
+//! its day or its hours, each through the ledger's own operations, as the service uses
+//! them.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,8 @@ use freshroute_procurement::transfers::Moved;
 use freshroute_sample::SampleChain;
 use freshroute_sample::catalog::Catalog;
 use freshroute_store::{
-    AnyStore, Ledger, Lot, MoveKind, Movement, Shop, Storage, StorageZone, StoreError, Take,
+    AnyStore, Batch, Ingredient, Ledger, Lot, MoveKind, Movement, Shop, Storage, StorageZone,
+    StoreError, Take,
 };
 
 use crate::transfers_service::storage_zone;
@@ -38,8 +40,10 @@ pub struct LedgerBook {
     shops: Vec<Vec<String>>,
     /// (policy, store) of a shop id.
     shop_at: HashMap<String, (usize, usize)>,
-    /// Each article's id and zone.
+    /// Each article's id and zone: the catalog's, then its recipes'.
     skus: Vec<(String, StorageZone)>,
+    /// The recipes.
+    recipes: Vec<freshroute_sample::catalog::Recipe>,
     /// The article of each lot.
     article_of: HashMap<String, usize>,
     /// Day 0's date.
@@ -115,7 +119,14 @@ impl LedgerBook {
                 .skus
                 .iter()
                 .map(|k| (k.id.clone(), storage_zone(k.zone)))
+                .chain(
+                    catalog
+                        .recipes
+                        .iter()
+                        .map(|r| (r.id.clone(), storage_zone(r.zone))),
+                )
                 .collect(),
+            recipes: catalog.recipes.clone(),
             article_of: HashMap::new(),
             day_zero,
             _dir: dir,
@@ -300,6 +311,65 @@ impl StockBook for LedgerBook {
         Ok(units - left)
     }
 
+    fn produce(
+        &mut self,
+        policy: usize,
+        store: usize,
+        recipe: usize,
+        batches: i64,
+        day: usize,
+    ) -> Result<i64, String> {
+        let bought = self.skus.len() - self.recipes.len();
+        let r = &self.recipes[recipe];
+        let made_at = self.noon_ms(day);
+        let ingredients: Vec<Ingredient> = r
+            .ingredients
+            .iter()
+            .map(|l| Ingredient {
+                sku: l.sku.clone(),
+                zone: self
+                    .skus
+                    .iter()
+                    .find(|(id, _)| *id == l.sku)
+                    .map_or(StorageZone::Ambient, |(_, z)| *z),
+                units: l.units,
+            })
+            .collect();
+        for made in 0..batches {
+            let id = format!("SIM-{}", self.article_of.len() + 1);
+            let batch_id = format!("BATCH-{id}");
+            let batch = Batch {
+                id: batch_id.clone(),
+                shop_id: self.shops[policy][store].clone(),
+                made: Lot {
+                    id: id.clone(),
+                    sku: r.id.clone(),
+                    lot_number: batch_id.clone(),
+                    expiry_date: self
+                        .date(day + (r.shelf_life_hours.max(1) as usize).div_ceil(24) - 1)
+                        .to_string(),
+                    po_id: None,
+                    made_by: Some(batch_id),
+                    recalled_ms: None,
+                    created_ms: made_at,
+                    expires_ms: Some(made_at + r.shelf_life_hours * 3_600_000),
+                },
+                zone: storage_zone(r.zone),
+                units: r.batch_units,
+                ingredients: ingredients.clone(),
+                today: self.date(day).to_string(),
+                actor: ACTOR.to_string(),
+                at_ms: made_at,
+            };
+            match self.runtime.block_on(self.store.produce(&batch)) {
+                Ok(_) => self.article_of.insert(id, bought + recipe),
+                Err(StoreError::Short { .. }) => return Ok(made),
+                Err(e) => return Err(text(e)),
+            };
+        }
+        Ok(batches)
+    }
+
     fn sell(
         &mut self,
         policy: usize,
@@ -331,9 +401,8 @@ impl StockBook for LedgerBook {
         Ok(units - taken.shortfall)
     }
 
-    fn expire(&mut self, day: usize) -> Result<Vec<Vec<i64>>, String> {
-        let n = self.skus.len();
-        let mut wasted: Vec<Vec<i64>> = self.shops.iter().map(|s| vec![0; s.len() * n]).collect();
+    fn expire(&mut self, day: usize) -> Result<Vec<(usize, usize, usize, i64)>, String> {
+        let mut wasted = Vec::new();
         let next = self.date(day + 1);
         let at_ms = next
             .and_hms_opt(0, 0, 0)
@@ -351,7 +420,7 @@ impl StockBook for LedgerBook {
                     m.lot_id, m.shop_id
                 ));
             };
-            wasted[p][s * n + k] -= m.units;
+            wasted.push((p, s, k, -m.units));
         }
         Ok(wasted)
     }
@@ -426,7 +495,10 @@ mod tests {
                     assert_eq!(booked, sold as i64, "day {day}: a sale at shelf {i}");
                 }
             }
-            let wasted = book.expire(day).expect("night");
+            let mut wasted = vec![vec![0; stores * n]; 2];
+            for (p, s, k, units) in book.expire(day).expect("night") {
+                wasted[p][s * n + k] += units;
+            }
             for (p, shelves) in shelves.iter_mut().enumerate() {
                 for (i, shelf) in shelves.iter_mut().enumerate() {
                     assert_eq!(
@@ -441,6 +513,123 @@ mod tests {
         assert_eq!(check.lots, received);
         assert!(check.movements > received, "{check:?}");
         assert_eq!(check.unbalanced, 0, "{check:?}");
+    }
+
+    #[test]
+    fn a_batch_uses_its_ingredients_and_what_it_makes_keeps_its_hours() {
+        let chain = freshroute_sample::generate(42, 0);
+        let catalog = freshroute_sample::catalog::catalog();
+        let day_zero = NaiveDate::from_ymd_opt(2026, 9, 1).expect("date");
+        let mut book = LedgerBook::open(None, &chain, &catalog, day_zero).expect("ledger");
+        let n = catalog.skus.len();
+        let sku = |id: &str| catalog.skus.iter().position(|s| s.id == id).expect(id);
+        let cake = catalog
+            .recipes
+            .iter()
+            .position(|r| r.id == "STRAWBERRY-CAKE")
+            .expect("cake");
+        // Enough for one batch and a half: cream 1, strawberries 2, butter 1 a batch.
+        for (id, units) in [("CREAM-35", 2), ("STRAWBERRY", 3), ("BUTTER", 5)] {
+            book.receive(1, 2, sku(id), units, 5, 0).expect("receipt");
+        }
+        assert_eq!(
+            book.produce(1, 2, cake, 2, 0).expect("bake"),
+            1,
+            "one batch"
+        );
+        assert_eq!(book.sell(1, 2, n + cake, 5, 0).expect("sale"), 5);
+        assert_eq!(book.sell(1, 2, n + cake, 5, 0).expect("sale"), 3, "8 made");
+        assert_eq!(
+            book.produce(1, 2, cake, 1, 1).expect("bake"),
+            0,
+            "1 strawberry"
+        );
+        assert_eq!(book.produce(1, 2, cake, 0, 1).expect("bake"), 0);
+        // A second batch, sold in part: its three hours end on its day.
+        book.receive(1, 2, sku("STRAWBERRY"), 1, 5, 1)
+            .expect("receipt");
+        assert_eq!(book.produce(1, 2, cake, 1, 1).expect("bake"), 1);
+        assert_eq!(book.sell(1, 2, n + cake, 2, 1).expect("sale"), 2);
+        let wasted = book.expire(1).expect("night");
+        assert_eq!(wasted, [(1, 2, n + cake, 6)]);
+        let made: Vec<&String> = book
+            .article_of
+            .iter()
+            .filter(|(_, a)| **a == n + cake)
+            .map(|(lot, _)| lot)
+            .collect();
+        assert_eq!(made.len(), 2);
+        for lot in made {
+            let moves = book
+                .runtime
+                .block_on(book.store.lot_movements(lot))
+                .expect("movements");
+            let batch = moves[0].reference.clone().expect("made by a batch");
+            let used = book
+                .runtime
+                .block_on(book.store.lots_used_by(&batch))
+                .expect("used");
+            let mut skus: Vec<&str> = used.iter().map(|l| l.sku.as_str()).collect();
+            skus.sort_unstable();
+            skus.dedup();
+            assert_eq!(skus, ["BUTTER", "CREAM-35", "STRAWBERRY"], "{used:?}");
+        }
+        let check = book.check().expect("check");
+        assert_eq!(check.unbalanced, 0, "{check:?}");
+    }
+
+    /// A week of the simulation on the ledger, dessert stores baking: every sale, batch
+    /// and night's waste agrees with the shelves (or `simulate` fails), and every
+    /// balance is the sum of its movements.
+    #[test]
+    fn a_week_of_the_simulation_bakes_and_balances_on_the_ledger() {
+        use freshroute_procurement::round::RoundOptions;
+        use freshroute_procurement::simulate::{SimOptions, simulate};
+        let chain = freshroute_sample::generate(42, 0);
+        let h = freshroute_sample::history::history(
+            &chain,
+            42,
+            freshroute_sample::history::default_first_day(),
+            90,
+        );
+        let mut book = LedgerBook::open(None, &chain, &h.catalog, h.days[0].date).expect("ledger");
+        let options = SimOptions {
+            days: 7,
+            round: RoundOptions {
+                time_limit_s: 2.0,
+                ..RoundOptions::default()
+            },
+            threads: 2,
+            transfers: freshroute_procurement::transfers::TripRates::default(),
+            midday: true,
+        };
+        let r = simulate(&h, &chain, &options, Some(&mut book), &|_, _| {}).expect("runs");
+        assert!(r.on_ledger);
+        assert_eq!(
+            r.articles.len(),
+            h.catalog.skus.len() + h.catalog.recipes.len()
+        );
+        for p in &r.policies {
+            assert!(
+                p.batches > 0 && p.made.sold_units > 0.0,
+                "{}: {p:?}",
+                p.name
+            );
+            assert!(p.made.sold_units <= p.made.demand_units, "{}", p.name);
+            let made_waste: f64 = p.waste_cents_by_article[h.catalog.skus.len()..]
+                .iter()
+                .sum();
+            assert!((made_waste - p.made.waste_cents).abs() < 1e-6, "{}", p.name);
+        }
+        let check = book.check().expect("check");
+        assert_eq!(check.unbalanced, 0, "{check:?}");
+        let made = book
+            .article_of
+            .values()
+            .filter(|&&a| a >= h.catalog.skus.len())
+            .count();
+        let batches: usize = r.policies.iter().map(|p| p.batches).sum();
+        assert_eq!(made, batches, "a lot per batch");
     }
 
     #[test]

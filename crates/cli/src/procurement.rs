@@ -1,6 +1,6 @@
 //! The sample chain's procurement data: `freshroute sample-procurement` writes the
-//! catalog (articles, suppliers, prices), the promotions and two years of daily sales
-//! into `data/procurement/`.
+//! catalog (articles, suppliers, prices, recipes), the promotions, two years of daily
+//! sales and the made articles' daily sales into `data/procurement/`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,9 @@ use crate::service::bundled_sample_chain;
 
 /// The folder of the bundled procurement data, under the data folder.
 const FOLDER: &str = "procurement";
+
+/// The made articles' daily sales, in the daily sales' format.
+const MADE_SALES: &str = "made-sales.csv.gz";
 
 /// The bundled daily sales.
 pub(crate) fn bundled_sales() -> PathBuf {
@@ -124,22 +127,18 @@ pub(crate) fn sample_procurement(args: &SampleProcurementArgs) -> Result<(), Cli
         }
         Ok(())
     })?;
-    let sales = dir.join("sales.csv.gz");
-    write_atomic(&sales, |f| {
-        let mut gz = flate2::write::GzEncoder::new(
-            std::io::BufWriter::new(&mut *f),
-            flate2::Compression::best(),
-        );
-        write_daily_sales(&mut gz, freshroute_service::rounds::sales_rows(&h))?;
-        gz.finish()?.flush()
-    })?;
+    use freshroute_service::rounds::{made_rows, sales_rows};
+    write_sales_gz(&dir.join("sales.csv.gz"), sales_rows(&h))?;
+    write_sales_gz(&dir.join(MADE_SALES), made_rows(&h))?;
     eprintln!(
-        "wrote {}: catalog.json ({} articles, {} suppliers), promotions.csv ({}), sales.csv.gz ({} rows, {} … {})",
+        "wrote {}: catalog.json ({} articles, {} suppliers, {} recipes), promotions.csv ({}), sales.csv.gz ({} rows), {MADE_SALES} ({} rows), {} … {}",
         dir.display(),
         h.catalog.skus.len(),
         h.catalog.suppliers.len(),
+        h.catalog.recipes.len(),
         h.promotions.len(),
         h.units.len(),
+        h.made.len(),
         h.days
             .first()
             .map(|d| d.date.to_string())
@@ -150,6 +149,21 @@ pub(crate) fn sample_procurement(args: &SampleProcurementArgs) -> Result<(), Cli
             .unwrap_or_default(),
     );
     Ok(())
+}
+
+/// Writes daily sales, gzipped, to `path`, all or nothing.
+fn write_sales_gz(
+    path: &Path,
+    rows: impl IntoIterator<Item = freshroute_formats::DailySale>,
+) -> Result<(), CliError> {
+    write_atomic(path, |f| {
+        let mut gz = flate2::write::GzEncoder::new(
+            std::io::BufWriter::new(&mut *f),
+            flate2::Compression::best(),
+        );
+        write_daily_sales(&mut gz, rows)?;
+        gz.finish()?.flush()
+    })
 }
 
 #[derive(clap::Args)]
@@ -208,10 +222,11 @@ pub(crate) fn simulate(args: &SimulateProcurementArgs) -> Result<(), CliError> {
         midday: args.transfer_runs == 2,
     };
     eprintln!(
-        "simulating {} days of purchasing at {} stores × {} articles (model, min/max, par, model with transfers, transfers knowing sales) …",
+        "simulating {} days of purchasing at {} stores × {} articles, {} made in the stores (model, min/max, par, model with transfers, transfers knowing sales) …",
         options.days,
         h.stores.len(),
-        h.catalog.skus.len()
+        h.catalog.skus.len(),
+        h.catalog.recipes.len()
     );
     let started = std::time::Instant::now();
     let progress = |day: usize, days: usize| {

@@ -433,6 +433,9 @@ fn the_bundled_sales_history_is_what_the_generator_draws() {
     let drawn = unzip(dir.path().join("sales.csv.gz"));
     assert!(drawn == unzip(data("procurement").join("sales.csv.gz")));
     assert_eq!(drawn.lines().count(), 1 + 730 * 12 * 29);
+    let made = unzip(dir.path().join("made-sales.csv.gz"));
+    assert!(made == unzip(data("procurement").join("made-sales.csv.gz")));
+    assert_eq!(made.lines().count(), 1 + 730 * 12 * 2);
 }
 
 #[test]

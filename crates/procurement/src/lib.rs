@@ -5,10 +5,12 @@
 //! first ([`shelf`]); transfers between stores proposed by the region's model and moved
 //! from shelf to shelf ([`transfers`]); the reorder rules planners use today
 //! ([`policies`]); and the chain run day by day on held-back demand under all of them
-//! ([`simulate`]), its stock kept on a stock ledger too when given one ([`book`]).
+//! ([`simulate`]), its stock kept on a stock ledger too when given one ([`book`]), the
+//! dessert stores baking by one rule ([`bake`]).
 //!
 //! Pure computation: no I/O.
 
+pub mod bake;
 pub mod book;
 pub mod policies;
 pub mod proposals;

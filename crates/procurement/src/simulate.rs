@@ -13,9 +13,14 @@
 //! same demand, in whole units (what the till sells in servings leaves the shelf a unit
 //! at a time).
 //!
+//! Dessert stores make articles of their own (the catalog's recipes) each morning by one
+//! rule in every policy ([`crate::bake`]): the batches take their ingredients from the
+//! policy's stock, whose demand includes what the rule uses, and their units are sold
+//! and thrown away as the rest.
+//!
 //! Given a stock ledger ([`StockBook`]), every policy's stock is kept there too, through
-//! the ledger's own operations; its answers are the figures, and each must match the
-//! shelves' own (see [`crate::book`]).
+//! the ledger's own operations (production batches included); its answers are the
+//! figures, and each must match the shelves' own (see [`crate::book`]).
 
 use chrono::{Datelike, Duration};
 use freshroute_forecast::{Method, Panel, Profiles, Series, choose_method, daily_covariates};
@@ -23,6 +28,7 @@ use freshroute_sample::SampleChain;
 use freshroute_sample::history::History;
 use freshroute_solver::procurement::{SolveStatus, plan_stores};
 
+use crate::bake::{Making, expected_sales, ingredient_use};
 use crate::book::Stock;
 pub use crate::book::StockBook;
 use crate::policies::{Policy, Supply, cases_to_order};
@@ -99,8 +105,27 @@ pub struct PolicyFigures {
     pub transfer_cents: f64,
     /// Slowest transfer model, seconds.
     pub slowest_transfer_s: f64,
-    /// Waste value per article, cents, in the catalog's order.
+    /// Waste value per article, cents: the catalog's articles, then its recipes'.
     pub waste_cents_by_article: Vec<f64>,
+    /// Production batches made.
+    pub batches: usize,
+    /// Batches the bake rule wanted that the ingredients on hand did not allow.
+    pub batches_short: usize,
+    /// Units of made articles asked for, sold and thrown away.
+    pub made: MadeFigures,
+}
+
+/// The made articles' own figures.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MadeFigures {
+    /// Units asked for.
+    pub demand_units: f64,
+    /// Units sold.
+    pub sold_units: f64,
+    /// Units thrown away.
+    pub waste_units: f64,
+    /// What the units thrown away had cost in ingredients, cents.
+    pub waste_cents: f64,
 }
 
 impl PolicyFigures {
@@ -128,7 +153,7 @@ impl PolicyFigures {
 pub struct SimResult {
     /// Each policy's figures, in the order of [`POLICIES`].
     pub policies: Vec<PolicyFigures>,
-    /// The articles' ids, in the catalog's order.
+    /// The articles' ids: the catalog's, then its recipes'.
     pub articles: Vec<String>,
     /// First and last simulated day.
     pub first_day: chrono::NaiveDate,
@@ -173,11 +198,16 @@ impl SimError {
 
 /// Each day's demand from `first` on, in whole units: what the till sells in servings
 /// leaves the shelf a unit at a time (the first serving opens it), so a day takes the
-/// units its running total crosses. Indexed `[(day - first) * stores * n + store * n + k]`.
+/// units its running total crosses; made articles sell whole. Indexed by day and then as
+/// the shelves ([`Stock`]): `[(day - first) * shelves + shelf]`.
 fn whole_demand(h: &History, first: usize, days: usize) -> Vec<f64> {
-    let (stores, n) = (h.stores.len(), h.catalog.skus.len());
+    let (stores, n, m) = (
+        h.stores.len(),
+        h.catalog.skus.len(),
+        h.catalog.recipes.len(),
+    );
     let mut total = vec![0.0f64; stores * n];
-    let mut out = Vec::with_capacity(days * stores * n);
+    let mut out = Vec::with_capacity(days * stores * (n + m));
     for d in first..first + days {
         for s in 0..stores {
             for k in 0..n {
@@ -188,12 +218,20 @@ fn whole_demand(h: &History, first: usize, days: usize) -> Vec<f64> {
                 out.push(opened(total[s * n + k]) - opened(before));
             }
         }
+        for s in 0..stores {
+            out.extend((0..m).map(|r| h.made_units(d, s, r)));
+        }
     }
     out
 }
 
 /// The history as a forecasting panel: one series per store × article.
 pub fn panel(h: &History) -> Panel {
+    panel_of(h, &|d, s, k| h.units(d, s, k))
+}
+
+/// The history's articles as a forecasting panel of `demand(day, store, article)`.
+fn panel_of(h: &History, demand: &dyn Fn(usize, usize, usize) -> f64) -> Panel {
     let n = h.catalog.skus.len();
     let periods = h.days.len();
     let mut series = Vec::with_capacity(h.stores.len() * n);
@@ -211,7 +249,7 @@ pub fn panel(h: &History) -> Panel {
                 key: format!("{store}/{}", sku.id),
                 group: store.clone(),
                 article: sku.id.clone(),
-                units: (0..periods).map(|d| Some(h.units(d, s, k))).collect(),
+                units: (0..periods).map(|d| Some(demand(d, s, k))).collect(),
                 known,
                 unit_value: vec![sku.revenue_cents as f64; periods],
             });
@@ -406,9 +444,14 @@ pub fn simulate(
         )));
     }
     let first = periods - horizon - o.days;
-    let n = h.catalog.skus.len();
+    let (n, m) = (h.catalog.skus.len(), h.catalog.recipes.len());
     let stores = h.stores.len();
-    let panel = panel(h);
+    let shelves = stores * (n + m);
+    let makings = Making::all(&h.catalog);
+    let used = ingredient_use(h, &makings);
+    // What the stores use of a bought article: the till's sales and the bake's.
+    let consumed = |d: usize, s: usize, k: usize| h.units(d, s, k) + used[(d * stores + s) * n + k];
+    let panel = panel_of(h, &consumed);
     let choice = method_choice();
     let profiles = Profiles::default();
     let methods: Vec<Method> = panel
@@ -417,9 +460,16 @@ pub fn simulate(
         .map(|s| choose_method(&panel, s, first - 1, &choice, &profiles).method)
         .collect();
     let cheapest = cheapest(h);
-    let cost_of = |k: usize| cheapest[k].map_or(0.0, |(_, c)| c as f64);
+    let bought_cost = |k: usize| cheapest[k].map_or(0.0, |(_, c)| c as f64);
+    let made_cost: Vec<f64> = makings.iter().map(|x| x.unit_cents(&bought_cost)).collect();
+    // What a unit of an article (bought, then made) costs, cents.
+    let cost_of = |a: usize| {
+        a.checked_sub(n)
+            .map_or_else(|| bought_cost(a), |r| made_cost[r])
+    };
     let whole = whole_demand(h, first, o.days + horizon);
-    let demand_of = |d: usize, s: usize, k: usize| whole[(d - first) * stores * n + s * n + k];
+    let demand_at = |d: usize, i: usize| whole[(d - first) * shelves + i];
+    let demand_of = |d: usize, s: usize, k: usize| demand_at(d, s * n + k);
     let morning = morning_part(&whole);
     let region = Region {
         catalog: &h.catalog,
@@ -432,10 +482,10 @@ pub fn simulate(
         travel: straight_travel(chain),
         rates: o.transfers,
     };
-    let mut stock = Stock::new(POLICIES.len(), stores, n, book);
+    let mut stock = Stock::new(POLICIES.len(), (stores, n, m), book);
     for s in 0..stores {
         for (k, sku) in h.catalog.skus.iter().enumerate() {
-            let recent: f64 = (first - 7..first).map(|d| h.units(d, s, k)).sum::<f64>() / 7.0;
+            let recent: f64 = (first - 7..first).map(|d| consumed(d, s, k)).sum::<f64>() / 7.0;
             let last_day = first + sku.shelf_life_days as usize - 1;
             for p in 0..POLICIES.len() {
                 stock.open(p, s * n + k, (3.0 * recent).round(), last_day, first)?;
@@ -446,7 +496,7 @@ pub fn simulate(
         .iter()
         .map(|name| PolicyFigures {
             name,
-            waste_cents_by_article: vec![0.0; n],
+            waste_cents_by_article: vec![0.0; n + m],
             ..PolicyFigures::default()
         })
         .collect();
@@ -477,7 +527,8 @@ pub fn simulate(
             .collect();
         // Transfers first, from the forecast and knowing the sales: the day's orders see
         // what arrived and what left.
-        let whole_day = |d: usize, s: usize, k: usize| demand_of(d, s, k);
+        let whole_day =
+            |d: usize, s: usize, k: usize| demand_of(d, s, k) + used[(d * stores + s) * n + k];
         let run = TransferRun {
             day,
             share_left: 1.0,
@@ -546,7 +597,7 @@ pub fn simulate(
                         continue;
                     };
                     let supplier = &h.catalog.suppliers[j];
-                    let past: Vec<f64> = (1..=28).map(|b| h.units(day - b, s, k)).collect();
+                    let past: Vec<f64> = (1..=28).map(|b| consumed(day - b, s, k)).collect();
                     let supply = Supply {
                         lead_days: supplier.lead_days as usize,
                         case_pack: sku.case_pack as f64,
@@ -579,21 +630,34 @@ pub fn simulate(
                 }
             }
         }
-        // The morning's sales, a midday transfer run, the afternoon's sales and the
-        // night's waste, the same demand for every policy.
-        let at = |s: usize, k: usize| (day - first) * stores * n + s * n + k;
-        let mut sold = vec![vec![0.0f64; stores * n]; POLICIES.len()];
-        for (p, sold) in sold.iter_mut().enumerate() {
-            for (i, sold) in sold.iter_mut().enumerate() {
-                *sold += stock.sell(p, i, morning[at(i / n, i % n)], day)?;
+        // The day's bake, by one rule in every policy.
+        for (p, f) in figures.iter_mut().enumerate() {
+            for s in 0..stores {
+                for (r, making) in makings.iter().enumerate() {
+                    let counter = stock.shelves[p][stock.made_at(s, r)].on_hand();
+                    let want = making.batches(expected_sales(h, day, s, r), counter);
+                    let made = stock.produce(p, (s, r), making, want, day)?;
+                    f.batches += made as usize;
+                    f.batches_short += (want - made) as usize;
+                }
             }
         }
+        // The morning's sales, a midday transfer run, the afternoon's sales and the
+        // night's waste, the same demand for every policy.
+        let at = |i: usize| (day - first) * shelves + i;
+        let mut sold = vec![vec![0.0f64; shelves]; POLICIES.len()];
+        for (p, sold) in sold.iter_mut().enumerate() {
+            for (i, sold) in sold.iter_mut().enumerate() {
+                *sold += stock.sell(p, i, morning[at(i)], day)?;
+            }
+        }
+        // The bake used today's ingredients in the morning.
         let afternoon = |d: usize, s: usize, k: usize| {
             let whole = demand_of(d, s, k);
             if d == day {
-                whole - morning[at(s, k)]
+                whole - morning[at(s * n + k)]
             } else {
-                whole
+                whole + used[(d * stores + s) * n + k]
             }
         };
         let run = TransferRun {
@@ -606,38 +670,51 @@ pub fn simulate(
             transfer(&region, &run, &mut stock, &mut figures)?;
         }
         for (p, f) in figures.iter_mut().enumerate() {
-            for s in 0..stores {
-                for k in 0..n {
-                    let demand = demand_of(day, s, k);
-                    let rest = demand - morning[at(s, k)];
-                    let sold = sold[p][s * n + k] + stock.sell(p, s * n + k, rest, day)?;
-                    f.demand_units += demand;
-                    f.sold_units += sold;
-                    f.cogs_cents += sold * cost_of(k);
-                    if demand > 0.0 {
-                        f.demand_days += 1;
-                        if sold + 1e-9 < demand {
-                            f.stockout_days += 1;
-                        }
+            for i in 0..shelves {
+                let demand = demand_at(day, i);
+                let sold = sold[p][i] + stock.sell(p, i, demand - morning[at(i)], day)?;
+                let article = stock.article_at(i).1;
+                f.demand_units += demand;
+                f.sold_units += sold;
+                f.cogs_cents += sold * cost_of(article);
+                if demand > 0.0 {
+                    f.demand_days += 1;
+                    if sold + 1e-9 < demand {
+                        f.stockout_days += 1;
                     }
+                }
+                if article >= n {
+                    f.made.demand_units += demand;
+                    f.made.sold_units += sold;
                 }
             }
         }
         let wasted = stock.expire(day)?;
         for (p, f) in figures.iter_mut().enumerate() {
             for (i, &units) in wasted[p].iter().enumerate() {
-                let cost = cost_of(i % n);
+                let article = stock.article_at(i).1;
+                let cost = cost_of(article);
                 f.waste_units += units;
                 f.waste_cents += units * cost;
-                f.waste_cents_by_article[i % n] += units * cost;
+                f.waste_cents_by_article[article] += units * cost;
                 f.stock_cents_days += stock.shelves[p][i].on_hand() * cost;
+                if article >= n {
+                    f.made.waste_units += units;
+                    f.made.waste_cents += units * cost;
+                }
             }
         }
         progress(day - first + 1, o.days);
     }
     Ok(SimResult {
         policies: figures,
-        articles: h.catalog.skus.iter().map(|k| k.id.clone()).collect(),
+        articles: h
+            .catalog
+            .skus
+            .iter()
+            .map(|k| k.id.clone())
+            .chain(h.catalog.recipes.iter().map(|r| r.id.clone()))
+            .collect(),
         first_day: h.days[first].date,
         last_day: h.days[first + o.days - 1].date,
         solves,

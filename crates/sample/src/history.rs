@@ -55,12 +55,20 @@ pub struct History {
     pub promotions: Vec<Promotion>,
     /// Units sold, indexed `[(day * stores + store) * skus + sku]`.
     pub units: Vec<f64>,
+    /// Units of the articles the stores make (the catalog's recipes) sold, whole,
+    /// indexed `[(day * stores + store) * recipes + recipe]`.
+    pub made: Vec<f64>,
 }
 
 impl History {
     /// Units of article `sku` sold at `store` on day `day` (indices).
     pub fn units(&self, day: usize, store: usize, sku: usize) -> f64 {
         self.units[(day * self.stores.len() + store) * self.catalog.skus.len() + sku]
+    }
+
+    /// Units of made article `recipe` sold at `store` on day `day` (indices).
+    pub fn made_units(&self, day: usize, store: usize, recipe: usize) -> f64 {
+        self.made[(day * self.stores.len() + store) * self.catalog.recipes.len() + recipe]
     }
 
     /// Whether article `sku` is on promotion on day `day`.
@@ -219,6 +227,8 @@ pub fn history(chain: &SampleChain, seed: u64, first: NaiveDate, days: usize) ->
     }
     let mut calendar = Vec::with_capacity(days);
     let mut units = Vec::with_capacity(days * stores.len() * demand.len());
+    // Each store-day's size, for the made articles' sales.
+    let mut bases = Vec::with_capacity(days * stores.len());
     for (day, &temp_c) in temps.iter().enumerate() {
         let date = first + Duration::days(day as i64);
         let hol = holiday(date);
@@ -238,6 +248,7 @@ pub fn history(chain: &SampleChain, seed: u64, first: NaiveDate, days: usize) ->
                     1.0
                 }
                 * shock.sample(&mut rng);
+            bases.push(base);
             for (k, d) in demand.iter().enumerate() {
                 let per_kind = match kind {
                     Kind::Coffee => d.coffee,
@@ -263,13 +274,57 @@ pub fn history(chain: &SampleChain, seed: u64, first: NaiveDate, days: usize) ->
             }
         }
     }
+    let made = made_sales(seed, &catalog, &kinds, &calendar, &bases);
     History {
         catalog,
         stores,
         days: calendar,
         promotions,
         units,
+        made,
     }
+}
+
+/// How a made article sells at a dessert store of average size on an average day:
+/// units a day and the change per degree above 15 °C; coffee stores do not make them.
+fn made_demand(recipe: &str) -> (f64, f64) {
+    match recipe {
+        "STRAWBERRY-CAKE" => (22.0, 0.0),
+        "ICE-CREAM-CAKE" => (1.6, 0.05),
+        _ => (0.0, 0.0),
+    }
+}
+
+/// The made articles' daily sales, whole units, indexed as [`History::made`], drawn from
+/// a stream of their own (the bought articles' sales do not change with them): each
+/// store-day's size (`bases`, the same as its bought articles') × the article's rate ×
+/// the temperature's effect, over-dispersed as the rest.
+fn made_sales(
+    seed: u64,
+    catalog: &Catalog,
+    kinds: &[Kind],
+    calendar: &[Day],
+    bases: &[f64],
+) -> Vec<f64> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x0b4c_ed00);
+    let gamma = Gamma::new(25.0, 1.0 / 25.0).unwrap_or_else(|_| unreachable!("valid"));
+    let mut made = Vec::with_capacity(bases.len() * catalog.recipes.len());
+    for (i, &base) in bases.iter().enumerate() {
+        let temp_c = calendar[i / kinds.len()].temp_c;
+        for r in &catalog.recipes {
+            let (rate, per_degree) = match kinds[i % kinds.len()] {
+                Kind::Dessert => made_demand(&r.id),
+                Kind::Coffee => (0.0, 0.0),
+            };
+            let mean = base * rate * (per_degree * (temp_c - 15.0)).exp() * gamma.sample(&mut rng);
+            made.push(if mean > 0.0 {
+                Poisson::new(mean).map_or(0.0, |p| p.sample(&mut rng))
+            } else {
+                0.0
+            });
+        }
+    }
+    made
 }
 
 #[cfg(test)]
@@ -328,5 +383,26 @@ mod tests {
             .count();
         assert!(zero > a.days.len() / 2, "{zero} days without a sale");
         assert!(!a.promotions.is_empty());
+    }
+
+    #[test]
+    fn only_dessert_stores_sell_what_they_make() {
+        let chain = generate(DEFAULT_SEED, DEFAULT_COURIERS);
+        let a = history(&chain, 1, default_first_day(), 120);
+        assert_eq!(a.made.len(), 120 * 12 * a.catalog.recipes.len());
+        assert!(a.made.iter().all(|u| *u >= 0.0 && u.fract() == 0.0));
+        let strawberry = a
+            .catalog
+            .recipes
+            .iter()
+            .position(|r| r.id == "STRAWBERRY-CAKE")
+            .unwrap_or(usize::MAX);
+        for (s, store) in a.stores.iter().enumerate() {
+            let sold: f64 = (0..120).map(|d| a.made_units(d, s, strawberry)).sum();
+            match kind_of(store) {
+                Kind::Coffee => assert_eq!(sold, 0.0, "{store}"),
+                Kind::Dessert => assert!(sold / 120.0 > 10.0, "{store}: {sold}"),
+            }
+        }
     }
 }

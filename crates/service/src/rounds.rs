@@ -228,6 +228,29 @@ pub fn sales_rows(h: &History) -> impl Iterator<Item = DailySale> + '_ {
     })
 }
 
+/// The made articles' daily sales of a history, in the same rows as the bought ones'
+/// (no till value of their own, never on promotion).
+pub fn made_rows(h: &History) -> impl Iterator<Item = DailySale> + '_ {
+    (0..h.days.len()).flat_map(move |d| {
+        (0..h.stores.len()).flat_map(move |s| {
+            h.catalog
+                .recipes
+                .iter()
+                .enumerate()
+                .map(move |(r, recipe)| DailySale {
+                    date: h.days[d].date,
+                    store: h.stores[s].clone(),
+                    sku: recipe.id.clone(),
+                    units: h.made_units(d, s, r),
+                    unit_value_cents: 0,
+                    promo: false,
+                    holiday: h.days[d].holiday.is_some(),
+                    temp_c: h.days[d].temp_c,
+                })
+        })
+    })
+}
+
 /// What a round is asked for.
 #[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
