@@ -145,7 +145,7 @@ pub(crate) enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         runs: usize,
         /// Vans at the depot (1 to 100).
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 22)]
         vans: usize,
     },
     /// Stock ledger: a generated chain's lots traced both ways, exported as EPCIS and
