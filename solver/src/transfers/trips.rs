@@ -11,18 +11,84 @@ use super::TransferProblem;
 pub(super) struct Need {
     pub(super) store: usize,
     pub(super) article: usize,
+    pub(super) gaps: Gaps,
+}
+
+/// What a receiver lacks of an article, or may take, over the horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Gaps {
+    /// Units short at the mean, per day.
     pub(super) short: Vec<f64>,
+    /// Units beyond the mean it may fail to sell, per day.
     pub(super) upside: Vec<f64>,
-    pub(super) keep_short: f64,
     /// Units it sells in place of its own per day, worth nothing at the receiver (only
     /// the donor's waste they save).
     pub(super) absorb: Vec<f64>,
+    /// Units below the stock wanted at the horizon's end.
+    pub(super) keep: f64,
 }
 
-impl Need {
+/// Units an offer's transfer covers of each gap.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Covered {
+    pub(super) short: f64,
+    pub(super) upside: f64,
+    pub(super) absorb: f64,
+    pub(super) keep: f64,
+}
+
+impl Covered {
+    /// Units moved.
+    pub(super) fn units(&self) -> f64 {
+        self.short + self.upside + self.absorb + self.keep
+    }
+}
+
+impl Gaps {
+    /// Units in every gap.
+    pub(super) fn total(&self) -> f64 {
+        self.short
+            .iter()
+            .chain(&self.upside)
+            .chain(&self.absorb)
+            .sum::<f64>()
+            + self.keep
+    }
+
     /// Whether it lacks nothing: only room to sell others' expiring units.
     pub(super) fn absorbs_only(&self) -> bool {
-        self.short.iter().chain(&self.upside).sum::<f64>() + self.keep_short < 1e-9
+        self.short.iter().chain(&self.upside).sum::<f64>() + self.keep < 1e-9
+    }
+
+    /// Fills the gaps with up to `units` of `offer`, in order: the days it can cover
+    /// short, then their upside, then (units the donor would throw away) their room to
+    /// sell them in place, then (units that outlive the `horizon`) the stock wanted at
+    /// its end. What each gap took.
+    pub(super) fn fill(&mut self, mut units: f64, offer: &Offer, horizon: u32) -> Covered {
+        let days = offer.days as usize;
+        let mut take = |gaps: &mut [f64]| {
+            let mut took = 0.0;
+            for gap in gaps.iter_mut().take(days) {
+                let t = gap.min(units);
+                *gap -= t;
+                units -= t;
+                took += t;
+            }
+            took
+        };
+        let mut c = Covered {
+            short: take(&mut self.short),
+            upside: take(&mut self.upside),
+            ..Covered::default()
+        };
+        if offer.wasted {
+            c.absorb = take(&mut self.absorb);
+        }
+        if offer.days > horizon {
+            c.keep = self.keep.min(units);
+            self.keep -= c.keep;
+        }
+        c
     }
 }
 
@@ -59,7 +125,7 @@ pub(super) fn links(
     for (n, need) in needs.iter().enumerate() {
         let a = &p.articles[need.article];
         // A store that lacks nothing takes only units a donor would throw away.
-        let usable = |i: usize| offers[i].wasted || !need.absorbs_only();
+        let usable = |i: usize| offers[i].wasted || !need.gaps.absorbs_only();
         let mut donors: Vec<(i64, usize)> = by_article
             .get(&need.article)
             .into_iter()
@@ -86,16 +152,10 @@ pub(super) fn links(
     out
 }
 
-/// A need's gaps while a pair is valued: short, upside, absorb per day, and keep.
-type Gaps = (Vec<f64>, Vec<f64>, Vec<f64>, f64);
-
 /// What is left while trips are chosen.
 struct Left {
     offer: Vec<f64>,
-    short: Vec<Vec<f64>>,
-    upside: Vec<Vec<f64>>,
-    absorb: Vec<Vec<f64>>,
-    keep: Vec<f64>,
+    gaps: Vec<Gaps>,
     room_ml: HashMap<(usize, usize), f64>,
 }
 
@@ -108,10 +168,7 @@ pub(super) fn choose(
 ) -> Vec<(usize, usize)> {
     let mut left = Left {
         offer: offers.iter().map(|o| o.units).collect(),
-        short: needs.iter().map(|n| n.short.clone()).collect(),
-        upside: needs.iter().map(|n| n.upside.clone()).collect(),
-        absorb: needs.iter().map(|n| n.absorb.clone()).collect(),
-        keep: needs.iter().map(|n| n.keep_short).collect(),
+        gaps: needs.iter().map(|n| n.gaps.clone()).collect(),
         room_ml: HashMap::new(),
     };
     let trip: HashMap<(usize, usize), i64> = p
@@ -158,7 +215,7 @@ fn value(
     order.sort_by_key(|l| (l.need, offers[l.offer].days));
     let mut total = 0.0;
     let mut room: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut short: HashMap<usize, Gaps> = HashMap::new();
+    let mut gaps: HashMap<usize, Gaps> = HashMap::new();
     let mut used: Vec<(usize, f64)> = Vec::new();
     for l in order {
         let (need, offer) = (&needs[l.need], &offers[l.offer]);
@@ -175,39 +232,17 @@ fn value(
         } else {
             f64::MAX
         };
-        let mut units = left.offer[l.offer].min(fits.max(0.0));
-        let (s, up, ab, k) = short.entry(l.need).or_insert_with(|| {
-            (
-                left.short[l.need].clone(),
-                left.upside[l.need].clone(),
-                left.absorb[l.need].clone(),
-                left.keep[l.need],
-            )
-        });
-        let mut moved = 0.0;
-        let lost = a.lost_sale_cents as f64;
-        let days = offer.days as usize;
-        let mut gaps: Vec<(&mut Vec<f64>, f64)> =
-            vec![(s, 1.0), (up, rates.upside_pct as f64 / 100.0)];
+        let units = left.offer[l.offer].min(fits.max(0.0));
+        let c = gaps
+            .entry(l.need)
+            .or_insert_with(|| left.gaps[l.need].clone())
+            .fill(units, offer, p.horizon);
+        let moved = c.units();
         // Units sold in place of the receiver's own earn only the waste they save.
-        if offer.wasted {
-            gaps.push((ab, 0.0));
-        }
-        for (gaps, worth) in gaps {
-            for gap in gaps.iter_mut().take(days) {
-                let take = gap.min(units);
-                *gap -= take;
-                units -= take;
-                moved += take;
-                total += take * lost * worth;
-            }
-        }
-        if offer.days > p.horizon {
-            let take = k.min(units);
-            *k -= take;
-            moved += take;
-            total += take * lost * rates.keep_pct as f64 / 100.0;
-        }
+        total += a.lost_sale_cents as f64
+            * (c.short
+                + c.upside * rates.upside_pct as f64 / 100.0
+                + c.keep * rates.keep_pct as f64 / 100.0);
         if offer.wasted {
             total += moved * a.unit_cents as f64 * (100 + rates.disposal_pct) as f64 / 100.0;
         }
@@ -219,11 +254,8 @@ fn value(
         for (o, moved) in used {
             left.offer[o] -= moved;
         }
-        for (n, (s, up, ab, k)) in short {
-            left.short[n] = s;
-            left.upside[n] = up;
-            left.absorb[n] = ab;
-            left.keep[n] = k;
+        for (n, g) in gaps {
+            left.gaps[n] = g;
         }
         for (key, ml) in room {
             let start = p.stores[key.0].room_ml[key.1] as f64;
@@ -231,4 +263,45 @@ fn value(
         }
     }
     total.floor() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(days: u32, wasted: bool) -> Offer {
+        Offer {
+            store: 0,
+            article: 0,
+            days,
+            units: 0.0,
+            wasted,
+        }
+    }
+
+    #[test]
+    fn an_offer_fills_the_days_it_lasts_short_first_then_upside_then_room_then_keep() {
+        let gaps = Gaps {
+            short: vec![2.0, 3.0],
+            upside: vec![1.0, 1.0],
+            absorb: vec![4.0, 4.0],
+            keep: 5.0,
+        };
+        // One day left: only day 0's gaps; kept units it cannot cover.
+        let mut g = gaps.clone();
+        let c = g.fill(10.0, &offer(1, true), 2);
+        assert_eq!((c.short, c.upside, c.absorb, c.keep), (2.0, 1.0, 4.0, 0.0));
+        assert_eq!(g.short, [0.0, 3.0]);
+        // Units the donor would keep are not sold in place of the receiver's own.
+        let mut g = gaps.clone();
+        let c = g.fill(10.0, &offer(2, false), 2);
+        assert_eq!((c.short, c.upside, c.absorb, c.keep), (5.0, 2.0, 0.0, 0.0));
+        // Units that outlive the horizon fill the stock wanted at its end last.
+        let mut g = gaps.clone();
+        let c = g.fill(20.0, &offer(3, true), 2);
+        assert_eq!((c.short, c.upside, c.absorb, c.keep), (5.0, 2.0, 8.0, 5.0));
+        assert_eq!(c.units(), 20.0);
+        assert_eq!(g.total(), 0.0);
+        assert!(!gaps.absorbs_only());
+    }
 }

@@ -27,7 +27,7 @@ use good_lp::{
 };
 
 use super::project::{Projection, absorb, project};
-use super::trips::{Link, Need, Offer, choose, links};
+use super::trips::{Gaps, Link, Need, Offer, choose, links};
 use super::{SolveStatus, Transfer, TransferError, TransferPlan, TransferProblem, Why};
 
 const EUROS: f64 = 100.0;
@@ -125,15 +125,17 @@ fn needs_and_offers(projections: &HashMap<(usize, usize), Projection>) -> (Vec<N
     keys.sort();
     for &(store, article) in keys {
         let pr = &projections[&(store, article)];
-        let wanted: f64 = pr.short.iter().chain(&pr.upside).sum();
-        if wanted + pr.keep_short + pr.absorb.iter().sum::<f64>() >= 1.0 {
+        let gaps = Gaps {
+            short: pr.short.clone(),
+            upside: pr.upside.clone(),
+            absorb: pr.absorb.clone(),
+            keep: pr.keep_short,
+        };
+        if gaps.total() >= 1.0 {
             needs.push(Need {
                 store,
                 article,
-                short: pr.short.clone(),
-                upside: pr.upside.clone(),
-                keep_short: pr.keep_short,
-                absorb: pr.absorb.clone(),
+                gaps,
             });
         }
         for &(days, units, wasted) in &pr.free {
@@ -171,33 +173,27 @@ fn build(p: &TransferProblem, needs: &[Need], offers: &[Offer], chosen: &[Link])
         let need = &needs[n];
         let a = &p.articles[need.article];
         let lost = a.lost_sale_cents as f64 / EUROS;
-        let total_need = need
-            .short
-            .iter()
-            .chain(&need.upside)
-            .chain(&need.absorb)
-            .sum::<f64>()
-            + need.keep_short;
+        let total_need = need.gaps.total();
         let cover: Vec<Option<Variable>> = need
+            .gaps
             .short
             .iter()
             .map(|&s| (s > 1e-9).then(|| vars.add(variable().min(0).max(s))))
             .collect();
         let upside: Vec<Option<Variable>> = (0..h)
             .map(|t| {
-                let u = need.upside.get(t).copied().unwrap_or(0.0);
+                let u = need.gaps.upside.get(t).copied().unwrap_or(0.0);
                 (u > 1e-9).then(|| vars.add(variable().min(0).max(u)))
             })
             .collect();
         for u in upside.iter().flatten() {
             objective.add_mul(lost * rates.upside_pct as f64 / 100.0, *u);
         }
-        let keep =
-            (need.keep_short > 1e-9).then(|| vars.add(variable().min(0).max(need.keep_short)));
+        let keep = (need.gaps.keep > 1e-9).then(|| vars.add(variable().min(0).max(need.gaps.keep)));
         // Sold in place of the receiver's own: no value there, only the waste saved.
         let absorb: Vec<Option<Variable>> = (0..h)
             .map(|t| {
-                let a = need.absorb.get(t).copied().unwrap_or(0.0);
+                let a = need.gaps.absorb.get(t).copied().unwrap_or(0.0);
                 (a > 1e-9).then(|| vars.add(variable().min(0).max(a)))
             })
             .collect();
@@ -298,41 +294,19 @@ fn explain(
     let mut transfers: HashMap<(usize, usize, usize), Transfer> = HashMap::new();
     for n in keys {
         let need = &needs[n];
-        let mut short = need.short.clone();
-        let mut upside = need.upside.clone();
-        let mut keep_short = need.keep_short;
-        let mut absorb = need.absorb.clone();
+        let mut gaps = need.gaps.clone();
         let mut ins = by_need[&n].clone();
         ins.sort_by_key(|&(o, _)| offers[o].days);
         for (o, units) in ins {
             let offer = &offers[o];
-            let mut left = units as f64;
-            let mut why = Why::default();
-            for s in short.iter_mut().take(offer.days as usize) {
-                let take = s.min(left);
-                *s -= take;
-                left -= take;
-                why.covers_short_units += take;
-            }
-            for u in upside.iter_mut().take(offer.days as usize) {
-                let take = u.min(left);
-                *u -= take;
-                left -= take;
-                why.covers_upside_units += take;
-            }
-            if offer.wasted {
-                for a in absorb.iter_mut().take(offer.days as usize) {
-                    let take = a.min(left);
-                    *a -= take;
-                    left -= take;
-                    why.sells_in_place_units += take;
-                }
-            }
-            if offer.days as usize > p.horizon as usize {
-                let take = keep_short.min(left);
-                keep_short -= take;
-                why.covers_keep_units += take;
-            }
+            let c = gaps.fill(units as f64, offer, p.horizon);
+            let mut why = Why {
+                covers_short_units: c.short,
+                covers_upside_units: c.upside,
+                sells_in_place_units: c.absorb,
+                covers_keep_units: c.keep,
+                ..Why::default()
+            };
             if offer.wasted {
                 why.saves_waste_units = units as f64;
             }
